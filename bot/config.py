@@ -1,0 +1,139 @@
+"""Settings: the only reader of the environment. Built once in the entry point."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.durations import QuietHours, parse_duration, parse_quiet_hours
+
+EVENT_KINDS = ("reception", "voter_meeting", "session", "deadline", "supervision", "other")
+
+DEFAULT_REMINDER_OFFSETS: dict[str, list[str]] = {
+    "reception": ["3d", "1d", "2h"],
+    "voter_meeting": ["7d", "1d", "2h"],
+    "session": ["7d", "1d"],
+    "deadline": ["3d", "1d", "2h"],
+    "supervision": ["3d", "1d"],
+    "other": ["1d"],
+}
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/delegate-bot.db"
+
+
+def _offsets(raw: dict[str, list[str]]) -> dict[str, tuple[timedelta, ...]]:
+    return {
+        kind: tuple(sorted((parse_duration(item) for item in items), reverse=True))
+        for kind, items in raw.items()
+    }
+
+
+class Settings(BaseSettings):
+    """Configuration contract (see DESIGN.md). Field names are the variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    BOT_TOKEN: SecretStr | None = None
+    BOT_USERNAME: str | None = None
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
+    TELEGRAM_API_URL: str = "https://api.telegram.org"
+    TIMEZONE: str = "Asia/Ho_Chi_Minh"
+    ADMIN_TELEGRAM_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
+    REMINDER_OFFSETS: Annotated[dict[str, tuple[timedelta, ...]], NoDecode] = Field(
+        default_factory=lambda: _offsets(DEFAULT_REMINDER_OFFSETS)
+    )
+    QUIET_HOURS: Annotated[QuietHours | None, NoDecode] = parse_quiet_hours("21:00-07:00")
+    REPORT_PROMPT_DELAY: Annotated[timedelta, NoDecode] = timedelta(minutes=30)
+    REPORT_FOLLOWUP_AFTER: Annotated[timedelta, NoDecode] = timedelta(days=1)
+    REPORT_ESCALATE_AFTER: Annotated[timedelta, NoDecode] = timedelta(days=3)
+    WEBHOOK_URL: str | None = None
+    WEBHOOK_SECRET: SecretStr | None = None
+    WEBHOOK_LISTEN: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
+    WEBHOOK_PORT: int = 8443
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (expected e.g. Asia/Ho_Chi_Minh)") from None
+        return value
+
+    @field_validator("TELEGRAM_API_URL")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("ADMIN_TELEGRAM_IDS", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            try:
+                return frozenset(int(item) for item in items)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a comma-separated list of numeric Telegram user ids"
+                ) from None
+        return value
+
+    @field_validator("REMINDER_OFFSETS", mode="before")
+    @classmethod
+    def _reminder_offsets(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            raw = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc.msg}") from None
+        if not isinstance(raw, dict):
+            raise ValueError('expected a JSON object such as {"reception": ["3d", "1d"]}')
+        merged = dict(DEFAULT_REMINDER_OFFSETS)
+        for kind, items in raw.items():
+            if kind not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind {kind!r} (one of {', '.join(EVENT_KINDS)})")
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError(f"{kind}: expected a list of lead times such as [\"3d\", \"2h\"]")
+            merged[kind] = items
+        return _offsets(merged)
+
+    @field_validator("QUIET_HOURS", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: Any) -> Any:
+        return parse_quiet_hours(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "REPORT_PROMPT_DELAY", "REPORT_FOLLOWUP_AFTER", "REPORT_ESCALATE_AFTER", mode="before"
+    )
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.TIMEZONE)
+
+    def token(self) -> str:
+        """The bot token; callers that need Telegram check ``BOT_TOKEN`` is set first."""
+        if self.BOT_TOKEN is None:
+            raise RuntimeError("BOT_TOKEN is not set")
+        return self.BOT_TOKEN.get_secret_value()

@@ -1,0 +1,104 @@
+"""Shared fixtures: a migrated database per test (SQLite) and per session (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import SessionFactory, create_engine, create_session_factory
+from bot.migrate import upgrade
+
+POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyncpg://…)"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> SessionFactory:
+    return create_session_factory(engine)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_database_url(postgres_server_url: str) -> Iterator[str]:
+    """A database of its own for this test session, dropped afterwards."""
+    import asyncio
+
+    name = f"delegate_bot_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = _asyncpg_dsn(postgres_server_url)
+
+    async def execute(sql: str) -> None:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_server_url).set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def pg_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The session's PostgreSQL database, migrated, emptied after each test."""
+    engine = create_engine(postgres_database_url)
+    await upgrade(engine)
+    yield engine
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    async with engine.begin() as connection:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """CI sets CI_REQUIRE_POSTGRES=1: a skipped PostgreSQL test then fails the run."""
+    if os.environ.get("CI_REQUIRE_POSTGRES") != "1":
+        return
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if POSTGRES_SKIP_REASON in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"FAILED: {len(skipped)} PostgreSQL tests were skipped but CI_REQUIRE_POSTGRES=1",
+            red=True,
+        )
+        terminalreporter._session.exitstatus = 1  # type: ignore[attr-defined]
