@@ -65,7 +65,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (expected e.g. Asia/Ho_Chi_Minh)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (expected e.g. Asia/Ho_Chi_Minh)"
+            ) from None
         return value
 
     @field_validator("TELEGRAM_API_URL")
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
             if kind not in EVENT_KINDS:
                 raise ValueError(f"unknown event kind {kind!r} (one of {', '.join(EVENT_KINDS)})")
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                raise ValueError(f"{kind}: expected a list of lead times such as [\"3d\", \"2h\"]")
+                raise ValueError(f'{kind}: expected a list of lead times such as ["3d", "2h"]')
             merged[kind] = items
         return _offsets(merged)
 

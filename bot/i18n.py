@@ -20,7 +20,7 @@ LANGUAGES = ("vi", "en")
 Gettext = Callable[[str], str]
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:
     """Marks a message id for extraction without translating it yet."""
     return message
 
@@ -44,8 +44,7 @@ def _catalog(language: str) -> dict[str, str]:
     return {
         str(message.id): str(message.string)
         for message in catalog
-        if message.id and isinstance(message.string, str) and message.string
-        and not message.fuzzy
+        if message.id and isinstance(message.string, str) and message.string and not message.fuzzy
     }
 
 

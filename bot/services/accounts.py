@@ -1,0 +1,242 @@
+"""Who a Telegram user is to us: linking by invite, role, language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import case, func, update
+from sqlalchemy import select as sql_select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from bot.i18n import normalize_language
+from bot.models import Council, Delegate, Invite, Role, UserPreference
+from bot.services import audit
+from bot.services.invites import hash_token
+
+
+class LinkOutcome(StrEnum):
+    linked = "linked"
+    unknown_token = "unknown_token"
+    used_token = "used_token"
+    revoked_token = "revoked_token"
+    expired_token = "expired_token"
+    already_linked = "already_linked"  # this account is already linked to this very delegate
+    account_linked_elsewhere = "account_linked_elsewhere"  # this account belongs to another one
+    delegate_taken = "delegate_taken"  # the delegate is linked to another Telegram account
+    delegate_inactive = "delegate_inactive"
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    outcome: LinkOutcome
+    delegate: Delegate | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller of a bot command, resolved once per update."""
+
+    telegram_user_id: int
+    delegate: Delegate | None
+    is_admin: bool
+    language: str
+
+    @property
+    def is_linked(self) -> bool:
+        return self.delegate is not None
+
+    @property
+    def is_secretary(self) -> bool:
+        return self.is_admin or (
+            self.delegate is not None and self.delegate.role == Role.secretary.value
+        )
+
+    def may_manage(self, council_id: int) -> bool:
+        """Secretaries act on their own council only; admins on every council."""
+        return self.is_admin or (
+            self.is_secretary
+            and self.delegate is not None
+            and self.delegate.council_id == council_id
+        )
+
+
+async def identify(
+    *,
+    session_factory: SessionFactory,
+    telegram_user_id: int,
+    admin_ids: frozenset[int],
+    fallback_language: str | None = None,
+) -> Identity:
+    async with session_factory() as session:
+        delegate = (
+            await session.exec(
+                select(Delegate).where(
+                    Delegate.telegram_user_id == telegram_user_id, col(Delegate.active).is_(True)
+                )
+            )
+        ).first()
+        if delegate is not None:
+            language = delegate.language
+        else:
+            preference = await session.get(UserPreference, telegram_user_id)
+            language = (
+                preference.language
+                if preference is not None
+                else normalize_language(fallback_language)
+            )
+    return Identity(
+        telegram_user_id=telegram_user_id,
+        delegate=delegate,
+        is_admin=telegram_user_id in admin_ids,
+        language=normalize_language(language),
+    )
+
+
+async def redeem_invite(
+    *, session_factory: SessionFactory, token: str, telegram_user_id: int, now: datetime
+) -> LinkResult:
+    """Links the account and consumes the token in one transaction; refusals write nothing."""
+    async with session_factory() as session, session.begin():
+        invite = (
+            await session.exec(select(Invite).where(Invite.token_hash == hash_token(token)))
+        ).first()
+        if invite is None:
+            return LinkResult(LinkOutcome.unknown_token)
+        delegate = await session.get(Delegate, invite.delegate_id)
+        assert delegate is not None
+        if delegate.telegram_user_id == telegram_user_id:
+            return LinkResult(LinkOutcome.already_linked, delegate)
+        if invite.used_at is not None:
+            return LinkResult(LinkOutcome.used_token)
+        if invite.revoked_at is not None:
+            return LinkResult(LinkOutcome.revoked_token)
+        if invite.expires_at <= now:
+            return LinkResult(LinkOutcome.expired_token)
+        if not delegate.active:
+            return LinkResult(LinkOutcome.delegate_inactive)
+        if delegate.telegram_user_id is not None:
+            return LinkResult(LinkOutcome.delegate_taken)
+        other = (
+            await session.exec(
+                select(Delegate).where(Delegate.telegram_user_id == telegram_user_id)
+            )
+        ).first()
+        if other is not None:
+            return LinkResult(LinkOutcome.account_linked_elsewhere, other)
+        # The conditional update is the guard against two simultaneous /start with one token.
+        consumed = await session.exec(
+            update(Invite)
+            .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+            .values(used_at=now, used_by_telegram_id=telegram_user_id)
+        )
+        if consumed.rowcount != 1:
+            return LinkResult(LinkOutcome.used_token)
+        preference = await session.get(UserPreference, telegram_user_id)
+        if preference is not None:
+            delegate.language = preference.language
+            await session.delete(preference)
+        delegate.telegram_user_id = telegram_user_id
+        delegate.reachable = True
+        delegate.updated_at = now
+        session.add(delegate)
+        audit.record(
+            session,
+            actor=f"tg:{telegram_user_id}",
+            action="delegate.link",
+            at=now,
+            delegate=delegate.code,
+        )
+        try:
+            await session.flush()
+        except IntegrityError:
+            # Another transaction linked this account or this delegate in the meantime.
+            await session.rollback()
+            return LinkResult(LinkOutcome.delegate_taken)
+    return LinkResult(LinkOutcome.linked, delegate)
+
+
+async def set_language(
+    *, session_factory: SessionFactory, identity: Identity, language: str
+) -> None:
+    async with session_factory() as session, session.begin():
+        if identity.delegate is not None:
+            delegate = await session.get(Delegate, identity.delegate.id)
+            assert delegate is not None
+            delegate.language = language
+            session.add(delegate)
+        else:
+            preference = await session.get(UserPreference, identity.telegram_user_id)
+            if preference is None:
+                preference = UserPreference(
+                    telegram_user_id=identity.telegram_user_id, language=language
+                )
+            preference.language = language
+            session.add(preference)
+
+
+@dataclass(frozen=True)
+class CouncilLinkStatus:
+    council_code: str
+    council_name: str
+    delegates: int
+    linked: int
+    unreachable: int
+    unlinked_codes: tuple[str, ...]
+
+
+async def link_status(
+    *, session_factory: SessionFactory, identity: Identity
+) -> list[CouncilLinkStatus]:
+    """How many delegates of each council the caller manages have linked their account."""
+    if not identity.is_secretary:
+        raise PermissionError("link status is for secretaries")
+    active: list[ColumnElement[bool]] = [col(Delegate.active).is_(True)]
+    if not identity.is_admin:
+        assert identity.delegate is not None
+        active.append(col(Delegate.council_id) == identity.delegate.council_id)
+    async with session_factory() as session:
+        connection = await session.connection()
+        rows = (
+            await connection.execute(
+                sql_select(
+                    col(Council.code),
+                    col(Council.name),
+                    func.count(),
+                    func.count(col(Delegate.telegram_user_id)),
+                    func.sum(case((col(Delegate.reachable).is_(False), 1), else_=0)),
+                )
+                .select_from(Delegate)
+                .join(Council, col(Council.id) == col(Delegate.council_id))
+                .where(*active)
+                .group_by(col(Council.code), col(Council.name))
+                .order_by(col(Council.code))
+            )
+        ).all()
+        unlinked = (
+            await connection.execute(
+                sql_select(col(Council.code), col(Delegate.code))
+                .select_from(Delegate)
+                .join(Council, col(Council.id) == col(Delegate.council_id))
+                .where(*active, col(Delegate.telegram_user_id).is_(None))
+                .order_by(col(Delegate.code))
+            )
+        ).all()
+    unlinked_by_council: dict[str, list[str]] = {}
+    for council_code, delegate_code in unlinked:
+        unlinked_by_council.setdefault(council_code, []).append(delegate_code)
+    return [
+        CouncilLinkStatus(
+            council_code=code,
+            council_name=name,
+            delegates=int(total),
+            linked=int(linked),
+            unreachable=int(unreachable or 0),
+            unlinked_codes=tuple(unlinked_by_council.get(code, ())),
+        )
+        for code, name, total, linked, unreachable in rows
+    ]

@@ -1,0 +1,100 @@
+"""One-time invite links that let a delegate link their Telegram account."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from bot.models import Council, Delegate, Invite
+from bot.services import audit
+
+INVITE_TTL = timedelta(days=30)
+
+
+class UnknownCouncilError(LookupError):
+    """``--council`` names a council that is not in the database."""
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    code: str
+    full_name: str
+    token: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """32 URL-safe characters: fits Telegram's 64-character ``start`` parameter alphabet."""
+    return secrets.token_urlsafe(24)
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username.lstrip('@')}?start={token}"
+
+
+async def issue_invites(
+    *,
+    session_factory: SessionFactory,
+    now: datetime,
+    council_code: str | None = None,
+    ttl: timedelta = INVITE_TTL,
+) -> list[IssuedInvite]:
+    """A fresh token for every active delegate not linked yet; older unused tokens stop working.
+
+    Revoking the older tokens means a lost or forwarded invite sheet can be replaced by
+    issuing a new one, without leaving the old links usable for the rest of their 30 days.
+    """
+    async with session_factory() as session, session.begin():
+        query = select(Delegate).where(
+            col(Delegate.telegram_user_id).is_(None), col(Delegate.active).is_(True)
+        )
+        if council_code is not None:
+            council = (
+                await session.exec(select(Council).where(Council.code == council_code))
+            ).first()
+            if council is None:
+                raise UnknownCouncilError(council_code)
+            query = query.where(Delegate.council_id == council.id)
+        delegates = list((await session.exec(query.order_by(col(Delegate.code)))).all())
+        ids = [d.id for d in delegates]
+        if ids:
+            await session.exec(
+                update(Invite)
+                .where(
+                    col(Invite.delegate_id).in_(ids),
+                    col(Invite.used_at).is_(None),
+                    col(Invite.revoked_at).is_(None),
+                )
+                .values(revoked_at=now)
+            )
+        issued: list[IssuedInvite] = []
+        for delegate in delegates:
+            assert delegate.id is not None
+            token = new_token()
+            session.add(
+                Invite(
+                    delegate_id=delegate.id,
+                    token_hash=hash_token(token),
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+            )
+            issued.append(IssuedInvite(delegate.code, delegate.full_name, token))
+        audit.record(
+            session,
+            actor="cli",
+            action="invites.issue",
+            at=now,
+            council=council_code,
+            count=len(issued),
+        )
+    return issued

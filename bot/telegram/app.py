@@ -1,0 +1,91 @@
+"""Builds the PTB Application: API root, rate limiter, defaults, handlers, command menus."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import LANGUAGES, gettext
+from bot.telegram import onboarding, profile
+from bot.telegram.commands import (
+    HELP,
+    LANGUAGE,
+    LINKS,
+    PROFILE,
+    START,
+    Audience,
+    Command,
+    commands_for,
+)
+from bot.telegram.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.telegram.errors import on_error
+
+logger = logging.getLogger(__name__)
+
+# AIORateLimiter re-sends after a 429 this many times; its default (0) raises RetryAfter.
+RATE_LIMIT_RETRIES = 5
+
+
+def build_application(deps: Deps) -> BotApplication:
+    root = deps.settings.TELEGRAM_API_URL
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(deps.settings.token())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.zone))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[DEPS_KEY] = deps
+    register_handlers(application)
+    return application
+
+
+def _command(command: Command, callback: object) -> CommandHandler[BotContext, None]:
+    return CommandHandler(list(command.names), callback)  # type: ignore[arg-type]
+
+
+def register_handlers(application: BotApplication) -> None:
+    """Every handler, in order. The catch-all must stay last."""
+    application.add_handler(_command(START, onboarding.start))
+    application.add_handler(_command(HELP, onboarding.help_command))
+    application.add_handler(_command(LANGUAGE, onboarding.language))
+    application.add_handler(_command(PROFILE, profile.profile))
+    application.add_handler(_command(LINKS, profile.links))
+    # Last: anything not handled above in a private chat gets a pointer to /help.
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE, onboarding.unknown))
+    application.add_error_handler(on_error)
+
+
+def menu_commands(language: str) -> list[BotCommand]:
+    """The command menu most users see: what a linked delegate may do."""
+    _ = gettext(language)
+    return [
+        BotCommand(command.name, _(command.description))
+        for command in commands_for(Audience.delegate)
+    ]
+
+
+async def _post_init(application: BotApplication) -> None:
+    bot = application.bot
+    await bot.set_my_commands(menu_commands("vi"))
+    for language in LANGUAGES:
+        await bot.set_my_commands(menu_commands(language), language_code=language)
+    logger.info("bot @%s is ready", bot.username)
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]

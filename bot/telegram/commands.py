@@ -1,0 +1,55 @@
+"""Every bot command in one table: handlers, /help and setMyCommands all read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from bot.i18n import N_
+from bot.services.accounts import Identity
+
+
+class Audience(IntEnum):
+    """Who may use a command; each level includes the ones below it."""
+
+    anyone = 0
+    delegate = 1
+    secretary = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # Vietnamese name, shown first
+    alias: str | None  # English alias
+    audience: Audience
+    description: str  # message id
+    usage: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, self.alias) if self.alias else (self.name,)
+
+
+START = Command("start", None, Audience.anyone, N_("link your account with an invite link"))
+HELP = Command("help", "trogiup", Audience.anyone, N_("commands you can use"))
+LANGUAGE = Command("ngonngu", "lang", Audience.anyone, N_("language: vi or en"), "vi|en")
+PROFILE = Command("toi", "me", Audience.delegate, N_("your delegate record"))
+LINKS = Command(
+    "lienket", "links", Audience.secretary, N_("which delegates have linked their Telegram")
+)
+
+COMMANDS: tuple[Command, ...] = (START, HELP, LANGUAGE, PROFILE, LINKS)
+
+
+def audience_of(identity: Identity | None) -> Audience:
+    if identity is None:
+        return Audience.anyone
+    if identity.is_secretary:
+        return Audience.secretary
+    if identity.is_linked:
+        return Audience.delegate
+    return Audience.anyone
+
+
+def commands_for(audience: Audience) -> tuple[Command, ...]:
+    return tuple(command for command in COMMANDS if command.audience <= audience)

@@ -1,0 +1,35 @@
+"""The last line of defence: log the failure, tell the user, keep running."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, RetryAfter
+
+from bot.i18n import gettext
+from bot.telegram.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Logs the exception (never the update's text) and apologises to the user."""
+    error = context.error
+    if isinstance(error, (RetryAfter, NetworkError)) and not isinstance(error, Forbidden):
+        logger.warning("Telegram API trouble: %s", error)
+    else:
+        logger.error("unhandled error while processing an update", exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(error, Forbidden):
+        return
+    user = update.effective_user
+    _ = gettext(user.language_code if user is not None else None)
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _("Sorry, something went wrong on our side. Please try again in a moment."),
+        )
+    except Exception:
+        logger.warning("could not tell the user about the error")

@@ -1,0 +1,150 @@
+"""/start with an invite token, /help, /ngonngu: what every user can do."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import Update
+
+from bot.i18n import LANGUAGES, N_, Gettext, gettext
+from bot.services.accounts import LinkOutcome, redeem_invite, set_language
+from bot.telegram.commands import HELP, Command, audience_of, commands_for
+from bot.telegram.context import BotContext, current_identity, translator
+
+logger = logging.getLogger(__name__)
+
+_REFUSALS: dict[LinkOutcome, str] = {
+    LinkOutcome.unknown_token: N_(
+        "This invite link is not valid. Check that you opened the whole link, "
+        "or ask the council office (Văn phòng HĐND) for a new one."
+    ),
+    LinkOutcome.used_token: N_(
+        "This invite link has already been used. Each link works only once; "
+        "ask the council office for a new one if you need it."
+    ),
+    LinkOutcome.revoked_token: N_(
+        "This invite link has been replaced by a newer one. "
+        "Please use the latest link the council office sent you."
+    ),
+    LinkOutcome.expired_token: N_(
+        "This invite link has expired (links are valid for 30 days). "
+        "Please ask the council office for a new one."
+    ),
+    LinkOutcome.account_linked_elsewhere: N_(
+        "This Telegram account is already linked to another delegate. "
+        "One account can belong to only one delegate; contact the council office."
+    ),
+    LinkOutcome.delegate_taken: N_(
+        "This delegate is already linked to another Telegram account. "
+        "If that is not you, contact the council office at once."
+    ),
+    LinkOutcome.delegate_inactive: N_(
+        "This delegate record is no longer active. Please contact the council office."
+    ),
+}
+
+
+def command_lines(commands: tuple[Command, ...], _: Gettext) -> str:
+    lines = []
+    for command in commands:
+        names = " · ".join(f"/{name}" for name in command.names)
+        usage = f" {escape(command.usage)}" if command.usage else ""
+        lines.append(f"{names}{usage} — {escape(_(command.description))}")
+    return "\n".join(lines)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Links the account when a token is given; otherwise explains how to get one."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if not context.args:
+        if identity is not None and identity.delegate is not None:
+            await message.reply_text(
+                _(
+                    "Hello {name}! Your account is linked. Send /help to see what you can do."
+                ).format(name=escape(identity.delegate.full_name))
+            )
+        else:
+            await message.reply_text(
+                _(
+                    "Hello! This bot reminds People's Council delegates of their duties.\n\n"
+                    "To start, open the personal invite link the council office "
+                    "(Văn phòng HĐND) sent you. If you have not received one, "
+                    "please contact the office."
+                )
+            )
+        return
+    result = await redeem_invite(
+        session_factory=context.deps.session_factory,
+        token=context.args[0],
+        telegram_user_id=user.id,
+        now=context.deps.clock(),
+    )
+    if result.outcome in (LinkOutcome.linked, LinkOutcome.already_linked):
+        assert result.delegate is not None
+        _ = gettext(result.delegate.language)
+        if result.outcome is LinkOutcome.linked:
+            logger.info("delegate %s linked a Telegram account", result.delegate.code)
+            text = _(
+                "Welcome, {name}! Your Telegram account is now linked to delegate {code}. "
+                "You will receive your reminders here.\n\nSend /help to see what you can do."
+            )
+        else:
+            text = _("Your account is already linked to delegate {code} ({name}).")
+        await message.reply_text(
+            text.format(name=escape(result.delegate.full_name), code=escape(result.delegate.code))
+        )
+        return
+    logger.info("invite refused: %s", result.outcome.value)
+    await message.reply_text(_(_REFUSALS[result.outcome]))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Lists the commands this user's role may use."""
+    if (message := update.effective_message) is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    audience = audience_of(identity)
+    if identity is None or audience == 0:
+        header = _("You have not linked your account yet. You can use:")
+    elif identity.is_secretary:
+        header = _("You are council secretariat staff. You can use:")
+    else:
+        header = _("You are a delegate. You can use:")
+    await message.reply_text(f"{header}\n\n{command_lines(commands_for(audience), _)}")
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """Switches the user's language between Vietnamese and English."""
+    if (message := update.effective_message) is None:
+        return
+    identity = await current_identity(update, context)
+    if identity is None:
+        return
+    _ = translator(identity)
+    choice = context.args[0].lower() if context.args else ""
+    if choice not in LANGUAGES:
+        await message.reply_text(
+            _("Choose a language: /ngonngu vi (Tiếng Việt) or /ngonngu en (English).")
+        )
+        return
+    await set_language(
+        session_factory=context.deps.session_factory, identity=identity, language=choice
+    )
+    await message.reply_text(gettext(choice)("Language set to English."))
+
+
+async def unknown(update: Update, context: BotContext) -> None:
+    """Anything the bot does not understand gets a pointer to /help, never silence."""
+    if (message := update.effective_message) is None:
+        return
+    _ = translator(await current_identity(update, context))
+    await message.reply_text(
+        _("Sorry, I did not understand that. Send /{help} to see what you can do.").format(
+            help=HELP.name
+        )
+    )

@@ -1,0 +1,93 @@
+"""/toi for a delegate's own record; /lienket for the secretariat's linking overview."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from bot.i18n import N_, Gettext
+from bot.services.accounts import CouncilLinkStatus, Identity, link_status
+from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.texts import split_message
+
+NOT_LINKED = N_(
+    "This command is for delegates whose account is linked. "
+    "Open the invite link the council office sent you first."
+)
+SECRETARIES_ONLY = N_("This command is for the council secretariat only.")
+
+_LEVELS = {
+    "province": N_("province"),
+    "district": N_("district"),
+    "commune": N_("commune"),
+}
+
+
+def _profile_text(identity: Identity, _: Gettext) -> str:
+    delegate = identity.delegate
+    assert delegate is not None
+    lines = [
+        _("<b>{name}</b> ({code})").format(
+            name=escape(delegate.full_name), code=escape(delegate.code)
+        ),
+        _("Level: {level}").format(level=_(_LEVELS.get(delegate.level, delegate.level))),
+    ]
+    if delegate.unit:
+        lines.append(_("Unit: {unit}").format(unit=escape(delegate.unit)))
+    if delegate.constituency:
+        lines.append(
+            _("Constituency: {constituency}").format(constituency=escape(delegate.constituency))
+        )
+    if identity.is_secretary:
+        lines.append(_("Role: council secretariat"))
+    return "\n".join(lines)
+
+
+async def profile(update: Update, context: BotContext) -> None:
+    """Shows the caller's own delegate record, and nobody else's."""
+    if (message := update.effective_message) is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if identity is None or identity.delegate is None:
+        if identity is not None and identity.is_admin:
+            await message.reply_text(
+                _("You are an administrator of every council; no delegate record is linked.")
+            )
+            return
+        await message.reply_text(_(NOT_LINKED))
+        return
+    await message.reply_text(_profile_text(identity, _))
+
+
+def _status_text(status: CouncilLinkStatus, _: Gettext) -> str:
+    text = _(
+        "<b>{council}</b>: {linked}/{total} delegates linked, {unreachable} unreachable."
+    ).format(
+        council=escape(status.council_name),
+        linked=status.linked,
+        total=status.delegates,
+        unreachable=status.unreachable,
+    )
+    if status.unlinked_codes:
+        codes = ", ".join(escape(code) for code in status.unlinked_codes)
+        text += "\n" + _("Not linked yet: {codes}").format(codes=codes)
+    return text
+
+
+async def links(update: Update, context: BotContext) -> None:
+    """Secretariat view: who has linked their account, per council the caller manages."""
+    if (message := update.effective_message) is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if identity is None or not identity.is_secretary:
+        await message.reply_text(_(SECRETARIES_ONLY))
+        return
+    statuses = await link_status(session_factory=context.deps.session_factory, identity=identity)
+    if not statuses:
+        await message.reply_text(_("No delegates have been imported yet."))
+        return
+    for chunk in split_message("\n\n".join(_status_text(s, _) for s in statuses)):
+        await message.reply_text(chunk)

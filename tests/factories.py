@@ -1,0 +1,49 @@
+"""Rows for tests, written through the same session factory the code uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot.db import SessionFactory
+from bot.models import Council, Delegate
+
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+
+async def add_delegate(
+    session_factory: SessionFactory,
+    code: str,
+    *,
+    full_name: str = "Nguyễn Thị Hoa",
+    council: str = "HDND-ML",
+    role: str = "delegate",
+    telegram_user_id: int | None = None,
+    unit: str = "Xã Mỹ Lộc",
+    phone: str = "0912345678",
+    active: bool = True,
+) -> Delegate:
+    async with session_factory() as session, session.begin():
+        existing = (await session.exec(select(Council).where(Council.code == council))).first()
+        if existing is None:
+            existing = Council(code=council, name=f"HĐND {council}", created_at=NOW)
+            session.add(existing)
+            await session.flush()
+        assert existing.id is not None
+        delegate = Delegate(
+            code=code,
+            full_name=full_name,
+            council_id=existing.id,
+            level="commune",
+            unit=unit,
+            constituency="Đơn vị bầu cử số 1",
+            phone=phone,
+            role=role,
+            telegram_user_id=telegram_user_id,
+            active=active,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(delegate)
+    return delegate

@@ -1,0 +1,94 @@
+"""Settings: defaults of the contract and clear errors naming the variable."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from bot.cli import main
+from bot.config import Settings
+from bot.domain.durations import QuietHours
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name, raising=False)
+    s = settings()
+    assert s.DATABASE_URL == "sqlite+aiosqlite:///./data/delegate-bot.db"
+    assert s.TELEGRAM_API_URL == "https://api.telegram.org"
+    assert s.TIMEZONE == "Asia/Ho_Chi_Minh"
+    assert s.ADMIN_TELEGRAM_IDS == frozenset()
+    assert s.QUIET_HOURS == QuietHours(time(21), time(7))
+    assert s.REMINDER_OFFSETS["reception"] == (
+        timedelta(days=3),
+        timedelta(days=1),
+        timedelta(hours=2),
+    )
+    assert s.REMINDER_OFFSETS["voter_meeting"] == (
+        timedelta(days=7),
+        timedelta(days=1),
+        timedelta(hours=2),
+    )
+    assert s.REMINDER_OFFSETS["session"] == (timedelta(days=7), timedelta(days=1))
+    assert s.REMINDER_OFFSETS["other"] == (timedelta(days=1),)
+    assert s.REPORT_PROMPT_DELAY == timedelta(minutes=30)
+    assert s.REPORT_FOLLOWUP_AFTER == timedelta(days=1)
+    assert s.REPORT_ESCALATE_AFTER == timedelta(days=3)
+    assert s.LOG_LEVEL == "INFO"
+
+
+def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", "11, 22,33")
+    monkeypatch.setenv("REMINDER_OFFSETS", '{"reception": ["1d", "30m"]}')
+    monkeypatch.setenv("QUIET_HOURS", "off")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    s = settings()
+    assert s.ADMIN_TELEGRAM_IDS == frozenset({11, 22, 33})
+    assert s.REMINDER_OFFSETS["reception"] == (timedelta(days=1), timedelta(minutes=30))
+    assert s.REMINDER_OFFSETS["session"] == (timedelta(days=7), timedelta(days=1))
+    assert s.QUIET_HOURS is None
+    assert s.TELEGRAM_API_URL == "http://127.0.0.1:8081"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TIMEZONE", "Asia/Hanoi_City"),
+        ("REMINDER_OFFSETS", "{reception: 3d}"),
+        ("REMINDER_OFFSETS", '{"reception": ["3 days"]}'),
+        ("REMINDER_OFFSETS", '{"meeting": ["1d"]}'),
+        ("REMINDER_OFFSETS", '["1d"]'),
+        ("QUIET_HOURS", "21h-7h"),
+        ("QUIET_HOURS", "21:00"),
+        ("QUIET_HOURS", "07:00-07:00"),
+        ("ADMIN_TELEGRAM_IDS", "12,abc"),
+        ("REPORT_PROMPT_DELAY", "soon"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as caught:
+        settings()
+    assert caught.value.errors()[0]["loc"] == (variable,)
+
+
+def test_cli_reports_bad_configuration_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.setenv("QUIET_HOURS", "late")
+    with pytest.raises(SystemExit) as caught:
+        main(["db", "upgrade"])
+    assert caught.value.code == 1
+    err = capsys.readouterr().err
+    assert "QUIET_HOURS" in err
+    assert "21:00-07:00" in err
