@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from bot.db import UTCDateTime
-
-
-class Level(StrEnum):
-    province = "province"
-    district = "district"
-    commune = "commune"
-
-
-class Role(StrEnum):
-    delegate = "delegate"
-    secretary = "secretary"
+from bot.domain.roster import Role
 
 
 def _utc(*, nullable: bool, index: bool = False) -> Column[datetime]:

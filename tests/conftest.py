@@ -87,18 +87,21 @@ async def pg_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """CI sets CI_REQUIRE_POSTGRES=1: a skipped PostgreSQL test then fails the run."""
     if os.environ.get("CI_REQUIRE_POSTGRES") != "1":
         return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = [
         report
-        for report in terminalreporter.stats.get("skipped", [])
+        for report in (reporter.stats.get("skipped", []) if reporter is not None else [])
         if POSTGRES_SKIP_REASON in str(report.longrepr)
     ]
     if skipped:
-        terminalreporter.write_line(
-            f"FAILED: {len(skipped)} PostgreSQL tests were skipped but CI_REQUIRE_POSTGRES=1",
-            red=True,
-        )
-        terminalreporter._session.exitstatus = 1  # type: ignore[attr-defined]
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED: {len(skipped)} PostgreSQL tests were skipped "
+                "although CI_REQUIRE_POSTGRES=1",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

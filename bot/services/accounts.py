@@ -13,8 +13,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
+from bot.domain.roster import Role
 from bot.i18n import normalize_language
-from bot.models import Council, Delegate, Invite, Role, UserPreference
+from bot.models import Council, Delegate, Invite, UserPreference
 from bot.services import audit
 from bot.services.invites import hash_token
 

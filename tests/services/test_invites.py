@@ -110,7 +110,9 @@ async def test_refusals_write_nothing(
     async with session_factory() as session:
         delegate = (await session.exec(select(Delegate).where(Delegate.code == "ML-001"))).one()
         assert delegate.telegram_user_id is None
-        assert (await session.exec(select(Invite).where(col(Invite.used_at).is_not(None)))).all() == []
+        assert (
+            await session.exec(select(Invite).where(col(Invite.used_at).is_not(None)))
+        ).all() == []
 
 
 async def test_two_simultaneous_redemptions_link_once(session_factory: SessionFactory) -> None:

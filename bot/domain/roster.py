@@ -1,0 +1,272 @@
+"""The delegate roster file: its columns and the rules for each row.
+
+Pure: rows in, :class:`RosterEntry` values and problems out. The file reading lives
+in :mod:`bot.services.tabular`, the database upsert in :mod:`bot.services.roster`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from bot.domain.tables import Problem, TableRow, fold_label
+from bot.i18n import N_
+
+
+class Level(StrEnum):
+    province = "province"
+    district = "district"
+    commune = "commune"
+
+
+class Role(StrEnum):
+    delegate = "delegate"
+    secretary = "secretary"
+
+
+CODE_MAX_LENGTH = 64
+TEXT_MAX_LENGTH = 255
+
+ROSTER_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "code": ("mã", "mã đại biểu", "mã đb", "mã số", "delegate code"),
+    "full_name": ("full name", "name", "họ và tên", "họ tên", "họ và tên đại biểu", "tên đại biểu"),
+    "council": ("council code", "hội đồng", "mã hội đồng", "hđnd", "mã hđnd"),
+    "level": ("cấp", "cấp hđnd", "cấp đại biểu"),
+    "unit": ("đơn vị", "đơn vị hành chính"),
+    "constituency": ("đơn vị bầu cử", "khu vực bầu cử", "đvbc"),
+    "phone": ("phone number", "telephone", "số điện thoại", "điện thoại", "sđt", "số đt"),
+    "role": ("vai trò",),
+}
+"""Canonical roster column → header spellings accepted besides the canonical name."""
+
+ROSTER_REQUIRED = ("code", "full_name", "council", "level")
+
+_CODE = re.compile(r"[A-Za-z0-9._-]+")
+_PHONE_SEPARATORS = re.compile(r"[\s.()\-]+")
+
+_LEVELS: dict[str, Level] = {
+    fold_label(word): level
+    for level, words in {
+        Level.province: ("province", "tỉnh"),
+        Level.district: ("district", "huyện", "quận", "thị xã"),
+        Level.commune: ("commune", "xã", "phường", "thị trấn"),
+    }.items()
+    for word in words
+}
+_LEVEL_PREFIX = fold_label("cấp") + " "
+_LEVELS_ACCEPTED = "province, district, commune, tỉnh, huyện, xã"
+
+_ROLES: dict[str, Role] = {
+    fold_label(word): role
+    for role, words in {
+        Role.delegate: ("delegate", "đại biểu"),
+        Role.secretary: ("secretary", "thư ký"),
+    }.items()
+    for word in words
+}
+_ROLES_ACCEPTED = "delegate, secretary, đại biểu, thư ký"
+
+
+class InvalidValue(ValueError):
+    """A cell that breaks a rule: an English message id (``N_``) and its fields."""
+
+    def __init__(self, message: str, **params: str) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One valid roster row.
+
+    ``unit``, ``constituency``, ``phone`` and ``role`` are ``None`` when the file has no
+    such column: an update then keeps the stored value, a new delegate gets the default
+    (``""``, or ``Role.delegate``). An empty cell in a present column is ``""`` (for
+    ``role``: ``Role.delegate``).
+    """
+
+    row: int
+    code: str
+    full_name: str
+    council: str
+    level: Level
+    unit: str | None = None
+    constituency: str | None = None
+    phone: str | None = None
+    role: Role | None = None
+
+
+def parse_code(text: str) -> str:
+    """A delegate or council code: letters A-Z, digits, ``-``, ``_``, ``.``; at most 64."""
+    value = text.strip()
+    if not value:
+        raise InvalidValue(N_("A value is required"))
+    if len(value) > CODE_MAX_LENGTH:
+        raise InvalidValue(
+            N_("Too long: {length} characters (at most {limit})"),
+            length=str(len(value)),
+            limit=str(CODE_MAX_LENGTH),
+        )
+    if not _CODE.fullmatch(value):
+        raise InvalidValue(
+            N_('"{value}" is not a valid code: use only letters A-Z, digits, "-", "_" and "."'),
+            value=value,
+        )
+    return value
+
+
+def parse_text(text: str, *, required: bool = False) -> str:
+    """A name or label: inner runs of spaces collapsed; at most 255 characters."""
+    value = " ".join(text.split())
+    if required and not value:
+        raise InvalidValue(N_("A value is required"))
+    if len(value) > TEXT_MAX_LENGTH:
+        raise InvalidValue(
+            N_("Too long: {length} characters (at most {limit})"),
+            length=str(len(value)),
+            limit=str(TEXT_MAX_LENGTH),
+        )
+    return value
+
+
+def parse_level(text: str) -> Level:
+    """``province|district|commune`` or ``tỉnh|huyện|xã``, optionally after ``cấp``; any case."""
+    key = fold_label(text)
+    if not key:
+        raise InvalidValue(N_("A value is required"))
+    key = key.removeprefix(_LEVEL_PREFIX)
+    level = _LEVELS.get(key)
+    if level is None:
+        raise InvalidValue(
+            N_('"{value}" is not a valid level: use one of {accepted}'),
+            value=text.strip(),
+            accepted=_LEVELS_ACCEPTED,
+        )
+    return level
+
+
+def parse_role(text: str) -> Role:
+    """``delegate|secretary`` or ``đại biểu|thư ký``, any case; empty means delegate."""
+    key = fold_label(text)
+    if not key:
+        return Role.delegate
+    role = _ROLES.get(key)
+    if role is None:
+        raise InvalidValue(
+            N_('"{value}" is not a valid role: use one of {accepted}'),
+            value=text.strip(),
+            accepted=_ROLES_ACCEPTED,
+        )
+    return role
+
+
+def normalize_phone(text: str) -> str:
+    """A Vietnamese phone number in national form ``0xxxxxxxxx``; ``""`` stays ``""``.
+
+    Spaces, dots, dashes and parentheses are ignored. Accepted: ``0`` + 9 or 10 digits,
+    ``+84``/``0084``/``84`` + 9 or 10 digits, and 9 or 10 digits without the leading
+    ``0`` (what a spreadsheet keeps of ``0912345678`` typed as a number).
+    """
+    raw = text.strip()
+    digits = _PHONE_SEPARATORS.sub("", raw)
+    if not digits:
+        return ""
+    for prefix in ("+84", "0084"):
+        if digits.startswith(prefix):
+            # "+84 (0) 912 345 678" is a common way to write it, too.
+            national = digits.removeprefix(prefix).removeprefix("0")
+            break
+    else:
+        if digits.startswith("0"):
+            national = digits[1:]
+        elif digits.startswith("84") and len(digits) in (11, 12):
+            national = digits[2:]
+        else:
+            national = digits
+    if not (
+        national.isascii()
+        and national.isdigit()
+        and 9 <= len(national) <= 10
+        and not national.startswith("0")
+    ):
+        raise InvalidValue(
+            N_('"{value}" is not a valid phone number: use 0 or +84 followed by 9 or 10 digits'),
+            value=raw,
+        )
+    return "0" + national
+
+
+def validate_roster(rows: Iterable[TableRow]) -> tuple[list[RosterEntry], list[Problem]]:
+    """Every valid row as an entry and every problem of every row.
+
+    A code seen on an earlier row makes the later row a problem (naming the first row).
+    """
+    entries: list[RosterEntry] = []
+    problems: list[Problem] = []
+    first_row_of_code: dict[str, int] = {}
+    for row in rows:
+        row_problems: list[Problem] = []
+        present = row.values.keys()
+        code = _check(row, "code", parse_code, row_problems)
+        full_name = _check(row, "full_name", _required_text, row_problems)
+        council = _check(row, "council", parse_code, row_problems)
+        level = _check(row, "level", parse_level, row_problems)
+        unit = _check(row, "unit", parse_text, row_problems) if "unit" in present else None
+        constituency = (
+            _check(row, "constituency", parse_text, row_problems)
+            if "constituency" in present
+            else None
+        )
+        phone = _check(row, "phone", normalize_phone, row_problems) if "phone" in present else None
+        role = _check(row, "role", parse_role, row_problems) if "role" in present else None
+
+        if code is not None:
+            first = first_row_of_code.setdefault(code, row.number)
+            if first != row.number:
+                row_problems.append(
+                    Problem(
+                        row.number,
+                        "code",
+                        N_("Code {code} is already used on row {first_row}"),
+                        {"code": code, "first_row": str(first)},
+                    )
+                )
+        if row_problems or code is None or full_name is None or council is None or level is None:
+            problems.extend(row_problems)
+            continue
+        entries.append(
+            RosterEntry(
+                row=row.number,
+                code=code,
+                full_name=full_name,
+                council=council,
+                level=level,
+                unit=unit,
+                constituency=constituency,
+                phone=phone,
+                role=role,
+            )
+        )
+    return entries, problems
+
+
+_T = TypeVar("_T")
+
+
+def _check(
+    row: TableRow, column: str, parse: Callable[[str], _T], problems: list[Problem]
+) -> _T | None:
+    """``parse`` the row's cell, or record why it failed and return ``None``."""
+    try:
+        return parse(row.values.get(column, ""))
+    except InvalidValue as invalid:
+        problems.append(Problem(row.number, column, invalid.message, dict(invalid.params)))
+        return None
+
+
+def _required_text(text: str) -> str:
+    return parse_text(text, required=True)

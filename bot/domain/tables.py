@@ -1,0 +1,77 @@
+"""Rows of an input file and what can be wrong with them: shared by every import."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.i18n import Gettext
+
+_SPACES = re.compile(r"[\s_]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an input file, in a form that can be translated later.
+
+    ``row`` is the spreadsheet row number (header = 1) and ``column`` the canonical
+    column name, when they mean something. ``message`` is an English message id
+    (marked with ``N_``) with ``{named}`` fields filled from ``params``.
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One data row: its spreadsheet row number and its recognised cells.
+
+    ``values`` holds a stripped string for every recognised column present in the
+    file (``""`` for an empty cell); columns absent from the file are absent here.
+    """
+
+    number: int
+    values: Mapping[str, str]
+
+
+def normalize_label(text: str) -> str:
+    """Header comparison form: NFC, lower case, ``_`` as a space, spaces collapsed."""
+    text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def fold_label(text: str) -> str:
+    """:func:`normalize_label` without Vietnamese diacritics: ``"Mã Đại biểu"`` → ``"ma dai bieu"``.
+
+    People often type headers and keywords without accents; folding lets both spellings match.
+    """
+    decomposed = unicodedata.normalize("NFD", normalize_label(text).replace("đ", "d"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def format_problem(problem: Problem, _: Gettext) -> str:
+    """The problem's text in the language of ``_``.
+
+    A translation with a broken ``{field}`` falls back to the English text rather than failing.
+    """
+    try:
+        return _(problem.message).format(**problem.params)
+    except (KeyError, IndexError, ValueError):
+        return problem.message.format(**problem.params)
+
+
+def format_problem_line(problem: Problem, _: Gettext) -> str:
+    """``row 5, column phone: <text>``; the prefix stays English (the CLI output contract)."""
+    where = []
+    if problem.row is not None:
+        where.append(f"row {problem.row}")
+    if problem.column is not None:
+        where.append(f"column {problem.column}")
+    text = format_problem(problem, _)
+    return f"{', '.join(where)}: {text}" if where else text

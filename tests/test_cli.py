@@ -1,0 +1,128 @@
+"""The command line as a secretariat uses it: exit codes, output, nothing half-written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from bot.cli import main
+from bot.db import create_engine, create_session_factory
+from bot.models import Delegate, Invite
+from bot.services.invites import hash_token
+
+HEADER = "code,full_name,council,level,unit,constituency,phone,role\n"
+GOOD = (
+    HEADER
+    + "ML-001,Nguyễn Văn An,HDND-ML,commune,Xã Mỹ Lộc,Đơn vị số 1,0912345678,delegate\n"
+    + "ML-002,Trần Thị Bình,HDND-ML,commune,Xã Mỹ Lộc,Đơn vị số 2,,secretary\n"
+)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> str:
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BOT_USERNAME", "hdnd_test_bot")
+    return sqlite_url
+
+
+async def _delegates(url: str) -> list[Delegate]:
+    engine: AsyncEngine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.exec(select(Delegate).order_by(Delegate.code))).all())
+    finally:
+        await engine.dispose()
+
+
+def test_python_m_bot_is_the_same_program() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "delegates" in result.stdout
+    assert "run" in result.stdout
+
+
+def test_usage_error_exits_2(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["delegates", "frobnicate"])
+    assert caught.value.code == 2
+
+
+async def test_db_upgrade_creates_the_schema(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _run(["db", "upgrade"]) == 0
+    assert await _delegates(env) == []
+
+
+async def _run(argv: list[str]) -> int:
+    """``main`` calls ``asyncio.run``, so it must run outside the test's event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(main, argv)
+
+
+async def test_roster_import_then_invites(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD, encoding="utf-8-sig")
+    assert await _run(["db", "upgrade"]) == 0
+    assert await _run(["delegates", "import", str(roster), "--dry-run"]) == 0
+    assert await _delegates(env) == []
+    assert await _run(["delegates", "import", str(roster)]) == 0
+    assert [d.code for d in await _delegates(env)] == ["ML-001", "ML-002"]
+    capsys.readouterr()
+
+    out = tmp_path / "invites.csv"
+    assert await _run(["delegates", "invite", "--council", "HDND-ML", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["code"] for r in rows] == ["ML-001", "ML-002"]
+    assert rows[0]["full_name"] == "Nguyễn Văn An"
+    prefix = "https://t.me/hdnd_test_bot?start="
+    assert all(r["link"].startswith(prefix) for r in rows)
+    tokens = {r["link"].removeprefix(prefix) for r in rows}
+    engine = create_engine(env)
+    try:
+        async with create_session_factory(engine)() as session:
+            hashes = set((await session.exec(select(Invite.token_hash))).all())
+    finally:
+        await engine.dispose()
+    assert {hash_token(t) for t in tokens} <= hashes
+
+    assert await _run(["delegates", "invite", "--council", "NOPE"]) == 1
+    assert "NOPE" in capsys.readouterr().err
+
+
+async def test_bad_roster_exits_1_and_names_row_and_column(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        GOOD + "ML-003,Lê Văn Cường,HDND-ML,planet,Xã Mỹ Lộc,,,delegate\n", encoding="utf-8"
+    )
+    assert await _run(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert await _run(["delegates", "import", str(roster)]) == 1
+    err = capsys.readouterr().err
+    assert "row 4, column level:" in err
+    assert await _delegates(env) == []
+
+
+async def test_missing_file_exits_1(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _run(["delegates", "import", "nowhere.csv"]) == 1
+    assert "nowhere.csv" in capsys.readouterr().err
+
+
+async def test_run_without_token_exits_1(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _run(["run"]) == 1
+    assert "BOT_TOKEN" in capsys.readouterr().err
