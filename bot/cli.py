@@ -18,12 +18,12 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory, utcnow
-from bot.i18n import gettext
+from bot.i18n import get_translator
 from bot.logging_setup import configure_logging
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
-_ = gettext("vi")
+_ = get_translator("vi")
 
 
 class BadInputError(Exception):

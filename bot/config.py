@@ -37,7 +37,11 @@ class Settings(BaseSettings):
     """Configuration contract (see DESIGN.md). Field names are the variable names."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=True,
     )
 
     BOT_TOKEN: SecretStr | None = None

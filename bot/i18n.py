@@ -48,7 +48,7 @@ def _catalog(language: str) -> dict[str, str]:
     }
 
 
-def gettext(language: str | None) -> Gettext:
+def get_translator(language: str | None) -> Gettext:
     """The ``_`` function for one language."""
     table = _catalog(normalize_language(language))
 
@@ -60,5 +60,5 @@ def gettext(language: str | None) -> Gettext:
 
 def translate(language: str | None, message: str, **params: object) -> str:
     """Translate a message id marked elsewhere with ``N_`` and fill its ``{named}`` fields."""
-    text = gettext(language)(message)
+    text = get_translator(language)(message)
     return text.format(**params) if params else text

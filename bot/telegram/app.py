@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import LANGUAGES, gettext
+from bot.i18n import LANGUAGES, get_translator
 from bot.telegram import onboarding, profile
 from bot.telegram.commands import (
     HELP,
@@ -73,7 +73,7 @@ def register_handlers(application: BotApplication) -> None:
 
 def menu_commands(language: str) -> list[BotCommand]:
     """The command menu most users see: what a linked delegate may do."""
-    _ = gettext(language)
+    _ = get_translator(language)
     return [
         BotCommand(command.name, _(command.description))
         for command in commands_for(Audience.delegate)

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.i18n import Gettext, gettext
+from bot.i18n import Gettext, get_translator
 from bot.services.accounts import Identity, identify
 
 DEPS_KEY = "deps"
@@ -53,4 +53,4 @@ async def current_identity(update: Update, context: BotContext) -> Identity | No
 
 
 def translator(identity: Identity | None) -> Gettext:
-    return gettext(identity.language if identity is not None else None)
+    return get_translator(identity.language if identity is not None else None)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
 
-from bot.i18n import gettext
+from bot.i18n import get_translator
 from bot.telegram.context import BotContext
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         return
     user = update.effective_user
-    _ = gettext(user.language_code if user is not None else None)
+    _ = get_translator(user.language_code if user is not None else None)
     try:
         await context.bot.send_message(
             update.effective_chat.id,

@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import Update
 
-from bot.i18n import LANGUAGES, N_, Gettext, gettext
+from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.accounts import LinkOutcome, redeem_invite, set_language
 from bot.telegram.commands import HELP, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, current_identity, translator
@@ -85,7 +85,7 @@ async def start(update: Update, context: BotContext) -> None:
     )
     if result.outcome in (LinkOutcome.linked, LinkOutcome.already_linked):
         assert result.delegate is not None
-        _ = gettext(result.delegate.language)
+        _ = get_translator(result.delegate.language)
         if result.outcome is LinkOutcome.linked:
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
             text = _(
@@ -135,7 +135,8 @@ async def language(update: Update, context: BotContext) -> None:
     await set_language(
         session_factory=context.deps.session_factory, identity=identity, language=choice
     )
-    await message.reply_text(gettext(choice)("Language set to English."))
+    _ = get_translator(choice)
+    await message.reply_text(_("Language set to English."))
 
 
 async def unknown(update: Update, context: BotContext) -> None:
