@@ -7,12 +7,11 @@ in :mod:`bot.services.tabular`, the database upsert in :mod:`bot.services.roster
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
 
-from bot.domain.tables import Problem, TableRow, fold_label
+from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
 from bot.i18n import N_
 
 
@@ -68,15 +67,6 @@ _ROLES: dict[str, Role] = {
     for word in words
 }
 _ROLES_ACCEPTED = "delegate, secretary, đại biểu, thư ký"
-
-
-class InvalidValue(ValueError):
-    """A cell that breaks a rule: an English message id (``N_``) and its fields."""
-
-    def __init__(self, message: str, **params: str) -> None:
-        super().__init__(message.format(**params))
-        self.message = message
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -211,18 +201,20 @@ def validate_roster(rows: Iterable[TableRow]) -> tuple[list[RosterEntry], list[P
     for row in rows:
         row_problems: list[Problem] = []
         present = row.values.keys()
-        code = _check(row, "code", parse_code, row_problems)
-        full_name = _check(row, "full_name", _required_text, row_problems)
-        council = _check(row, "council", parse_code, row_problems)
-        level = _check(row, "level", parse_level, row_problems)
-        unit = _check(row, "unit", parse_text, row_problems) if "unit" in present else None
+        code = check_cell(row, "code", parse_code, row_problems)
+        full_name = check_cell(row, "full_name", _required_text, row_problems)
+        council = check_cell(row, "council", parse_code, row_problems)
+        level = check_cell(row, "level", parse_level, row_problems)
+        unit = check_cell(row, "unit", parse_text, row_problems) if "unit" in present else None
         constituency = (
-            _check(row, "constituency", parse_text, row_problems)
+            check_cell(row, "constituency", parse_text, row_problems)
             if "constituency" in present
             else None
         )
-        phone = _check(row, "phone", normalize_phone, row_problems) if "phone" in present else None
-        role = _check(row, "role", parse_role, row_problems) if "role" in present else None
+        phone = (
+            check_cell(row, "phone", normalize_phone, row_problems) if "phone" in present else None
+        )
+        role = check_cell(row, "role", parse_role, row_problems) if "role" in present else None
 
         if code is not None:
             first = first_row_of_code.setdefault(code, row.number)
@@ -252,20 +244,6 @@ def validate_roster(rows: Iterable[TableRow]) -> tuple[list[RosterEntry], list[P
             )
         )
     return entries, problems
-
-
-_T = TypeVar("_T")
-
-
-def _check(
-    row: TableRow, column: str, parse: Callable[[str], _T], problems: list[Problem]
-) -> _T | None:
-    """``parse`` the row's cell, or record why it failed and return ``None``."""
-    try:
-        return parse(row.values.get(column, ""))
-    except InvalidValue as invalid:
-        problems.append(Problem(row.number, column, invalid.message, dict(invalid.params)))
-        return None
 
 
 def _required_text(text: str) -> str:

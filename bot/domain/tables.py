@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.i18n import Gettext
 
@@ -75,3 +76,26 @@ def format_problem_line(problem: Problem, _: Gettext) -> str:
         where.append(f"column {problem.column}")
     text = format_problem(problem, _)
     return f"{', '.join(where)}: {text}" if where else text
+
+
+class InvalidValue(ValueError):
+    """A cell that breaks a rule: an English message id (``N_``) and its fields."""
+
+    def __init__(self, message: str, **params: str) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+
+_T = TypeVar("_T")
+
+
+def check_cell(
+    row: TableRow, column: str, parse: Callable[[str], _T], problems: list[Problem]
+) -> _T | None:
+    """``parse`` the row's cell, or record why it failed and return ``None``."""
+    try:
+        return parse(row.values.get(column, ""))
+    except InvalidValue as invalid:
+        problems.append(Problem(row.number, column, invalid.message, dict(invalid.params)))
+        return None
