@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.db import UTCDateTime
@@ -80,3 +88,80 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=64)
     details: str = Field(default="", sa_column=Column(Text, nullable=False))
     at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class CalendarDay(SQLModel, table=True):
+    """A secretariat-managed exception to the public-holiday calendar."""
+
+    __tablename__ = "calendar_exceptions"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # off | workday
+    note: str = Field(default="", max_length=255)
+
+
+class Event(SQLModel, table=True):
+    """One row of a schedule file: a single event or a recurring rule."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("council_id", "key", name="uq_events_council_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="councils.id", index=True)
+    # Identity across re-imports: the file's `ref` column, else kind + title.
+    key: str = Field(max_length=512)
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    title: str = Field(max_length=255)
+    location: str = Field(default="", max_length=255)
+    # The first occurrence as written in the file; rules expand in the council's zone.
+    starts_at: datetime = Field(sa_column=_utc(nullable=False))
+    ends_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    recurrence: str | None = Field(default=None, max_length=512)
+    until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    shift: str = Field(sa_column=Column(String(32), nullable=False))
+    per_occurrence: int | None = Field(default=None)
+    # Delegate codes in pool order, ';'-separated, resolved from the file's `delegates`.
+    pool: str = Field(default="", sa_column=Column(Text, nullable=False))
+    source_row: int | None = Field(default=None)
+    cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Occurrence(SQLModel, table=True):
+    """One dated instance of an event, after the working-day shift."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        UniqueConstraint("event_id", "original_date", name="uq_occurrences_event_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
+    # The date the rule produced before shifting: a stable key even when the shift changes.
+    original_date: date = Field(sa_column=Column(Date, nullable=False))
+    # Position in the rule's full sequence, which drives the round-robin rota.
+    sequence: int = Field(default=0)
+    starts_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    ends_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    location: str = Field(default="", max_length=255)
+    cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Assignment(SQLModel, table=True):
+    """One delegate expected at one occurrence."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("occurrence_id", "delegate_id", name="uq_assignments_occurrence_delegate"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="occurrences.id", index=True)
+    delegate_id: int = Field(foreign_key="delegates.id", index=True)
+    cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Set when the time or place changed after the delegate was told; the reminder
+    # engine sends one "schedule changed" message and clears it.
+    changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc(nullable=False))

@@ -1,0 +1,309 @@
+"""The schedule file: its columns and the rules for each row.
+
+Pure: table rows in, :class:`ScheduleEntry` values and problems out. Delegate codes,
+councils and units are checked against the database by :mod:`bot.services.schedule`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.domain.calendar import Shift, normalize_rrule
+from bot.domain.roster import parse_code
+from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
+from bot.i18n import N_
+
+
+class EventKind(StrEnum):
+    reception = "reception"
+    voter_meeting = "voter_meeting"
+    session = "session"
+    deadline = "deadline"
+    supervision = "supervision"
+    other = "other"
+
+
+SCHEDULE_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "ref": ("id", "mã lịch", "mã sự kiện"),
+    "kind": ("type", "loại", "loại việc", "loại sự kiện"),
+    "title": ("tiêu đề", "nội dung", "tên", "tên sự kiện"),
+    "starts_at": ("start", "bắt đầu", "thời gian bắt đầu", "từ"),
+    "ends_at": ("end", "kết thúc", "thời gian kết thúc", "đến"),
+    "location": ("địa điểm", "nơi", "place"),
+    "council": ("hội đồng", "mã hội đồng", "hđnd", "mã hđnd"),
+    "delegates": ("đại biểu", "người thực hiện", "mã đại biểu"),
+    "recurrence": ("rrule", "lặp lại", "lặp"),
+    "until": ("đến ngày", "lặp đến"),
+    "shift": ("dời lịch", "dời ngày", "khi trùng ngày nghỉ"),
+    "per_occurrence": ("số người mỗi buổi", "số đại biểu mỗi buổi", "mỗi buổi"),
+}
+"""Canonical schedule column → header spellings accepted besides the canonical name."""
+
+SCHEDULE_REQUIRED = ("kind", "title", "starts_at", "council", "delegates")
+
+TITLE_MAX_LENGTH = 255
+_KIND_WORDS: dict[str, EventKind] = {
+    fold_label(word): kind
+    for kind, words in {
+        EventKind.reception: ("reception", "tiếp công dân", "tcd"),
+        EventKind.voter_meeting: ("voter_meeting", "voter meeting", "tiếp xúc cử tri", "txct"),
+        EventKind.session: ("session", "kỳ họp", "họp"),
+        EventKind.deadline: ("deadline", "hạn", "thời hạn", "hạn chót"),
+        EventKind.supervision: ("supervision", "giám sát"),
+        EventKind.other: ("other", "khác", "tập huấn"),
+    }.items()
+    for word in words
+}
+_KINDS_ACCEPTED = ", ".join(kind.value for kind in EventKind)
+_SHIFT_WORDS: dict[str, Shift] = {
+    fold_label(word): shift
+    for shift, words in {
+        Shift.next_working_day: ("next_working_day", "ngày làm việc tiếp theo", "dời"),
+        Shift.none: ("none", "không", "không dời"),
+    }.items()
+    for word in words
+}
+_DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+)
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+_UNIT_PREFIX = re.compile(r"^\s*unit\s*:\s*", re.IGNORECASE)
+_CODE_SEPARATORS = re.compile(r"[;,\n]+")
+
+
+@dataclass(frozen=True)
+class DelegateSelection:
+    """Who a row is for: listed codes (pool order), a whole council, or one unit."""
+
+    codes: tuple[str, ...] = ()
+    everyone: bool = False
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One valid schedule row. Times are local wall-clock (naive), in the council's zone."""
+
+    row: int
+    key: str
+    kind: EventKind
+    title: str
+    starts_local: datetime
+    ends_local: datetime | None
+    location: str
+    council: str
+    delegates: DelegateSelection
+    recurrence: str | None
+    until: date | None
+    shift: Shift
+    per_occurrence: int | None
+
+
+def parse_kind(text: str) -> EventKind:
+    kind = _KIND_WORDS.get(fold_label(text))
+    if kind is None:
+        raise InvalidValue(
+            N_('"{value}" is not a known kind: use one of {accepted}'),
+            value=text.strip(),
+            accepted=_KINDS_ACCEPTED,
+        )
+    return kind
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """``YYYY-MM-DD HH:MM`` (or ``DD/MM/YYYY HH:MM``), local wall-clock time."""
+    value = " ".join(text.split())
+    if not value:
+        raise InvalidValue(N_("A value is required"))
+    for pattern in _DATETIME_FORMATS:
+        try:
+            return datetime.strptime(value, pattern)  # noqa: DTZ007 - local wall-clock by contract
+        except ValueError:
+            continue
+    raise InvalidValue(N_('"{value}" is not a date and time such as 2026-12-10 08:00'), value=value)
+
+
+def parse_date(text: str) -> date:
+    value = text.strip()
+    if "T" in value or " " in value:  # a date cell from a spreadsheet may carry 00:00
+        value = value.replace("T", " ").split(" ")[0]
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a bare date
+        except ValueError:
+            continue
+    raise InvalidValue(N_('"{value}" is not a date such as 2026-12-31'), value=text.strip())
+
+
+def parse_shift(text: str) -> Shift:
+    shift = _SHIFT_WORDS.get(fold_label(text))
+    if shift is None:
+        raise InvalidValue(
+            N_('"{value}" is not a shift policy: use next_working_day or none'), value=text.strip()
+        )
+    return shift
+
+
+def parse_per_occurrence(text: str) -> int:
+    value = text.strip().removesuffix(".0")
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidValue(N_('"{value}" is not a whole number of at least 1'), value=text.strip())
+    return int(value)
+
+
+def parse_recurrence(text: str) -> str:
+    try:
+        return normalize_rrule(text)
+    except ValueError as error:
+        raise InvalidValue(
+            N_('"{value}" is not a valid RRULE ({reason})'), value=text.strip(), reason=str(error)
+        ) from None
+
+
+def parse_delegates(text: str) -> DelegateSelection:
+    value = " ".join(text.split())
+    if not value:
+        raise InvalidValue(N_("A value is required"))
+    if fold_label(value) in {"all", "tat ca"}:
+        return DelegateSelection(everyone=True)
+    if _UNIT_PREFIX.match(value):
+        unit = _UNIT_PREFIX.sub("", value).strip()
+        if not unit:
+            raise InvalidValue(N_("Name the unit after unit:, e.g. unit:Xã Mỹ Lộc"))
+        return DelegateSelection(unit=unit)
+    codes = tuple(code.strip() for code in _CODE_SEPARATORS.split(value) if code.strip())
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise InvalidValue(N_("Delegate {code} is listed twice"), code=code)
+        seen.add(code)
+    return DelegateSelection(codes=codes)
+
+
+def _title(text: str) -> str:
+    value = " ".join(text.split())
+    if not value:
+        raise InvalidValue(N_("A value is required"))
+    if len(value) > TITLE_MAX_LENGTH:
+        raise InvalidValue(
+            N_("Too long: {length} characters (at most {limit})"),
+            length=str(len(value)),
+            limit=str(TITLE_MAX_LENGTH),
+        )
+    return value
+
+
+def _optional(row: TableRow, column: str) -> bool:
+    return bool(row.values.get(column, "").strip())
+
+
+def event_key(council: str, kind: EventKind, title: str, ref: str | None) -> str:
+    """Identity of a row across re-imports: its ``ref`` if given, else kind and title."""
+    if ref:
+        return f"ref:{ref.strip()}"
+    return f"{kind.value}:{' '.join(title.split()).casefold()}"
+
+
+def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], list[Problem]]:
+    """Every valid row and every problem of every row."""
+    entries: list[ScheduleEntry] = []
+    problems: list[Problem] = []
+    first_row_of_key: dict[tuple[str, str], int] = {}
+    for row in rows:
+        found: list[Problem] = []
+        kind = check_cell(row, "kind", parse_kind, found)
+        title = check_cell(row, "title", _title, found)
+        starts = check_cell(row, "starts_at", parse_local_datetime, found)
+        ends = (
+            check_cell(row, "ends_at", parse_local_datetime, found)
+            if _optional(row, "ends_at")
+            else None
+        )
+        location = " ".join(row.values.get("location", "").split())[:TITLE_MAX_LENGTH]
+        council = check_cell(row, "council", parse_code, found)
+        delegates = check_cell(row, "delegates", parse_delegates, found)
+        recurrence = (
+            check_cell(row, "recurrence", parse_recurrence, found)
+            if _optional(row, "recurrence")
+            else None
+        )
+        until = check_cell(row, "until", parse_date, found) if _optional(row, "until") else None
+        shift = check_cell(row, "shift", parse_shift, found) if _optional(row, "shift") else None
+        per_occurrence = (
+            check_cell(row, "per_occurrence", parse_per_occurrence, found)
+            if _optional(row, "per_occurrence")
+            else None
+        )
+        if kind is not None and kind is not EventKind.deadline and not _optional(row, "ends_at"):
+            found.append(
+                Problem(row.number, "ends_at", N_("An end time is required for this kind"), {})
+            )
+        if starts is not None and ends is not None and ends <= starts:
+            found.append(
+                Problem(
+                    row.number,
+                    "ends_at",
+                    N_("The end ({ends}) is not after the start ({starts})"),
+                    {"ends": f"{ends:%Y-%m-%d %H:%M}", "starts": f"{starts:%Y-%m-%d %H:%M}"},
+                )
+            )
+        if until is not None and not _optional(row, "recurrence"):
+            found.append(
+                Problem(row.number, "until", N_("until is only used with a recurrence"), {})
+            )
+        if until is not None and starts is not None and until < starts.date():
+            found.append(Problem(row.number, "until", N_("until is before the start date"), {}))
+        if kind is not None and title is not None and council is not None:
+            ref = row.values.get("ref", "").strip() or None
+            key = event_key(council, kind, title, ref)
+            first = first_row_of_key.setdefault((council, key), row.number)
+            if first != row.number:
+                found.append(
+                    Problem(
+                        row.number,
+                        "ref" if ref else "title",
+                        N_(
+                            "Same event as row {first_row}; give each event its own title "
+                            "(or a ref column)"
+                        ),
+                        {"first_row": str(first)},
+                    )
+                )
+        if (
+            found
+            or kind is None
+            or title is None
+            or starts is None
+            or council is None
+            or delegates is None
+        ):
+            problems.extend(found)
+            continue
+        entries.append(
+            ScheduleEntry(
+                row=row.number,
+                key=key,
+                kind=kind,
+                title=title,
+                starts_local=starts,
+                ends_local=ends,
+                location=location,
+                council=council,
+                delegates=delegates,
+                recurrence=recurrence,
+                until=until,
+                shift=shift
+                or (Shift.next_working_day if kind is EventKind.reception else Shift.none),
+                per_occurrence=per_occurrence,
+            )
+        )
+    return entries, problems

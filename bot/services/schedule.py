@@ -1,0 +1,641 @@
+"""Schedules in the database: import a file, materialise occurrences, assign delegates.
+
+An :class:`~bot.models.Event` is one row of a schedule file. Its dated instances,
+:class:`~bot.models.Occurrence`, are materialised up to a rolling horizon so that
+reminders and reports can point at rows; each holds the
+:class:`~bot.models.Assignment` of every delegate expected there. History is never
+rewritten: an occurrence that has started is neither moved nor cancelled by a
+re-import, only created if it was missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import SessionFactory
+from bot.domain.calendar import (
+    CalendarException,
+    ExceptionKind,
+    Shift,
+    WorkingCalendar,
+    expand_occurrences,
+    rota_slot,
+)
+from bot.domain.schedule import (
+    SCHEDULE_ALIASES,
+    SCHEDULE_REQUIRED,
+    ScheduleEntry,
+    validate_schedule,
+)
+from bot.domain.tables import Problem, fold_label
+from bot.i18n import N_
+from bot.models import Assignment, CalendarDay, Council, Delegate, Event, Occurrence
+from bot.services import audit
+from bot.services.tabular import read_table
+
+HORIZON = timedelta(days=120)
+BOUNDED_RULE_LIMIT = timedelta(days=730)
+AUDIT_ACTION = "schedule.import"
+
+
+@dataclass
+class SyncCounts:
+    occurrences_created: int = 0
+    occurrences_changed: int = 0
+    occurrences_cancelled: int = 0
+    assignments_created: int = 0
+    assignments_changed: int = 0
+    assignments_cancelled: int = 0
+
+    def add(self, other: SyncCounts) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, item.name) for item in fields(self))
+
+
+@dataclass
+class ScheduleImportResult:
+    events_created: int = 0
+    events_updated: int = 0
+    events_unchanged: int = 0
+    events_cancelled: int = 0
+    sync: SyncCounts = field(default_factory=SyncCounts)
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    event_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.events_created or self.events_updated or self.events_cancelled or self.sync.any
+        )
+
+
+async def load_calendar(session: AsyncSession) -> WorkingCalendar:
+    days = (await session.exec(select(CalendarDay))).all()
+    return WorkingCalendar(
+        CalendarException(day.day, ExceptionKind(day.kind), day.note) for day in days
+    )
+
+
+def _utc(local: datetime, zone: tzinfo) -> datetime:
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+async def import_schedule(
+    *,
+    session_factory: SessionFactory,
+    path: Path,
+    now: datetime,
+    zone: tzinfo,
+    dry_run: bool,
+    actor: str = "cli",
+    allowed_council_ids: frozenset[int] | None = None,
+    horizon: timedelta = HORIZON,
+) -> ScheduleImportResult:
+    """Bring the councils named in the file to exactly the file's schedule, all or nothing.
+
+    Events of those councils that the file no longer lists are cancelled (their future
+    occurrences only). ``allowed_council_ids`` restricts a secretary to their councils.
+    """
+    table, read_problems = await asyncio.to_thread(
+        read_table, path, aliases=SCHEDULE_ALIASES, required=SCHEDULE_REQUIRED
+    )
+    if read_problems:
+        return ScheduleImportResult(problems=read_problems, dry_run=dry_run)
+    entries, problems = validate_schedule(table.rows)
+    async with session_factory() as session:
+        councils = await _councils(session, {entry.council for entry in entries})
+        pools, resolve_problems = await _resolve(session, entries, councils, allowed_council_ids)
+        problems.extend(resolve_problems)
+        if problems:
+            problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+            return ScheduleImportResult(problems=problems, dry_run=dry_run)
+        result = await _upsert_events(session, entries, councils, pools, now=now, zone=zone)
+        events = await _events(session, result.event_ids)
+        result.sync = await sync_occurrences(
+            session, events, now=now, zone=zone, horizon_end=now + horizon
+        )
+        result.dry_run = dry_run
+        if dry_run or not result.changed:
+            await session.rollback()
+            return result
+        audit.record(
+            session,
+            actor=actor,
+            action=AUDIT_ACTION,
+            at=now,
+            file=path.name,
+            created=result.events_created,
+            updated=result.events_updated,
+            cancelled=result.events_cancelled,
+            assignments_created=result.sync.assignments_created,
+            assignments_changed=result.sync.assignments_changed,
+            assignments_cancelled=result.sync.assignments_cancelled,
+        )
+        await session.commit()
+    return result
+
+
+async def _councils(session: AsyncSession, codes: Iterable[str]) -> dict[str, Council]:
+    rows = (await session.exec(select(Council).where(col(Council.code).in_(list(codes))))).all()
+    return {council.code: council for council in rows}
+
+
+async def _resolve(
+    session: AsyncSession,
+    entries: Sequence[ScheduleEntry],
+    councils: dict[str, Council],
+    allowed_council_ids: frozenset[int] | None,
+) -> tuple[dict[int, tuple[str, ...]], list[Problem]]:
+    """Each entry's delegate pool (codes, in pool order), checked against the roster."""
+    problems: list[Problem] = []
+    council_ids = [c.id for c in councils.values() if c.id is not None]
+    delegates = (
+        await session.exec(
+            select(Delegate)
+            .where(col(Delegate.council_id).in_(council_ids), col(Delegate.active).is_(True))
+            .order_by(col(Delegate.code))
+        )
+    ).all()
+    by_council: dict[int, list[Delegate]] = defaultdict(list)
+    for delegate in delegates:
+        by_council[delegate.council_id].append(delegate)
+    codes_elsewhere = {
+        d.code: d.council_id
+        for d in (
+            await session.exec(
+                select(Delegate).where(
+                    col(Delegate.code).in_([c for e in entries for c in e.delegates.codes])
+                )
+            )
+        ).all()
+    }
+    pools: dict[int, tuple[str, ...]] = {}
+    for entry in entries:
+        council = councils.get(entry.council)
+        if council is None or council.id is None:
+            problems.append(
+                Problem(
+                    entry.row,
+                    "council",
+                    N_("Unknown council code: {code}"),
+                    {"code": entry.council},
+                )
+            )
+            continue
+        if allowed_council_ids is not None and council.id not in allowed_council_ids:
+            problems.append(
+                Problem(
+                    entry.row,
+                    "council",
+                    N_("You may only change the schedule of your own council ({code} is not)"),
+                    {"code": entry.council},
+                )
+            )
+            continue
+        members = by_council[council.id]
+        selection = entry.delegates
+        if selection.everyone:
+            pool = tuple(d.code for d in members)
+        elif selection.unit is not None:
+            wanted = fold_label(selection.unit)
+            pool = tuple(d.code for d in members if fold_label(d.unit) == wanted)
+            if not pool:
+                problems.append(
+                    Problem(
+                        entry.row,
+                        "delegates",
+                        N_("No active delegate of council {council} belongs to unit {unit}"),
+                        {"council": entry.council, "unit": selection.unit},
+                    )
+                )
+                continue
+        else:
+            known = {d.code for d in members}
+            for code in selection.codes:
+                if code in known:
+                    continue
+                if code in codes_elsewhere:
+                    message = N_("Delegate {code} is not an active delegate of council {council}")
+                else:
+                    message = N_("Unknown delegate code: {code}")
+                problems.append(
+                    Problem(
+                        entry.row, "delegates", message, {"code": code, "council": entry.council}
+                    )
+                )
+            pool = selection.codes
+        if not pool:
+            problems.append(
+                Problem(
+                    entry.row,
+                    "delegates",
+                    N_("Council {council} has no active delegates"),
+                    {"council": entry.council},
+                )
+            )
+            continue
+        pools[entry.row] = pool
+    return pools, problems
+
+
+def _event_values(entry: ScheduleEntry, pool: tuple[str, ...], zone: tzinfo) -> dict[str, object]:
+    return {
+        "kind": entry.kind.value,
+        "title": entry.title,
+        "location": entry.location,
+        "starts_at": _utc(entry.starts_local, zone),
+        "ends_at": _utc(entry.ends_local, zone) if entry.ends_local is not None else None,
+        "recurrence": entry.recurrence,
+        "until": entry.until,
+        "shift": entry.shift.value,
+        "per_occurrence": entry.per_occurrence,
+        "pool": ";".join(pool),
+    }
+
+
+async def _upsert_events(
+    session: AsyncSession,
+    entries: Sequence[ScheduleEntry],
+    councils: dict[str, Council],
+    pools: dict[int, tuple[str, ...]],
+    *,
+    now: datetime,
+    zone: tzinfo,
+) -> ScheduleImportResult:
+    result = ScheduleImportResult()
+    council_ids = [c.id for c in councils.values()]
+    existing = {
+        (event.council_id, event.key): event
+        for event in (
+            await session.exec(select(Event).where(col(Event.council_id).in_(council_ids)))
+        ).all()
+    }
+    seen: set[tuple[int, str]] = set()
+    created: list[Event] = []
+    for entry in entries:
+        council_id = councils[entry.council].id
+        assert council_id is not None
+        values = _event_values(entry, pools[entry.row], zone)
+        event = existing.get((council_id, entry.key))
+        seen.add((council_id, entry.key))
+        if event is None:
+            event = Event(
+                council_id=council_id,
+                key=entry.key,
+                source_row=entry.row,
+                created_at=now,
+                updated_at=now,
+                **values,  # type: ignore[arg-type]
+            )
+            session.add(event)
+            created.append(event)
+            result.events_created += 1
+        elif event.cancelled_at is not None or any(
+            getattr(event, name) != value for name, value in values.items()
+        ):
+            for name, value in values.items():
+                setattr(event, name, value)
+            event.cancelled_at = None
+            event.updated_at = now
+            session.add(event)
+            result.events_updated += 1
+        else:
+            result.events_unchanged += 1
+    for identity, event in existing.items():
+        if identity not in seen and event.cancelled_at is None:
+            event.cancelled_at = now
+            event.updated_at = now
+            session.add(event)
+            result.events_cancelled += 1
+    await session.flush()
+    result.event_ids = [e.id for e in [*existing.values(), *created] if e.id is not None]
+    return result
+
+
+async def _events(session: AsyncSession, ids: Sequence[int]) -> list[Event]:
+    return list((await session.exec(select(Event).where(col(Event.id).in_(list(ids))))).all())
+
+
+# --- materialisation ------------------------------------------------------------------------
+
+
+async def extend_horizon(
+    *, session_factory: SessionFactory, now: datetime, zone: tzinfo, horizon: timedelta = HORIZON
+) -> SyncCounts:
+    """Materialise every active event up to ``now + horizon`` (run daily by the jobs)."""
+    async with session_factory() as session, session.begin():
+        events = list(
+            (await session.exec(select(Event).where(col(Event.cancelled_at).is_(None)))).all()
+        )
+        return await sync_occurrences(
+            session, events, now=now, zone=zone, horizon_end=now + horizon
+        )
+
+
+@dataclass(frozen=True)
+class _Desired:
+    original_date: date
+    starts_at: datetime
+    ends_at: datetime | None
+    index: int
+
+
+def _desired(
+    event: Event, *, zone: tzinfo, calendar: WorkingCalendar, horizon_end: datetime
+) -> dict[date, _Desired]:
+    if event.cancelled_at is not None:
+        return {}
+    start = event.starts_at.astimezone(zone)
+    end = event.ends_at.astimezone(zone) if event.ends_at is not None else None
+    window_end = horizon_end
+    if event.recurrence and event.until is not None:
+        # A bounded rule is materialised whole (within reason), so that listings and
+        # calendars show the term the secretariat planned, not just the next months.
+        until_end = datetime.combine(event.until + timedelta(days=7), time.min, zone)
+        window_end = max(horizon_end, min(until_end, horizon_end + BOUNDED_RULE_LIMIT))
+    elif not event.recurrence:
+        window_end = start + timedelta(days=1)
+    occurrences = expand_occurrences(
+        start=start,
+        end=end,
+        rrule=event.recurrence,
+        until=event.until,
+        shift=Shift(event.shift),
+        calendar=calendar,
+        window_start=start - timedelta(days=1),
+        window_end=max(window_end, start + timedelta(days=1)).astimezone(zone),
+    )
+    return {
+        o.original_date: _Desired(
+            o.original_date,
+            o.starts_at.astimezone(UTC),
+            o.ends_at.astimezone(UTC) if o.ends_at is not None else None,
+            o.index,
+        )
+        for o in occurrences
+    }
+
+
+async def sync_occurrences(
+    session: AsyncSession,
+    events: Sequence[Event],
+    *,
+    now: datetime,
+    zone: tzinfo,
+    horizon_end: datetime,
+) -> SyncCounts:
+    """Make the occurrences and assignments of ``events`` match their rules.
+
+    Occurrences that have started are never moved or cancelled; changed future ones are
+    updated in place and their assignments marked changed.
+    """
+    counts = SyncCounts()
+    if not events:
+        return counts
+    calendar = await load_calendar(session)
+    event_ids = [e.id for e in events if e.id is not None]
+    occurrences = (
+        await session.exec(select(Occurrence).where(col(Occurrence.event_id).in_(event_ids)))
+    ).all()
+    by_event: dict[int, dict[date, Occurrence]] = defaultdict(dict)
+    for occurrence in occurrences:
+        by_event[occurrence.event_id][occurrence.original_date] = occurrence
+    assignments = (
+        await session.exec(
+            select(Assignment).where(col(Assignment.occurrence_id).in_([o.id for o in occurrences]))
+        )
+    ).all()
+    by_occurrence: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for assignment in assignments:
+        by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
+    codes = {code for e in events for code in e.pool.split(";") if code}
+    delegate_ids = {
+        d.code: d.id
+        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
+        if d.id is not None
+    }
+
+    fresh: list[tuple[Occurrence, tuple[int, ...]]] = []
+    for event in events:
+        assert event.id is not None
+        pool = [code for code in event.pool.split(";") if code]
+        desired = _desired(event, zone=zone, calendar=calendar, horizon_end=horizon_end)
+        stored = by_event.get(event.id, {})
+        if not event.recurrence:
+            stored = _rekey_single(stored, desired, now)
+        for original_date, want in sorted(desired.items()):
+            members = tuple(
+                delegate_ids[code]
+                for code in rota_slot(pool, want.index, event.per_occurrence)
+                if code in delegate_ids
+            )
+            existing = stored.get(original_date)
+            if existing is None:
+                occurrence = Occurrence(
+                    event_id=event.id,
+                    original_date=original_date,
+                    sequence=want.index,
+                    starts_at=want.starts_at,
+                    ends_at=want.ends_at,
+                    location=event.location,
+                )
+                session.add(occurrence)
+                fresh.append((occurrence, members))
+                counts.occurrences_created += 1
+                continue
+            occurrence = existing
+            if occurrence.starts_at <= now:
+                continue  # history is not rewritten
+            assert occurrence.id is not None
+            current = by_occurrence.get(occurrence.id, {})
+            moved = (
+                occurrence.starts_at != want.starts_at
+                or occurrence.ends_at != want.ends_at
+                or occurrence.location != event.location
+            )
+            revived = occurrence.cancelled_at is not None
+            if moved or revived:
+                occurrence.starts_at = want.starts_at
+                occurrence.ends_at = want.ends_at
+                occurrence.location = event.location
+                occurrence.cancelled_at = None
+                occurrence.changed_at = now
+                session.add(occurrence)
+                counts.occurrences_changed += 1
+            if moved:
+                for assignment in current.values():
+                    if assignment.cancelled_at is None and assignment.delegate_id in members:
+                        assignment.changed_at = now
+                        session.add(assignment)
+                        counts.assignments_changed += 1
+            _sync_members(session, occurrence.id, current, members, now, counts)
+        for original_date, occurrence in stored.items():
+            if (
+                original_date in desired
+                or occurrence.cancelled_at is not None
+                or occurrence.starts_at <= now
+                or occurrence.starts_at > horizon_end
+            ):
+                continue
+            occurrence.cancelled_at = now
+            session.add(occurrence)
+            counts.occurrences_cancelled += 1
+            assert occurrence.id is not None
+            for assignment in by_occurrence.get(occurrence.id, {}).values():
+                if assignment.cancelled_at is None:
+                    assignment.cancelled_at = now
+                    session.add(assignment)
+                    counts.assignments_cancelled += 1
+    if fresh:
+        await session.flush()
+        for occurrence, members in fresh:
+            assert occurrence.id is not None
+            for delegate_id in members:
+                session.add(
+                    Assignment(occurrence_id=occurrence.id, delegate_id=delegate_id, created_at=now)
+                )
+                counts.assignments_created += 1
+    await session.flush()
+    return counts
+
+
+def _rekey_single(
+    stored: dict[date, Occurrence], desired: dict[date, _Desired], now: datetime
+) -> dict[date, Occurrence]:
+    """A one-off event has one occurrence: a new date moves it rather than replacing it."""
+    if len(desired) != 1 or len(stored) != 1:
+        return stored
+    ((new_date, _want),) = desired.items()
+    ((old_date, occurrence),) = stored.items()
+    if new_date == old_date or occurrence.starts_at <= now:
+        return stored
+    occurrence.original_date = new_date
+    return {new_date: occurrence}
+
+
+def _sync_members(
+    session: AsyncSession,
+    occurrence_id: int,
+    current: dict[int, Assignment],
+    members: tuple[int, ...],
+    now: datetime,
+    counts: SyncCounts,
+) -> None:
+    """Future occurrence: add the rota's new members, cancel those no longer on it."""
+    for delegate_id in members:
+        assignment = current.get(delegate_id)
+        if assignment is None:
+            session.add(
+                Assignment(occurrence_id=occurrence_id, delegate_id=delegate_id, created_at=now)
+            )
+            counts.assignments_created += 1
+        elif assignment.cancelled_at is not None:
+            assignment.cancelled_at = None
+            assignment.changed_at = now
+            session.add(assignment)
+            counts.assignments_created += 1
+    for delegate_id, assignment in current.items():
+        if delegate_id not in members and assignment.cancelled_at is None:
+            assignment.cancelled_at = now
+            session.add(assignment)
+            counts.assignments_cancelled += 1
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """One delegate at one occurrence, in the council's local time."""
+
+    assignment_id: int
+    occurrence_id: int
+    event_id: int
+    kind: str
+    title: str
+    location: str
+    starts_at: datetime  # aware, local zone
+    ends_at: datetime | None
+    delegate_code: str
+    delegate_name: str
+    changed_at: datetime | None
+
+
+def local_bounds(
+    day_from: date | None, day_to: date | None, zone: tzinfo
+) -> tuple[datetime | None, datetime | None]:
+    """UTC instants covering the local dates ``day_from``..``day_to`` inclusive."""
+    start = datetime.combine(day_from, time.min, zone).astimezone(UTC) if day_from else None
+    end = (
+        datetime.combine(day_to + timedelta(days=1), time.min, zone).astimezone(UTC)
+        if day_to
+        else None
+    )
+    return start, end
+
+
+async def list_assignments(
+    *,
+    session_factory: SessionFactory,
+    zone: tzinfo,
+    delegate_ids: Sequence[int] | None = None,
+    council_ids: Sequence[int] | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+) -> list[AssignmentView]:
+    """Active assignments, ordered by start then delegate code."""
+    query = (
+        select(Assignment, Occurrence, Event, Delegate)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .where(col(Assignment.cancelled_at).is_(None), col(Occurrence.cancelled_at).is_(None))
+        .order_by(col(Occurrence.starts_at), col(Delegate.code), col(Event.title))
+    )
+    if delegate_ids is not None:
+        query = query.where(col(Assignment.delegate_id).in_(list(delegate_ids)))
+    if council_ids is not None:
+        query = query.where(col(Event.council_id).in_(list(council_ids)))
+    if starts_from is not None:
+        query = query.where(col(Occurrence.starts_at) >= starts_from)
+    if starts_before is not None:
+        query = query.where(col(Occurrence.starts_at) < starts_before)
+    async with session_factory() as session:
+        rows = (await session.exec(query)).all()
+    views = []
+    for assignment, occurrence, event, delegate in rows:
+        assert assignment.id is not None
+        assert occurrence.id is not None
+        assert event.id is not None
+        views.append(
+            AssignmentView(
+                assignment_id=assignment.id,
+                occurrence_id=occurrence.id,
+                event_id=event.id,
+                kind=event.kind,
+                title=event.title,
+                location=occurrence.location,
+                starts_at=occurrence.starts_at.astimezone(zone),
+                ends_at=occurrence.ends_at.astimezone(zone) if occurrence.ends_at else None,
+                delegate_code=delegate.code,
+                delegate_name=delegate.full_name,
+                changed_at=assignment.changed_at,
+            )
+        )
+    return views

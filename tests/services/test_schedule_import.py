@@ -1,0 +1,207 @@
+"""Schedule import: all-or-nothing, idempotent, updates in place, never rewrites history."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from bot.models import Assignment, Event, Occurrence
+from bot.services.schedule import extend_horizon, import_schedule, list_assignments
+from tests.factories import add_delegate
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+NOW = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+HEADER = [
+    "kind", "title", "starts_at", "ends_at", "location", "council",
+    "delegates", "recurrence", "until", "shift", "per_occurrence",
+]  # fmt: skip
+RECEPTION = [
+    "reception", "Tiếp công dân xã Mỹ Lộc", "2026-01-10 07:30", "2026-01-10 11:00",
+    "Trụ sở UBND xã Mỹ Lộc", "HDND-ML", "ML-001;ML-002;ML-003",
+    "FREQ=MONTHLY;BYMONTHDAY=10,20", "2026-06-30", "", "1",
+]  # fmt: skip
+SESSION = [
+    "session", "Kỳ họp thứ 5 HĐND xã", "2026-02-05 08:00", "2026-02-05 17:00",
+    "Hội trường xã", "HDND-ML", "all", "", "", "", "",
+]  # fmt: skip
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    lines = [",".join(HEADER)] + [",".join(f'"{cell}"' for cell in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+async def roster(session_factory: SessionFactory) -> None:
+    for number in (1, 2, 3):
+        await add_delegate(session_factory, f"ML-00{number}", full_name=f"Đại biểu {number}")
+    await add_delegate(session_factory, "NT-001", council="HDND-NT")
+
+
+async def run(
+    session_factory: SessionFactory, path: Path, *, now: datetime = NOW, dry_run: bool = False
+):  # type: ignore[no-untyped-def]
+    return await import_schedule(
+        session_factory=session_factory, path=path, now=now, zone=ZONE, dry_run=dry_run
+    )
+
+
+async def snapshot(session_factory: SessionFactory) -> list[tuple[object, ...]]:
+    async with session_factory() as session:
+        events = [tuple(e.model_dump().values()) for e in (await session.exec(select(Event))).all()]
+        occurrences = [
+            tuple(o.model_dump().values()) for o in (await session.exec(select(Occurrence))).all()
+        ]
+        assignments = [
+            tuple(a.model_dump().values()) for a in (await session.exec(select(Assignment))).all()
+        ]
+    return sorted(map(str, events + occurrences + assignments))  # type: ignore[arg-type]
+
+
+async def test_import_materialises_shifted_occurrences_with_round_robin(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    result = await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION, SESSION]))
+    assert result.problems == []
+    assert result.events_created == 2
+    views = await list_assignments(session_factory=session_factory, zone=ZONE)
+    reception = [v for v in views if v.kind == "reception"]
+    # 10th and 20th of Jan..Jun 2026 = 12 occurrences, 1 delegate each, rota in pool order
+    assert len(reception) == 12
+    assert [v.delegate_code for v in reception[:4]] == ["ML-001", "ML-002", "ML-003", "ML-001"]
+    dates = [v.starts_at.date() for v in reception]
+    assert dates[0] == date(2026, 1, 12)  # Saturday 10 Jan → Monday 12 Jan
+    assert date(2026, 2, 23) in dates  # 20 Feb 2026 is Tết → Monday 23 Feb
+    assert all(d.weekday() < 5 for d in dates)
+    assert all(v.starts_at.hour == 7 and v.starts_at.minute == 30 for v in reception)
+    session = [v for v in views if v.kind == "session"]
+    assert sorted(v.delegate_code for v in session) == ["ML-001", "ML-002", "ML-003"]
+
+
+async def test_reimport_changes_nothing_and_csv_equals_xlsx(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION, SESSION]))
+    before = await snapshot(session_factory)
+    again = await run(session_factory, write_xlsx(tmp_path / "s.xlsx", [RECEPTION, SESSION]))
+    assert again.problems == []
+    assert not again.changed
+    assert again.events_unchanged == 2
+    assert await snapshot(session_factory) == before
+
+
+async def test_changed_time_updates_in_place_and_marks_assignments(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    await run(session_factory, write_csv(tmp_path / "s.csv", [SESSION]))
+    async with session_factory() as session:
+        (occurrence_before,) = (await session.exec(select(Occurrence))).all()
+    moved = [*SESSION]
+    moved[2], moved[3] = "2026-02-06 08:00", "2026-02-06 17:00"
+    result = await run(session_factory, write_csv(tmp_path / "s2.csv", [moved]))
+    assert result.events_updated == 1
+    assert result.sync.occurrences_changed == 1
+    assert result.sync.assignments_changed == 3
+    async with session_factory() as session:
+        (occurrence,) = (await session.exec(select(Occurrence))).all()
+        assignments = (await session.exec(select(Assignment))).all()
+    assert occurrence.id == occurrence_before.id
+    assert occurrence.starts_at.astimezone(ZONE) == datetime(2026, 2, 6, 8, 0, tzinfo=ZONE)
+    assert all(a.changed_at == NOW for a in assignments)
+
+
+async def test_removed_rows_cancel_future_occurrences_only(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION, SESSION]))
+    later = datetime(2026, 3, 1, tzinfo=UTC)
+    result = await run(session_factory, write_csv(tmp_path / "s2.csv", [SESSION]), now=later)
+    assert result.events_cancelled == 1
+    async with session_factory() as session:
+        occurrences = (
+            await session.exec(
+                select(Occurrence)
+                .join(Event, col(Event.id) == col(Occurrence.event_id))
+                .where(Event.kind == "reception")
+            )
+        ).all()
+    past = [o for o in occurrences if o.starts_at < later]
+    future = [o for o in occurrences if o.starts_at > later]
+    assert past
+    assert future
+    assert all(o.cancelled_at is None for o in past)
+    assert all(o.cancelled_at == later for o in future)
+
+
+async def test_bad_file_reports_every_problem_and_writes_nothing(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    bad_kind = [*SESSION]
+    bad_kind[0], bad_kind[1] = "party", "Liên hoan"
+    backwards = [*SESSION]
+    backwards[1], backwards[3] = "Họp ngược", "2026-02-05 07:00"
+    unknown = [*RECEPTION]
+    unknown[1], unknown[6] = "Tiếp công dân 2", "ML-001;ML-999"
+    bad_rule = [*RECEPTION]
+    bad_rule[1], bad_rule[7] = "Tiếp công dân 3", "FREQ=SOMETIMES"
+    other_council = [*SESSION]
+    other_council[1], other_council[6] = "Họp liên xã", "NT-001"
+    path = write_csv(
+        tmp_path / "bad.csv", [RECEPTION, bad_kind, backwards, unknown, bad_rule, other_council]
+    )
+    result = await run(session_factory, path)
+    where = {(p.row, p.column) for p in result.problems}
+    assert where == {
+        (3, "kind"),
+        (4, "ends_at"),
+        (5, "delegates"),
+        (6, "recurrence"),
+        (7, "delegates"),
+    }
+    assert await snapshot(session_factory) == []
+
+
+async def test_dry_run_counts_but_writes_nothing(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    result = await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION]), dry_run=True)
+    assert result.events_created == 1
+    assert result.sync.assignments_created == 12
+    assert await snapshot(session_factory) == []
+
+
+async def test_horizon_extends_an_open_ended_rule(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    open_ended = [*RECEPTION]
+    open_ended[8] = ""
+    await run(session_factory, write_csv(tmp_path / "s.csv", [open_ended]))
+    async with session_factory() as session:
+        first = len((await session.exec(select(Occurrence))).all())
+    assert 7 <= first <= 9  # about 120 days of 10th/20th
+    counts = await extend_horizon(
+        session_factory=session_factory, now=NOW + timedelta(days=60), zone=ZONE
+    )
+    assert counts.occurrences_created == 4
+    again = await extend_horizon(
+        session_factory=session_factory, now=NOW + timedelta(days=60), zone=ZONE
+    )
+    assert not again.any
