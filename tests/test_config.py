@@ -23,8 +23,8 @@ def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.DATABASE_URL == "sqlite+aiosqlite:///./data/delegate-bot.db"
     assert s.TELEGRAM_API_URL == "https://api.telegram.org"
     assert s.TIMEZONE == "Asia/Ho_Chi_Minh"
-    assert s.ADMIN_TELEGRAM_IDS == frozenset()
-    assert s.QUIET_HOURS == QuietHours(time(21), time(7))
+    assert frozenset() == s.ADMIN_TELEGRAM_IDS
+    assert QuietHours(time(21), time(7)) == s.QUIET_HOURS
     assert s.REMINDER_OFFSETS["reception"] == (
         timedelta(days=3),
         timedelta(days=1),
@@ -37,9 +37,9 @@ def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert s.REMINDER_OFFSETS["session"] == (timedelta(days=7), timedelta(days=1))
     assert s.REMINDER_OFFSETS["other"] == (timedelta(days=1),)
-    assert s.REPORT_PROMPT_DELAY == timedelta(minutes=30)
-    assert s.REPORT_FOLLOWUP_AFTER == timedelta(days=1)
-    assert s.REPORT_ESCALATE_AFTER == timedelta(days=3)
+    assert timedelta(minutes=30) == s.REPORT_PROMPT_DELAY
+    assert timedelta(days=1) == s.REPORT_FOLLOWUP_AFTER
+    assert timedelta(days=3) == s.REPORT_ESCALATE_AFTER
     assert s.LOG_LEVEL == "INFO"
 
 
@@ -49,7 +49,7 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUIET_HOURS", "off")
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
     s = settings()
-    assert s.ADMIN_TELEGRAM_IDS == frozenset({11, 22, 33})
+    assert frozenset({11, 22, 33}) == s.ADMIN_TELEGRAM_IDS
     assert s.REMINDER_OFFSETS["reception"] == (timedelta(days=1), timedelta(minutes=30))
     assert s.REMINDER_OFFSETS["session"] == (timedelta(days=7), timedelta(days=1))
     assert s.QUIET_HOURS is None

@@ -47,7 +47,7 @@ def build_application(deps: Deps) -> BotApplication:
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.zone))
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init)
+        .post_init(post_init)
         .build()
     )
     application.bot_data[DEPS_KEY] = deps
@@ -80,7 +80,7 @@ def menu_commands(language: str) -> list[BotCommand]:
     ]
 
 
-async def _post_init(application: BotApplication) -> None:
+async def post_init(application: BotApplication) -> None:
     bot = application.bot
     await bot.set_my_commands(menu_commands("vi"))
     for language in LANGUAGES:
