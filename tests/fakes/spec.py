@@ -1,8 +1,10 @@
 """The Bot API specification (methods, their fields and types) as the fake server needs it.
 
-The machine-readable spec lives outside the repository, in the shared workspace
-(``/work/shared/telegram-bot-api/api.min.json``); :data:`API_SPEC_PATH` is the only place
-that knows where.
+The machine-readable spec lives in the shared workspace
+(``../shared/telegram-bot-api/api.min.json`` next to the checkout). A copy (MIT licence,
+Paul Larsen) is kept in ``tests/fakes/telegram-bot-api/`` for checkouts elsewhere, such as
+CI; a test checks the two are identical whenever the shared one exists.
+:data:`API_SPEC_PATH` is the only place that decides which is read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-API_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/telegram-bot-api/api.min.json"
+SHARED_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/telegram-bot-api/api.min.json"
+VENDORED_SPEC_PATH = Path(__file__).resolve().parent / "telegram-bot-api/api.min.json"
+API_SPEC_PATH = SHARED_SPEC_PATH if SHARED_SPEC_PATH.exists() else VENDORED_SPEC_PATH
 
 SCALAR_TYPES = frozenset({"String", "Integer", "Float", "Boolean", "InputFile"})
 
