@@ -104,6 +104,13 @@ def cmd_delegates_import(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
+        if result.ignored_columns:
+            print(
+                _("Columns not recognised and ignored: {columns}").format(
+                    columns=", ".join(result.ignored_columns)
+                ),
+                file=sys.stderr,
+            )
         summary = _(
             "{created} created, {updated} updated, {unchanged} unchanged, "
             "{councils} new council(s)."
