@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -165,3 +166,17 @@ class Assignment(SQLModel, table=True):
     # engine sends one "schedule changed" message and clears it.
     changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class PendingUpload(SQLModel, table=True):
+    """A schedule file a secretary sent, waiting for Confirm or Cancel (survives restarts)."""
+
+    __tablename__ = "pending_uploads"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    filename: str = Field(max_length=255)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

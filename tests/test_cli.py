@@ -126,3 +126,73 @@ async def test_missing_file_exits_1(env: str, capsys: pytest.CaptureFixture[str]
 async def test_run_without_token_exits_1(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert await _run(["run"]) == 1
     assert "BOT_TOKEN" in capsys.readouterr().err
+
+
+SCHEDULE = (
+    "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,"
+    "per_occurrence\n"
+    "reception,Tiếp công dân,2032-01-10 07:30,2032-01-10 11:00,Trụ sở xã,HDND-ML,"
+    "ML-001;ML-002,FREQ=MONTHLY;BYMONTHDAY=10,2032-03-31,,1\n"
+)
+
+
+async def test_schedule_import_list_ics_and_calendar(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD, encoding="utf-8")
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text(SCHEDULE, encoding="utf-8")
+    assert await _run(["delegates", "import", str(roster)]) == 0
+    assert await _run(["schedule", "import", str(schedule), "--dry-run"]) == 0
+    assert "Chạy thử" in capsys.readouterr().out
+    assert await _run(["schedule", "import", str(schedule)]) == 0
+    capsys.readouterr()
+
+    argv = ["schedule", "list", "--from", "2032-01-01", "--to", "2032-03-31", "--format", "csv"]
+    assert await _run(argv) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == [
+        "date", "start", "end", "kind", "title", "location", "delegate_code", "delegate_name",
+    ]  # fmt: skip
+    # Far enough ahead to stay in the future: 10 Jan 2032 is a Saturday → Monday 12;
+    # 10 Feb 2032 is Tết eve → Monday 16 Feb
+    assert [(r[0], r[1], r[2], r[6]) for r in rows[1:]] == [
+        ("2032-01-12", "07:30", "11:00", "ML-001"),
+        ("2032-02-16", "07:30", "11:00", "ML-002"),
+        ("2032-03-10", "07:30", "11:00", "ML-001"),
+    ]
+
+    assert await _run(["schedule", "list", "--from", "2032-01-01", "--delegate", "ML-002"]) == 0
+    text = capsys.readouterr().out
+    assert "Thứ Hai, 16/02/2032" in text
+    assert "ML-001" not in text
+
+    ics = tmp_path / "ml1.ics"
+    assert await _run(["schedule", "ics", "--delegate", "ML-001", "--out", str(ics)]) == 0
+    assert ics.read_bytes().count(b"BEGIN:VEVENT") == 2
+    assert await _run(["schedule", "ics", "--delegate", "NOPE"]) == 1
+
+    # A make-up working Saturday 10 January: the reception stays on the 10th
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text("date,kind,note\n10/01/2032,làm bù,Làm bù\n", encoding="utf-8")
+    assert await _run(["calendar", "import", str(calendar)]) == 0
+    capsys.readouterr()
+    assert await _run(argv) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[1][0] == "2032-01-10"
+
+
+async def test_bad_schedule_exits_1_and_writes_nothing(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD, encoding="utf-8")
+    assert await _run(["delegates", "import", str(roster)]) == 0
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text(SCHEDULE.replace("ML-002", "ML-404"), encoding="utf-8")
+    capsys.readouterr()
+    assert await _run(["schedule", "import", str(schedule)]) == 1
+    assert "row 2, column delegates:" in capsys.readouterr().err
+    assert await _run(["schedule", "list", "--from", "2032-01-01", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.strip().count("\n") == 0  # header only

@@ -31,11 +31,13 @@ from typing import TypeVar
 import holidays
 from dateutil.rrule import rrulestr
 
+from bot.domain.tables import InvalidValue, Problem
+from bot.i18n import N_
+
 __all__ = [
     "CALENDAR_EXCEPTION_ALIASES",
     "CALENDAR_EXCEPTION_REQUIRED",
     "CalendarException",
-    "CalendarProblem",
     "ExceptionKind",
     "Occurrence",
     "Shift",
@@ -192,15 +194,6 @@ CALENDAR_EXCEPTION_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 CALENDAR_EXCEPTION_REQUIRED = ("date", "kind")
 
 
-@dataclass(frozen=True)
-class CalendarProblem:
-    """A bad cell: the spreadsheet row number, the canonical column, an English message."""
-
-    row: int
-    column: str | None
-    message: str
-
-
 def _fold(text: str) -> str:
     """Lower case, spaces collapsed, Vietnamese diacritics removed: ``"Làm bù"`` → ``"lam bu"``."""
     lowered = " ".join(unicodedata.normalize("NFC", text).replace("_", " ").split()).lower()
@@ -240,26 +233,29 @@ def parse_exception_date(text: str) -> date:
     elif match := _DAY_FIRST_DATE.fullmatch(value):
         day, month, year = match.groups()
     else:
-        raise ValueError(f'"{value}" is not a date: write YYYY-MM-DD or DD/MM/YYYY')
+        raise InvalidValue(
+            N_('"{value}" is not a date: write YYYY-MM-DD or DD/MM/YYYY'), value=value
+        )
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
-        raise ValueError(f'"{value}" is not a date of the calendar') from None
+        raise InvalidValue(N_('"{value}" is not a date of the calendar'), value=value) from None
 
 
 def parse_exception_kind(text: str) -> ExceptionKind:
     """``off``/``nghỉ`` or ``workday``/``làm bù``/``làm việc``, with or without accents."""
     kind = _KINDS.get(_fold(text))
     if kind is None:
-        raise ValueError(
-            f'"{text.strip()}" is not a kind of day: write off (nghỉ) or workday (làm bù)'
+        raise InvalidValue(
+            N_('"{value}" is not a kind of day: write off (nghỉ) or workday (làm bù)'),
+            value=text.strip(),
         )
     return kind
 
 
 def parse_calendar_exceptions(
     rows: Iterable[tuple[int, Mapping[str, str]]],
-) -> tuple[list[CalendarException], list[CalendarProblem]]:
+) -> tuple[list[CalendarException], list[Problem]]:
     """Rows of ``date,kind,note`` (row number, cells by canonical column) → exceptions.
 
     Returns the exceptions of the valid rows and one problem per bad cell. A day listed
@@ -267,7 +263,7 @@ def parse_calendar_exceptions(
     other kind, the later row is a problem.
     """
     exceptions: list[CalendarException] = []
-    problems: list[CalendarProblem] = []
+    problems: list[Problem] = []
     seen: dict[date, tuple[int, ExceptionKind]] = {}
     for number, cells in rows:
         day: date | None = None
@@ -276,27 +272,28 @@ def parse_calendar_exceptions(
         kind_text = cells.get("kind", "").strip()
         note = " ".join(cells.get("note", "").split())
         if not date_text:
-            problems.append(CalendarProblem(number, "date", "A date is required"))
+            problems.append(Problem(number, "date", N_("A value is required")))
         else:
             try:
                 day = parse_exception_date(date_text)
-            except ValueError as error:
-                problems.append(CalendarProblem(number, "date", str(error)))
+            except InvalidValue as error:
+                problems.append(Problem(number, "date", error.message, dict(error.params)))
         if not kind_text:
             problems.append(
-                CalendarProblem(
-                    number, "kind", "A kind is required: off (nghỉ) or workday (làm bù)"
-                )
+                Problem(number, "kind", N_("A kind is required: off (nghỉ) or workday (làm bù)"))
             )
         else:
             try:
                 kind = parse_exception_kind(kind_text)
-            except ValueError as error:
-                problems.append(CalendarProblem(number, "kind", str(error)))
+            except InvalidValue as error:
+                problems.append(Problem(number, "kind", error.message, dict(error.params)))
         if len(note) > NOTE_MAX_LENGTH:
             problems.append(
-                CalendarProblem(
-                    number, "note", f"Too long: {len(note)} characters (at most {NOTE_MAX_LENGTH})"
+                Problem(
+                    number,
+                    "note",
+                    N_("Too long: {length} characters (at most {limit})"),
+                    {"length": str(len(note)), "limit": str(NOTE_MAX_LENGTH)},
                 )
             )
             continue
@@ -307,11 +304,15 @@ def parse_calendar_exceptions(
             earlier_row, earlier_kind = earlier
             if earlier_kind is not kind:
                 problems.append(
-                    CalendarProblem(
+                    Problem(
                         number,
                         "kind",
-                        f"{day.isoformat()} is already declared {earlier_kind.value} "
-                        f"on row {earlier_row}",
+                        N_("{day} is already declared {kind} on row {first_row}"),
+                        {
+                            "day": day.isoformat(),
+                            "kind": earlier_kind.value,
+                            "first_row": str(earlier_row),
+                        },
                     )
                 )
             continue

@@ -307,3 +307,14 @@ def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], li
             )
         )
     return entries, problems
+
+
+KIND_LABELS: Mapping[str, str] = {
+    EventKind.reception: N_("Citizen reception"),
+    EventKind.voter_meeting: N_("Voter meeting"),
+    EventKind.session: N_("Council session"),
+    EventKind.deadline: N_("Deadline"),
+    EventKind.supervision: N_("Supervision visit"),
+    EventKind.other: N_("Other duty"),
+}
+"""Message ids naming each kind, as a council office says them (translate before showing)."""

@@ -98,6 +98,11 @@ async def identify(
     )
 
 
+async def delegate_by_code(*, session_factory: SessionFactory, code: str) -> Delegate | None:
+    async with session_factory() as session:
+        return (await session.exec(select(Delegate).where(Delegate.code == code))).first()
+
+
 async def redeem_invite(
     *, session_factory: SessionFactory, token: str, telegram_user_id: int, now: datetime
 ) -> LinkResult:

@@ -36,7 +36,7 @@ from bot.domain.schedule import (
     validate_schedule,
 )
 from bot.domain.tables import Problem, fold_label
-from bot.i18n import N_
+from bot.i18n import N_, Gettext
 from bot.models import Assignment, CalendarDay, Council, Delegate, Event, Occurrence
 from bot.services import audit
 from bot.services.tabular import read_table
@@ -80,6 +80,22 @@ class ScheduleImportResult:
         return bool(
             self.events_created or self.events_updated or self.events_cancelled or self.sync.any
         )
+
+
+def summary_text(result: ScheduleImportResult, _: Gettext) -> str:
+    """One line a secretary can read: what the import did (or would do)."""
+    return _(
+        "Events: {created} new, {updated} changed, {unchanged} unchanged, {cancelled} cancelled. "
+        "Assignments: {assigned} new, {moved} moved, {dropped} cancelled."
+    ).format(
+        created=result.events_created,
+        updated=result.events_updated,
+        unchanged=result.events_unchanged,
+        cancelled=result.events_cancelled,
+        assigned=result.sync.assignments_created,
+        moved=result.sync.assignments_changed,
+        dropped=result.sync.assignments_cancelled,
+    )
 
 
 async def load_calendar(session: AsyncSession) -> WorkingCalendar:
@@ -368,7 +384,7 @@ def _desired(
         # A bounded rule is materialised whole (within reason), so that listings and
         # calendars show the term the secretariat planned, not just the next months.
         until_end = datetime.combine(event.until + timedelta(days=7), time.min, zone)
-        window_end = max(horizon_end, min(until_end, horizon_end + BOUNDED_RULE_LIMIT))
+        window_end = max(horizon_end, min(until_end, start + BOUNDED_RULE_LIMIT))
     elif not event.recurrence:
         window_end = start + timedelta(days=1)
     occurrences = expand_occurrences(

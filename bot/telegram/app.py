@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -17,8 +18,9 @@ from telegram.ext import (
 )
 
 from bot.i18n import LANGUAGES, get_translator
-from bot.telegram import onboarding, profile
+from bot.telegram import agenda, onboarding, profile, schedule_upload
 from bot.telegram.commands import (
+    AGENDA,
     HELP,
     LANGUAGE,
     LINKS,
@@ -64,8 +66,20 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(START, onboarding.start))
     application.add_handler(_command(HELP, onboarding.help_command))
     application.add_handler(_command(LANGUAGE, onboarding.language))
+    application.add_handler(_command(AGENDA, agenda.agenda))
     application.add_handler(_command(PROFILE, profile.profile))
     application.add_handler(_command(LINKS, profile.links))
+    application.add_handler(
+        CallbackQueryHandler(agenda.send_ics, pattern=f"^{agenda.ICS_CALLBACK}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(schedule_upload.decide, pattern=schedule_upload.CALLBACK_PATTERN)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.Document.ALL, schedule_upload.receive_file
+        )
+    )
     # Last: anything not handled above in a private chat gets a pointer to /help.
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, onboarding.unknown))
     application.add_error_handler(on_error)

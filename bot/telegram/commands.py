@@ -33,12 +33,13 @@ class Command:
 START = Command("start", None, Audience.anyone, N_("link your account with an invite link"))
 HELP = Command("help", "trogiup", Audience.anyone, N_("commands you can use"))
 LANGUAGE = Command("ngonngu", "lang", Audience.anyone, N_("language: vi or en"), "vi|en")
+AGENDA = Command("lich", "agenda", Audience.delegate, N_("your assignments in the next 30 days"))
 PROFILE = Command("toi", "me", Audience.delegate, N_("your delegate record"))
 LINKS = Command(
     "lienket", "links", Audience.secretary, N_("which delegates have linked their Telegram")
 )
 
-COMMANDS: tuple[Command, ...] = (START, HELP, LANGUAGE, PROFILE, LINKS)
+COMMANDS: tuple[Command, ...] = (START, HELP, LANGUAGE, AGENDA, PROFILE, LINKS)
 
 
 def audience_of(identity: Identity | None) -> Audience:

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from bot.domain.calendar import (
     CalendarException,
-    CalendarProblem,
     ExceptionKind,
     Occurrence,
     Shift,
@@ -26,6 +25,8 @@ from bot.domain.calendar import (
     shift_date,
     validate_rrule,
 )
+from bot.domain.tables import format_problem
+from bot.i18n import get_translator
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -598,17 +599,16 @@ def test_parse_calendar_exception_problems() -> None:
         ]
     )
     assert exceptions == [CalendarException(date(2026, 1, 10), OFF)]
-    assert problems == [
-        CalendarProblem(3, "date", "A date is required"),
-        CalendarProblem(3, "kind", "A kind is required: off (nghỉ) or workday (làm bù)"),
-        CalendarProblem(4, "date", '"31/02/2026" is not a date of the calendar'),
-        CalendarProblem(5, "date", '"next monday" is not a date: write YYYY-MM-DD or DD/MM/YYYY'),
-        CalendarProblem(
-            5, "kind", '"holiday-ish" is not a kind of day: write off (nghỉ) or workday (làm bù)'
-        ),
-        CalendarProblem(6, "kind", "2026-01-10 is already declared off on row 2"),
-        CalendarProblem(7, "note", "Too long: 256 characters (at most 255)"),
-        CalendarProblem(8, "date", "A date is required"),
+    english = get_translator("en")
+    assert [(p.row, p.column, format_problem(p, english)) for p in problems] == [
+        (3, "date", "A value is required"),
+        (3, "kind", "A kind is required: off (nghỉ) or workday (làm bù)"),
+        (4, "date", '"31/02/2026" is not a date of the calendar'),
+        (5, "date", '"next monday" is not a date: write YYYY-MM-DD or DD/MM/YYYY'),
+        (5, "kind", '"holiday-ish" is not a kind of day: write off (nghỉ) or workday (làm bù)'),
+        (6, "kind", "2026-01-10 is already declared off on row 2"),
+        (7, "note", "Too long: 256 characters (at most 255)"),
+        (8, "date", "A value is required"),
     ]
 
 

@@ -1,0 +1,102 @@
+"""Secretariat-managed days off and make-up working days (ngày làm bù)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from bot.domain.calendar import (
+    CALENDAR_EXCEPTION_ALIASES,
+    CALENDAR_EXCEPTION_REQUIRED,
+    parse_calendar_exceptions,
+)
+from bot.domain.tables import Problem
+from bot.models import CalendarDay, Event
+from bot.services import audit
+from bot.services.schedule import HORIZON, SyncCounts, sync_occurrences
+from bot.services.tabular import read_table
+
+
+@dataclass
+class CalendarImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    sync: SyncCounts = field(default_factory=SyncCounts)
+    dry_run: bool = False
+
+
+async def import_calendar(
+    *,
+    session_factory: SessionFactory,
+    path: Path,
+    now: datetime,
+    zone: tzinfo,
+    dry_run: bool,
+    actor: str = "cli",
+    horizon: timedelta = HORIZON,
+) -> CalendarImportResult:
+    """Upsert the file's days by date, then re-shift every future occurrence, all or nothing.
+
+    Days not in the file are kept: each file adds to the calendar (one file per year is
+    the usual practice), it does not replace it.
+    """
+    table, problems = await asyncio.to_thread(
+        read_table, path, aliases=CALENDAR_EXCEPTION_ALIASES, required=CALENDAR_EXCEPTION_REQUIRED
+    )
+    if problems:
+        return CalendarImportResult(problems=problems, dry_run=dry_run)
+    exceptions, problems = parse_calendar_exceptions((row.number, row.values) for row in table.rows)
+    if problems:
+        return CalendarImportResult(problems=problems, dry_run=dry_run)
+    result = CalendarImportResult(dry_run=dry_run)
+    async with session_factory() as session:
+        stored = {
+            day.day: day
+            for day in (
+                await session.exec(
+                    select(CalendarDay).where(col(CalendarDay.day).in_([e.day for e in exceptions]))
+                )
+            ).all()
+        }
+        for exception in exceptions:
+            day = stored.get(exception.day)
+            if day is None:
+                session.add(
+                    CalendarDay(day=exception.day, kind=exception.kind.value, note=exception.note)
+                )
+                result.created += 1
+            elif (day.kind, day.note) != (exception.kind.value, exception.note):
+                day.kind, day.note = exception.kind.value, exception.note
+                session.add(day)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        await session.flush()
+        events = list(
+            (await session.exec(select(Event).where(col(Event.cancelled_at).is_(None)))).all()
+        )
+        result.sync = await sync_occurrences(
+            session, events, now=now, zone=zone, horizon_end=now + horizon
+        )
+        if dry_run or not (result.created or result.updated or result.sync.any):
+            await session.rollback()
+            return result
+        audit.record(
+            session,
+            actor=actor,
+            action="calendar.import",
+            at=now,
+            file=path.name,
+            created=result.created,
+            updated=result.updated,
+            occurrences_changed=result.sync.occurrences_changed,
+        )
+        await session.commit()
+    return result

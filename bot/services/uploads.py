@@ -1,0 +1,97 @@
+"""Schedule files sent to the bot: kept in the database until the secretary decides."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.db import SessionFactory
+from bot.models import PendingUpload
+from bot.services.schedule import ScheduleImportResult, import_schedule
+
+UPLOAD_MAX_AGE = timedelta(hours=24)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class UploadStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    cancelled = "cancelled"
+
+
+async def stage_upload(
+    *,
+    session_factory: SessionFactory,
+    telegram_user_id: int,
+    filename: str,
+    content: bytes,
+    now: datetime,
+) -> int:
+    async with session_factory() as session, session.begin():
+        upload = PendingUpload(
+            telegram_user_id=telegram_user_id, filename=filename, content=content, created_at=now
+        )
+        session.add(upload)
+        await session.flush()
+        assert upload.id is not None
+        return upload.id
+
+
+async def decide_upload(
+    *,
+    session_factory: SessionFactory,
+    upload_id: int,
+    telegram_user_id: int,
+    decision: UploadStatus,
+    now: datetime,
+) -> PendingUpload | None:
+    """Moves a pending upload of this user to ``decision``, once; ``None`` if it cannot be.
+
+    The conditional update makes a double press (or two devices) decide only once.
+    """
+    async with session_factory() as session, session.begin():
+        decided = await session.exec(
+            update(PendingUpload)
+            .where(
+                col(PendingUpload.id) == upload_id,
+                col(PendingUpload.telegram_user_id) == telegram_user_id,
+                col(PendingUpload.status) == UploadStatus.pending.value,
+                col(PendingUpload.created_at) > now - UPLOAD_MAX_AGE,
+            )
+            .values(status=decision.value, decided_at=now)
+        )
+        if decided.rowcount != 1:
+            return None
+        return await session.get(PendingUpload, upload_id)
+
+
+async def import_uploaded_schedule(
+    *,
+    session_factory: SessionFactory,
+    filename: str,
+    content: bytes,
+    now: datetime,
+    zone: tzinfo,
+    dry_run: bool,
+    actor: str,
+    allowed_council_ids: frozenset[int] | None,
+) -> ScheduleImportResult:
+    """Runs the file through the same import as the CLI (from a private temporary copy)."""
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="delegate-bot-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(content)
+        return await import_schedule(
+            session_factory=session_factory,
+            path=path,
+            now=now,
+            zone=zone,
+            dry_run=dry_run,
+            actor=actor,
+            allowed_council_ids=allowed_council_ids,
+        )

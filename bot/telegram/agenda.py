@@ -1,0 +1,117 @@
+"""/lich: a delegate's next 30 days, and their calendar as an .ics file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.domain.dates import format_day, format_time_range
+from bot.domain.schedule import KIND_LABELS
+from bot.i18n import Gettext
+from bot.services.ics import build_ics, ics_filename
+from bot.services.schedule import AssignmentView, list_assignments
+from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.profile import NOT_LINKED
+from bot.telegram.texts import split_message
+
+AGENDA_DAYS = 30
+ICS_CALLBACK = "agenda:ics"
+
+
+def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list[str]:
+    """Assignments grouped under a heading per date; every line is balanced HTML."""
+    lines: list[str] = []
+    current = None
+    for view in views:
+        day = view.starts_at.date()
+        if day != current:
+            if lines:
+                lines.append("")
+            lines.append(f"<b>{escape(format_day(day, language))}</b>")
+            current = day
+        label = _(KIND_LABELS.get(view.kind, view.kind))
+        line = (
+            f"• {format_time_range(view.starts_at, view.ends_at)} "
+            f"<i>{escape(label)}</i>: {escape(view.title)}"
+        )
+        if view.location:
+            line += f" — {escape(view.location)}"
+        lines.append(line)
+    return lines
+
+
+def ics_keyboard(_: Gettext) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("📅 Add to my calendar (.ics)"), callback_data=ICS_CALLBACK)]]
+    )
+
+
+async def agenda(update: Update, context: BotContext) -> None:
+    """Shows the caller's own assignments for the next 30 days."""
+    if (message := update.effective_message) is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if identity is None or identity.delegate is None or identity.delegate.id is None:
+        await message.reply_text(_(NOT_LINKED))
+        return
+    now = context.deps.clock()
+    views = await list_assignments(
+        session_factory=context.deps.session_factory,
+        zone=context.deps.settings.zone,
+        delegate_ids=[identity.delegate.id],
+        starts_from=now,
+        starts_before=now + timedelta(days=AGENDA_DAYS),
+    )
+    if not views:
+        await message.reply_text(
+            _("You have no assignments in the next {days} days.").format(days=AGENDA_DAYS),
+            reply_markup=ics_keyboard(_),
+        )
+        return
+    header = _("<b>Your schedule for the next {days} days</b> ({count} assignments)").format(
+        days=AGENDA_DAYS, count=len(views)
+    )
+    chunks = split_message("\n".join([header, "", *agenda_lines(views, identity.language, _)]))
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await message.reply_text(chunk, reply_markup=ics_keyboard(_) if last else None)
+
+
+async def send_ics(update: Update, context: BotContext) -> None:
+    """Sends the caller's upcoming assignments as a calendar file."""
+    query = update.callback_query
+    if query is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if identity is None or identity.delegate is None or identity.delegate.id is None:
+        await query.answer(_(NOT_LINKED), show_alert=True)
+        return
+    await query.answer()
+    now = context.deps.clock()
+    settings = context.deps.settings
+    views = await list_assignments(
+        session_factory=context.deps.session_factory,
+        zone=settings.zone,
+        delegate_ids=[identity.delegate.id],
+        starts_from=now,
+    )
+    data = build_ics(
+        views,
+        offsets=settings.REMINDER_OFFSETS,
+        zone=settings.zone,
+        calendar_name=_("HĐND duties — {code}").format(code=identity.delegate.code),
+        language=identity.language,
+        now=now,
+    )
+    await context.bot.send_document(
+        chat_id=identity.telegram_user_id,
+        document=data,
+        filename=ics_filename(identity.delegate.code),
+        caption=_(
+            "Open this file to add your {count} upcoming assignments to your calendar."
+        ).format(count=len(views)),
+    )

@@ -1,0 +1,181 @@
+"""A secretary sends a schedule file; the bot shows the dry run; only Confirm writes."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot.domain.tables import format_problem
+from bot.i18n import Gettext
+from bot.services.accounts import Identity
+from bot.services.schedule import ScheduleImportResult, summary_text
+from bot.services.uploads import (
+    MAX_UPLOAD_BYTES,
+    UploadStatus,
+    decide_upload,
+    import_uploaded_schedule,
+    stage_upload,
+)
+from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.profile import SECRETARIES_ONLY
+from bot.telegram.texts import split_message
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PREFIX = "upload:"
+CALLBACK_PATTERN = r"^upload:(ok|no):\d+$"
+SHOWN_PROBLEMS = 30
+ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+
+
+def _scope(identity: Identity) -> frozenset[int] | None:
+    """Councils this secretary may change; ``None`` means every council (an admin)."""
+    if identity.is_admin:
+        return None
+    assert identity.delegate is not None
+    return frozenset({identity.delegate.council_id})
+
+
+def _problems_text(result: ScheduleImportResult, _: Gettext) -> str:
+    lines = [
+        _("The file has {count} problem(s); nothing was written:").format(
+            count=len(result.problems)
+        )
+    ]
+    for problem in result.problems[:SHOWN_PROBLEMS]:
+        text = format_problem(problem, _)
+        if problem.row is not None and problem.column is not None:
+            text = _("row {row}, column {column}: {problem}").format(
+                row=problem.row, column=problem.column, problem=text
+            )
+        elif problem.row is not None:
+            text = _("row {row}: {problem}").format(row=problem.row, problem=text)
+        lines.append(f"• {escape(text)}")
+    if len(result.problems) > SHOWN_PROBLEMS:
+        lines.append(_("… and {count} more.").format(count=len(result.problems) - SHOWN_PROBLEMS))
+    lines.append(_("Please correct the file and send it again."))
+    return "\n".join(lines)
+
+
+async def receive_file(update: Update, context: BotContext) -> None:
+    """Stores the file, runs the import as a dry run and asks for confirmation."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if identity is None or not identity.is_secretary:
+        await message.reply_text(
+            _(SECRETARIES_ONLY) + " " + _("Delegates do not need to send files to the bot.")
+        )
+        return
+    document = message.document
+    filename = document.file_name or "schedule"
+    if Path(filename).suffix.lower() not in ACCEPTED_SUFFIXES:
+        await message.reply_text(_("Please send the schedule as a .csv or .xlsx file."))
+        return
+    if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
+        await message.reply_text(_("The file is too large (at most 5 MB)."))
+        return
+    try:
+        telegram_file = await document.get_file()
+        content = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError:
+        logger.warning("could not download an uploaded schedule", exc_info=True)
+        await message.reply_text(
+            _("Could not download the file from Telegram; please send it again.")
+        )
+        return
+    deps = context.deps
+    now = deps.clock()
+    result = await import_uploaded_schedule(
+        session_factory=deps.session_factory,
+        filename=filename,
+        content=content,
+        now=now,
+        zone=deps.settings.zone,
+        dry_run=True,
+        actor=f"tg:{identity.telegram_user_id}",
+        allowed_council_ids=_scope(identity),
+    )
+    if result.problems:
+        for chunk in split_message(_problems_text(result, _)):
+            await message.reply_text(chunk)
+        return
+    upload_id = await stage_upload(
+        session_factory=deps.session_factory,
+        telegram_user_id=identity.telegram_user_id,
+        filename=filename,
+        content=content,
+        now=now,
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("✅ Confirm"), callback_data=f"upload:ok:{upload_id}"),
+                InlineKeyboardButton(_("✖️ Cancel"), callback_data=f"upload:no:{upload_id}"),
+            ]
+        ]
+    )
+    await message.reply_text(
+        _("Checked <b>{file}</b>. If you confirm:").format(file=escape(filename))
+        + "\n"
+        + escape(summary_text(result, _)),
+        reply_markup=keyboard,
+    )
+
+
+async def decide(update: Update, context: BotContext) -> None:
+    """Confirm writes the file (checked again against today's data); Cancel writes nothing."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    identity = await current_identity(update, context)
+    _ = translator(identity)
+    if identity is None or not identity.is_secretary:
+        await query.answer(_(SECRETARIES_ONLY), show_alert=True)
+        return
+    _prefix, verdict, raw_id = query.data.split(":")
+    decision = UploadStatus.confirmed if verdict == "ok" else UploadStatus.cancelled
+    deps = context.deps
+    now = deps.clock()
+    upload = await decide_upload(
+        session_factory=deps.session_factory,
+        upload_id=int(raw_id),
+        telegram_user_id=identity.telegram_user_id,
+        decision=decision,
+        now=now,
+    )
+    if upload is None:
+        await query.answer(
+            _("This file was already handled or has expired; send it again if needed."),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    if decision is UploadStatus.cancelled:
+        await query.edit_message_text(_("Cancelled; nothing was written."))
+        return
+    result = await import_uploaded_schedule(
+        session_factory=deps.session_factory,
+        filename=upload.filename,
+        content=upload.content,
+        now=now,
+        zone=deps.settings.zone,
+        dry_run=False,
+        actor=f"tg:{identity.telegram_user_id}",
+        allowed_council_ids=_scope(identity),
+    )
+    if result.problems:
+        await query.edit_message_text(split_message(_problems_text(result, _))[0])
+        return
+    logger.info("schedule upload %s imported", upload.id)
+    await query.edit_message_text(
+        _("Schedule saved from <b>{file}</b>:").format(file=escape(upload.filename))
+        + "\n"
+        + escape(summary_text(result, _))
+    )

@@ -1,0 +1,191 @@
+"""/lich and the secretariat's schedule upload, driven as users through the fake server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from icalendar import Calendar
+from sqlmodel import select
+
+from bot.models import Assignment, AuditEntry, Event, PendingUpload
+from bot.services.schedule import import_schedule
+from tests.e2e.conftest import ADMIN_ID, Harness
+from tests.factories import add_delegate
+
+HEADER = (
+    "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
+)
+
+
+def schedule_csv(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
+
+
+async def import_rows(harness: Harness, tmp_path: Path, *rows: str) -> None:
+    path = tmp_path / "schedule.csv"
+    path.write_bytes(schedule_csv(*rows))
+    result = await import_schedule(
+        session_factory=harness.session_factory,
+        path=path,
+        now=harness.clock(),
+        zone=harness.settings.zone,
+        dry_run=False,
+    )
+    assert result.problems == []
+
+
+async def test_agenda_with_40_assignments_stays_within_telegram_limits(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    long = "Tiếp công dân & giải quyết <đơn thư> kiến nghị của cử tri " + "x" * 80
+    place = "Trụ sở Hội đồng nhân dân và Ủy ban nhân dân xã Mỹ Lộc, thôn Đông, " * 2
+    await import_rows(
+        harness,
+        tmp_path,
+        f'other,"{long} sáng",2026-11-27 08:00,2026-11-27 11:00,"{place}",HDND-ML,ML-001,'
+        "FREQ=DAILY;COUNT=20,,,",
+        f'other,"{long} chiều",2026-11-27 14:00,2026-11-27 16:30,"{place}",HDND-ML,ML-001,'
+        "FREQ=DAILY;COUNT=20,,,",
+    )
+    user = harness.api.user(1001)
+    await user.send("/lich")
+    await harness.api.wait_until(
+        lambda: bool(user.messages) and user.messages[-1].find_button("agenda:ics") is not None
+    )
+    messages = user.messages
+    assert len(messages) >= 2
+    texts = [m.text or "" for m in messages]
+    assert all(0 < len(text) <= 4096 for text in texts)
+    body = "\n".join(texts)
+    assert body.count("<đơn thư>") == 40  # escaped for HTML, shown verbatim
+    assert "Thứ Sáu, 27/11/2026" in body
+    assert "(40 việc)" in texts[0]
+    assert all(m.reply_markup is None for m in messages[:-1])
+
+
+async def test_ics_button_sends_one_event_per_assignment(harness: Harness, tmp_path: Path) -> None:
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    await add_delegate(harness.session_factory, "ML-002", telegram_user_id=1002)
+    await import_rows(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,"
+        "ML-001;ML-002,FREQ=MONTHLY;BYMONTHDAY=10,2027-02-28,,1",
+    )
+    user = harness.api.user(1001)
+    (agenda,) = await user.send_and_wait("/agenda")
+    await user.press(agenda, "agenda:ics")
+    await user.wait_for_messages(2)
+    document = user.messages[-1]
+    assert document.document is not None
+    assert document.document.filename.endswith(".ics")
+    calendar = Calendar.from_ical(document.document.data)
+    events = list(calendar.walk("VEVENT"))
+    async with harness.session_factory() as session:
+        mine = (await session.exec(select(Assignment).where(Assignment.delegate_id == 1))).all()
+    assert len(events) == len(mine) == 2  # Dec 10 and Feb 10 → round-robin with ML-002
+
+
+async def test_unlinked_user_gets_no_agenda(harness: Harness) -> None:
+    (reply,) = await harness.api.user(5555).send_and_wait("/lich")
+    assert reply.text is not None
+    assert "liên kết" in reply.text
+    assert reply.reply_markup is None
+
+
+async def test_secretary_upload_confirm_writes(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    await add_delegate(harness.session_factory, "ML-900", role="secretary", telegram_user_id=9001)
+    secretary = harness.api.user(9001)
+    await secretary.send_document(
+        "lich.csv",
+        schedule_csv(
+            "session,Kỳ họp thứ 5,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,"
+        ),
+    )
+    (preview,) = await secretary.wait_for_messages(1)
+    assert preview.text is not None
+    assert "lich.csv" in preview.text
+    async with harness.session_factory() as session:
+        assert (await session.exec(select(Event))).all() == []
+    await secretary.press(preview, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (secretary.messages[-1].text or ""))
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event))).all()
+        assignments = (await session.exec(select(Assignment))).all()
+        audit = (await session.exec(select(AuditEntry.actor))).all()
+    assert [e.title for e in events] == ["Kỳ họp thứ 5"]
+    assert len(assignments) == 2
+    assert "tg:9001" in audit
+    assert secretary.messages[-1].reply_markup is None  # the buttons are gone
+
+
+async def test_upload_cancel_writes_nothing(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document(
+        "lich.csv",
+        schedule_csv("session,Kỳ họp,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,"),
+    )
+    (preview,) = await secretary.wait_for_messages(1)
+    await secretary.press(preview, "✖️ Hủy")
+    await harness.api.wait_until(lambda: "Đã hủy" in (secretary.messages[-1].text or ""))
+    async with harness.session_factory() as session:
+        assert (await session.exec(select(Event))).all() == []
+        (upload,) = (await session.exec(select(PendingUpload))).all()
+    assert upload.status == "cancelled"
+
+
+async def test_bad_upload_lists_problems_with_rows(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document(
+        "lich.csv",
+        schedule_csv(
+            "party,Liên hoan,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,",
+            "session,Kỳ họp,2026-12-15 08:00,2026-12-15 07:00,Hội trường,HDND-ML,all,,,,",
+            "session,Kỳ họp 2,2026-12-16 08:00,2026-12-16 11:00,Hội trường,HDND-ML,ML-404,,,,",
+        ),
+    )
+    (reply,) = await secretary.wait_for_messages(1)
+    assert reply.text is not None
+    assert "dòng 2, cột kind" in reply.text
+    assert "dòng 3, cột ends_at" in reply.text
+    assert "dòng 4, cột delegates" in reply.text
+    assert "ML-404" in reply.text
+    assert reply.reply_markup is None
+    async with harness.session_factory() as session:
+        assert (await session.exec(select(PendingUpload))).all() == []
+
+
+async def test_delegate_upload_is_refused(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    delegate = harness.api.user(1001)
+    await delegate.send_document(
+        "lich.csv",
+        schedule_csv("session,Kỳ họp,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,"),
+    )
+    (reply,) = await delegate.wait_for_messages(1)
+    assert reply.text is not None
+    assert "chỉ dành cho Văn phòng" in reply.text
+    assert harness.api.calls_to("getFile") == []
+    async with harness.session_factory() as session:
+        assert (await session.exec(select(Event))).all() == []
+        assert (await session.exec(select(PendingUpload))).all() == []
+
+
+async def test_secretary_cannot_change_another_council(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-900", role="secretary", telegram_user_id=9001)
+    await add_delegate(harness.session_factory, "NT-001", council="HDND-NT")
+    secretary = harness.api.user(9001)
+    await secretary.send_document(
+        "lich.csv",
+        schedule_csv("session,Kỳ họp,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-NT,all,,,,"),
+    )
+    (reply,) = await secretary.wait_for_messages(1)
+    assert reply.text is not None
+    assert "HDND-NT" in reply.text
+    assert reply.reply_markup is None
+    async with harness.session_factory() as session:
+        assert (await session.exec(select(Event))).all() == []

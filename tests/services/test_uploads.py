@@ -1,0 +1,31 @@
+"""A staged upload is decided once, by its owner, while it is fresh."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.db import SessionFactory
+from bot.services.uploads import UPLOAD_MAX_AGE, UploadStatus, decide_upload, stage_upload
+from tests.factories import NOW
+
+
+async def test_upload_is_decided_once_by_its_owner(session_factory: SessionFactory) -> None:
+    upload_id = await stage_upload(
+        session_factory=session_factory, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+    )
+
+    async def decide(user: int, decision: UploadStatus, later: timedelta = timedelta()) -> bool:
+        upload = await decide_upload(
+            session_factory=session_factory,
+            upload_id=upload_id,
+            telegram_user_id=user,
+            decision=decision,
+            now=NOW + later,
+        )
+        return upload is not None
+
+    assert not await decide(2, UploadStatus.confirmed)  # someone else's file
+    assert not await decide(1, UploadStatus.confirmed, UPLOAD_MAX_AGE)  # too old
+    assert await decide(1, UploadStatus.confirmed)
+    assert not await decide(1, UploadStatus.confirmed)  # a second press
+    assert not await decide(1, UploadStatus.cancelled)
