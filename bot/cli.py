@@ -107,6 +107,17 @@ def _print_summary(summary: str, *, dry_run: bool) -> None:
     print(summary)
 
 
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.runner import run_worker
+
+    if settings.BOT_TOKEN is None:
+        raise BadInputError(
+            _("BOT_TOKEN is not set. Get a token from @BotFather and put it in .env.")
+        )
+    run_worker(settings)
+    return EXIT_OK
+
+
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     async def work(_sessions: SessionFactory) -> int:
         return EXIT_OK
@@ -151,6 +162,7 @@ def cmd_delegates_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_calendar_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.calendar_days import import_calendar
+    from bot.services.reminders import ReminderPolicy
 
     path = _existing_file(args.file)
 
@@ -161,6 +173,7 @@ def cmd_calendar_import(settings: Settings, args: argparse.Namespace) -> int:
             now=utcnow(),
             zone=settings.zone,
             dry_run=args.dry_run,
+            policy=ReminderPolicy.from_settings(settings),
         )
         if result.problems:
             return _report_problems(result.problems)
@@ -180,6 +193,7 @@ def cmd_calendar_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_schedule_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.reminders import ReminderPolicy
     from bot.services.schedule import import_schedule, summary_text
 
     path = _existing_file(args.file)
@@ -191,6 +205,7 @@ def cmd_schedule_import(settings: Settings, args: argparse.Namespace) -> int:
             now=utcnow(),
             zone=settings.zone,
             dry_run=args.dry_run,
+            policy=ReminderPolicy.from_settings(settings),
         )
         if result.problems:
             return _report_problems(result.problems)
@@ -416,6 +431,16 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="apply pending migrations, then run the bot until SIGINT/SIGTERM"
     )
     run.set_defaults(handler=cmd_run)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the scheduler jobs only (no Telegram updates): a second process beside "
+        "`run` against PostgreSQL",
+        description="Sends reminders and other scheduled messages. Several processes may run "
+        "against one PostgreSQL database: one of them (elected by an advisory lock) sends, "
+        "the others take over if it stops.",
+    )
+    worker.set_defaults(handler=cmd_worker)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")

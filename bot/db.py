@@ -74,3 +74,25 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 def utcnow() -> datetime:
     """The wall clock, for entry points and jobs only; domain code takes ``now`` as an argument."""
     return datetime.now(UTC)
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: Any, rows: list[dict[str, Any]], *, unique: list[str]
+) -> int:
+    """``INSERT … ON CONFLICT DO NOTHING``: two planners racing never make a second row."""
+    if not rows:
+        return 0
+    dialect = (await session.connection()).dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table).on_conflict_do_nothing(index_elements=unique)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=unique)
+    inserted = 0
+    for start in range(0, len(rows), 500):
+        result = await session.exec(statement, params=rows[start : start + 500])
+        inserted += max(result.rowcount, 0)
+    return inserted

@@ -180,3 +180,43 @@ class PendingUpload(SQLModel, table=True):
     status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the scheduler will send: written before anything goes to Telegram.
+
+    ``(kind, dedupe_key)`` is unique, so planning twice never creates a second row.
+    Rows due for the same chat at the same moment are sent as one merged message.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("kind", "dedupe_key", name="uq_outbox_kind_key"),
+        Index("ix_outbox_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    dedupe_key: str = Field(max_length=255)
+    delegate_id: int | None = Field(default=None, foreign_key="delegates.id", index=True)
+    # For recipients who are not delegates (admins); delegates are looked up at send time.
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    assignment_id: int | None = Field(default=None, foreign_key="assignments.id", index=True)
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    # When what it is about begins: past that, an unsent row is `missed`, not sent late.
+    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lease_owner: str | None = Field(default=None, max_length=128)
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    telegram_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A send whose request went out but whose answer never came: it may have arrived.
+    outcome_uncertain: bool = Field(default=False)
+    late: bool = Field(default=False)
+    payload: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))

@@ -18,6 +18,7 @@ from bot.domain.calendar import (
 from bot.domain.tables import Problem
 from bot.models import CalendarDay, Event
 from bot.services import audit
+from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import HORIZON, SyncCounts, sync_occurrences
 from bot.services.tabular import read_table
 
@@ -41,6 +42,7 @@ async def import_calendar(
     dry_run: bool,
     actor: str = "cli",
     horizon: timedelta = HORIZON,
+    policy: ReminderPolicy | None = None,
 ) -> CalendarImportResult:
     """Upsert the file's days by date, then re-shift every future occurrence, all or nothing.
 
@@ -99,4 +101,6 @@ async def import_calendar(
             occurrences_changed=result.sync.occurrences_changed,
         )
         await session.commit()
+    if policy is not None:
+        await plan_outbox(session_factory=session_factory, policy=policy, now=now)
     return result

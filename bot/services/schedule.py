@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,6 +40,7 @@ from bot.domain.tables import Problem, fold_label
 from bot.i18n import N_, Gettext
 from bot.models import Assignment, CalendarDay, Council, Delegate, Event, Occurrence
 from bot.services import audit
+from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.tabular import read_table
 
 HORIZON = timedelta(days=120)
@@ -122,11 +124,14 @@ async def import_schedule(
     actor: str = "cli",
     allowed_council_ids: frozenset[int] | None = None,
     horizon: timedelta = HORIZON,
+    policy: ReminderPolicy | None = None,
 ) -> ScheduleImportResult:
     """Bring the councils named in the file to exactly the file's schedule, all or nothing.
 
     Events of those councils that the file no longer lists are cancelled (their future
     occurrences only). ``allowed_council_ids`` restricts a secretary to their councils.
+    With a ``policy``, the outbox is planned right after the commit, so a bot running in
+    another process sends the new reminders on time without waiting for its own planner.
     """
     table, read_problems = await asyncio.to_thread(
         read_table, path, aliases=SCHEDULE_ALIASES, required=SCHEDULE_REQUIRED
@@ -164,6 +169,8 @@ async def import_schedule(
             assignments_cancelled=result.sync.assignments_cancelled,
         )
         await session.commit()
+    if policy is not None:
+        await plan_outbox(session_factory=session_factory, policy=policy, now=now)
     return result
 
 
@@ -588,6 +595,7 @@ class AssignmentView:
     location: str
     starts_at: datetime  # aware, local zone
     ends_at: datetime | None
+    delegate_id: int
     delegate_code: str
     delegate_name: str
     changed_at: datetime | None
@@ -606,34 +614,9 @@ def local_bounds(
     return start, end
 
 
-async def list_assignments(
-    *,
-    session_factory: SessionFactory,
-    zone: tzinfo,
-    delegate_ids: Sequence[int] | None = None,
-    council_ids: Sequence[int] | None = None,
-    starts_from: datetime | None = None,
-    starts_before: datetime | None = None,
+def _views(
+    rows: Iterable[tuple[Assignment, Occurrence, Event, Delegate]], zone: tzinfo
 ) -> list[AssignmentView]:
-    """Active assignments, ordered by start then delegate code."""
-    query = (
-        select(Assignment, Occurrence, Event, Delegate)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .join(Event, col(Event.id) == col(Occurrence.event_id))
-        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
-        .where(col(Assignment.cancelled_at).is_(None), col(Occurrence.cancelled_at).is_(None))
-        .order_by(col(Occurrence.starts_at), col(Delegate.code), col(Event.title))
-    )
-    if delegate_ids is not None:
-        query = query.where(col(Assignment.delegate_id).in_(list(delegate_ids)))
-    if council_ids is not None:
-        query = query.where(col(Event.council_id).in_(list(council_ids)))
-    if starts_from is not None:
-        query = query.where(col(Occurrence.starts_at) >= starts_from)
-    if starts_before is not None:
-        query = query.where(col(Occurrence.starts_at) < starts_before)
-    async with session_factory() as session:
-        rows = (await session.exec(query)).all()
     views = []
     for assignment, occurrence, event, delegate in rows:
         assert assignment.id is not None
@@ -649,9 +632,58 @@ async def list_assignments(
                 location=occurrence.location,
                 starts_at=occurrence.starts_at.astimezone(zone),
                 ends_at=occurrence.ends_at.astimezone(zone) if occurrence.ends_at else None,
+                delegate_id=assignment.delegate_id,
                 delegate_code=delegate.code,
                 delegate_name=delegate.full_name,
                 changed_at=assignment.changed_at,
             )
         )
     return views
+
+
+def _view_query() -> Any:
+    return (
+        select(Assignment, Occurrence, Event, Delegate)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+    )
+
+
+async def assignments_by_id(
+    *, session_factory: SessionFactory, ids: Sequence[int], zone: tzinfo
+) -> dict[int, AssignmentView]:
+    """The assignments with these ids, cancelled ones included (for cancellation notices)."""
+    if not ids:
+        return {}
+    async with session_factory() as session:
+        rows = (await session.exec(_view_query().where(col(Assignment.id).in_(list(ids))))).all()
+    return {view.assignment_id: view for view in _views(rows, zone)}
+
+
+async def list_assignments(
+    *,
+    session_factory: SessionFactory,
+    zone: tzinfo,
+    delegate_ids: Sequence[int] | None = None,
+    council_ids: Sequence[int] | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+) -> list[AssignmentView]:
+    """Active assignments, ordered by start then delegate code."""
+    query = (
+        _view_query()
+        .where(col(Assignment.cancelled_at).is_(None), col(Occurrence.cancelled_at).is_(None))
+        .order_by(col(Occurrence.starts_at), col(Delegate.code), col(Event.title))
+    )
+    if delegate_ids is not None:
+        query = query.where(col(Assignment.delegate_id).in_(list(delegate_ids)))
+    if council_ids is not None:
+        query = query.where(col(Event.council_id).in_(list(council_ids)))
+    if starts_from is not None:
+        query = query.where(col(Occurrence.starts_at) >= starts_from)
+    if starts_before is not None:
+        query = query.where(col(Occurrence.starts_at) < starts_before)
+    async with session_factory() as session:
+        rows = (await session.exec(query)).all()
+    return _views(rows, zone)

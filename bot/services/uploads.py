@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from bot.db import SessionFactory
 from bot.models import PendingUpload
+from bot.services.reminders import ReminderPolicy
 from bot.services.schedule import ScheduleImportResult, import_schedule
 
 UPLOAD_MAX_AGE = timedelta(hours=24)
@@ -80,6 +81,7 @@ async def import_uploaded_schedule(
     dry_run: bool,
     actor: str,
     allowed_council_ids: frozenset[int] | None,
+    policy: ReminderPolicy | None = None,
 ) -> ScheduleImportResult:
     """Runs the file through the same import as the CLI (from a private temporary copy)."""
     suffix = Path(filename).suffix.lower()
@@ -94,4 +96,5 @@ async def import_uploaded_schedule(
             dry_run=dry_run,
             actor=actor,
             allowed_council_ids=allowed_council_ids,
+            policy=policy,
         )

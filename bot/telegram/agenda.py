@@ -13,11 +13,13 @@ from bot.i18n import Gettext
 from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.notices import AGENDA_BUTTON
 from bot.telegram.profile import NOT_LINKED
 from bot.telegram.texts import split_message
 
 AGENDA_DAYS = 30
 ICS_CALLBACK = "agenda:ics"
+AGENDA_CALLBACK = AGENDA_BUTTON
 
 
 def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list[str]:
@@ -78,6 +80,13 @@ async def agenda(update: Update, context: BotContext) -> None:
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         await message.reply_text(chunk, reply_markup=ics_keyboard(_) if last else None)
+
+
+async def agenda_button(update: Update, context: BotContext) -> None:
+    """The "My schedule" button under a reminder."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await agenda(update, context)
 
 
 async def send_ics(update: Update, context: BotContext) -> None:

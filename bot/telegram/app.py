@@ -7,13 +7,13 @@ import logging
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -32,21 +32,25 @@ from bot.telegram.commands import (
 )
 from bot.telegram.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.telegram.errors import on_error
+from bot.telegram.rate_limit import SlidingWindowRateLimiter
 
 logger = logging.getLogger(__name__)
 
-# AIORateLimiter re-sends after a 429 this many times; its default (0) raises RetryAfter.
+# The limiter re-sends after a 429 this many times; AIORateLimiter's default (0) raises.
 RATE_LIMIT_RETRIES = 5
 
 
-def build_application(deps: Deps) -> BotApplication:
+def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplication:
+    """The bot; without ``receive_updates`` (the worker) it only sends."""
     root = deps.settings.TELEGRAM_API_URL
+    builder = ApplicationBuilder()
+    if not receive_updates:
+        builder = builder.updater(None)
     application: BotApplication = (
-        ApplicationBuilder()
-        .token(deps.settings.token())
+        builder.token(deps.settings.token())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(SlidingWindowRateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.zone))
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
@@ -63,6 +67,8 @@ def _command(command: Command, callback: object) -> CommandHandler[BotContext, N
 
 def register_handlers(application: BotApplication) -> None:
     """Every handler, in order. The catch-all must stay last."""
+    # Group -1 runs before the others for every update: a user who writes is reachable.
+    application.add_handler(TypeHandler(Update, onboarding.note_reachable), group=-1)
     application.add_handler(_command(START, onboarding.start))
     application.add_handler(_command(HELP, onboarding.help_command))
     application.add_handler(_command(LANGUAGE, onboarding.language))

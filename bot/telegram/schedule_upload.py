@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from bot.domain.tables import format_problem
 from bot.i18n import Gettext
 from bot.services.accounts import Identity
+from bot.services.reminders import ReminderPolicy
 from bot.services.schedule import ScheduleImportResult, summary_text
 from bot.services.uploads import (
     MAX_UPLOAD_BYTES,
@@ -169,6 +170,7 @@ async def decide(update: Update, context: BotContext) -> None:
         dry_run=False,
         actor=f"tg:{identity.telegram_user_id}",
         allowed_council_ids=_scope(identity),
+        policy=ReminderPolicy.from_settings(deps.settings),
     )
     if result.problems:
         await query.edit_message_text(split_message(_problems_text(result, _))[0])

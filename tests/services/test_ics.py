@@ -44,6 +44,7 @@ def view(
         location=location,
         starts_at=starts_at,
         ends_at=ends_at,
+        delegate_id=1,
         delegate_code="ML-001",
         delegate_name="Nguyễn Thị Hoa",
         changed_at=changed_at,

@@ -1,0 +1,241 @@
+"""Sending the outbox: claiming due rows under a lease, and recording what happened.
+
+The dispatcher (``jobs/dispatcher.py``) drives these functions; Telegram stays behind the
+:class:`Notifier` protocol so the rules here are tested without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
+
+from sqlalchemy import and_, case, func, or_, update
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from bot.models import Delegate, OutboxMessage
+from bot.services.reminders import OutboxStatus
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(seconds=15)
+LATE_AFTER = timedelta(minutes=10)
+"""A row sent this long after its due time says so in its text."""
+
+
+class Delivered(NamedTuple):
+    message_id: int
+
+
+class Blocked(NamedTuple):
+    """403: the user blocked the bot or never started it."""
+
+    reason: str
+
+
+class RateLimited(NamedTuple):
+    retry_after: float
+
+
+class TransientFailure(NamedTuple):
+    """Network trouble or a 5xx before the message could have been delivered."""
+
+    reason: str
+
+
+class Uncertain(NamedTuple):
+    """The request went out but no answer came (timeout): it may have been delivered."""
+
+    reason: str
+
+
+class Rejected(NamedTuple):
+    """400: Telegram refused this message; sending it again would fail the same way."""
+
+    reason: str
+
+
+SendResult = Delivered | Blocked | RateLimited | TransientFailure | Uncertain | Rejected
+
+
+class Button(NamedTuple):
+    text: str
+    callback_data: str
+
+
+class Notifier(Protocol):
+    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """15 s, 30 s, 1 min, 2 min… after the n-th failed attempt."""
+    return BACKOFF_BASE * int(2 ** max(0, attempts - 1))
+
+
+async def claim_due(
+    *,
+    session_factory: SessionFactory,
+    now: datetime,
+    owner: str,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """Takes up to ``limit`` due rows (and rows whose lease expired) for this process.
+
+    On PostgreSQL the inner ``FOR UPDATE SKIP LOCKED`` lets several processes claim side
+    by side without waiting on or sharing rows; on SQLite the single UPDATE holds the
+    database's write lock. A row reclaimed after its lease expired was being sent by a
+    process that died: it may have been delivered, so it is flagged uncertain.
+    """
+    due = or_(
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
+            col(OutboxMessage.due_at) <= now,
+        ),
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.sending.value,
+            col(OutboxMessage.lease_until) < now,
+        ),
+    )
+    candidates = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    async with session_factory() as session, session.begin():
+        claimed = await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(candidates), due)
+            .values(
+                status=OutboxStatus.sending.value,
+                lease_until=now + lease,
+                lease_owner=owner,
+                attempts=col(OutboxMessage.attempts) + 1,
+                outcome_uncertain=case(
+                    (col(OutboxMessage.status) == OutboxStatus.sending.value, True),
+                    else_=col(OutboxMessage.outcome_uncertain),
+                ),
+                updated_at=now,
+            )
+            .returning(col(OutboxMessage.id))
+        )
+        ids = [row[0] for row in claimed.all()]
+        if not ids:
+            return []
+        rows = (
+            await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
+        ).all()
+    return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
+
+
+async def next_due_at(*, session_factory: SessionFactory) -> datetime | None:
+    """The earliest moment something needs sending (a pending row or an expiring lease)."""
+    async with session_factory() as session:
+        pending = (
+            await session.exec(
+                select(func.min(OutboxMessage.due_at)).where(
+                    OutboxMessage.status == OutboxStatus.pending.value
+                )
+            )
+        ).one()
+        leased = (
+            await session.exec(
+                select(func.min(OutboxMessage.lease_until)).where(
+                    OutboxMessage.status == OutboxStatus.sending.value
+                )
+            )
+        ).one()
+    moments = [m for m in (pending, leased) if m is not None]
+    return min(moments) if moments else None
+
+
+@dataclass
+class Outcome:
+    """What to write for a group of rows after one send (or a decision not to send)."""
+
+    status: OutboxStatus
+    now: datetime
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    count_attempt: bool = True
+    uncertain: bool = False
+    late: bool = False
+
+
+async def record(
+    *, session_factory: SessionFactory, rows: Sequence[OutboxMessage], outcome: Outcome, owner: str
+) -> None:
+    """Writes the outcome for rows this process still holds (a lost lease writes nothing)."""
+    ids = [row.id for row in rows if row.id is not None]
+    if not ids:
+        return
+    values: dict[str, object] = {
+        "status": outcome.status.value,
+        "lease_until": None,
+        "lease_owner": None,
+        "updated_at": outcome.now,
+    }
+    if outcome.status is OutboxStatus.sent:
+        values.update(
+            sent_at=outcome.now, telegram_message_id=outcome.message_id, late=outcome.late
+        )
+    if outcome.error is not None:
+        values["last_error"] = outcome.error[:1000]
+    if outcome.retry_at is not None:
+        values["due_at"] = outcome.retry_at
+    if not outcome.count_attempt:
+        values["attempts"] = col(OutboxMessage.attempts) - 1
+    if outcome.uncertain:
+        values["outcome_uncertain"] = True
+    async with session_factory() as session, session.begin():
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(ids),
+                col(OutboxMessage.status) == OutboxStatus.sending.value,
+                col(OutboxMessage.lease_owner) == owner,
+            )
+            .values(**values)
+        )
+
+
+async def mark_unreachable(
+    *, session_factory: SessionFactory, delegate_id: int, now: datetime, reason: str
+) -> None:
+    """A 403: stop sending to this delegate until they write to the bot again."""
+    async with session_factory() as session, session.begin():
+        delegate = await session.get(Delegate, delegate_id)
+        if delegate is not None and delegate.reachable:
+            delegate.reachable = False
+            delegate.updated_at = now
+            session.add(delegate)
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.delegate_id) == delegate_id,
+                col(OutboxMessage.status) == OutboxStatus.pending.value,
+            )
+            .values(status=OutboxStatus.failed.value, last_error=reason, updated_at=now)
+        )
+
+
+async def mark_reachable(
+    *, session_factory: SessionFactory, telegram_user_id: int, now: datetime
+) -> bool:
+    """The user wrote to the bot: they can be reached again. True if that changed anything."""
+    async with session_factory() as session, session.begin():
+        result = await session.exec(
+            update(Delegate)
+            .where(
+                col(Delegate.telegram_user_id) == telegram_user_id,
+                col(Delegate.reachable).is_(False),
+            )
+            .values(reachable=True, updated_at=now)
+        )
+        return result.rowcount > 0

@@ -1,0 +1,389 @@
+"""Planning the outbox: reminders, change and cancellation notices, daily digests.
+
+Idempotent: every row has a dedupe key, inserts ignore duplicates, so the planner can
+run as often as it likes, from any process (the bot, a worker, or an import command).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy import select as sql_select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.db import SessionFactory, insert_ignoring_duplicates
+from bot.domain.durations import QuietHours
+from bot.domain.reminders import digest_due, plan_reminders
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
+
+
+class OutboxKind(StrEnum):
+    reminder = "reminder"
+    change = "change"  # time or place of an assignment changed
+    cancellation = "cancellation"
+    digest = "digest"
+    summary = "summary"  # the secretariat's daily list of failures
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+    missed = "missed"
+
+
+OUTBOX_TABLE = OutboxMessage.metadata.tables["outbox"]
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    offsets: Mapping[str, tuple[timedelta, ...]]
+    quiet: QuietHours | None
+    zone: ZoneInfo
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReminderPolicy:
+        return cls(
+            offsets=settings.REMINDER_OFFSETS, quiet=settings.QUIET_HOURS, zone=settings.zone
+        )
+
+    @property
+    def plan_ahead(self) -> timedelta:
+        """How far ahead assignments are planned: the longest lead time, plus a margin."""
+        longest = max((lead for leads in self.offsets.values() for lead in leads), default=None)
+        return (longest or timedelta()) + timedelta(days=2)
+
+
+@dataclass
+class PlanCounts:
+    created: int = 0
+    cancelled: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.created or self.cancelled)
+
+
+@dataclass(frozen=True)
+class _Upcoming:
+    assignment_id: int
+    delegate_id: int
+    starts_at: datetime
+    kind: str
+    changed_at: datetime | None
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def reminder_key(assignment_id: int, label: str, starts_at: datetime) -> str:
+    """Includes the start: a moved assignment gets new rows, the old ones are cancelled."""
+    return f"a{assignment_id}:{label}:{_epoch(starts_at)}"
+
+
+def outbox_row(
+    kind: OutboxKind,
+    key: str,
+    *,
+    now: datetime,
+    due_at: datetime,
+    delegate_id: int | None = None,
+    chat_id: int | None = None,
+    assignment_id: int | None = None,
+    expires_at: datetime | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "dedupe_key": key,
+        "delegate_id": delegate_id,
+        "chat_id": chat_id,
+        "assignment_id": assignment_id,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "status": OutboxStatus.pending.value,
+        "attempts": 0,
+        "outcome_uncertain": False,
+        "late": False,
+        "payload": json.dumps(payload or {}, ensure_ascii=False, sort_keys=True),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def plan_outbox(
+    *, session_factory: SessionFactory, policy: ReminderPolicy, now: datetime
+) -> PlanCounts:
+    """Brings the outbox in line with the schedule for the coming days."""
+    counts = PlanCounts()
+    async with session_factory() as session, session.begin():
+        upcoming = await _upcoming(session, now=now, until=now + policy.plan_ahead)
+        counts.cancelled += await _cancel_dropped(session, now=now)
+        rows, stale = await _reminder_rows(session, upcoming, policy=policy, now=now)
+        rows += _change_rows(upcoming, now=now)
+        rows += await _cancellation_rows(session, now=now)
+        rows += _digest_rows(upcoming, policy=policy, now=now)
+        if stale:
+            counts.cancelled += await _cancel(session, stale, now=now, reason="schedule changed")
+        counts.created += await insert_ignoring_duplicates(
+            session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+        )
+    return counts
+
+
+async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) -> list[_Upcoming]:
+    """Active assignments of linked, reachable delegates starting in ``(now, until]``."""
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(
+            col(Assignment.id),
+            col(Assignment.delegate_id),
+            col(Occurrence.starts_at),
+            col(Event.kind),
+            col(Assignment.changed_at),
+        )
+        .select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .where(
+            col(Assignment.cancelled_at).is_(None),
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) > now,
+            col(Occurrence.starts_at) <= until,
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.active).is_(True),
+            col(Delegate.reachable).is_(True),
+        )
+    )
+    upcoming = []
+    for row in result.mappings():
+        upcoming.append(
+            _Upcoming(
+                assignment_id=row["id"],
+                delegate_id=row["delegate_id"],
+                starts_at=_aware(row["starts_at"]),
+                kind=row["kind"],
+                changed_at=_aware_or_none(row["changed_at"]),
+            )
+        )
+    return upcoming
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
+
+
+async def _reminder_rows(
+    session: AsyncSession, upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """New reminder rows, and the ids of pending ones that no longer match the schedule."""
+    existing: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    ids = [item.assignment_id for item in upcoming]
+    connection = await session.connection()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        result = await connection.execute(
+            sql_select(
+                col(OutboxMessage.id),
+                col(OutboxMessage.assignment_id),
+                col(OutboxMessage.dedupe_key),
+                col(OutboxMessage.status),
+            ).where(
+                col(OutboxMessage.kind) == OutboxKind.reminder.value,
+                col(OutboxMessage.assignment_id).in_(chunk),
+            )
+        )
+        for row in result.mappings():
+            existing[row["assignment_id"]].append((row["id"], row["dedupe_key"], row["status"]))
+    rows: list[dict[str, Any]] = []
+    stale: list[int] = []
+    for item in upcoming:
+        known = existing.get(item.assignment_id, [])
+        plans = plan_reminders(
+            starts_at=item.starts_at,
+            leads=policy.offsets.get(item.kind, ()),
+            quiet=policy.quiet,
+            zone=policy.zone,
+            now=now,
+            first_planning=not known,
+        )
+        wanted = {reminder_key(item.assignment_id, p.label, item.starts_at): p for p in plans}
+        known_keys = {key for _id, key, _status in known}
+        for key, plan in wanted.items():
+            if key not in known_keys:
+                rows.append(
+                    outbox_row(
+                        OutboxKind.reminder,
+                        key,
+                        now=now,
+                        due_at=plan.due_at,
+                        delegate_id=item.delegate_id,
+                        assignment_id=item.assignment_id,
+                        expires_at=item.starts_at,
+                        payload={"lead": plan.label},
+                    )
+                )
+        suffix = f":{_epoch(item.starts_at)}"
+        stale.extend(
+            row_id
+            for row_id, key, status in known
+            if status == OutboxStatus.pending.value and not key.endswith(suffix)
+        )
+    return rows, stale
+
+
+def _change_rows(upcoming: list[_Upcoming], *, now: datetime) -> list[dict[str, Any]]:
+    """One "schedule changed" notice per change of a future assignment, sent at once."""
+    return [
+        outbox_row(
+            OutboxKind.change,
+            f"a{item.assignment_id}:{_epoch(item.changed_at)}",
+            now=now,
+            due_at=max(item.changed_at, now - timedelta(minutes=1)),
+            delegate_id=item.delegate_id,
+            assignment_id=item.assignment_id,
+            expires_at=item.starts_at,
+        )
+        for item in upcoming
+        if item.changed_at is not None and item.changed_at > now - timedelta(days=1)
+    ]
+
+
+async def _cancellation_rows(session: AsyncSession, *, now: datetime) -> list[dict[str, Any]]:
+    """A notice for each future assignment cancelled after the delegate was told of it."""
+    connection = await session.connection()
+    told = (
+        sql_select(col(OutboxMessage.assignment_id))
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+            col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
+        )
+        .scalar_subquery()
+    )
+    result = await connection.execute(
+        sql_select(
+            col(Assignment.id),
+            col(Assignment.delegate_id),
+            col(Occurrence.starts_at),
+            col(Assignment.cancelled_at),
+            col(Occurrence.cancelled_at),
+        )
+        .select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(
+            or_(
+                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
+            ),
+            col(Occurrence.starts_at) > now,
+            col(Assignment.id).in_(told),
+        )
+    )
+    rows = []
+    for assignment_id, delegate_id, starts_at, assignment_cancelled, occurrence_cancelled in result:
+        cancelled_at = _aware(assignment_cancelled or occurrence_cancelled or now)
+        rows.append(
+            outbox_row(
+                OutboxKind.cancellation,
+                f"a{assignment_id}:{_epoch(cancelled_at)}",
+                now=now,
+                due_at=max(cancelled_at, now - timedelta(minutes=1)),
+                delegate_id=delegate_id,
+                assignment_id=assignment_id,
+                expires_at=_aware(starts_at),
+            )
+        )
+    return rows
+
+
+def _digest_rows(
+    upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """Today's and tomorrow's digest for every delegate with assignments that day."""
+    today = now.astimezone(policy.zone).date()
+    first_start: dict[tuple[int, Any], datetime] = {}
+    for item in upcoming:
+        day = item.starts_at.astimezone(policy.zone).date()
+        if (day - today).days not in (0, 1):
+            continue
+        key = (item.delegate_id, day)
+        first_start[key] = min(first_start.get(key, item.starts_at), item.starts_at)
+    rows = []
+    for (delegate_id, day), starts_at in first_start.items():
+        due = digest_due(
+            datetime.combine(day, time(12), policy.zone), quiet=policy.quiet, zone=policy.zone
+        )
+        if due < now or due >= starts_at:
+            continue
+        rows.append(
+            outbox_row(
+                OutboxKind.digest,
+                f"d{delegate_id}:{day.isoformat()}",
+                now=now,
+                due_at=due,
+                delegate_id=delegate_id,
+                expires_at=starts_at,
+                payload={"day": day.isoformat()},
+            )
+        )
+    return rows
+
+
+async def _cancel_dropped(session: AsyncSession, *, now: datetime) -> int:
+    """Pending rows about assignments that were cancelled (or whose occurrence was)."""
+    dropped = (
+        sql_select(col(Assignment.id))
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(
+            or_(
+                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
+            )
+        )
+        .scalar_subquery()
+    )
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            and_(
+                col(OutboxMessage.status) == OutboxStatus.pending.value,
+                col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
+                col(OutboxMessage.assignment_id).in_(dropped),
+            )
+        )
+        .values(
+            status=OutboxStatus.cancelled.value, last_error="assignment cancelled", updated_at=now
+        )
+    )
+    return max(result.rowcount, 0)
+
+
+async def _cancel(session: AsyncSession, ids: list[int], *, now: datetime, reason: str) -> int:
+    cancelled = 0
+    for start in range(0, len(ids), 1000):
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(ids[start : start + 1000]),
+                col(OutboxMessage.status) == OutboxStatus.pending.value,
+            )
+            .values(status=OutboxStatus.cancelled.value, last_error=reason, updated_at=now)
+        )
+        cancelled += max(result.rowcount, 0)
+    return cancelled

@@ -1,0 +1,136 @@
+"""The secretariat's daily summary: who could not be reached, what was not delivered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select as sql_select
+from sqlmodel import col, select
+
+from bot.db import SessionFactory, insert_ignoring_duplicates
+from bot.domain.roster import Role
+from bot.models import Council, Delegate, OutboxMessage
+from bot.services.reminders import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+
+
+@dataclass
+class CouncilSummary:
+    council_id: int
+    council_name: str
+    unreachable: list[str] = field(default_factory=list)  # "CODE Name"
+    failed: int = 0
+    missed: int = 0
+    uncertain: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.unreachable or self.failed or self.missed or self.uncertain)
+
+
+async def council_summaries(
+    *, session_factory: SessionFactory, since: datetime
+) -> dict[int, CouncilSummary]:
+    """Per council: unreachable delegates, and rows failed or missed since ``since``."""
+    summaries: dict[int, CouncilSummary] = {}
+    async with session_factory() as session:
+        councils = {c.id: c for c in (await session.exec(select(Council))).all()}
+
+        def summary(council_id: int) -> CouncilSummary:
+            if council_id not in summaries:
+                summaries[council_id] = CouncilSummary(council_id, councils[council_id].name)
+            return summaries[council_id]
+
+        unreachable = (
+            await session.exec(
+                select(Delegate)
+                .where(
+                    col(Delegate.reachable).is_(False),
+                    col(Delegate.active).is_(True),
+                    col(Delegate.telegram_user_id).is_not(None),
+                )
+                .order_by(col(Delegate.code))
+            )
+        ).all()
+        for delegate in unreachable:
+            summary(delegate.council_id).unreachable.append(f"{delegate.code} {delegate.full_name}")
+        connection = await session.connection()
+        result = await connection.execute(
+            sql_select(
+                col(Delegate.council_id),
+                col(OutboxMessage.status),
+                col(OutboxMessage.outcome_uncertain),
+            )
+            .select_from(OutboxMessage)
+            .join(Delegate, col(Delegate.id) == col(OutboxMessage.delegate_id))
+            .where(
+                col(OutboxMessage.updated_at) >= since,
+                col(OutboxMessage.kind) != OutboxKind.summary.value,
+            )
+        )
+        for row in result.mappings():
+            item = summary(row["council_id"])
+            if row["status"] == OutboxStatus.failed.value:
+                item.failed += 1
+            elif row["status"] == OutboxStatus.missed.value:
+                item.missed += 1
+            if row["outcome_uncertain"] and row["status"] == OutboxStatus.sent.value:
+                item.uncertain += 1
+    return {key: value for key, value in summaries.items() if not value.empty}
+
+
+async def plan_summaries(
+    *,
+    session_factory: SessionFactory,
+    now: datetime,
+    admin_ids: frozenset[int],
+    day_key: str,
+    period: timedelta = timedelta(days=1),
+) -> int:
+    """Queues today's summary for every secretary (own council) and admin (all councils)."""
+    summaries = await council_summaries(session_factory=session_factory, since=now - period)
+    if not summaries:
+        return 0
+    async with session_factory() as session, session.begin():
+        secretaries = (
+            await session.exec(
+                select(Delegate).where(
+                    Delegate.role == Role.secretary.value,
+                    col(Delegate.active).is_(True),
+                    col(Delegate.telegram_user_id).is_not(None),
+                    col(Delegate.council_id).in_(list(summaries)),
+                )
+            )
+        ).all()
+        rows: list[dict[str, Any]] = []
+        by_council: dict[int, list[Delegate]] = defaultdict(list)
+        for secretary in secretaries:
+            by_council[secretary.council_id].append(secretary)
+        for council_id in summaries:
+            for secretary in by_council[council_id]:
+                rows.append(
+                    outbox_row(
+                        OutboxKind.summary,
+                        f"s{secretary.id}:{day_key}",
+                        now=now,
+                        due_at=now,
+                        delegate_id=secretary.id,
+                        payload={"councils": [council_id], "since": (now - period).isoformat()},
+                    )
+                )
+        for admin in sorted(admin_ids):
+            rows.append(
+                outbox_row(
+                    OutboxKind.summary,
+                    f"admin{admin}:{day_key}",
+                    now=now,
+                    due_at=now,
+                    chat_id=admin,
+                    payload={"councils": sorted(summaries), "since": (now - period).isoformat()},
+                )
+            )
+        return await insert_ignoring_duplicates(
+            session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+        )

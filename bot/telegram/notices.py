@@ -1,0 +1,144 @@
+"""The texts of scheduled messages: reminders, changes, cancellations, digests.
+
+One glance tells what, when (weekday and date), where, and how long until it. Rows due
+for the same delegate at the same moment arrive as one message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+
+from bot.domain.dates import format_day, format_lead_time, format_time_range
+from bot.domain.schedule import KIND_LABELS
+from bot.i18n import Gettext, get_translator
+from bot.services.outbox import Button
+from bot.services.reminders import OutboxKind
+from bot.services.schedule import AssignmentView
+from bot.services.summary import CouncilSummary
+from bot.telegram.texts import split_message
+
+AGENDA_BUTTON = "agenda:show"
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    kind: OutboxKind
+    view: AssignmentView | None = None
+    day: date | None = None
+    day_views: tuple[AssignmentView, ...] = ()
+    summaries: tuple[CouncilSummary, ...] = ()
+
+
+def _when(view: AssignmentView, language: str) -> str:
+    return f"{format_day(view.starts_at.date(), language)}, " + format_time_range(
+        view.starts_at, view.ends_at
+    )
+
+
+def _block(view: AssignmentView, *, language: str, now: datetime, _: Gettext) -> list[str]:
+    label = _(KIND_LABELS.get(view.kind, view.kind))
+    lines = [
+        f"<b>{escape(label)}</b>: {escape(view.title)}",
+        "🗓 "
+        + escape(_when(view, language))
+        + " "
+        + _("(in {lead})").format(lead=format_lead_time(view.starts_at - now, language)),
+    ]
+    if view.location:
+        lines.append(f"📍 {escape(view.location)}")
+    return lines
+
+
+def _digest(item: NoticeItem, *, language: str, _: Gettext) -> list[str]:
+    assert item.day is not None
+    lines = [
+        "☀️ <b>" + escape(_("Today, {day}:").format(day=format_day(item.day, language))) + "</b>"
+    ]
+    for view in item.day_views:
+        label = _(KIND_LABELS.get(view.kind, view.kind))
+        line = (
+            f"• {format_time_range(view.starts_at, view.ends_at)} "
+            f"<i>{escape(label)}</i>: {escape(view.title)}"
+        )
+        if view.location:
+            line += f" — {escape(view.location)}"
+        lines.append(line)
+    return lines
+
+
+def _summary(item: NoticeItem, *, _: Gettext) -> list[str]:
+    lines = ["📊 <b>" + escape(_("Reminder service: daily report")) + "</b>"]
+    for summary in item.summaries:
+        lines.append(
+            f"<b>{escape(summary.council_name)}</b>: "
+            + escape(
+                _(
+                    "{failed} not delivered, {missed} missed (event had begun), "
+                    "{uncertain} possibly delivered twice."
+                ).format(failed=summary.failed, missed=summary.missed, uncertain=summary.uncertain)
+            )
+        )
+        if summary.unreachable:
+            lines.append(
+                escape(
+                    _("Cannot be reached on Telegram (blocked the bot?): {names}").format(
+                        names=", ".join(summary.unreachable)
+                    )
+                )
+            )
+    return lines
+
+
+def compose(
+    items: Sequence[NoticeItem], *, language: str, now: datetime, late: bool
+) -> tuple[str, list[Button]]:
+    """One message for everything due at once for one delegate; always within 4096."""
+    _ = get_translator(language)
+    reminders = [i for i in items if i.kind is OutboxKind.reminder and i.view is not None]
+    blocks: list[list[str]] = []
+    for item in items:
+        if item.kind is OutboxKind.summary and item.summaries:
+            blocks.append(_summary(item, _=_))
+    for item in items:
+        if item.kind is OutboxKind.digest and item.day_views:
+            blocks.append(_digest(item, language=language, _=_))
+    if reminders:
+        header = (
+            _("🔔 Reminder") if len(reminders) == 1 else _("🔔 You have {count} upcoming duties:")
+        ).format(count=len(reminders))
+        blocks.append([f"<b>{escape(header)}</b>"])
+        for item in reminders:
+            assert item.view is not None
+            blocks.append(_block(item.view, language=language, now=now, _=_))
+    for item in items:
+        if item.view is None:
+            continue
+        if item.kind is OutboxKind.change:
+            blocks.append(
+                [
+                    "⚠️ <b>" + escape(_("Schedule changed")) + "</b>",
+                    *_block(item.view, language=language, now=now, _=_),
+                ]
+            )
+        elif item.kind is OutboxKind.cancellation:
+            label = _(KIND_LABELS.get(item.view.kind, item.view.kind))
+            blocks.append(
+                [
+                    "❎ <b>" + escape(_("Cancelled")) + "</b>",
+                    f"{escape(label)}: {escape(item.view.title)}",
+                    "🗓 " + escape(_when(item.view, language)),
+                ]
+            )
+    if late:
+        blocks.append(
+            ["<i>" + escape(_("Sent late: the reminder service was interrupted.")) + "</i>"]
+        )
+    text = "\n\n".join("\n".join(block) for block in blocks)
+    chunks = split_message(text)
+    if len(chunks) > 1:
+        text = chunks[0] + "\n…"
+    buttons = [Button(_("📋 My schedule"), AGENDA_BUTTON)]
+    return text, buttons

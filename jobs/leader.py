@@ -1,0 +1,81 @@
+"""One active sender per bot token: a PostgreSQL advisory lock elects it.
+
+Telegram counts 30 messages/second per token, and a rate limiter only knows its own
+process, so only the lock holder dispatches. The lock lives on a connection of its own;
+when the holder dies, PostgreSQL drops the connection and the lock, and another process
+takes over at its next attempt. SQLite runs a single process: it is always the sender.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+logger = logging.getLogger(__name__)
+
+# Any constant shared by every process of this application: "HDND" in ASCII.
+LOCK_KEY = 0x48444E44
+
+
+class SenderElection:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._single_process = engine.dialect.name != "postgresql"
+
+    async def is_sender(self) -> bool:
+        """Holds the lock, or tries to take it now. Cheap to call on every tick."""
+        if self._single_process:
+            return True
+        if self._connection is not None:
+            if await self._still_held():
+                return True
+            await self._drop()
+        connection = await self._engine.connect()
+        try:
+            taken = (
+                await connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}
+                )
+            ).scalar_one()
+            await connection.commit()
+        except Exception:
+            await connection.close()
+            raise
+        if not taken:
+            await connection.close()
+            return False
+        self._connection = connection
+        logger.info("this process is now the active sender")
+        return True
+
+    async def _still_held(self) -> bool:
+        assert self._connection is not None
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:  # a broken connection means the lock is gone
+            logger.warning("lost the sender lock's connection")
+            return False
+        return True
+
+    async def _drop(self) -> None:
+        if self._connection is not None:
+            try:
+                await self._connection.close()
+            except Exception:  # closing a broken connection may fail too
+                logger.debug("closing the lock connection failed", exc_info=True)
+            self._connection = None
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            try:
+                await self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY}
+                )
+                await self._connection.commit()
+            except Exception:  # the connection closing releases it anyway
+                logger.debug("explicit unlock failed", exc_info=True)
+            await self._drop()
