@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -106,10 +106,16 @@ class Dispatcher:
         """Makes :meth:`drain` return after the batch it is sending."""
         self._stop_requested = True
 
-    async def drain(self) -> DrainStats:
-        """Sends everything due now, batch after batch, then returns."""
+    async def drain(self, still_sender: Callable[[], Awaitable[bool]] | None = None) -> DrainStats:
+        """Sends everything due now, batch after batch, then returns.
+
+        ``still_sender`` is asked before each batch: a process that lost the sender
+        election stops at once instead of racing the new sender.
+        """
         stats = DrainStats()
         while not self._stop_requested:
+            if still_sender is not None and not await still_sender():
+                return stats
             await self._resume.wait()
             rows = await claim_due(
                 session_factory=self._sessions,

@@ -24,6 +24,14 @@ class SenderElection:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._single_process = engine.dialect.name != "postgresql"
+        self._elected_once = False
+
+    def newly_elected(self) -> bool:
+        """True once, right after this process first became the sender."""
+        if self._elected_once:
+            return False
+        self._elected_once = True
+        return True
 
     async def is_sender(self) -> bool:
         """Holds the lock, or tries to take it now. Cheap to call on every tick."""
@@ -48,6 +56,7 @@ class SenderElection:
             await connection.close()
             return False
         self._connection = connection
+        self._elected_once = False
         logger.info("this process is now the active sender")
         return True
 

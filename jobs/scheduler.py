@@ -21,7 +21,7 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.services.outbox import next_due_at
+from bot.services.outbox import next_due_at, take_over_leases
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import extend_horizon
 from bot.services.summary import plan_summaries
@@ -63,12 +63,13 @@ class JobRunner:
         self._policy = ReminderPolicy.from_settings(settings)
         self._election = SenderElection(engine)
         self._safety_interval = safety_interval
+        self._owner = process_name()
         self.dispatcher = Dispatcher(
             session_factory=session_factory,
             notifier=TelegramNotifier(bot),
             zone=settings.zone,
             clock=clock,
-            owner=process_name(),
+            owner=self._owner,
         )
         self._scheduler = AsyncIOScheduler(timezone=settings.zone, job_defaults=JOB_DEFAULTS)
         self._lock = asyncio.Lock()
@@ -105,7 +106,13 @@ class JobRunner:
         if self._stopping or not await self._election.is_sender():
             return
         async with self._lock:
-            stats = await self.dispatcher.drain()
+            if self._election.newly_elected():
+                taken = await take_over_leases(
+                    session_factory=self._sessions, owner=self._owner, now=self._clock()
+                )
+                if taken:
+                    logger.warning("took over %d rows another sender was holding", taken)
+            stats = await self.dispatcher.drain(still_sender=self._election.is_sender)
         for name in vars(stats):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(stats, name))
         if stats.messages or stats.failed or stats.missed:

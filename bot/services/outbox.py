@@ -133,6 +133,25 @@ async def claim_due(
     return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
 
 
+async def take_over_leases(*, session_factory: SessionFactory, owner: str, now: datetime) -> int:
+    """Expires the leases of other processes: called by a process that has just become the
+    only sender, so rows a dead sender was holding go out now, not when its lease runs out.
+    (They are then reclaimed as uncertain: the dead process may have sent them.)"""
+    async with session_factory() as session, session.begin():
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.sending.value,
+                or_(
+                    col(OutboxMessage.lease_owner).is_(None),
+                    col(OutboxMessage.lease_owner) != owner,
+                ),
+            )
+            .values(lease_until=now - timedelta(seconds=1))
+        )
+        return max(result.rowcount, 0)
+
+
 async def next_due_at(*, session_factory: SessionFactory) -> datetime | None:
     """The earliest moment something needs sending (a pending row or an expiring lease)."""
     async with session_factory() as session:

@@ -45,6 +45,8 @@ class OutboxStatus(StrEnum):
 
 
 OUTBOX_TABLE = OutboxMessage.metadata.tables["outbox"]
+CHANGE_NOTICE_WINDOW = timedelta(days=1)
+"""Changes older than this when first seen by a planner are not announced any more."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,6 @@ class _Upcoming:
     delegate_id: int
     starts_at: datetime
     kind: str
-    changed_at: datetime | None
 
 
 def _epoch(moment: datetime) -> int:
@@ -132,12 +133,11 @@ async def plan_outbox(
     async with session_factory() as session, session.begin():
         upcoming = await _upcoming(session, now=now, until=now + policy.plan_ahead)
         counts.cancelled += await _cancel_dropped(session, now=now)
-        rows, stale = await _reminder_rows(session, upcoming, policy=policy, now=now)
-        rows += _change_rows(upcoming, now=now)
+        counts.cancelled += await _cancel_moved(session, now=now)
+        rows = await _reminder_rows(session, upcoming, policy=policy, now=now)
+        rows += await _change_rows(session, now=now)
         rows += await _cancellation_rows(session, now=now)
         rows += _digest_rows(upcoming, policy=policy, now=now)
-        if stale:
-            counts.cancelled += await _cancel(session, stale, now=now, reason="schedule changed")
         counts.created += await insert_ignoring_duplicates(
             session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
         )
@@ -153,7 +153,6 @@ async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) ->
             col(Assignment.delegate_id),
             col(Occurrence.starts_at),
             col(Event.kind),
-            col(Assignment.changed_at),
         )
         .select_from(Assignment)
         .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
@@ -177,7 +176,6 @@ async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) ->
                 delegate_id=row["delegate_id"],
                 starts_at=_aware(row["starts_at"]),
                 kind=row["kind"],
-                changed_at=_aware_or_none(row["changed_at"]),
             )
         )
     return upcoming
@@ -187,14 +185,10 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _aware_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else _aware(value)
-
-
 async def _reminder_rows(
     session: AsyncSession, upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
-) -> tuple[list[dict[str, Any]], list[int]]:
-    """New reminder rows, and the ids of pending ones that no longer match the schedule."""
+) -> list[dict[str, Any]]:
+    """Reminder rows the schedule calls for that do not exist yet."""
     existing: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     ids = [item.assignment_id for item in upcoming]
     connection = await session.connection()
@@ -214,7 +208,6 @@ async def _reminder_rows(
         for row in result.mappings():
             existing[row["assignment_id"]].append((row["id"], row["dedupe_key"], row["status"]))
     rows: list[dict[str, Any]] = []
-    stale: list[int] = []
     for item in upcoming:
         known = existing.get(item.assignment_id, [])
         plans = plan_reminders(
@@ -241,30 +234,50 @@ async def _reminder_rows(
                         payload={"lead": plan.label},
                     )
                 )
-        suffix = f":{_epoch(item.starts_at)}"
-        stale.extend(
-            row_id
-            for row_id, key, status in known
-            if status == OutboxStatus.pending.value and not key.endswith(suffix)
-        )
-    return rows, stale
+    return rows
 
 
-def _change_rows(upcoming: list[_Upcoming], *, now: datetime) -> list[dict[str, Any]]:
-    """One "schedule changed" notice per change of a future assignment, sent at once."""
-    return [
-        outbox_row(
-            OutboxKind.change,
-            f"a{item.assignment_id}:{_epoch(item.changed_at)}",
-            now=now,
-            due_at=max(item.changed_at, now - timedelta(minutes=1)),
-            delegate_id=item.delegate_id,
-            assignment_id=item.assignment_id,
-            expires_at=item.starts_at,
+async def _change_rows(session: AsyncSession, *, now: datetime) -> list[dict[str, Any]]:
+    """One "schedule changed" notice per recent change of a future assignment, at once.
+
+    Not limited to the planning window: a reception moved three months ahead is news now.
+    """
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(
+            col(Assignment.id),
+            col(Assignment.delegate_id),
+            col(Assignment.changed_at),
+            col(Occurrence.starts_at),
         )
-        for item in upcoming
-        if item.changed_at is not None and item.changed_at > now - timedelta(days=1)
-    ]
+        .select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .where(
+            col(Assignment.changed_at) > now - CHANGE_NOTICE_WINDOW,
+            col(Assignment.cancelled_at).is_(None),
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) > now,
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.active).is_(True),
+            col(Delegate.reachable).is_(True),
+        )
+    )
+    rows = []
+    for row in result.mappings():
+        changed_at = _aware(row["changed_at"])
+        rows.append(
+            outbox_row(
+                OutboxKind.change,
+                f"a{row['id']}:{_epoch(changed_at)}",
+                now=now,
+                due_at=max(changed_at, now - timedelta(minutes=1)),
+                delegate_id=row["delegate_id"],
+                assignment_id=row["id"],
+                expires_at=_aware(row["starts_at"]),
+            )
+        )
+    return rows
 
 
 async def _cancellation_rows(session: AsyncSession, *, now: datetime) -> list[dict[str, Any]]:
@@ -374,16 +387,24 @@ async def _cancel_dropped(session: AsyncSession, *, now: datetime) -> int:
     return max(result.rowcount, 0)
 
 
-async def _cancel(session: AsyncSession, ids: list[int], *, now: datetime, reason: str) -> int:
-    cancelled = 0
-    for start in range(0, len(ids), 1000):
-        result = await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id).in_(ids[start : start + 1000]),
-                col(OutboxMessage.status) == OutboxStatus.pending.value,
-            )
-            .values(status=OutboxStatus.cancelled.value, last_error=reason, updated_at=now)
+async def _cancel_moved(session: AsyncSession, *, now: datetime) -> int:
+    """Pending reminders planned for a start time the assignment no longer has."""
+    moved = (
+        sql_select(col(Assignment.id))
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(
+            col(Assignment.id) == col(OutboxMessage.assignment_id),
+            col(Occurrence.starts_at) != col(OutboxMessage.expires_at),
         )
-        cancelled += max(result.rowcount, 0)
-    return cancelled
+        .exists()
+    )
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
+            col(OutboxMessage.kind) == OutboxKind.reminder.value,
+            moved,
+        )
+        .values(status=OutboxStatus.cancelled.value, last_error="schedule changed", updated_at=now)
+    )
+    return max(result.rowcount, 0)
