@@ -50,7 +50,7 @@ from bot.telegram.notices import NoticeItem, compose
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
+BATCH_SIZE = 30  # about one second of sending: little is in flight if the process dies
 CONCURRENCY = 8
 
 
@@ -126,15 +126,17 @@ class Dispatcher:
             if not rows:
                 return stats
             context = await self._context(rows)
-            groups = self._groups(rows)
+            groups = self._groups(rows, self._clock())
             await asyncio.gather(*(self._deliver(group, context, stats) for group in groups))
         return stats
 
     @staticmethod
-    def _groups(rows: Sequence[OutboxMessage]) -> list[_Group]:
-        groups: dict[tuple[int | None, int | None, datetime], _Group] = {}
+    def _groups(rows: Sequence[OutboxMessage], now: datetime) -> list[_Group]:
+        """One message per recipient and due moment; everything overdue goes together."""
+        groups: dict[tuple[int | None, int | None, datetime | None], _Group] = {}
         for row in rows:
-            key = (row.delegate_id, row.chat_id, row.due_at)
+            overdue = now - row.due_at > LATE_AFTER
+            key = (row.delegate_id, row.chat_id, None if overdue else row.due_at)
             groups.setdefault(key, _Group(row.delegate_id, row.chat_id)).rows.append(row)
         return list(groups.values())
 
@@ -209,7 +211,11 @@ class Dispatcher:
         if expired:
             await self._finish(expired, OutboxStatus.missed, now, "event already started", stats)
         rows = [r for r in group.rows if r not in expired]
-        items = [item for row in rows if (item := self._item(row, context)) is not None]
+        items: list[NoticeItem] = []
+        for row in rows:
+            item = self._item(row, context)
+            if item is not None and item not in items:  # two late reminders of one duty
+                items.append(item)
         if not rows:
             return
         if not items or chat_id is None:

@@ -47,3 +47,30 @@ async def add_delegate(
         )
         session.add(delegate)
     return delegate
+
+
+async def add_linked_delegates(
+    session_factory: SessionFactory, count: int, *, council: str = "HDND-ML", first_user_id: int
+) -> list[int]:
+    """``count`` delegates linked to Telegram users ``first_user_id``…, in one transaction."""
+    async with session_factory() as session, session.begin():
+        existing = (await session.exec(select(Council).where(Council.code == council))).first()
+        if existing is None:
+            existing = Council(code=council, name=f"HĐND {council}", created_at=NOW)
+            session.add(existing)
+            await session.flush()
+        assert existing.id is not None
+        session.add_all(
+            Delegate(
+                code=f"{council}-{number:04d}",
+                full_name=f"Đại biểu số {number}",
+                council_id=existing.id,
+                level="commune",
+                role="delegate",
+                telegram_user_id=first_user_id + number,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            for number in range(count)
+        )
+    return [first_user_id + number for number in range(count)]

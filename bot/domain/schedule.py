@@ -15,7 +15,7 @@ from enum import StrEnum
 from bot.domain.calendar import Shift, normalize_rrule
 from bot.domain.roster import parse_code
 from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
-from bot.i18n import N_
+from bot.i18n import N_, Gettext
 
 
 class EventKind(StrEnum):
@@ -318,3 +318,21 @@ KIND_LABELS: Mapping[str, str] = {
     EventKind.other: N_("Other duty"),
 }
 """Message ids naming each kind, as a council office says them (translate before showing)."""
+
+
+def headline(kind: str, title: str, _: Gettext) -> str:
+    """``"<kind label>: <title>"``, or the title alone when it already starts with the label.
+
+    The comparison ignores case and Vietnamese diacritics, and needs a whole-word match:
+    ``"Kỳ họp thứ 5"`` stays as it is, ``"Kỳ họp"`` is not a prefix of ``"Kỳ họpx"``.
+    """
+    message = KIND_LABELS.get(kind)
+    if message is None:
+        return title
+    label = _(message)
+    folded_title, folded_label = fold_label(title), fold_label(label)
+    if folded_label and folded_title.startswith(folded_label):
+        rest = folded_title[len(folded_label) :]
+        if not rest or not rest[0].isalnum():
+            return title
+    return f"{label}: {title}"

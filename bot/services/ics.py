@@ -30,8 +30,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone
 
-from bot.domain.schedule import KIND_LABELS
-from bot.domain.tables import fold_label
+from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.services.schedule import AssignmentView
 
@@ -46,24 +45,6 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def event_uid(assignment_id: int) -> str:
     return f"assignment-{assignment_id}@{UID_DOMAIN}"
-
-
-def event_summary(kind: str, title: str, _: Gettext) -> str:
-    """``"<kind label>: <title>"``, or the title alone when it already starts with the label.
-
-    The comparison ignores case and Vietnamese diacritics, and needs a whole-word match:
-    ``"Kỳ họp thứ 5"`` stays as it is, ``"Kỳ họp"`` is not a prefix of ``"Kỳ họpx"``.
-    """
-    message = KIND_LABELS.get(kind)
-    if message is None:
-        return title
-    label = _(message)
-    folded_title, folded_label = fold_label(title), fold_label(label)
-    if folded_label and folded_title.startswith(folded_label):
-        rest = folded_title[len(folded_label) :]
-        if not rest or not rest[0].isalnum():
-            return title
-    return f"{label}: {title}"
 
 
 def sequence_number(changed_at: datetime | None) -> int:
@@ -95,7 +76,7 @@ def _event(
 ) -> Event:
     start = view.starts_at.astimezone(zone)
     end = view.ends_at.astimezone(zone) if view.ends_at is not None else start + DEFAULT_DURATION
-    summary = event_summary(view.kind, view.title, _)
+    summary = headline(view.kind, view.title, _)
     event = Event()
     event.add("UID", event_uid(view.assignment_id))
     event.add("DTSTAMP", stamp)

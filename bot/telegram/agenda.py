@@ -8,7 +8,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.domain.dates import format_day, format_time_range
-from bot.domain.schedule import KIND_LABELS
+from bot.domain.schedule import headline
 from bot.i18n import Gettext
 from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, list_assignments
@@ -33,10 +33,9 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
                 lines.append("")
             lines.append(f"<b>{escape(format_day(day, language))}</b>")
             current = day
-        label = _(KIND_LABELS.get(view.kind, view.kind))
         line = (
             f"• {format_time_range(view.starts_at, view.ends_at)} "
-            f"<i>{escape(label)}</i>: {escape(view.title)}"
+            f"{escape(headline(view.kind, view.title, _))}"
         )
         if view.location:
             line += f" — {escape(view.location)}"

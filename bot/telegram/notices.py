@@ -12,7 +12,7 @@ from datetime import date, datetime
 from html import escape
 
 from bot.domain.dates import format_day, format_lead_time, format_time_range
-from bot.domain.schedule import KIND_LABELS
+from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.services.outbox import Button
 from bot.services.reminders import OutboxKind
@@ -39,9 +39,8 @@ def _when(view: AssignmentView, language: str) -> str:
 
 
 def _block(view: AssignmentView, *, language: str, now: datetime, _: Gettext) -> list[str]:
-    label = _(KIND_LABELS.get(view.kind, view.kind))
     lines = [
-        f"<b>{escape(label)}</b>: {escape(view.title)}",
+        f"<b>{escape(headline(view.kind, view.title, _))}</b>",
         "🗓 "
         + escape(_when(view, language))
         + " "
@@ -58,10 +57,9 @@ def _digest(item: NoticeItem, *, language: str, _: Gettext) -> list[str]:
         "☀️ <b>" + escape(_("Today, {day}:").format(day=format_day(item.day, language))) + "</b>"
     ]
     for view in item.day_views:
-        label = _(KIND_LABELS.get(view.kind, view.kind))
         line = (
             f"• {format_time_range(view.starts_at, view.ends_at)} "
-            f"<i>{escape(label)}</i>: {escape(view.title)}"
+            f"{escape(headline(view.kind, view.title, _))}"
         )
         if view.location:
             line += f" — {escape(view.location)}"
@@ -124,11 +122,10 @@ def compose(
                 ]
             )
         elif item.kind is OutboxKind.cancellation:
-            label = _(KIND_LABELS.get(item.view.kind, item.view.kind))
             blocks.append(
                 [
                     "❎ <b>" + escape(_("Cancelled")) + "</b>",
-                    f"{escape(label)}: {escape(item.view.title)}",
+                    escape(headline(item.view.kind, item.view.title, _)),
                     "🗓 " + escape(_when(item.view, language)),
                 ]
             )

@@ -12,8 +12,9 @@ from icalendar import Alarm, Calendar, Event
 from bot.config import DEFAULT_REMINDER_OFFSETS
 from bot.db import SessionFactory
 from bot.domain.durations import parse_duration
+from bot.domain.schedule import headline as event_summary
 from bot.i18n import N_, get_translator
-from bot.services.ics import build_ics, event_summary, ics_filename
+from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, import_schedule, list_assignments
 from tests.factories import add_delegate
 

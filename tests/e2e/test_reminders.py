@@ -1,0 +1,234 @@
+"""Reminders delivered through the real bot to the fake Bot API server, on a moved clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.models import Delegate, OutboxMessage
+from bot.services.outbox import next_due_at
+from bot.services.reminders import OutboxStatus, ReminderPolicy, plan_outbox
+from bot.services.schedule import import_schedule
+from jobs.dispatcher import Dispatcher
+from jobs.telegram_notifier import TelegramNotifier
+from tests.e2e.conftest import Harness
+from tests.factories import add_delegate
+
+HEADER = (
+    "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
+)
+START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 local
+
+
+@pytest.fixture
+def policy(harness: Harness) -> ReminderPolicy:
+    return ReminderPolicy.from_settings(harness.settings)
+
+
+def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
+    return Dispatcher(
+        session_factory=harness.session_factory,
+        notifier=TelegramNotifier(harness.application.bot),
+        zone=harness.settings.zone,
+        clock=harness.clock,
+        owner=owner,
+    )
+
+
+async def schedule(harness: Harness, tmp_path: Path, *rows: str) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    result = await import_schedule(
+        session_factory=harness.session_factory,
+        path=path,
+        now=harness.clock(),
+        zone=harness.settings.zone,
+        dry_run=False,
+    )
+    assert result.problems == []
+
+
+async def statuses(harness: Harness) -> list[str]:
+    async with harness.session_factory() as session:
+        return [
+            r.status
+            for r in (
+                await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.due_at)))
+            ).all()
+        ]
+
+
+async def run_until(harness: Harness, policy: ReminderPolicy, end: datetime) -> None:
+    """Moves the clock from due time to due time, draining at each, as the scheduler would."""
+    worker = dispatcher(harness)
+    while True:
+        await plan_outbox(
+            session_factory=harness.session_factory, policy=policy, now=harness.clock()
+        )
+        await worker.drain()
+        following = await next_due_at(session_factory=harness.session_factory)
+        if following is None or following > end:
+            return
+        harness.clock.now = max(following, harness.clock.now)
+
+
+async def test_reminders_arrive_once_each_in_order_with_their_text(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    user = harness.api.user(1001)
+    user.started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân định kỳ,2026-12-10 07:30,2026-12-10 11:00,"
+        "Trụ sở HĐND-UBND xã Mỹ Lộc,HDND-ML,ML-001,,,,",
+    )
+    await run_until(harness, policy, datetime(2026, 12, 11, tzinfo=UTC))
+    texts = [m.text or "" for m in user.messages]
+    assert len(texts) == 3  # 3 days, 1 day, then the day's digest with the 2 h reminder
+    assert "còn 3 ngày" in texts[0]
+    assert "còn 1 ngày" in texts[1]
+    assert "Lịch hôm nay" in texts[2]
+    assert "Thứ Năm, 10/12/2026" in texts[0]
+    assert "07:30–11:00" in texts[0]
+    assert "Trụ sở HĐND-UBND xã Mỹ Lộc" in texts[0]
+    assert "Tiếp công dân định kỳ" in texts[0]
+    assert "còn 30 phút" in texts[2]  # the 2 h reminder moved out of quiet hours to 07:00
+    assert all(m.find_button("agenda:show") for m in user.messages)
+    sent_at = [m.date for m in user.messages]
+    assert sent_at == sorted(sent_at)
+    assert await statuses(harness) == ["sent"] * 4
+    # once each: planning and draining again sends nothing more
+    await run_until(harness, policy, datetime(2026, 12, 11, tzinfo=UTC))
+    assert len(user.messages) == 3
+
+
+async def test_reminders_due_together_are_merged(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    harness.api.user(1001).started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "supervision,Giám sát trường,2026-12-08 14:00,2026-12-08 16:00,Trường,HDND-ML,ML-001,,,,",
+        "supervision,Giám sát trạm y tế,2026-12-08 14:00,2026-12-08 17:00,Trạm,HDND-ML,ML-001,,,,",
+    )
+    harness.clock.now = datetime(2026, 12, 5, 7, 0, tzinfo=UTC)  # 3 days before, to the minute
+    await run_until(harness, policy, datetime(2026, 12, 5, 8, 0, tzinfo=UTC))
+    (message,) = harness.api.user(1001).messages
+    assert message.text is not None
+    assert "2 việc sắp tới" in message.text
+    assert "Giám sát trường" in message.text
+    assert "Giám sát trạm y tế" in message.text
+
+
+async def test_blocked_user_fails_once_and_is_marked_unreachable(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    user = harness.api.user(1001)
+    user.started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,ML-001,,,,",
+    )
+    user.block()
+    await run_until(harness, policy, datetime(2026, 12, 11, tzinfo=UTC))
+    calls = [c for c in harness.api.calls_to("sendMessage") if c.params.get("chat_id") == 1001]
+    assert len(calls) == 1  # no retry storm
+    assert sorted(await statuses(harness)) == ["failed"] * 3
+    async with harness.session_factory() as session:
+        delegate = (await session.exec(select(Delegate))).one()
+    assert delegate.reachable is False
+    # writing to the bot again makes them reachable
+    await user.send_and_wait("/help")
+    async with harness.session_factory() as session:
+        delegate = (await session.exec(select(Delegate))).one()
+    assert delegate.reachable is True
+
+
+async def test_a_429_storm_loses_nothing(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    codes = [f"ML-{n:03d}" for n in range(1, 11)]
+    for number, code in enumerate(codes, start=1):
+        await add_delegate(harness.session_factory, code, telegram_user_id=2000 + number)
+        harness.api.user(2000 + number).started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "other,Tập huấn,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,all,,,,",
+    )
+    harness.api.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, count=12
+    )
+    await run_until(harness, policy, datetime(2026, 12, 2, tzinfo=UTC))
+    for number in range(1, 11):
+        assert len(harness.api.user(2000 + number).messages) == 1
+    assert set(await statuses(harness)) == {"sent"}
+
+
+async def test_event_already_begun_is_missed_and_late_ones_say_so(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    user = harness.api.user(1001)
+    user.started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,ML-001,,,,",
+    )
+    await plan_outbox(session_factory=harness.session_factory, policy=policy, now=START)
+    # the bot was down from before the 3-day reminder until after the 1-day one
+    harness.clock.now = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)  # 17:00 local on the 9th
+    await dispatcher(harness).drain()
+    (late,) = user.messages
+    assert late.text is not None
+    assert "Gửi muộn" in late.text
+    assert late.text.count("Tiếp công dân") == 1  # the 3-day and 1-day reminders, as one
+    assert "còn 14 giờ 30 phút" in late.text
+    # down again until the reception began: its last reminder is missed, not sent
+    harness.clock.now = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+    await dispatcher(harness).drain()
+    assert len(user.messages) == 1
+    assert sorted(await statuses(harness)) == ["missed", "sent", "sent"]
+
+
+async def test_network_errors_retry_with_backoff(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    harness.api.user(1001).started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "other,Họp tổ,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,ML-001,,,,",
+    )
+    await plan_outbox(session_factory=harness.session_factory, policy=policy, now=START)
+    harness.api.fail_next("sendMessage", 502, "Bad Gateway", count=2)
+    worker = dispatcher(harness)
+    await worker.drain()
+    async with harness.session_factory() as session:
+        (row,) = (await session.exec(select(OutboxMessage))).all()
+    assert row.status == OutboxStatus.pending.value
+    assert row.attempts == 1
+    assert row.due_at == START + timedelta(seconds=15)
+    await run_until(harness, policy, datetime(2026, 12, 1, 4, tzinfo=UTC))
+    assert len(harness.api.user(1001).messages) == 1
+    async with harness.session_factory() as session:
+        (row,) = (await session.exec(select(OutboxMessage))).all()
+    assert row.status == OutboxStatus.sent.value
+    assert row.attempts == 3

@@ -1,0 +1,174 @@
+"""Dispatcher outcomes with a scripted notifier: retries, uncertainty, leases, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.db import SessionFactory
+from bot.models import OutboxMessage
+from bot.services.outbox import (
+    MAX_ATTEMPTS,
+    Button,
+    Delivered,
+    RateLimited,
+    Rejected,
+    SendResult,
+    TransientFailure,
+    Uncertain,
+    claim_due,
+    take_over_leases,
+)
+from bot.services.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule import import_schedule
+from jobs.dispatcher import Dispatcher
+from tests.factories import add_delegate
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+POLICY = ReminderPolicy(offsets={"other": (timedelta(days=1),)}, quiet=None, zone=ZONE)
+
+
+class ScriptedNotifier:
+    """Answers each send with the next scripted result, then with success."""
+
+    def __init__(self, *results: SendResult) -> None:
+        self.results = list(results)
+        self.sent: list[tuple[int, str]] = []
+
+    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult:
+        self.sent.append((chat_id, text))
+        if self.results:
+            return self.results.pop(0)
+        return Delivered(len(self.sent))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def one_due_row(session_factory: SessionFactory, tmp_path: Path) -> None:
+    await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "kind,title,starts_at,ends_at,location,council,delegates\n"
+        "other,Họp tổ,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,ML-001\n",
+        encoding="utf-8",
+    )
+    result = await import_schedule(
+        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=False
+    )
+    assert result.problems == []
+    await plan_outbox(session_factory=session_factory, policy=POLICY, now=NOW)
+
+
+async def row(session_factory: SessionFactory) -> OutboxMessage:
+    async with session_factory() as session:
+        return (await session.exec(select(OutboxMessage))).one()
+
+
+def make(session_factory: SessionFactory, notifier: ScriptedNotifier, clock: Clock) -> Dispatcher:
+    return Dispatcher(
+        session_factory=session_factory, notifier=notifier, zone=ZONE, clock=clock, owner="me"
+    )
+
+
+async def test_uncertain_send_is_retried_and_flagged(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    clock = Clock()
+    notifier = ScriptedNotifier(Uncertain("timed out"))
+    dispatcher = make(session_factory, notifier, clock)
+    stats = await dispatcher.drain()
+    assert stats.uncertain == 1
+    first = await row(session_factory)
+    assert first.status == "pending"
+    assert first.outcome_uncertain is True
+    clock.now += timedelta(minutes=1)
+    await dispatcher.drain()
+    sent = await row(session_factory)
+    assert sent.status == "sent"
+    assert sent.outcome_uncertain is True  # counted as a possible duplicate
+    assert len(notifier.sent) == 2
+
+
+async def test_gives_up_after_five_attempts(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    clock = Clock()
+    notifier = ScriptedNotifier(*[TransientFailure("502")] * MAX_ATTEMPTS)
+    dispatcher = make(session_factory, notifier, clock)
+    for _ in range(MAX_ATTEMPTS):
+        await dispatcher.drain()
+        clock.now += timedelta(hours=1)
+    failed = await row(session_factory)
+    assert failed.status == "failed"
+    assert failed.attempts == MAX_ATTEMPTS
+    await dispatcher.drain()
+    assert len(notifier.sent) == MAX_ATTEMPTS
+
+
+async def test_rate_limit_waits_and_is_not_an_attempt(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    clock = Clock()
+    notifier = ScriptedNotifier(RateLimited(0.01))
+    dispatcher = make(session_factory, notifier, clock)
+    await dispatcher.drain()
+    waiting = await row(session_factory)
+    assert waiting.status == "pending"
+    assert waiting.attempts == 0
+    clock.now += timedelta(seconds=1)
+    await dispatcher.drain()
+    assert (await row(session_factory)).status == "sent"
+
+
+async def test_rejected_message_fails_without_retry(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    clock = Clock()
+    notifier = ScriptedNotifier(Rejected("can't parse entities"))
+    await make(session_factory, notifier, clock).drain()
+    clock.now += timedelta(hours=1)
+    await make(session_factory, notifier, clock).drain()
+    failed = await row(session_factory)
+    assert failed.status == "failed"
+    assert len(notifier.sent) == 1
+
+
+async def test_expired_lease_is_reclaimed_as_uncertain(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    claimed = await claim_due(session_factory=session_factory, now=NOW, owner="dead", limit=10)
+    assert len(claimed) == 1
+    # another process sees nothing while the lease holds
+    assert await claim_due(session_factory=session_factory, now=NOW, owner="me", limit=10) == []
+    later = NOW + timedelta(minutes=3)
+    (again,) = await claim_due(session_factory=session_factory, now=later, owner="me", limit=10)
+    assert again.outcome_uncertain is True
+    assert again.lease_owner == "me"
+    assert again.attempts == 2
+
+
+async def test_a_new_sender_takes_over_leases_at_once(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    await claim_due(session_factory=session_factory, now=NOW, owner="dead", limit=10)
+    taken = await take_over_leases(session_factory=session_factory, owner="me", now=NOW)
+    assert taken == 1
+    clock = Clock()
+    notifier = ScriptedNotifier()
+    await make(session_factory, notifier, clock).drain()
+    sent = await row(session_factory)
+    assert sent.status == "sent"
+    assert sent.outcome_uncertain is True
