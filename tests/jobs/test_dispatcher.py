@@ -172,3 +172,33 @@ async def test_a_new_sender_takes_over_leases_at_once(
     sent = await row(session_factory)
     assert sent.status == "sent"
     assert sent.outcome_uncertain is True
+
+
+async def test_secretariat_hears_of_failures_once_a_day(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    from bot.services.outbox import Blocked
+    from bot.services.summary import plan_summaries
+
+    await add_delegate(
+        session_factory, "ML-900", role="secretary", telegram_user_id=9001, full_name="Thư ký"
+    )
+    await add_delegate(session_factory, "NT-900", role="secretary", telegram_user_id=9002,
+                       council="HDND-NT")  # fmt: skip
+    clock = Clock()
+    notifier = ScriptedNotifier(Blocked("bot was blocked by the user"))
+    await make(session_factory, notifier, clock).drain()
+    clock.now += timedelta(hours=20)
+    for _ in range(2):  # planned twice, queued once
+        await plan_summaries(
+            session_factory=session_factory,
+            now=clock.now,
+            admin_ids=frozenset({777}),
+            day_key="2026-12-01",
+        )
+    await make(session_factory, notifier, clock).drain()
+    recipients = [chat for chat, _text in notifier.sent[1:]]
+    assert sorted(recipients) == [777, 9001]  # the other council's secretary hears nothing
+    text = notifier.sent[-1][1]
+    assert "ML-001" in text
+    assert "1 tin không gửi được" in text
