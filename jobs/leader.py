@@ -8,6 +8,7 @@ takes over at its next attempt. SQLite runs a single process: it is always the s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import text
@@ -25,6 +26,8 @@ class SenderElection:
         self._connection: AsyncConnection | None = None
         self._single_process = engine.dialect.name != "postgresql"
         self._elected_once = False
+        # Jobs ask concurrently; one connection must not run two checks at once.
+        self._lock = asyncio.Lock()
 
     def newly_elected(self) -> bool:
         """True once, right after this process first became the sender."""
@@ -37,6 +40,10 @@ class SenderElection:
         """Holds the lock, or tries to take it now. Cheap to call on every tick."""
         if self._single_process:
             return True
+        async with self._lock:
+            return await self._check()
+
+    async def _check(self) -> bool:
         if self._connection is not None:
             if await self._still_held():
                 return True
@@ -79,6 +86,10 @@ class SenderElection:
             self._connection = None
 
     async def release(self) -> None:
+        async with self._lock:
+            await self._release()
+
+    async def _release(self) -> None:
         if self._connection is not None:
             try:
                 await self._connection.execute(

@@ -84,8 +84,8 @@ async def claim_due(
 ) -> list[OutboxMessage]:
     """Takes up to ``limit`` due rows (and rows whose lease expired) for this process.
 
-    On PostgreSQL the inner ``FOR UPDATE SKIP LOCKED`` lets several processes claim side
-    by side without waiting on or sharing rows; on SQLite the single UPDATE holds the
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side
+    without waiting on or sharing rows; on SQLite the UPDATE re-checks each row under the
     database's write lock. A row reclaimed after its lease expired was being sent by a
     process that died: it may have been delivered, so it is flagged uncertain.
     """
@@ -99,15 +99,23 @@ async def claim_due(
             col(OutboxMessage.lease_until) < now,
         ),
     )
-    candidates = (
-        select(OutboxMessage.id)
-        .where(due)
-        .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
     async with session_factory() as session, session.begin():
+        # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
+        # the LIMIT for every row of a nested loop and so claim every due row at once.
+        candidates = list(
+            (
+                await session.exec(
+                    select(OutboxMessage.id)
+                    .where(due)
+                    .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+        )
+        if not candidates:
+            return []
+        # `due` again: on SQLite another process may have claimed some of them meanwhile.
         claimed = await session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(candidates), due)

@@ -22,7 +22,12 @@ MESSAGES_PER_SECOND = 25
 
 
 class SlidingWindow:
-    """Admits at most ``limit`` acquisitions in any ``period`` seconds."""
+    """Admits at most ``limit`` acquisitions in any ``period`` seconds, evenly spaced.
+
+    The spacing (``period / limit`` apart) keeps a burst from arriving at Telegram as 25
+    messages in a tenth of a second, where a little network jitter at the window's edge
+    would put 31 into one second of Telegram's count.
+    """
 
     def __init__(
         self, limit: int, period: float = 1.0, clock: Callable[[], float] = time.monotonic
@@ -39,10 +44,14 @@ class SlidingWindow:
                 now = self._clock()
                 while self._stamps and self._stamps[0] <= now - self.period:
                     self._stamps.popleft()
-                if len(self._stamps) < self.limit:
+                spacing = self.period / self.limit
+                ready_at = self._stamps[-1] + spacing if self._stamps else now
+                if len(self._stamps) >= self.limit:
+                    ready_at = max(ready_at, self._stamps[0] + self.period)
+                if ready_at <= now:
                     self._stamps.append(now)
                     return
-                await asyncio.sleep(self._stamps[0] + self.period - now)
+                await asyncio.sleep(ready_at - now)
 
 
 Callback = Callable[..., Coroutine[Any, Any, Any]]
