@@ -22,13 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SessionFactory, create_session_factory
-from bot.models import Council, Delegate
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
 from jobs.dispatcher import BATCH_SIZE
 from tests.e2e.conftest import TOKEN
 from tests.e2e.processes import BotProcess, bot_processes, logs
-from tests.factories import NOW
+from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -40,34 +39,6 @@ HEADER = (
     "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
 )
 POLL = 0.1
-
-
-def user_ids() -> list[int]:
-    return [FIRST_USER_ID + number for number in range(DELEGATES)]
-
-
-async def add_delegates(session_factory: SessionFactory) -> None:
-    """600 linked delegates of one council, in one transaction."""
-    async with session_factory() as session, session.begin():
-        council = Council(code=COUNCIL, name=f"HĐND {COUNCIL}", created_at=NOW)
-        session.add(council)
-        await session.flush()
-        assert council.id is not None
-        session.add_all(
-            Delegate(
-                code=f"FO-{number:04d}",
-                full_name=f"Đại biểu {number}",
-                council_id=council.id,
-                level="commune",
-                unit="Xã Mỹ Lộc",
-                constituency="Đơn vị bầu cử số 1",
-                role="delegate",
-                telegram_user_id=user_id,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            for number, user_id in enumerate(user_ids())
-        )
 
 
 async def owe_everyone_a_reminder(session_factory: SessionFactory, tmp_path: Path) -> None:
@@ -145,7 +116,9 @@ async def test_killed_sender_is_replaced_without_loss_or_burst(
     pg_engine: AsyncEngine, postgres_database_url: str, fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
     session_factory = create_session_factory(pg_engine)
-    await add_delegates(session_factory)
+    users = await add_linked_delegates(
+        session_factory, DELEGATES, council=COUNCIL, first_user_id=FIRST_USER_ID
+    )
     await owe_everyone_a_reminder(session_factory, tmp_path)
     assert await reminder_statuses(pg_engine) == Counter({"pending": DELEGATES})
     async with pg_engine.connect() as connection:
@@ -156,7 +129,6 @@ async def test_killed_sender_is_replaced_without_loss_or_burst(
         ).scalar_one()
     assert due_now == DELEGATES
 
-    users = user_ids()
     for user_id in users:
         fake_api.user(user_id).started = True
     expected = set(users)
