@@ -108,6 +108,28 @@ class ScheduleEntry:
     per_occurrence: int | None
 
 
+@dataclass(frozen=True)
+class RowAudience:
+    """Who a row is for: checked against the roster even when other cells are wrong."""
+
+    row: int
+    council: str
+    delegates: DelegateSelection
+
+
+def row_audiences(rows: Iterable[TableRow]) -> list[RowAudience]:
+    """The council and delegate selection of every row where both cells are readable."""
+    audiences = []
+    for row in rows:
+        try:
+            council = parse_code(row.values.get("council", ""))
+            selection = parse_delegates(row.values.get("delegates", ""))
+        except InvalidValue:
+            continue  # validate_schedule reports these cells
+        audiences.append(RowAudience(row.number, council, selection))
+    return audiences
+
+
 def parse_kind(text: str) -> EventKind:
     kind = _KIND_WORDS.get(fold_label(text))
     if kind is None:

@@ -33,7 +33,9 @@ from bot.domain.calendar import (
 from bot.domain.schedule import (
     SCHEDULE_ALIASES,
     SCHEDULE_REQUIRED,
+    RowAudience,
     ScheduleEntry,
+    row_audiences,
     validate_schedule,
 )
 from bot.domain.tables import Problem, fold_label
@@ -139,9 +141,10 @@ async def import_schedule(
     if read_problems:
         return ScheduleImportResult(problems=read_problems, dry_run=dry_run)
     entries, problems = validate_schedule(table.rows)
+    audiences = row_audiences(table.rows)
     async with session_factory() as session:
-        councils = await _councils(session, {entry.council for entry in entries})
-        pools, resolve_problems = await _resolve(session, entries, councils, allowed_council_ids)
+        councils = await _councils(session, {audience.council for audience in audiences})
+        pools, resolve_problems = await _resolve(session, audiences, councils, allowed_council_ids)
         problems.extend(resolve_problems)
         if problems:
             problems.sort(key=lambda p: (p.row or 0, p.column or ""))
@@ -181,11 +184,11 @@ async def _councils(session: AsyncSession, codes: Iterable[str]) -> dict[str, Co
 
 async def _resolve(
     session: AsyncSession,
-    entries: Sequence[ScheduleEntry],
+    audiences: Sequence[RowAudience],
     councils: dict[str, Council],
     allowed_council_ids: frozenset[int] | None,
 ) -> tuple[dict[int, tuple[str, ...]], list[Problem]]:
-    """Each entry's delegate pool (codes, in pool order), checked against the roster."""
+    """Each row's delegate pool (codes, in pool order), checked against the roster."""
     problems: list[Problem] = []
     council_ids = [c.id for c in councils.values() if c.id is not None]
     delegates = (
@@ -203,13 +206,13 @@ async def _resolve(
         for d in (
             await session.exec(
                 select(Delegate).where(
-                    col(Delegate.code).in_([c for e in entries for c in e.delegates.codes])
+                    col(Delegate.code).in_([c for a in audiences for c in a.delegates.codes])
                 )
             )
         ).all()
     }
     pools: dict[int, tuple[str, ...]] = {}
-    for entry in entries:
+    for entry in audiences:
         council = councils.get(entry.council)
         if council is None or council.id is None:
             problems.append(

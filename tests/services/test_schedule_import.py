@@ -155,7 +155,7 @@ async def test_bad_file_reports_every_problem_and_writes_nothing(
     session_factory: SessionFactory, roster: None, tmp_path: Path
 ) -> None:
     bad_kind = [*SESSION]
-    bad_kind[0], bad_kind[1] = "party", "Liên hoan"
+    bad_kind[0], bad_kind[1], bad_kind[6] = "party", "Liên hoan", "ML-001;ML-777"
     backwards = [*SESSION]
     backwards[1], backwards[3] = "Họp ngược", "2026-02-05 07:00"
     unknown = [*RECEPTION]
@@ -171,6 +171,7 @@ async def test_bad_file_reports_every_problem_and_writes_nothing(
     where = {(p.row, p.column) for p in result.problems}
     assert where == {
         (3, "kind"),
+        (3, "delegates"),  # checked against the roster although the kind is wrong
         (4, "ends_at"),
         (5, "delegates"),
         (6, "recurrence"),
