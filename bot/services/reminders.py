@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
-from bot.domain.reminders import digest_due, plan_reminders
+from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
 
 
@@ -135,8 +135,8 @@ async def plan_outbox(
         counts.cancelled += await _cancel_dropped(session, now=now)
         counts.cancelled += await _cancel_moved(session, now=now)
         rows = await _reminder_rows(session, upcoming, policy=policy, now=now)
-        rows += await _change_rows(session, now=now)
-        rows += await _cancellation_rows(session, now=now)
+        rows += await _change_rows(session, policy=policy, now=now)
+        rows += await _cancellation_rows(session, policy=policy, now=now)
         rows += _digest_rows(upcoming, policy=policy, now=now)
         counts.created += await insert_ignoring_duplicates(
             session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
@@ -237,7 +237,18 @@ async def _reminder_rows(
     return rows
 
 
-async def _change_rows(session: AsyncSession, *, now: datetime) -> list[dict[str, Any]]:
+def notice_due(
+    happened_at: datetime, starts_at: datetime, *, policy: ReminderPolicy, now: datetime
+) -> datetime:
+    """At once, unless that is inside quiet hours (a 22:00 upload waits for the morning)."""
+    due = max(happened_at, now - timedelta(minutes=1))
+    adjusted = apply_quiet_hours(due, starts_at=starts_at, quiet=policy.quiet, zone=policy.zone)
+    return adjusted if adjusted >= due else due
+
+
+async def _change_rows(
+    session: AsyncSession, *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
     """One "schedule changed" notice per recent change of a future assignment, at once.
 
     Not limited to the planning window: a reception moved three months ahead is news now.
@@ -271,7 +282,7 @@ async def _change_rows(session: AsyncSession, *, now: datetime) -> list[dict[str
                 OutboxKind.change,
                 f"a{row['id']}:{_epoch(changed_at)}",
                 now=now,
-                due_at=max(changed_at, now - timedelta(minutes=1)),
+                due_at=notice_due(changed_at, _aware(row["starts_at"]), policy=policy, now=now),
                 delegate_id=row["delegate_id"],
                 assignment_id=row["id"],
                 expires_at=_aware(row["starts_at"]),
@@ -280,7 +291,9 @@ async def _change_rows(session: AsyncSession, *, now: datetime) -> list[dict[str
     return rows
 
 
-async def _cancellation_rows(session: AsyncSession, *, now: datetime) -> list[dict[str, Any]]:
+async def _cancellation_rows(
+    session: AsyncSession, *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
     """A notice for each future assignment cancelled after the delegate was told of it."""
     connection = await session.connection()
     told = (
@@ -317,7 +330,7 @@ async def _cancellation_rows(session: AsyncSession, *, now: datetime) -> list[di
                 OutboxKind.cancellation,
                 f"a{assignment_id}:{_epoch(cancelled_at)}",
                 now=now,
-                due_at=max(cancelled_at, now - timedelta(minutes=1)),
+                due_at=notice_due(cancelled_at, _aware(starts_at), policy=policy, now=now),
                 delegate_id=delegate_id,
                 assignment_id=assignment_id,
                 expires_at=_aware(starts_at),

@@ -167,3 +167,16 @@ async def test_unreachable_delegates_are_not_planned(
     await schedule(session_factory, tmp_path, RECEPTION)
     await plan_outbox(session_factory=session_factory, policy=policy, now=NOW)
     assert await outbox(session_factory) == []
+
+
+async def test_change_notice_waits_for_the_end_of_quiet_hours(
+    session_factory: SessionFactory, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
+    await schedule(session_factory, tmp_path, RECEPTION)
+    late_evening = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 22:30 local
+    moved = RECEPTION.replace("07:30", "08:00")
+    await schedule(session_factory, tmp_path, moved, now=late_evening)
+    await plan_outbox(session_factory=session_factory, policy=policy, now=late_evening)
+    (notice,) = [r for r in await outbox(session_factory) if r.kind == OutboxKind.change.value]
+    assert local(notice) == "2026-12-02 07:00"
