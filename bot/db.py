@@ -79,20 +79,32 @@ def utcnow() -> datetime:
 async def insert_ignoring_duplicates(
     session: AsyncSession, table: Any, rows: list[dict[str, Any]], *, unique: list[str]
 ) -> int:
-    """``INSERT … ON CONFLICT DO NOTHING``: two planners racing never make a second row."""
+    """``INSERT … ON CONFLICT DO NOTHING``: two planners racing never make a second row.
+
+    Returns how many rows were new, counted from ``RETURNING`` (drivers disagree on the
+    row count of a batched insert: asyncpg reports -1).
+    """
     if not rows:
         return 0
     dialect = (await session.connection()).dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        statement: Any = pg_insert(table).on_conflict_do_nothing(index_elements=unique)
+        make: Any = pg_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=unique)
+        make = sqlite_insert
     inserted = 0
-    for start in range(0, len(rows), 500):
-        result = await session.exec(statement, params=rows[start : start + 500])
-        inserted += max(result.rowcount, 0)
+    # Multi-row VALUES, kept under both databases' limit of 32,767 bound parameters.
+    chunk = max(1, 30_000 // max(1, len(rows[0])))
+    for start in range(0, len(rows), chunk):
+        statement = (
+            make(table)
+            .values(rows[start : start + chunk])
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(table.c.id)
+        )
+        result = await session.exec(statement)
+        inserted += len(result.all())
     return inserted

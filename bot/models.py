@@ -193,6 +193,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "dedupe_key", name="uq_outbox_kind_key"),
         Index("ix_outbox_status_due", "status", "due_at"),
+        # The planner's lookup; without it databases scan the unique index instead.
+        Index("ix_outbox_assignment_kind", "assignment_id", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -201,7 +203,7 @@ class OutboxMessage(SQLModel, table=True):
     delegate_id: int | None = Field(default=None, foreign_key="delegates.id", index=True)
     # For recipients who are not delegates (admins); delegates are looked up at send time.
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    assignment_id: int | None = Field(default=None, foreign_key="assignments.id", index=True)
+    assignment_id: int | None = Field(default=None, foreign_key="assignments.id")
     due_at: datetime = Field(sa_column=_utc(nullable=False))
     # When what it is about begins: past that, an unsent row is `missed`, not sent late.
     expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -131,13 +131,15 @@ async def plan_outbox(
     """Brings the outbox in line with the schedule for the coming days."""
     counts = PlanCounts()
     async with session_factory() as session, session.begin():
+        # Reads first: on SQLite the first write takes the database's write lock, which
+        # the dispatcher and the handlers then wait for until this transaction ends.
         upcoming = await _upcoming(session, now=now, until=now + policy.plan_ahead)
-        counts.cancelled += await _cancel_dropped(session, now=now)
-        counts.cancelled += await _cancel_moved(session, now=now)
         rows = await _reminder_rows(session, upcoming, policy=policy, now=now)
         rows += await _change_rows(session, policy=policy, now=now)
         rows += await _cancellation_rows(session, policy=policy, now=now)
         rows += _digest_rows(upcoming, policy=policy, now=now)
+        counts.cancelled += await _cancel_dropped(session, now=now)
+        counts.cancelled += await _cancel_moved(session, now=now)
         counts.created += await insert_ignoring_duplicates(
             session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
         )

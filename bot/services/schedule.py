@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,6 +46,7 @@ from bot.services import audit
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.tabular import read_table
 
+ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
 HORIZON = timedelta(days=120)
 BOUNDED_RULE_LIMIT = timedelta(days=730)
 AUDIT_ACTION = "schedule.import"
@@ -199,8 +201,10 @@ async def _resolve(
         )
     ).all()
     by_council: dict[int, list[Delegate]] = defaultdict(list)
+    folded_units: dict[str, str] = {}
     for delegate in delegates:
         by_council[delegate.council_id].append(delegate)
+        folded_units[delegate.code] = fold_label(delegate.unit)
     codes_elsewhere = {
         d.code: d.council_id
         for d in (
@@ -240,7 +244,7 @@ async def _resolve(
             pool = tuple(d.code for d in members)
         elif selection.unit is not None:
             wanted = fold_label(selection.unit)
-            pool = tuple(d.code for d in members if fold_label(d.unit) == wanted)
+            pool = tuple(d.code for d in members if folded_units[d.code] == wanted)
             if not pool:
                 problems.append(
                     Problem(
@@ -530,13 +534,15 @@ async def sync_occurrences(
                     counts.assignments_cancelled += 1
     if fresh:
         await session.flush()
-        for occurrence, members in fresh:
-            assert occurrence.id is not None
-            for delegate_id in members:
-                session.add(
-                    Assignment(occurrence_id=occurrence.id, delegate_id=delegate_id, created_at=now)
-                )
-                counts.assignments_created += 1
+        # One batched insert: the ORM would send SQLite one INSERT per assignment.
+        new_assignments = [
+            {"occurrence_id": occurrence.id, "delegate_id": delegate_id, "created_at": now}
+            for occurrence, members in fresh
+            for delegate_id in members
+        ]
+        if new_assignments:
+            await session.exec(insert(ASSIGNMENT_TABLE), params=new_assignments)
+        counts.assignments_created += len(new_assignments)
     await session.flush()
     return counts
 

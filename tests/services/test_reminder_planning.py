@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.config import Settings
-from bot.db import SessionFactory
+from bot.db import SessionFactory, create_session_factory
 from bot.models import OutboxMessage
 from bot.services.reminders import OutboxKind, OutboxStatus, ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
@@ -180,3 +181,15 @@ async def test_change_notice_waits_for_the_end_of_quiet_hours(
     await plan_outbox(session_factory=session_factory, policy=policy, now=late_evening)
     (notice,) = [r for r in await outbox(session_factory) if r.kind == OutboxKind.change.value]
     assert local(notice) == "2026-12-02 07:00"
+
+
+async def test_planning_counts_rows_on_postgresql(
+    pg_engine: AsyncEngine, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    sessions = create_session_factory(pg_engine)
+    await add_delegate(sessions, "ML-001", telegram_user_id=1001)
+    await schedule(sessions, tmp_path, RECEPTION)
+    first = await plan_outbox(session_factory=sessions, policy=policy, now=NOW)
+    again = await plan_outbox(session_factory=sessions, policy=policy, now=NOW)
+    assert (first.created, again.created) == (3, 0)
+    assert len(await outbox(sessions)) == 3
