@@ -95,16 +95,10 @@ async def insert_ignoring_duplicates(
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         make = sqlite_insert
-    inserted = 0
-    # Multi-row VALUES, kept under both databases' limit of 32,767 bound parameters.
-    chunk = max(1, 30_000 // max(1, len(rows[0])))
-    for start in range(0, len(rows), chunk):
-        statement = (
-            make(table)
-            .values(rows[start : start + chunk])
-            .on_conflict_do_nothing(index_elements=unique)
-            .returning(table.c.id)
-        )
-        result = await session.exec(statement)
-        inserted += len(result.all())
-    return inserted
+    statement = (
+        make(table).on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    )
+    # With RETURNING and a list of parameter sets, SQLAlchemy batches the rows into
+    # multi-row INSERTs itself ("insertmanyvalues") and hands back every new id.
+    result = await session.exec(statement, params=rows)
+    return len(result.all())
