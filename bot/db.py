@@ -95,9 +95,7 @@ async def insert_ignoring_duplicates(
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         make = sqlite_insert
-    statement = (
-        make(table).on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
-    )
+    statement = make(table).on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
     # With RETURNING and a list of parameter sets, SQLAlchemy batches the rows into
     # multi-row INSERTs itself ("insertmanyvalues") and hands back every new id.
     result = await session.exec(statement, params=rows)

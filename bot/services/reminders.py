@@ -133,8 +133,9 @@ async def plan_outbox(
     async with session_factory() as session, session.begin():
         # Reads first: on SQLite the first write takes the database's write lock, which
         # the dispatcher and the handlers then wait for until this transaction ends.
-        upcoming = await _upcoming(session, now=now, until=now + policy.plan_ahead)
-        rows = await _reminder_rows(session, upcoming, policy=policy, now=now)
+        until = now + policy.plan_ahead
+        upcoming = await _upcoming(session, now=now, until=until)
+        rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
         rows += await _change_rows(session, policy=policy, now=now)
         rows += await _cancellation_rows(session, policy=policy, now=now)
         rows += _digest_rows(upcoming, policy=policy, now=now)
@@ -188,40 +189,40 @@ def _aware(value: datetime) -> datetime:
 
 
 async def _reminder_rows(
-    session: AsyncSession, upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
+    session: AsyncSession,
+    upcoming: list[_Upcoming],
+    *,
+    policy: ReminderPolicy,
+    now: datetime,
+    until: datetime,
 ) -> list[dict[str, Any]]:
     """Reminder rows the schedule calls for that do not exist yet."""
-    existing: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    ids = [item.assignment_id for item in upcoming]
+    # Reminder rows carry their assignment's start in `expires_at`, so one range over the
+    # outbox finds them: no join and no long IN list, which PostgreSQL without table
+    # statistics turns into a nested loop over every pair of rows.
     connection = await session.connection()
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        result = await connection.execute(
-            sql_select(
-                col(OutboxMessage.id),
-                col(OutboxMessage.assignment_id),
-                col(OutboxMessage.dedupe_key),
-                col(OutboxMessage.status),
-            ).where(
-                col(OutboxMessage.kind) == OutboxKind.reminder.value,
-                col(OutboxMessage.assignment_id).in_(chunk),
-            )
+    result = await connection.execute(
+        sql_select(col(OutboxMessage.assignment_id), col(OutboxMessage.dedupe_key)).where(
+            col(OutboxMessage.kind) == OutboxKind.reminder.value,
+            col(OutboxMessage.expires_at) > now,
+            col(OutboxMessage.expires_at) <= until,
         )
-        for row in result.mappings():
-            existing[row["assignment_id"]].append((row["id"], row["dedupe_key"], row["status"]))
+    )
+    existing: dict[int, set[str]] = defaultdict(set)
+    for row in result.mappings():
+        existing[row["assignment_id"]].add(row["dedupe_key"])
     rows: list[dict[str, Any]] = []
     for item in upcoming:
-        known = existing.get(item.assignment_id, [])
+        known_keys = existing.get(item.assignment_id, set())
         plans = plan_reminders(
             starts_at=item.starts_at,
             leads=policy.offsets.get(item.kind, ()),
             quiet=policy.quiet,
             zone=policy.zone,
             now=now,
-            first_planning=not known,
+            first_planning=not known_keys,
         )
         wanted = {reminder_key(item.assignment_id, p.label, item.starts_at): p for p in plans}
-        known_keys = {key for _id, key, _status in known}
         for key, plan in wanted.items():
             if key not in known_keys:
                 rows.append(
