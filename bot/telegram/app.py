@@ -62,7 +62,12 @@ def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplica
 
 
 def _command(command: Command, callback: object) -> CommandHandler[BotContext, None]:
-    return CommandHandler(list(command.names), callback)  # type: ignore[arg-type]
+    # Private chats only: a delegate's schedule must not be shown to a whole group.
+    return CommandHandler(
+        list(command.names),
+        callback,  # type: ignore[arg-type]
+        filters=filters.ChatType.PRIVATE,
+    )
 
 
 def register_handlers(application: BotApplication) -> None:
@@ -85,6 +90,9 @@ def register_handlers(application: BotApplication) -> None:
         MessageHandler(
             filters.ChatType.PRIVATE & filters.Document.ALL, schedule_upload.receive_file
         )
+    )
+    application.add_handler(
+        MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, onboarding.private_only)
     )
     # Last: anything not handled above in a private chat gets a pointer to /help.
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, onboarding.unknown))

@@ -152,6 +152,16 @@ async def language(update: Update, context: BotContext) -> None:
     await message.reply_text(_("Language set to English."))
 
 
+async def private_only(update: Update, context: BotContext) -> None:
+    """Commands in a group get a pointer to the private chat, and no one's data."""
+    if (message := update.effective_message) is None:
+        return
+    _ = translator(await current_identity(update, context))
+    await message.reply_text(
+        _("Please write to me in a private chat: @{bot}").format(bot=context.bot.username)
+    )
+
+
 async def unknown(update: Update, context: BotContext) -> None:
     """Anything the bot does not understand gets a pointer to /help, never silence."""
     if (message := update.effective_message) is None:

@@ -196,3 +196,28 @@ async def test_a_failing_handler_apologises_and_the_bot_keeps_running(
     (profile,) = await user.send_and_wait("/toi")
     assert profile.text is not None
     assert "ML-001" in profile.text
+
+
+async def test_commands_in_a_group_reveal_nothing(harness: Harness) -> None:
+    await add_delegate(
+        harness.session_factory, "ML-001", full_name="Phạm Thị Mai", telegram_user_id=4001
+    )
+    user = harness.api.user(4001)
+    harness.api.enqueue_update(
+        "message",
+        {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": -100123, "type": "supergroup", "title": "Tổ đại biểu"},
+            "from": user.user_dict(),
+            "text": "/toi",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+        },
+    )
+    call = await harness.api.wait_for_call(
+        "sendMessage", lambda c: c.params.get("chat_id") == -100123
+    )
+    text = str(call.params.get("text"))
+    assert "Phạm Thị Mai" not in text
+    assert "ML-001" not in text
+    assert "@hdnd_test_bot" in text
