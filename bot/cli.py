@@ -36,6 +36,10 @@ class BadInputError(Exception):
     """Raised by a command for input it refuses; the message is shown as is, exit 1."""
 
 
+class UsageError(Exception):
+    """Options that contradict each other; shown as is, exit 2."""
+
+
 def _settings_error(error: ValidationError) -> str:
     lines = [_("Configuration error:")]
     for problem in error.errors():
@@ -236,6 +240,10 @@ def cmd_schedule_list(settings: Settings, args: argparse.Namespace) -> int:
 
     zone = settings.zone
     day_from: date = args.date_from or utcnow().astimezone(zone).date()
+    if args.date_to is not None and args.date_to < day_from:
+        raise UsageError(
+            _("--to ({to}) is before --from ({since})").format(to=args.date_to, since=day_from)
+        )
 
     async def work(sessions: SessionFactory) -> int:
         delegate_ids = [await _delegate_id(sessions, args.delegate)] if args.delegate else None
@@ -361,28 +369,38 @@ async def _bot_username(settings: Settings) -> str:
 
 
 def cmd_delegates_invite(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.invites import UnknownCouncilError, invite_link, issue_invites
+    from bot.services.invites import (
+        IssuedInvite,
+        UnknownCouncilError,
+        invite_link,
+        issue_invites,
+    )
 
     out: Path | None = args.out
-    if out is not None and not out.parent.is_dir():
-        raise BadInputError(_("Folder does not exist: {path}").format(path=out.parent))
+    if out is not None:
+        _check_writable(out)
     username = asyncio.run(_bot_username(settings))
 
-    async def work(sessions: SessionFactory) -> int:
-        try:
-            invites = await issue_invites(
-                session_factory=sessions, now=utcnow(), council_code=args.council
-            )
-        except UnknownCouncilError:
-            raise BadInputError(
-                _("Unknown council code: {code}").format(code=args.council)
-            ) from None
+    def deliver(invites: list[IssuedInvite]) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["code", "full_name", "link"])
         for invite in invites:
             writer.writerow([invite.code, invite.full_name, invite_link(username, invite.token)])
         _write_output(buffer.getvalue(), out, sys.stdout)
+
+    async def work(sessions: SessionFactory) -> int:
+        try:
+            invites = await issue_invites(
+                session_factory=sessions,
+                now=utcnow(),
+                council_code=args.council,
+                deliver=deliver,
+            )
+        except UnknownCouncilError:
+            raise BadInputError(
+                _("Unknown council code: {code}").format(code=args.council)
+            ) from None
         print(
             _("{count} invite link(s) issued, valid for 30 days.").format(count=len(invites)),
             file=sys.stderr,
@@ -399,13 +417,26 @@ def _write_output(text: str, out: Path | None, stdout: TextIO) -> None:
     _write_bytes(text.encode("utf-8"), out)
 
 
-def _write_bytes(data: bytes, out: Path) -> None:
-    """Writes through a temporary file, so a failure never leaves half a file."""
+def _check_writable(out: Path) -> None:
     if not out.parent.is_dir():
         raise BadInputError(_("Folder does not exist: {path}").format(path=out.parent))
+    if out.is_dir():
+        raise BadInputError(_("{path} is a folder; give a file name").format(path=out))
+
+
+def _write_bytes(data: bytes, out: Path) -> None:
+    """Writes through a temporary file, so a failure never leaves half a file."""
+    _check_writable(out)
     temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(out)
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(out)
+    except OSError as error:
+        raise BadInputError(
+            _("Cannot write {path}: {error}").format(path=out, error=error.strerror)
+        ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -552,6 +583,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInputError as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except UsageError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
 

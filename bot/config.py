@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.durations import QuietHours, parse_duration, parse_quiet_hours
@@ -133,6 +133,18 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        # Without the secret anyone who finds the URL could post updates "from" an admin.
+        if self.WEBHOOK_URL and self.WEBHOOK_SECRET is None:
+            raise ValueError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URL is set "
+                "(1-256 characters A-Z, a-z, 0-9, _ and -)"
+            )
+        if self.WEBHOOK_URL and not self.WEBHOOK_URL.startswith("https://"):
+            raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram requires it)")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

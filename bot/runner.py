@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from urllib.parse import urlparse
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -62,7 +63,7 @@ def run_bot(settings: Settings) -> None:
     application = build_application(deps)
     _attach_jobs(application, deps, engine)
     if settings.WEBHOOK_URL:
-        url_path = settings.WEBHOOK_URL.rstrip("/").rsplit("/", 1)[-1]
+        url_path = urlparse(settings.WEBHOOK_URL).path.strip("/")
         logger.info("receiving updates by webhook on port %s", settings.WEBHOOK_PORT)
         application.run_webhook(
             listen=settings.WEBHOOK_LISTEN,

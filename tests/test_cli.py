@@ -196,3 +196,37 @@ async def test_bad_schedule_exits_1_and_writes_nothing(
     assert "row 2, column delegates:" in capsys.readouterr().err
     assert await _run(["schedule", "list", "--from", "2032-01-01", "--format", "csv"]) == 0
     assert capsys.readouterr().out.strip().count("\n") == 0  # header only
+
+
+def temporary_files(folder: Path) -> list[Path]:
+    return list(folder.glob(".*.tmp"))
+
+
+async def test_invite_to_a_folder_changes_nothing(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD, encoding="utf-8")
+    assert await _run(["delegates", "import", str(roster)]) == 0
+    first = tmp_path / "first.csv"
+    assert await _run(["delegates", "invite", "--out", str(first)]) == 0
+    capsys.readouterr()
+    assert await _run(["delegates", "invite", "--out", str(tmp_path)]) == 1
+    assert "first" not in capsys.readouterr().err
+    engine = create_engine(env)
+    try:
+        async with create_session_factory(engine)() as session:
+            invites = (await session.exec(select(Invite))).all()
+    finally:
+        await engine.dispose()
+    assert len(invites) == 2
+    assert all(i.revoked_at is None for i in invites)  # the first sheet still works
+    assert not temporary_files(tmp_path)
+
+
+async def test_list_range_backwards_is_a_usage_error(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["schedule", "list", "--from", "2026-12-31", "--to", "2026-12-01"]
+    assert await _run(argv) == 2
+    assert "--to" in capsys.readouterr().err

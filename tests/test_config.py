@@ -92,3 +92,12 @@ def test_cli_reports_bad_configuration_and_exits_1(
     err = capsys.readouterr().err
     assert "QUIET_HOURS" in err
     assert "21:00-07:00" in err
+
+
+def test_webhook_requires_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/hook")
+    with pytest.raises(ValidationError, match="WEBHOOK_SECRET"):
+        settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret-value")
+    assert settings().WEBHOOK_URL == "https://bot.example.org/hook"

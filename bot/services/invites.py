@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,11 +48,14 @@ async def issue_invites(
     now: datetime,
     council_code: str | None = None,
     ttl: timedelta = INVITE_TTL,
+    deliver: Callable[[list[IssuedInvite]], None] | None = None,
 ) -> list[IssuedInvite]:
     """A fresh token for every active delegate not linked yet; older unused tokens stop working.
 
     Revoking the older tokens means a lost or forwarded invite sheet can be replaced by
     issuing a new one, without leaving the old links usable for the rest of their 30 days.
+    ``deliver`` (writing the sheet) runs before the commit: if it fails, nothing changes,
+    so old links are never revoked without new ones in someone's hands.
     """
     async with session_factory() as session, session.begin():
         query = select(Delegate).where(
@@ -97,4 +101,6 @@ async def issue_invites(
             council=council_code,
             count=len(issued),
         )
+        if deliver is not None:
+            deliver(issued)
     return issued

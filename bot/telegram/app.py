@@ -84,6 +84,9 @@ def register_handlers(application: BotApplication) -> None:
         CallbackQueryHandler(agenda.send_ics, pattern=f"^{agenda.ICS_CALLBACK}$")
     )
     application.add_handler(
+        CallbackQueryHandler(agenda.agenda_button, pattern=f"^{agenda.AGENDA_CALLBACK}$")
+    )
+    application.add_handler(
         CallbackQueryHandler(schedule_upload.decide, pattern=schedule_upload.CALLBACK_PATTERN)
     )
     application.add_handler(

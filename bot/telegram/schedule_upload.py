@@ -28,7 +28,7 @@ from bot.telegram.texts import split_message
 logger = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "upload:"
-CALLBACK_PATTERN = r"^upload:(ok|no):\d+$"
+CALLBACK_PATTERN = r"^upload:(ok|no):\d{1,18}$"
 SHOWN_PROBLEMS = 30
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 

@@ -232,3 +232,24 @@ async def test_network_errors_retry_with_backoff(
         (row,) = (await session.exec(select(OutboxMessage))).all()
     assert row.status == OutboxStatus.sent.value
     assert row.attempts == 3
+
+
+async def test_my_schedule_button_shows_the_agenda(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    user = harness.api.user(1001)
+    user.started = True
+    await schedule(
+        harness,
+        tmp_path,
+        "other,Họp tổ đại biểu,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,ML-001,,,,",
+    )
+    await run_until(harness, policy, datetime(2026, 12, 1, 4, tzinfo=UTC))
+    (reminder,) = user.messages
+    query = await user.press(reminder, "agenda:show")
+    await harness.api.wait_for_callback_answer(query)
+    agenda = (await user.wait_for_messages(2))[-1]
+    assert "Lịch của đồng chí trong 30 ngày tới" in (agenda.text or "")
+    assert "Họp tổ đại biểu" in (agenda.text or "")
