@@ -7,6 +7,8 @@ import re
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)\d{8,10}(?!\d)")
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+# An invite token travels in "/start <token>" (and in t.me links as ?start=<token>).
+_INVITE = re.compile(r"(/start\s+|[?&]start=)[A-Za-z0-9_-]{8,}")
 
 
 class RedactingFilter(logging.Filter):
@@ -14,7 +16,9 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _PHONE.sub("<phone>", _TOKEN.sub("<token>", message))
+        redacted = _TOKEN.sub("<token>", message)
+        redacted = _INVITE.sub(r"\1<invite>", redacted)
+        redacted = _PHONE.sub("<phone>", redacted)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

@@ -125,7 +125,13 @@ class Dispatcher:
             )
             if not rows:
                 return stats
-            context = await self._context(rows)
+            try:
+                context = await self._context(rows)
+            except Exception:
+                logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
+                await self._outcome(rows, TransientFailure("internal error"), _Group(None, None),
+                                    late=False, stats=stats)  # fmt: skip
+                continue
             groups = self._groups(rows, self._clock())
             await asyncio.gather(*(self._deliver(group, context, stats) for group in groups))
         return stats
@@ -192,8 +198,15 @@ class Dispatcher:
         )
 
     async def _deliver(self, group: _Group, context: _Context, stats: DrainStats) -> None:
+        """One group; whatever goes wrong is recorded, so no row is left leased."""
         async with self._slots:
-            await self._deliver_now(group, context, stats)
+            try:
+                await self._deliver_now(group, context, stats)
+            except Exception:
+                logger.exception("sending %d outbox rows failed", len(group.rows))
+                await self._outcome(
+                    group.rows, TransientFailure("internal error"), group, late=False, stats=stats
+                )
 
     async def _deliver_now(self, group: _Group, context: _Context, stats: DrainStats) -> None:
         now = self._clock()

@@ -8,7 +8,15 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.services.outbox import (
     Blocked,
@@ -56,6 +64,10 @@ class TelegramNotifier:
             if any(marker in error.message.lower() for marker in _UNREACHABLE_REQUESTS):
                 return Blocked(error.message)
             return Rejected(error.message)
+        except ChatMigrated as error:
+            return Rejected(error.message)
         except NetworkError as error:
             return TransientFailure(error.message)
+        except TelegramError as error:  # e.g. InvalidToken: retried, then failed, and logged
+            return TransientFailure(f"{type(error).__name__}: {error.message}")
         return Delivered(message.message_id)

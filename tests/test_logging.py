@@ -31,3 +31,18 @@ def test_ordinary_messages_are_untouched() -> None:
     )
     RedactingFilter().filter(record)
     assert record.getMessage() == "delegate ML-001 linked"
+
+
+def test_invite_tokens_are_masked() -> None:
+    record = logging.LogRecord(
+        "x",
+        logging.DEBUG,
+        __file__,
+        1,
+        "update %s",
+        ('{"text": "/start Abc123_-xyzXYZ789"}',),
+        None,
+    )
+    RedactingFilter().filter(record)
+    assert "Abc123_-xyzXYZ789" not in record.getMessage()
+    assert "/start <invite>" in record.getMessage()

@@ -100,6 +100,23 @@ async def claim_due(
         ),
     )
     async with session_factory() as session, session.begin():
+        # A row whose sender died MAX_ATTEMPTS times is poison, not bad luck: stop there.
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.sending.value,
+                col(OutboxMessage.lease_until) < now,
+                col(OutboxMessage.attempts) >= MAX_ATTEMPTS,
+            )
+            .values(
+                status=OutboxStatus.failed.value,
+                last_error="gave up: the sending process stopped during every attempt",
+                outcome_uncertain=True,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=now,
+            )
+        )
         # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
         # the LIMIT for every row of a nested loop and so claim every due row at once.
         candidates = list(

@@ -116,6 +116,7 @@ async def plan_summaries(
                         f"s{secretary.id}:{day_key}",
                         now=now,
                         due_at=now,
+                        expires_at=now + period,
                         delegate_id=secretary.id,
                         payload={"councils": [council_id], "since": (now - period).isoformat()},
                     )
@@ -127,6 +128,7 @@ async def plan_summaries(
                     f"admin{admin}:{day_key}",
                     now=now,
                     due_at=now,
+                    expires_at=now + period,
                     chat_id=admin,
                     payload={"councils": sorted(summaries), "since": (now - period).isoformat()},
                 )

@@ -154,8 +154,11 @@ async def language(update: Update, context: BotContext) -> None:
 
 async def private_only(update: Update, context: BotContext) -> None:
     """Commands in a group get a pointer to the private chat, and no one's data."""
-    if (message := update.effective_message) is None:
+    if (message := update.effective_message) is None or message.text is None:
         return
+    command = message.text.split()[0]
+    if "@" in command and command.split("@", 1)[1].lower() != context.bot.username.lower():
+        return  # addressed to another bot in the group
     _ = translator(await current_identity(update, context))
     await message.reply_text(
         _("Please write to me in a private chat: @{bot}").format(bot=context.bot.username)

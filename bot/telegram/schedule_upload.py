@@ -122,12 +122,20 @@ async def receive_file(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await message.reply_text(
+    text = (
         _("Checked <b>{file}</b>. If you confirm:").format(file=escape(filename))
         + "\n"
-        + escape(summary_text(result, _)),
-        reply_markup=keyboard,
+        + escape(summary_text(result, _))
     )
+    if result.events_cancelled:
+        # The file replaces its councils' schedule: say plainly what would disappear.
+        text += "\n\n⚠️ " + escape(
+            _(
+                "{count} event(s) of this council are not in the file and will be cancelled "
+                "from today. Send the whole schedule, not only the new rows."
+            ).format(count=result.events_cancelled)
+        )
+    await message.reply_text(text, reply_markup=keyboard)
 
 
 async def decide(update: Update, context: BotContext) -> None:

@@ -202,3 +202,42 @@ async def test_secretariat_hears_of_failures_once_a_day(
     text = notifier.sent[-1][1]
     assert "ML-001" in text
     assert "1 tin không gửi được" in text
+
+
+class ExplodingNotifier:
+    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult:
+        raise RuntimeError("a bug nobody foresaw")
+
+
+async def test_an_unexpected_error_is_recorded_not_left_leased(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    clock = Clock()
+    dispatcher = Dispatcher(
+        session_factory=session_factory,
+        notifier=ExplodingNotifier(),
+        zone=ZONE,
+        clock=clock,
+        owner="me",
+    )
+    for _ in range(MAX_ATTEMPTS):
+        await dispatcher.drain()
+        waiting = await row(session_factory)
+        assert waiting.status in {"pending", "failed"}
+        assert waiting.lease_owner is None
+        clock.now += timedelta(hours=1)
+    assert (await row(session_factory)).status == "failed"
+
+
+async def test_a_row_whose_sender_always_dies_is_given_up(
+    session_factory: SessionFactory, one_due_row: None
+) -> None:
+    moment = NOW
+    for _ in range(MAX_ATTEMPTS):
+        claimed = await claim_due(session_factory=session_factory, now=moment, owner="x", limit=5)
+        assert len(claimed) == 1
+        moment += timedelta(minutes=5)  # the lease expires: the process died
+    assert await claim_due(session_factory=session_factory, now=moment, owner="x", limit=5) == []
+    given_up = await row(session_factory)
+    assert given_up.status == "failed"
+    assert given_up.outcome_uncertain is True
