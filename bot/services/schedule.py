@@ -216,9 +216,11 @@ async def _resolve(
         ).all()
     }
     pools: dict[int, tuple[str, ...]] = {}
+    # A secretary is told the same thing whether another council's code exists or not.
+    scoped = allowed_council_ids is not None
     for entry in audiences:
         council = councils.get(entry.council)
-        if council is None or council.id is None:
+        if (council is None or council.id is None) and not scoped:
             problems.append(
                 Problem(
                     entry.row,
@@ -228,7 +230,11 @@ async def _resolve(
                 )
             )
             continue
-        if allowed_council_ids is not None and council.id not in allowed_council_ids:
+        if (
+            council is None
+            or council.id is None
+            or (allowed_council_ids is not None and council.id not in allowed_council_ids)
+        ):
             problems.append(
                 Problem(
                     entry.row,
@@ -260,7 +266,7 @@ async def _resolve(
             for code in selection.codes:
                 if code in known:
                     continue
-                if code in codes_elsewhere:
+                if code in codes_elsewhere and not scoped:
                     message = N_("Delegate {code} is not an active delegate of council {council}")
                 else:
                     message = N_("Unknown delegate code: {code}")

@@ -71,6 +71,16 @@ async def decide_upload(
         return await session.get(PendingUpload, upload_id)
 
 
+async def reopen_upload(*, session_factory: SessionFactory, upload_id: int) -> None:
+    """Back to pending after a confirmed import failed unexpectedly: Confirm can be retried."""
+    async with session_factory() as session, session.begin():
+        await session.exec(
+            update(PendingUpload)
+            .where(col(PendingUpload.id) == upload_id)
+            .values(status=UploadStatus.pending.value, decided_at=None)
+        )
+
+
 async def import_uploaded_schedule(
     *,
     session_factory: SessionFactory,

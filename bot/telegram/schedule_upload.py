@@ -19,6 +19,7 @@ from bot.services.uploads import (
     UploadStatus,
     decide_upload,
     import_uploaded_schedule,
+    reopen_upload,
     stage_upload,
 )
 from bot.telegram.context import BotContext, current_identity, translator
@@ -169,17 +170,22 @@ async def decide(update: Update, context: BotContext) -> None:
     if decision is UploadStatus.cancelled:
         await query.edit_message_text(_("Cancelled; nothing was written."))
         return
-    result = await import_uploaded_schedule(
-        session_factory=deps.session_factory,
-        filename=upload.filename,
-        content=upload.content,
-        now=now,
-        zone=deps.settings.zone,
-        dry_run=False,
-        actor=f"tg:{identity.telegram_user_id}",
-        allowed_council_ids=_scope(identity),
-        policy=ReminderPolicy.from_settings(deps.settings),
-    )
+    try:
+        result = await import_uploaded_schedule(
+            session_factory=deps.session_factory,
+            filename=upload.filename,
+            content=upload.content,
+            now=now,
+            zone=deps.settings.zone,
+            dry_run=False,
+            actor=f"tg:{identity.telegram_user_id}",
+            allowed_council_ids=_scope(identity),
+            policy=ReminderPolicy.from_settings(deps.settings),
+        )
+    except Exception:
+        assert upload.id is not None
+        await reopen_upload(session_factory=deps.session_factory, upload_id=upload.id)
+        raise
     if result.problems:
         await query.edit_message_text(split_message(_problems_text(result, _))[0])
         return

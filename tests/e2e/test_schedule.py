@@ -189,3 +189,24 @@ async def test_secretary_cannot_change_another_council(harness: Harness) -> None
     assert reply.reply_markup is None
     async with harness.session_factory() as session:
         assert (await session.exec(select(Event))).all() == []
+
+
+async def test_secretary_cannot_probe_other_councils(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-900", role="secretary", telegram_user_id=9001)
+    await add_delegate(harness.session_factory, "NT-001", council="HDND-NT")
+    secretary = harness.api.user(9001)
+    replies = []
+    for council, delegates in (("HDND-NT", "all"), ("HDND-XX", "all"), ("HDND-ML", "NT-001"),
+                               ("HDND-ML", "ZZ-404")):  # fmt: skip
+        await secretary.send_document(
+            "lich.csv",
+            schedule_csv(
+                f"session,Kỳ họp,2026-12-15 08:00,2026-12-15 17:00,Hội trường,{council},"
+                f"{delegates},,,,"
+            ),
+        )
+        reply = (await secretary.wait_for_messages(len(replies) + 1))[-1]
+        replies.append((reply.text or "").replace(council, "<council>"))
+    existing, missing, other_delegate, no_delegate = replies
+    assert existing == missing  # another council: same answer whether it exists or not
+    assert other_delegate.replace("NT-001", "<code>") == no_delegate.replace("ZZ-404", "<code>")

@@ -29,3 +29,28 @@ async def test_upload_is_decided_once_by_its_owner(session_factory: SessionFacto
     assert await decide(1, UploadStatus.confirmed)
     assert not await decide(1, UploadStatus.confirmed)  # a second press
     assert not await decide(1, UploadStatus.cancelled)
+
+
+async def test_a_reopened_upload_can_be_confirmed_again(session_factory: SessionFactory) -> None:
+    from bot.services.uploads import reopen_upload
+
+    upload_id = await stage_upload(
+        session_factory=session_factory, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+    )
+    first = await decide_upload(
+        session_factory=session_factory,
+        upload_id=upload_id,
+        telegram_user_id=1,
+        decision=UploadStatus.confirmed,
+        now=NOW,
+    )
+    assert first is not None
+    await reopen_upload(session_factory=session_factory, upload_id=upload_id)
+    again = await decide_upload(
+        session_factory=session_factory,
+        upload_id=upload_id,
+        telegram_user_id=1,
+        decision=UploadStatus.confirmed,
+        now=NOW,
+    )
+    assert again is not None
