@@ -16,6 +16,7 @@ from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.factories import add_delegate
+from tests.fakes import FakeUser
 
 HEADER = (
     "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
@@ -36,6 +37,15 @@ def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
         clock=harness.clock,
         owner=owner,
     )
+
+
+async def linked_delegate(harness: Harness) -> FakeUser:
+    """Delegate ML-001, linked to Telegram user 1001 who has started the bot; clock at START."""
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    user = harness.api.user(1001)
+    user.started = True
+    return user
 
 
 async def schedule(harness: Harness, tmp_path: Path, *rows: str) -> None:
@@ -78,10 +88,7 @@ async def run_until(harness: Harness, policy: ReminderPolicy, end: datetime) -> 
 async def test_reminders_arrive_once_each_in_order_with_their_text(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    user = harness.api.user(1001)
-    user.started = True
+    user = await linked_delegate(harness)
     await schedule(
         harness,
         tmp_path,
@@ -111,9 +118,7 @@ async def test_reminders_arrive_once_each_in_order_with_their_text(
 async def test_reminders_due_together_are_merged(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    harness.api.user(1001).started = True
+    await linked_delegate(harness)
     await schedule(
         harness,
         tmp_path,
@@ -132,10 +137,7 @@ async def test_reminders_due_together_are_merged(
 async def test_blocked_user_fails_once_and_is_marked_unreachable(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    user = harness.api.user(1001)
-    user.started = True
+    user = await linked_delegate(harness)
     await schedule(
         harness,
         tmp_path,
@@ -181,10 +183,7 @@ async def test_a_429_storm_loses_nothing(
 async def test_event_already_begun_is_missed_and_late_ones_say_so(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    user = harness.api.user(1001)
-    user.started = True
+    user = await linked_delegate(harness)
     await schedule(
         harness,
         tmp_path,
@@ -209,9 +208,7 @@ async def test_event_already_begun_is_missed_and_late_ones_say_so(
 async def test_network_errors_retry_with_backoff(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    harness.api.user(1001).started = True
+    await linked_delegate(harness)
     await schedule(
         harness,
         tmp_path,
@@ -237,10 +234,7 @@ async def test_network_errors_retry_with_backoff(
 async def test_my_schedule_button_shows_the_agenda(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    user = harness.api.user(1001)
-    user.started = True
+    user = await linked_delegate(harness)
     await schedule(
         harness,
         tmp_path,

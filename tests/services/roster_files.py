@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Literal
 
 from openpyxl import Workbook
+
+from bot.services.demo import RosterRow  # the same row shape the demo writes
 
 Headers = Literal["en", "vi"]
 
@@ -78,20 +80,6 @@ _GIVEN: tuple[str, ...] = (
 )
 _GIVEN += ("Long", "Mai", "Nam", "Nga", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Thủy", "Trang")
 _GIVEN += ("Tuấn", "Việt", "Yến", "Khánh", "Lộc", "Nhung", "Oanh", "Đạt", "Ước")
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One roster line as a person would type it (English keywords)."""
-
-    code: str
-    full_name: str
-    council: str
-    level: str
-    unit: str
-    constituency: str
-    phone: str
-    role: str = "delegate"
 
 
 def vietnamese_name(index: int) -> str:
