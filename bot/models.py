@@ -45,8 +45,9 @@ class Delegate(SQLModel, table=True):
     constituency: str = Field(default="", max_length=255)
     phone: str = Field(default="", max_length=32)
     role: str = Field(default=Role.delegate.value, sa_column=Column(String(16), nullable=False))
+    # Not unique: one person may sit on two councils (a delegate record in each).
     telegram_user_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+        default=None, sa_column=Column(BigInteger, nullable=True, index=True)
     )
     language: str = Field(default="vi", max_length=8)
     reachable: bool = Field(default=True)
@@ -165,6 +166,9 @@ class Assignment(SQLModel, table=True):
     # Set when the time or place changed after the delegate was told; the reminder
     # engine sends one "schedule changed" message and clears it.
     changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The delegate's unit when assigned: statistics count a delegate who later moved
+    # under the unit they served then.
+    unit: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
 
 
@@ -220,5 +224,118 @@ class OutboxMessage(SQLModel, table=True):
     outcome_uncertain: bool = Field(default=False)
     late: bool = Field(default=False)
     payload: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Claimed lowest first among due rows, so a long broadcast never holds up a reminder.
+    priority: int = Field(default=0)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Report(SQLModel, table=True):
+    """The current completion report of one assignment (its history is in report_versions).
+
+    Figures belong to the occurrence: when several delegates share one, exactly one
+    report ``carries_figures`` and the others confirm attendance, so sums never count
+    one occurrence twice.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", name="uq_reports_assignment"),
+        Index("ix_reports_occurrence_carrier", "occurrence_id", "carries_figures"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignments.id")
+    occurrence_id: int = Field(foreign_key="occurrences.id")
+    delegate_id: int = Field(foreign_key="delegates.id", index=True)
+    held: bool
+    reason: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    citizens: int | None = None
+    petitions: int | None = None
+    forwarded: int | None = None
+    voters: int | None = None
+    opinions: int | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    carries_figures: bool = Field(default=False)
+    source: str = Field(sa_column=Column(String(8), nullable=False))  # bot | import
+    version: int = Field(default=1)
+    reported_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class ReportVersion(SQLModel, table=True):
+    """Every version of every report, written in the same transaction as the change."""
+
+    __tablename__ = "report_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    version: int
+    # The whole report as it was saved (JSON), and who saved it.
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(sa_column=Column(String(8), nullable=False))
+    actor: str = Field(max_length=128)
+    recorded_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """What a user is in the middle of (a report, a broadcast draft), kept across restarts.
+
+    One open conversation per user; a new one replaces it, and it lapses at ``expires_at``.
+    """
+
+    __tablename__ = "conversations"
+
+    telegram_user_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
+    )
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    state: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Broadcast(SQLModel, table=True):
+    """A notice from the secretariat to a set of delegates, copied from the secretary's chat."""
+
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="councils.id", index=True)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # What the secretary chose ("all", "unit:…"), kept to describe the broadcast later.
+    audience: str = Field(default="", max_length=512)
+    source_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The confirmation message, edited in place as deliveries progress.
+    progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    progress_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    progress_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    progress_edited_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    status: str = Field(default="draft", sa_column=Column(String(16), nullable=False))
+    ack_deadline: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # A correction is sent as a reply to each recipient's copy of the original.
+    corrects_id: int | None = Field(default=None, foreign_key="broadcasts.id")
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    confirmed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    """One delegate of a broadcast: its delivery (an outbox row) and acknowledgement."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "delegate_id", name="uq_broadcast_recipient"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcasts.id")
+    delegate_id: int = Field(foreign_key="delegates.id", index=True)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    # Why no copy was queued: not_linked | blocked | inactive (None: queued).
+    skipped_reason: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    nudged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -15,12 +15,12 @@ not guessed. Rows reclaimed from a crashed process get the same flag.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -33,7 +33,10 @@ from bot.services.outbox import (
     Blocked,
     Delivered,
     Notifier,
+    OutboxKind,
+    OutboxStatus,
     Outcome,
+    Outgoing,
     RateLimited,
     Rejected,
     TransientFailure,
@@ -43,10 +46,9 @@ from bot.services.outbox import (
     mark_unreachable,
     record,
 )
-from bot.services.reminders import OutboxKind, OutboxStatus
-from bot.services.schedule import AssignmentView, assignments_by_id, list_assignments
-from bot.services.summary import CouncilSummary, council_summaries
 from bot.telegram.notices import NoticeItem, compose
+from jobs.outbox_kinds import KindSpec, Recipient
+from jobs.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +77,8 @@ class _Group:
 @dataclass
 class _Context:
     delegates: dict[int, Delegate]
-    views: dict[int, AssignmentView]
-    day_views: dict[tuple[int, date], tuple[AssignmentView, ...]]
-    summaries: dict[int, CouncilSummary]
+    by_kind: dict[OutboxKind, Any]
+    """What each kind's loader returned for its rows of the batch."""
 
 
 class Dispatcher:
@@ -90,6 +91,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         owner: str,
         batch_size: int = BATCH_SIZE,
+        registry: Mapping[OutboxKind, KindSpec[Any]] = REGISTRY,
     ) -> None:
         self._sessions = session_factory
         self._notifier = notifier
@@ -97,6 +99,7 @@ class Dispatcher:
         self._clock = clock
         self._owner = owner
         self._batch_size = batch_size
+        self._registry = registry
         self._resume = asyncio.Event()
         self._resume.set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
@@ -136,13 +139,21 @@ class Dispatcher:
             await asyncio.gather(*(self._deliver(group, context, stats) for group in groups))
         return stats
 
-    @staticmethod
-    def _groups(rows: Sequence[OutboxMessage], now: datetime) -> list[_Group]:
-        """One message per recipient and due moment; everything overdue goes together."""
-        groups: dict[tuple[int | None, int | None, datetime | None], _Group] = {}
+    def _spec(self, row: OutboxMessage) -> KindSpec[Any] | None:
+        try:
+            return self._registry.get(OutboxKind(row.kind))
+        except ValueError:
+            return None
+
+    def _groups(self, rows: Sequence[OutboxMessage], now: datetime) -> list[_Group]:
+        """One message per recipient and due moment (everything overdue goes together),
+        except kinds that are never merged: one message per row."""
+        groups: dict[tuple[int | None, int | None, datetime | None, int | None], _Group] = {}
         for row in rows:
             overdue = now - row.due_at > LATE_AFTER
-            key = (row.delegate_id, row.chat_id, None if overdue else row.due_at)
+            spec = self._spec(row)
+            alone = row.id if spec is None or not spec.mergeable else None
+            key = (row.delegate_id, row.chat_id, None if overdue else row.due_at, alone)
             groups.setdefault(key, _Group(row.delegate_id, row.chat_id)).rows.append(row)
         return list(groups.values())
 
@@ -157,45 +168,15 @@ class Dispatcher:
                 ).all()
                 if d.id is not None
             }
-        views = await assignments_by_id(
-            session_factory=self._sessions,
-            ids=[row.assignment_id for row in rows if row.assignment_id is not None],
-            zone=self._zone,
-        )
-        digest_days = {
-            (row.delegate_id, date.fromisoformat(json.loads(row.payload)["day"]))
-            for row in rows
-            if row.kind == OutboxKind.digest.value and row.delegate_id is not None
+        per_kind: dict[OutboxKind, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            if (spec := self._spec(row)) is not None:
+                per_kind[spec.kind].append(row)
+        by_kind = {
+            kind: await self._registry[kind].load(self._sessions, kind_rows, self._zone)
+            for kind, kind_rows in per_kind.items()
         }
-        day_views: dict[tuple[int, date], list[AssignmentView]] = defaultdict(list)
-        if digest_days:
-            first = min(day for _d, day in digest_days)
-            last = max(day for _d, day in digest_days)
-            for view in await list_assignments(
-                session_factory=self._sessions,
-                zone=self._zone,
-                delegate_ids=[d for d, _day in digest_days],
-                starts_from=datetime.combine(first, time.min, self._zone),
-                starts_before=datetime.combine(last + timedelta(days=1), time.min, self._zone),
-            ):
-                day_views[(view.delegate_id, view.starts_at.date())].append(view)
-        summary_rows = [row for row in rows if row.kind == OutboxKind.summary.value]
-        summaries = (
-            await council_summaries(
-                session_factory=self._sessions,
-                since=min(
-                    datetime.fromisoformat(json.loads(row.payload)["since"]) for row in summary_rows
-                ),
-            )
-            if summary_rows
-            else {}
-        )
-        return _Context(
-            delegates,
-            views,
-            {key: tuple(items) for key, items in day_views.items()},
-            summaries,
-        )
+        return _Context(delegates, by_kind)
 
     async def _deliver(self, group: _Group, context: _Context, stats: DrainStats) -> None:
         """One group; whatever goes wrong is recorded, so no row is left leased."""
@@ -210,48 +191,68 @@ class Dispatcher:
 
     async def _deliver_now(self, group: _Group, context: _Context, stats: DrainStats) -> None:
         now = self._clock()
-        chat_id, language = group.chat_id, "vi"
-        if group.delegate_id is not None:
-            delegate = context.delegates.get(group.delegate_id)
-            if delegate is None or delegate.telegram_user_id is None or not delegate.active:
-                await self._finish(group.rows, OutboxStatus.failed, now, "not linked", stats)
-                return
-            if not delegate.reachable:
-                await self._finish(group.rows, OutboxStatus.failed, now, "unreachable", stats)
-                return
-            chat_id, language = delegate.telegram_user_id, delegate.language
+        recipient = await self._recipient(group, context, now, stats)
+        if recipient is None:
+            return
         expired = [r for r in group.rows if r.expires_at is not None and r.expires_at <= now]
         if expired:
             await self._finish(expired, OutboxStatus.missed, now, "event already started", stats)
         rows = [r for r in group.rows if r not in expired]
-        items: list[NoticeItem] = []
-        for row in rows:
-            item = self._item(row, context)
-            if item is not None and item not in items:  # two late reminders of one duty
-                items.append(item)
         if not rows:
             return
-        if not items or chat_id is None:
+        late = any(now - row.due_at > LATE_AFTER for row in rows)
+        message = self._render(rows, context, recipient, now, late)
+        if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
-        late = any(now - row.due_at > LATE_AFTER for row in rows)
-        text, buttons = compose(items, language=language, now=now, late=late)
-        result = await self._notifier.send(chat_id, text, buttons)
+        result = await self._notifier.deliver(recipient.chat_id, message)
         await self._outcome(rows, result, group, late=late, stats=stats)
 
-    def _item(self, row: OutboxMessage, context: _Context) -> NoticeItem | None:
-        kind = OutboxKind(row.kind)
-        if kind is OutboxKind.summary:
-            wanted = json.loads(row.payload)["councils"]
-            found = tuple(context.summaries[c] for c in wanted if c in context.summaries)
-            return NoticeItem(kind, summaries=found) if found else None
-        if kind is OutboxKind.digest:
-            day = date.fromisoformat(json.loads(row.payload)["day"])
-            assert row.delegate_id is not None
-            views = context.day_views.get((row.delegate_id, day), ())
-            return NoticeItem(kind, day=day, day_views=views) if views else None
-        view = context.views.get(row.assignment_id) if row.assignment_id is not None else None
-        return NoticeItem(kind, view=view) if view is not None else None
+    async def _recipient(
+        self, group: _Group, context: _Context, now: datetime, stats: DrainStats
+    ) -> Recipient | None:
+        """Where the group goes; ``None`` once its rows are recorded as undeliverable."""
+        if group.delegate_id is None:
+            if group.chat_id is None:
+                await self._finish(group.rows, OutboxStatus.failed, now, "no recipient", stats)
+                return None
+            return Recipient(group.chat_id, "vi", None)
+        delegate = context.delegates.get(group.delegate_id)
+        if delegate is None or delegate.telegram_user_id is None or not delegate.active:
+            await self._finish(group.rows, OutboxStatus.failed, now, "not linked", stats)
+            return None
+        if not delegate.reachable:
+            await self._finish(group.rows, OutboxStatus.failed, now, "unreachable", stats)
+            return None
+        return Recipient(delegate.telegram_user_id, delegate.language, delegate)
+
+    def _render(
+        self,
+        rows: list[OutboxMessage],
+        context: _Context,
+        recipient: Recipient,
+        now: datetime,
+        late: bool,
+    ) -> Outgoing | None:
+        first = rows[0]
+        spec = self._spec(first)
+        if spec is None:
+            logger.error("no registration for outbox kind %r", first.kind)
+            return None
+        if spec.render is not None:
+            return spec.render(first, context.by_kind.get(spec.kind), recipient, now)
+        items: list[NoticeItem] = []
+        for row in rows:
+            row_spec = self._spec(row)
+            if row_spec is None or row_spec.item is None:
+                continue
+            item = row_spec.item(row, context.by_kind.get(row_spec.kind))
+            if item is not None and item not in items:  # two late reminders of one duty
+                items.append(item)
+        if not items:
+            return None
+        text, buttons = compose(items, language=recipient.language, now=now, late=late)
+        return Outgoing.with_buttons(text, *buttons)
 
     async def _outcome(
         self,

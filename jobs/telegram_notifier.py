@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -20,14 +20,16 @@ from telegram.error import (
 
 from bot.services.outbox import (
     Blocked,
-    Button,
     Delivered,
+    Outgoing,
     RateLimited,
     Rejected,
     SendResult,
     TransientFailure,
     Uncertain,
 )
+
+logger = logging.getLogger(__name__)
 
 # "chat not found" is what Telegram says for a user who never opened the bot.
 _UNREACHABLE_REQUESTS = ("chat not found", "user not found", "peer_id_invalid")
@@ -38,22 +40,24 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
+            for row in message.keyboard
+        ]
+    )
+
+
 class TelegramNotifier:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult:
-        markup = (
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in buttons]]
-            )
-            if buttons
-            else None
-        )
+    async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         try:
-            message = await self._bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            message_id = await self._send(chat_id, message)
         except Forbidden as error:
             return Blocked(error.message)
         except RetryAfter as error:
@@ -70,4 +74,36 @@ class TelegramNotifier:
             return TransientFailure(error.message)
         except TelegramError as error:  # e.g. InvalidToken: retried, then failed, and logged
             return TransientFailure(f"{type(error).__name__}: {error.message}")
-        return Delivered(message.message_id)
+        return Delivered(message_id)
+
+    async def _send(self, chat_id: int, message: Outgoing) -> int:
+        reply = (
+            ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+            if message.reply_to is not None
+            else None
+        )
+        if message.copy_of is not None:
+            from_chat, source_id = message.copy_of
+            copied = await self._bot.copy_message(
+                chat_id,
+                from_chat,
+                source_id,
+                reply_markup=_markup(message),
+                reply_parameters=reply,
+            )
+            return copied.message_id
+        sent = await self._bot.send_message(
+            chat_id,
+            message.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_markup(message),
+            reply_parameters=reply,
+        )
+        if message.document is not None:
+            # The list itself went out; a lost attachment is logged, not re-sent with it.
+            name, content = message.document
+            try:
+                await self._bot.send_document(chat_id, content, filename=name)
+            except TelegramError:
+                logger.exception("the attachment %s could not be sent", name)
+        return sent.message_id

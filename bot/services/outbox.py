@@ -1,28 +1,97 @@
-"""Sending the outbox: claiming due rows under a lease, and recording what happened.
+"""The outbox: every message the bot sends on its own is a row here before it goes out.
 
-The dispatcher (``jobs/dispatcher.py``) drives these functions; Telegram stays behind the
+Row types and the row builder live here; the dispatcher (``jobs/dispatcher.py``) claims
+due rows under a lease and records what happened. Telegram stays behind the
 :class:`Notifier` protocol so the rules here are tested without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol
+from enum import StrEnum
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
-from bot.services.reminders import OutboxStatus
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=15)
 LATE_AFTER = timedelta(minutes=10)
 """A row sent this long after its due time says so in its text."""
+
+URGENT = 0
+"""Priority of messages tied to a moment (reminders, report prompts): claimed first."""
+BULK = 10
+"""Priority of long runs of copies (broadcasts): sent whenever nothing urgent is due."""
+
+
+class OutboxKind(StrEnum):
+    reminder = "reminder"
+    change = "change"  # time or place of an assignment changed
+    cancellation = "cancellation"
+    digest = "digest"
+    summary = "summary"  # the secretariat's daily list of failures and missing reports
+    report_prompt = "report_prompt"  # "did it take place?" after an assignment
+    broadcast = "broadcast"  # one delegate's copy of a secretariat notice
+    broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
+
+    @property
+    def priority(self) -> int:
+        return BULK if self in _BULK_KINDS else URGENT
+
+
+_BULK_KINDS = frozenset({OutboxKind.broadcast, OutboxKind.broadcast_nudge})
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+    missed = "missed"
+
+
+OUTBOX_TABLE = OutboxMessage.metadata.tables["outbox"]
+
+
+def outbox_row(
+    kind: OutboxKind,
+    key: str,
+    *,
+    now: datetime,
+    due_at: datetime,
+    delegate_id: int | None = None,
+    chat_id: int | None = None,
+    assignment_id: int | None = None,
+    expires_at: datetime | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A row for ``insert_ignoring_duplicates``: ``(kind, key)`` makes planning idempotent."""
+    return {
+        "kind": kind.value,
+        "dedupe_key": key,
+        "delegate_id": delegate_id,
+        "chat_id": chat_id,
+        "assignment_id": assignment_id,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "status": OutboxStatus.pending.value,
+        "attempts": 0,
+        "outcome_uncertain": False,
+        "late": False,
+        "payload": json.dumps(payload or {}, ensure_ascii=False, sort_keys=True),
+        "priority": kind.priority,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 class Delivered(NamedTuple):
@@ -65,8 +134,25 @@ class Button(NamedTuple):
     callback_data: str
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one chat: a text with buttons, or a copy of an existing message."""
+
+    text: str = ""
+    keyboard: tuple[tuple[Button, ...], ...] = ()
+    copy_of: tuple[int, int] | None = None
+    """(chat id, message id) of a message to copy as it is (``copyMessage``)."""
+    reply_to: int | None = None
+    document: tuple[str, bytes] | None = None
+    """(file name, content) sent right after the text, e.g. a long list as XLSX."""
+
+    @classmethod
+    def with_buttons(cls, text: str, *buttons: Button) -> Outgoing:
+        return cls(text=text, keyboard=(tuple(buttons),) if buttons else ())
+
+
 class Notifier(Protocol):
-    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult: ...
+    async def deliver(self, chat_id: int, message: Outgoing) -> SendResult: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -124,7 +210,11 @@ async def claim_due(
                 await session.exec(
                     select(OutboxMessage.id)
                     .where(due)
-                    .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+                    .order_by(
+                        col(OutboxMessage.priority),
+                        col(OutboxMessage.due_at),
+                        col(OutboxMessage.id),
+                    )
                     .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
@@ -155,7 +245,7 @@ async def claim_due(
         rows = (
             await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
         ).all()
-    return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
+    return sorted(rows, key=lambda row: (row.priority, row.due_at, row.id or 0))
 
 
 async def take_over_leases(*, session_factory: SessionFactory, owner: str, now: datetime) -> int:

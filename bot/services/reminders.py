@@ -6,12 +6,10 @@ run as often as it likes, from any process (the bot, a worker, or an import comm
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,26 +23,8 @@ from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
+from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 
-
-class OutboxKind(StrEnum):
-    reminder = "reminder"
-    change = "change"  # time or place of an assignment changed
-    cancellation = "cancellation"
-    digest = "digest"
-    summary = "summary"  # the secretariat's daily list of failures
-
-
-class OutboxStatus(StrEnum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"
-    cancelled = "cancelled"
-    missed = "missed"
-
-
-OUTBOX_TABLE = OutboxMessage.metadata.tables["outbox"]
 CHANGE_NOTICE_WINDOW = timedelta(days=1)
 """Changes older than this when first seen by a planner are not announced any more."""
 
@@ -93,36 +73,6 @@ def _epoch(moment: datetime) -> int:
 def reminder_key(assignment_id: int, label: str, starts_at: datetime) -> str:
     """Includes the start: a moved assignment gets new rows, the old ones are cancelled."""
     return f"a{assignment_id}:{label}:{_epoch(starts_at)}"
-
-
-def outbox_row(
-    kind: OutboxKind,
-    key: str,
-    *,
-    now: datetime,
-    due_at: datetime,
-    delegate_id: int | None = None,
-    chat_id: int | None = None,
-    assignment_id: int | None = None,
-    expires_at: datetime | None = None,
-    payload: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "kind": kind.value,
-        "dedupe_key": key,
-        "delegate_id": delegate_id,
-        "chat_id": chat_id,
-        "assignment_id": assignment_id,
-        "due_at": due_at,
-        "expires_at": expires_at,
-        "status": OutboxStatus.pending.value,
-        "attempts": 0,
-        "outcome_uncertain": False,
-        "late": False,
-        "payload": json.dumps(payload or {}, ensure_ascii=False, sort_keys=True),
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 async def plan_outbox(

@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -550,7 +551,18 @@ async def sync_occurrences(
             await session.exec(insert(ASSIGNMENT_TABLE), params=new_assignments)
         counts.assignments_created += len(new_assignments)
     await session.flush()
+    await _snapshot_units(session)
     return counts
+
+
+async def _snapshot_units(session: AsyncSession) -> None:
+    """New assignments remember the delegate's unit, which a later roster may change."""
+    unit = (
+        sql_select(col(Delegate.unit))
+        .where(col(Delegate.id) == col(Assignment.delegate_id))
+        .scalar_subquery()
+    )
+    await session.exec(update(Assignment).where(col(Assignment.unit).is_(None)).values(unit=unit))
 
 
 def _rekey_single(

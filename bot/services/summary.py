@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
-from bot.services.reminders import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 
 
 @dataclass

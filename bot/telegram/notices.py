@@ -14,8 +14,7 @@ from html import escape
 from bot.domain.dates import format_day, format_lead_time, format_time_range
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
-from bot.services.outbox import Button
-from bot.services.reminders import OutboxKind
+from bot.services.outbox import Button, OutboxKind
 from bot.services.schedule import AssignmentView
 from bot.services.summary import CouncilSummary
 from bot.telegram.texts import split_message

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import next_due_at
-from bot.services.reminders import OutboxStatus, ReminderPolicy, plan_outbox
+from bot.services.outbox import OutboxStatus, next_due_at
+from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier

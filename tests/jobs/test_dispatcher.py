@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,8 +13,8 @@ from bot.db import SessionFactory
 from bot.models import OutboxMessage
 from bot.services.outbox import (
     MAX_ATTEMPTS,
-    Button,
     Delivered,
+    Outgoing,
     RateLimited,
     Rejected,
     SendResult,
@@ -41,8 +40,8 @@ class ScriptedNotifier:
         self.results = list(results)
         self.sent: list[tuple[int, str]] = []
 
-    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult:
-        self.sent.append((chat_id, text))
+    async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
+        self.sent.append((chat_id, message.text))
         if self.results:
             return self.results.pop(0)
         return Delivered(len(self.sent))
@@ -205,7 +204,7 @@ async def test_secretariat_hears_of_failures_once_a_day(
 
 
 class ExplodingNotifier:
-    async def send(self, chat_id: int, text: str, buttons: Sequence[Button]) -> SendResult:
+    async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         raise RuntimeError("a bug nobody foresaw")
 
 

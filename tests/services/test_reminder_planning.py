@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from bot.config import Settings
 from bot.db import SessionFactory, create_session_factory
 from bot.models import OutboxMessage
-from bot.services.reminders import OutboxKind, OutboxStatus, ReminderPolicy, plan_outbox
+from bot.services.outbox import OutboxKind, OutboxStatus
+from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
 from tests.factories import add_delegate
 

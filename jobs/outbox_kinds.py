@@ -1,0 +1,146 @@
+"""What the dispatcher knows about each kind of outbox row: one registration per kind.
+
+A kind says how to load what its texts need (once per batch, for all its rows), and
+either how to turn a row into an item of the merged notice (reminders, changes,
+digests: everything due for one chat at one moment arrives as one message) or how to
+render a row as a message of its own (a report prompt or a broadcast copy has its own
+keyboard and is never merged). Its claim priority is :attr:`OutboxKind.priority`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.db import SessionFactory
+from bot.models import Delegate, OutboxMessage
+from bot.services.outbox import OutboxKind, Outgoing
+from bot.services.schedule import AssignmentView, assignments_by_id, list_assignments
+from bot.services.summary import CouncilSummary, council_summaries
+from bot.telegram.notices import NoticeItem
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    language: str
+    delegate: Delegate | None
+
+
+@dataclass(frozen=True)
+class KindSpec(Generic[C]):
+    kind: OutboxKind
+    load: Callable[[SessionFactory, Sequence[OutboxMessage], ZoneInfo], Awaitable[C]]
+    item: Callable[[OutboxMessage, C], NoticeItem | None] | None = None
+    """For kinds merged into one notice per chat and moment."""
+    render: Callable[[OutboxMessage, C, Recipient, datetime], Outgoing | None] | None = None
+    """For kinds sent as a message of their own; ``None`` means nothing to say any more."""
+
+    @property
+    def mergeable(self) -> bool:
+        return self.item is not None
+
+
+# --- reminders, changes, cancellations: one assignment each ---------------------------------
+
+
+async def _load_views(
+    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> dict[int, AssignmentView]:
+    return await assignments_by_id(
+        session_factory=sessions,
+        ids=[row.assignment_id for row in rows if row.assignment_id is not None],
+        zone=zone,
+    )
+
+
+def _assignment_item(
+    kind: OutboxKind,
+) -> Callable[[OutboxMessage, dict[int, AssignmentView]], NoticeItem | None]:
+    def item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
+        view = views.get(row.assignment_id) if row.assignment_id is not None else None
+        return NoticeItem(kind, view=view) if view is not None else None
+
+    return item
+
+
+# --- the 07:00 digest: a delegate's whole day -------------------------------------------------
+
+DayViews = dict[tuple[int, date], tuple[AssignmentView, ...]]
+
+
+def _digest_day(row: OutboxMessage) -> date:
+    return date.fromisoformat(json.loads(row.payload)["day"])
+
+
+async def _load_days(
+    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> DayViews:
+    wanted = {(row.delegate_id, _digest_day(row)) for row in rows if row.delegate_id is not None}
+    if not wanted:
+        return {}
+    first = min(day for _d, day in wanted)
+    last = max(day for _d, day in wanted)
+    found: dict[tuple[int, date], list[AssignmentView]] = defaultdict(list)
+    for view in await list_assignments(
+        session_factory=sessions,
+        zone=zone,
+        delegate_ids=[d for d, _day in wanted],
+        starts_from=datetime.combine(first, time.min, zone),
+        starts_before=datetime.combine(last + timedelta(days=1), time.min, zone),
+    ):
+        found[(view.delegate_id, view.starts_at.date())].append(view)
+    return {key: tuple(views) for key, views in found.items()}
+
+
+def _digest_item(row: OutboxMessage, days: DayViews) -> NoticeItem | None:
+    if row.delegate_id is None:
+        return None
+    day = _digest_day(row)
+    views = days.get((row.delegate_id, day), ())
+    return NoticeItem(OutboxKind.digest, day=day, day_views=views) if views else None
+
+
+# --- the secretariat's daily summary ----------------------------------------------------------
+
+
+async def _load_summaries(
+    sessions: SessionFactory, rows: Sequence[OutboxMessage], _zone: ZoneInfo
+) -> dict[int, CouncilSummary]:
+    if not rows:
+        return {}
+    since = min(datetime.fromisoformat(json.loads(row.payload)["since"]) for row in rows)
+    return await council_summaries(session_factory=sessions, since=since)
+
+
+def _summary_item(row: OutboxMessage, summaries: dict[int, CouncilSummary]) -> NoticeItem | None:
+    wanted = json.loads(row.payload)["councils"]
+    found = tuple(summaries[c] for c in wanted if c in summaries)
+    return NoticeItem(OutboxKind.summary, summaries=found) if found else None
+
+
+NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
+    KindSpec(OutboxKind.reminder, _load_views, item=_assignment_item(OutboxKind.reminder)),
+    KindSpec(OutboxKind.change, _load_views, item=_assignment_item(OutboxKind.change)),
+    KindSpec(OutboxKind.cancellation, _load_views, item=_assignment_item(OutboxKind.cancellation)),
+    KindSpec(OutboxKind.digest, _load_days, item=_digest_item),
+    KindSpec(OutboxKind.summary, _load_summaries, item=_summary_item),
+)
+
+
+def build_registry(specs: Iterable[KindSpec[Any]]) -> dict[OutboxKind, KindSpec[Any]]:
+    registry: dict[OutboxKind, KindSpec[Any]] = {}
+    for spec in specs:
+        if spec.kind in registry:
+            raise ValueError(f"outbox kind {spec.kind} registered twice")
+        if (spec.item is None) == (spec.render is None):
+            raise ValueError(f"outbox kind {spec.kind} needs exactly one of item or render")
+        registry[spec.kind] = spec
+    return registry

@@ -1,0 +1,10 @@
+"""Every kind of outbox row the dispatcher can send, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.outbox import OutboxKind
+from jobs.outbox_kinds import NOTICE_KINDS, KindSpec, build_registry
+
+REGISTRY: dict[OutboxKind, KindSpec[Any]] = build_registry((*NOTICE_KINDS,))
