@@ -22,7 +22,7 @@ from bot.models import Delegate, OutboxMessage
 from bot.services.outbox import OutboxKind, Outgoing
 from bot.services.schedule import AssignmentView, assignments_by_id, list_assignments
 from bot.services.summary import CouncilSummary, council_summaries
-from bot.telegram.notices import NoticeItem
+from bot.telegram.notices import NoticeItem, summary_message
 
 C = TypeVar("C")
 
@@ -112,18 +112,32 @@ def _digest_item(row: OutboxMessage, days: DayViews) -> NoticeItem | None:
 
 
 async def _load_summaries(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], _zone: ZoneInfo
+    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, CouncilSummary]:
     if not rows:
         return {}
-    since = min(datetime.fromisoformat(json.loads(row.payload)["since"]) for row in rows)
-    return await council_summaries(session_factory=sessions, since=since)
+    payloads = [json.loads(row.payload) for row in rows]
+    since = min(datetime.fromisoformat(p["since"]) for p in payloads)
+    overdue = [
+        datetime.fromisoformat(p["overdue_before"]) for p in payloads if "overdue_before" in p
+    ]
+    return await council_summaries(
+        session_factory=sessions,
+        since=since,
+        overdue_before=min(overdue) if overdue else None,
+        zone=zone,
+    )
 
 
-def _summary_item(row: OutboxMessage, summaries: dict[int, CouncilSummary]) -> NoticeItem | None:
+def _summary_render(
+    row: OutboxMessage,
+    summaries: dict[int, CouncilSummary],
+    recipient: Recipient,
+    _now: datetime,
+) -> Outgoing | None:
     wanted = json.loads(row.payload)["councils"]
     found = tuple(summaries[c] for c in wanted if c in summaries)
-    return NoticeItem(OutboxKind.summary, summaries=found) if found else None
+    return summary_message(found, language=recipient.language) if found else None
 
 
 NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
@@ -131,7 +145,7 @@ NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
     KindSpec(OutboxKind.change, _load_views, item=_assignment_item(OutboxKind.change)),
     KindSpec(OutboxKind.cancellation, _load_views, item=_assignment_item(OutboxKind.cancellation)),
     KindSpec(OutboxKind.digest, _load_days, item=_digest_item),
-    KindSpec(OutboxKind.summary, _load_summaries, item=_summary_item),
+    KindSpec(OutboxKind.summary, _load_summaries, render=_summary_render),
 )
 
 

@@ -6,5 +6,6 @@ from typing import Any
 
 from bot.services.outbox import OutboxKind
 from jobs.outbox_kinds import NOTICE_KINDS, KindSpec, build_registry
+from jobs.report_prompts import REPORT_PROMPT
 
-REGISTRY: dict[OutboxKind, KindSpec[Any]] = build_registry((*NOTICE_KINDS,))
+REGISTRY: dict[OutboxKind, KindSpec[Any]] = build_registry((*NOTICE_KINDS, REPORT_PROMPT))

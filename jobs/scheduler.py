@@ -151,6 +151,7 @@ class JobRunner:
             now=now,
             admin_ids=self._settings.ADMIN_TELEGRAM_IDS,
             day_key=now.astimezone(self._settings.zone).date().isoformat(),
+            escalate_after=self._settings.REPORT_ESCALATE_AFTER,
         )
         if queued:
             await self.tick()

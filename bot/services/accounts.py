@@ -40,30 +40,47 @@ class LinkResult:
 
 @dataclass(frozen=True)
 class Identity:
-    """The caller of a bot command, resolved once per update."""
+    """The caller of a bot command, resolved once per update.
+
+    One person may hold delegate records in several councils (a province and a commune
+    council); each record carries its own role, so a secretary of one council who is a
+    delegate of another manages only the first.
+    """
 
     telegram_user_id: int
-    delegate: Delegate | None
+    delegates: tuple[Delegate, ...]
     is_admin: bool
     language: str
 
     @property
+    def delegate(self) -> Delegate | None:
+        """The record that speaks for this account: a secretary record first."""
+        ordered = sorted(self.delegates, key=lambda d: d.role != Role.secretary.value)
+        return ordered[0] if ordered else None
+
+    @property
+    def delegate_ids(self) -> tuple[int, ...]:
+        return tuple(d.id for d in self.delegates if d.id is not None)
+
+    @property
     def is_linked(self) -> bool:
-        return self.delegate is not None
+        return bool(self.delegates)
 
     @property
     def is_secretary(self) -> bool:
-        return self.is_admin or (
-            self.delegate is not None and self.delegate.role == Role.secretary.value
-        )
+        return self.is_admin or any(d.role == Role.secretary.value for d in self.delegates)
+
+    @property
+    def managed_councils(self) -> frozenset[int] | None:
+        """Councils this caller may act on as secretariat; ``None`` means all (an admin)."""
+        if self.is_admin:
+            return None
+        return frozenset(d.council_id for d in self.delegates if d.role == Role.secretary.value)
 
     def may_manage(self, council_id: int) -> bool:
         """Secretaries act on their own council only; admins on every council."""
-        return self.is_admin or (
-            self.is_secretary
-            and self.delegate is not None
-            and self.delegate.council_id == council_id
-        )
+        managed = self.managed_councils
+        return managed is None or council_id in managed
 
 
 async def identify(
@@ -74,15 +91,20 @@ async def identify(
     fallback_language: str | None = None,
 ) -> Identity:
     async with session_factory() as session:
-        delegate = (
-            await session.exec(
-                select(Delegate).where(
-                    Delegate.telegram_user_id == telegram_user_id, col(Delegate.active).is_(True)
+        delegates = tuple(
+            (
+                await session.exec(
+                    select(Delegate)
+                    .where(
+                        Delegate.telegram_user_id == telegram_user_id,
+                        col(Delegate.active).is_(True),
+                    )
+                    .order_by(col(Delegate.id))
                 )
-            )
-        ).first()
-        if delegate is not None:
-            language = delegate.language
+            ).all()
+        )
+        if delegates:
+            language = delegates[0].language
         else:
             preference = await session.get(UserPreference, telegram_user_id)
             language = (
@@ -92,7 +114,7 @@ async def identify(
             )
     return Identity(
         telegram_user_id=telegram_user_id,
-        delegate=delegate,
+        delegates=delegates,
         is_admin=telegram_user_id in admin_ids,
         language=normalize_language(language),
     )
@@ -127,13 +149,23 @@ async def redeem_invite(
             return LinkResult(LinkOutcome.delegate_inactive)
         if delegate.telegram_user_id is not None:
             return LinkResult(LinkOutcome.delegate_taken)
+        # A second record is welcome from another council (a person on two councils),
+        # never from the same one: that would be two delegates sharing one phone.
         other = (
             await session.exec(
-                select(Delegate).where(Delegate.telegram_user_id == telegram_user_id)
+                select(Delegate).where(
+                    Delegate.telegram_user_id == telegram_user_id,
+                    Delegate.council_id == delegate.council_id,
+                )
             )
         ).first()
         if other is not None:
             return LinkResult(LinkOutcome.account_linked_elsewhere, other)
+        linked_before = (
+            await session.exec(
+                select(Delegate).where(Delegate.telegram_user_id == telegram_user_id)
+            )
+        ).first()
         # The conditional update is the guard against two simultaneous /start with one token.
         consumed = await session.exec(
             update(Invite)
@@ -146,6 +178,8 @@ async def redeem_invite(
         if preference is not None:
             delegate.language = preference.language
             await session.delete(preference)
+        elif linked_before is not None:
+            delegate.language = linked_before.language
         delegate.telegram_user_id = telegram_user_id
         delegate.reachable = True
         delegate.updated_at = now
@@ -170,11 +204,12 @@ async def set_language(
     *, session_factory: SessionFactory, identity: Identity, language: str
 ) -> None:
     async with session_factory() as session, session.begin():
-        if identity.delegate is not None:
-            delegate = await session.get(Delegate, identity.delegate.id)
-            assert delegate is not None
-            delegate.language = language
-            session.add(delegate)
+        if identity.delegates:
+            await session.exec(
+                update(Delegate)
+                .where(col(Delegate.id).in_(identity.delegate_ids))
+                .values(language=language)
+            )
         else:
             preference = await session.get(UserPreference, identity.telegram_user_id)
             if preference is None:
@@ -202,9 +237,9 @@ async def link_status(
     if not identity.is_secretary:
         raise PermissionError("link status is for secretaries")
     active: list[ColumnElement[bool]] = [col(Delegate.active).is_(True)]
-    if not identity.is_admin:
-        assert identity.delegate is not None
-        active.append(col(Delegate.council_id) == identity.delegate.council_id)
+    managed = identity.managed_councils
+    if managed is not None:
+        active.append(col(Delegate.council_id).in_(managed))
     async with session_factory() as session:
         connection = await session.connection()
         rows = (

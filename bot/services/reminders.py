@@ -24,6 +24,7 @@ from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.report_prompts import ReportPolicy, report_prompt_rows
 
 CHANGE_NOTICE_WINDOW = timedelta(days=1)
 """Changes older than this when first seen by a planner are not announced any more."""
@@ -34,11 +35,16 @@ class ReminderPolicy:
     offsets: Mapping[str, tuple[timedelta, ...]]
     quiet: QuietHours | None
     zone: ZoneInfo
+    reports: ReportPolicy | None = None
+    """When set, report prompts are planned with the reminders."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReminderPolicy:
         return cls(
-            offsets=settings.REMINDER_OFFSETS, quiet=settings.QUIET_HOURS, zone=settings.zone
+            offsets=settings.REMINDER_OFFSETS,
+            quiet=settings.QUIET_HOURS,
+            zone=settings.zone,
+            reports=ReportPolicy.from_settings(settings),
         )
 
     @property
@@ -89,6 +95,8 @@ async def plan_outbox(
         rows += await _change_rows(session, policy=policy, now=now)
         rows += await _cancellation_rows(session, policy=policy, now=now)
         rows += _digest_rows(upcoming, policy=policy, now=now)
+        if policy.reports is not None:
+            rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
         counts.cancelled += await _cancel_dropped(session, now=now)
         counts.cancelled += await _cancel_moved(session, now=now)
         counts.created += await insert_ignoring_duplicates(

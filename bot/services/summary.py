@@ -1,10 +1,11 @@
-"""The secretariat's daily summary: who could not be reached, what was not delivered."""
+"""The secretariat's daily summary: who could not be reached, what was not delivered, and
+which assignments are still without a report well after they ended."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select as sql_select
@@ -14,6 +15,7 @@ from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.reports import PendingItem, ended_assignments
 
 
 @dataclass
@@ -24,16 +26,25 @@ class CouncilSummary:
     failed: int = 0
     missed: int = 0
     uncertain: int = 0
+    missing: list[PendingItem] = field(default_factory=list)
+    """Assignments still without a report, most recent first."""
 
     @property
     def empty(self) -> bool:
-        return not (self.unreachable or self.failed or self.missed or self.uncertain)
+        return not (
+            self.unreachable or self.failed or self.missed or self.uncertain or self.missing
+        )
 
 
 async def council_summaries(
-    *, session_factory: SessionFactory, since: datetime
+    *,
+    session_factory: SessionFactory,
+    since: datetime,
+    overdue_before: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[int, CouncilSummary]:
-    """Per council: unreachable delegates, and rows failed or missed since ``since``."""
+    """Per council: unreachable delegates, rows failed or missed since ``since``, and
+    reports missing for assignments that ended before ``overdue_before``."""
     summaries: dict[int, CouncilSummary] = {}
     async with session_factory() as session:
         councils = {c.id: c for c in (await session.exec(select(Council))).all()}
@@ -78,6 +89,15 @@ async def council_summaries(
                 item.missed += 1
             if row["outcome_uncertain"] and row["status"] == OutboxStatus.sent.value:
                 item.uncertain += 1
+    if overdue_before is not None:
+        for missing in await ended_assignments(
+            session_factory=session_factory,
+            now=overdue_before,
+            zone=zone,
+            ended_before=overdue_before,
+        ):
+            if missing.council_id in councils:
+                summary(missing.council_id).missing.append(missing)
     return {key: value for key, value in summaries.items() if not value.empty}
 
 
@@ -88,9 +108,17 @@ async def plan_summaries(
     admin_ids: frozenset[int],
     day_key: str,
     period: timedelta = timedelta(days=1),
+    escalate_after: timedelta | None = None,
 ) -> int:
-    """Queues today's summary for every secretary (own council) and admin (all councils)."""
-    summaries = await council_summaries(session_factory=session_factory, since=now - period)
+    """Queues today's summary for every secretary (own council) and admin (all councils).
+
+    With ``escalate_after``, assignments unreported that long after they ended are listed.
+    """
+    overdue_before = now - escalate_after if escalate_after is not None else None
+    summaries = await council_summaries(
+        session_factory=session_factory, since=now - period, overdue_before=overdue_before
+    )
+    extra = {"overdue_before": overdue_before.isoformat()} if overdue_before else {}
     if not summaries:
         return 0
     async with session_factory() as session, session.begin():
@@ -118,7 +146,11 @@ async def plan_summaries(
                         due_at=now,
                         expires_at=now + period,
                         delegate_id=secretary.id,
-                        payload={"councils": [council_id], "since": (now - period).isoformat()},
+                        payload={
+                            "councils": [council_id],
+                            "since": (now - period).isoformat(),
+                            **extra,
+                        },
                     )
                 )
         for admin in sorted(admin_ids):
@@ -130,7 +162,11 @@ async def plan_summaries(
                     due_at=now,
                     expires_at=now + period,
                     chat_id=admin,
-                    payload={"councils": sorted(summaries), "since": (now - period).isoformat()},
+                    payload={
+                        "councils": sorted(summaries),
+                        "since": (now - period).isoformat(),
+                        **extra,
+                    },
                 )
             )
         return await insert_ignoring_duplicates(

@@ -62,7 +62,7 @@ async def agenda(update: Update, context: BotContext) -> None:
     views = await list_assignments(
         session_factory=context.deps.session_factory,
         zone=context.deps.settings.zone,
-        delegate_ids=[identity.delegate.id],
+        delegate_ids=list(identity.delegate_ids),
         starts_from=now,
         starts_before=now + timedelta(days=AGENDA_DAYS),
     )
@@ -104,7 +104,7 @@ async def send_ics(update: Update, context: BotContext) -> None:
     views = await list_assignments(
         session_factory=context.deps.session_factory,
         zone=settings.zone,
-        delegate_ids=[identity.delegate.id],
+        delegate_ids=list(identity.delegate_ids),
         starts_from=now,
     )
     data = build_ics(

@@ -18,13 +18,24 @@ from telegram.ext import (
 )
 
 from bot.i18n import LANGUAGES, get_translator
-from bot.telegram import agenda, onboarding, profile, schedule_upload
+from bot.telegram import (
+    agenda,
+    missing,
+    onboarding,
+    profile,
+    report_texts,
+    reports,
+    router,
+    schedule_upload,
+)
 from bot.telegram.commands import (
     AGENDA,
     HELP,
     LANGUAGE,
     LINKS,
+    MISSING,
     PROFILE,
+    REPORT,
     START,
     Audience,
     Command,
@@ -33,6 +44,7 @@ from bot.telegram.commands import (
 from bot.telegram.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.telegram.errors import on_error
 from bot.telegram.rate_limit import SlidingWindowRateLimiter
+from bot.telegram.router import ConversationRouter
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +84,28 @@ def _command(command: Command, callback: object) -> CommandHandler[BotContext, N
 
 def register_handlers(application: BotApplication) -> None:
     """Every handler, in order. The catch-all must stay last."""
-    # Group -1 runs before the others for every update: a user who writes is reachable.
-    application.add_handler(TypeHandler(Update, onboarding.note_reachable), group=-1)
+    # Group -2, for every update: who is writing (kept on the context for the others).
+    application.add_handler(TypeHandler(Update, router.resolve_identity), group=-2)
+    # Group -1: a plain message inside an open conversation (a report, a broadcast draft)
+    # belongs to it; commands always reach their own handlers.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & ~filters.COMMAND,
+            ConversationRouter({reports.KIND: reports.on_message}),
+        ),
+        group=-1,
+    )
     application.add_handler(_command(START, onboarding.start))
     application.add_handler(_command(HELP, onboarding.help_command))
     application.add_handler(_command(LANGUAGE, onboarding.language))
     application.add_handler(_command(AGENDA, agenda.agenda))
     application.add_handler(_command(PROFILE, profile.profile))
     application.add_handler(_command(LINKS, profile.links))
+    application.add_handler(_command(REPORT, reports.report_command))
+    application.add_handler(_command(MISSING, missing.missing_command))
+    application.add_handler(
+        CallbackQueryHandler(reports.on_button, pattern=report_texts.CALLBACK_PATTERN)
+    )
     application.add_handler(
         CallbackQueryHandler(agenda.send_ics, pattern=f"^{agenda.ICS_CALLBACK}$")
     )

@@ -39,7 +39,12 @@ LINKS = Command(
     "lienket", "links", Audience.secretary, N_("which delegates have linked their Telegram")
 )
 
-COMMANDS: tuple[Command, ...] = (START, HELP, LANGUAGE, AGENDA, PROFILE, LINKS)
+REPORT = Command("baocao", "report", Audience.delegate, N_("report on a duty that has taken place"))
+MISSING = Command(
+    "chuabaocao", "missing", Audience.secretary, N_("duties still without a report, by unit")
+)
+
+COMMANDS: tuple[Command, ...] = (START, HELP, LANGUAGE, AGENDA, REPORT, PROFILE, LINKS, MISSING)
 
 
 def audience_of(identity: Identity | None) -> Audience:

@@ -26,7 +26,13 @@ class Deps:
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Context whose ``deps`` are typed, so handlers need no casts."""
+    """Context whose ``deps`` are typed, so handlers need no casts.
+
+    PTB builds one context per update and hands it to every group's handler, so the
+    caller's identity is resolved once (group -2) and read from here afterwards.
+    """
+
+    resolved_identity: Identity | None = None
 
     @property
     def deps(self) -> Deps:
@@ -44,6 +50,8 @@ async def current_identity(update: Update, context: BotContext) -> Identity | No
     """The caller of this update, or ``None`` for updates without a user (channel posts)."""
     if (user := update.effective_user) is None:
         return None
+    if context.resolved_identity is not None:
+        return context.resolved_identity
     return await identify(
         session_factory=context.deps.session_factory,
         telegram_user_id=user.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.i18n import get_translator
 from bot.telegram.context import BotContext
@@ -16,7 +16,11 @@ logger = logging.getLogger(__name__)
 async def on_error(update: object, context: BotContext) -> None:
     """Logs the exception (never the update's text) and apologises to the user."""
     error = context.error
-    if isinstance(error, (RetryAfter, NetworkError)) and not isinstance(error, Forbidden):
+    # BadRequest and Forbidden subclass NetworkError in PTB 22, but a rejected request is
+    # a bug of ours and needs its traceback.
+    if isinstance(error, (RetryAfter, NetworkError)) and not isinstance(
+        error, (Forbidden, BadRequest)
+    ):
         logger.warning("Telegram API trouble: %s", error)
     else:
         logger.error("unhandled error while processing an update", exc_info=error)

@@ -14,9 +14,12 @@ from html import escape
 from bot.domain.dates import format_day, format_lead_time, format_time_range
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
-from bot.services.outbox import Button, OutboxKind
+from bot.services.missing_export import missing_workbook
+from bot.services.outbox import Button, OutboxKind, Outgoing
+from bot.services.reports import PendingItem
 from bot.services.schedule import AssignmentView
 from bot.services.summary import CouncilSummary
+from bot.telegram.missing import FILENAME, fit, missing_lines
 from bot.telegram.texts import split_message
 
 AGENDA_BUTTON = "agenda:show"
@@ -66,9 +69,15 @@ def _digest(item: NoticeItem, *, language: str, _: Gettext) -> list[str]:
     return lines
 
 
-def _summary(item: NoticeItem, *, _: Gettext) -> list[str]:
+def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Outgoing:
+    """The secretariat's daily summary: one message, the long missing list as a workbook."""
+    _ = get_translator(language)
     lines = ["📊 <b>" + escape(_("Reminder service: daily report")) + "</b>"]
-    for summary in item.summaries:
+    missing: list[PendingItem] = []
+    for summary in summaries:
+        missing.extend(summary.missing)
+        if not (summary.failed or summary.missed or summary.uncertain or summary.unreachable):
+            continue
         lines.append(
             f"<b>{escape(summary.council_name)}</b>: "
             + escape(
@@ -86,7 +95,16 @@ def _summary(item: NoticeItem, *, _: Gettext) -> list[str]:
                     )
                 )
             )
-    return lines
+    if missing:
+        lines.append("")
+        lines.append(
+            "⏳ <b>"
+            + escape(_("Duties without a report: {count}").format(count=len(missing)))
+            + "</b>"
+        )
+    text, cut = fit(lines, missing_lines(missing, _), _)
+    document = (FILENAME, missing_workbook(missing)) if cut else None
+    return Outgoing(text=text, document=document)
 
 
 def compose(
@@ -96,9 +114,6 @@ def compose(
     _ = get_translator(language)
     reminders = [i for i in items if i.kind is OutboxKind.reminder and i.view is not None]
     blocks: list[list[str]] = []
-    for item in items:
-        if item.kind is OutboxKind.summary and item.summaries:
-            blocks.append(_summary(item, _=_))
     for item in items:
         if item.kind is OutboxKind.digest and item.day_views:
             blocks.append(_digest(item, language=language, _=_))

@@ -9,7 +9,6 @@ from telegram import Update
 
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.accounts import LinkOutcome, redeem_invite, set_language
-from bot.services.outbox import mark_reachable
 from bot.telegram.commands import HELP, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, current_identity, translator
 
@@ -33,8 +32,8 @@ _REFUSALS: dict[LinkOutcome, str] = {
         "Please ask the council office for a new one."
     ),
     LinkOutcome.account_linked_elsewhere: N_(
-        "This Telegram account is already linked to another delegate. "
-        "One account can belong to only one delegate; contact the council office."
+        "This Telegram account is already linked to another delegate of the same council. "
+        "Each delegate of a council needs their own account; contact the council office."
     ),
     LinkOutcome.delegate_taken: N_(
         "This delegate is already linked to another Telegram account. "
@@ -53,18 +52,6 @@ def command_lines(commands: tuple[Command, ...], _: Gettext) -> str:
         usage = f" {escape(command.usage)}" if command.usage else ""
         lines.append(f"{names}{usage} — {escape(_(command.description))}")
     return "\n".join(lines)
-
-
-async def note_reachable(update: Update, context: BotContext) -> None:
-    """A delegate marked unreachable after a 403 is reachable again once they write."""
-    if (user := update.effective_user) is None or update.my_chat_member is not None:
-        return
-    if await mark_reachable(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=user.id,
-        now=context.deps.clock(),
-    ):
-        logger.info("a delegate who had blocked the bot is reachable again")
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -33,6 +33,10 @@ async def test_run_serves_updates_and_stops_on_sigterm(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+    # Read the log while the process runs: a full pipe (DEBUG logs every SQL statement of
+    # the migrations) would otherwise block the process on its next log line.
+    assert process.stdout is not None
+    reader = asyncio.create_task(process.stdout.read())
     try:
         await fake_api.wait_for_call("deleteWebhook", timeout=30)
         assert database.exists()
@@ -42,7 +46,8 @@ async def test_run_serves_updates_and_stops_on_sigterm(
         assert fake_api.commands(language_code="vi")
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+        output = await asyncio.wait_for(reader, timeout=30)
+        await asyncio.wait_for(process.wait(), timeout=30)
     assert process.returncode == 0, output.decode()
     log = output.decode()
     assert "receiving updates by long polling" in log

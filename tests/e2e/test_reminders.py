@@ -9,56 +9,16 @@ import pytest
 from sqlmodel import col, select
 
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import OutboxStatus, next_due_at
+from bot.services.outbox import OutboxStatus
 from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
-from jobs.dispatcher import Dispatcher
-from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
+from tests.e2e.steps import START, dispatcher, linked_delegate, run_until, schedule
 from tests.factories import add_delegate
-from tests.fakes import FakeUser
-
-HEADER = (
-    "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
-)
-START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 local
 
 
 @pytest.fixture
 def policy(harness: Harness) -> ReminderPolicy:
     return ReminderPolicy.from_settings(harness.settings)
-
-
-def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
-    return Dispatcher(
-        session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),
-        zone=harness.settings.zone,
-        clock=harness.clock,
-        owner=owner,
-    )
-
-
-async def linked_delegate(harness: Harness) -> FakeUser:
-    """Delegate ML-001, linked to Telegram user 1001 who has started the bot; clock at START."""
-    harness.clock.now = START
-    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
-    user = harness.api.user(1001)
-    user.started = True
-    return user
-
-
-async def schedule(harness: Harness, tmp_path: Path, *rows: str) -> None:
-    path = tmp_path / "s.csv"
-    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    result = await import_schedule(
-        session_factory=harness.session_factory,
-        path=path,
-        now=harness.clock(),
-        zone=harness.settings.zone,
-        dry_run=False,
-    )
-    assert result.problems == []
 
 
 async def statuses(harness: Harness) -> list[str]:
@@ -69,20 +29,6 @@ async def statuses(harness: Harness) -> list[str]:
                 await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.due_at)))
             ).all()
         ]
-
-
-async def run_until(harness: Harness, policy: ReminderPolicy, end: datetime) -> None:
-    """Moves the clock from due time to due time, draining at each, as the scheduler would."""
-    worker = dispatcher(harness)
-    while True:
-        await plan_outbox(
-            session_factory=harness.session_factory, policy=policy, now=harness.clock()
-        )
-        await worker.drain()
-        following = await next_due_at(session_factory=harness.session_factory)
-        if following is None or following > end:
-            return
-        harness.clock.now = max(following, harness.clock.now)
 
 
 async def test_reminders_arrive_once_each_in_order_with_their_text(
@@ -97,7 +43,9 @@ async def test_reminders_arrive_once_each_in_order_with_their_text(
     )
     await run_until(harness, policy, datetime(2026, 12, 11, tzinfo=UTC))
     texts = [m.text or "" for m in user.messages]
-    assert len(texts) == 3  # 3 days, 1 day, then the day's digest with the 2 h reminder
+    # 3 days, 1 day, the day's digest with the 2 h reminder, then the report prompt
+    assert len(texts) == 4
+    assert "đã diễn ra chưa?" in texts[3]
     assert "còn 3 ngày" in texts[0]
     assert "còn 1 ngày" in texts[1]
     assert "Lịch hôm nay" in texts[2]
@@ -106,13 +54,14 @@ async def test_reminders_arrive_once_each_in_order_with_their_text(
     assert "Trụ sở HĐND-UBND xã Mỹ Lộc" in texts[0]
     assert "Tiếp công dân định kỳ" in texts[0]
     assert "còn 30 phút" in texts[2]  # the 2 h reminder moved out of quiet hours to 07:00
-    assert all(m.find_button("agenda:show") for m in user.messages)
+    assert all(m.find_button("agenda:show") for m in user.messages[:3])
     sent_at = [m.date for m in user.messages]
     assert sent_at == sorted(sent_at)
-    assert await statuses(harness) == ["sent"] * 4
+    # the follow-up prompt a day later is still pending
+    assert await statuses(harness) == ["sent"] * 5 + ["pending"]
     # once each: planning and draining again sends nothing more
     await run_until(harness, policy, datetime(2026, 12, 11, tzinfo=UTC))
-    assert len(user.messages) == 3
+    assert len(user.messages) == 4
 
 
 async def test_reminders_due_together_are_merged(
@@ -147,7 +96,7 @@ async def test_blocked_user_fails_once_and_is_marked_unreachable(
     await run_until(harness, policy, datetime(2026, 12, 11, tzinfo=UTC))
     calls = [c for c in harness.api.calls_to("sendMessage") if c.params.get("chat_id") == 1001]
     assert len(calls) == 1  # no retry storm
-    assert sorted(await statuses(harness)) == ["failed"] * 3
+    assert sorted(await statuses(harness)) == ["failed"] * 5  # reminders and report prompts
     async with harness.session_factory() as session:
         delegate = (await session.exec(select(Delegate))).one()
     assert delegate.reachable is False

@@ -155,6 +155,47 @@ class FakeUser:
         await asyncio.sleep(0)
         return query_id
 
+    async def send_sticker(self) -> JSON:
+        """Send a sticker (no text at all): the bot must still answer sensibly."""
+        message = self._new_message()
+        payload = message.to_dict()
+        payload["sticker"] = {
+            "file_id": f"sticker-{message.message_id}",
+            "file_unique_id": f"u-sticker-{message.message_id}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        self.unblock()
+        self.started = True
+        self.server.store_message(message)
+        self.server.enqueue_update("message", payload)
+        await asyncio.sleep(0)
+        return payload
+
+    async def press_data(self, message: SentMessage | int, callback_data: str) -> str:
+        """Replay ``callback_data`` on ``message`` as if an old or forged button were pressed
+        (Telegram delivers whatever data a client sends); returns the query id."""
+        message_id = message if isinstance(message, int) else message.message_id
+        current = self.server.message(self.user_id, message_id)
+        if current is None:
+            raise AssertionError(f"{self!r} has no message {message_id}")
+        query_id = self.server.new_callback_query(self.user_id, message_id, callback_data)
+        self.server.enqueue_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self.user_dict(),
+                "message": current.to_dict(),
+                "chat_instance": f"chat-{self.user_id}",
+                "data": callback_data,
+            },
+        )
+        await asyncio.sleep(0)
+        return query_id
+
     def block(self) -> None:
         """Block the bot: its sends now get 403 (a ``my_chat_member`` update is queued)."""
         if not self.blocked:

@@ -131,3 +131,30 @@ async def test_two_simultaneous_redemptions_link_once(session_factory: SessionFa
 
 def test_invite_link_is_a_telegram_deep_link() -> None:
     assert invite_link("@hdnd_bot", "abc") == "https://t.me/hdnd_bot?start=abc"
+
+
+async def test_one_account_links_a_delegate_record_in_each_of_two_councils(
+    session_factory: SessionFactory,
+) -> None:
+    """A person on a province and a commune council: each invite adds one record."""
+    await add_delegate(session_factory, "T-001", council="HDND-TINH", role="delegate")
+    await add_delegate(session_factory, "ML-001", council="HDND-ML", role="secretary")
+    invites = await issue_invites(session_factory=session_factory, now=NOW)
+    for invite in invites:
+        result = await redeem_invite(
+            session_factory=session_factory, token=invite.token, telegram_user_id=77, now=NOW
+        )
+        assert result.outcome is LinkOutcome.linked
+    identity = await identify(
+        session_factory=session_factory, telegram_user_id=77, admin_ids=frozenset()
+    )
+    assert sorted(d.code for d in identity.delegates) == ["ML-001", "T-001"]
+    # a secretary of one council and a delegate of the other: manages only the first
+    assert identity.delegate is not None
+    assert identity.delegate.code == "ML-001"
+    ml, tinh = (
+        next(d.council_id for d in identity.delegates if d.code == code)
+        for code in ("ML-001", "T-001")
+    )
+    assert identity.may_manage(ml)
+    assert not identity.may_manage(tinh)

@@ -106,6 +106,8 @@ async def test_changed_time_replans_and_notifies_once(
         ("reminder", "2026-12-06 13:30"),
         ("reminder", "2026-12-08 13:30"),
         ("reminder", "2026-12-09 11:30"),
+        ("report_prompt", "2026-12-09 16:30"),  # 30 minutes after the new end
+        ("report_prompt", "2026-12-10 16:00"),  # the follow-up a day after it
     ]
     await plan_outbox(session_factory=session_factory, policy=policy, now=later)
     assert len(await outbox(session_factory)) == len(rows)  # still one change notice

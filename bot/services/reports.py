@@ -1,0 +1,414 @@
+"""Completion reports: saving them (with history), and finding what is still unreported.
+
+A report belongs to one assignment (a delegate at an occurrence). Figures belong to the
+occurrence: when several delegates share one, exactly one report carries them and the
+others confirm attendance, so no sum counts one occurrence's citizens twice. The
+latest report that gives figures carries them; a correction by a co-attendee moves
+them. Every saved version is kept in ``report_versions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import SessionFactory
+from bot.domain.reports import REPORTABLE_KINDS, Figures
+from bot.models import (
+    Assignment,
+    Council,
+    Delegate,
+    Event,
+    Occurrence,
+    Report,
+    ReportVersion,
+)
+
+CORRECTION_WINDOW = timedelta(days=7)
+"""A delegate may correct their own report this long after the assignment ended."""
+LOOKBACK = timedelta(days=92)
+"""/baocao and the missing-reports list look back about one quarter."""
+FIGURE_FIELDS = ("citizens", "petitions", "forwarded", "voters", "opinions")
+
+
+class Source(StrEnum):
+    bot = "bot"
+    imported = "import"
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """What a delegate (or a row of a file) says about one assignment.
+
+    ``figures`` None with ``held``: attendance only (a co-attendee, or figures kept).
+    """
+
+    held: bool
+    reason: str | None = None
+    figures: Figures | None = None
+    note: str = ""
+
+
+class SaveStatus(StrEnum):
+    saved = "saved"
+    unchanged = "unchanged"  # the same report again (a repeated button press)
+    not_found = "not_found"  # no such assignment, or not this delegate's
+    cancelled = "cancelled"
+    not_ended = "not_ended"
+    too_old = "too_old"  # past the correction window
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: SaveStatus
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    """An assignment as the report screens show it (local times)."""
+
+    assignment_id: int
+    occurrence_id: int
+    delegate_id: int
+    delegate_code: str
+    delegate_name: str
+    council_name: str
+    unit: str
+    kind: str
+    title: str
+    location: str
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    report: Report | None
+    carrier: Report | None
+    """The occurrence's report that carries figures, when another delegate's."""
+    carrier_name: str = ""
+
+
+def _ended(occurrence: Occurrence) -> datetime:
+    return occurrence.ends_at or occurrence.starts_at
+
+
+def _content(report: Report) -> dict[str, Any]:
+    return {
+        "held": report.held,
+        "reason": report.reason,
+        "note": report.note,
+        "carries_figures": report.carries_figures,
+        **{name: getattr(report, name) for name in FIGURE_FIELDS},
+    }
+
+
+def _record_version(session: AsyncSession, report: Report, *, actor: str, now: datetime) -> None:
+    assert report.id is not None
+    session.add(
+        ReportVersion(
+            report_id=report.id,
+            version=report.version,
+            content=json.dumps(_content(report), ensure_ascii=False, sort_keys=True),
+            source=report.source,
+            actor=actor,
+            recorded_at=now,
+        )
+    )
+
+
+def _set_figures(report: Report, figures: Figures | None) -> None:
+    for name in FIGURE_FIELDS:
+        setattr(report, name, getattr(figures, name) if figures is not None else None)
+    report.carries_figures = figures is not None
+
+
+def figures_of(report: Report) -> Figures:
+    return Figures(**{name: getattr(report, name) for name in FIGURE_FIELDS}, note=report.note)
+
+
+async def _occurrence_reports(session: AsyncSession, occurrence_id: int) -> list[Report]:
+    return list(
+        (
+            await session.exec(
+                select(Report)
+                .where(col(Report.occurrence_id) == occurrence_id)
+                .order_by(col(Report.id))
+            )
+        ).all()
+    )
+
+
+async def save_in_session(
+    session: AsyncSession,
+    *,
+    assignment: Assignment,
+    occurrence: Occurrence,
+    draft: ReportDraft,
+    source: Source,
+    actor: str,
+    now: datetime,
+) -> SaveResult:
+    """Writes one report inside the caller's transaction, moving figures as needed."""
+    assert assignment.id is not None
+    assert occurrence.id is not None
+    reports = await _occurrence_reports(session, occurrence.id)
+    others = [r for r in reports if r.assignment_id != assignment.id]
+    existing = (
+        await session.exec(select(Report).where(col(Report.assignment_id) == assignment.id))
+    ).first()
+    report = existing or Report(
+        assignment_id=assignment.id,
+        occurrence_id=occurrence.id,
+        delegate_id=assignment.delegate_id,
+        held=draft.held,
+        source=source.value,
+        version=0,
+        reported_at=now,
+        updated_at=now,
+    )
+    before = _content(report) if existing is not None else None
+    figures = draft.figures
+    if draft.held and figures is None and existing is not None and existing.carries_figures:
+        figures = figures_of(existing)  # attendance confirmed again: the figures stay
+    report.held = draft.held
+    report.reason = None if draft.held else draft.reason
+    report.note = (
+        (figures.note if figures is not None else draft.note) if draft.held else draft.note
+    )
+    _set_figures(report, figures if draft.held else None)
+    if before is not None and before == _content(report):
+        return SaveResult(SaveStatus.unchanged, report.version)
+    lost_figures = existing is not None and existing.carries_figures and not report.carries_figures
+    report.version += 1
+    report.source = source.value
+    report.updated_at = now
+    session.add(report)
+    await session.flush()
+    _record_version(session, report, actor=actor, now=now)
+    if report.carries_figures:
+        for other in others:
+            if other.carries_figures:  # a correction by a co-attendee replaces them
+                _set_figures(other, None)
+                await _bump(session, other, actor=actor, now=now)
+    elif lost_figures and existing is not None and before is not None:
+        heir = next((o for o in others if o.held), None)
+        if heir is not None:  # figures of a meeting that did happen are not dropped
+            for name in FIGURE_FIELDS:
+                setattr(heir, name, before[name])
+            heir.carries_figures = True
+            await _bump(session, heir, actor=actor, now=now)
+    return SaveResult(SaveStatus.saved, report.version)
+
+
+async def _bump(session: AsyncSession, report: Report, *, actor: str, now: datetime) -> None:
+    report.version += 1
+    report.updated_at = now
+    session.add(report)
+    await session.flush()
+    _record_version(session, report, actor=actor, now=now)
+
+
+async def save_report(
+    *,
+    session_factory: SessionFactory,
+    assignment_id: int,
+    delegate_ids: Collection[int],
+    draft: ReportDraft,
+    actor: str,
+    now: datetime,
+) -> SaveResult:
+    """A delegate's report from the bot: only their own, ended, within the correction window."""
+    async with session_factory() as session, session.begin():
+        found = await _assignment(session, assignment_id)
+        if found is None or found[0].delegate_id not in delegate_ids:
+            return SaveResult(SaveStatus.not_found)
+        assignment, occurrence, event = found
+        if event.kind not in REPORTABLE_KINDS:
+            return SaveResult(SaveStatus.not_found)
+        if assignment.cancelled_at is not None or occurrence.cancelled_at is not None:
+            return SaveResult(SaveStatus.cancelled)
+        if occurrence.starts_at > now:
+            return SaveResult(SaveStatus.not_ended)
+        existing = (
+            await session.exec(select(Report).where(col(Report.assignment_id) == assignment_id))
+        ).first()
+        if existing is not None and _ended(occurrence) + CORRECTION_WINDOW < now:
+            return SaveResult(SaveStatus.too_old)
+        return await save_in_session(
+            session,
+            assignment=assignment,
+            occurrence=occurrence,
+            draft=draft,
+            source=Source.bot,
+            actor=actor,
+            now=now,
+        )
+
+
+async def _assignment(
+    session: AsyncSession, assignment_id: int
+) -> tuple[Assignment, Occurrence, Event] | None:
+    row = (
+        await session.exec(
+            select(Assignment, Occurrence, Event)
+            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+            .join(Event, col(Event.id) == col(Occurrence.event_id))
+            .where(col(Assignment.id) == assignment_id)
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+async def report_target(
+    *, session_factory: SessionFactory, assignment_id: int, zone: tzinfo
+) -> ReportTarget | None:
+    """One assignment with its report and the occurrence's figures, for the report screens."""
+    async with session_factory() as session:
+        row = (
+            await session.exec(
+                select(Assignment, Occurrence, Event, Delegate)
+                .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+                .join(Event, col(Event.id) == col(Occurrence.event_id))
+                .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+                .where(col(Assignment.id) == assignment_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        assignment, occurrence, event, delegate = row
+        council = await session.get(Council, event.council_id)
+        assert assignment.id is not None
+        assert occurrence.id is not None
+        reports = await _occurrence_reports(session, occurrence.id)
+        own = next((r for r in reports if r.assignment_id == assignment.id), None)
+        carrier = next((r for r in reports if r.carries_figures), None)
+        carrier_name = ""
+        if carrier is not None and carrier is not own:
+            other = await session.get(Delegate, carrier.delegate_id)
+            carrier_name = other.full_name if other is not None else ""
+    return ReportTarget(
+        assignment_id=assignment.id,
+        occurrence_id=occurrence.id,
+        delegate_id=delegate.id or 0,
+        delegate_code=delegate.code,
+        delegate_name=delegate.full_name,
+        council_name=council.name if council is not None else "",
+        unit=assignment.unit or delegate.unit,
+        kind=event.kind,
+        title=event.title,
+        location=occurrence.location or event.location,
+        starts_at=occurrence.starts_at.astimezone(zone),
+        ends_at=_ended(occurrence).astimezone(zone),
+        cancelled=assignment.cancelled_at is not None or occurrence.cancelled_at is not None,
+        report=own,
+        carrier=carrier if carrier is not own else None,
+        carrier_name=carrier_name,
+    )
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """An ended assignment in a list: unreported, or reported and still correctable."""
+
+    assignment_id: int
+    council_id: int
+    council_name: str
+    unit: str
+    delegate_code: str
+    delegate_name: str
+    kind: str
+    title: str
+    location: str
+    starts_at: datetime
+    reported: bool
+
+
+async def ended_assignments(
+    *,
+    session_factory: SessionFactory,
+    now: datetime,
+    zone: tzinfo,
+    delegate_ids: Sequence[int] | None = None,
+    council_ids: Collection[int] | None = None,
+    ended_before: datetime | None = None,
+    since: datetime | None = None,
+    reported: bool | None = False,
+    limit: int | None = None,
+) -> list[PendingItem]:
+    """Ended, reportable, not cancelled assignments, most recent first.
+
+    ``reported`` False: without a report (the missing list); True: with one; None: both.
+    """
+    ended = func.coalesce(col(Occurrence.ends_at), col(Occurrence.starts_at))
+    query = (
+        select(Assignment, Occurrence, Event, Delegate)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .outerjoin(Report, col(Report.assignment_id) == col(Assignment.id))
+        .where(
+            col(Assignment.cancelled_at).is_(None),
+            col(Occurrence.cancelled_at).is_(None),
+            col(Event.kind).in_(sorted(REPORTABLE_KINDS)),
+            ended <= (ended_before or now),
+            ended > (since or now - LOOKBACK),
+        )
+        .order_by(col(Occurrence.starts_at).desc(), col(Delegate.code))
+    )
+    if reported is not None:
+        query = query.where(col(Report.id).is_not(None) if reported else col(Report.id).is_(None))
+    if delegate_ids is not None:
+        query = query.where(col(Assignment.delegate_id).in_(list(delegate_ids)))
+    if council_ids is not None:
+        query = query.where(col(Event.council_id).in_(list(council_ids)))
+    if limit is not None:
+        query = query.limit(limit)
+    async with session_factory() as session:
+        rows = (await session.exec(query)).all()
+        councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
+        ids = [assignment.id for assignment, *_rest in rows]
+        done = set(
+            (
+                await session.exec(
+                    select(Report.assignment_id).where(col(Report.assignment_id).in_(ids))
+                )
+            ).all()
+        )
+    return [
+        PendingItem(
+            assignment_id=assignment.id or 0,
+            council_id=event.council_id,
+            council_name=councils.get(event.council_id, ""),
+            unit=assignment.unit or delegate.unit,
+            delegate_code=delegate.code,
+            delegate_name=delegate.full_name,
+            kind=event.kind,
+            title=event.title,
+            location=occurrence.location or event.location,
+            starts_at=occurrence.starts_at.astimezone(zone),
+            reported=assignment.id in done,
+        )
+        for assignment, occurrence, event, delegate in rows
+    ]
+
+
+def draft_to_dict(draft: ReportDraft) -> dict[str, Any]:
+    """For conversation state: a draft survives a restart between the button and the reply."""
+    return asdict(draft)
+
+
+def draft_from_dict(data: dict[str, Any]) -> ReportDraft:
+    figures = data.get("figures")
+    return ReportDraft(
+        held=bool(data["held"]),
+        reason=data.get("reason"),
+        figures=Figures(**figures) if isinstance(figures, dict) else None,
+        note=str(data.get("note", "")),
+    )

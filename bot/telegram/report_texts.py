@@ -1,0 +1,140 @@
+"""Texts and buttons of the report conversation, shared by the prompt and the handlers."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.domain.dates import format_day, format_time_range
+from bot.domain.reports import NotHeldReason, example_reply, figures_summary
+from bot.domain.schedule import headline
+from bot.i18n import N_, Gettext
+from bot.models import Report
+from bot.services.outbox import Button, Outgoing
+from bot.services.reports import ReportTarget, figures_of
+
+PREFIX = "rp"
+"""Callback data: ``rp:<action>:<assignment id>[:<reason>]`` (at most 64 bytes)."""
+CALLBACK_PATTERN = r"^rp:(held|no|later|why|ok|edit|att|pick):\d{1,18}(:[a-z]{1,12})?$"
+
+QUESTIONS = {
+    "reception": N_("Did the citizen reception on {day} at {place} take place?"),
+    "voter_meeting": N_("Did the voter meeting on {day} at {place} take place?"),
+    "supervision": N_("Did the supervision visit on {day} at {place} take place?"),
+}
+QUESTIONS_NO_PLACE = {
+    "reception": N_("Did the citizen reception on {day} take place?"),
+    "voter_meeting": N_("Did the voter meeting on {day} take place?"),
+    "supervision": N_("Did the supervision visit on {day} take place?"),
+}
+ASK_FIGURES = {
+    "reception": N_(
+        "Please reply in one message: the number of citizens received, the number of "
+        "petitions, then (optionally) how many were forwarded and a short note.\n"
+        "For example: <code>{example}</code>"
+    ),
+    "voter_meeting": N_(
+        "Please reply in one message: the number of voters attending and the number of "
+        "opinions and recommendations, then (optionally) a short note.\n"
+        "For example: <code>{example}</code>"
+    ),
+    "supervision": N_(
+        "Please reply with a short note on the supervision visit (or <code>-</code> "
+        "if there is nothing to add).\nFor example: <code>{example}</code>"
+    ),
+}
+SHORT_KINDS = {
+    "reception": N_("citizen reception"),
+    "voter_meeting": N_("voter meeting"),
+    "supervision": N_("supervision"),
+}
+REASONS = {
+    NotHeldReason.postponed: N_("Postponed"),
+    NotHeldReason.clash: N_("Clash with other official duties"),
+    NotHeldReason.personal: N_("Ill or personal matters"),
+    NotHeldReason.other: N_("Other reason"),
+}
+
+
+def callback(action: str, assignment_id: int, extra: str = "") -> str:
+    return f"{PREFIX}:{action}:{assignment_id}" + (f":{extra}" if extra else "")
+
+
+def describe(target: ReportTarget, language: str, _: Gettext) -> list[str]:
+    """The assignment in three lines: what, when, where (and the council)."""
+    lines = [f"<b>{escape(headline(target.kind, target.title, _))}</b>"]
+    when = f"{format_day(target.starts_at.date(), language)}, " + format_time_range(
+        target.starts_at, target.ends_at if target.ends_at != target.starts_at else None
+    )
+    lines.append("🗓 " + escape(when))
+    if target.location:
+        lines.append("📍 " + escape(target.location))
+    lines.append("🏛 " + escape(target.council_name))
+    return lines
+
+
+def question(target: ReportTarget, _: Gettext) -> str:
+    day = target.starts_at.strftime("%d/%m/%Y")
+    if target.location:
+        return _(QUESTIONS[target.kind]).format(day=day, place=target.location)
+    return _(QUESTIONS_NO_PLACE[target.kind]).format(day=day)
+
+
+def prompt(target: ReportTarget, *, language: str, _: Gettext, again: bool) -> Outgoing:
+    """The scheduled prompt (and the /baocao entry): three one-tap answers."""
+    header = _("📝 Reminder: report on your duty") if again else _("📝 Report on your duty")
+    text = "\n".join(
+        [
+            f"<b>{escape(header)}</b>",
+            *describe(target, language, _),
+            "",
+            escape(question(target, _)),
+        ]
+    )
+    return Outgoing(text=text, keyboard=prompt_keyboard(target.assignment_id, _, snooze=True))
+
+
+def prompt_keyboard(
+    assignment_id: int, _: Gettext, *, snooze: bool
+) -> tuple[tuple[Button, ...], ...]:
+    first = (
+        Button(_("Done"), callback("held", assignment_id)),
+        Button(_("Not held"), callback("no", assignment_id)),
+    )
+    if not snooze:
+        return (first,)
+    return (first, (Button(_("Remind me later"), callback("later", assignment_id)),))
+
+
+def reason_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        (Button(_(label), callback("why", assignment_id, reason.value)),)
+        for reason, label in REASONS.items()
+    )
+
+
+def confirm_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(_("Confirm"), callback("ok", assignment_id)),
+            Button(_("Edit"), callback("edit", assignment_id)),
+        ),
+    )
+
+
+def short_kind(kind: str, _: Gettext) -> str:
+    return _(SHORT_KINDS[kind]) if kind in SHORT_KINDS else kind
+
+
+def ask_figures(kind: str, _: Gettext) -> str:
+    return _(ASK_FIGURES[kind]).format(example=escape(example_reply(kind)))
+
+
+def report_line(report: Report, kind: str, _: Gettext) -> str:
+    """What a saved report says, in one line."""
+    if not report.held:
+        reason = REASONS.get(NotHeldReason(report.reason)) if report.reason else None
+        text = _("Not held") + (f" — {_(reason)}" if reason else "")
+        return escape(text + (f": {report.note}" if report.note else ""))
+    if report.carries_figures:
+        return escape(_("Done") + " — " + figures_summary(kind, figures_of(report), _))
+    return escape(_("Done (attendance confirmed)"))

@@ -1,0 +1,54 @@
+"""The report prompt as an outbox kind: a message of its own, with its three buttons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.db import SessionFactory
+from bot.i18n import get_translator
+from bot.models import OutboxMessage
+from bot.services.outbox import OutboxKind, Outgoing
+from bot.services.reports import ReportTarget, report_target
+from bot.telegram.report_texts import prompt
+from jobs.outbox_kinds import KindSpec, Recipient
+
+
+async def _load(
+    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> dict[int, ReportTarget]:
+    targets: dict[int, ReportTarget] = {}
+    for assignment_id in {row.assignment_id for row in rows if row.assignment_id is not None}:
+        target = await report_target(
+            session_factory=sessions, assignment_id=assignment_id, zone=zone
+        )
+        if target is not None:
+            targets[assignment_id] = target
+    return targets
+
+
+def _render(
+    row: OutboxMessage, targets: dict[int, ReportTarget], recipient: Recipient, _now: datetime
+) -> Outgoing | None:
+    target = targets.get(row.assignment_id) if row.assignment_id is not None else None
+    # Reported meanwhile (in the bot or by the secretariat), or cancelled: nothing to ask.
+    if target is None or target.cancelled or target.report is not None:
+        return None
+    payload = json.loads(row.payload or "{}")
+    ends = payload.get("ends")
+    if ends is not None and ends != int(target.ends_at.timestamp()):
+        return None  # planned for a time the assignment has since moved from
+    again = payload.get("step") != "prompt"
+    return prompt(
+        target,
+        language=recipient.language,
+        _=get_translator(recipient.language),
+        again=again,
+    )
+
+
+REPORT_PROMPT: KindSpec[dict[int, ReportTarget]] = KindSpec(
+    OutboxKind.report_prompt, _load, render=_render
+)

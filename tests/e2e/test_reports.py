@@ -1,0 +1,336 @@
+"""Completion reports through the real bot: prompt, buttons, a short reply, confirmation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.models import Conversation, OutboxMessage, Report, ReportVersion
+from bot.services.outbox import OutboxKind
+from bot.services.reminders import ReminderPolicy
+from bot.telegram.app import build_application, post_init
+from bot.telegram.context import Deps
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import linked_delegate, run_until, schedule
+from tests.fakes import FakeUser
+from tests.fakes.models import SentMessage
+
+# A reception that ended this morning (Tuesday 1 December, 07:30–09:00 local);
+# the clock stands at 10:00 local, so the prompt is due at once.
+RECEPTION = (
+    "reception,Tiếp công dân định kỳ,2026-12-01 07:30,2026-12-01 09:00,Trụ sở xã,HDND-ML,{who},,,,"
+)
+
+
+@pytest.fixture
+def policy(harness: Harness) -> ReminderPolicy:
+    return ReminderPolicy.from_settings(harness.settings)
+
+
+async def prompted(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path, who: str = "ML-001"
+) -> None:
+    await schedule(harness, tmp_path, RECEPTION.format(who=who))
+    await run_until(harness, policy, harness.clock.now)
+
+
+def prompt_of(user: FakeUser) -> SentMessage:
+    found = [m for m in user.messages if "đã diễn ra chưa?" in (m.text or "")]
+    assert found, [m.text for m in user.messages]
+    return found[-1]
+
+
+async def press(harness: Harness, user: FakeUser, message: SentMessage, button: str) -> str:
+    """Presses and returns the message's text once the bot has edited it."""
+    current = harness.api.message(user.user_id, message.message_id)
+    assert current is not None
+    edits = current.edits
+    query = await user.press(message, button)
+    await harness.api.wait_for_callback_answer(query)
+    await harness.api.wait_until(lambda: current.edits > edits, message="no edit")
+    return current.text or ""
+
+
+async def prompt_statuses(harness: Harness) -> dict[str, str]:
+    async with harness.session_factory() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.report_prompt.value)
+            )
+        ).all()
+    return {row.dedupe_key.split(":")[1]: row.status for row in rows}
+
+
+async def reports(harness: Harness) -> list[Report]:
+    async with harness.session_factory() as session:
+        return list((await session.exec(select(Report).order_by(col(Report.id)))).all())
+
+
+async def versions(harness: Harness) -> int:
+    async with harness.session_factory() as session:
+        return len((await session.exec(select(ReportVersion))).all())
+
+
+async def test_prompt_held_figures_confirm(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    prompt = prompt_of(user)
+    assert "Buổi tiếp công dân ngày 01/12/2026 tại Trụ sở xã đã diễn ra chưa?" in prompt.text
+    assert [b["text"] for b in prompt.buttons] == [
+        "Đã thực hiện",
+        "Không thực hiện",
+        "Nhắc lại sau",
+    ]
+    asked = await press(harness, user, prompt, "Đã thực hiện")
+    assert "số lượt công dân" in asked
+    (understood,) = await user.send_and_wait("12 công dân, 3 đơn, chuyển 1 — chuyển UBND xã")
+    assert "12 lượt công dân, 3 đơn thư" in (understood.text or "")
+    assert await reports(harness) == []  # nothing is final before Xác nhận
+    done = await press(harness, user, understood, "Xác nhận")
+    assert "Đã lưu báo cáo" in done
+    (report,) = await reports(harness)
+    assert (report.held, report.citizens, report.petitions, report.forwarded) == (True, 12, 3, 1)
+    assert report.carries_figures
+    assert report.source == "bot"
+    assert await versions(harness) == 1
+    # the follow-up a day later is not sent: the report is in
+    await run_until(harness, policy, harness.clock.now + timedelta(days=2))
+    assert await prompt_statuses(harness) == {"prompt": "sent", "followup": "cancelled"}
+
+
+async def test_a_bad_reply_is_explained_then_a_good_one_is_taken(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    await press(harness, user, prompt_of(user), "Đã thực hiện")
+    for bad in ("mười hai", "-3 2", "12.5 3", "99999 1"):
+        (answer,) = await user.send_and_wait(bad)
+        assert "Ví dụ" in (answer.text or "") or "ví dụ" in (answer.text or "")
+        assert "Sorry" not in (answer.text or "")
+    (understood,) = await user.send_and_wait("12 3")
+    await press(harness, user, understood, "Xác nhận")
+    (report,) = await reports(harness)
+    assert (report.citizens, report.petitions, report.forwarded) == (12, 3, 0)
+
+
+async def test_not_held_with_a_reason_and_with_a_written_reason(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    prompt = prompt_of(user)
+    assert "Vì sao" in await press(harness, user, prompt, "Không thực hiện")
+    assert "Đã lưu báo cáo" in await press(harness, user, prompt, "Trùng lịch công tác khác")
+    (report,) = await reports(harness)
+    assert (report.held, report.reason, report.citizens) == (False, "clash", None)
+    # corrected within 7 days through /baocao: other reason, written
+    (listing,) = await user.send_and_wait("/baocao")
+    assert listing.buttons
+    await user.press(listing, listing.buttons[0]["text"])
+    screen = (await user.wait_for_messages(len(user.messages) + 1))[-1]
+    assert "Báo cáo hiện tại" in (screen.text or "")
+    await press(harness, user, screen, "Không thực hiện")
+    await press(harness, user, screen, "Lý do khác")
+    (saved,) = await user.send_and_wait("Đi họp đột xuất ở tỉnh")
+    assert "Đã lưu báo cáo" in (saved.text or "")
+    (report,) = await reports(harness)
+    assert (report.reason, report.note, report.version) == ("other", "Đi họp đột xuất ở tỉnh", 2)
+    assert await versions(harness) == 2
+
+
+async def test_remind_later_asks_again_two_hours_on_instead_of_the_follow_up(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    text = await press(harness, user, prompt_of(user), "Nhắc lại sau")
+    assert "Sẽ nhắc lại đồng chí lúc 12h00" in text
+    await run_until(harness, policy, harness.clock.now + timedelta(days=3))
+    # the first prompt and the snoozed one; the follow-up was replaced
+    assert await prompt_statuses(harness) == {
+        "prompt": "sent",
+        "followup": "cancelled",
+        "later": "sent",
+    }
+    assert "Nhắc lại" in (prompt_of(user).text or "")
+    assert await reports(harness) == []  # a snoozed duty is still unreported
+
+
+async def test_shared_occurrence_figures_given_once(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    first = await linked_delegate(harness, "ML-001", 1001)
+    second = await linked_delegate(harness, "ML-002", 1002, full_name="Trần Văn Bình")
+    await prompted(harness, policy, tmp_path, who="ML-001;ML-002")
+    await press(harness, first, prompt_of(first), "Đã thực hiện")
+    (understood,) = await first.send_and_wait("12 3")
+    await press(harness, first, understood, "Xác nhận")
+    second_prompt = prompt_of(second)
+    screen = await press(harness, second, second_prompt, "Đã thực hiện")
+    assert "đã báo cáo số liệu" in screen
+    assert "12 lượt công dân" in screen
+    await press(harness, second, second_prompt, "Xác nhận")
+    one, two = await reports(harness)
+    assert (one.carries_figures, one.citizens) == (True, 12)
+    assert (two.held, two.carries_figures, two.citizens) == (True, False, None)
+
+
+async def test_a_co_attendee_correction_replaces_the_figures(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    first = await linked_delegate(harness, "ML-001", 1001)
+    second = await linked_delegate(harness, "ML-002", 1002)
+    await prompted(harness, policy, tmp_path, who="ML-001;ML-002")
+    await press(harness, first, prompt_of(first), "Đã thực hiện")
+    (understood,) = await first.send_and_wait("12 3")
+    await press(harness, first, understood, "Xác nhận")
+    second_prompt = prompt_of(second)
+    await press(harness, second, second_prompt, "Đã thực hiện")
+    await press(harness, second, second_prompt, "Sửa")
+    (understood,) = await second.send_and_wait("14 3")
+    await press(harness, second, understood, "Xác nhận")
+    one, two = await reports(harness)
+    assert (one.carries_figures, one.citizens, one.version) == (False, None, 2)
+    assert (two.carries_figures, two.citizens) == (True, 14)
+    assert await versions(harness) == 3  # every version kept
+
+
+async def test_the_same_button_twice_records_one_report(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    await press(harness, user, prompt_of(user), "Đã thực hiện")
+    (understood,) = await user.send_and_wait("12 3")
+    first = await user.press(understood, "Xác nhận")
+    second = await user.press(understood, "Xác nhận")  # delivered twice before any answer
+    await harness.api.wait_for_callback_answer(first)
+    answer = await harness.api.wait_for_callback_answer(second)
+    assert "đã được lưu" in answer.get("text", "")
+    (report,) = await reports(harness)
+    assert report.version == 1
+    assert await versions(harness) == 1
+
+
+async def test_a_restart_between_the_button_and_the_figures_loses_nothing(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    await press(harness, user, prompt_of(user), "Đã thực hiện")
+    # A new Application with empty memory takes over (the old one stops polling).
+    application = harness.application
+    assert application.updater is not None
+    await application.updater.stop()
+    fresh = build_application(
+        Deps(
+            settings=harness.settings, session_factory=harness.session_factory, clock=harness.clock
+        )
+    )
+    await fresh.initialize()
+    await post_init(fresh)
+    await fresh.start()
+    assert fresh.updater is not None
+    await fresh.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        (understood,) = await user.send_and_wait("7 2 1")
+        assert "7 lượt công dân" in (understood.text or "")
+        await press(harness, user, understood, "Xác nhận")
+    finally:
+        await fresh.updater.stop()
+        await fresh.stop()
+        await fresh.shutdown()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+    (report,) = await reports(harness)
+    assert report.citizens == 7
+
+
+async def test_corrections_after_seven_days_are_refused(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    prompt = prompt_of(user)
+    data = prompt.find_button("Không thực hiện")
+    assert data is not None
+    await press(harness, user, prompt, "Không thực hiện")
+    await press(harness, user, prompt, "Hoãn lịch")
+    harness.clock.advance(timedelta(days=8))
+    (listing,) = await user.send_and_wait("/baocao")
+    assert "không có hoạt động nào" in (listing.text or "")
+    query = await user.press_data(prompt, data["callback_data"])  # an old screen
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "quá 7 ngày" in answer.get("text", "")
+    (report,) = await reports(harness)
+    assert report.version == 1
+
+
+async def test_someone_elses_report_button_is_refused(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    owner = await linked_delegate(harness, "ML-001", 1001)
+    stranger = await linked_delegate(harness, "ML-002", 1002)
+    await prompted(harness, policy, tmp_path, who="ML-001")
+    data = prompt_of(owner).find_button("Đã thực hiện")
+    assert data is not None
+    (own,) = await stranger.send_and_wait("/help")
+    query = await stranger.press_data(own, data["callback_data"])
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không thuộc về đồng chí" in answer.get("text", "")
+    await harness.api.wait_for_updates_consumed()
+    assert await reports(harness) == []
+    assert await conversations(harness) == 0
+
+
+async def conversations(harness: Harness) -> int:
+    async with harness.session_factory() as session:
+        return len((await session.exec(select(Conversation))).all())
+
+
+async def test_random_text_and_stickers_at_every_step_get_a_clear_answer(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    (nothing_open,) = await user.send_and_wait("xin chào")
+    assert "/help" in (nothing_open.text or "")
+    await prompted(harness, policy, tmp_path)
+    await press(harness, user, prompt_of(user), "Đã thực hiện")
+    (sticker_answer,) = await user_sticker(harness, user)
+    assert "tin nhắn chữ" in (sticker_answer.text or "")
+    (junk,) = await user.send_and_wait("🙂🙂🙂")
+    assert "Ví dụ" in (junk.text or "") or "ví dụ" in (junk.text or "")
+    assert await reports(harness) == []
+    assert not [c for c in harness.api.calls if (c.status or 0) >= 400 and c.method != "getUpdates"]
+
+
+async def user_sticker(harness: Harness, user: FakeUser) -> list[SentMessage]:
+    before = len(user.messages)
+    await user.send_sticker()
+    return (await user.wait_for_messages(before + 1))[before:]
+
+
+async def test_outbox_rows_for_prompts_are_unique_per_step(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    await run_until(harness, policy, harness.clock.now)
+    async with harness.session_factory() as session:
+        keys = [
+            row.dedupe_key
+            for row in (
+                await session.exec(
+                    select(OutboxMessage).where(
+                        OutboxMessage.kind == OutboxKind.report_prompt.value
+                    )
+                )
+            ).all()
+        ]
+    assert sorted(k.split(":")[1] for k in keys) == ["followup", "prompt"]
+    assert datetime(2026, 12, 1, tzinfo=UTC) < harness.clock.now
