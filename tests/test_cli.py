@@ -28,7 +28,7 @@ GOOD = (
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> str:
     monkeypatch.chdir(tmp_path)
-    for name in ("BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_URL"):
+    for name in ("BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_URL", "CLI_LANG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("BOT_USERNAME", "hdnd_test_bot")
@@ -114,7 +114,12 @@ async def test_bad_roster_exits_1_and_names_row_and_column(
     capsys.readouterr()
     assert await _run(["delegates", "import", str(roster)]) == 1
     err = capsys.readouterr().err
+    assert "dòng 4, cột level:" in err
+    assert "Phát hiện 1 lỗi; chưa ghi dữ liệu nào." in err
+    assert await _run(["--lang", "en", "delegates", "import", str(roster)]) == 1
+    err = capsys.readouterr().err
     assert "row 4, column level:" in err
+    assert "1 problem(s) found; nothing was written." in err
     assert await _delegates(env) == []
 
 
@@ -193,7 +198,7 @@ async def test_bad_schedule_exits_1_and_writes_nothing(
     schedule.write_text(SCHEDULE.replace("ML-002", "ML-404"), encoding="utf-8")
     capsys.readouterr()
     assert await _run(["schedule", "import", str(schedule)]) == 1
-    assert "row 2, column delegates:" in capsys.readouterr().err
+    assert "dòng 2, cột delegates:" in capsys.readouterr().err
     assert await _run(["schedule", "list", "--from", "2032-01-01", "--format", "csv"]) == 0
     assert capsys.readouterr().out.strip().count("\n") == 0  # header only
 
@@ -230,3 +235,27 @@ async def test_list_range_backwards_is_a_usage_error(
     argv = ["schedule", "list", "--from", "2026-12-31", "--to", "2026-12-01"]
     assert await _run(argv) == 2
     assert "--to" in capsys.readouterr().err
+
+
+async def test_list_dates_day_first_and_days_that_do_not_exist(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["schedule", "list", "--from", "10/12/2032", "--to", "2032-12-31", "--format", "csv"]
+    assert await _run(argv) == 0
+    assert capsys.readouterr().out.startswith("date,start,end,")
+
+    for argv, expected in [
+        (
+            ["schedule", "list", "--from", "31/11/2026"],
+            '"31/11/2026" không phải là một ngày có thật',
+        ),
+        (
+            ["schedule", "list", "--to", "31/11/2026", "--lang", "en"],
+            "is not a date of the calendar",
+        ),
+        (["schedule", "list", "--from", "tomorrow"], "DD/MM/YYYY"),
+    ]:
+        with pytest.raises(SystemExit) as caught:
+            main(argv)
+        assert caught.value.code == 2
+        assert expected in capsys.readouterr().err

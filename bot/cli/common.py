@@ -1,0 +1,189 @@
+"""What every command shares: exit codes, errors, settings, the database, output.
+
+Errors are raised as English message ids with their fields and translated once, at the
+edge (``main``), in the language the clerk chose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, TextIO
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.db import SessionFactory, create_engine, create_session_factory
+from bot.domain.tables import Problem, format_problem
+from bot.i18n import N_, Gettext
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a command runs with: the configuration and the clerk's language."""
+
+    settings: Settings
+    language: str
+    gettext: Gettext
+
+
+Handler = Callable[[Context, argparse.Namespace], int]
+Work = Callable[[SessionFactory], Awaitable[int]]
+
+
+class CommandError(Exception):
+    """A refusal the clerk can act on: an English message id (``N_``) and its fields."""
+
+    exit_code: ClassVar[int] = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+    def text(self, _: Gettext) -> str:
+        try:
+            return _(self.message).format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return str(self)
+
+
+class BadInputError(CommandError):
+    """Input the command refuses: exit 1, nothing written."""
+
+
+class UsageError(CommandError):
+    """Options that contradict each other: exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+# --- settings and database ------------------------------------------------------------------
+
+
+def _settings_error(error: ValidationError, _: Gettext) -> str:
+    lines = [_("Configuration error:")]
+    for problem in error.errors():
+        variable = ".".join(str(part) for part in problem["loc"]) or "?"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {variable}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(_: Gettext) -> Settings:
+    """``Settings()`` from the environment and ``.env``; a bad value exits 1."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(_settings_error(error, _), file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def with_database(settings: Settings, work: Work) -> int:
+    """Runs ``work`` against an up-to-date database (pending migrations are applied first)."""
+    from bot.migrate import upgrade
+
+    async def main() -> int:
+        engine = create_engine(settings.DATABASE_URL)
+        try:
+            await upgrade(engine)
+            return await work(create_session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def require_token(settings: Settings) -> None:
+    if settings.BOT_TOKEN is None:
+        raise BadInputError(
+            N_("BOT_TOKEN is not set. Get a token from @BotFather and put it in .env.")
+        )
+
+
+# --- files in, problems and summaries out ---------------------------------------------------
+
+
+def existing_file(path: Path) -> Path:
+    if not path.is_file():
+        raise BadInputError(N_("File not found: {path}"), path=path)
+    return path
+
+
+def problem_line(problem: Problem, _: Gettext, headers: Mapping[str, str] | None = None) -> str:
+    """``dòng 5, cột phone: …`` (``row 5, column phone: …`` in English).
+
+    ``headers`` maps a canonical column name to the header text the file used, so the
+    clerk sees the column as written in the file; without it the canonical name is shown.
+    """
+    text = format_problem(problem, _)
+    column = None
+    if problem.column is not None:
+        column = (headers or {}).get(problem.column, problem.column)
+    if problem.row is not None and column is not None:
+        return _("row {row}, column {column}: {problem}").format(
+            row=problem.row, column=column, problem=text
+        )
+    if problem.row is not None:
+        return _("row {row}: {problem}").format(row=problem.row, problem=text)
+    if column is not None:
+        return _("column {column}: {problem}").format(column=column, problem=text)
+    return text
+
+
+def print_problems(
+    problems: Sequence[Problem], _: Gettext, headers: Mapping[str, str] | None = None
+) -> int:
+    """Every problem on stderr, then the count; returns exit code 1."""
+    for problem in problems:
+        print(problem_line(problem, _, headers), file=sys.stderr)
+    print(
+        _("{count} problem(s) found; nothing was written.").format(count=len(problems)),
+        file=sys.stderr,
+    )
+    return EXIT_BAD_INPUT
+
+
+def print_summary(summary: str, _: Gettext, *, dry_run: bool) -> None:
+    if dry_run:
+        summary = _("Dry run, nothing written: {summary}").format(summary=summary)
+    print(summary)
+
+
+# --- output files ---------------------------------------------------------------------------
+
+
+def write_output(text: str, out: Path | None, stdout: TextIO | None = None) -> None:
+    """``text`` to ``out`` (UTF-8, written atomically), or to the screen without ``out``."""
+    if out is None:
+        (stdout or sys.stdout).write(text)
+        return
+    write_bytes(text.encode("utf-8"), out)
+
+
+def check_writable(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise BadInputError(N_("Folder does not exist: {path}"), path=out.parent)
+    if out.is_dir():
+        raise BadInputError(N_("{path} is a folder; give a file name"), path=out)
+
+
+def write_bytes(data: bytes, out: Path) -> None:
+    """Writes through a temporary file, so a failure never leaves half a file."""
+    check_writable(out)
+    temporary = out.with_name(f".{out.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(out)
+    except OSError as error:
+        raise BadInputError(
+            N_("Cannot write {path}: {error}"), path=out, error=error.strerror
+        ) from None
+    finally:
+        temporary.unlink(missing_ok=True)

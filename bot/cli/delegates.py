@@ -1,0 +1,176 @@
+"""``delegates import`` (the roster) and ``delegates invite`` (one-time invite links)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli.common import (
+    EXIT_OK,
+    BadInputError,
+    Context,
+    check_writable,
+    with_database,
+    write_output,
+)
+from bot.cli.importing import ImportRequest, add_import_command, run_import
+from bot.cli.parsing import Commands
+from bot.config import Settings
+from bot.db import SessionFactory, utcnow
+from bot.i18n import N_, Gettext
+
+if TYPE_CHECKING:
+    from bot.services.invites import IssuedInvite
+    from bot.services.roster import RosterImportResult
+
+INVITE_COLUMNS = ("code", "full_name", "link")
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+async def _import_roster(request: ImportRequest) -> RosterImportResult:
+    from bot.services.roster import import_roster
+
+    return await import_roster(
+        session_factory=request.sessions,
+        path=request.path,
+        now=request.now,
+        dry_run=request.dry_run,
+    )
+
+
+def _roster_summary(result: RosterImportResult, _: Gettext) -> str:
+    return _(
+        "{created} created, {updated} updated, {unchanged} unchanged, {councils} new council(s)."
+    ).format(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        councils=result.councils_created,
+    )
+
+
+def _ignored_columns(result: RosterImportResult, _: Gettext) -> Iterable[str]:
+    if result.ignored_columns:
+        columns = ", ".join(result.ignored_columns)
+        yield _("Columns not recognised and ignored: {columns}").format(columns=columns)
+
+
+def cmd_import(context: Context, args: argparse.Namespace) -> int:
+    return run_import(
+        context,
+        args.file,
+        dry_run=args.dry_run,
+        apply=_import_roster,
+        summary=_roster_summary,
+        notes=_ignored_columns,
+    )
+
+
+# --- invite ---------------------------------------------------------------------------------
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.BOT_USERNAME:
+        return settings.BOT_USERNAME.lstrip("@")
+    if settings.BOT_TOKEN is None:
+        raise BadInputError(
+            N_("Set BOT_USERNAME (or BOT_TOKEN, to ask Telegram) so that links can be built.")
+        )
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    root = settings.TELEGRAM_API_URL
+    try:
+        async with Bot(
+            settings.token(), base_url=f"{root}/bot", base_file_url=f"{root}/file/bot"
+        ) as bot:
+            return bot.username
+    except TelegramError as error:
+        raise BadInputError(
+            N_("Could not ask Telegram for the bot's username ({error}); set BOT_USERNAME."),
+            error=type(error).__name__,
+        ) from None
+
+
+def _invite_sheet(invites: list[IssuedInvite], username: str) -> str:
+    from bot.services.invites import invite_link
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(INVITE_COLUMNS)
+    for invite in invites:
+        writer.writerow([invite.code, invite.full_name, invite_link(username, invite.token)])
+    return buffer.getvalue()
+
+
+def cmd_invite(context: Context, args: argparse.Namespace) -> int:
+    from bot.services.invites import UnknownCouncilError, issue_invites
+
+    _ = context.gettext
+    out: Path | None = args.out
+    if out is not None:
+        check_writable(out)
+    username = asyncio.run(_bot_username(context.settings))
+
+    def deliver(invites: list[IssuedInvite]) -> None:
+        write_output(_invite_sheet(invites, username), out)
+
+    async def work(sessions: SessionFactory) -> int:
+        try:
+            invites = await issue_invites(
+                session_factory=sessions,
+                now=utcnow(),
+                council_code=args.council,
+                deliver=deliver,
+            )
+        except UnknownCouncilError:
+            raise BadInputError(N_("Unknown council code: {code}"), code=args.council) from None
+        print(
+            _("{count} invite link(s) issued, valid for 30 days.").format(count=len(invites)),
+            file=sys.stderr,
+        )
+        return EXIT_OK
+
+    return with_database(context.settings, work)
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def register(commands: Commands) -> None:
+    _ = commands.gettext
+    delegates = commands.group("delegates", help=_("the roster of delegates"))
+    add_import_command(
+        delegates,
+        cmd_import,
+        help=_(
+            "import a roster (CSV or XLSX): delegates are added or updated by code; all or nothing"
+        ),
+        description=_(
+            "Columns: code, full_name, council, level, unit, constituency, phone, role "
+            "(English or Vietnamese headers). Any bad row is reported as "
+            "'row N, column X: problem' and nothing is written (exit 1)."
+        ),
+        file_help=_("roster .csv or .xlsx"),
+    )
+    invite = delegates.command(
+        "invite",
+        cmd_invite,
+        help=_("one-time invite links for delegates not linked yet (CSV code,full_name,link)"),
+        description=_(
+            "Issues a fresh single-use link, valid 30 days, for every active delegate who has "
+            "not linked a Telegram account; earlier unused links stop working."
+        ),
+    )
+    invite.add_argument("--council", metavar=_("CODE"), help=_("only this council"))
+    invite.add_argument(
+        "--out", type=Path, metavar=_("FILE"), help=_("write to this file instead of the screen")
+    )

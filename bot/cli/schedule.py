@@ -1,0 +1,229 @@
+"""``schedule import``, ``schedule list`` and ``schedule ics``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli.common import (
+    EXIT_OK,
+    BadInputError,
+    Context,
+    UsageError,
+    with_database,
+    write_bytes,
+)
+from bot.cli.importing import ImportRequest, add_import_command, run_import
+from bot.cli.parsing import Commands, date_option
+from bot.db import SessionFactory, utcnow
+from bot.domain.dates import format_day, format_time_range
+from bot.i18n import N_, Gettext
+
+if TYPE_CHECKING:
+    from bot.services.schedule import AssignmentView, ScheduleImportResult
+
+LIST_COLUMNS = (
+    "date", "start", "end", "kind", "title", "location", "delegate_code", "delegate_name",
+)  # fmt: skip
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+async def _import_schedule(request: ImportRequest) -> ScheduleImportResult:
+    from bot.services.reminders import ReminderPolicy
+    from bot.services.schedule import import_schedule
+
+    return await import_schedule(
+        session_factory=request.sessions,
+        path=request.path,
+        now=request.now,
+        zone=request.settings.zone,
+        dry_run=request.dry_run,
+        policy=ReminderPolicy.from_settings(request.settings),
+    )
+
+
+def _schedule_summary(result: ScheduleImportResult, _: Gettext) -> str:
+    from bot.services.schedule import summary_text
+
+    return summary_text(result, _)
+
+
+def cmd_import(context: Context, args: argparse.Namespace) -> int:
+    return run_import(
+        context, args.file, dry_run=args.dry_run, apply=_import_schedule, summary=_schedule_summary
+    )
+
+
+# --- list and ics ---------------------------------------------------------------------------
+
+
+async def _delegate_id(sessions: SessionFactory, code: str) -> int:
+    from bot.services.accounts import delegate_by_code
+
+    delegate = await delegate_by_code(session_factory=sessions, code=code)
+    if delegate is None or delegate.id is None:
+        raise BadInputError(N_("Unknown delegate code: {code}"), code=code)
+    return delegate.id
+
+
+def _csv_text(views: Sequence[AssignmentView]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LIST_COLUMNS)
+    for view in views:
+        writer.writerow(
+            [
+                view.starts_at.date().isoformat(),
+                f"{view.starts_at:%H:%M}",
+                f"{view.ends_at:%H:%M}" if view.ends_at else "",
+                view.kind,
+                view.title,
+                view.location,
+                view.delegate_code,
+                view.delegate_name,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> str:
+    """Assignments grouped by day, the day written as a council office writes it."""
+    buffer = io.StringIO()
+    current: date | None = None
+    for view in views:
+        if view.starts_at.date() != current:
+            current = view.starts_at.date()
+            buffer.write(f"\n{format_day(current, language)}\n")
+        where = f" @ {view.location}" if view.location else ""
+        buffer.write(
+            f"  {format_time_range(view.starts_at, view.ends_at):<13} "
+            f"{view.title}{where} — {view.delegate_code} {view.delegate_name}\n"
+        )
+    if not views:
+        buffer.write(_("No assignments in this period.") + "\n")
+    return buffer.getvalue().lstrip("\n")
+
+
+def cmd_list(context: Context, args: argparse.Namespace) -> int:
+    from bot.services.schedule import list_assignments, local_bounds
+
+    zone = context.settings.zone
+    day_from: date = args.date_from or utcnow().astimezone(zone).date()
+    if args.date_to is not None and args.date_to < day_from:
+        raise UsageError(
+            N_("--to ({to}) is before --from ({since})"), to=args.date_to, since=day_from
+        )
+
+    async def work(sessions: SessionFactory) -> int:
+        delegate_ids = [await _delegate_id(sessions, args.delegate)] if args.delegate else None
+        starts_from, starts_before = local_bounds(day_from, args.date_to, zone)
+        views = await list_assignments(
+            session_factory=sessions,
+            zone=zone,
+            delegate_ids=delegate_ids,
+            starts_from=starts_from,
+            starts_before=starts_before,
+        )
+        if args.format == "csv":
+            sys.stdout.write(_csv_text(views))
+        else:
+            sys.stdout.write(_plain_text(views, context.language, context.gettext))
+        return EXIT_OK
+
+    return with_database(context.settings, work)
+
+
+def cmd_ics(context: Context, args: argparse.Namespace) -> int:
+    from bot.services.ics import build_ics
+    from bot.services.schedule import list_assignments
+
+    _ = context.gettext
+    settings = context.settings
+
+    async def work(sessions: SessionFactory) -> int:
+        delegate_id = await _delegate_id(sessions, args.delegate)
+        views = await list_assignments(
+            session_factory=sessions, zone=settings.zone, delegate_ids=[delegate_id]
+        )
+        data = build_ics(
+            views,
+            offsets=settings.REMINDER_OFFSETS,
+            zone=settings.zone,
+            calendar_name=_("HĐND duties — {code}").format(code=args.delegate),
+            now=utcnow(),
+        )
+        if args.out is None:
+            sys.stdout.buffer.write(data)
+        else:
+            write_bytes(data, args.out)
+            print(
+                _("{count} event(s) written to {path}").format(count=len(views), path=args.out),
+                file=sys.stderr,
+            )
+        return EXIT_OK
+
+    return with_database(settings, work)
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def register(commands: Commands) -> None:
+    _ = commands.gettext
+    schedule = commands.group(
+        "schedule", help=_("reception days, voter meetings, sessions, deadlines")
+    )
+    add_import_command(
+        schedule,
+        cmd_import,
+        help=_("import a schedule (CSV or XLSX); all or nothing"),
+        description=_(
+            "Columns: kind, title, starts_at, ends_at, location, council, delegates, "
+            "recurrence, until, shift, per_occurrence (optional ref). The file is the whole "
+            "schedule of the councils it names: events no longer listed are cancelled from now "
+            "on; past occurrences are never changed."
+        ),
+        file_help=_("schedule .csv or .xlsx"),
+    )
+    _register_list(schedule)
+    ics = schedule.command(
+        "ics", cmd_ics, help=_("a delegate's calendar as iCalendar (.ics) with alarms")
+    )
+    ics.add_argument("--delegate", metavar=_("CODE"), required=True, help=_("delegate code"))
+    ics.add_argument(
+        "--out", type=Path, metavar=_("FILE"), help=_("write to this file instead of the screen")
+    )
+
+
+def _register_list(schedule: Commands) -> None:
+    _ = schedule.gettext
+    parser = schedule.command(
+        "list", cmd_list, help=_("assignments as they will happen (after holiday shifts)")
+    )
+    parser.add_argument("--delegate", metavar=_("CODE"), help=_("only this delegate"))
+    day = date_option(_)
+    parser.add_argument(
+        "--from",
+        dest="date_from",
+        type=day,
+        metavar=_("DATE"),
+        help=_("first day, DD/MM/YYYY or YYYY-MM-DD (default: today)"),
+    )
+    parser.add_argument(
+        "--to",
+        dest="date_to",
+        type=day,
+        metavar=_("DATE"),
+        help=_("last day included, DD/MM/YYYY or YYYY-MM-DD"),
+    )
+    parser.add_argument(
+        "--format", choices=("text", "csv"), default="text", help=_("text (default) or csv")
+    )
