@@ -1,0 +1,187 @@
+"""Rows of a reports file (collected on paper or by phone): reading and checking each cell.
+
+Columns: ``delegate, date, kind, held, citizens, petitions, note`` and optionally
+``forwarded, voters, opinions, reason``. An export carries ``title, unit, reported_at,
+source`` after them; those are read back as known columns and ignored, so an export
+imports again cleanly. Matching a row to an assignment needs the database and is done
+by ``bot/services/report_files.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.reports import MAX_FIGURE, MAX_NOTE, Figures, NotHeldReason
+from bot.domain.schedule import parse_date, parse_kind
+from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
+from bot.i18n import N_
+
+IMPORT_COLUMNS = ("delegate", "date", "kind", "held", "citizens", "petitions", "note")
+OPTIONAL_COLUMNS = ("forwarded", "voters", "opinions", "reason")
+EXPORT_EXTRA = ("title", "unit", "reported_at", "source")
+EXPORT_COLUMNS = IMPORT_COLUMNS + OPTIONAL_COLUMNS + EXPORT_EXTRA
+REQUIRED = ("delegate", "date", "kind", "held")
+FIGURE_COLUMNS = ("citizens", "petitions", "forwarded", "voters", "opinions")
+
+ALIASES: Mapping[str, tuple[str, ...]] = {
+    "delegate": ("mã đại biểu", "đại biểu", "mã"),
+    "date": ("ngày",),
+    "kind": ("loại", "hoạt động", "loại hoạt động"),
+    "held": ("đã thực hiện", "thực hiện", "có thực hiện"),
+    "citizens": ("công dân", "lượt công dân", "số lượt công dân"),
+    "petitions": ("đơn thư", "đơn", "số đơn thư"),
+    "note": ("ghi chú",),
+    "forwarded": ("đã chuyển", "chuyển", "số đơn đã chuyển"),
+    "voters": ("cử tri", "số cử tri"),
+    "opinions": ("ý kiến", "ý kiến kiến nghị", "số ý kiến"),
+    "reason": ("lý do", "lí do"),
+    "title": ("nội dung", "tên hoạt động"),
+    "unit": ("đơn vị",),
+    "reported_at": ("thời điểm báo cáo", "báo cáo lúc"),
+    "source": ("nguồn",),
+}
+
+_YES = frozenset({"yes", "y", "co", "x", "1", "true", "da thuc hien", "da"})
+_NO = frozenset({"no", "n", "khong", "0", "false", "khong thuc hien", "chua"})
+_REASONS: Mapping[str, NotHeldReason] = {
+    "postponed": NotHeldReason.postponed,
+    "hoan": NotHeldReason.postponed,
+    "hoan lich": NotHeldReason.postponed,
+    "clash": NotHeldReason.clash,
+    "trung lich": NotHeldReason.clash,
+    "trung lich cong tac": NotHeldReason.clash,
+    "personal": NotHeldReason.personal,
+    "om": NotHeldReason.personal,
+    "viec rieng": NotHeldReason.personal,
+    "om/viec rieng": NotHeldReason.personal,
+    "om hoac viec rieng": NotHeldReason.personal,
+    "other": NotHeldReason.other,
+    "khac": NotHeldReason.other,
+    "ly do khac": NotHeldReason.other,
+}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    number: int
+    delegate_code: str
+    day: date
+    kind: str
+    held: bool
+    figures: Figures | None
+    """``None``: no figure given (a co-attendee's row, or a report without figures)."""
+    reason: str | None
+    note: str
+
+
+def parse_held(text: str) -> bool:
+    folded = fold_label(text)
+    if folded in _YES:
+        return True
+    if folded in _NO:
+        return False
+    raise InvalidValue(N_('"{value}" is not yes or no (có or không)'), value=text.strip())
+
+
+def parse_reason(text: str) -> str | None:
+    if not text.strip():
+        return None
+    reason = _REASONS.get(fold_label(text))
+    if reason is None:
+        raise InvalidValue(
+            N_('"{value}" is not a reason: use postponed, clash, personal or other'),
+            value=text.strip(),
+        )
+    return reason.value
+
+
+def parse_figure(text: str) -> int | None:
+    value = text.strip().removesuffix(".0")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 6 or int(value) > MAX_FIGURE:
+        raise InvalidValue(
+            N_('"{value}" is not a whole number from 0 to 10,000'), value=text.strip()
+        )
+    return int(value)
+
+
+def parse_code(text: str) -> str:
+    code = text.strip()
+    if not code:
+        raise InvalidValue(N_("A value is required"))
+    if len(code) > 64:
+        raise InvalidValue(
+            N_('"{value}" is longer than {limit} characters'), value=code, limit="64"
+        )
+    return code
+
+
+def _figures(row: TableRow, problems: list[Problem]) -> Figures | None:
+    values = {name: check_cell(row, name, parse_figure, problems) for name in FIGURE_COLUMNS}
+    note = row.values.get("note", "").strip()[:MAX_NOTE]
+    if all(value is None for value in values.values()):
+        return None
+    forwarded, petitions = values["forwarded"], values["petitions"]
+    if forwarded is not None and petitions is not None and forwarded > petitions:
+        problems.append(
+            Problem(
+                row.number,
+                "forwarded",
+                N_("{forwarded} forwarded is more than the {petitions} petitions received"),
+                {"forwarded": str(forwarded), "petitions": str(petitions)},
+            )
+        )
+    if values["citizens"] is not None or values["petitions"] is not None:
+        values["forwarded"] = forwarded or 0
+    return Figures(**values, note=note)
+
+
+def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
+    """One row checked cell by cell; every problem of the row, not just the first."""
+    problems: list[Problem] = []
+    code = check_cell(row, "delegate", parse_code, problems)
+    day = check_cell(row, "date", parse_date, problems)
+    kind = check_cell(row, "kind", parse_kind, problems)
+    held = check_cell(row, "held", parse_held, problems)
+    reason = check_cell(row, "reason", parse_reason, problems)
+    figures = _figures(row, problems)
+    if held is False and figures is not None:
+        problems.append(
+            Problem(row.number, "held", N_("A duty that did not take place has no figures"))
+        )
+    if held is True and reason is not None:
+        problems.append(
+            Problem(row.number, "reason", N_("A reason is only given when held is no (không)"))
+        )
+    if problems or code is None or day is None or kind is None or held is None:
+        return None, problems
+    note = row.values.get("note", "").strip()[:MAX_NOTE]
+    if held and figures is None and note:
+        figures = Figures(note=note) if kind.value == "supervision" else None
+    return (
+        ReportRow(
+            number=row.number,
+            delegate_code=code,
+            day=day,
+            kind=kind.value,
+            held=held,
+            figures=figures,
+            reason=(reason or NotHeldReason.other.value) if not held else None,
+            note=note,
+        ),
+        [],
+    )
+
+
+def read_report_rows(rows: Sequence[TableRow]) -> tuple[list[ReportRow], list[Problem]]:
+    entries: list[ReportRow] = []
+    problems: list[Problem] = []
+    for row in rows:
+        entry, found = read_report_row(row)
+        problems.extend(found)
+        if entry is not None:
+            entries.append(entry)
+    return entries, problems

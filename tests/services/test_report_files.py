@@ -1,0 +1,219 @@
+"""``reports import`` and ``reports export``: matching, all-or-nothing, shared figures,
+the newer report winning with history kept, and an export that imports again unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from bot.domain.reports import Figures
+from bot.models import Assignment, Report, ReportVersion
+from bot.services.report_files import (
+    ReportImportResult,
+    export_csv,
+    export_rows,
+    export_xlsx,
+    import_reports,
+)
+from bot.services.reports import ReportDraft, save_report
+from bot.services.schedule import import_schedule
+from tests.factories import add_delegate
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
+SCHEDULE = (
+    "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence\n"
+    "reception,Tiếp công dân định kỳ,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,"
+    "ML-001;ML-002,,,,\n"
+    "voter_meeting,Tiếp xúc cử tri,2026-12-12 14:00,2026-12-12 16:00,Nhà văn hóa thôn 3,"
+    "HDND-ML,ML-001,,,,\n"
+    "supervision,Giám sát trường học,2026-12-15 08:00,2026-12-15 11:00,Trường THCS,HDND-ML,"
+    "ML-002,,,,\n"
+)
+HEADER = "delegate,date,kind,held,citizens,petitions,note,forwarded,voters,opinions,reason\n"
+
+
+@pytest.fixture
+async def duties(session_factory: SessionFactory, tmp_path: Path) -> None:
+    await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
+    await add_delegate(session_factory, "ML-002", full_name="Trần Văn Bình", unit="Thị trấn")
+    path = tmp_path / "schedule.csv"
+    path.write_text(SCHEDULE, encoding="utf-8")
+    result = await import_schedule(
+        session_factory=session_factory,
+        path=path,
+        now=datetime(2026, 12, 1, tzinfo=UTC),
+        zone=ZONE,
+        dry_run=False,
+    )
+    assert result.problems == []
+
+
+async def run(
+    session_factory: SessionFactory, tmp_path: Path, body: str, *, dry_run: bool = False
+) -> ReportImportResult:
+    path = tmp_path / "reports.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    return await import_reports(
+        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=dry_run
+    )
+
+
+async def stored(session_factory: SessionFactory) -> list[Report]:
+    async with session_factory() as session:
+        return list((await session.exec(select(Report).order_by(col(Report.id)))).all())
+
+
+async def test_rows_are_matched_and_written(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    result = await run(
+        session_factory,
+        tmp_path,
+        "ML-001,10/12/2026,reception,có,12,3,chuyển UBND xã,1,,,\n"
+        "ML-002,2026-12-10,tiếp công dân,có,,,,,,,\n"
+        "ML-001,2026-12-12,voter_meeting,yes,,,,,85,12,\n"
+        "ML-002,15/12/2026,supervision,không,,,Đi họp tỉnh,,,,trùng lịch\n",
+    )
+    assert result.problems == []
+    assert (result.created, result.updated, result.unchanged) == (4, 0, 0)
+    reception, attendee, meeting, supervision = await stored(session_factory)
+    assert (reception.citizens, reception.petitions, reception.forwarded) == (12, 3, 1)
+    assert (reception.carries_figures, reception.note) == (True, "chuyển UBND xã")
+    assert (attendee.held, attendee.carries_figures, attendee.citizens) == (True, False, None)
+    assert (meeting.voters, meeting.opinions) == (85, 12)
+    assert (supervision.held, supervision.reason, supervision.note) == (
+        False,
+        "clash",
+        "Đi họp tỉnh",
+    )
+    assert {r.source for r in await stored(session_factory)} == {"import"}
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "column", "fragment"),
+    [
+        ("ML-404,2026-12-10,reception,có,1,1,,,,,\n", 2, "delegate", "ML-404"),
+        ("ML-001,2026-12-11,reception,có,1,1,,,,,\n", 2, "date", "11/12/2026"),
+        ("ML-001,31/11/2026,reception,có,1,1,,,,,\n", 2, "date", "31/11/2026"),
+        ("ML-001,2026-12-10,meeting,có,1,1,,,,,\n", 2, "kind", "meeting"),
+        ("ML-001,2026-12-10,reception,maybe,1,1,,,,,\n", 2, "held", "maybe"),
+        ("ML-001,2026-12-10,reception,có,-1,1,,,,,\n", 2, "citizens", "-1"),
+        ("ML-001,2026-12-10,reception,có,1,2.5,,,,,\n", 2, "petitions", "2.5"),
+        ("ML-001,2026-12-10,reception,có,1,1,,3,,,\n", 2, "forwarded", "3"),
+        ("ML-001,2026-12-10,reception,không,4,,,,,,\n", 2, "held", ""),
+        ("ML-001,2026-12-10,reception,có,,,,,,,ốm\n", 2, "reason", ""),
+        ("ML-001,2026-12-10,reception,không,,,,,,,bận\n", 2, "reason", "bận"),
+        (
+            "ML-001,2026-12-10,reception,có,1,1,,,,,\nML-001,2026-12-10,reception,có,,,,,,,\n",
+            3,
+            "date",
+            "",
+        ),
+        (
+            "ML-001,2026-12-10,reception,có,1,1,,,,,\nML-002,2026-12-10,reception,có,2,1,,,,,\n",
+            3,
+            "citizens",
+            "Row 3",
+        ),
+    ],
+)
+async def test_bad_rows_write_nothing(
+    session_factory: SessionFactory,
+    tmp_path: Path,
+    duties: None,
+    body: str,
+    row: int,
+    column: str,
+    fragment: str,
+) -> None:
+    ok = "ML-001,2026-12-12,voter_meeting,có,,,,,85,12,\n"
+    result = await run(session_factory, tmp_path, ok + body.replace("\n", "\n", 1))
+    assert result.problems, body
+    problem = result.problems[0]
+    assert (problem.row, problem.column) == (row + 1, column)
+    assert fragment in problem.message.format(**problem.params)
+    assert await stored(session_factory) == []  # the good row is not written either
+
+
+async def test_dry_run_writes_nothing(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    result = await run(
+        session_factory, tmp_path, "ML-001,2026-12-10,reception,có,12,3,,,,,\n", dry_run=True
+    )
+    assert (result.created, result.dry_run) == (1, True)
+    assert await stored(session_factory) == []
+
+
+async def test_an_import_replaces_a_bot_report_and_keeps_both_versions(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    async with session_factory() as session:
+        assignment = (await session.exec(select(Assignment).order_by(col(Assignment.id)))).first()
+    assert assignment is not None
+    assert assignment.id is not None
+    saved = await save_report(
+        session_factory=session_factory,
+        assignment_id=assignment.id,
+        delegate_ids=[assignment.delegate_id],
+        draft=ReportDraft(held=True, figures=Figures(citizens=10, petitions=2, forwarded=0)),
+        actor="tg:1001",
+        now=NOW,
+    )
+    assert saved.version == 1
+    result = await run(session_factory, tmp_path, "ML-001,2026-12-10,reception,có,12,3,,1,,,\n")
+    assert (result.created, result.updated) == (0, 1)
+    (report,) = await stored(session_factory)
+    assert (report.citizens, report.version, report.source) == (12, 2, "import")
+    async with session_factory() as session:
+        assert len((await session.exec(select(ReportVersion))).all()) == 2
+
+
+async def test_an_export_imports_again_unchanged(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    await run(
+        session_factory,
+        tmp_path,
+        "ML-001,10/12/2026,reception,có,12,3,chuyển UBND xã,1,,,\n"
+        "ML-002,2026-12-10,reception,có,,,,,,,\n"
+        "ML-001,2026-12-12,voter_meeting,yes,,,về đường giao thông,,85,12,\n"
+        "ML-002,15/12/2026,supervision,không,,,,,,,hoãn\n",
+    )
+    rows = await export_rows(
+        session_factory=session_factory,
+        starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+        starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+        zone=ZONE,
+    )
+    assert len(rows) == 4
+    data = export_csv(rows)
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads Vietnamese
+    assert data.decode("utf-8-sig").splitlines()[0] == (
+        "delegate,date,kind,held,citizens,petitions,note,forwarded,voters,opinions,reason,"
+        "title,unit,reported_at,source"
+    )
+    again = tmp_path / "export.csv"
+    again.write_bytes(data)
+    before = [(r.id, r.version) for r in await stored(session_factory)]
+    result = await import_reports(
+        session_factory=session_factory, path=again, now=NOW, zone=ZONE, dry_run=False
+    )
+    assert result.problems == []
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
+    assert [(r.id, r.version) for r in await stored(session_factory)] == before
+    # the XLSX export imports again unchanged too
+    workbook = tmp_path / "export.xlsx"
+    workbook.write_bytes(export_xlsx(rows))
+    assert load_workbook(workbook).active["A2"].value == "ML-001"
+    result = await import_reports(
+        session_factory=session_factory, path=workbook, now=NOW, zone=ZONE, dry_run=False
+    )
+    assert (result.problems, result.unchanged) == ([], 4)
