@@ -359,17 +359,57 @@ async def mark_unreachable(
         )
 
 
+REVIVE_WITHIN = timedelta(days=3)
+"""Undated rows (report prompts, broadcast copies) that failed this recently are revived."""
+UNREACHABLE_ERRORS = ("unreachable",)
+UNREACHABLE_PREFIX = "blocked:"
+
+
 async def mark_reachable(
     *, session_factory: SessionFactory, telegram_user_id: int, now: datetime
-) -> bool:
-    """The user wrote to the bot: they can be reached again. True if that changed anything."""
+) -> int:
+    """The user wrote to the bot: they can be reached again. Returns how many rows that
+    had failed because they could not be reached were queued again.
+
+    Only rows still worth sending come back: reminders whose event is still ahead, and
+    undated messages (report prompts, broadcast copies) that failed in the last days.
+    They keep their due time, so they go out at once and say that they are late.
+    """
     async with session_factory() as session, session.begin():
-        result = await session.exec(
-            update(Delegate)
-            .where(
-                col(Delegate.telegram_user_id) == telegram_user_id,
-                col(Delegate.reachable).is_(False),
+        changed = (
+            await session.exec(
+                update(Delegate)
+                .where(
+                    col(Delegate.telegram_user_id) == telegram_user_id,
+                    col(Delegate.reachable).is_(False),
+                )
+                .values(reachable=True, updated_at=now)
+                .returning(col(Delegate.id))
             )
-            .values(reachable=True, updated_at=now)
+        ).all()
+        ids = [row[0] for row in changed]
+        if not ids:
+            return 0
+        still_useful = or_(
+            col(OutboxMessage.expires_at) > now,
+            and_(
+                col(OutboxMessage.expires_at).is_(None),
+                col(OutboxMessage.kind) != OutboxKind.summary.value,
+                col(OutboxMessage.updated_at) > now - REVIVE_WITHIN,
+            ),
         )
-        return result.rowcount > 0
+        revived = await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.delegate_id).in_(ids),
+                col(OutboxMessage.status) == OutboxStatus.failed.value,
+                or_(
+                    col(OutboxMessage.last_error).in_(UNREACHABLE_ERRORS),
+                    col(OutboxMessage.last_error).startswith(UNREACHABLE_PREFIX),
+                ),
+                still_useful,
+            )
+            .values(status=OutboxStatus.pending.value, attempts=0, updated_at=now)
+            .returning(col(OutboxMessage.id))
+        )
+        return len(revived.all())

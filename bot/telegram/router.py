@@ -38,12 +38,12 @@ async def resolve_identity(update: Update, context: BotContext) -> None:
     # Only a message or a button press proves the chat works again; and only write
     # when something changes, not on every update.
     if update.my_chat_member is None and any(not d.reachable for d in identity.delegates):
-        await mark_reachable(
+        revived = await mark_reachable(
             session_factory=context.deps.session_factory,
             telegram_user_id=user.id,
             now=context.deps.clock(),
         )
-        logger.info("a delegate who had blocked the bot is reachable again")
+        logger.info("a delegate who had blocked the bot is reachable again (%d queued)", revived)
 
 
 class ConversationRouter:

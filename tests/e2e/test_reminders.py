@@ -196,3 +196,40 @@ async def test_my_schedule_button_shows_the_agenda(
     agenda = (await user.wait_for_messages(2))[-1]
     assert "Lịch của đồng chí trong 30 ngày tới" in (agenda.text or "")
     assert "Họp tổ đại biểu" in (agenda.text or "")
+
+
+async def test_reminders_missed_while_blocked_are_sent_late_once_reachable_again(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await schedule(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,ML-001,,,,",
+    )
+    user.block()
+    await run_until(harness, policy, datetime(2026, 12, 9, 0, tzinfo=UTC))
+    # the 403 of the first reminder fails every other row of the delegate at once
+    assert await statuses(harness) == ["failed"] * 5
+    assert user.messages == []
+    harness.clock.now = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)  # after the 1 d reminder
+    await user.send_and_wait("/help")  # writing again: reachable, the failed rows come back
+    await dispatcher(harness).drain()
+    texts = [m.text or "" for m in user.messages[1:]]
+    (late,) = texts  # the two overdue reminders of one reception make one late message
+    assert "Gửi muộn" in late
+    assert late.count("Tiếp công dân") == 1
+    # the rest (the 2 h reminder, the digest, the report prompts) come at their own time
+    await run_until(harness, policy, datetime(2026, 12, 10, 12, tzinfo=UTC))
+    assert "Lịch hôm nay" in (user.messages[2].text or "")
+    # once the event has passed, no reminder comes back; the report prompt that failed
+    # meanwhile does (it is still worth answering)
+    harness.clock.now = datetime(2026, 12, 11, tzinfo=UTC)
+    user.block()
+    await run_until(harness, policy, datetime(2026, 12, 12, tzinfo=UTC))
+    before = len(user.messages)
+    await user.send_and_wait("/help")
+    await dispatcher(harness).drain()
+    after = [m.text or "" for m in user.messages[before + 1 :]]
+    assert len(after) == 1
+    assert "đã diễn ra chưa?" in after[0]
