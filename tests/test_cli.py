@@ -85,7 +85,9 @@ async def test_roster_import_then_invites(
 
     out = tmp_path / "invites.csv"
     assert await _run(["delegates", "invite", "--council", "HDND-ML", "--out", str(out)]) == 0
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.stat().st_mode & 0o777 == 0o600  # each link links an account: owner only
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["code"] for r in rows] == ["ML-001", "ML-002"]
     assert rows[0]["full_name"] == "Nguyễn Văn An"
     prefix = "https://t.me/hdnd_test_bot?start="
@@ -156,7 +158,9 @@ async def test_schedule_import_list_ics_and_calendar(
 
     argv = ["schedule", "list", "--from", "2032-01-01", "--to", "2032-03-31", "--format", "csv"]
     assert await _run(argv) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    output = capsys.readouterr().out
+    assert output.startswith("\ufeff")  # a BOM: Excel then reads the diacritics right
+    rows = list(csv.reader(io.StringIO(output.removeprefix("\ufeff"))))
     assert rows[0] == [
         "date", "start", "end", "kind", "title", "location", "delegate_code", "delegate_name",
     ]  # fmt: skip
@@ -242,7 +246,7 @@ async def test_list_dates_day_first_and_days_that_do_not_exist(
 ) -> None:
     argv = ["schedule", "list", "--from", "10/12/2032", "--to", "2032-12-31", "--format", "csv"]
     assert await _run(argv) == 0
-    assert capsys.readouterr().out.startswith("date,start,end,")
+    assert capsys.readouterr().out.startswith("\ufeffdate,start,end,")
 
     for argv, expected in [
         (

@@ -46,3 +46,37 @@ def test_invite_tokens_are_masked() -> None:
     RedactingFilter().filter(record)
     assert "Abc123_-xyzXYZ789" not in record.getMessage()
     assert "/start <invite>" in record.getMessage()
+
+
+def test_a_traceback_carrying_the_token_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.logging_setup import configure_logging
+
+    configure_logging("INFO")
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot123456789:{TOKEN_SECRET}/getMe")
+    except RuntimeError:
+        logging.getLogger("test").exception("request failed for 0912345678")
+    finally:
+        logging.getLogger().handlers.clear()
+    output = capsys.readouterr().err
+    assert "Traceback" in output
+    assert TOKEN_SECRET not in output
+    assert "0912345678" not in output
+
+
+async def test_a_failed_statement_does_not_log_its_parameters(sqlite_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.db import create_engine
+
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (phone TEXT UNIQUE)"))
+            await connection.execute(text("INSERT INTO t VALUES (:p)"), {"p": "0912345678"})
+            with pytest.raises(IntegrityError) as caught:
+                await connection.execute(text("INSERT INTO t VALUES (:p)"), {"p": "0912345678"})
+    finally:
+        await engine.dispose()
+    assert "0912345678" not in str(caught.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,20 @@ def write_output(text: str, out: Path | None, stdout: TextIO | None = None) -> N
     write_bytes(text.encode("utf-8"), out)
 
 
+BOM = "\ufeff"
+"""CSV files start with it so that Excel reads Vietnamese as UTF-8."""
+
+
+def write_csv(text: str, out: Path | None, *, private: bool = False) -> None:
+    """A CSV with its BOM, to ``out`` or to the screen; ``private`` files are owner-only."""
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write((BOM + text).encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    write_bytes((BOM + text).encode("utf-8"), out, private=private)
+
+
 def check_writable(out: Path) -> None:
     if not out.parent.is_dir():
         raise BadInputError(N_("Folder does not exist: {path}"), path=out.parent)
@@ -174,12 +189,20 @@ def check_writable(out: Path) -> None:
         raise BadInputError(N_("{path} is a folder; give a file name"), path=out)
 
 
-def write_bytes(data: bytes, out: Path) -> None:
-    """Writes through a temporary file, so a failure never leaves half a file."""
+def write_bytes(data: bytes, out: Path, *, private: bool = False) -> None:
+    """Writes through a temporary file, so a failure never leaves half a file.
+
+    ``private`` (an invite sheet: each link links an account) makes it readable by its
+    owner only, from the first byte on.
+    """
     check_writable(out)
     temporary = out.with_name(f".{out.name}.tmp")
     try:
-        temporary.write_bytes(data)
+        descriptor = os.open(
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644
+        )
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
         temporary.replace(out)
     except OSError as error:
         raise BadInputError(

@@ -17,7 +17,7 @@ from bot.cli.common import (
     Context,
     check_writable,
     with_database,
-    write_output,
+    write_csv,
 )
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands
@@ -121,7 +121,7 @@ def cmd_invite(context: Context, args: argparse.Namespace) -> int:
     username = asyncio.run(_bot_username(context.settings))
 
     def deliver(invites: list[IssuedInvite]) -> None:
-        write_output(_invite_sheet(invites, username), out)
+        write_csv(_invite_sheet(invites, username), out, private=True)
 
     async def work(sessions: SessionFactory) -> int:
         try:

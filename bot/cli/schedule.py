@@ -18,6 +18,7 @@ from bot.cli.common import (
     UsageError,
     with_database,
     write_bytes,
+    write_csv,
 )
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
@@ -133,7 +134,7 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
             starts_before=starts_before,
         )
         if args.format == "csv":
-            sys.stdout.write(_csv_text(views))
+            write_csv(_csv_text(views), None)
         else:
             sys.stdout.write(_plain_text(views, context.language, context.gettext))
         return EXIT_OK
