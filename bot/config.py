@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     WEBHOOK_SECRET: SecretStr | None = None
     WEBHOOK_LISTEN: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
     WEBHOOK_PORT: int = 8443
+    # 28, not Telegram's 30: sends leave on an exact grid 1/28 s apart, so two messages'
+    # worth of network jitter (~70 ms) must bunch up before Telegram counts a 31st in a
+    # second, and a second process sharing the token (`run` beside the sending `worker`)
+    # keeps about 2/s for its replies. 28 is 93 % of the limit.
+    SEND_RATE: float = Field(default=28.0, gt=0, le=30)
+    # Shown to delegates where a person is needed ("Văn phòng HĐND và UBND xã …",
+    # "Đ/c Lan, 0912 345 678"); empty: the bot says "the council office".
+    SECRETARIAT_NAME: str = ""
+    SECRETARIAT_CONTACT: str = ""
+    HEALTH_PORT: int | None = Field(default=None, ge=1, le=65535)
     LOG_LEVEL: str = "INFO"
 
     @field_validator("TIMEZONE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -227,7 +228,8 @@ class CouncilLinkStatus:
     delegates: int
     linked: int
     unreachable: int
-    unlinked_codes: tuple[str, ...]
+    unlinked: tuple[str, ...]
+    """"CODE Full name" of each delegate who has not linked yet."""
 
 
 async def link_status(
@@ -260,7 +262,7 @@ async def link_status(
         ).all()
         unlinked = (
             await connection.execute(
-                sql_select(col(Council.code), col(Delegate.code))
+                sql_select(col(Council.code), col(Delegate.code), col(Delegate.full_name))
                 .select_from(Delegate)
                 .join(Council, col(Council.id) == col(Delegate.council_id))
                 .where(*active, col(Delegate.telegram_user_id).is_(None))
@@ -268,8 +270,8 @@ async def link_status(
             )
         ).all()
     unlinked_by_council: dict[str, list[str]] = {}
-    for council_code, delegate_code in unlinked:
-        unlinked_by_council.setdefault(council_code, []).append(delegate_code)
+    for council_code, delegate_code, name in unlinked:
+        unlinked_by_council.setdefault(council_code, []).append(f"{delegate_code} {name}")
     return [
         CouncilLinkStatus(
             council_code=code,
@@ -277,7 +279,13 @@ async def link_status(
             delegates=int(total),
             linked=int(linked),
             unreachable=int(unreachable or 0),
-            unlinked_codes=tuple(unlinked_by_council.get(code, ())),
+            unlinked=tuple(unlinked_by_council.get(code, ())),
         )
         for code, name, total, linked, unreachable in rows
     ]
+
+
+async def council_names(*, session_factory: SessionFactory, ids: Collection[int]) -> dict[int, str]:
+    async with session_factory() as session:
+        councils = (await session.exec(select(Council).where(col(Council.id).in_(ids)))).all()
+    return {c.id: c.name for c in councils if c.id is not None}

@@ -7,10 +7,14 @@ from html import escape
 
 from telegram import Update
 
+from bot.config import Settings
+from bot.domain.dates import format_lead_time
+from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.accounts import LinkOutcome, redeem_invite, set_language
-from bot.telegram.commands import HELP, Command, audience_of, commands_for
+from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.texts import contact_line
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +103,9 @@ async def start(update: Update, context: BotContext) -> None:
         )
         return
     logger.info("invite refused: %s", result.outcome.value)
-    await message.reply_text(_(_REFUSALS[result.outcome]))
+    await message.reply_text(
+        _(_REFUSALS[result.outcome]) + "\n\n" + contact_line(context.deps.settings, _)
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -109,13 +115,41 @@ async def help_command(update: Update, context: BotContext) -> None:
     identity = await current_identity(update, context)
     _ = translator(identity)
     audience = audience_of(identity)
+    commands = commands_for(audience)
     if identity is None or audience == 0:
         header = _("You have not linked your account yet. You can use:")
-    elif identity.is_secretary:
-        header = _("You are council secretariat staff. You can use:")
     else:
-        header = _("You are a delegate. You can use:")
-    await message.reply_text(f"{header}\n\n{command_lines(commands_for(audience), _)}")
+        # A linked user has no use for /start: it only links an account.
+        commands = tuple(command for command in commands if command is not START)
+        header = (
+            _("You are council secretariat staff. You can use:")
+            if identity.is_secretary
+            else _("You are a delegate. You can use:")
+        )
+    parts = [f"{header}\n\n{command_lines(commands, _)}"]
+    if identity is not None and identity.is_linked:
+        parts.append(reminder_schedule(context.deps.settings, identity.language, _))
+    parts.append(contact_line(context.deps.settings, _))
+    await message.reply_text("\n\n".join(parts))
+
+
+def reminder_schedule(settings: Settings, language: str, _: Gettext) -> str:
+    """Which reminders arrive when, from the settings in force."""
+    lines = [escape(_("Reminders arrive:"))]
+    for kind, leads in settings.REMINDER_OFFSETS.items():
+        if not leads or kind not in KIND_LABELS:
+            continue
+        before = ", ".join(format_lead_time(lead, language) for lead in leads)
+        lines.append(
+            "• "
+            + escape(_("{kind}: {before} before").format(kind=_(KIND_LABELS[kind]), before=before))
+        )
+    lines.append("• " + escape(_("every morning at 7h00: the day's duties")))
+    lines.append(
+        "• "
+        + escape(_("after a citizen reception, voter meeting or supervision: a request to report"))
+    )
+    return "\n".join(lines)
 
 
 async def language(update: Update, context: BotContext) -> None:

@@ -6,8 +6,10 @@ from html import escape
 
 from telegram import Update
 
+from bot.domain.roster import Role
 from bot.i18n import N_, Gettext
-from bot.services.accounts import CouncilLinkStatus, Identity, link_status
+from bot.models import Delegate
+from bot.services.accounts import CouncilLinkStatus, council_names, link_status
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.texts import split_message
 
@@ -24,14 +26,13 @@ _LEVELS = {
 }
 
 
-def _profile_text(identity: Identity, _: Gettext) -> str:
-    delegate = identity.delegate
-    assert delegate is not None
+def _record_text(delegate: Delegate, council: str, _: Gettext) -> str:
+    """One delegate record: whose, which council, where; a role only when it is not plain."""
     lines = [
         _("<b>{name}</b> ({code})").format(
             name=escape(delegate.full_name), code=escape(delegate.code)
         ),
-        _("Level: {level}").format(level=_(_LEVELS.get(delegate.level, delegate.level))),
+        "🏛 " + escape(council) + f" ({_(_LEVELS.get(delegate.level, delegate.level))})",
     ]
     if delegate.unit:
         lines.append(_("Unit: {unit}").format(unit=escape(delegate.unit)))
@@ -39,7 +40,7 @@ def _profile_text(identity: Identity, _: Gettext) -> str:
         lines.append(
             _("Constituency: {constituency}").format(constituency=escape(delegate.constituency))
         )
-    if identity.is_secretary:
+    if delegate.role == Role.secretary.value:
         lines.append(_("Role: council secretariat"))
     return "\n".join(lines)
 
@@ -58,7 +59,13 @@ async def profile(update: Update, context: BotContext) -> None:
             return
         await message.reply_text(_(NOT_LINKED))
         return
-    await message.reply_text(_profile_text(identity, _))
+    councils = await council_names(
+        session_factory=context.deps.session_factory,
+        ids={d.council_id for d in identity.delegates},
+    )
+    await message.reply_text(
+        "\n\n".join(_record_text(d, councils.get(d.council_id, ""), _) for d in identity.delegates)
+    )
 
 
 def _status_text(status: CouncilLinkStatus, _: Gettext) -> str:
@@ -70,9 +77,9 @@ def _status_text(status: CouncilLinkStatus, _: Gettext) -> str:
         total=status.delegates,
         unreachable=status.unreachable,
     )
-    if status.unlinked_codes:
-        codes = ", ".join(escape(code) for code in status.unlinked_codes)
-        text += "\n" + _("Not linked yet: {codes}").format(codes=codes)
+    if status.unlinked:
+        names = ", ".join(escape(who) for who in status.unlinked)
+        text += "\n" + _("Not linked yet: {codes}").format(codes=names)
     return text
 
 

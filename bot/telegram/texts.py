@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from html import escape
+
+from bot.config import Settings
+from bot.i18n import Gettext
+
 MAX_MESSAGE_LENGTH = 4096
 _SAFE_LENGTH = 4000  # room for HTML tags that do not count but must stay balanced
 
@@ -40,3 +45,13 @@ def _safe_cut(line: str, limit: int) -> int:
     if amp > 0 and line.find(";", amp, limit) == -1:
         return amp
     return limit
+
+
+def contact_line(settings: Settings, _: Gettext) -> str:
+    """Whom to ask when the bot cannot help: the office's name and contact, if configured."""
+    office = settings.SECRETARIAT_NAME.strip() or _("the council office (Văn phòng HĐND)")
+    if settings.SECRETARIAT_CONTACT.strip():
+        return _("Contact: {office} — {contact}").format(
+            office=escape(office), contact=escape(settings.SECRETARIAT_CONTACT.strip())
+        )
+    return _("Contact: {office}").format(office=escape(office))

@@ -221,3 +221,39 @@ async def test_commands_in_a_group_reveal_nothing(harness: Harness) -> None:
     assert "Phạm Thị Mai" not in text
     assert "ML-001" not in text
     assert "@hdnd_test_bot" in text
+
+
+async def test_help_for_a_linked_delegate_says_when_reminders_come_and_whom_to_ask(
+    harness: Harness,
+) -> None:
+    harness.settings.SECRETARIAT_NAME = "Văn phòng HĐND và UBND xã Mỹ Lộc"
+    harness.settings.SECRETARIAT_CONTACT = "Đ/c Lan, 0912 345 678"
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=4242)
+    (reply,) = await harness.api.user(4242).send_and_wait("/help")
+    text = reply.text or ""
+    assert "/start" not in text  # linked already
+    assert "/baocao" in text
+    assert "Tiếp công dân: trước 3 ngày, 1 ngày, 2 giờ" in text
+    assert "7h00 hằng ngày" in text
+    assert "Liên hệ: Văn phòng HĐND và UBND xã Mỹ Lộc — Đ/c Lan, 0912 345 678" in text
+
+
+async def test_me_shows_each_council_of_a_person_on_two_councils(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "T-001", council="HDND-TINH", telegram_user_id=77)
+    await add_delegate(
+        harness.session_factory, "ML-009", council="HDND-ML", role="secretary", telegram_user_id=77
+    )
+    (reply,) = await harness.api.user(77).send_and_wait("/toi")
+    text = reply.text or ""
+    assert "T-001" in text
+    assert "ML-009" in text
+    assert "HĐND HDND-TINH" in text
+    assert "HĐND HDND-ML" in text
+    assert text.count("Vai trò") == 1  # secretary of one council only
+
+
+async def test_links_names_who_has_not_linked(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001", role="secretary", telegram_user_id=88)
+    await add_delegate(harness.session_factory, "ML-002", full_name="Trần Văn Bình")
+    (reply,) = await harness.api.user(88).send_and_wait("/lienket")
+    assert "ML-002 Trần Văn Bình" in (reply.text or "")
