@@ -144,6 +144,7 @@ NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
     KindSpec(OutboxKind.reminder, _load_views, item=_assignment_item(OutboxKind.reminder)),
     KindSpec(OutboxKind.change, _load_views, item=_assignment_item(OutboxKind.change)),
     KindSpec(OutboxKind.cancellation, _load_views, item=_assignment_item(OutboxKind.cancellation)),
+    KindSpec(OutboxKind.addition, _load_views, item=_assignment_item(OutboxKind.addition)),
     KindSpec(OutboxKind.digest, _load_days, item=_digest_item),
     KindSpec(OutboxKind.summary, _load_summaries, render=_summary_render),
 )

@@ -36,6 +36,7 @@ class OutboxKind(StrEnum):
     reminder = "reminder"
     change = "change"  # time or place of an assignment changed
     cancellation = "cancellation"
+    addition = "addition"  # a duty of today added after the morning digest went out
     digest = "digest"
     summary = "summary"  # the secretariat's daily list of failures and missing reports
     report_prompt = "report_prompt"  # "did it take place?" after an assignment

@@ -70,6 +70,7 @@ class _Upcoming:
     delegate_id: int
     starts_at: datetime
     kind: str
+    created_at: datetime
 
 
 def _epoch(moment: datetime) -> int:
@@ -95,6 +96,7 @@ async def plan_outbox(
         rows += await _change_rows(session, policy=policy, now=now)
         rows += await _cancellation_rows(session, policy=policy, now=now)
         rows += _digest_rows(upcoming, policy=policy, now=now)
+        rows += await _addition_rows(session, upcoming, policy=policy, now=now)
         if policy.reports is not None:
             rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
         counts.cancelled += await _cancel_dropped(session, now=now)
@@ -114,6 +116,7 @@ async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) ->
             col(Assignment.delegate_id),
             col(Occurrence.starts_at),
             col(Event.kind),
+            col(Assignment.created_at),
         )
         .select_from(Assignment)
         .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
@@ -137,6 +140,7 @@ async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) ->
                 delegate_id=row["delegate_id"],
                 starts_at=_aware(row["starts_at"]),
                 kind=row["kind"],
+                created_at=_aware(row["created_at"]),
             )
         )
     return upcoming
@@ -195,6 +199,45 @@ async def _reminder_rows(
                         payload={"lead": plan.label},
                     )
                 )
+    return rows
+
+
+async def _addition_rows(
+    session: AsyncSession, upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """ "New duty" for an assignment of today added after the delegate's digest went out:
+    otherwise they would hear nothing of it until its last reminder, if any."""
+    today = now.astimezone(policy.zone).date()
+    todays = [u for u in upcoming if u.starts_at.astimezone(policy.zone).date() == today]
+    if not todays:
+        return []
+    midnight = datetime.combine(today, time.min, policy.zone).astimezone(UTC)
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(col(OutboxMessage.delegate_id), col(OutboxMessage.sent_at)).where(
+            col(OutboxMessage.kind) == OutboxKind.digest.value,
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+            col(OutboxMessage.sent_at) >= midnight,
+            col(OutboxMessage.delegate_id).in_({u.delegate_id for u in todays}),
+        )
+    )
+    digest_sent = {row[0]: _aware(row[1]) for row in result if row[1] is not None}
+    rows = []
+    for item in todays:
+        sent = digest_sent.get(item.delegate_id)
+        if sent is None or item.created_at <= sent:
+            continue
+        rows.append(
+            outbox_row(
+                OutboxKind.addition,
+                f"a{item.assignment_id}:new",
+                now=now,
+                due_at=notice_due(item.created_at, item.starts_at, policy=policy, now=now),
+                delegate_id=item.delegate_id,
+                assignment_id=item.assignment_id,
+                expires_at=item.starts_at,
+            )
+        )
     return rows
 
 

@@ -112,7 +112,15 @@ def compose(
 ) -> tuple[str, list[Button]]:
     """One message for everything due at once for one delegate; always within 4096."""
     _ = get_translator(language)
-    reminders = [i for i in items if i.kind is OutboxKind.reminder and i.view is not None]
+    # A duty listed in this message's digest is not repeated as a reminder below it.
+    in_digest = {v.assignment_id for i in items if i.kind is OutboxKind.digest for v in i.day_views}
+    reminders = [
+        i
+        for i in items
+        if i.kind is OutboxKind.reminder
+        and i.view is not None
+        and i.view.assignment_id not in in_digest
+    ]
     blocks: list[list[str]] = []
     for item in items:
         if item.kind is OutboxKind.digest and item.day_views:
@@ -128,7 +136,14 @@ def compose(
     for item in items:
         if item.view is None:
             continue
-        if item.kind is OutboxKind.change:
+        if item.kind is OutboxKind.addition:
+            blocks.append(
+                [
+                    "🆕 <b>" + escape(_("New duty today")) + "</b>",
+                    *_block(item.view, language=language, now=now, _=_),
+                ]
+            )
+        elif item.kind is OutboxKind.change:
             blocks.append(
                 [
                     "⚠️ <b>" + escape(_("Schedule changed")) + "</b>",
@@ -136,13 +151,15 @@ def compose(
                 ]
             )
         elif item.kind is OutboxKind.cancellation:
-            blocks.append(
-                [
-                    "❎ <b>" + escape(_("Cancelled")) + "</b>",
-                    escape(headline(item.view.kind, item.view.title, _)),
-                    "🗓 " + escape(_when(item.view, language)),
-                ]
-            )
+            # ❌, not ❎: a green square with a cross reads as a tick on phones.
+            lines = [
+                "❌ <b>" + escape(_("Cancelled")) + "</b>",
+                escape(headline(item.view.kind, item.view.title, _)),
+                "🗓 " + escape(_when(item.view, language)),
+            ]
+            if item.view.location:
+                lines.append(f"📍 {escape(item.view.location)}")
+            blocks.append(lines)
     if late:
         blocks.append(
             ["<i>" + escape(_("Sent late: the reminder service was interrupted.")) + "</i>"]

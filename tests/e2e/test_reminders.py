@@ -53,7 +53,9 @@ async def test_reminders_arrive_once_each_in_order_with_their_text(
     assert "07:30–11:00" in texts[0]
     assert "Trụ sở HĐND-UBND xã Mỹ Lộc" in texts[0]
     assert "Tiếp công dân định kỳ" in texts[0]
-    assert "còn 30 phút" in texts[2]  # the 2 h reminder moved out of quiet hours to 07:00
+    # the 2 h reminder, moved out of quiet hours to 07:00, is not repeated under the digest
+    assert "Nhắc lịch" not in texts[2]
+    assert texts[2].count("Tiếp công dân định kỳ") == 1
     assert all(m.find_button("agenda:show") for m in user.messages[:3])
     sent_at = [m.date for m in user.messages]
     assert sent_at == sorted(sent_at)
@@ -233,3 +235,43 @@ async def test_reminders_missed_while_blocked_are_sent_late_once_reachable_again
     after = [m.text or "" for m in user.messages[before + 1 :]]
     assert len(after) == 1
     assert "đã diễn ra chưa?" in after[0]
+
+
+async def test_a_duty_of_today_added_after_the_digest_is_announced(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    morning = "other,Họp giao ban,2026-12-01 14:00,2026-12-01 15:00,Phòng họp,HDND-ML,ML-001,,,,"
+    harness.clock.now = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 06:00 local
+    await schedule(harness, tmp_path, morning)
+    await run_until(harness, policy, datetime(2026, 12, 1, 0, 30, tzinfo=UTC))
+    assert "Lịch hôm nay" in (user.last_message.text or "")
+    harness.clock.now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 10:00: a new duty at 16:00
+    await schedule(
+        harness,
+        tmp_path,
+        morning,
+        "supervision,Giám sát trường học,2026-12-01 16:00,2026-12-01 17:00,Trường THCS,"
+        "HDND-ML,ML-001,,,,",
+    )
+    before = len(user.messages)
+    await run_until(harness, policy, harness.clock.now)
+    (new,) = [m.text or "" for m in user.messages[before:]]
+    assert "Lịch mới trong ngày" in new
+    assert "Giám sát trường học" in new
+    assert "Họp giao ban" not in new
+
+
+async def test_a_cancellation_says_where_with_a_cross(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    row = "reception,Tiếp công dân,2026-12-03 07:30,2026-12-03 11:00,Trụ sở xã,HDND-ML,ML-001,,,,"
+    other = "other,Tập huấn,2026-12-20 08:00,2026-12-20 11:00,Hội trường,HDND-ML,ML-001,,,,"
+    await schedule(harness, tmp_path, row, other)
+    await run_until(harness, policy, START + timedelta(hours=1))  # the 3-day reminder is sent
+    await schedule(harness, tmp_path, other)  # the reception is dropped from the file
+    await run_until(harness, policy, harness.clock.now)
+    text = user.last_message.text or ""
+    assert text.startswith("❌")
+    assert "Trụ sở xã" in text
