@@ -17,21 +17,20 @@ Pure: no database, no Telegram, no clock. Every date and time is an argument.
 
 from __future__ import annotations
 
-import calendar as _gregorian
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
 from typing import TypeVar
 
 import holidays
-from dateutil.rrule import rrulestr
 
-from bot.domain.tables import InvalidValue, Problem
+from bot.domain.recurrence import normalize_rrule, parse_rule, validate_rrule
+from bot.domain.tables import InvalidValue, Problem, check_day
 from bot.i18n import N_
 
 __all__ = [
@@ -253,6 +252,44 @@ def parse_exception_kind(text: str) -> ExceptionKind:
     return kind
 
 
+def _exception_cells(
+    number: int, cells: Mapping[str, str], problems: list[Problem]
+) -> tuple[date | None, ExceptionKind | None, str | None]:
+    """One row's day, kind and note, each ``None`` when wrong (its problem recorded)."""
+    day: date | None = None
+    kind: ExceptionKind | None = None
+    date_text = cells.get("date", "").strip()
+    kind_text = cells.get("kind", "").strip()
+    note = " ".join(cells.get("note", "").split())
+    if not date_text:
+        problems.append(Problem(number, "date", N_("A value is required")))
+    else:
+        try:
+            day = check_day(parse_exception_date(date_text), date_text)
+        except InvalidValue as error:
+            problems.append(Problem(number, "date", error.message, dict(error.params)))
+    if not kind_text:
+        problems.append(
+            Problem(number, "kind", N_("A kind is required: off (nghỉ) or workday (làm bù)"))
+        )
+    else:
+        try:
+            kind = parse_exception_kind(kind_text)
+        except InvalidValue as error:
+            problems.append(Problem(number, "kind", error.message, dict(error.params)))
+    if len(note) > NOTE_MAX_LENGTH:
+        problems.append(
+            Problem(
+                number,
+                "note",
+                N_("Too long: {length} characters (at most {limit})"),
+                {"length": str(len(note)), "limit": str(NOTE_MAX_LENGTH)},
+            )
+        )
+        return day, kind, None
+    return day, kind, note
+
+
 def parse_calendar_exceptions(
     rows: Iterable[tuple[int, Mapping[str, str]]],
 ) -> tuple[list[CalendarException], list[Problem]]:
@@ -266,38 +303,8 @@ def parse_calendar_exceptions(
     problems: list[Problem] = []
     seen: dict[date, tuple[int, ExceptionKind]] = {}
     for number, cells in rows:
-        day: date | None = None
-        kind: ExceptionKind | None = None
-        date_text = cells.get("date", "").strip()
-        kind_text = cells.get("kind", "").strip()
-        note = " ".join(cells.get("note", "").split())
-        if not date_text:
-            problems.append(Problem(number, "date", N_("A value is required")))
-        else:
-            try:
-                day = parse_exception_date(date_text)
-            except InvalidValue as error:
-                problems.append(Problem(number, "date", error.message, dict(error.params)))
-        if not kind_text:
-            problems.append(
-                Problem(number, "kind", N_("A kind is required: off (nghỉ) or workday (làm bù)"))
-            )
-        else:
-            try:
-                kind = parse_exception_kind(kind_text)
-            except InvalidValue as error:
-                problems.append(Problem(number, "kind", error.message, dict(error.params)))
-        if len(note) > NOTE_MAX_LENGTH:
-            problems.append(
-                Problem(
-                    number,
-                    "note",
-                    N_("Too long: {length} characters (at most {limit})"),
-                    {"length": str(len(note)), "limit": str(NOTE_MAX_LENGTH)},
-                )
-            )
-            continue
-        if day is None or kind is None:
+        day, kind, note = _exception_cells(number, cells, problems)
+        if day is None or kind is None or note is None:
             continue
         earlier = seen.get(day)
         if earlier is not None:
@@ -338,196 +345,6 @@ def shift_date(day: date, policy: Shift, calendar: WorkingCalendar) -> date:
     return day
 
 
-# --- recurrence rules ----------------------------------------------------------------------
-
-_FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
-_TOO_FREQUENT = ("HOURLY", "MINUTELY", "SECONDLY")
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_NUMBER_RANGES: Mapping[str, tuple[int, int, bool]] = MappingProxyType(
-    {
-        # name: (lowest, highest, negative values allowed)
-        "BYMONTH": (1, 12, False),
-        "BYMONTHDAY": (1, 31, True),
-        "BYYEARDAY": (1, 366, True),
-        "BYWEEKNO": (1, 53, True),
-        "BYSETPOS": (1, 366, True),
-        "BYHOUR": (0, 23, False),
-        "BYMINUTE": (0, 59, False),
-        "BYSECOND": (0, 59, False),
-    }
-)
-_ONE_A_DAY = ("BYHOUR", "BYMINUTE", "BYSECOND")
-_KNOWN_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST", *_NUMBER_RANGES})
-_BYDAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
-_INTEGER = re.compile(r"[+-]?\d+")
-_UNTIL = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})(Z)?)?")
-_PROBE_START = datetime.combine(date(2000, 1, 1), time())
-_DAYS_IN_MONTH = MappingProxyType(
-    {month: _gregorian.monthrange(2000, month)[1] for month in range(1, 13)}  # 2000: leap
-)
-
-
-@dataclass(frozen=True)
-class _Until:
-    day: date
-    at: time | None
-    utc: bool
-
-    def local_limit(self, zone: tzinfo) -> datetime:
-        """The last naive local wall-clock time an occurrence may start at."""
-        if self.at is None:
-            return datetime.combine(self.day, time.max)
-        if self.utc:
-            instant = datetime.combine(self.day, self.at, tzinfo=UTC)
-            return instant.astimezone(zone).replace(tzinfo=None)
-        return datetime.combine(self.day, self.at)
-
-    def text(self) -> str:
-        if self.at is None:
-            return self.day.strftime("%Y%m%d")
-        return f"{self.day:%Y%m%d}T{self.at:%H%M%S}{'Z' if self.utc else ''}"
-
-
-@dataclass(frozen=True)
-class _Rule:
-    parts: tuple[tuple[str, str], ...]
-    """Every part but UNTIL, upper case, in the order written."""
-    until: _Until | None
-
-    @property
-    def text(self) -> str:
-        parts = list(self.parts)
-        if self.until is not None:
-            parts.append(("UNTIL", self.until.text()))
-        return ";".join(f"{name}={value}" for name, value in parts)
-
-    def starts(self, dtstart: datetime) -> Iterator[datetime]:
-        """Naive local start times from a naive local ``dtstart``, UNTIL not applied."""
-        text = ";".join(f"{name}={value}" for name, value in self.parts)
-        iterator: Iterator[datetime] = iter(rrulestr(text, dtstart=dtstart))
-        return iterator
-
-
-def _rule_error(text: str, reason: str) -> ValueError:
-    return ValueError(f"{text.strip()!r} is not a valid recurrence rule: {reason}")
-
-
-def _check_numbers(name: str, value: str) -> list[int]:
-    lowest, highest, negative = _NUMBER_RANGES[name]
-    numbers: list[int] = []
-    for item in value.split(","):
-        if not _INTEGER.fullmatch(item):
-            raise ValueError(f"{name} needs whole numbers, not {item!r}")
-        number = int(item)
-        if not (lowest <= number <= highest or (negative and -highest <= number <= -lowest)):
-            span = f"{-highest}..{-lowest} or " if negative else ""
-            raise ValueError(f"{name} values must be {span}{lowest}..{highest}, not {number}")
-        numbers.append(number)
-    return numbers
-
-
-def _check_positive(name: str, value: str) -> None:
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
-
-
-def _parse_until(value: str) -> _Until:
-    match = _UNTIL.fullmatch(value)
-    if match is None:
-        raise ValueError(f"UNTIL must look like 20261231 or 20261231T170000, not {value!r}")
-    year, month, day, hour, minute, second, zulu = match.groups()
-    try:
-        until_day = date(int(year), int(month), int(day))
-        at = None if hour is None else time(int(hour), int(minute), int(second))
-    except ValueError:
-        raise ValueError(f"UNTIL {value!r} is not a real date and time") from None
-    return _Until(until_day, at, zulu is not None)
-
-
-def _check_month_days(by_month: list[int], by_month_day: list[int]) -> None:
-    longest = max(_DAYS_IN_MONTH[month] for month in by_month)
-    if all(abs(day) > longest for day in by_month_day):
-        raise ValueError("no day of BYMONTHDAY exists in the months of BYMONTH")
-
-
-def _parse_rule(text: str) -> _Rule:
-    body = text.strip()
-    if "\n" in body or "\r" in body:
-        raise _rule_error(text, "write a single RRULE line (no DTSTART, RDATE or EXDATE)")
-    if body.upper().startswith("RRULE:"):
-        body = body[len("RRULE:") :]
-    body = body.strip().strip(";").upper()
-    if not body:
-        raise _rule_error(text, "it is empty")
-    parts: dict[str, str] = {}
-    until: _Until | None = None
-    numbers: dict[str, list[int]] = {}
-    try:
-        for item in body.split(";"):
-            name, separator, value = (piece.strip() for piece in item.partition("="))
-            if not separator or not name or not value:
-                raise ValueError(f"{item.strip()!r} is not NAME=VALUE")
-            if name not in _KNOWN_PARTS:
-                raise ValueError(f"unknown part {name}")
-            if name in parts or (name == "UNTIL" and until is not None):
-                raise ValueError(f"{name} is given twice")
-            if name == "FREQ":
-                if value in _TOO_FREQUENT:
-                    raise ValueError("a duty recurs at most once a day (FREQ=DAILY or slower)")
-                if value not in _FREQUENCIES:
-                    raise ValueError(f"FREQ must be one of {', '.join(_FREQUENCIES)}")
-            elif name in {"INTERVAL", "COUNT"}:
-                _check_positive(name, value)
-            elif name == "UNTIL":
-                until = _parse_until(value)
-                continue
-            elif name == "WKST":
-                if value not in _WEEKDAYS:
-                    raise ValueError(f"WKST must be one of {', '.join(_WEEKDAYS)}")
-            elif name == "BYDAY":
-                for day in value.split(","):
-                    if not _BYDAY.fullmatch(day):
-                        raise ValueError(f"BYDAY needs days such as MO, TU or 1MO, not {day!r}")
-            else:
-                numbers[name] = _check_numbers(name, value)
-                if name in _ONE_A_DAY and len(numbers[name]) > 1:
-                    raise ValueError(f"{name} takes one value: a duty happens at most once a day")
-            parts[name] = value
-        if "FREQ" not in parts:
-            raise ValueError("FREQ is required, e.g. FREQ=MONTHLY;BYMONTHDAY=10,20")
-        if "COUNT" in parts and until is not None:
-            raise ValueError("give COUNT or UNTIL, not both")
-        if "BYMONTH" in numbers and "BYMONTHDAY" in numbers:
-            _check_month_days(numbers["BYMONTH"], numbers["BYMONTHDAY"])
-    except ValueError as error:
-        raise _rule_error(text, str(error)) from None
-    ordered = ("FREQ", *(name for name in parts if name != "FREQ"))
-    rule = _Rule(tuple((name, parts[name]) for name in ordered), until)
-    try:
-        next(iter(rule.starts(_PROBE_START)), None)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
-        raise _rule_error(text, str(error) or type(error).__name__) from None
-    return rule
-
-
-def normalize_rrule(text: str) -> str:
-    """The rule in canonical form (upper case, no ``RRULE:`` prefix, FREQ first).
-
-    Raises ``ValueError`` with an English explanation when the rule is not usable: not
-    RFC 5545, more often than daily, several times a day, or never matching a day.
-    """
-    return _parse_rule(text).text
-
-
-def validate_rrule(text: str) -> str | None:
-    """``None`` for a usable rule, otherwise the reason it is not (English)."""
-    try:
-        _parse_rule(text)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
 # --- occurrences ----------------------------------------------------------------------------
 
 
@@ -552,6 +369,24 @@ def _zone(value: datetime, name: str) -> tzinfo:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime (in the council's time zone)")
     return value.tzinfo
+
+
+def _local_starts(
+    rrule: str | None, until: date | None, local_start: datetime, zone: tzinfo, window_end: datetime
+) -> Iterator[datetime]:
+    """The naive local starts of a rule, up to its UNTIL, ``until``, and just past the window.
+
+    However rarely the rule matches, the walk through the calendar ends there.
+    """
+    if rrule is None:
+        return iter((local_start,))
+    rule = parse_rule(rrule)
+    limit = window_end.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+    if rule.until is not None:
+        limit = min(limit, rule.until.local_limit(zone))
+    if until is not None:
+        limit = min(limit, datetime.combine(until, time.max))
+    return rule.starts(local_start, limit)
 
 
 def expand_occurrences(
@@ -588,25 +423,10 @@ def expand_occurrences(
         if duration < timedelta(0):
             raise ValueError("end must not be before start")
 
-    local_start = start.replace(tzinfo=None)
-    limit: datetime | None = None
-    starts: Iterator[datetime]
-    if rrule is None:
-        starts = iter((local_start,))
-    else:
-        rule = _parse_rule(rrule)
-        starts = rule.starts(local_start)
-        if rule.until is not None:
-            limit = rule.until.local_limit(zone)
-        if until is not None:
-            until_limit = datetime.combine(until, time.max)
-            limit = until_limit if limit is None else min(limit, until_limit)
-
+    starts = _local_starts(rrule, until, start.replace(tzinfo=None), zone, window_end)
     occurrences: list[Occurrence] = []
     taken: set[date] = set()
     for index, local in enumerate(starts):
-        if limit is not None and local > limit:
-            break
         if local.replace(tzinfo=zone) >= window_end:
             break  # a shift only moves later, so nothing further can be in the window
         day = shift_date(local.date(), shift, calendar)

@@ -7,14 +7,23 @@ councils and units are checked against the database by :mod:`bot.services.schedu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
-from bot.domain.calendar import Shift, normalize_rrule
-from bot.domain.roster import parse_code
-from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
+from bot.domain.calendar import Shift
+from bot.domain.recurrence import RECURRENCE_MAX_LENGTH, first_date, normalize_rrule, parse_rule
+from bot.domain.roster import CODE_MAX_LENGTH, TEXT_MAX_LENGTH, parse_code
+from bot.domain.tables import (
+    InvalidValue,
+    Problem,
+    TableRow,
+    check_cell,
+    check_day,
+    fold_label,
+)
 from bot.i18n import N_, Gettext
 
 
@@ -46,6 +55,11 @@ SCHEDULE_ALIASES: Mapping[str, tuple[str, ...]] = {
 SCHEDULE_REQUIRED = ("kind", "title", "starts_at", "council", "delegates")
 
 TITLE_MAX_LENGTH = 255
+LOCATION_MAX_LENGTH = 255
+KEY_MAX_LENGTH = 512
+"""``events.key``: ``ref:`` and the ref, or the kind and the folded title."""
+REF_MAX_LENGTH = KEY_MAX_LENGTH - len("ref:")
+PER_OCCURRENCE_MAX = 1000
 _KIND_WORDS: dict[str, EventKind] = {
     fold_label(word): kind
     for kind, words in {
@@ -78,6 +92,7 @@ _DATETIME_FORMATS = (
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _UNIT_PREFIX = re.compile(r"^\s*unit\s*:\s*", re.IGNORECASE)
 _CODE_SEPARATORS = re.compile(r"[;,\n]+")
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -148,9 +163,11 @@ def parse_local_datetime(text: str) -> datetime:
         raise InvalidValue(N_("A value is required"))
     for pattern in _DATETIME_FORMATS:
         try:
-            return datetime.strptime(value, pattern)  # noqa: DTZ007 - local wall-clock by contract
+            parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 - local wall-clock
         except ValueError:
             continue
+        check_day(parsed.date(), value)
+        return parsed
     raise InvalidValue(N_('"{value}" is not a date and time such as 2026-12-10 08:00'), value=value)
 
 
@@ -160,9 +177,10 @@ def parse_date(text: str) -> date:
         value = value.replace("T", " ").split(" ")[0]
     for pattern in _DATE_FORMATS:
         try:
-            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a bare date
+            day = datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a bare date
         except ValueError:
             continue
+        return check_day(day, text)
     raise InvalidValue(N_('"{value}" is not a date such as 2026-12-31'), value=text.strip())
 
 
@@ -177,18 +195,37 @@ def parse_shift(text: str) -> Shift:
 
 def parse_per_occurrence(text: str) -> int:
     value = text.strip().removesuffix(".0")
-    if not value.isdigit() or int(value) < 1:
+    digits = value.lstrip("0")
+    if not (value.isascii() and value.isdigit()) or not digits:
         raise InvalidValue(N_('"{value}" is not a whole number of at least 1'), value=text.strip())
-    return int(value)
+    if len(digits) > len(str(PER_OCCURRENCE_MAX)) or int(digits) > PER_OCCURRENCE_MAX:
+        raise InvalidValue(
+            N_("At most {limit} delegates per occurrence, not {value}"),
+            value=value,
+            limit=str(PER_OCCURRENCE_MAX),
+        )
+    return int(digits)
 
 
 def parse_recurrence(text: str) -> str:
+    _check_length(text.strip(), RECURRENCE_MAX_LENGTH)
     try:
         return normalize_rrule(text)
     except ValueError as error:
+        reason = getattr(error, "reason", str(error))
         raise InvalidValue(
-            N_('"{value}" is not a valid RRULE ({reason})'), value=text.strip(), reason=str(error)
+            N_('"{value}" is not a valid RRULE ({reason})'), value=text.strip(), reason=reason
         ) from None
+
+
+def _check_length(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise InvalidValue(
+            N_("Too long: {length} characters (at most {limit})"),
+            length=str(len(value)),
+            limit=str(limit),
+        )
+    return value
 
 
 def parse_delegates(text: str) -> DelegateSelection:
@@ -201,10 +238,17 @@ def parse_delegates(text: str) -> DelegateSelection:
         unit = _UNIT_PREFIX.sub("", value).strip()
         if not unit:
             raise InvalidValue(N_("Name the unit after unit:, e.g. unit:Xã Mỹ Lộc"))
-        return DelegateSelection(unit=unit)
+        return DelegateSelection(unit=_check_length(unit, TEXT_MAX_LENGTH))
     codes = tuple(code.strip() for code in _CODE_SEPARATORS.split(value) if code.strip())
     seen: set[str] = set()
     for code in codes:
+        if len(code) > CODE_MAX_LENGTH:
+            raise InvalidValue(
+                N_('Code "{code}" is too long: {length} characters (at most {limit})'),
+                code=code,
+                length=str(len(code)),
+                limit=str(CODE_MAX_LENGTH),
+            )
         if code in seen:
             raise InvalidValue(N_("Delegate {code} is listed twice"), code=code)
         seen.add(code)
@@ -215,13 +259,15 @@ def _title(text: str) -> str:
     value = " ".join(text.split())
     if not value:
         raise InvalidValue(N_("A value is required"))
-    if len(value) > TITLE_MAX_LENGTH:
-        raise InvalidValue(
-            N_("Too long: {length} characters (at most {limit})"),
-            length=str(len(value)),
-            limit=str(TITLE_MAX_LENGTH),
-        )
-    return value
+    return _check_length(value, TITLE_MAX_LENGTH)
+
+
+def _location(text: str) -> str:
+    return _check_length(" ".join(text.split()), LOCATION_MAX_LENGTH)
+
+
+def _ref(text: str) -> str:
+    return _check_length(text.strip(), REF_MAX_LENGTH)
 
 
 def _optional(row: TableRow, column: str) -> bool:
@@ -235,6 +281,122 @@ def event_key(council: str, kind: EventKind, title: str, ref: str | None) -> str
     return f"{kind.value}:{' '.join(title.split()).casefold()}"
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """A row's cells, each parsed or ``None`` when empty or wrong (its problem recorded)."""
+
+    kind: EventKind | None
+    title: str | None
+    starts: datetime | None
+    ends: datetime | None
+    location: str | None
+    council: str | None
+    delegates: DelegateSelection | None
+    recurrence: str | None
+    until: date | None
+    shift: Shift | None
+    per_occurrence: int | None
+    ref: str | None
+
+
+def _read_cells(row: TableRow, found: list[Problem]) -> _Cells:
+    def optional(column: str, parse: Callable[[str], _V]) -> _V | None:
+        return check_cell(row, column, parse, found) if _optional(row, column) else None
+
+    return _Cells(
+        kind=check_cell(row, "kind", parse_kind, found),
+        title=check_cell(row, "title", _title, found),
+        starts=check_cell(row, "starts_at", parse_local_datetime, found),
+        ends=optional("ends_at", parse_local_datetime),
+        location=check_cell(row, "location", _location, found),
+        council=check_cell(row, "council", parse_code, found),
+        delegates=check_cell(row, "delegates", parse_delegates, found),
+        recurrence=optional("recurrence", parse_recurrence),
+        until=optional("until", parse_date),
+        shift=optional("shift", parse_shift),
+        per_occurrence=optional("per_occurrence", parse_per_occurrence),
+        ref=optional("ref", _ref),
+    )
+
+
+def _check_times(row: TableRow, cells: _Cells, found: list[Problem]) -> None:
+    """The cells that must agree: end after start, ``until`` with a rule and after the start."""
+    kind, starts, ends, until = cells.kind, cells.starts, cells.ends, cells.until
+    if kind is not None and kind is not EventKind.deadline and not _optional(row, "ends_at"):
+        found.append(Problem(row.number, "ends_at", N_("An end time is required for this kind")))
+    if starts is not None and ends is not None and ends <= starts:
+        found.append(
+            Problem(
+                row.number,
+                "ends_at",
+                N_("The end ({ends}) is not after the start ({starts})"),
+                {"ends": f"{ends:%Y-%m-%d %H:%M}", "starts": f"{starts:%Y-%m-%d %H:%M}"},
+            )
+        )
+    if until is not None and not _optional(row, "recurrence"):
+        found.append(Problem(row.number, "until", N_("until is only used with a recurrence")))
+    if until is not None and starts is not None and until < starts.date():
+        found.append(Problem(row.number, "until", N_("until is before the start date")))
+    elif cells.recurrence is not None and starts is not None and not _has_problem(found, "until"):
+        _check_first_date(row.number, cells.recurrence, starts, until, found)
+
+
+def _has_problem(found: list[Problem], column: str) -> bool:
+    return any(problem.column == column for problem in found)
+
+
+def _check_first_date(
+    number: int, recurrence: str, starts: datetime, until: date | None, found: list[Problem]
+) -> None:
+    """A rule that gives no date in its span (or within two years, unbounded) is a mistake."""
+    first, span_end = first_date(parse_rule(recurrence), starts, until)
+    if first is not None:
+        return
+    found.append(
+        Problem(
+            number,
+            "recurrence",
+            N_("The rule gives no date between {start} and {end}"),
+            {"start": f"{starts:%Y-%m-%d}", "end": f"{span_end:%Y-%m-%d}"},
+        )
+    )
+
+
+def _key(
+    row: TableRow, cells: _Cells, first_row_of_key: dict[tuple[str, str], int], found: list[Problem]
+) -> str | None:
+    """The event's identity, checked for length and against the rows before it."""
+    if cells.kind is None or cells.title is None or cells.council is None:
+        return None
+    if _optional(row, "ref") and cells.ref is None:
+        return None  # the ref cell has its problem
+    key = event_key(cells.council, cells.kind, cells.title, cells.ref)
+    column = "ref" if cells.ref else "title"
+    if len(key) > KEY_MAX_LENGTH:
+        found.append(
+            Problem(
+                row.number,
+                column,
+                N_("Too long: {length} characters (at most {limit})"),
+                {"length": str(len(key)), "limit": str(KEY_MAX_LENGTH)},
+            )
+        )
+        return None
+    first = first_row_of_key.setdefault((cells.council, key), row.number)
+    if first != row.number:
+        found.append(
+            Problem(
+                row.number,
+                column,
+                N_(
+                    "Same event as row {first_row}; give each event its own title (or a ref column)"
+                ),
+                {"first_row": str(first)},
+            )
+        )
+    return key
+
+
 def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], list[Problem]]:
     """Every valid row and every problem of every row."""
     entries: list[ScheduleEntry] = []
@@ -242,71 +404,17 @@ def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], li
     first_row_of_key: dict[tuple[str, str], int] = {}
     for row in rows:
         found: list[Problem] = []
-        kind = check_cell(row, "kind", parse_kind, found)
-        title = check_cell(row, "title", _title, found)
-        starts = check_cell(row, "starts_at", parse_local_datetime, found)
-        ends = (
-            check_cell(row, "ends_at", parse_local_datetime, found)
-            if _optional(row, "ends_at")
-            else None
-        )
-        location = " ".join(row.values.get("location", "").split())[:TITLE_MAX_LENGTH]
-        council = check_cell(row, "council", parse_code, found)
-        delegates = check_cell(row, "delegates", parse_delegates, found)
-        recurrence = (
-            check_cell(row, "recurrence", parse_recurrence, found)
-            if _optional(row, "recurrence")
-            else None
-        )
-        until = check_cell(row, "until", parse_date, found) if _optional(row, "until") else None
-        shift = check_cell(row, "shift", parse_shift, found) if _optional(row, "shift") else None
-        per_occurrence = (
-            check_cell(row, "per_occurrence", parse_per_occurrence, found)
-            if _optional(row, "per_occurrence")
-            else None
-        )
-        if kind is not None and kind is not EventKind.deadline and not _optional(row, "ends_at"):
-            found.append(
-                Problem(row.number, "ends_at", N_("An end time is required for this kind"), {})
-            )
-        if starts is not None and ends is not None and ends <= starts:
-            found.append(
-                Problem(
-                    row.number,
-                    "ends_at",
-                    N_("The end ({ends}) is not after the start ({starts})"),
-                    {"ends": f"{ends:%Y-%m-%d %H:%M}", "starts": f"{starts:%Y-%m-%d %H:%M}"},
-                )
-            )
-        if until is not None and not _optional(row, "recurrence"):
-            found.append(
-                Problem(row.number, "until", N_("until is only used with a recurrence"), {})
-            )
-        if until is not None and starts is not None and until < starts.date():
-            found.append(Problem(row.number, "until", N_("until is before the start date"), {}))
-        if kind is not None and title is not None and council is not None:
-            ref = row.values.get("ref", "").strip() or None
-            key = event_key(council, kind, title, ref)
-            first = first_row_of_key.setdefault((council, key), row.number)
-            if first != row.number:
-                found.append(
-                    Problem(
-                        row.number,
-                        "ref" if ref else "title",
-                        N_(
-                            "Same event as row {first_row}; give each event its own title "
-                            "(or a ref column)"
-                        ),
-                        {"first_row": str(first)},
-                    )
-                )
+        cells = _read_cells(row, found)
+        _check_times(row, cells, found)
+        key = _key(row, cells, first_row_of_key, found)
         if (
             found
-            or kind is None
-            or title is None
-            or starts is None
-            or council is None
-            or delegates is None
+            or key is None
+            or cells.kind is None
+            or cells.title is None
+            or cells.starts is None
+            or cells.council is None
+            or cells.delegates is None
         ):
             problems.extend(found)
             continue
@@ -314,18 +422,18 @@ def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], li
             ScheduleEntry(
                 row=row.number,
                 key=key,
-                kind=kind,
-                title=title,
-                starts_local=starts,
-                ends_local=ends,
-                location=location,
-                council=council,
-                delegates=delegates,
-                recurrence=recurrence,
-                until=until,
-                shift=shift
-                or (Shift.next_working_day if kind is EventKind.reception else Shift.none),
-                per_occurrence=per_occurrence,
+                kind=cells.kind,
+                title=cells.title,
+                starts_local=cells.starts,
+                ends_local=cells.ends,
+                location=cells.location or "",
+                council=cells.council,
+                delegates=cells.delegates,
+                recurrence=cells.recurrence,
+                until=cells.until,
+                shift=cells.shift
+                or (Shift.next_working_day if cells.kind is EventKind.reception else Shift.none),
+                per_occurrence=cells.per_occurrence,
             )
         )
     return entries, problems

@@ -6,11 +6,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TypeVar
 
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 
 _SPACES = re.compile(r"[\s_]+")
+
+QUOTE_LIMIT = 80
+"""Characters of a cell's content quoted in a problem; longer ones end with "…"."""
+PARAM_LIMIT = 3 * QUOTE_LIMIT
+"""No field of a problem is ever shown longer than this (a last guard against floods)."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +62,30 @@ def fold_label(text: str) -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` on one line, cut to ``limit`` characters ending with "…" when longer.
+
+    For quoting what a file contains: a cell may hold megabytes, a message must not.
+    """
+    if len(text) > 4 * limit:
+        text = text[: 4 * limit]  # the split below need not see a huge cell
+    single = " ".join(text.split()) if any(c.isspace() and c != " " for c in text) else text
+    if len(single) <= limit:
+        return single
+    return single[: limit - 1].rstrip() + "…"
+
+
 def format_problem(problem: Problem, _: Gettext) -> str:
     """The problem's text in the language of ``_``.
 
-    A translation with a broken ``{field}`` falls back to the English text rather than failing.
+    A translation with a broken ``{field}`` falls back to the English text rather than
+    failing. Every field is cut to :data:`PARAM_LIMIT` characters.
     """
+    params = {name: shorten(str(value), PARAM_LIMIT) for name, value in problem.params.items()}
     try:
-        return _(problem.message).format(**problem.params)
+        return _(problem.message).format(**params)
     except (KeyError, IndexError, ValueError):
-        return problem.message.format(**problem.params)
+        return problem.message.format(**params)
 
 
 def format_problem_line(problem: Problem, _: Gettext) -> str:
@@ -79,12 +100,34 @@ def format_problem_line(problem: Problem, _: Gettext) -> str:
 
 
 class InvalidValue(ValueError):
-    """A cell that breaks a rule: an English message id (``N_``) and its fields."""
+    """A cell that breaks a rule: an English message id (``N_``) and its fields.
+
+    Fields quote the cell, so each is cut to :data:`QUOTE_LIMIT` characters.
+    """
 
     def __init__(self, message: str, **params: str) -> None:
+        params = {name: shorten(value) for name, value in params.items()}
         super().__init__(message.format(**params))
         self.message = message
         self.params = params
+
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+"""Dates read from files lie in these years: the holiday calendar covers them, and no
+time zone or horizon arithmetic can overflow ``datetime`` near its ends."""
+
+
+def check_day(day: date, text: str) -> date:
+    """``day`` when it lies within :data:`FIRST_DAY`..:data:`LAST_DAY`, else InvalidValue."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidValue(
+            N_('"{value}" is outside the years {first} to {last}'),
+            value=text.strip(),
+            first=str(FIRST_DAY.year),
+            last=str(LAST_DAY.year),
+        )
+    return day
 
 
 _T = TypeVar("_T")

@@ -11,6 +11,7 @@ re-import, only created if it was missing.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
@@ -40,13 +41,14 @@ from bot.domain.schedule import (
     row_audiences,
     validate_schedule,
 )
-from bot.domain.tables import Problem, fold_label
+from bot.domain.tables import Problem, fold_label, shorten
 from bot.i18n import N_, Gettext
 from bot.models import Assignment, CalendarDay, Council, Delegate, Event, Occurrence
 from bot.services import audit
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.tabular import read_table
 
+logger = logging.getLogger(__name__)
 ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
 HORIZON = timedelta(days=120)
 BOUNDED_RULE_LIMIT = timedelta(days=730)
@@ -143,7 +145,8 @@ async def import_schedule(
     )
     if read_problems:
         return ScheduleImportResult(problems=read_problems, dry_run=dry_run)
-    entries, problems = validate_schedule(table.rows)
+    # Checking every row's repeat rule is bounded but not free: off the event loop too.
+    entries, problems = await asyncio.to_thread(validate_schedule, table.rows)
     audiences = row_audiences(table.rows)
     async with session_factory() as session:
         councils = await _councils(session, {audience.council for audience in audiences})
@@ -258,7 +261,7 @@ async def _resolve(
                         entry.row,
                         "delegates",
                         N_("No active delegate of council {council} belongs to unit {unit}"),
-                        {"council": entry.council, "unit": selection.unit},
+                        {"council": entry.council, "unit": shorten(selection.unit)},
                     )
                 )
                 continue
@@ -408,16 +411,22 @@ def _desired(
         window_end = max(horizon_end, min(until_end, start + BOUNDED_RULE_LIMIT))
     elif not event.recurrence:
         window_end = start + timedelta(days=1)
-    occurrences = expand_occurrences(
-        start=start,
-        end=end,
-        rrule=event.recurrence,
-        until=event.until,
-        shift=Shift(event.shift),
-        calendar=calendar,
-        window_start=start - timedelta(days=1),
-        window_end=max(window_end, start + timedelta(days=1)).astimezone(zone),
-    )
+    try:
+        occurrences = expand_occurrences(
+            start=start,
+            end=end,
+            rrule=event.recurrence,
+            until=event.until,
+            shift=Shift(event.shift),
+            calendar=calendar,
+            window_start=start - timedelta(days=1),
+            window_end=max(window_end, start + timedelta(days=1)).astimezone(zone),
+        )
+    except ValueError as error:
+        # A rule stored before today's checks (one that can never match): no dates, and
+        # the other events still get theirs.
+        logger.warning("event %s: repeat rule not expanded: %s", event.id, error)
+        return {}
     return {
         o.original_date: _Desired(
             o.original_date,

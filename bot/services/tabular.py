@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from bot.domain.tables import (
     Problem,
@@ -24,10 +25,20 @@ from bot.domain.tables import (
     format_problem,
     format_problem_line,
     normalize_label,
+    shorten,
 )
 from bot.i18n import N_
+from bot.services.workbook_guard import (
+    MAX_FILE_BYTES,
+    check_workbook,
+    file_too_large,
+    not_a_workbook,
+)
 
 __all__ = [
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
     "Problem",
     "Table",
     "TableRow",
@@ -43,6 +54,14 @@ XLSX_EXTENSIONS = frozenset({".xlsx"})
 _DELIMITERS = (",", ";", "\t")
 HEADER_SEARCH_ROWS = 10
 """The header is looked for among this many first non-empty rows."""
+
+# Limits that keep a hostile or broken file from freezing or exhausting the process (the
+# XLSX zip's own limits are in bot.services.workbook_guard). A real roster or schedule
+# is a few thousand rows of about a dozen columns.
+MAX_ROWS = 20_000
+"""Rows read, header and title block included; a file with more is refused."""
+MAX_COLUMNS = 50
+"""Columns read; cells to the right of these are ignored."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,12 @@ def read_table(
             )
         ]
     try:
-        raw_rows = _read_csv(path) if extension in CSV_EXTENSIONS else _read_xlsx(path)
+        if extension in CSV_EXTENSIONS:
+            raw_rows = _read_csv(path)
+        else:
+            if (problem := check_workbook(path)) is not None:
+                return Table(), [problem]
+            raw_rows = _read_xlsx(path)
     except _FileProblem as error:
         return Table(), [error.problem]
     return _build_table(raw_rows, lookup, aliases, required)
@@ -98,6 +122,21 @@ class _FileProblem(Exception):
 def _cannot_read(error: OSError) -> _FileProblem:
     reason = error.strerror or str(error)
     return _FileProblem(Problem(None, None, N_("Cannot read the file: {error}"), {"error": reason}))
+
+
+def _too_many_rows() -> _FileProblem:
+    return _FileProblem(
+        Problem(
+            MAX_ROWS + 1,
+            None,
+            N_("Too many rows: a file may have at most {limit} rows; split it into several files"),
+            {"limit": str(MAX_ROWS)},
+        )
+    )
+
+
+def _not_a_workbook(error: BaseException) -> _FileProblem:
+    return _FileProblem(not_a_workbook(error))
 
 
 def _compile_aliases(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
@@ -115,9 +154,12 @@ def _compile_aliases(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
 
 def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise _cannot_read(error) from error
+    if len(data) > MAX_FILE_BYTES:
+        raise _FileProblem(file_too_large(path.stat().st_size))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -129,14 +171,16 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
-            rows.append((number, [_clean_text(cell) for cell in record]))
+            if number > MAX_ROWS:
+                raise _too_many_rows()
+            rows.append((number, [_clean_text(cell) for cell in record[:MAX_COLUMNS]]))
     except csv.Error as error:
         raise _FileProblem(
             Problem(
                 number + 1,
                 None,
                 N_("The file is not a valid CSV file: {error}"),
-                {"error": str(error)},
+                {"error": shorten(str(error))},
             )
         ) from error
     return rows
@@ -165,45 +209,56 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
+    # The file is opened here, not by openpyxl: a workbook it fails to load is still closed.
+    try:
+        with path.open("rb") as handle:
+            return _read_workbook(handle)
+    except OSError as error:
+        raise _cannot_read(error) from error
+
+
+def _read_workbook(handle: BinaryIO) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     try:
         with warnings.catch_warnings():
             # Excel features openpyxl does not model (data validation, styles…) only warn.
             warnings.simplefilter("ignore")
-            workbook = load_workbook(path, read_only=True, data_only=True)
-    except OSError as error:
-        raise _cannot_read(error) from error
+            workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as error:
-        raise _FileProblem(
-            Problem(
-                None,
-                None,
-                N_("The file is not a valid XLSX workbook: {error}"),
-                {"error": str(error) or type(error).__name__},
-            )
-        ) from error
+        raise _not_a_workbook(error) from error
     try:
         if not workbook.worksheets:
             return []
         sheet = workbook.worksheets[0]
         # Some generators write a wrong <dimension>; without this, rows past it are lost.
         sheet.reset_dimensions()
-        return [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        return _sheet_rows(sheet)
+    except _FileProblem:
+        raise
     except Exception as error:
-        raise _FileProblem(
-            Problem(
-                None,
-                None,
-                N_("The file is not a valid XLSX workbook: {error}"),
-                {"error": str(error) or type(error).__name__},
-            )
-        ) from error
+        raise _not_a_workbook(error) from error
     finally:
         workbook.close()
+
+
+def _sheet_rows(sheet: Any) -> list[tuple[int, list[str]]]:
+    """The first :data:`MAX_ROWS` rows, :data:`MAX_COLUMNS` cells each.
+
+    openpyxl fills the gap before a far row (``<row r="1000000">``) with empty rows one at
+    a time, and stops at ``max_row``: so reaching row ``MAX_ROWS + 1`` means the sheet
+    goes on past the limit.
+    """
+    rows: list[tuple[int, list[str]]] = []
+    values: tuple[object, ...]
+    for number, values in enumerate(
+        sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True), start=1
+    ):
+        if number > MAX_ROWS:
+            raise _too_many_rows()
+        if any(value is not None for value in values):
+            rows.append((number, [_cell_text(value) for value in values]))
+    return rows
 
 
 def _cell_text(value: object) -> str:
@@ -254,30 +309,7 @@ def _build_table(
     if known((header_number, header_cells)) == 0:
         header_number, header_cells = candidates[0]
 
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
-    problems: list[Problem] = []
-    for index, text in enumerate(header_cells):
-        if not text:
-            continue
-        canonical = lookup.get(fold_label(text))
-        if canonical is None:
-            ignored.append(text)
-        elif canonical in positions:
-            problems.append(
-                Problem(
-                    header_number,
-                    canonical,
-                    N_('Column {column} appears more than once ("{first}" and "{second}")'),
-                    {
-                        "column": canonical,
-                        "first": header_cells[positions[canonical]],
-                        "second": text,
-                    },
-                )
-            )
-        else:
-            positions[canonical] = index
+    positions, ignored, problems = _header(header_number, header_cells, lookup)
     for canonical in required:
         if canonical not in positions:
             accepted = ", ".join(dict.fromkeys((canonical, *aliases[canonical])))
@@ -297,6 +329,37 @@ def _build_table(
         return Table(), [Problem(None, None, N_("The file has a header row but no data rows"), {})]
     columns = tuple(sorted(positions, key=positions.__getitem__))
     return Table(columns=columns, rows=rows, ignored_columns=tuple(ignored)), []
+
+
+def _header(
+    number: int, cells: Sequence[str], lookup: Mapping[str, str]
+) -> tuple[dict[str, int], list[str], list[Problem]]:
+    """Where each known column is, the header texts not recognised, and repeated columns."""
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    problems: list[Problem] = []
+    for index, text in enumerate(cells):
+        if not text:
+            continue
+        canonical = lookup.get(fold_label(text))
+        if canonical is None:
+            ignored.append(shorten(text))
+        elif canonical in positions:
+            problems.append(
+                Problem(
+                    number,
+                    canonical,
+                    N_('Column {column} appears more than once ("{first}" and "{second}")'),
+                    {
+                        "column": canonical,
+                        "first": shorten(cells[positions[canonical]]),
+                        "second": shorten(text),
+                    },
+                )
+            )
+        else:
+            positions[canonical] = index
+    return positions, ignored, problems
 
 
 def _data_rows(

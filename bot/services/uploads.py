@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -17,6 +18,8 @@ from bot.services.schedule import ScheduleImportResult, import_schedule
 
 UPLOAD_MAX_AGE = timedelta(hours=24)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ID = 2**31 - 1
+"""``pending_uploads.id`` is an INTEGER: a larger id (from a forged button) is no upload."""
 
 
 class UploadStatus(StrEnum):
@@ -55,6 +58,8 @@ async def decide_upload(
 
     The conditional update makes a double press (or two devices) decide only once.
     """
+    if not 0 < upload_id <= MAX_UPLOAD_ID:
+        return None  # PostgreSQL would refuse the number itself
     async with session_factory() as session, session.begin():
         decided = await session.exec(
             update(PendingUpload)
@@ -93,11 +98,15 @@ async def import_uploaded_schedule(
     allowed_council_ids: frozenset[int] | None,
     policy: ReminderPolicy | None = None,
 ) -> ScheduleImportResult:
-    """Runs the file through the same import as the CLI (from a private temporary copy)."""
+    """Runs the file through the same import as the CLI (from a private temporary copy).
+
+    Reading and checking the file happen in a worker thread (see
+    :func:`~bot.services.schedule.import_schedule`): a slow file never blocks the bot.
+    """
     suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="delegate-bot-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
+        await asyncio.to_thread(path.write_bytes, content)
         return await import_schedule(
             session_factory=session_factory,
             path=path,

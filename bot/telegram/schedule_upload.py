@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.domain.tables import format_problem
+from bot.domain.tables import Problem, format_problem, shorten
 from bot.i18n import Gettext
 from bot.services.accounts import Identity
 from bot.services.reminders import ReminderPolicy
-from bot.services.schedule import ScheduleImportResult, summary_text
+from bot.services.schedule import summary_text
 from bot.services.uploads import (
     MAX_UPLOAD_BYTES,
     UploadStatus,
@@ -24,13 +25,16 @@ from bot.services.uploads import (
 )
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.profile import SECRETARIES_ONLY
-from bot.telegram.texts import split_message
+from bot.telegram.texts import MAX_MESSAGE_LENGTH
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "upload:"
 CALLBACK_PATTERN = r"^upload:(ok|no):\d{1,18}$"
-SHOWN_PROBLEMS = 30
+MAX_PROBLEM_MESSAGES = 2
+"""However bad the file, its problems take at most this many messages."""
+_PROBLEM_TEXT_LENGTH = MAX_MESSAGE_LENGTH - 96  # room for the "… and N more" line
+_LINE_LIMIT = 600
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -42,25 +46,66 @@ def _scope(identity: Identity) -> frozenset[int] | None:
     return frozenset({identity.delegate.council_id})
 
 
-def _problems_text(result: ScheduleImportResult, _: Gettext) -> str:
-    lines = [
-        _("The file has {count} problem(s); nothing was written:").format(
-            count=len(result.problems)
+def _problem_line(problem: Problem, _: Gettext) -> str:
+    text = format_problem(problem, _)
+    if problem.row is not None and problem.column is not None:
+        text = _("row {row}, column {column}: {problem}").format(
+            row=problem.row, column=problem.column, problem=text
         )
-    ]
-    for problem in result.problems[:SHOWN_PROBLEMS]:
-        text = format_problem(problem, _)
-        if problem.row is not None and problem.column is not None:
-            text = _("row {row}, column {column}: {problem}").format(
-                row=problem.row, column=problem.column, problem=text
-            )
-        elif problem.row is not None:
-            text = _("row {row}: {problem}").format(row=problem.row, problem=text)
-        lines.append(f"• {escape(text)}")
-    if len(result.problems) > SHOWN_PROBLEMS:
-        lines.append(_("… and {count} more.").format(count=len(result.problems) - SHOWN_PROBLEMS))
-    lines.append(_("Please correct the file and send it again."))
-    return "\n".join(lines)
+    elif problem.row is not None:
+        text = _("row {row}: {problem}").format(row=problem.row, problem=text)
+    # Escaping makes a character at most six: 600 of them always fit in one message.
+    return f"• {escape(shorten(text, _LINE_LIMIT))}"
+
+
+def problem_messages(
+    problems: Sequence[Problem], _: Gettext, *, messages: int = MAX_PROBLEM_MESSAGES
+) -> list[str]:
+    """The file's problems in at most ``messages`` messages, filled in order.
+
+    What does not fit is counted on a last line, "… and N more problems", so one bad file
+    never floods the chat (each quoted cell is already cut to a few dozen characters).
+    """
+    header = "\n".join(
+        [
+            _("The file has {count} problem(s); nothing was written:").format(count=len(problems)),
+            _("Please correct the file and send it again."),
+        ]
+    )
+    chunks = [header]
+    shown = 0
+    for problem in problems:
+        line = _problem_line(problem, _)
+        if len(chunks[-1]) + 1 + len(line) <= _PROBLEM_TEXT_LENGTH:
+            chunks[-1] += "\n" + line
+        elif len(chunks) < messages:
+            chunks.append(line)
+        else:
+            break
+        shown += 1
+    if shown < len(problems):
+        chunks[-1] += "\n" + _("… and {count} more problems").format(count=len(problems) - shown)
+    return chunks
+
+
+async def _download(message: Message, document: Document, _: Gettext) -> bytes | None:
+    """The file's bytes, or ``None`` after telling the secretary why not."""
+    if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
+        await message.reply_text(_("The file is too large (at most 5 MB)."))
+        return None
+    try:
+        telegram_file = await document.get_file()
+        content = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError:
+        logger.warning("could not download an uploaded schedule", exc_info=True)
+        await message.reply_text(
+            _("Could not download the file from Telegram; please send it again.")
+        )
+        return None
+    if len(content) > MAX_UPLOAD_BYTES:  # the declared size is only what the client said
+        await message.reply_text(_("The file is too large (at most 5 MB)."))
+        return None
+    return content
 
 
 async def receive_file(update: Update, context: BotContext) -> None:
@@ -80,17 +125,8 @@ async def receive_file(update: Update, context: BotContext) -> None:
     if Path(filename).suffix.lower() not in ACCEPTED_SUFFIXES:
         await message.reply_text(_("Please send the schedule as a .csv or .xlsx file."))
         return
-    if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
-        await message.reply_text(_("The file is too large (at most 5 MB)."))
-        return
-    try:
-        telegram_file = await document.get_file()
-        content = bytes(await telegram_file.download_as_bytearray())
-    except TelegramError:
-        logger.warning("could not download an uploaded schedule", exc_info=True)
-        await message.reply_text(
-            _("Could not download the file from Telegram; please send it again.")
-        )
+    content = await _download(message, document, _)
+    if content is None:
         return
     deps = context.deps
     now = deps.clock()
@@ -105,7 +141,7 @@ async def receive_file(update: Update, context: BotContext) -> None:
         allowed_council_ids=_scope(identity),
     )
     if result.problems:
-        for chunk in split_message(_problems_text(result, _)):
+        for chunk in problem_messages(result.problems, _):
             await message.reply_text(chunk)
         return
     upload_id = await stage_upload(
@@ -187,7 +223,8 @@ async def decide(update: Update, context: BotContext) -> None:
         await reopen_upload(session_factory=deps.session_factory, upload_id=upload.id)
         raise
     if result.problems:
-        await query.edit_message_text(split_message(_problems_text(result, _))[0])
+        (text,) = problem_messages(result.problems, _, messages=1)
+        await query.edit_message_text(text)
         return
     logger.info("schedule upload %s imported", upload.id)
     await query.edit_message_text(
