@@ -149,6 +149,15 @@ class Occurrence(SQLModel, table=True):
     location: str = Field(default="", max_length=255)
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # What the last move (at ``changed_at``) replaced, for "before → after" notices;
+    # ``None`` when the last change was not a move (e.g. a cancelled one brought back).
+    previous_starts_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    previous_ends_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    previous_location: str | None = Field(default=None, max_length=255)
+    # Set when that move was the holiday shift: the day off it left (``shifted_from``)
+    # and that day's name ("" when it has none, e.g. a weekend), in Vietnamese.
+    shifted_from: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    shift_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Assignment(SQLModel, table=True):

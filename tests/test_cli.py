@@ -175,7 +175,11 @@ async def test_schedule_import_list_ics_and_calendar(
     assert await _run(["schedule", "list", "--from", "2032-01-01", "--delegate", "ML-002"]) == 0
     text = capsys.readouterr().out
     assert "Thứ Hai, 16/02/2032" in text
+    assert "7h30–11h00" in text  # as councils write times; the CSV above keeps 07:30
+    assert "07:30" not in text
     assert "ML-001" not in text
+    assert await _run(["--lang", "en", *argv[:-2], "--delegate", "ML-002"]) == 0
+    assert "07:30–11:00" in capsys.readouterr().out
 
     ics = tmp_path / "ml1.ics"
     assert await _run(["schedule", "ics", "--delegate", "ML-001", "--out", str(ics)]) == 0

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import calendar, delegates, demo, run, schedule
+from bot.cli import calendar, delegates, demo, reports, run, schedule, stats
 from bot.cli.common import EXIT_OK, CommandError, Context, Handler, load_settings
 from bot.cli.parsing import Commands, Parser, add_language_option, choose_language
 from bot.i18n import DEFAULT_LANGUAGE, get_translator
@@ -23,7 +23,7 @@ from bot.logging_setup import configure_logging
 
 __all__ = ["GROUPS", "build_parser", "main"]
 
-GROUPS = (run, delegates, calendar, schedule, demo)
+GROUPS = (run, delegates, calendar, schedule, reports, stats, demo)
 
 
 def build_parser(language: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:

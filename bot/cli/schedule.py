@@ -23,7 +23,7 @@ from bot.cli.common import (
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
 from bot.db import SessionFactory, utcnow
-from bot.domain.dates import format_day, format_time_range
+from bot.domain.dates import format_day, format_entry_time
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> s
             buffer.write(f"\n{format_day(current, language)}\n")
         where = f" @ {view.location}" if view.location else ""
         buffer.write(
-            f"  {format_time_range(view.starts_at, view.ends_at):<13} "
+            f"  {format_entry_time(view.kind, view.starts_at, view.ends_at, language):<13} "
             f"{view.title}{where} — {view.delegate_code} {view.delegate_name}\n"
         )
     if not views:

@@ -1,9 +1,15 @@
-"""Dates and times the way a Vietnamese council office writes them."""
+"""Dates and times the way a Vietnamese council office writes them.
+
+Vietnamese: ``7h30–11h00 Thứ Năm, 10/12/2026``, a deadline ``trước 17h00 Thứ Hai,
+09/11/2026``; English keeps the 24-hour clock, ``Thursday, 10/12/2026, 07:30–11:00``.
+The order of time and day is itself a translation (``{day}, {time}``).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from bot.domain.schedule import EventKind
 from bot.i18n import N_, get_translator
 
 WEEKDAYS = (
@@ -15,6 +21,8 @@ WEEKDAYS = (
     N_("Saturday"),
     N_("Sunday"),
 )
+DAY_AND_TIME = N_("{day}, {time}")
+"""vi ``{time} {day}``: the time first, as a council's invitation writes it."""
 
 
 def format_day(day: date, language: str) -> str:
@@ -23,17 +31,65 @@ def format_day(day: date, language: str) -> str:
     return f"{_(WEEKDAYS[day.weekday()])}, {day:%d/%m/%Y}"
 
 
-def format_time_range(starts_at: datetime, ends_at: datetime | None) -> str:
-    """``07:30–11:00``; a deadline has only its time."""
+def format_clock(moment: datetime, language: str = "vi") -> str:
+    """``7h30``, ``14h00`` (vi); ``07:30`` (en)."""
+    if language == "en":
+        return f"{moment:%H:%M}"
+    return f"{moment.hour}h{moment.minute:02d}"
+
+
+def format_time_range(starts_at: datetime, ends_at: datetime | None, language: str = "vi") -> str:
+    """``7h30–11h00`` (vi) or ``07:30–11:00`` (en); a deadline has only its time."""
+    start = format_clock(starts_at, language)
     if ends_at is None:
-        return f"{starts_at:%H:%M}"
+        return start
     if ends_at.date() != starts_at.date():
-        return f"{starts_at:%H:%M} – {ends_at:%H:%M %d/%m}"
-    return f"{starts_at:%H:%M}–{ends_at:%H:%M}"
+        return f"{start} – {format_clock(ends_at, language)} {ends_at:%d/%m}"
+    return f"{start}–{format_clock(ends_at, language)}"
+
+
+def format_when(starts_at: datetime, ends_at: datetime | None, language: str) -> str:
+    """``7h30–11h00 Thứ Năm, 10/12/2026`` (en ``Thursday, 10/12/2026, 07:30–11:00``)."""
+    _ = get_translator(language)
+    time = format_time_range(starts_at, ends_at, language)
+    return _(DAY_AND_TIME).format(day=format_day(starts_at.date(), language), time=time)
+
+
+def is_deadline(kind: str, ends_at: datetime | None) -> bool:
+    """A deadline without an end is a moment to be ready *by*, not a meeting."""
+    return kind == EventKind.deadline and ends_at is None
+
+
+def format_entry_time(
+    kind: str, starts_at: datetime, ends_at: datetime | None, language: str
+) -> str:
+    """The time of a list line: ``7h30–11h00``, a deadline ``trước 17h00``."""
+    time = format_time_range(starts_at, ends_at, language)
+    if is_deadline(kind, ends_at):
+        return get_translator(language)("by {time}").format(time=time)
+    return time
+
+
+def format_entry_when(
+    kind: str, starts_at: datetime, ends_at: datetime | None, language: str
+) -> str:
+    """Time and day of an entry; a deadline reads ``Hạn: trước 17h00 Thứ Hai, 09/11/2026``."""
+    if not is_deadline(kind, ends_at):
+        return format_when(starts_at, ends_at, language)
+    _ = get_translator(language)
+    when = _(DAY_AND_TIME).format(
+        day=format_day(starts_at.date(), language),
+        time=format_entry_time(kind, starts_at, ends_at, language),
+    )
+    return _("Due: {when}").format(when=when)
 
 
 def format_lead_time(delta: timedelta, language: str) -> str:
-    """How long until something starts: ``3 ngày``, ``2 giờ``, ``45 phút``, ``1 ngày 4 giờ``."""
+    """A length of time: ``3 ngày``, ``2 giờ``, ``45 phút``, ``1 ngày 4 giờ``; never zero.
+
+    Used for the lead times of the settings (``3d`` → ``3 ngày``); under a minute reads
+    ``dưới 1 phút``.
+    """
     _ = get_translator(language)
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
@@ -45,4 +101,25 @@ def format_lead_time(delta: timedelta, language: str) -> str:
         parts.append(_("{count} hour(s)").format(count=hours))
     if minutes and not days:
         parts.append(_("{count} minute(s)").format(count=minutes))
-    return " ".join(parts) if parts else _("now")
+    return " ".join(parts) if parts else _("less than a minute")
+
+
+def format_until(starts_at: datetime, now: datetime, language: str) -> str:
+    """How far off something is, by the council's calendar rather than by the clock.
+
+    Today: ``hôm nay, còn 2 giờ 30 phút``; tomorrow (whatever the hour): ``ngày mai``;
+    later: ``còn 3 ngày`` (calendar days); under a minute: ``còn dưới 1 phút``; begun:
+    ``đã bắt đầu``. ``starts_at`` is aware in the council's zone; ``now`` any aware time.
+    """
+    _ = get_translator(language)
+    delta = starts_at - now
+    if delta < timedelta(0):
+        return _("already begun")
+    if delta < timedelta(minutes=1):
+        return _("in less than a minute")
+    days = (starts_at.date() - now.astimezone(starts_at.tzinfo).date()).days
+    if days <= 0:
+        return _("today, in {lead}").format(lead=format_lead_time(delta, language))
+    if days == 1:
+        return _("tomorrow")
+    return _("in {count} days").format(count=days)

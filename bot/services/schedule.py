@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy import select as sql_select
@@ -45,6 +44,11 @@ from bot.domain.tables import Problem, fold_label, shorten
 from bot.i18n import N_, Gettext
 from bot.models import Assignment, CalendarDay, Council, Delegate, Event, Occurrence
 from bot.services import audit
+from bot.services.assignment_views import AssignmentView as AssignmentView
+from bot.services.assignment_views import Previous as Previous
+from bot.services.assignment_views import assignments_by_id as assignments_by_id
+from bot.services.assignment_views import list_assignments as list_assignments
+from bot.services.assignment_views import local_bounds as local_bounds
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.tabular import read_table
 
@@ -52,6 +56,7 @@ logger = logging.getLogger(__name__)
 ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
 HORIZON = timedelta(days=120)
 BOUNDED_RULE_LIMIT = timedelta(days=730)
+SINGLE_SHIFT_LIMIT = timedelta(days=31)
 AUDIT_ACTION = "schedule.import"
 
 
@@ -410,7 +415,9 @@ def _desired(
         until_end = datetime.combine(event.until + timedelta(days=7), time.min, zone)
         window_end = max(horizon_end, min(until_end, start + BOUNDED_RULE_LIMIT))
     elif not event.recurrence:
-        window_end = start + timedelta(days=1)
+        # Its one date, wherever the holiday shift puts it (Tết can push it a week on):
+        # a window of one day lost a one-off duty shifted to the next day.
+        window_end = start + SINGLE_SHIFT_LIMIT
     try:
         occurrences = expand_occurrences(
             start=start,
@@ -455,28 +462,7 @@ async def sync_occurrences(
     if not events:
         return counts
     calendar = await load_calendar(session)
-    event_ids = [e.id for e in events if e.id is not None]
-    occurrences = (
-        await session.exec(select(Occurrence).where(col(Occurrence.event_id).in_(event_ids)))
-    ).all()
-    by_event: dict[int, dict[date, Occurrence]] = defaultdict(dict)
-    for occurrence in occurrences:
-        by_event[occurrence.event_id][occurrence.original_date] = occurrence
-    assignments = (
-        await session.exec(
-            select(Assignment).where(col(Assignment.occurrence_id).in_([o.id for o in occurrences]))
-        )
-    ).all()
-    by_occurrence: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for assignment in assignments:
-        by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
-    codes = {code for e in events for code in e.pool.split(";") if code}
-    delegate_ids = {
-        d.code: d.id
-        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
-        if d.id is not None
-    }
-
+    by_event, by_occurrence, delegate_ids = await _stored(session, events)
     fresh: list[tuple[Occurrence, tuple[int, ...]]] = []
     for event in events:
         assert event.id is not None
@@ -505,24 +491,15 @@ async def sync_occurrences(
                 fresh.append((occurrence, members))
                 counts.occurrences_created += 1
                 continue
-            occurrence = existing
-            if occurrence.starts_at <= now:
+            if existing.starts_at <= now:
                 continue  # history is not rewritten
-            assert occurrence.id is not None
-            current = by_occurrence.get(occurrence.id, {})
-            moved = (
-                occurrence.starts_at != want.starts_at
-                or occurrence.ends_at != want.ends_at
-                or occurrence.location != event.location
+            assert existing.id is not None
+            current = by_occurrence.get(existing.id, {})
+            moved = _update_future(
+                existing, want, event.location, calendar=calendar, zone=zone, now=now
             )
-            revived = occurrence.cancelled_at is not None
-            if moved or revived:
-                occurrence.starts_at = want.starts_at
-                occurrence.ends_at = want.ends_at
-                occurrence.location = event.location
-                occurrence.cancelled_at = None
-                occurrence.changed_at = now
-                session.add(occurrence)
+            if moved is not None:
+                session.add(existing)
                 counts.occurrences_changed += 1
             if moved:
                 for assignment in current.values():
@@ -530,38 +507,148 @@ async def sync_occurrences(
                         assignment.changed_at = now
                         session.add(assignment)
                         counts.assignments_changed += 1
-            _sync_members(session, occurrence.id, current, members, now, counts)
-        for original_date, occurrence in stored.items():
-            if (
-                original_date in desired
-                or occurrence.cancelled_at is not None
-                or occurrence.starts_at <= now
-                or occurrence.starts_at > horizon_end
-            ):
-                continue
-            occurrence.cancelled_at = now
-            session.add(occurrence)
-            counts.occurrences_cancelled += 1
-            assert occurrence.id is not None
-            for assignment in by_occurrence.get(occurrence.id, {}).values():
-                if assignment.cancelled_at is None:
-                    assignment.cancelled_at = now
-                    session.add(assignment)
-                    counts.assignments_cancelled += 1
-    if fresh:
-        await session.flush()
-        # One batched insert: the ORM would send SQLite one INSERT per assignment.
-        new_assignments = [
-            {"occurrence_id": occurrence.id, "delegate_id": delegate_id, "created_at": now}
-            for occurrence, members in fresh
-            for delegate_id in members
-        ]
-        if new_assignments:
-            await session.exec(insert(ASSIGNMENT_TABLE), params=new_assignments)
-        counts.assignments_created += len(new_assignments)
+            _sync_members(session, existing.id, current, members, now, counts)
+        _cancel_dropped(session, stored, desired, by_occurrence, now, horizon_end, counts)
+    counts.assignments_created += await _insert_fresh(session, fresh, now)
     await session.flush()
     await _snapshot_units(session)
     return counts
+
+
+_Stored = tuple[dict[int, dict[date, Occurrence]], dict[int, dict[int, Assignment]], dict[str, int]]
+
+
+async def _stored(session: AsyncSession, events: Sequence[Event]) -> _Stored:
+    """The events' occurrences by date, their assignments by delegate, pool codes → ids."""
+    event_ids = [e.id for e in events if e.id is not None]
+    occurrences = (
+        await session.exec(select(Occurrence).where(col(Occurrence.event_id).in_(event_ids)))
+    ).all()
+    by_event: dict[int, dict[date, Occurrence]] = defaultdict(dict)
+    for occurrence in occurrences:
+        by_event[occurrence.event_id][occurrence.original_date] = occurrence
+    assignments = (
+        await session.exec(
+            select(Assignment).where(col(Assignment.occurrence_id).in_([o.id for o in occurrences]))
+        )
+    ).all()
+    by_occurrence: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for assignment in assignments:
+        by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
+    codes = {code for e in events for code in e.pool.split(";") if code}
+    delegate_ids = {
+        d.code: d.id
+        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
+        if d.id is not None
+    }
+    return by_event, by_occurrence, delegate_ids
+
+
+async def _insert_fresh(
+    session: AsyncSession, fresh: Sequence[tuple[Occurrence, tuple[int, ...]]], now: datetime
+) -> int:
+    """The new occurrences' assignments, in one batched insert (the ORM would send SQLite
+    one INSERT per assignment); how many."""
+    if not fresh:
+        return 0
+    await session.flush()
+    new_assignments = [
+        {"occurrence_id": occurrence.id, "delegate_id": delegate_id, "created_at": now}
+        for occurrence, members in fresh
+        for delegate_id in members
+    ]
+    if new_assignments:
+        await session.exec(insert(ASSIGNMENT_TABLE), params=new_assignments)
+    return len(new_assignments)
+
+
+def _update_future(
+    occurrence: Occurrence,
+    want: _Desired,
+    location: str,
+    *,
+    calendar: WorkingCalendar,
+    zone: tzinfo,
+    now: datetime,
+) -> bool | None:
+    """Bring a future occurrence to its rule: ``True`` moved, ``False`` only brought back
+    from cancellation, ``None`` nothing to do.
+
+    A move keeps what it replaced (for the "before → after" notice) and, when the new
+    date is the holiday shift's doing, the day off it left and that day's name.
+    """
+    moved = (
+        occurrence.starts_at != want.starts_at
+        or occurrence.ends_at != want.ends_at
+        or occurrence.location != location
+    )
+    if not moved and occurrence.cancelled_at is None:
+        return None
+    if moved:
+        old_day = occurrence.starts_at.astimezone(zone).date()
+        new_day = want.starts_at.astimezone(zone).date()
+        day_off = _day_off_left(occurrence.original_date, old_day, new_day, calendar)
+        occurrence.previous_starts_at = occurrence.starts_at
+        occurrence.previous_ends_at = occurrence.ends_at
+        occurrence.previous_location = occurrence.location
+        occurrence.shifted_from = day_off
+        occurrence.shift_reason = (
+            (calendar.holiday_name(day_off, "vi") or "") if day_off is not None else None
+        )
+    else:
+        occurrence.previous_starts_at = occurrence.previous_ends_at = None
+        occurrence.previous_location = occurrence.shift_reason = None
+        occurrence.shifted_from = None
+    occurrence.starts_at = want.starts_at
+    occurrence.ends_at = want.ends_at
+    occurrence.location = location
+    occurrence.cancelled_at = None
+    occurrence.changed_at = now
+    return moved
+
+
+def _day_off_left(
+    original: date, old_day: date, new_day: date, calendar: WorkingCalendar
+) -> date | None:
+    """The day off that made the holiday shift move an occurrence to ``new_day``, if it did.
+
+    The date it was on, when that has become a day off; otherwise the rule's own date,
+    when the occurrence now sits on a later day than the rule says (the shift).
+    """
+    if new_day in (old_day, original):
+        return None
+    if new_day > old_day and not calendar.is_working_day(old_day):
+        return old_day
+    return original if not calendar.is_working_day(original) else None
+
+
+def _cancel_dropped(
+    session: AsyncSession,
+    stored: dict[date, Occurrence],
+    desired: dict[date, _Desired],
+    by_occurrence: dict[int, dict[int, Assignment]],
+    now: datetime,
+    horizon_end: datetime,
+    counts: SyncCounts,
+) -> None:
+    """Future occurrences the rule no longer produces are cancelled with their assignments."""
+    for original_date, occurrence in stored.items():
+        if (
+            original_date in desired
+            or occurrence.cancelled_at is not None
+            or occurrence.starts_at <= now
+            or occurrence.starts_at > horizon_end
+        ):
+            continue
+        occurrence.cancelled_at = now
+        session.add(occurrence)
+        counts.occurrences_cancelled += 1
+        assert occurrence.id is not None
+        for assignment in by_occurrence.get(occurrence.id, {}).values():
+            if assignment.cancelled_at is None:
+                assignment.cancelled_at = now
+                session.add(assignment)
+                counts.assignments_cancelled += 1
 
 
 async def _snapshot_units(session: AsyncSession) -> None:
@@ -614,112 +701,3 @@ def _sync_members(
             assignment.cancelled_at = now
             session.add(assignment)
             counts.assignments_cancelled += 1
-
-
-# --- views ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    """One delegate at one occurrence, in the council's local time."""
-
-    assignment_id: int
-    occurrence_id: int
-    event_id: int
-    kind: str
-    title: str
-    location: str
-    starts_at: datetime  # aware, local zone
-    ends_at: datetime | None
-    delegate_id: int
-    delegate_code: str
-    delegate_name: str
-    changed_at: datetime | None
-
-
-def local_bounds(
-    day_from: date | None, day_to: date | None, zone: tzinfo
-) -> tuple[datetime | None, datetime | None]:
-    """UTC instants covering the local dates ``day_from``..``day_to`` inclusive."""
-    start = datetime.combine(day_from, time.min, zone).astimezone(UTC) if day_from else None
-    end = (
-        datetime.combine(day_to + timedelta(days=1), time.min, zone).astimezone(UTC)
-        if day_to
-        else None
-    )
-    return start, end
-
-
-def _views(
-    rows: Iterable[tuple[Assignment, Occurrence, Event, Delegate]], zone: tzinfo
-) -> list[AssignmentView]:
-    views = []
-    for assignment, occurrence, event, delegate in rows:
-        assert assignment.id is not None
-        assert occurrence.id is not None
-        assert event.id is not None
-        views.append(
-            AssignmentView(
-                assignment_id=assignment.id,
-                occurrence_id=occurrence.id,
-                event_id=event.id,
-                kind=event.kind,
-                title=event.title,
-                location=occurrence.location,
-                starts_at=occurrence.starts_at.astimezone(zone),
-                ends_at=occurrence.ends_at.astimezone(zone) if occurrence.ends_at else None,
-                delegate_id=assignment.delegate_id,
-                delegate_code=delegate.code,
-                delegate_name=delegate.full_name,
-                changed_at=assignment.changed_at,
-            )
-        )
-    return views
-
-
-def _view_query() -> Any:
-    return (
-        select(Assignment, Occurrence, Event, Delegate)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .join(Event, col(Event.id) == col(Occurrence.event_id))
-        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
-    )
-
-
-async def assignments_by_id(
-    *, session_factory: SessionFactory, ids: Sequence[int], zone: tzinfo
-) -> dict[int, AssignmentView]:
-    """The assignments with these ids, cancelled ones included (for cancellation notices)."""
-    if not ids:
-        return {}
-    async with session_factory() as session:
-        rows = (await session.exec(_view_query().where(col(Assignment.id).in_(list(ids))))).all()
-    return {view.assignment_id: view for view in _views(rows, zone)}
-
-
-async def list_assignments(
-    *,
-    session_factory: SessionFactory,
-    zone: tzinfo,
-    delegate_ids: Sequence[int] | None = None,
-    council_ids: Sequence[int] | None = None,
-    starts_from: datetime | None = None,
-    starts_before: datetime | None = None,
-) -> list[AssignmentView]:
-    """Active assignments, ordered by start then delegate code."""
-    query = (
-        _view_query()
-        .where(col(Assignment.cancelled_at).is_(None), col(Occurrence.cancelled_at).is_(None))
-        .order_by(col(Occurrence.starts_at), col(Delegate.code), col(Event.title))
-    )
-    if delegate_ids is not None:
-        query = query.where(col(Assignment.delegate_id).in_(list(delegate_ids)))
-    if council_ids is not None:
-        query = query.where(col(Event.council_id).in_(list(council_ids)))
-    if starts_from is not None:
-        query = query.where(col(Occurrence.starts_at) >= starts_from)
-    if starts_before is not None:
-        query = query.where(col(Occurrence.starts_at) < starts_before)
-    async with session_factory() as session:
-        rows = (await session.exec(query)).all()
-    return _views(rows, zone)

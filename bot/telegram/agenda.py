@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.domain.dates import format_day, format_time_range
+from bot.domain.dates import format_day, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
 from bot.services.ics import build_ics, ics_filename
@@ -26,6 +26,8 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
     """Assignments grouped under a heading per date; every line is balanced HTML."""
     lines: list[str] = []
     current = None
+    # A person on two councils sees which council each duty belongs to.
+    several = any(v.several_councils for v in views) or len({v.council_name for v in views}) > 1
     for view in views:
         day = view.starts_at.date()
         if day != current:
@@ -34,11 +36,13 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
             lines.append(f"<b>{escape(format_day(day, language))}</b>")
             current = day
         line = (
-            f"• {format_time_range(view.starts_at, view.ends_at)} "
+            f"• {escape(format_entry_time(view.kind, view.starts_at, view.ends_at, language))} "
             f"{escape(headline(view.kind, view.title, _))}"
         )
         if view.location:
             line += f" — {escape(view.location)}"
+        if several and view.council_name:
+            line += f" · 🏛 {escape(view.council_name)}"
         lines.append(line)
     return lines
 

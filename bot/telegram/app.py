@@ -27,6 +27,7 @@ from bot.telegram import (
     reports,
     router,
     schedule_upload,
+    stats,
 )
 from bot.telegram.commands import (
     AGENDA,
@@ -37,6 +38,7 @@ from bot.telegram.commands import (
     PROFILE,
     REPORT,
     START,
+    STATS,
     Audience,
     Command,
     commands_for,
@@ -103,6 +105,10 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(LINKS, profile.links))
     application.add_handler(_command(REPORT, reports.report_command))
     application.add_handler(_command(MISSING, missing.missing_command))
+    application.add_handler(_command(STATS, stats.stats_command))
+    application.add_handler(
+        CallbackQueryHandler(stats.stats_button, pattern=stats.CALLBACK_PATTERN)
+    )
     application.add_handler(
         CallbackQueryHandler(reports.on_button, pattern=report_texts.CALLBACK_PATTERN)
     )

@@ -43,8 +43,25 @@ REPORT = Command("baocao", "report", Audience.delegate, N_("report on a duty tha
 MISSING = Command(
     "chuabaocao", "missing", Audience.secretary, N_("duties still without a report, by unit")
 )
+STATS = Command(
+    "thongke",
+    "stats",
+    Audience.secretary,
+    N_("quarterly statistics: text, chart and spreadsheet"),
+    "[2026-Q1] [CODE]",
+)
 
-COMMANDS: tuple[Command, ...] = (START, HELP, LANGUAGE, AGENDA, REPORT, PROFILE, LINKS, MISSING)
+COMMANDS: tuple[Command, ...] = (
+    START,
+    HELP,
+    LANGUAGE,
+    AGENDA,
+    REPORT,
+    PROFILE,
+    LINKS,
+    MISSING,
+    STATS,
+)
 
 
 def audience_of(identity: Identity | None) -> Audience:

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 
-from bot.domain.dates import format_day, format_lead_time, format_time_range
+from bot.domain.dates import (
+    DAY_AND_TIME,
+    format_clock,
+    format_day,
+    format_entry_time,
+    format_entry_when,
+    format_time_range,
+    format_until,
+)
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.services.missing_export import missing_workbook
@@ -35,37 +43,128 @@ class NoticeItem:
 
 
 def _when(view: AssignmentView, language: str) -> str:
-    return f"{format_day(view.starts_at.date(), language)}, " + format_time_range(
-        view.starts_at, view.ends_at
-    )
+    return format_entry_when(view.kind, view.starts_at, view.ends_at, language)
 
 
-def _block(view: AssignmentView, *, language: str, now: datetime, _: Gettext) -> list[str]:
+def _council(view: AssignmentView, show: bool) -> list[str]:
+    return [f"🏛 {escape(view.council_name)}"] if show and view.council_name else []
+
+
+def _block(
+    view: AssignmentView, *, language: str, now: datetime, _: Gettext, council: bool
+) -> list[str]:
     lines = [
         f"<b>{escape(headline(view.kind, view.title, _))}</b>",
         "🗓 "
         + escape(_when(view, language))
         + " "
-        + _("(in {lead})").format(lead=format_lead_time(view.starts_at - now, language)),
+        + escape(f"({format_until(view.starts_at, now, language)})"),
     ]
     if view.location:
         lines.append(f"📍 {escape(view.location)}")
-    return lines
+    return lines + _council(view, council)
 
 
-def _digest(item: NoticeItem, *, language: str, _: Gettext) -> list[str]:
+def _digest(item: NoticeItem, *, language: str, _: Gettext, council: bool) -> list[str]:
     assert item.day is not None
     lines = [
         "☀️ <b>" + escape(_("Today, {day}:").format(day=format_day(item.day, language))) + "</b>"
     ]
     for view in item.day_views:
         line = (
-            f"• {format_time_range(view.starts_at, view.ends_at)} "
+            f"• {escape(format_entry_time(view.kind, view.starts_at, view.ends_at, language))} "
             f"{escape(headline(view.kind, view.title, _))}"
         )
         if view.location:
             line += f" — {escape(view.location)}"
+        if council and view.council_name:
+            line += f" · 🏛 {escape(view.council_name)}"
         lines.append(line)
+    return lines
+
+
+def _side(
+    starts_at: datetime,
+    ends_at: datetime | None,
+    location: str,
+    *,
+    parts: tuple[bool, bool, bool, bool],
+    language: str,
+    _: Gettext,
+) -> str:
+    """One side of "before → after": only the time, day and place that changed."""
+    time_changed, whole_range, day_changed, place_changed = parts
+    time = (
+        format_time_range(starts_at, ends_at, language)
+        if whole_range
+        else format_clock(starts_at, language)
+    )
+    day = format_day(starts_at.date(), language)
+    if time_changed and day_changed:
+        when = _(DAY_AND_TIME).format(day=day, time=time)
+    else:
+        when = time if time_changed else day if day_changed else ""
+    place = (location or _("no place given")) if place_changed else ""
+    return ", ".join(part for part in (when, place) if part)
+
+
+def change_lines(view: AssignmentView, language: str, _: Gettext) -> list[str]:
+    """``Trước: 7h30 Thứ Năm, 10/12/2026, Trụ sở xã → Nay: 13h30 Thứ Tư, …`` and the reason.
+
+    Only what changed is named. The time is the start alone when the duration stayed the
+    same (the block above gives the whole new range), else both ranges.
+    """
+    before = view.previous
+    if before is None:
+        return []
+
+    def length(starts_at: datetime, ends_at: datetime | None) -> timedelta | None:
+        return ends_at - starts_at if ends_at is not None else None
+
+    whole_range = length(before.starts_at, before.ends_at) != length(view.starts_at, view.ends_at)
+    parts = (
+        whole_range or before.starts_at.time() != view.starts_at.time(),
+        whole_range,
+        before.starts_at.date() != view.starts_at.date(),
+        before.location != view.location,
+    )
+    if not any((parts[0], parts[2], parts[3])):
+        return []
+    lines = [
+        "🔁 "
+        + escape(
+            _("Before: {before} → Now: {after}").format(
+                before=_side(
+                    before.starts_at,
+                    before.ends_at,
+                    before.location,
+                    parts=parts,
+                    language=language,
+                    _=_,
+                ),
+                after=_side(
+                    view.starts_at,
+                    view.ends_at,
+                    view.location,
+                    parts=parts,
+                    language=language,
+                    _=_,
+                ),
+            )
+        )
+    ]
+    if before.shifted_from is not None:
+        day = format_day(before.shifted_from, language)
+        reason = (
+            _(
+                "Reason: {day} is a day off ({holiday}); the duty moves to the next working day."
+            ).format(day=day, holiday=before.shift_reason)
+            if before.shift_reason
+            else _("Reason: {day} is a day off; the duty moves to the next working day.").format(
+                day=day
+            )
+        )
+        lines.append("ℹ️ " + escape(reason))
     return lines
 
 
@@ -107,59 +206,84 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
     return Outgoing(text=text, document=document)
 
 
+def _views_of(items: Sequence[NoticeItem]) -> list[AssignmentView]:
+    views = [item.view for item in items if item.view is not None]
+    return views + [view for item in items for view in item.day_views]
+
+
+def show_councils(items: Sequence[NoticeItem]) -> bool:
+    """Name the council of each duty when the person sits on several councils.
+
+    The view knows whether its delegate's account holds records in more than one
+    council; a message mixing duties of two councils names them too.
+    """
+    views = _views_of(items)
+    return any(v.several_councils for v in views) or len({v.council_name for v in views}) > 1
+
+
+def _assignment_block(
+    item: NoticeItem, *, language: str, now: datetime, _: Gettext, council: bool
+) -> list[str] | None:
+    """An addition, change or cancellation (reminders are gathered under one header)."""
+    view = item.view
+    if view is None:
+        return None
+    if item.kind is OutboxKind.addition:
+        return [
+            "🆕 <b>" + escape(_("New duty today")) + "</b>",
+            *_block(view, language=language, now=now, _=_, council=council),
+        ]
+    if item.kind is OutboxKind.change:
+        return [
+            "⚠️ <b>" + escape(_("Schedule changed")) + "</b>",
+            *_block(view, language=language, now=now, _=_, council=council),
+            *change_lines(view, language, _),
+        ]
+    if item.kind is OutboxKind.cancellation:
+        # ❌, not ❎: a green square with a cross reads as a tick on phones.
+        lines = [
+            "❌ <b>" + escape(_("Cancelled")) + "</b>",
+            escape(headline(view.kind, view.title, _)),
+            "🗓 " + escape(_when(view, language)),
+        ]
+        if view.location:
+            lines.append(f"📍 {escape(view.location)}")
+        return lines + _council(view, council)
+    return None
+
+
 def compose(
     items: Sequence[NoticeItem], *, language: str, now: datetime, late: bool
 ) -> tuple[str, list[Button]]:
     """One message for everything due at once for one delegate; always within 4096."""
     _ = get_translator(language)
+    council = show_councils(items)
     # A duty listed in this message's digest is not repeated as a reminder below it.
     in_digest = {v.assignment_id for i in items if i.kind is OutboxKind.digest for v in i.day_views}
     reminders = [
-        i
+        i.view
         for i in items
         if i.kind is OutboxKind.reminder
         and i.view is not None
         and i.view.assignment_id not in in_digest
     ]
-    blocks: list[list[str]] = []
-    for item in items:
-        if item.kind is OutboxKind.digest and item.day_views:
-            blocks.append(_digest(item, language=language, _=_))
+    blocks = [
+        _digest(item, language=language, _=_, council=council)
+        for item in items
+        if item.kind is OutboxKind.digest and item.day_views
+    ]
     if reminders:
         header = (
             _("🔔 Reminder") if len(reminders) == 1 else _("🔔 You have {count} upcoming duties:")
         ).format(count=len(reminders))
         blocks.append([f"<b>{escape(header)}</b>"])
-        for item in reminders:
-            assert item.view is not None
-            blocks.append(_block(item.view, language=language, now=now, _=_))
+        blocks.extend(
+            _block(view, language=language, now=now, _=_, council=council) for view in reminders
+        )
     for item in items:
-        if item.view is None:
-            continue
-        if item.kind is OutboxKind.addition:
-            blocks.append(
-                [
-                    "🆕 <b>" + escape(_("New duty today")) + "</b>",
-                    *_block(item.view, language=language, now=now, _=_),
-                ]
-            )
-        elif item.kind is OutboxKind.change:
-            blocks.append(
-                [
-                    "⚠️ <b>" + escape(_("Schedule changed")) + "</b>",
-                    *_block(item.view, language=language, now=now, _=_),
-                ]
-            )
-        elif item.kind is OutboxKind.cancellation:
-            # ❌, not ❎: a green square with a cross reads as a tick on phones.
-            lines = [
-                "❌ <b>" + escape(_("Cancelled")) + "</b>",
-                escape(headline(item.view.kind, item.view.title, _)),
-                "🗓 " + escape(_when(item.view, language)),
-            ]
-            if item.view.location:
-                lines.append(f"📍 {escape(item.view.location)}")
-            blocks.append(lines)
+        block = _assignment_block(item, language=language, now=now, _=_, council=council)
+        if block is not None:
+            blocks.append(block)
     if late:
         blocks.append(
             ["<i>" + escape(_("Sent late: the reminder service was interrupted.")) + "</i>"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.domain.dates import format_day, format_time_range
+from bot.domain.dates import format_entry_when
 from bot.domain.reports import NotHeldReason, example_reply, figures_summary
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext
@@ -62,8 +62,11 @@ def callback(action: str, assignment_id: int, extra: str = "") -> str:
 def describe(target: ReportTarget, language: str, _: Gettext) -> list[str]:
     """The assignment in three lines: what, when, where (and the council)."""
     lines = [f"<b>{escape(headline(target.kind, target.title, _))}</b>"]
-    when = f"{format_day(target.starts_at.date(), language)}, " + format_time_range(
-        target.starts_at, target.ends_at if target.ends_at != target.starts_at else None
+    when = format_entry_when(
+        target.kind,
+        target.starts_at,
+        target.ends_at if target.ends_at != target.starts_at else None,
+        language,
     )
     lines.append("🗓 " + escape(when))
     if target.location:

@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bot.domain.dates import format_clock
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import Gettext
@@ -204,7 +205,7 @@ async def _later(p: Press) -> None:
     local = due.astimezone(context.deps.settings.zone)
     head = "\n".join(texts.describe(target, identity.language, _))
     note = _("I will ask again at {time} on {day}.").format(
-        time=f"{local.hour}h{local.minute:02d}", day=local.strftime("%d/%m/%Y")
+        time=format_clock(local, identity.language), day=local.strftime("%d/%m/%Y")
     )
     await _answer(query, f"{head}\n\n⏰ {escape(note)}")
 

@@ -46,13 +46,15 @@ async def test_reminders_arrive_once_each_in_order_with_their_text(
     # 3 days, 1 day, the day's digest with the 2 h reminder, then the report prompt
     assert len(texts) == 4
     assert "đã diễn ra chưa?" in texts[3]
-    assert "còn 3 ngày" in texts[0]
-    assert "còn 1 ngày" in texts[1]
+    # the time first, as councils write it; the day before reads "ngày mai", not "còn 1 ngày"
+    assert "🗓 7h30–11h00 Thứ Năm, 10/12/2026 (còn 3 ngày)" in texts[0]
+    assert "🗓 7h30–11h00 Thứ Năm, 10/12/2026 (ngày mai)" in texts[1]
+    assert "còn 1 ngày" not in texts[1]
     assert "Lịch hôm nay" in texts[2]
-    assert "Thứ Năm, 10/12/2026" in texts[0]
-    assert "07:30–11:00" in texts[0]
+    assert "• 7h30–11h00 Tiếp công dân định kỳ" in texts[2]
     assert "Trụ sở HĐND-UBND xã Mỹ Lộc" in texts[0]
     assert "Tiếp công dân định kỳ" in texts[0]
+    assert "🏛" not in texts[0]  # one council: no need to name it
     # the 2 h reminder, moved out of quiet hours to 07:00, is not repeated under the digest
     assert "Nhắc lịch" not in texts[2]
     assert texts[2].count("Tiếp công dân định kỳ") == 1
@@ -80,7 +82,7 @@ async def test_reminders_due_together_are_merged(
     await run_until(harness, policy, datetime(2026, 12, 5, 8, 0, tzinfo=UTC))
     (message,) = harness.api.user(1001).messages
     assert message.text is not None
-    assert "2 việc sắp tới" in message.text
+    assert "2 hoạt động sắp tới" in message.text
     assert "Giám sát trường" in message.text
     assert "Giám sát trạm y tế" in message.text
 
@@ -148,7 +150,8 @@ async def test_event_already_begun_is_missed_and_late_ones_say_so(
     assert late.text is not None
     assert "Gửi muộn" in late.text
     assert late.text.count("Tiếp công dân") == 1  # the 3-day and 1-day reminders, as one
-    assert "còn 14 giờ 30 phút" in late.text
+    # 17:00 on the 9th for 07:30 on the 10th: tomorrow by the calendar, not "14 hours"
+    assert "(ngày mai)" in late.text
     # down again until the reception began: its last reminder is missed, not sent
     harness.clock.now = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
     await dispatcher(harness).drain()
@@ -275,3 +278,33 @@ async def test_a_cancellation_says_where_with_a_cross(
     text = user.last_message.text or ""
     assert text.startswith("❌")
     assert "Trụ sở xã" in text
+
+
+async def test_an_account_linked_to_two_delegates_gets_both_reminders_naming_the_council(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    # One person: a commune delegate (ML-001) and a delegate of another council (NT-001)
+    user = await linked_delegate(harness, full_name="Trần Văn An")
+    await linked_delegate(harness, "NT-001", council="HDND-NT", full_name="Trần Văn An")
+    await schedule(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,ML-001,,,,",
+        "session,Kỳ họp thứ ba,2026-12-10 14:00,2026-12-10 17:00,Hội trường,HDND-NT,NT-001,,,,",
+    )
+    await run_until(harness, policy, datetime(2026, 12, 10, 1, 0, tzinfo=UTC))  # 08:00 local
+    texts = [m.text or "" for m in user.messages]
+    reminders = [t for t in texts if t.startswith("🔔")]
+    reception = [t for t in reminders if "Tiếp công dân" in t]
+    session = [t for t in reminders if "Kỳ họp thứ ba" in t]
+    assert len(reception) == 2  # 3 days and 1 day before
+    assert len(session) == 2  # announced when planned, and 1 day before
+    assert all("🏛 HĐND HDND-ML" in t and "HDND-NT" not in t for t in reception)
+    assert all("🏛 HĐND HDND-NT" in t and "HDND-ML" not in t for t in session)
+    # the morning digest of each record names its council too
+    digests = "\n".join(t for t in texts if "Lịch hôm nay" in t)
+    assert "• 7h30–11h00 Tiếp công dân — Trụ sở xã · 🏛 HĐND HDND-ML" in digests
+    assert "• 14h00–17h00 Kỳ họp thứ ba — Hội trường · 🏛 HĐND HDND-NT" in digests
+    # and /lich says which council each duty belongs to
+    (agenda,) = await user.send_and_wait("/lich")
+    assert "• 14h00–17h00 Kỳ họp thứ ba — Hội trường · 🏛 HĐND HDND-NT" in (agenda.text or "")

@@ -60,7 +60,7 @@ async def test_agenda_with_40_assignments_stays_within_telegram_limits(
     body = "\n".join(texts)
     assert body.count("<đơn thư>") == 40  # escaped for HTML, shown verbatim
     assert "Thứ Sáu, 27/11/2026" in body
-    assert "(40 việc)" in texts[0]
+    assert "(40 hoạt động)" in texts[0]
     assert all(m.reply_markup is None for m in messages[:-1])
 
 

@@ -128,6 +128,24 @@ async def test_changed_time_updates_in_place_and_marks_assignments(
     assert all(a.changed_at == NOW for a in assignments)
 
 
+async def test_a_one_off_reception_on_a_holiday_moves_to_the_next_working_day(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    # 2 September 2026 (Quốc khánh) is a Wednesday; 1 September is a day off with it,
+    # and a one-off reception shifts to Thursday 3 September instead of being lost.
+    once = [*RECEPTION]
+    once[2], once[3], once[7], once[8], once[10] = (
+        "2026-09-02 07:30", "2026-09-02 11:00", "", "", "",
+    )  # fmt: skip
+    result = await run(session_factory, write_csv(tmp_path / "s.csv", [once]))
+    assert result.sync.occurrences_created == 1
+    async with session_factory() as session:
+        (occurrence,) = (await session.exec(select(Occurrence))).all()
+    assert occurrence.original_date == date(2026, 9, 2)
+    assert occurrence.starts_at.astimezone(ZONE) == datetime(2026, 9, 3, 7, 30, tzinfo=ZONE)
+    assert occurrence.previous_starts_at is None  # created, not moved
+
+
 async def test_removed_rows_cancel_future_occurrences_only(
     session_factory: SessionFactory, roster: None, tmp_path: Path
 ) -> None:

@@ -1,0 +1,504 @@
+"""Quarterly statistics: pure aggregates over rows the database has already grouped.
+
+The services run the ``GROUP BY`` and hand over a few hundred rows per quarter (one per
+council, unit and kind; one per council and kind; for the XLSX one per delegate and
+unit); this module adds them up into the breakdowns a council report needs: by unit and
+kind with ``TOTAL`` rows, per delegate, per unit for the chart, and per council for the
+text, each beside the previous quarter.
+
+Two kinds of count live side by side: *turns* (one delegate at one occurrence, the
+``assigned``/``held``/… columns) and *sessions* (distinct occurrences held, which are not
+additive across units, so the database counts them per unit and per kind). Figures
+(citizens, petitions…) come only from the report that carries an occurrence's figures,
+so they add up without counting a shared occurrence twice. A delegate who moved counts
+under the unit of each assignment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, tzinfo
+from operator import add, attrgetter
+from typing import Generic, TypeVar
+
+from bot.domain.tables import fold_label
+
+KINDS = ("reception", "voter_meeting", "supervision", "session", "deadline", "other")
+"""Every event kind, in the order a report lists them."""
+REPORTED_KINDS = ("reception", "voter_meeting", "supervision")
+"""The kinds delegates report on; the chart, the per-delegate sheet and the missing list
+count these only (a deadline or a session has no completion report to miss)."""
+REASONS = ("postponed", "clash", "personal", "other")
+TOTAL = "TOTAL"
+ALL_KINDS = "all"
+SECRETARY_ROLE = "secretary"
+ROMAN = ("I", "II", "III", "IV")
+
+K = TypeVar("K")
+_QUARTER = re.compile(r"^\s*(\d{4})\s*-\s*[Qq]([1-4])\s*$")
+
+
+# --- quarters -------------------------------------------------------------------------------
+
+
+class QuarterError(ValueError):
+    """A quarter written other than ``2022-Q1``."""
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int  # 1..4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.number <= 4 or not 1 <= self.year <= 9999:
+            raise QuarterError(f"no such quarter: {self.year}-Q{self.number}")
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """``"2022-Q1"`` (also ``2022-q1``, spaces around the dash)."""
+        match = _QUARTER.match(text)
+        if match is None:
+            raise QuarterError(f"{text!r} is not a quarter such as 2022-Q1")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def roman(self) -> str:
+        return ROMAN[self.number - 1]
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    def previous(self) -> Quarter:
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    def following(self) -> Quarter:
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """UTC ``[start, end)`` from local midnight of the first day to that of the next
+        quarter: 23:30 local on 31 March is Q1 even though it is 16:30 UTC."""
+        end_day = date(self.year + 1, 1, 1) if self.number == 4 else self.following().first_day
+        return (
+            datetime.combine(self.first_day, time.min, zone).astimezone(UTC),
+            datetime.combine(end_day, time.min, zone).astimezone(UTC),
+        )
+
+
+def recent_quarters(today: date, count: int = 4) -> list[Quarter]:
+    """The quarter containing ``today`` and the ones before it, newest first."""
+    quarters = [Quarter.containing(today)]
+    while len(quarters) < count:
+        quarters.append(quarters[-1].previous())
+    return quarters
+
+
+# --- counts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Additive figures of a set of assignments (turns) and of the reports carrying figures."""
+
+    assigned: int = 0
+    held: int = 0
+    not_held_postponed: int = 0
+    not_held_clash: int = 0
+    not_held_personal: int = 0
+    not_held_other: int = 0
+    unreported: int = 0
+    upcoming: int = 0
+    citizens: int = 0
+    petitions: int = 0
+    forwarded: int = 0
+    voters: int = 0
+    opinions: int = 0
+
+    def values(self) -> tuple[int, ...]:
+        return _COUNTS_VALUES(self)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*map(add, self.values(), other.values()))
+
+    @property
+    def not_held(self) -> int:
+        return (
+            self.not_held_postponed
+            + self.not_held_clash
+            + self.not_held_personal
+            + self.not_held_other
+        )
+
+    @property
+    def due(self) -> int:
+        """Assignments that have taken place or were reported: the base of the rates."""
+        return self.held + self.not_held + self.unreported
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Held out of due; ``None`` when nothing was due yet."""
+        return self.held / self.due if self.due else None
+
+    def not_held_by_reason(self) -> dict[str, int]:
+        return {reason: getattr(self, f"not_held_{reason}") for reason in REASONS}
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Counts))
+_COUNTS_VALUES = attrgetter(*COUNT_FIELDS)
+
+
+def total(counts: Iterable[Counts]) -> Counts:
+    sums = [0] * len(COUNT_FIELDS)
+    for item in counts:
+        for index, value in enumerate(item.values()):
+            sums[index] += value
+    return Counts(*sums)
+
+
+class _Sums(Generic[K]):
+    """Running ``Counts`` totals per key, without a new object per addition."""
+
+    def __init__(self) -> None:
+        self._totals: dict[K, list[int]] = {}
+
+    def add(self, key: K, counts: Counts) -> None:
+        running = self._totals.get(key)
+        if running is None:
+            self._totals[key] = list(counts.values())
+            return
+        for index, value in enumerate(counts.values()):
+            running[index] += value
+
+    def __getitem__(self, key: K) -> Counts:
+        running = self._totals.get(key)
+        return Counts() if running is None else Counts(*running)
+
+    def seen(self) -> list[K]:
+        """The keys added so far, in order."""
+        return list(self._totals)
+
+
+# --- rows from the database -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitKindRow:
+    """The assignments of one kind in one council under one unit (the unit at assignment
+    time), counted in the database."""
+
+    council_id: int
+    unit: str
+    kind: str
+    counts: Counts
+    sessions: int  # distinct occurrences with a "held" report by a delegate of the unit
+    standing_committee_held: int = 0  # of ``counts.held``, turns of secretaries
+
+
+@dataclass(frozen=True)
+class KindRow:
+    """Distinct occurrences of one kind in one council (not additive over units)."""
+
+    council_id: int
+    kind: str
+    held: int  # with at least one report saying it was held
+    ended: int  # that took place (ended, not cancelled), reported or not
+
+
+@dataclass(frozen=True)
+class DelegateRow:
+    """One delegate's assignments of the reported kinds under one unit."""
+
+    delegate_id: int
+    code: str
+    name: str
+    unit: str
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class PeriodRows:
+    units: Sequence[UnitKindRow] = ()
+    kinds: Sequence[KindRow] = ()
+    delegates: Sequence[DelegateRow] = ()
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    """An assignment of a reported kind that has ended without a report."""
+
+    starts_at: datetime  # local time
+    kind: str
+    title: str
+    unit: str
+    delegate_code: str
+    delegate_name: str
+
+
+@dataclass(frozen=True)
+class CouncilInfo:
+    id: int
+    code: str
+    name: str
+
+
+# --- the aggregates -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """A row of the unit-and-kind table: ``unit`` may be ``TOTAL``, ``kind`` may be ``all``."""
+
+    unit: str
+    kind: str
+    counts: Counts
+    sessions: int
+    previous: Counts
+    previous_sessions: int
+
+
+@dataclass(frozen=True)
+class DelegateLine:
+    """One delegate's reported kinds in the quarter; figures are those their reports carried."""
+
+    code: str
+    name: str
+    units: tuple[str, ...]
+    counts: Counts
+    previous: Counts
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    unit: str
+    counts: Counts  # reported kinds only
+    previous: Counts
+
+
+@dataclass(frozen=True)
+class Period:
+    """A council's (or several councils') quarter, per kind."""
+
+    counts: Mapping[str, Counts] = field(default_factory=dict)
+    sessions: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences held
+    ended: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences that ended
+    standing_committee_receptions: int = 0  # reception turns held by secretaries
+
+    def of(self, kind: str) -> Counts:
+        return self.counts.get(kind, Counts())
+
+    def reported(self) -> Counts:
+        return total(self.of(kind) for kind in REPORTED_KINDS)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the text says about one council, or about every council chosen (``council``
+    ``None``)."""
+
+    council: CouncilInfo | None
+    current: Period
+    previous: Period
+
+
+@dataclass(frozen=True)
+class Statistics:
+    quarter: Quarter
+    councils: tuple[CouncilInfo, ...]
+    lines: tuple[Line, ...]
+    units: tuple[UnitLine, ...]
+    delegates: tuple[DelegateLine, ...]
+    summaries: tuple[Summary, ...]
+    missing: tuple[MissingReport, ...] = ()
+
+    @property
+    def overall(self) -> Line:
+        """The last row, ``TOTAL,all``."""
+        return self.lines[-1]
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    """Vietnamese names in dictionary order, near enough (diacritics folded, then exact)."""
+    return fold_label(text), text
+
+
+def _kind_order(kind: str) -> int:
+    return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+
+def aggregate(
+    quarter: Quarter,
+    councils: Sequence[CouncilInfo],
+    current: PeriodRows,
+    previous: PeriodRows,
+    missing: Sequence[MissingReport] = (),
+) -> Statistics:
+    """Every breakdown of ``quarter`` with ``previous`` (the quarter before) beside it."""
+    return Statistics(
+        quarter=quarter,
+        councils=tuple(sorted(councils, key=lambda c: sort_key(c.code))),
+        lines=tuple(unit_kind_lines(current, previous)),
+        units=tuple(unit_lines(current, previous)),
+        delegates=tuple(delegate_lines(current, previous)),
+        summaries=tuple(summaries(councils, current, previous)),
+        missing=tuple(sorted(missing, key=lambda m: (m.starts_at, sort_key(m.delegate_code)))),
+    )
+
+
+@dataclass
+class _Table:
+    """Turns per (unit, kind) and per kind; held occurrences per (unit, kind) and per kind."""
+
+    counts: _Sums[tuple[str, str]] = field(default_factory=_Sums)
+    kind_counts: _Sums[str] = field(default_factory=_Sums)
+    unit_sessions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    kind_sessions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @classmethod
+    def of(cls, rows: PeriodRows) -> _Table:
+        table = cls()
+        for row in rows.units:
+            table.counts.add((row.unit, row.kind), row.counts)
+            table.kind_counts.add(row.kind, row.counts)
+            table.unit_sessions[row.unit, row.kind] += row.sessions
+        for kind_row in rows.kinds:
+            table.kind_sessions[kind_row.kind] += kind_row.held
+        return table
+
+
+def unit_kind_lines(current: PeriodRows, previous: PeriodRows) -> list[Line]:
+    """The contract's table: a row per unit and kind with at least one assignment this
+    quarter, then ``TOTAL`` per kind, then ``TOTAL,all``."""
+    now, before = _Table.of(current), _Table.of(previous)
+    keys = [key for key in now.counts.seen() if now.counts[key].assigned]
+    lines = [
+        Line(
+            unit=unit,
+            kind=kind,
+            counts=now.counts[unit, kind],
+            sessions=now.unit_sessions.get((unit, kind), 0),
+            previous=before.counts[unit, kind],
+            previous_sessions=before.unit_sessions.get((unit, kind), 0),
+        )
+        for unit, kind in sorted(keys, key=lambda k: (sort_key(k[0]), _kind_order(k[1])))
+    ]
+    kinds = sorted({kind for _unit, kind in keys}, key=_kind_order)
+    totals = [
+        Line(
+            unit=TOTAL,
+            kind=kind,
+            counts=now.kind_counts[kind],
+            sessions=now.kind_sessions.get(kind, 0),
+            previous=before.kind_counts[kind],
+            previous_sessions=before.kind_sessions.get(kind, 0),
+        )
+        for kind in kinds
+    ]
+    everything = Line(
+        unit=TOTAL,
+        kind=ALL_KINDS,
+        counts=total(now.kind_counts[kind] for kind in now.kind_counts.seen()),
+        sessions=sum(now.kind_sessions.values()),
+        previous=total(before.kind_counts[kind] for kind in before.kind_counts.seen()),
+        previous_sessions=sum(before.kind_sessions.values()),
+    )
+    return [*lines, *totals, everything]
+
+
+def _reported_per_unit(rows: PeriodRows) -> _Sums[str]:
+    sums: _Sums[str] = _Sums()
+    for row in rows.units:
+        if row.kind in REPORTED_KINDS:
+            sums.add(row.unit, row.counts)
+    return sums
+
+
+def unit_lines(current: PeriodRows, previous: PeriodRows) -> list[UnitLine]:
+    """Reported kinds per unit (the chart), units of this quarter only."""
+    now, before = _reported_per_unit(current), _reported_per_unit(previous)
+    units = [unit for unit in now.seen() if now[unit].assigned]
+    return [UnitLine(unit, now[unit], before[unit]) for unit in sorted(units, key=sort_key)]
+
+
+def delegate_lines(current: PeriodRows, previous: PeriodRows) -> list[DelegateLine]:
+    """One line per delegate with a reported-kind assignment this quarter, by code."""
+    names: dict[int, tuple[str, str]] = {}
+    units: dict[int, list[str]] = defaultdict(list)
+    now: _Sums[int] = _Sums()
+    for row in current.delegates:
+        names[row.delegate_id] = (row.code, row.name)
+        units[row.delegate_id].append(row.unit)
+        now.add(row.delegate_id, row.counts)
+    before: _Sums[int] = _Sums()
+    for row in previous.delegates:
+        if row.delegate_id in names:
+            before.add(row.delegate_id, row.counts)
+    return [
+        DelegateLine(
+            code=names[key][0],
+            name=names[key][1],
+            units=tuple(sorted(set(units[key]), key=sort_key)),
+            counts=now[key],
+            previous=before[key],
+        )
+        for key in sorted(names, key=lambda k: sort_key(names[k][0]))
+    ]
+
+
+def periods(rows: PeriodRows) -> dict[int | None, Period]:
+    """Per kind for each council, and for all of them under ``None``; one pass."""
+    counts: dict[int | None, _Sums[str]] = defaultdict(_Sums)
+    standing: dict[int | None, int] = defaultdict(int)
+    sessions: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    ended: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows.units:
+        for key in (row.council_id, None):
+            counts[key].add(row.kind, row.counts)
+            if row.kind == "reception":
+                standing[key] += row.standing_committee_held
+    for kind_row in rows.kinds:
+        for key in (kind_row.council_id, None):
+            sessions[key][kind_row.kind] += kind_row.held
+            ended[key][kind_row.kind] += kind_row.ended
+    return {
+        key: Period(
+            {kind: counts[key][kind] for kind in counts[key].seen()},
+            dict(sessions[key]),
+            dict(ended[key]),
+            standing[key],
+        )
+        for key in {*counts, *sessions}
+    }
+
+
+def summaries(
+    councils: Sequence[CouncilInfo], current: PeriodRows, previous: PeriodRows
+) -> list[Summary]:
+    """One summary per council with assignments in either quarter; an overall one first
+    when there are several. A single council chosen is named even when it has nothing."""
+    now, before = periods(current), periods(previous)
+    if len(councils) == 1:
+        council = councils[0]
+        return [Summary(council, now.get(council.id, Period()), before.get(council.id, Period()))]
+    chosen = sorted(
+        (c for c in councils if c.id in now or c.id in before), key=lambda c: sort_key(c.code)
+    )
+    result = [Summary(c, now.get(c.id, Period()), before.get(c.id, Period())) for c in chosen]
+    if len(result) != 1:
+        result.insert(0, Summary(None, now.get(None, Period()), before.get(None, Period())))
+    return result

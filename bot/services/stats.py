@@ -1,0 +1,405 @@
+"""Quarterly statistics from the database: the counting is a ``GROUP BY`` there.
+
+Per quarter, one statement (:func:`_units_and_kinds_statement`): the quarter's live
+assignments, report left-joined, grouped per occurrence and unit (the unit at the time
+of the assignment), then regrouped per council, unit and kind and per council and kind.
+Python receives a few hundred rows, never a report, and :func:`bot.domain.stats.aggregate`
+does the rest. The XLSX adds a statement per quarter grouped per delegate and unit, and
+the list of assignments still without a report.
+
+A quarter is the occurrences whose ``starts_at`` falls between local midnights of its first
+day and of the next quarter's (``Quarter.bounds``). Cancelled assignments and cancelled
+occurrences are left out; an assignment without a report is *unreported* once its
+occurrence has ended (``COALESCE(ends_at, starts_at) <= now``), else *upcoming*. Figures
+are summed over the reports with ``carries_figures`` only: one per occurrence.
+
+The existing indexes serve it (``occurrences.starts_at``, ``assignments.occurrence_id``,
+the unique ``reports.assignment_id``); see ``bench/stats_bench.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    CompoundSelect,
+    Executable,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    text,
+    union_all,
+)
+from sqlalchemy import select as sql_select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import SessionFactory
+from bot.domain.stats import (
+    COUNT_FIELDS,
+    REASONS,
+    REPORTED_KINDS,
+    SECRETARY_ROLE,
+    CouncilInfo,
+    Counts,
+    DelegateRow,
+    KindRow,
+    MissingReport,
+    PeriodRows,
+    Quarter,
+    Statistics,
+    UnitKindRow,
+    aggregate,
+)
+from bot.models import Assignment, Council, Delegate, Event, Occurrence, Report
+
+AnySelect = Select[*tuple[Any, ...]]
+_FIGURES = ("citizens", "petitions", "forwarded", "voters", "opinions")
+
+
+async def quarterly_statistics(
+    *,
+    session_factory: SessionFactory,
+    quarter: Quarter,
+    zone: tzinfo,
+    now: datetime,
+    council_ids: frozenset[int] | None = None,
+    detailed: bool = False,
+) -> Statistics:
+    """``quarter`` and the one before it for ``council_ids`` (``None``: every council).
+
+    ``detailed`` adds what only the XLSX shows: the lines per delegate and the list of
+    assignments still without a report (two more statements per quarter).
+
+    The two quarters are read at the same time on two connections (each a read-only
+    transaction of its own): on SQLite in WAL mode and on PostgreSQL alike the statements
+    then run on two cores, which halves the wait.
+    """
+
+    async def rows(bounds: tuple[datetime, datetime]) -> PeriodRows:
+        async with session_factory() as session:
+            return await period_rows(
+                session, bounds=bounds, now=now, council_ids=council_ids, detailed=detailed
+            )
+
+    async def details() -> tuple[list[CouncilInfo], Sequence[MissingReport]]:
+        async with session_factory() as session:
+            councils = await _councils(session, council_ids)
+            if not detailed:
+                return councils, []
+            bounds = quarter.bounds(zone)
+            missing = await missing_reports(
+                session, bounds=bounds, now=now, council_ids=council_ids, zone=zone
+            )
+            return councils, missing
+
+    current, previous, (councils, missing) = await asyncio.gather(
+        rows(quarter.bounds(zone)), rows(quarter.previous().bounds(zone)), details()
+    )
+    return aggregate(quarter, councils, current, previous, missing)
+
+
+# PostgreSQL: the planner cannot know how many groups the first level makes, so it sorts;
+# with the default 4 MB those sorts spill to disk, and the plan's cost crosses the JIT
+# threshold, whose compilation alone took ~90 ms of a ~450 ms statement. Both settings
+# are local to this read-only transaction (see bench/README.md).
+_POSTGRES_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+
+
+async def _tune_for_aggregation(session: AsyncSession) -> None:
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        for setting in _POSTGRES_SETTINGS:
+            await connection.execute(text(setting))
+
+
+async def council_by_code(*, session_factory: SessionFactory, code: str) -> CouncilInfo | None:
+    async with session_factory() as session:
+        rows = await _all(
+            session,
+            sql_select(col(Council.id), col(Council.code), col(Council.name)).where(
+                col(Council.code) == code
+            ),
+        )
+    row = rows[0] if rows else None
+    return None if row is None else CouncilInfo(row[0], row[1], row[2])
+
+
+async def list_councils(
+    *, session_factory: SessionFactory, council_ids: frozenset[int] | None = None
+) -> list[CouncilInfo]:
+    """The councils in ``council_ids`` (``None``: all), by code."""
+    async with session_factory() as session:
+        return await _councils(session, council_ids)
+
+
+async def _councils(session: AsyncSession, council_ids: frozenset[int] | None) -> list[CouncilInfo]:
+    statement = sql_select(col(Council.id), col(Council.code), col(Council.name)).order_by(
+        col(Council.code)
+    )
+    if council_ids is not None:
+        statement = statement.where(col(Council.id).in_(sorted(council_ids)))
+    return [CouncilInfo(row[0], row[1], row[2]) for row in await _all(session, statement)]
+
+
+async def _all(session: AsyncSession, statement: Executable) -> list[tuple[Any, ...]]:
+    """Core rows as plain tuples (SQLModel's ``exec`` is for ORM selects)."""
+    connection = await session.connection()
+    return [tuple(row) for row in (await connection.execute(statement)).all()]
+
+
+# --- the statements -------------------------------------------------------------------------
+
+
+def _unit() -> ColumnElement[Any]:
+    return func.coalesce(col(Assignment.unit), col(Delegate.unit))
+
+
+def _ended(now: datetime) -> ColumnElement[bool]:
+    return func.coalesce(col(Occurrence.ends_at), col(Occurrence.starts_at)) <= now
+
+
+def _in_quarter(
+    statement: AnySelect, bounds: tuple[datetime, datetime], council_ids: frozenset[int] | None
+) -> AnySelect:
+    """Joins assignment → occurrence → event and delegate, report left-joined; keeps the
+    quarter's live assignments."""
+    start, end = bounds
+    statement = (
+        statement.select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .outerjoin(Report, col(Report.assignment_id) == col(Assignment.id))
+        .where(
+            col(Occurrence.starts_at) >= start,
+            col(Occurrence.starts_at) < end,
+            col(Occurrence.cancelled_at).is_(None),
+            col(Assignment.cancelled_at).is_(None),
+        )
+    )
+    if council_ids is not None:
+        statement = statement.where(col(Event.council_id).in_(sorted(council_ids)))
+    return statement
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count(case((condition, 1)))
+
+
+def _report_columns() -> list[ColumnElement[Any]]:
+    """Per assignment row: assigned, held, not held by reason (four), without a report,
+    then the five figures summed over the reports that carry them. Whether an
+    assignment without a report is overdue or upcoming depends on its occurrence only, so
+    callers decide it per occurrence (or per row, :func:`_status_columns`)."""
+    held = col(Report.held)
+    reason = col(Report.reason)
+    named = [_count(and_(held.is_(False), reason == value)) for value in REASONS[:-1]]
+    other = _count(and_(held.is_(False), or_(reason.is_(None), not_(reason.in_(REASONS[:-1])))))
+    carrier = col(Report.carries_figures).is_(True)
+    return [
+        func.count(),
+        _count(held.is_(True)),
+        *named,
+        other,
+        _count(col(Report.id).is_(None)),
+        *(func.sum(case((carrier, getattr(Report, name)))) for name in _FIGURES),
+    ]
+
+
+def _status_columns(now: datetime) -> list[ColumnElement[Any]]:
+    """``Counts`` fields in order, per assignment row."""
+    columns = _report_columns()
+    no_report = col(Report.id).is_(None)
+    return [
+        *columns[:6],
+        _count(and_(no_report, _ended(now))),
+        _count(and_(no_report, not_(_ended(now)))),
+        *columns[7:],
+    ]
+
+
+async def period_rows(
+    session: AsyncSession,
+    *,
+    bounds: tuple[datetime, datetime],
+    now: datetime,
+    council_ids: frozenset[int] | None,
+    detailed: bool = False,
+) -> PeriodRows:
+    """The grouped rows of one quarter (``bounds`` in UTC)."""
+    await _tune_for_aggregation(session)
+    units: list[UnitKindRow] = []
+    kinds: list[KindRow] = []
+    for row in await _all(session, _units_and_kinds_statement(bounds, now, council_ids)):
+        level, council_id, unit, kind = row[:4]
+        sessions, standing, ended = (int(value) for value in row[-3:])
+        if level == 0:
+            counts = _counts(row[4:-3])
+            units.append(UnitKindRow(council_id, unit or "", kind, counts, sessions, standing))
+        else:
+            kinds.append(KindRow(council_id, kind, held=sessions, ended=ended))
+    delegates = []
+    if detailed:
+        delegates = [
+            DelegateRow(row[0], row[1], row[2], row[3] or "", _counts(row[4:]))
+            for row in await _all(session, _delegates_statement(bounds, now, council_ids))
+        ]
+    return PeriodRows(units, kinds, delegates)
+
+
+def _counts(values: Sequence[Any]) -> Counts:
+    return Counts(*(int(value or 0) for value in values))
+
+
+def _per_occurrence_unit(
+    bounds: tuple[datetime, datetime], council_ids: frozenset[int] | None
+) -> CTE:
+    """The quarter's live assignments grouped per occurrence and unit: the report
+    columns (``c0``…), secretaries' held turns, and the occurrence's start and end."""
+    secretary_held = _count(and_(col(Report.held).is_(True), col(Delegate.role) == SECRETARY_ROLE))
+    return (
+        _in_quarter(
+            sql_select(
+                col(Occurrence.id).label("occurrence_id"),
+                func.min(col(Event.council_id)).label("council_id"),
+                _unit().label("unit"),
+                func.min(col(Event.kind)).label("kind"),
+                *(column.label(f"c{i}") for i, column in enumerate(_report_columns())),
+                secretary_held.label("standing"),
+                func.min(col(Occurrence.starts_at)).label("starts_at"),
+                func.min(col(Occurrence.ends_at)).label("ends_at"),
+            ),
+            bounds,
+            council_ids,
+        )
+        .group_by(col(Occurrence.id), _unit())
+        .cte("per_occurrence_unit")
+    )
+
+
+def _units_and_kinds_statement(
+    bounds: tuple[datetime, datetime], now: datetime, council_ids: frozenset[int] | None
+) -> CompoundSelect[*tuple[Any, ...]]:
+    """One scan of the quarter's assignments, grouped per occurrence and unit (a CTE),
+    then regrouped twice: per council, unit and kind (level 0: the turns summed, and the
+    occurrences with a held turn counted as sessions) and per council and kind (level 1:
+    distinct occurrences held and ended, which do not add up over units). Every level is a
+    plain ``GROUP BY`` (hash-aggregated by PostgreSQL; no ``COUNT(DISTINCT)``).
+
+    Columns: level, council, unit, kind, the ``Counts`` fields, sessions (held
+    occurrences), standing committee turns held, ended occurrences.
+    """
+    per_unit = _per_occurrence_unit(bounds, council_ids)
+    c = per_unit.c
+    ended = func.coalesce(c.ends_at, c.starts_at) <= now
+    units = sql_select(
+        literal_column("0"),
+        c.council_id,
+        c.unit,
+        c.kind,
+        *(func.sum(c[f"c{i}"]) for i in range(6)),
+        func.sum(case((ended, c.c6), else_=0)),  # without a report and over: unreported
+        func.sum(case((ended, 0), else_=c.c6)),  # without a report, still to come
+        *(func.sum(c[f"c{i}"]) for i in range(7, 12)),
+        func.count(case((c.c1 > 0, 1))),  # occurrences with a held turn: sessions
+        func.sum(c.standing),
+        literal_column("0"),
+    ).group_by(c.council_id, c.unit, c.kind)
+    per_occurrence = (
+        sql_select(
+            func.min(c.council_id).label("council_id"),
+            func.min(c.kind).label("kind"),
+            func.sum(c.c1).label("held"),
+            func.max(case((ended, 1), else_=0)).label("ended"),
+        )
+        .group_by(c.occurrence_id)
+        .subquery("per_occurrence")
+    )
+    kinds = sql_select(
+        literal_column("1"),
+        per_occurrence.c.council_id,
+        null(),
+        per_occurrence.c.kind,
+        *(null() for _field in COUNT_FIELDS),
+        func.count(case((per_occurrence.c.held > 0, 1))),
+        literal_column("0"),
+        func.count(case((per_occurrence.c.ended > 0, 1))),
+    ).group_by(per_occurrence.c.council_id, per_occurrence.c.kind)
+    return union_all(units, kinds)
+
+
+def _delegates_statement(
+    bounds: tuple[datetime, datetime], now: datetime, council_ids: frozenset[int] | None
+) -> AnySelect:
+    """Per delegate and unit, the reported kinds; names joined after grouping."""
+    inner = (
+        _in_quarter(
+            sql_select(
+                col(Assignment.delegate_id).label("delegate_id"),
+                _unit().label("unit"),
+                *(column.label(f"c{i}") for i, column in enumerate(_status_columns(now))),
+            ),
+            bounds,
+            council_ids,
+        )
+        .where(col(Event.kind).in_(REPORTED_KINDS))
+        .group_by(col(Assignment.delegate_id), _unit())
+        .subquery("per_delegate")
+    )
+    return sql_select(
+        inner.c.delegate_id,
+        col(Delegate.code),
+        col(Delegate.full_name),
+        inner.c.unit,
+        *(inner.c[f"c{i}"] for i in range(len(COUNT_FIELDS))),
+    ).join(Delegate, col(Delegate.id) == inner.c.delegate_id)
+
+
+async def missing_reports(
+    session: AsyncSession,
+    *,
+    bounds: tuple[datetime, datetime],
+    now: datetime,
+    council_ids: frozenset[int] | None,
+    zone: tzinfo,
+) -> Sequence[MissingReport]:
+    """Assignments of the reported kinds that have ended without a report."""
+    statement = _in_quarter(
+        sql_select(
+            col(Occurrence.starts_at),
+            col(Event.kind),
+            col(Event.title),
+            _unit(),
+            col(Delegate.code),
+            col(Delegate.full_name),
+        ),
+        bounds,
+        council_ids,
+    ).where(
+        col(Report.id).is_(None),
+        _ended(now),
+        col(Event.kind).in_(REPORTED_KINDS),
+    )
+    statement = statement.order_by(col(Occurrence.starts_at), col(Delegate.code))
+    return [
+        MissingReport(
+            starts_at=row[0].astimezone(zone),
+            kind=row[1],
+            title=row[2],
+            unit=row[3] or "",
+            delegate_code=row[4],
+            delegate_name=row[5],
+        )
+        for row in await _all(session, statement)
+    ]

@@ -1,0 +1,88 @@
+"""Times, dates and lead times the way a council office writes them (vi) and in English."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.dates import (
+    format_clock,
+    format_entry_time,
+    format_entry_when,
+    format_lead_time,
+    format_time_range,
+    format_until,
+)
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+START = datetime(2026, 12, 10, 7, 30, tzinfo=ZONE)  # a Thursday
+END = datetime(2026, 12, 10, 11, 0, tzinfo=ZONE)
+DUE = datetime(2026, 11, 9, 17, 0, tzinfo=ZONE)  # a Monday
+
+
+def local(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    """An instant given on the council's wall clock in December 2026, as UTC."""
+    return datetime(2026, 12, day, hour, minute, second, tzinfo=ZONE).astimezone(UTC)
+
+
+def test_vietnamese_hours_are_written_7h30_english_keeps_the_24_hour_clock() -> None:
+    assert format_clock(START, "vi") == "7h30"
+    assert format_clock(datetime(2026, 12, 10, 14, 0, tzinfo=ZONE), "vi") == "14h00"
+    assert format_clock(START, "en") == "07:30"
+    assert format_time_range(START, END, "vi") == "7h30–11h00"
+    assert format_time_range(START, END, "en") == "07:30–11:00"
+    assert format_time_range(START, None, "vi") == "7h30"
+    overnight = datetime(2026, 12, 11, 9, 0, tzinfo=ZONE)
+    assert format_time_range(START, overnight, "vi") == "7h30 – 9h00 11/12"
+
+
+def test_the_time_comes_before_the_day_in_vietnamese() -> None:
+    assert format_entry_when("reception", START, END, "vi") == "7h30–11h00 Thứ Năm, 10/12/2026"
+    assert format_entry_when("reception", START, END, "en") == "Thursday, 10/12/2026, 07:30–11:00"
+    sunday = datetime(2026, 12, 13, 8, 0, tzinfo=ZONE)
+    assert format_entry_when("other", sunday, None, "vi") == "8h00 Chủ nhật, 13/12/2026"
+
+
+def test_a_deadline_reads_due_before() -> None:
+    assert format_entry_when("deadline", DUE, None, "vi") == "Hạn: trước 17h00 Thứ Hai, 09/11/2026"
+    assert format_entry_when("deadline", DUE, None, "en") == "Due: Monday, 09/11/2026, by 17:00"
+    assert format_entry_time("deadline", DUE, None, "vi") == "trước 17h00"
+    # a deadline given with an end is a working session like any other
+    ends = DUE + timedelta(hours=1)
+    assert format_entry_when("deadline", DUE, ends, "vi") == "17h00–18h00 Thứ Hai, 09/11/2026"
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        pytest.param(local(7, 7, 30), "còn 3 ngày", id="three-days"),
+        pytest.param(local(7, 23, 0), "còn 3 ngày", id="calendar-days-not-hours"),
+        pytest.param(local(9, 7, 30), "ngày mai", id="the-day-before"),
+        pytest.param(local(9, 17, 0), "ngày mai", id="tomorrow-14-hours-ahead"),
+        pytest.param(local(9, 23, 59), "ngày mai", id="tomorrow-just-before-midnight"),
+        pytest.param(local(10, 0, 0), "hôm nay, còn 7 giờ 30 phút", id="midnight"),
+        pytest.param(local(10, 5, 30), "hôm nay, còn 2 giờ", id="today"),
+        pytest.param(local(10, 7, 15), "hôm nay, còn 15 phút", id="minutes"),
+        pytest.param(local(10, 7, 29) + timedelta(seconds=30), "còn dưới 1 phút", id="seconds"),
+        pytest.param(local(10, 7, 31), "đã bắt đầu", id="begun"),
+    ],
+)
+def test_how_far_off_by_the_councils_calendar(now: datetime, expected: str) -> None:
+    assert format_until(START, now, "vi") == expected
+
+
+def test_how_far_off_in_english() -> None:
+    assert format_until(START, local(7, 7, 30), "en") == "in 3 days"
+    assert format_until(START, local(9, 17, 0), "en") == "tomorrow"
+    assert format_until(START, local(10, 5, 30), "en") == "today, in 2 hour(s)"
+    assert format_until(START, local(10, 7, 29, 59), "en") == "in less than a minute"
+
+
+def test_lead_times_of_the_settings_never_say_now() -> None:
+    assert format_lead_time(timedelta(days=3), "vi") == "3 ngày"
+    assert format_lead_time(timedelta(hours=2), "vi") == "2 giờ"
+    assert format_lead_time(timedelta(days=1, hours=4), "vi") == "1 ngày 4 giờ"
+    assert format_lead_time(timedelta(seconds=20), "vi") == "dưới 1 phút"
+    assert "ngay bây giờ" not in format_lead_time(timedelta(0), "vi")

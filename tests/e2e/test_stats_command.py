@@ -1,0 +1,113 @@
+"""/thongke against the fake Bot API: buttons, the summary, the chart and the workbook.
+
+Until ``bot/telegram/app.py`` registers the handlers, this module puts them at the front
+of group 0 itself (ahead of the catch-all), which is where the registration will put them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import update
+from sqlmodel import col
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.models import Delegate
+from bot.services.stats import council_by_code
+from bot.telegram import stats
+from tests.e2e.conftest import ADMIN_ID, Harness
+from tests.services.test_stats import EXPECTED_TEXT, _fixture
+
+SECRETARY_ID = 7001
+DELEGATE_ID = 7002
+
+
+@pytest.fixture
+async def council(harness: Harness, tmp_path: Path) -> Harness:
+    """The fixture quarter (2026-Q1) of the service test; ML-001 is a secretary."""
+    group = harness.application.handlers[0]
+    if not any(getattr(h, "callback", None) is stats.stats_command for h in group):
+        group.insert(
+            0,
+            CommandHandler(
+                ["thongke", "stats"],
+                stats.stats_command,
+                filters=filters.ChatType.PRIVATE,
+            ),
+        )
+        group.insert(0, CallbackQueryHandler(stats.stats_button, pattern=stats.CALLBACK_PATTERN))
+    await _fixture(harness.session_factory, tmp_path)
+    async with harness.session_factory() as session, session.begin():
+        for code, user_id in (("ML-001", SECRETARY_ID), ("ML-002", DELEGATE_ID)):
+            await session.exec(
+                update(Delegate).where(col(Delegate.code) == code).values(telegram_user_id=user_id)
+            )
+    return harness
+
+
+async def test_a_delegate_is_politely_refused(council: Harness) -> None:
+    (reply,) = await council.api.user(DELEGATE_ID).send_and_wait("/thongke")
+    assert reply.text is not None
+    assert "Văn phòng HĐND" in reply.text
+    assert reply.reply_markup is None
+
+
+async def test_secretary_chooses_a_quarter_and_gets_text_chart_and_workbook(
+    council: Harness,
+) -> None:
+    user = council.api.user(SECRETARY_ID)
+    (menu,) = await user.send_and_wait("/thongke")
+    assert menu.text == "Thống kê của HĐND HDND-ML: chọn quý."
+    labels = [button["text"] for button in menu.buttons]
+    assert labels == ["Quý IV/2026 (đến nay)", "Quý III/2026", "Quý II/2026", "Quý I/2026"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in menu.buttons)
+    before = len(user.messages)
+    query = await user.press(menu, "Quý I/2026")
+    assert "show_alert" not in await council.api.wait_for_callback_answer(query)
+    summary, chart, workbook = (await user.wait_for_messages(before + 3))[before:]
+    assert menu.text == "Đang tổng hợp số liệu Quý I/2026…"  # edited in place
+    assert summary.text == EXPECTED_TEXT
+    assert chart.photo is not None
+    assert chart.photo.data.startswith(b"\x89PNG")
+    assert workbook.document is not None
+    assert workbook.document.filename == "thong-ke-2026-Q1-HDND-ML.xlsx"
+    book = load_workbook(io.BytesIO(workbook.document.data), read_only=True)
+    assert book.sheetnames == ["Theo đơn vị", "Theo đại biểu", "Chưa báo cáo", "Biểu đồ"]
+
+
+async def test_quarter_and_council_can_be_typed(council: Harness) -> None:
+    (summary, _chart, _workbook) = await council.api.user(SECRETARY_ID).send_and_wait(
+        "/stats 2026-Q1", count=3
+    )
+    assert summary.text == EXPECTED_TEXT
+    (refusal,) = await council.api.user(SECRETARY_ID).send_and_wait("/thongke HDND-X")
+    assert refusal.text == "Không có hội đồng mã HDND-X trong các hội đồng đồng chí phụ trách."
+
+
+async def test_admin_chooses_the_council_first(council: Harness) -> None:
+    admin = council.api.user(ADMIN_ID)
+    (menu,) = await admin.send_and_wait("/thongke")
+    assert menu.text == "Chọn hội đồng:"
+    assert [b["text"] for b in menu.buttons] == ["Tất cả các HĐND", "HĐND HDND-ML", "HĐND HDND-X"]
+    await admin.press(menu, "HĐND HDND-X")
+    await council.api.wait_until(lambda: menu.text == "Thống kê của HĐND HDND-X: chọn quý.")
+    before = len(admin.messages)
+    await admin.press(menu, "Quý I/2026")
+    summary = (await admin.wait_for_messages(before + 3))[before]
+    assert summary.text is not None
+    assert summary.text.startswith("Quý I/2026, HĐND HDND-X: đại biểu HĐND tiếp công dân 01 buổi")
+
+
+async def test_a_forged_button_for_another_council_is_refused(council: Harness) -> None:
+    other = await council_by_code(session_factory=council.session_factory, code="HDND-X")
+    assert other is not None
+    user = council.api.user(SECRETARY_ID)
+    (menu,) = await user.send_and_wait("/thongke")
+    before = len(user.messages)
+    query = await user.press_data(menu, f"stats:q:{other.id}:2026-Q1")
+    answer = await council.api.wait_for_callback_answer(query)
+    assert answer.get("show_alert") is True
+    assert len(user.messages) == before

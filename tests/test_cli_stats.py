@@ -1,0 +1,80 @@
+"""``delegate-bot stats``: the fixture quarter of tests/services/test_stats.py, end to end.
+
+The command reads the wall clock; the fixture quarter (2026-Q1) is long over by then, so
+every figure is final and the expected CSV is the service test's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.cli import main
+from bot.db import create_engine, create_session_factory
+from bot.migrate import upgrade
+from tests.services.test_stats import EXPECTED_CSV, EXPECTED_TEXT, _fixture
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> Path:
+    """A database holding the fixture quarter; the working folder is ``tmp_path``."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "CLI_LANG", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+
+    async def seed() -> None:
+        engine = create_engine(sqlite_url)
+        try:
+            await upgrade(engine)
+            await _fixture(create_session_factory(engine), tmp_path)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    return tmp_path
+
+
+def test_csv_to_the_screen_with_a_bom(
+    env: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    assert main(["stats", "--quarter", "2026-Q1", "--council", "HDND-ML", "--format", "csv"]) == 0
+    out = capsysbinary.readouterr().out
+    assert out.startswith(b"\xef\xbb\xbf")
+    assert out.decode("utf-8-sig").replace("\r\n", "\n") == EXPECTED_CSV
+
+
+def test_text_is_the_default(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--quarter", "2026-q1", "--council", "HDND-ML"]) == 0
+    assert capsys.readouterr().out == EXPECTED_TEXT + "\n"
+
+
+def test_xlsx_and_png_go_to_a_default_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--quarter", "2026-Q1", "--council", "HDND-ML", "--format", "xlsx"]) == 0
+    path = env / "thong-ke-2026-Q1-HDND-ML.xlsx"
+    assert str(path.name) in capsys.readouterr().out
+    book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True)
+    assert book.sheetnames[0] == "Theo đơn vị"
+    assert main(["stats", "--quarter", "2026-Q1", "--format", "png"]) == 0
+    assert (env / "thong-ke-2026-Q1-tat-ca.png").read_bytes().startswith(b"\x89PNG")
+    out = env / "chart.png"
+    assert main(["stats", "--quarter", "2026-Q1", "--format", "png", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_unknown_council_exits_1(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--quarter", "2026-Q1", "--council", "NOPE"]) == 1
+    assert capsys.readouterr().err.strip() == "Không có hội đồng mã NOPE"
+    assert not list(env.glob("thong-ke-*"))
+
+
+@pytest.mark.parametrize("quarter", ["2026-Q5", "Q1-2026", "2026"])
+def test_bad_quarter_exits_2(env: Path, quarter: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["stats", "--quarter", quarter])
+    assert caught.value.code == 2
+    assert "2022-Q1" in capsys.readouterr().err
