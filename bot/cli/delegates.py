@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,12 @@ from bot.cli.common import (
     with_database,
     write_csv,
 )
-from bot.cli.importing import ImportRequest, add_import_command, run_import
+from bot.cli.importing import (
+    ImportRequest,
+    add_import_command,
+    ignored_columns_note,
+    run_import,
+)
 from bot.cli.parsing import Commands
 from bot.config import Settings
 from bot.db import SessionFactory, utcnow
@@ -57,12 +61,6 @@ def _roster_summary(result: RosterImportResult, _: Gettext) -> str:
     )
 
 
-def _ignored_columns(result: RosterImportResult, _: Gettext) -> Iterable[str]:
-    if result.ignored_columns:
-        columns = ", ".join(result.ignored_columns)
-        yield _("Columns not recognised and ignored: {columns}").format(columns=columns)
-
-
 def cmd_import(context: Context, args: argparse.Namespace) -> int:
     return run_import(
         context,
@@ -70,7 +68,7 @@ def cmd_import(context: Context, args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         apply=_import_roster,
         summary=_roster_summary,
-        notes=_ignored_columns,
+        notes=ignored_columns_note,
     )
 
 

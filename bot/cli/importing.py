@@ -94,6 +94,19 @@ def run_import(
     return with_database(context.settings, work)
 
 
+class HasIgnoredColumns(Protocol):
+    @property
+    def ignored_columns(self) -> Sequence[str]: ...
+
+
+def ignored_columns_note(result: HasIgnoredColumns, _: Gettext) -> Iterable[str]:
+    """The warning for header texts that matched no known column (a typo there silently
+    drops that column), for ``run_import``'s ``notes``."""
+    if result.ignored_columns:
+        columns = ", ".join(result.ignored_columns)
+        yield _("Columns not recognised and ignored: {columns}").format(columns=columns)
+
+
 def add_import_command(
     commands: Commands,
     handler: Handler,

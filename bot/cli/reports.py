@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,12 @@ from bot.cli.common import (
     with_database,
     write_bytes,
 )
-from bot.cli.importing import ImportRequest, add_import_command, run_import
+from bot.cli.importing import (
+    ImportRequest,
+    add_import_command,
+    ignored_columns_note,
+    run_import,
+)
 from bot.cli.parsing import Commands
 from bot.cli.stats import quarter_option
 from bot.db import SessionFactory
@@ -46,20 +50,20 @@ def _summary(result: ReportImportResult, _: Gettext) -> str:
     )
 
 
-def _ignored(result: ReportImportResult, _: Gettext) -> Iterable[str]:
-    if result.ignored_columns:
-        columns = ", ".join(result.ignored_columns)
-        yield _("Columns not recognised and ignored: {columns}").format(columns=columns)
-
-
 def cmd_import(context: Context, args: argparse.Namespace) -> int:
     return run_import(
-        context, args.file, dry_run=args.dry_run, apply=_import, summary=_summary, notes=_ignored
+        context,
+        args.file,
+        dry_run=args.dry_run,
+        apply=_import,
+        summary=_summary,
+        notes=ignored_columns_note,
     )
 
 
 def cmd_export(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.report_files import council_ids_for, export_csv, export_rows, export_xlsx
+    from bot.services.report_files import export_csv, export_rows, export_xlsx
+    from bot.services.stats import council_by_code
 
     _ = context.gettext
     settings = context.settings
@@ -70,9 +74,10 @@ def cmd_export(context: Context, args: argparse.Namespace) -> int:
     async def work(sessions: SessionFactory) -> int:
         council_ids: list[int] | None = None
         if args.council is not None:
-            council_ids = await council_ids_for(sessions, args.council)
-            if council_ids is None:
+            council = await council_by_code(session_factory=sessions, code=args.council)
+            if council is None:
                 raise BadInputError(N_("Unknown council code: {code}"), code=args.council)
+            council_ids = [council.id]
         starts_from, starts_before = args.quarter.bounds(settings.zone)
         rows = await export_rows(
             session_factory=sessions,

@@ -30,7 +30,7 @@ from bot.domain.report_rows import (
 )
 from bot.domain.tables import Problem
 from bot.i18n import N_
-from bot.models import Assignment, Council, Delegate, Event, Occurrence, Report
+from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services import audit
 from bot.services.reports import ReportDraft, SaveStatus, Source, save_in_session
 from bot.services.tabular import read_table
@@ -294,10 +294,3 @@ def export_xlsx(rows: Sequence[dict[str, str]]) -> bytes:
     sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()
-
-
-async def council_ids_for(session_factory: SessionFactory, code: str) -> list[int] | None:
-    """The council's id in a list, or ``None`` when no council has this code."""
-    async with session_factory() as session:
-        council = (await session.exec(select(Council).where(Council.code == code))).first()
-    return [council.id] if council is not None and council.id is not None else None
