@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 
-from bot.cli.common import EXIT_OK, Context, require_token, with_database
+from bot.cli.common import EXIT_OK, BadInputError, Context, require_token, with_database
 from bot.cli.parsing import Commands
 from bot.db import SessionFactory
+from bot.i18n import N_
 
 
 def cmd_run(context: Context, _args: argparse.Namespace) -> int:
@@ -31,6 +33,31 @@ def cmd_db_upgrade(context: Context, _args: argparse.Namespace) -> int:
 
     with_database(context.settings, work)
     print(context.gettext("Database is up to date."))
+    return EXIT_OK
+
+
+def cmd_db_copy(context: Context, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from bot.services.db_copy import CopyError, copy_database
+
+    _ = context.gettext
+    try:
+        counts = asyncio.run(copy_database(args.source, args.target))
+    except CopyError as error:
+        raise BadInputError(N_("Nothing was copied: {reason}"), reason=str(error)) from None
+    except (ArgumentError, SQLAlchemyError, OSError) as error:
+        raise BadInputError(
+            N_("Nothing was copied: cannot use a database ({error})"),
+            error=type(error).__name__,
+        ) from None
+    for count in counts:
+        print(f"{count.table}: {count.target}")
+    print(
+        _("Copied {rows} rows in {tables} tables; every count matches.").format(
+            rows=sum(c.target for c in counts), tables=len(counts)
+        )
+    )
     return EXIT_OK
 
 
@@ -62,4 +89,27 @@ def register(commands: Commands) -> None:
         "upgrade",
         cmd_db_upgrade,
         help=_("bring the database structure up to date"),
+    )
+    copy = database.command(
+        "copy",
+        cmd_db_copy,
+        help=_("copy every table into an empty database (e.g. SQLite to PostgreSQL)"),
+        description=_(
+            "Brings both databases up to date, copies every row into the empty target in "
+            "one go and compares the row counts; on any problem nothing is copied."
+        ),
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help=_("the database to copy, e.g. sqlite+aiosqlite:///./data/delegate-bot.db"),
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
+        help=_("the empty target, e.g. postgresql+asyncpg://bot@localhost/hdnd"),
     )
