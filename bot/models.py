@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -251,6 +252,14 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("assignment_id", name="uq_reports_assignment"),
         Index("ix_reports_occurrence_carrier", "occurrence_id", "carries_figures"),
+        # At most one report per occurrence carries figures, whoever writes at the same time.
+        Index(
+            "uq_reports_occurrence_figures",
+            "occurrence_id",
+            unique=True,
+            sqlite_where=text("carries_figures"),
+            postgresql_where=text("carries_figures"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from bot.domain.reports import MAX_FIGURE, MAX_NOTE, Figures, NotHeldReason
-from bot.domain.schedule import parse_date, parse_kind
+from bot.domain.schedule import parse_clock, parse_date, parse_kind
 from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
 from bot.i18n import N_
 
 IMPORT_COLUMNS = ("delegate", "date", "kind", "held", "citizens", "petitions", "note")
 OPTIONAL_COLUMNS = ("forwarded", "voters", "opinions", "reason")
-EXPORT_EXTRA = ("title", "unit", "reported_at", "source")
+EXPORT_EXTRA = ("title", "unit", "reported_at", "source", "start")
+"""``title`` and ``start`` tell two duties of one kind on one day apart when imported."""
 EXPORT_COLUMNS = IMPORT_COLUMNS + OPTIONAL_COLUMNS + EXPORT_EXTRA
 REQUIRED = ("delegate", "date", "kind", "held")
 FIGURE_COLUMNS = ("citizens", "petitions", "forwarded", "voters", "opinions")
@@ -41,6 +42,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "unit": ("đơn vị",),
     "reported_at": ("thời điểm báo cáo", "báo cáo lúc"),
     "source": ("nguồn",),
+    "start": ("giờ bắt đầu", "bắt đầu", "giờ"),
 }
 
 _YES = frozenset({"yes", "y", "co", "x", "1", "true", "da thuc hien", "da"})
@@ -63,6 +65,18 @@ _REASONS: Mapping[str, NotHeldReason] = {
 }
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def protect_cell(value: str) -> str:
+    """A leading quote keeps a spreadsheet from running ``=…`` typed by a delegate."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def unprotect_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
 @dataclass(frozen=True)
 class ReportRow:
     number: int
@@ -74,6 +88,8 @@ class ReportRow:
     """``None``: no figure given (a co-attendee's row, or a report without figures)."""
     reason: str | None
     note: str
+    title: str = ""
+    start: time | None = None
 
 
 def parse_held(text: str) -> bool:
@@ -108,6 +124,15 @@ def parse_figure(text: str) -> int | None:
     return int(value)
 
 
+def parse_start(text: str) -> time | None:
+    if not text.strip():
+        return None
+    clock = parse_clock(text)
+    if clock is None:
+        raise InvalidValue(N_('"{value}" is not a time such as 7h30 or 07:30'), value=text.strip())
+    return clock
+
+
 def parse_code(text: str) -> str:
     code = text.strip()
     if not code:
@@ -121,7 +146,7 @@ def parse_code(text: str) -> str:
 
 def _figures(row: TableRow, problems: list[Problem]) -> Figures | None:
     values = {name: check_cell(row, name, parse_figure, problems) for name in FIGURE_COLUMNS}
-    note = row.values.get("note", "").strip()[:MAX_NOTE]
+    note = unprotect_cell(row.values.get("note", "").strip())[:MAX_NOTE]
     if all(value is None for value in values.values()):
         return None
     forwarded, petitions = values["forwarded"], values["petitions"]
@@ -147,6 +172,7 @@ def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
     kind = check_cell(row, "kind", parse_kind, problems)
     held = check_cell(row, "held", parse_held, problems)
     reason = check_cell(row, "reason", parse_reason, problems)
+    start = check_cell(row, "start", parse_start, problems)
     figures = _figures(row, problems)
     if held is False and figures is not None:
         problems.append(
@@ -158,7 +184,7 @@ def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
         )
     if problems or code is None or day is None or kind is None or held is None:
         return None, problems
-    note = row.values.get("note", "").strip()[:MAX_NOTE]
+    note = unprotect_cell(row.values.get("note", "").strip())[:MAX_NOTE]
     if held and figures is None and note:
         figures = Figures(note=note) if kind.value == "supervision" else None
     return (
@@ -171,6 +197,8 @@ def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
             figures=figures,
             reason=(reason or NotHeldReason.other.value) if not held else None,
             note=note,
+            title=unprotect_cell(row.values.get("title", "").strip()),
+            start=start,
         ),
         [],
     )

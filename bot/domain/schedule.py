@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TypeVar
 
@@ -81,15 +81,6 @@ _SHIFT_WORDS: dict[str, Shift] = {
     }.items()
     for word in words
 }
-_DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-)
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _UNIT_PREFIX = re.compile(r"^\s*unit\s*:\s*", re.IGNORECASE)
 _CODE_SEPARATORS = re.compile(r"[;,\n]+")
 _V = TypeVar("_V")
@@ -156,18 +147,43 @@ def parse_kind(text: str) -> EventKind:
     return kind
 
 
+_DAY = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}))$")
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2})(?::\d{2})?|[hH](\d{2})?)$")
+
+
+def _day(text: str, cell: str) -> date | None:
+    """``2026-12-10`` or ``10/12/2026``; a date that does not exist (31/11) says so."""
+    match = _DAY.match(text)
+    if match is None:
+        return None
+    year, month, day = match.group(1, 2, 3) if match.group(1) else (match[6], match[5], match[4])
+    try:
+        parsed = date(int(year), int(month), int(day))
+    except ValueError:
+        raise InvalidValue(N_('"{value}" is not a date of the calendar'), value=cell) from None
+    return check_day(parsed, cell)
+
+
+def parse_clock(text: str) -> time | None:
+    """``07:30``, ``7:30``, ``7h30``, ``7h`` (as offices write it); ``None`` if not a time."""
+    match = _CLOCK.match(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2] or match[3] or 0)
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
 def parse_local_datetime(text: str) -> datetime:
-    """``YYYY-MM-DD HH:MM`` (or ``DD/MM/YYYY HH:MM``), local wall-clock time."""
-    value = " ".join(text.split())
+    """``YYYY-MM-DD HH:MM`` or ``DD/MM/YYYY HH:MM`` (also ``7h30``, ``7h``), local time."""
+    value = " ".join(text.replace("T", " ").split())
     if not value:
         raise InvalidValue(N_("A value is required"))
-    for pattern in _DATETIME_FORMATS:
-        try:
-            parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 - local wall-clock
-        except ValueError:
-            continue
-        check_day(parsed.date(), value)
-        return parsed
+    parts = value.split(" ")
+    if len(parts) == 2:
+        day = _day(parts[0], value)
+        clock = parse_clock(parts[1])
+        if day is not None and clock is not None:
+            return datetime.combine(day, clock)
     raise InvalidValue(N_('"{value}" is not a date and time such as 2026-12-10 08:00'), value=value)
 
 
@@ -175,13 +191,10 @@ def parse_date(text: str) -> date:
     value = text.strip()
     if "T" in value or " " in value:  # a date cell from a spreadsheet may carry 00:00
         value = value.replace("T", " ").split(" ")[0]
-    for pattern in _DATE_FORMATS:
-        try:
-            day = datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a bare date
-        except ValueError:
-            continue
-        return check_day(day, text)
-    raise InvalidValue(N_('"{value}" is not a date such as 2026-12-31'), value=text.strip())
+    day = _day(value, text.strip())
+    if day is None:
+        raise InvalidValue(N_('"{value}" is not a date such as 2026-12-31'), value=text.strip())
+    return day
 
 
 def parse_shift(text: str) -> Shift:

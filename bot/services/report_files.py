@@ -26,9 +26,10 @@ from bot.domain.report_rows import (
     EXPORT_COLUMNS,
     REQUIRED,
     ReportRow,
+    protect_cell,
     read_report_rows,
 )
-from bot.domain.tables import Problem
+from bot.domain.tables import Problem, fold_label
 from bot.i18n import N_
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services import audit
@@ -52,6 +53,18 @@ class ReportImportResult:
 class _Match:
     assignment: Assignment
     occurrence: Occurrence
+    title: str
+
+
+def _narrow(options: list[_Match], row: ReportRow, zone: tzinfo) -> list[_Match]:
+    """Two duties of one kind on one day: the row's title and start time tell which."""
+    if row.title:
+        options = [m for m in options if fold_label(m.title) == fold_label(row.title)]
+    if row.start is not None:
+        options = [
+            m for m in options if m.occurrence.starts_at.astimezone(zone).time() == row.start
+        ]
+    return options
 
 
 async def import_reports(
@@ -68,7 +81,7 @@ async def import_reports(
         return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
     rows, problems = read_report_rows(table.rows)
     async with session_factory() as session, session.begin():
-        matches = await _match(session, rows, zone, problems)
+        matches = await _match(session, rows, zone, now, problems)
         if problems:
             await session.rollback()
             problems.sort(key=lambda p: (p.row or 0, p.column or ""))
@@ -111,7 +124,11 @@ async def import_reports(
 
 
 async def _match(
-    session: AsyncSession, rows: Sequence[ReportRow], zone: tzinfo, problems: list[Problem]
+    session: AsyncSession,
+    rows: Sequence[ReportRow],
+    zone: tzinfo,
+    now: datetime,
+    problems: list[Problem],
 ) -> dict[int, _Match]:
     """Each row's assignment; problems for rows with none, or clashing with another row."""
     if not rows:
@@ -141,7 +158,9 @@ async def _match(
     candidates: dict[tuple[int, str, date], list[_Match]] = defaultdict(list)
     for assignment, occurrence, event in found:
         day = occurrence.starts_at.astimezone(zone).date()
-        candidates[(assignment.delegate_id, event.kind, day)].append(_Match(assignment, occurrence))
+        candidates[(assignment.delegate_id, event.kind, day)].append(
+            _Match(assignment, occurrence, event.title)
+        )
     matches: dict[int, _Match] = {}
     taken: dict[int, int] = {}
     figures_of: dict[int, int] = {}
@@ -153,14 +172,18 @@ async def _match(
                         {"code": row.delegate_code})
             )  # fmt: skip
             continue
-        options = [
-            m for m in candidates.get((delegate.id, row.kind, row.day), [])
-            if m.assignment.id not in taken
-        ]  # fmt: skip
+        options = _narrow(candidates.get((delegate.id, row.kind, row.day), []), row, zone)
+        options = [m for m in options if m.assignment.id not in taken]
         if not options:
             problems.append(_no_assignment(row))
             continue
+        if len(options) > 1:
+            problems.append(_ambiguous(row, len(options)))
+            continue
         match = options[0]
+        if match.occurrence.starts_at > now:
+            problems.append(_not_yet(row))
+            continue
         assert match.assignment.id is not None
         assert match.occurrence.id is not None
         taken[match.assignment.id] = row.number
@@ -181,6 +204,32 @@ def _no_assignment(row: ReportRow) -> Problem:
         "date",
         N_("{code} has no {kind} assignment on {day} (or it is already in an earlier row)"),
         {"code": row.delegate_code, "kind": row.kind, "day": row.day.strftime("%d/%m/%Y")},
+    )
+
+
+def _ambiguous(row: ReportRow, count: int) -> Problem:
+    return Problem(
+        row.number,
+        "date",
+        N_(
+            "{code} has {count} {kind} duties on {day}: add the title or start column "
+            "to say which one"
+        ),
+        {
+            "code": row.delegate_code,
+            "count": str(count),
+            "kind": row.kind,
+            "day": row.day.strftime("%d/%m/%Y"),
+        },
+    )
+
+
+def _not_yet(row: ReportRow) -> Problem:
+    return Problem(
+        row.number,
+        "date",
+        N_("The duty of {day} has not taken place yet; it cannot be reported"),
+        {"day": row.day.strftime("%d/%m/%Y")},
     )
 
 
@@ -255,6 +304,7 @@ async def export_rows(
                 "unit": assignment.unit or delegate.unit,
                 "reported_at": report.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "source": report.source,
+                "start": occurrence.starts_at.astimezone(zone).strftime("%H:%M"),
             }
         )
     return rows
@@ -265,11 +315,12 @@ def _number(value: int | None) -> str:
 
 
 def export_csv(rows: Sequence[dict[str, str]]) -> bytes:
-    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly."""
+    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly; text cells that Excel
+    would run as a formula are quoted (``reports import`` removes the quote again)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: protect_cell(value) for name, value in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -22,7 +22,7 @@ from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours
 from bot.domain.reports import REPORTABLE_KINDS
-from bot.models import Assignment, Event, Occurrence, OutboxMessage, Report
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Report
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 
 if TYPE_CHECKING:
@@ -73,8 +73,14 @@ async def report_prompt_rows(
             select(Assignment.id, Assignment.delegate_id, Occurrence.starts_at, Occurrence.ends_at)
             .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
             .join(Event, col(Event.id) == col(Occurrence.event_id))
+            .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
             .outerjoin(Report, col(Report.assignment_id) == col(Assignment.id))
             .where(
+                # As for reminders: only those the bot can reach. A delegate who links
+                # (or comes back) later is planned then, within the reporting window.
+                col(Delegate.telegram_user_id).is_not(None),
+                col(Delegate.active).is_(True),
+                col(Delegate.reachable).is_(True),
                 col(Event.kind).in_(sorted(REPORTABLE_KINDS)),
                 col(Assignment.cancelled_at).is_(None),
                 col(Occurrence.cancelled_at).is_(None),
@@ -119,6 +125,7 @@ async def snooze_prompt(
     session_factory: SessionFactory,
     assignment_id: int,
     delegate_id: int,
+    ends_at: datetime,
     policy: ReportPolicy,
     now: datetime,
 ) -> datetime:
@@ -145,7 +152,7 @@ async def snooze_prompt(
                     due_at=due,
                     delegate_id=delegate_id,
                     assignment_id=assignment_id,
-                    payload={"step": "later"},
+                    payload={"step": "later", "ends": _epoch(ends_at)},
                 )
             ],
             unique=["kind", "dedupe_key"],

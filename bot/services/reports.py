@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +38,11 @@ CORRECTION_WINDOW = timedelta(days=7)
 LOOKBACK = timedelta(days=92)
 """/baocao and the missing-reports list look back about one quarter."""
 FIGURE_FIELDS = ("citizens", "petitions", "forwarded", "voters", "opinions")
+
+
+def correctable(ended_at: datetime, now: datetime) -> bool:
+    """Whether a delegate may still change their report (the office may, any time, by file)."""
+    return now <= ended_at + CORRECTION_WINDOW
 
 
 class Source(StrEnum):
@@ -62,7 +68,7 @@ class SaveStatus(StrEnum):
     unchanged = "unchanged"  # the same report again (a repeated button press)
     not_found = "not_found"  # no such assignment, or not this delegate's
     cancelled = "cancelled"
-    not_ended = "not_ended"
+    not_started = "not_started"
     too_old = "too_old"  # past the correction window
 
 
@@ -145,6 +151,20 @@ async def _occurrence_reports(session: AsyncSession, occurrence_id: int) -> list
     )
 
 
+def _desired(draft: ReportDraft, existing: Report | None) -> dict[str, Any]:
+    """The report's content after ``draft``, in the shape of :func:`_content`."""
+    figures = draft.figures if draft.held else None
+    if draft.held and figures is None and existing is not None and existing.carries_figures:
+        figures = figures_of(existing)  # attendance confirmed again: the figures stay
+    return {
+        "held": draft.held,
+        "reason": None if draft.held else draft.reason,
+        "note": figures.note if figures is not None else draft.note,
+        "carries_figures": figures is not None,
+        **{name: getattr(figures, name) if figures else None for name in FIGURE_FIELDS},
+    }
+
+
 async def save_in_session(
     session: AsyncSession,
     *,
@@ -155,14 +175,28 @@ async def save_in_session(
     actor: str,
     now: datetime,
 ) -> SaveResult:
-    """Writes one report inside the caller's transaction, moving figures as needed."""
+    """Writes one report inside the caller's transaction, moving figures as needed.
+
+    One report per occurrence carries the figures (a unique index holds that even
+    against a second process): the newest report that gives figures takes them over,
+    and when the carrier says the meeting did not happen after all, a co-attendee who
+    reported it held inherits them.
+    """
     assert assignment.id is not None
     assert occurrence.id is not None
     reports = await _occurrence_reports(session, occurrence.id)
+    existing = next((r for r in reports if r.assignment_id == assignment.id), None)
     others = [r for r in reports if r.assignment_id != assignment.id]
-    existing = (
-        await session.exec(select(Report).where(col(Report.assignment_id) == assignment.id))
-    ).first()
+    before = _content(existing) if existing is not None else None
+    wanted = _desired(draft, existing)
+    if before == wanted:
+        return SaveResult(SaveStatus.unchanged, existing.version if existing else 0)
+    if wanted["carries_figures"]:
+        # First, so that the occurrence never has two carriers, not even inside the flush.
+        for other in others:
+            if other.carries_figures:  # a correction by a co-attendee replaces them
+                _set_figures(other, None)
+                await _bump(session, other, actor=actor, now=now)
     report = existing or Report(
         assignment_id=assignment.id,
         occurrence_id=occurrence.id,
@@ -173,31 +207,11 @@ async def save_in_session(
         reported_at=now,
         updated_at=now,
     )
-    before = _content(report) if existing is not None else None
-    figures = draft.figures
-    if draft.held and figures is None and existing is not None and existing.carries_figures:
-        figures = figures_of(existing)  # attendance confirmed again: the figures stay
-    report.held = draft.held
-    report.reason = None if draft.held else draft.reason
-    report.note = (
-        (figures.note if figures is not None else draft.note) if draft.held else draft.note
-    )
-    _set_figures(report, figures if draft.held else None)
-    if before is not None and before == _content(report):
-        return SaveResult(SaveStatus.unchanged, report.version)
-    lost_figures = existing is not None and existing.carries_figures and not report.carries_figures
-    report.version += 1
+    for name, value in wanted.items():
+        setattr(report, name, value)
     report.source = source.value
-    report.updated_at = now
-    session.add(report)
-    await session.flush()
-    _record_version(session, report, actor=actor, now=now)
-    if report.carries_figures:
-        for other in others:
-            if other.carries_figures:  # a correction by a co-attendee replaces them
-                _set_figures(other, None)
-                await _bump(session, other, actor=actor, now=now)
-    elif lost_figures and existing is not None and before is not None:
+    await _bump(session, report, actor=actor, now=now)
+    if before is not None and before["carries_figures"] and not report.carries_figures:
         heir = next((o for o in others if o.held), None)
         if heir is not None:  # figures of a meeting that did happen are not dropped
             for name in FIGURE_FIELDS:
@@ -224,7 +238,36 @@ async def save_report(
     actor: str,
     now: datetime,
 ) -> SaveResult:
-    """A delegate's report from the bot: only their own, ended, within the correction window."""
+    """A delegate's report from the bot: only their own, started, within the correction window.
+
+    Two co-attendees confirming at the same moment can collide on the one-carrier index;
+    the loser simply runs again and then sees the winner's report.
+    """
+    for attempt in (1, 2):
+        try:
+            return await _save_report_once(
+                session_factory=session_factory,
+                assignment_id=assignment_id,
+                delegate_ids=delegate_ids,
+                draft=draft,
+                actor=actor,
+                now=now,
+            )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _save_report_once(
+    *,
+    session_factory: SessionFactory,
+    assignment_id: int,
+    delegate_ids: Collection[int],
+    draft: ReportDraft,
+    actor: str,
+    now: datetime,
+) -> SaveResult:
     async with session_factory() as session, session.begin():
         found = await _assignment(session, assignment_id)
         if found is None or found[0].delegate_id not in delegate_ids:
@@ -235,11 +278,11 @@ async def save_report(
         if assignment.cancelled_at is not None or occurrence.cancelled_at is not None:
             return SaveResult(SaveStatus.cancelled)
         if occurrence.starts_at > now:
-            return SaveResult(SaveStatus.not_ended)
+            return SaveResult(SaveStatus.not_started)
         existing = (
             await session.exec(select(Report).where(col(Report.assignment_id) == assignment_id))
         ).first()
-        if existing is not None and _ended(occurrence) + CORRECTION_WINDOW < now:
+        if existing is not None and not correctable(_ended(occurrence), now):
             return SaveResult(SaveStatus.too_old)
         return await save_in_session(
             session,
@@ -327,6 +370,7 @@ class PendingItem:
     title: str
     location: str
     starts_at: datetime
+    ends_at: datetime
     reported: bool
 
 
@@ -393,6 +437,7 @@ async def ended_assignments(
             title=event.title,
             location=occurrence.location or event.location,
             starts_at=occurrence.starts_at.astimezone(zone),
+            ends_at=_ended(occurrence).astimezone(zone),
             reported=assignment.id in done,
         )
         for assignment, occurrence, event, delegate in rows

@@ -59,7 +59,7 @@ UNIT_FIGURES: tuple[tuple[str, str], ...] = (
     ("forwarded", "Đơn thư đã chuyển"),
     ("voters", "Lượt cử tri"),
     ("opinions", "Ý kiến kiến nghị"),
-    (RATE, "Tỷ lệ hoàn thành"),
+    (RATE, "Tỷ lệ thực hiện"),
 )
 DELEGATE_FIGURES = tuple(item for item in UNIT_FIGURES if item[0] != "sessions")
 MISSING_HEADERS = ("Thời gian", "Loại việc", "Nội dung", "Đơn vị", "Mã đại biểu", "Họ và tên")

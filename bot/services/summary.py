@@ -15,7 +15,7 @@ from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
-from bot.services.reports import PendingItem, ended_assignments
+from bot.services.reports import LOOKBACK, PendingItem, ended_assignments
 
 
 @dataclass
@@ -95,6 +95,7 @@ async def council_summaries(
             now=overdue_before,
             zone=zone,
             ended_before=overdue_before,
+            since=overdue_before - LOOKBACK,
         ):
             if missing.council_id in councils:
                 summary(missing.council_id).missing.append(missing)

@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.i18n import Gettext
 from bot.services.missing_export import missing_workbook
-from bot.services.reports import PendingItem, ended_assignments
+from bot.services.reports import LOOKBACK, PendingItem, ended_assignments
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.report_texts import short_kind
 
@@ -73,6 +73,8 @@ async def missing_command(update: Update, context: BotContext) -> None:
         zone=settings.zone,
         council_ids=councils,
         ended_before=overdue_before,
+        # The same window as the daily summary's, so both show the same list.
+        since=overdue_before - LOOKBACK,
     )
     waiting = await ended_assignments(
         session_factory=context.deps.session_factory,

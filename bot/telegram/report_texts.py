@@ -14,7 +14,7 @@ from bot.services.reports import ReportTarget, figures_of
 
 PREFIX = "rp"
 """Callback data: ``rp:<action>:<assignment id>[:<reason>]`` (at most 64 bytes)."""
-CALLBACK_PATTERN = r"^rp:(held|no|later|why|ok|edit|att|pick):\d{1,18}(:[a-z]{1,12})?$"
+CALLBACK_PATTERN = r"^rp:(held|no|later|why|ok|edit|att|pick|cancel):\d{1,18}(:[a-z]{1,12})?$"
 
 QUESTIONS = {
     "reception": N_("Did the citizen reception on {day} at {place} take place?"),
@@ -126,6 +126,10 @@ def confirm_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...]
 
 def short_kind(kind: str, _: Gettext) -> str:
     return _(SHORT_KINDS[kind]) if kind in SHORT_KINDS else kind
+
+
+def cancel_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(_("Cancel"), callback("cancel", assignment_id)),),)
 
 
 def ask_figures(kind: str, _: Gettext) -> str:

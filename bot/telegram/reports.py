@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.domain.dates import format_clock
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
@@ -29,10 +31,10 @@ from bot.services.conversations import (
 from bot.services.outbox import Button
 from bot.services.report_prompts import ReportPolicy, snooze_prompt
 from bot.services.reports import (
-    CORRECTION_WINDOW,
     ReportDraft,
     ReportTarget,
     SaveStatus,
+    correctable,
     draft_from_dict,
     draft_to_dict,
     ended_assignments,
@@ -46,6 +48,8 @@ from bot.telegram.context import BotContext, current_identity, translator
 logger = logging.getLogger(__name__)
 
 KIND = "report"
+TTL = timedelta(hours=2)
+"""An unanswered report stops capturing the user's messages after this long."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,12 @@ async def _answer(query: CallbackQuery, text: str, *, keyboard: Any = None) -> N
     """Replaces the pressed message's text (the prompt becomes the record of the answer)."""
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=keyboard)
+        try:
+            await query.message.edit_text(text, reply_markup=keyboard)
+        except BadRequest as error:
+            # The same button delivered twice: the screen already shows this answer.
+            if "not modified" not in error.message.lower():
+                raise
 
 
 async def _target(
@@ -103,7 +112,7 @@ def _stale_reason(target: ReportTarget | None, context: BotContext, _: Gettext) 
     now = context.deps.clock()
     if target.starts_at > now:
         return _("This duty has not taken place yet.")
-    if target.report is not None and target.ends_at + CORRECTION_WINDOW < now:
+    if target.report is not None and not correctable(target.ends_at, now):
         return _(
             "This report can no longer be changed (more than 7 days have passed). "
             "Please contact the council office if it needs correcting."
@@ -155,9 +164,25 @@ async def _ask_figures(p: Press) -> None:
         kind=KIND,
         state={"assignment_id": target.assignment_id, "step": "figures"},
         now=context.deps.clock(),
+        ttl=TTL,
     )
     head = "\n".join(texts.describe(target, identity.language, _))
-    await _answer(query, f"{head}\n\n{texts.ask_figures(target.kind, _)}")
+    await _answer(
+        query,
+        f"{head}\n\n{texts.ask_figures(target.kind, _)}",
+        keyboard=markup(texts.cancel_keyboard(target.assignment_id, _)),
+    )
+
+
+async def _cancel(p: Press) -> None:
+    """Leaves the report for later: the prompt's buttons come back, nothing is saved."""
+    await end_conversation(
+        session_factory=p.context.deps.session_factory,
+        telegram_user_id=p.identity.telegram_user_id,
+        kind=KIND,
+    )
+    outgoing = texts.prompt(p.target, language=p.identity.language, _=p._, again=False)
+    await _answer(p.query, outgoing.text, keyboard=markup(outgoing.keyboard))
 
 
 async def _not_held(p: Press) -> None:
@@ -183,6 +208,7 @@ async def _reason(p: Press) -> None:
             kind=KIND,
             state={"assignment_id": target.assignment_id, "step": "reason"},
             now=context.deps.clock(),
+            ttl=TTL,
         )
         await _answer(query, escape(_("Please write the reason in a few words.")))
         return
@@ -199,6 +225,7 @@ async def _later(p: Press) -> None:
         session_factory=context.deps.session_factory,
         assignment_id=target.assignment_id,
         delegate_id=target.delegate_id,
+        ends_at=target.ends_at,
         policy=ReportPolicy.from_settings(context.deps.settings),
         now=context.deps.clock(),
     )
@@ -259,6 +286,7 @@ _ACTIONS = {
     "ok": _confirm,
     "att": _attend,
     "pick": _pick,
+    "cancel": _cancel,
 }
 
 
@@ -372,15 +400,19 @@ async def _read_figures(
             "draft": draft_to_dict(draft),
         },
         now=context.deps.clock(),
+        ttl=TTL,
     )
     await message.reply_text(
-        _understood(target, parsed, _),
+        _understood(target, parsed, identity.language, _),
         reply_markup=markup(texts.confirm_keyboard(target.assignment_id, _)),
     )
 
 
-def _understood(target: ReportTarget, figures: Figures, _: Gettext) -> str:
+def _understood(target: ReportTarget, figures: Figures, language: str, _: Gettext) -> str:
+    # Which duty, first: a delegate may have answered several prompts in a row.
     lines = [
+        *texts.describe(target, language, _),
+        "",
         escape(_("I understood:")),
         "<b>" + escape(summarize(target.kind, figures, _)) + "</b>",
     ]
@@ -414,7 +446,7 @@ async def report_command(update: Update, context: BotContext) -> None:
         limit=200,
     )
     open_items = [i for i in items if not i.reported]
-    recent = [i for i in items if i.reported and i.starts_at + CORRECTION_WINDOW >= now]
+    recent = [i for i in items if i.reported and correctable(i.ends_at, now)]
     if not open_items and not recent:
         await message.reply_text(escape(_("You have no duties waiting for a report. Thank you!")))
         return

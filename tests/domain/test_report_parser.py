@@ -255,7 +255,7 @@ def test_pathological_replies_are_quick(text: str) -> None:
             "vi",
             "12 lượt công dân, 3 đơn thư\nGhi chú: chuyển UBND xã",
         ),
-        (V, vot(85, 12), "vi", "85 cử tri, 12 ý kiến, kiến nghị"),
+        (V, vot(85, 12), "vi", "85 lượt cử tri tham dự; 12 ý kiến, kiến nghị"),
         (V, vot(85, 12, "{x}"), "en", "85 voters, 12 opinions\nNote: {x}"),
         (S, Figures(), "vi", "Đã thực hiện giám sát, không có ghi chú"),
         (S, Figures(note="Kiểm tra hồ sơ"), "vi", "Kết quả giám sát: Kiểm tra hồ sơ"),

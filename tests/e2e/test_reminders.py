@@ -45,7 +45,7 @@ async def test_reminders_arrive_once_each_in_order_with_their_text(
     texts = [m.text or "" for m in user.messages]
     # 3 days, 1 day, the day's digest with the 2 h reminder, then the report prompt
     assert len(texts) == 4
-    assert "đã diễn ra chưa?" in texts[3]
+    assert "có thực hiện" in texts[3]
     # the time first, as councils write it; the day before reads "ngày mai", not "còn 1 ngày"
     assert "🗓 7h30–11h00 Thứ Năm, 10/12/2026 (còn 3 ngày)" in texts[0]
     assert "🗓 7h30–11h00 Thứ Năm, 10/12/2026 (ngày mai)" in texts[1]
@@ -237,7 +237,7 @@ async def test_reminders_missed_while_blocked_are_sent_late_once_reachable_again
     await dispatcher(harness).drain()
     after = [m.text or "" for m in user.messages[before + 1 :]]
     assert len(after) == 1
-    assert "đã diễn ra chưa?" in after[0]
+    assert "có thực hiện" in after[0]
 
 
 async def test_a_duty_of_today_added_after_the_digest_is_announced(

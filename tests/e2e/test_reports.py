@@ -38,7 +38,7 @@ async def prompted(
 
 
 def prompt_of(user: FakeUser) -> SentMessage:
-    found = [m for m in user.messages if "đã diễn ra chưa?" in (m.text or "")]
+    found = [m for m in user.messages if "có thực hiện" in (m.text or "")]
     assert found, [m.text for m in user.messages]
     return found[-1]
 
@@ -80,7 +80,8 @@ async def test_prompt_held_figures_confirm(
     user = await linked_delegate(harness)
     await prompted(harness, policy, tmp_path)
     prompt = prompt_of(user)
-    assert "Buổi tiếp công dân ngày 01/12/2026 tại Trụ sở xã đã diễn ra chưa?" in prompt.text
+    question = "Đồng chí có thực hiện buổi tiếp công dân ngày 01/12/2026 tại Trụ sở xã không?"
+    assert question in (prompt.text or "")
     assert [b["text"] for b in prompt.buttons] == [
         "Đã thực hiện",
         "Không thực hiện",
@@ -260,7 +261,7 @@ async def test_corrections_after_seven_days_are_refused(
     data = prompt.find_button("Không thực hiện")
     assert data is not None
     await press(harness, user, prompt, "Không thực hiện")
-    await press(harness, user, prompt, "Hoãn lịch")
+    await press(harness, user, prompt, "Lịch bị hoãn")
     harness.clock.advance(timedelta(days=8))
     (listing,) = await user.send_and_wait("/baocao")
     assert "không có hoạt động nào" in (listing.text or "")

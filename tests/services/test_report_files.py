@@ -198,7 +198,7 @@ async def test_an_export_imports_again_unchanged(
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads Vietnamese
     assert data.decode("utf-8-sig").splitlines()[0] == (
         "delegate,date,kind,held,citizens,petitions,note,forwarded,voters,opinions,reason,"
-        "title,unit,reported_at,source"
+        "title,unit,reported_at,source,start"
     )
     again = tmp_path / "export.csv"
     again.write_bytes(data)
@@ -217,3 +217,128 @@ async def test_an_export_imports_again_unchanged(
         session_factory=session_factory, path=workbook, now=NOW, zone=ZONE, dry_run=False
     )
     assert (result.problems, result.unchanged) == ([], 4)
+
+
+TWO_A_DAY = (
+    "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence\n"
+    "voter_meeting,Tiếp xúc cử tri thôn 1,2026-11-30 07:30,2026-11-30 09:00,Thôn 1,HDND-ML,"
+    "ML-009,,,,\n"
+    "voter_meeting,Tiếp xúc cử tri thôn 2,2026-11-30 14:00,2026-11-30 16:00,Thôn 2,HDND-ML,"
+    "ML-009,,,,\n"
+    "reception,Tiếp công dân tháng 1,2027-01-11 07:30,2027-01-11 11:00,Trụ sở,HDND-ML,"
+    "ML-009,,,,\n"
+)
+
+
+@pytest.fixture
+async def two_a_day(session_factory: SessionFactory, tmp_path: Path) -> None:
+    await add_delegate(session_factory, "ML-009")
+    path = tmp_path / "two.csv"
+    path.write_text(TWO_A_DAY, encoding="utf-8")
+    result = await import_schedule(
+        session_factory=session_factory,
+        path=path,
+        now=datetime(2026, 11, 1, tzinfo=UTC),
+        zone=ZONE,
+        dry_run=False,
+    )
+    assert result.problems == []
+
+
+async def test_two_duties_of_a_kind_on_one_day_need_the_title_or_the_start(
+    session_factory: SessionFactory, tmp_path: Path, two_a_day: None
+) -> None:
+    result = await run(session_factory, tmp_path, "ML-009,30/11/2026,voter_meeting,có,,,,,80,5,\n")
+    (problem,) = result.problems
+    assert "add the title or start column" in problem.message
+    path = tmp_path / "titled.csv"
+    path.write_text(
+        "delegate,date,kind,held,voters,opinions,start\n"
+        "ML-009,30/11/2026,voter_meeting,có,80,5,14h00\n",
+        encoding="utf-8",
+    )
+    result = await import_reports(
+        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=False
+    )
+    assert result.problems == []
+    (report,) = await stored(session_factory)
+    rows = await export_rows(
+        session_factory=session_factory,
+        starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+        starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+        zone=ZONE,
+    )
+    assert [(r["title"], r["start"]) for r in rows] == [("Tiếp xúc cử tri thôn 2", "14:00")]
+    again = tmp_path / "again.csv"
+    again.write_bytes(export_csv(rows))
+    result = await import_reports(
+        session_factory=session_factory, path=again, now=NOW, zone=ZONE, dry_run=False
+    )
+    assert (result.problems, result.unchanged, result.created) == ([], 1, 0)
+    assert [r.id for r in await stored(session_factory)] == [report.id]
+
+
+async def test_a_duty_that_has_not_taken_place_cannot_be_reported(
+    session_factory: SessionFactory, tmp_path: Path, two_a_day: None
+) -> None:
+    result = await run(session_factory, tmp_path, "ML-009,11/01/2027,reception,có,3,1,,,,,\n")
+    (problem,) = result.problems
+    assert "has not taken place yet" in problem.message
+    assert await stored(session_factory) == []
+
+
+async def test_a_note_that_looks_like_a_formula_is_quoted_in_the_csv_and_comes_back(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    await run(
+        session_factory, tmp_path, 'ML-001,2026-12-10,reception,có,12,3,"=HYPERLINK(""x"")",,,,\n'
+    )
+    rows = await export_rows(
+        session_factory=session_factory,
+        starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+        starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+        zone=ZONE,
+    )
+    data = export_csv(rows).decode("utf-8-sig")
+    assert "\"'=HYPERLINK" in data
+    again = tmp_path / "again.csv"
+    again.write_text(data, encoding="utf-8")
+    result = await import_reports(
+        session_factory=session_factory, path=again, now=NOW, zone=ZONE, dry_run=False
+    )
+    assert (result.problems, result.unchanged) == ([], 1)
+    (report,) = await stored(session_factory)
+    assert report.note == '=HYPERLINK("x")'
+
+
+async def test_two_co_attendees_giving_figures_at_once_leave_one_carrier(
+    session_factory: SessionFactory, duties: None
+) -> None:
+    """Two writers at the same moment (the bot and an import, or two processes)."""
+    import asyncio
+
+    async with session_factory() as session:
+        first, second = (
+            await session.exec(select(Assignment).order_by(col(Assignment.id)).limit(2))
+        ).all()
+    assert first.occurrence_id == second.occurrence_id  # the shared reception
+    results = await asyncio.gather(
+        *(
+            save_report(
+                session_factory=session_factory,
+                assignment_id=a.id or 0,
+                delegate_ids=[a.delegate_id],
+                draft=ReportDraft(
+                    held=True, figures=Figures(citizens=10, petitions=1, forwarded=0)
+                ),
+                actor="test",
+                now=NOW,
+            )
+            for a in (first, second)
+        )
+    )
+    assert all(r.status.value == "saved" for r in results)
+    reports = await stored(session_factory)
+    assert len(reports) == 2
+    assert sum(r.carries_figures for r in reports) == 1
+    assert sum(r.citizens or 0 for r in reports) == 10
