@@ -73,9 +73,11 @@ def _figures(period: Period, shown: set[str], language: str) -> str:
     def n(value: int) -> str:
         return figure(value, language)
 
+    # A clause with nothing to count is left out, as offices write it ("không tổ chức"
+    # reads as a finding, "00 hội nghị" as a blank form).
     parts: list[str] = []
-    if "reception" in shown:
-        reception = period.of("reception")
+    reception = period.of("reception")
+    if "reception" in shown and (reception.held or reception.citizens or reception.petitions):
         standing = period.standing_committee_receptions
         message = (
             N_(
@@ -101,8 +103,8 @@ def _figures(period: Period, shown: set[str], language: str) -> str:
                 "{petitions} petition(s) received, {forwarded} forwarded to the competent bodies"
             ).format(petitions=n(reception.petitions), forwarded=n(reception.forwarded))
         )
-    if "voter_meeting" in shown:
-        meetings = period.of("voter_meeting")
+    meetings = period.of("voter_meeting")
+    if "voter_meeting" in shown and period.sessions.get("voter_meeting", 0):
         parts.append(
             _(
                 "{meetings} voter meeting(s) with {voters} voter(s) and {opinions} opinion(s)"
@@ -112,11 +114,9 @@ def _figures(period: Period, shown: set[str], language: str) -> str:
                 opinions=n(meetings.opinions),
             )
         )
-    if "supervision" in shown:
-        visits = period.sessions.get("supervision", 0)
+    if "supervision" in shown and (visits := period.sessions.get("supervision", 0)):
         parts.append(_("{count} supervision visit(s)").format(count=n(visits)))
-    if "session" in shown:
-        sessions = period.ended.get("session", 0)
+    if "session" in shown and (sessions := period.ended.get("session", 0)):
         parts.append(_("{count} council session(s)").format(count=n(sessions)))
     if not parts:
         return _("no citizen reception, voter meeting, supervision or council session")

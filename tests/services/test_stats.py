@@ -108,8 +108,7 @@ trong đó Thường trực HĐND 02 lượt), tiếp 21 lượt công dân; ti�
 tri tham dự, tiếp nhận 12 ý kiến, kiến nghị; 01 cuộc giám sát.
 Quý trước (Quý IV/2025): đại biểu HĐND tiếp công dân 01 buổi (01 lượt đại biểu, trong \
 đó Thường trực HĐND 01 lượt), tiếp 09 lượt công dân; tiếp nhận 02 đơn thư, chuyển 02 đơn \
-thư đến cơ quan có thẩm quyền; tổ chức 00 hội nghị tiếp xúc cử tri với 00 lượt cử tri tham \
-dự, tiếp nhận 00 ý kiến, kiến nghị; 00 cuộc giám sát.
+thư đến cơ quan có thẩm quyền.
 Báo cáo của đại biểu: 06 lượt đã thực hiện, 02 lượt không thực hiện, 02 lượt chưa báo \
 cáo, 00 lượt chưa diễn ra; tỷ lệ thực hiện 60,0% (quý trước 100,0%).
 Không thực hiện: hoãn 01, trùng lịch 01, ốm đau hoặc việc riêng 00, lý do khác 00."""
