@@ -1,0 +1,129 @@
+"""``reports import`` benchmark: a quarter's reports entered from one file.
+
+    python -m bench.reports_import_bench [--delegates 5000] [--councils 10] [--database-url URL]
+
+The statistics benchmark's quarter (``bench/stats_bench.py``: 5,000 delegates make 100,000
+reports) is built without its reports; the reports are written to a CSV instead, the way
+an office would enter them (a figures row for each shared meeting, empty figures for the
+co-attendees, a ``start`` column where a delegate has two duties of a kind in a day), and
+imported with ``import_reports``: first a dry run (every row checked and matched, nothing
+kept), then for real, then the same file again (every row unchanged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from bench.common import (
+    add_database_arguments,
+    add_linked_delegates,
+    count,
+    fresh_database,
+    machine_lines,
+    stopwatch,
+    table,
+)
+from bench.stats_bench import CREATED, NOW, QUARTER, ZONE, Builder, Rows, _units, insert_rows
+from bot.domain.report_rows import IMPORT_COLUMNS, OPTIONAL_COLUMNS
+from bot.models import Delegate
+from bot.services.report_files import import_reports
+
+
+def report_file(rows: Rows, codes: dict[int, str], path: Path) -> int:
+    """The builder's reports as import rows; returns how many."""
+    occurrences = {o["id"]: o for o in rows.occurrences}
+    events = {e["id"]: e for e in rows.events}
+    assignments = {a["id"]: a for a in rows.assignments}
+    columns = (*IMPORT_COLUMNS, *OPTIONAL_COLUMNS, "start")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for report in rows.reports:
+            occurrence = occurrences[report["occurrence_id"]]
+            local = occurrence["starts_at"].astimezone(ZONE)
+            row: dict[str, Any] = {
+                "delegate": codes[assignments[report["assignment_id"]]["delegate_id"]],
+                "date": local.date().isoformat(),
+                "kind": events[occurrence["event_id"]]["kind"],
+                "held": "có" if report["held"] else "không",
+                "reason": report["reason"] or "",
+                "note": "",
+                "start": local.strftime("%H:%M"),
+            }
+            for name in ("citizens", "petitions", "forwarded", "voters", "opinions"):
+                value = report[name]
+                row[name] = "" if value is None else value
+            if report["forwarded"] is not None:  # the generator's figures ignore this rule
+                row["forwarded"] = min(report["forwarded"], report["petitions"])
+            writer.writerow(row)
+    return len(rows.reports)
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with fresh_database(args.database_url, keep=args.keep_database) as database:
+        print("\n".join(machine_lines(database)))
+        await add_linked_delegates(
+            database, delegates=args.delegates, councils=args.councils, now=CREATED
+        )
+        builder = Builder(await _units(database))
+        builder.quarter(QUARTER)
+        reports = builder.rows.reports
+        builder.rows.reports = []  # the file brings them
+        await insert_rows(database, builder.rows)
+        builder.rows.reports = reports
+        async with database.sessions() as session:
+            codes = {d.id: d.code for d in (await session.exec(select(Delegate))).all() if d.id}
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "reports.csv"
+            rows = report_file(builder.rows, codes, path)
+            print(f"Workload: {rows:,} report rows ({path.stat().st_size / 1e6:.1f} MB CSV)")
+            timings = []
+            for phase, dry_run in (("dry run", True), ("import", False), ("again", False)):
+                with stopwatch() as took:
+                    result = await import_reports(
+                        session_factory=database.sessions,
+                        path=path,
+                        now=NOW,
+                        zone=ZONE,
+                        dry_run=dry_run,
+                    )
+                if result.problems:
+                    sys.exit(
+                        f"{phase}: {len(result.problems)} problems, first {result.problems[0]}"
+                    )
+                seconds = took[0]
+                timings.append(
+                    (
+                        phase,
+                        f"{seconds:.1f}",
+                        f"{rows / seconds:,.0f}",
+                        f"{result.created:,} / {result.updated:,} / {result.unchanged:,}",
+                    )
+                )
+        stored = await count(database, "SELECT count(*) FROM reports")
+        assert stored == rows, (stored, rows)
+        print()
+        print(table(("phase", "time (s)", "rows/s", "created / updated / unchanged"), timings))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.reports_import_bench", description=__doc__
+    )
+    parser.add_argument("--delegates", type=int, default=5_000)
+    parser.add_argument("--councils", type=int, default=10)
+    add_database_arguments(parser)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
