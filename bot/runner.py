@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_session_factory, utcnow
 from bot.migrate import upgrade
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
+from bot.telegram.broadcast import WAKE_KEY
 from bot.telegram.context import BotApplication, Deps
 from jobs.scheduler import JobRunner
 
@@ -43,6 +44,7 @@ def _attach_jobs(application: BotApplication, deps: Deps, engine: AsyncEngine) -
         )
         jobs.start()
         runner.append(jobs)
+        app.bot_data[WAKE_KEY] = jobs.wake  # a confirmed broadcast starts at once
 
     async def stop(_app: BotApplication) -> None:
         for jobs in runner:

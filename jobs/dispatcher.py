@@ -6,6 +6,12 @@ late. 403 marks the delegate unreachable (their other pending rows fail at once,
 there is no retry storm); 429 pauses every send for as long as Telegram asks, without
 counting as an attempt; network errors retry with exponential backoff up to 5 attempts.
 
+Throughput: sends are paced by the process's rate limiter (``SEND_RATE``), so the
+dispatcher's job is never to make it wait. Claiming runs ahead of sending (the next
+rows are claimed while the last ones of the previous claim go out) and several senders
+share one queue, most urgent first: a long broadcast runs at the limiter's rate, and a
+reminder that falls due meanwhile goes out after one claim and one send slot.
+
 Unknown outcomes: when a send times out after the request left, it may or may not have
 been delivered (the Bot API has no idempotency key). The policy is at-least-once: the
 row is retried, and flagged ``outcome_uncertain`` so possible duplicates are counted,
@@ -15,7 +21,11 @@ not guessed. Rows reclaimed from a crashed process get the same flag.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
+import math
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,8 +62,15 @@ from jobs.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 30  # about one second of sending: little is in flight if the process dies
+BATCH_SIZE = 30
+"""The most rows this process holds claimed and unrecorded: about one second of sending,
+so little is in flight (and flagged uncertain) when the process dies."""
+REFILL_AT = 10
+"""Claim more once this few rows are left to send: the next claim runs while the last ones
+go out, so the rate limiter never waits on the database."""
 CONCURRENCY = 8
+SENDER_CHECK = 1.0
+"""Seconds between two checks that this process still holds the sender lock."""
 
 
 @dataclass
@@ -81,6 +98,52 @@ class _Context:
     """What each kind's loader returned for its rows of the batch."""
 
 
+class _Queue:
+    """Claimed groups waiting for a sender, most urgent first, and how many rows are held."""
+
+    def __init__(self) -> None:
+        self.held = 0
+        self._heap: list[tuple[int, datetime, int, _Group, _Context]] = []
+        self._order = itertools.count()
+        self._changed = asyncio.Event()
+        self._closed = False
+
+    def put(self, group: _Group, context: _Context) -> None:
+        first = min(group.rows, key=lambda row: (row.priority, row.due_at))
+        heapq.heappush(
+            self._heap, (first.priority, first.due_at, next(self._order), group, context)
+        )
+        self._notify()
+
+    async def get(self) -> tuple[_Group, _Context] | None:
+        """The most urgent group; ``None`` once closed and empty."""
+        await self._until(lambda: bool(self._heap) or self._closed)
+        if not self._heap:
+            return None
+        _priority, _due, _order, group, context = heapq.heappop(self._heap)
+        return group, context
+
+    def release(self, rows: int) -> None:
+        """These rows are recorded: the process no longer holds them."""
+        self.held -= rows
+        self._notify()
+
+    async def wait_for_room(self, held_at_most: int) -> None:
+        await self._until(lambda: self.held <= held_at_most)
+
+    def close(self) -> None:
+        self._closed = True
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _until(self, condition: Callable[[], bool]) -> None:
+        while not condition():
+            await self._changed.wait()
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -102,42 +165,83 @@ class Dispatcher:
         self._registry = registry
         self._resume = asyncio.Event()
         self._resume.set()
-        self._slots = asyncio.Semaphore(CONCURRENCY)
         self._stop_requested = False
 
     def stop(self) -> None:
-        """Makes :meth:`drain` return after the batch it is sending."""
+        """Makes :meth:`drain` claim nothing more and return once what it holds is sent."""
         self._stop_requested = True
 
     async def drain(self, still_sender: Callable[[], Awaitable[bool]] | None = None) -> DrainStats:
-        """Sends everything due now, batch after batch, then returns.
+        """Sends everything due now, then returns.
 
-        ``still_sender`` is asked before each batch: a process that lost the sender
-        election stops at once instead of racing the new sender.
+        One feeder claims rows (urgent kinds first) whenever fewer than ``REFILL_AT`` are
+        left to send, up to ``BATCH_SIZE`` held; ``CONCURRENCY`` senders take the queued
+        groups, most urgent first, so a reminder that falls due during a long broadcast
+        waits for one claim and one send slot, not for the broadcast. ``still_sender`` is
+        asked before claiming (at most once a second): a process that lost the sender
+        election stops claiming at once and only finishes what it holds.
         """
         stats = DrainStats()
+        queue = _Queue()
+        senders = [asyncio.create_task(self._send_queued(queue, stats)) for _ in range(CONCURRENCY)]
+        try:
+            await self._feed(queue, stats, still_sender)
+        except BaseException as error:
+            queue.close()
+            if not isinstance(error, Exception):  # cancelled: the process is going away
+                for sender in senders:
+                    sender.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
+            raise
+        queue.close()
+        await asyncio.gather(*senders)
+        return stats
+
+    async def _feed(
+        self,
+        queue: _Queue,
+        stats: DrainStats,
+        still_sender: Callable[[], Awaitable[bool]] | None,
+    ) -> None:
+        checked = -math.inf
         while not self._stop_requested:
-            if still_sender is not None and not await still_sender():
-                return stats
+            await queue.wait_for_room(max(0, self._batch_size - REFILL_AT))
+            if still_sender is not None and time.monotonic() >= checked + SENDER_CHECK:
+                if not await still_sender():
+                    return
+                checked = time.monotonic()
             await self._resume.wait()
             rows = await claim_due(
                 session_factory=self._sessions,
                 now=self._clock(),
                 owner=self._owner,
-                limit=self._batch_size,
+                limit=self._batch_size - queue.held,
             )
             if not rows:
-                return stats
+                if queue.held == 0:
+                    return
+                await queue.wait_for_room(0)  # what is held may have made more rows due
+                continue
+            queue.held += len(rows)
             try:
                 context = await self._context(rows)
             except Exception:
                 logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
                 await self._outcome(rows, TransientFailure("internal error"), _Group(None, None),
                                     late=False, stats=stats)  # fmt: skip
+                queue.release(len(rows))
                 continue
-            groups = self._groups(rows, self._clock())
-            await asyncio.gather(*(self._deliver(group, context, stats) for group in groups))
-        return stats
+            for group in self._groups(rows, self._clock()):
+                queue.put(group, context)
+
+    async def _send_queued(self, queue: _Queue, stats: DrainStats) -> None:
+        while (item := await queue.get()) is not None:
+            group, context = item
+            try:
+                await self._resume.wait()  # a 429 holds every sender
+                await self._deliver(group, context, stats)
+            finally:
+                queue.release(len(group.rows))
 
     def _spec(self, row: OutboxMessage) -> KindSpec[Any] | None:
         try:
@@ -180,14 +284,13 @@ class Dispatcher:
 
     async def _deliver(self, group: _Group, context: _Context, stats: DrainStats) -> None:
         """One group; whatever goes wrong is recorded, so no row is left leased."""
-        async with self._slots:
-            try:
-                await self._deliver_now(group, context, stats)
-            except Exception:
-                logger.exception("sending %d outbox rows failed", len(group.rows))
-                await self._outcome(
-                    group.rows, TransientFailure("internal error"), group, late=False, stats=stats
-                )
+        try:
+            await self._deliver_now(group, context, stats)
+        except Exception:
+            logger.exception("sending %d outbox rows failed", len(group.rows))
+            await self._outcome(
+                group.rows, TransientFailure("internal error"), group, late=False, stats=stats
+            )
 
     async def _deliver_now(self, group: _Group, context: _Context, stats: DrainStats) -> None:
         now = self._clock()
@@ -218,7 +321,10 @@ class Dispatcher:
                 return None
             return Recipient(group.chat_id, "vi", None)
         delegate = context.delegates.get(group.delegate_id)
-        if delegate is None or delegate.telegram_user_id is None or not delegate.active:
+        if delegate is not None and not delegate.active:
+            await self._finish(group.rows, OutboxStatus.failed, now, "inactive", stats)
+            return None
+        if delegate is None or delegate.telegram_user_id is None:
             await self._finish(group.rows, OutboxStatus.failed, now, "not linked", stats)
             return None
         if not delegate.reachable:

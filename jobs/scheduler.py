@@ -25,13 +25,16 @@ from bot.services.outbox import next_due_at, take_over_leases
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import extend_horizon
 from bot.services.summary import plan_summaries
+from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
 from jobs.leader import SenderElection
 from jobs.telegram_notifier import TelegramNotifier
+from jobs.wakeup import Wakeup
 
 logger = logging.getLogger(__name__)
 
 SAFETY_INTERVAL = timedelta(seconds=10)
+PROGRESS_INTERVAL = timedelta(seconds=3)
 PLAN_INTERVAL = timedelta(minutes=5)
 SUMMARY_TIME = (7, 30)
 JOB_DEFAULTS = {
@@ -71,7 +74,10 @@ class JobRunner:
             clock=clock,
             owner=self._owner,
         )
+        self.progress = BroadcastProgress(session_factory=session_factory, bot=bot, clock=clock)
         self._scheduler = AsyncIOScheduler(timezone=settings.zone, job_defaults=JOB_DEFAULTS)
+        self._wakeup = Wakeup(engine, self._wake_here)
+        self._notifying: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._stopping = False
         self.totals = DrainStats()
@@ -86,6 +92,11 @@ class JobRunner:
             self.plan, "interval", seconds=PLAN_INTERVAL.total_seconds(), id="plan",
             next_run_time=now,
         )  # fmt: skip
+        # Broadcast progress messages and acknowledgement nudges: a cheap query when idle.
+        self._scheduler.add_job(
+            self.report_progress, "interval", seconds=PROGRESS_INTERVAL.total_seconds(),
+            id="progress", next_run_time=now,
+        )  # fmt: skip
         self._scheduler.add_job(self.extend, "cron", hour=1, minute=30, id="horizon")
         hour, minute = SUMMARY_TIME
         self._scheduler.add_job(self.summarise, "cron", hour=hour, minute=minute, id="summary")
@@ -99,11 +110,15 @@ class JobRunner:
         self._scheduler.shutdown(wait=False)
         async with self._lock:  # waits for a running tick
             pass
+        await self._wakeup.close()
         await self._election.release()
 
     async def tick(self) -> None:
         """Drain everything due, then sleep until the next due time."""
-        if self._stopping or not await self._election.is_sender():
+        if self._stopping:
+            return
+        await self._wakeup.listen()  # every process: any of them may become the sender
+        if not await self._election.is_sender():
             return
         async with self._lock:
             if self._election.newly_elected():
@@ -123,6 +138,27 @@ class JobRunner:
             self._scheduler.add_job(
                 self.tick, "date", run_date=run_at, id="wake", replace_existing=True
             )
+
+    def wake(self) -> None:
+        """Drain now (a broadcast was just confirmed), here or in whichever process sends."""
+        self._wake_here()
+        task = asyncio.get_running_loop().create_task(self._wakeup.notify())
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
+
+    def _wake_here(self) -> None:
+        if not self._stopping:
+            self._scheduler.add_job(
+                self.tick, "date", run_date=self._clock(), id="wake", replace_existing=True
+            )
+
+    async def report_progress(self) -> None:
+        if self._stopping or not await self._election.is_sender():
+            return
+        stats = await self.progress.tick()
+        if stats.nudges:
+            logger.info("queued %d acknowledgement reminders", stats.nudges)
+            self.wake()
 
     async def plan(self) -> None:
         if self._stopping or not await self._election.is_sender():

@@ -20,6 +20,9 @@ from telegram.ext import (
 from bot.i18n import LANGUAGES, get_translator
 from bot.telegram import (
     agenda,
+    broadcast,
+    broadcast_draft,
+    broadcast_report,
     missing,
     onboarding,
     profile,
@@ -31,6 +34,7 @@ from bot.telegram import (
 )
 from bot.telegram.commands import (
     AGENDA,
+    BROADCAST,
     HELP,
     LANGUAGE,
     LINKS,
@@ -64,7 +68,11 @@ def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplica
         builder.token(deps.settings.token())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .rate_limiter(SlidingWindowRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            SlidingWindowRateLimiter(
+                per_second=deps.settings.SEND_RATE, max_retries=RATE_LIMIT_RETRIES
+            )
+        )
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.zone))
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
@@ -93,7 +101,9 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & ~filters.COMMAND,
-            ConversationRouter({reports.KIND: reports.on_message}),
+            ConversationRouter(
+                {reports.KIND: reports.on_message, broadcast.CONVERSATION: broadcast.on_message}
+            ),
         ),
         group=-1,
     )
@@ -109,6 +119,11 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(stats.stats_button, pattern=stats.CALLBACK_PATTERN)
     )
+    application.add_handler(_command(BROADCAST, broadcast.broadcast_command))
+    for module in (broadcast, broadcast_draft, broadcast_report):
+        application.add_handler(
+            CallbackQueryHandler(module.on_callback, pattern=module.CALLBACK_PATTERN)
+        )
     application.add_handler(
         CallbackQueryHandler(reports.on_button, pattern=report_texts.CALLBACK_PATTERN)
     )

@@ -51,6 +51,14 @@ STATS = Command(
     "[2026-Q1] [CODE]",
 )
 
+BROADCAST = Command(
+    "thongbao",
+    "broadcast",
+    Audience.secretary,
+    N_("send a notice to delegates and see who has received it"),
+    "[all|level:…|unit:…|secretaries|codes] [hạn 2d]",
+)
+
 COMMANDS: tuple[Command, ...] = (
     START,
     HELP,
@@ -61,6 +69,7 @@ COMMANDS: tuple[Command, ...] = (
     LINKS,
     MISSING,
     STATS,
+    BROADCAST,
 )
 
 

@@ -72,7 +72,8 @@ async def test_each_unit_starts_and_stops_cleanly(
     assert process.stdout is not None
     reader = asyncio.create_task(process.stdout.read())
     try:
-        expected = "deleteWebhook" if "run" in argv else "getMe"
+        # Polling has begun (run) or the bot is initialised (worker): start-up is over.
+        expected = "getUpdates" if "run" in argv else "getMe"
         await fake_api.wait_for_call(expected, timeout=30)
         assert (tmp_path / "data" / "delegate-bot.db").exists()
     finally:

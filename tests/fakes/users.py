@@ -101,9 +101,19 @@ class FakeUser:
 
     # ------------------------------------------------------------------ actions
 
-    async def send(self, text: str, *, reply_to: SentMessage | int | None = None) -> JSON:
-        """Send a text message (``/command`` gets its ``bot_command`` entity); returns it."""
-        entities = []
+    async def send(
+        self,
+        text: str,
+        *,
+        reply_to: SentMessage | int | None = None,
+        entities: list[JSON] | None = None,
+    ) -> JSON:
+        """Send a text message (``/command`` gets its ``bot_command`` entity); returns it.
+
+        ``entities`` is the formatting the user applied (bold, italic…), as Telegram
+        reports it: UTF-16 offsets and lengths.
+        """
+        entities = list(entities or [])
         if match := COMMAND_PATTERN.match(text):
             entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(match[0])})
         message = self._new_message(text=text, entities=entities)

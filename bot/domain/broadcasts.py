@@ -1,0 +1,161 @@
+"""Who a secretariat notice is for, as the secretary writes it after ``/thongbao``.
+
+``all``, ``level:<province|district|commune>``, ``unit:<unit>``, ``secretaries``, or
+delegate codes separated by spaces or ``;``; an admin may put ``council:<CODE>`` first;
+``hạn 2d`` at the end sets an acknowledgement deadline. Pure parsing: the council, the
+codes and the units are checked against the database by ``bot/services/broadcasts.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.domain.durations import parse_duration
+from bot.domain.roster import Level
+from bot.domain.tables import fold_label
+from bot.i18n import N_
+
+PROGRESS_WIDTH = 10
+MAX_DEADLINE = timedelta(days=30)
+
+_DEADLINE = re.compile(r"(?:^|\s)(?:hạn|han|deadline)\s*:?\s*(\d.*?)\s*$", re.IGNORECASE)
+_COUNCIL = re.compile(r"^\s*council\s*:\s*(\S+)\s*", re.IGNORECASE)
+_PREFIXED = re.compile(r"^\s*(level|unit|cap|cấp|don vi|đơn vị)\s*:\s*(.*)$", re.IGNORECASE)
+_CODE_SEPARATORS = re.compile(r"[\s;,]+")
+_ALL = frozenset({"all", "tat ca", "tatca"})
+_SECRETARIES = frozenset({"secretaries", "thu ky", "thuky", "secretary"})
+_LEVEL_NAMES = {"tinh": Level.province, "huyen": Level.district, "xa": Level.commune}
+
+
+class TargetKind(StrEnum):
+    all = "all"
+    level = "level"
+    unit = "unit"
+    secretaries = "secretaries"
+    codes = "codes"
+    correction = "correction"  # the recipients of an earlier broadcast
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    value: str = ""
+    """The level or the unit name."""
+    codes: tuple[str, ...] = ()
+    corrects_id: int | None = None
+
+    def describe(self) -> str:
+        """The stored form (``broadcasts.audience``), which :func:`parse_target` reads back."""
+        match self.kind:
+            case TargetKind.level | TargetKind.unit:
+                return f"{self.kind.value}:{self.value}"
+            case TargetKind.codes:
+                return " ".join(self.codes)
+            case TargetKind.correction:
+                return f"correction:{self.corrects_id}"
+            case _:
+                return self.kind.value
+
+
+@dataclass(frozen=True)
+class Request:
+    """What ``/thongbao <text>`` asked for."""
+
+    target: Target | None
+    council_code: str | None = None
+    deadline: timedelta | None = None
+
+
+class RequestError(Exception):
+    """A message id (and its fields) saying what is wrong with the request."""
+
+    def __init__(self, message: str, params: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params or {}
+
+
+def parse_request(text: str) -> Request:
+    """``"council:HDND-ML unit:Xã Mỹ Lộc hạn 2d"`` → its council, target and deadline."""
+    rest = " ".join(text.split())
+    deadline = None
+    if match := _DEADLINE.search(rest):
+        deadline = parse_deadline(match[1])
+        rest = rest[: match.start()].strip()
+    council = None
+    if match := _COUNCIL.match(rest):
+        council = match[1]
+        rest = rest[match.end() :].strip()
+    return Request(parse_target(rest) if rest else None, council, deadline)
+
+
+def parse_deadline(text: str) -> timedelta:
+    try:
+        value = parse_duration(text.lower())
+    except ValueError:
+        raise RequestError(
+            N_("{value} is not a deadline such as 2d, 12h or 30m."), {"value": text}
+        ) from None
+    if not timedelta(minutes=5) <= value <= MAX_DEADLINE:
+        raise RequestError(N_("The deadline must be between 5 minutes and 30 days."))
+    return value
+
+
+def parse_target(text: str) -> Target:
+    folded = fold_label(text)
+    if folded in _ALL:
+        return Target(TargetKind.all)
+    if folded in _SECRETARIES:
+        return Target(TargetKind.secretaries)
+    if folded.startswith("correction:") and folded.removeprefix("correction:").isdigit():
+        return Target(TargetKind.correction, corrects_id=int(folded.removeprefix("correction:")))
+    if match := _PREFIXED.match(text):
+        prefix, value = fold_label(match[1]), match[2].strip()
+        if prefix in {"level", "cap"}:
+            level = fold_label(value)
+            level = _LEVEL_NAMES[level].value if level in _LEVEL_NAMES else level
+            if level not in {item.value for item in Level}:
+                raise RequestError(
+                    N_("Unknown level {level}: use province, district or commune."),
+                    {"level": value},
+                )
+            return Target(TargetKind.level, level)
+        if not value:
+            raise RequestError(N_("Name the unit after unit:, e.g. unit:Xã Mỹ Lộc"))
+        return Target(TargetKind.unit, value)
+    codes = tuple(dict.fromkeys(code for code in _CODE_SEPARATORS.split(text) if code))
+    if not codes:
+        raise RequestError(N_("Say who should receive the notice."))
+    return Target(TargetKind.codes, codes=codes)
+
+
+def progress_bar(done: int, total: int, width: int = PROGRESS_WIDTH) -> str:
+    """``▓▓▓▓▓░░░░░`` for half way; full only when everything is done."""
+    if total <= 0:
+        return "▓" * width
+    filled = min(width, done * width // total)
+    return "▓" * filled + "░" * (width - filled)
+
+
+class FailureReason(StrEnum):
+    """Why a delegate did not get a copy: skipped at confirmation or failed when sent."""
+
+    blocked = "blocked"
+    not_linked = "not_linked"
+    inactive = "inactive"
+    other = "other"
+
+
+def failure_reason(last_error: str | None) -> FailureReason:
+    """The reason of a failed outbox row, from the dispatcher's ``last_error``."""
+    error = (last_error or "").lower()
+    if error.startswith(("blocked", "unreachable")):
+        return FailureReason.blocked
+    if error.startswith("not linked"):
+        return FailureReason.not_linked
+    if error.startswith("inactive"):
+        return FailureReason.inactive
+    return FailureReason.other

@@ -1,0 +1,263 @@
+"""Texts, buttons and callback data of secretariat broadcasts.
+
+Every callback of the feature starts with ``bc:`` and stays far below Telegram's 64
+bytes: ids are numbers, units travel as an index into the draft's stored list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.broadcasts import FailureReason, Target, TargetKind, progress_bar
+from bot.i18n import N_, Gettext
+from bot.models import Broadcast
+from bot.services.broadcast_reports import Progress
+from bot.services.broadcasts import Audience
+from bot.services.outbox import Button
+
+PREFIX = "bc:"
+ACK = "bc:ack:"  # + recipient id: a delegate's "Đã nhận"
+TO = "bc:to:"  # + all | sec | level | unit | codes: the recipient menu
+LEVEL = "bc:lv:"  # + province | district | commune
+UNIT = "bc:un:"  # + index into the draft's unit list
+COUNCIL = "bc:cc:"  # + council id (admins without a council of their own)
+STOP = "bc:stop"  # stop composing
+CONFIRM = "bc:ok:"  # + broadcast id
+CANCEL = "bc:no:"
+WHO = "bc:who:"  # + broadcast id: who cannot receive the draft
+DEADLINE = "bc:dl:"  # + broadcast id + ":" + hours (0: none)
+REPORT = "bc:rep:"  # + broadcast id
+NAMES = "bc:nm:"  # + broadcast id + ":" + n (not acknowledged) | f (failed) | a (acknowledged)
+XLSX = "bc:xl:"
+CORRECT = "bc:fix:"
+
+DEADLINE_CHOICES = (24, 72, 168)
+
+REASONS: dict[FailureReason, str] = {
+    FailureReason.blocked: N_("blocked the bot {count}"),
+    FailureReason.not_linked: N_("never linked {count}"),
+    FailureReason.inactive: N_("no longer active {count}"),
+    FailureReason.other: N_("other errors {count}"),
+}
+REASON_NAMES: dict[str, str] = {
+    FailureReason.blocked.value: N_("blocked the bot"),
+    FailureReason.not_linked.value: N_("never linked"),
+    FailureReason.inactive.value: N_("no longer active"),
+    FailureReason.other.value: N_("could not be delivered"),
+    "delivered": N_("delivered"),
+    "pending": N_("being sent"),
+}
+LEVELS = {
+    "province": N_("province"),
+    "district": N_("district"),
+    "commune": N_("commune"),
+}
+
+
+def ack_data(recipient_id: int) -> str:
+    return f"{ACK}{recipient_id}"
+
+
+def ack_button(recipient_id: int, _: Gettext) -> Button:
+    return Button(_("Received"), ack_data(recipient_id))
+
+
+def acknowledged_label(at: datetime, zone: ZoneInfo, _: Gettext) -> str:
+    return _("✅ Received at {time}").format(time=at.astimezone(zone).strftime("%H:%M"))
+
+
+def markup(*rows: tuple[Button, ...]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row] for row in rows]
+    )
+
+
+def target_label(target: Target, _: Gettext) -> str:
+    """Who a broadcast is for, in words (already HTML-escaped)."""
+    match target.kind:
+        case TargetKind.all:
+            return _("all delegates")
+        case TargetKind.secretaries:
+            return _("the council secretariat")
+        case TargetKind.level:
+            return _("{level}-level delegates").format(level=_(LEVELS.get(target.value, "")))
+        case TargetKind.unit:
+            return _("unit {unit}").format(unit=escape(target.value))
+        case TargetKind.correction:
+            return _("correction of notice #{number}").format(number=target.corrects_id)
+        case _:
+            shown = ", ".join(escape(code) for code in target.codes[:8])
+            if len(target.codes) > 8:
+                shown += ", …"
+            return _("delegates {codes}").format(codes=shown)
+
+
+def reasons_text(reasons: Counter[FailureReason], _: Gettext) -> str:
+    """``blocked the bot 2, never linked 1`` (non-zero reasons only, in a fixed order)."""
+    return ", ".join(
+        _(message).format(count=reasons[reason])
+        for reason, message in REASONS.items()
+        if reasons[reason]
+    )
+
+
+def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> str:
+    """The confirmation message while the copies go out, and its final summary."""
+    header = _("📢 Notice #{number} to {audience}").format(number=number, audience=label)
+    if not progress.finished:
+        line = _("Sending {bar} {delivered}/{total}").format(
+            bar=progress_bar(progress.delivered, progress.total),
+            delivered=progress.delivered,
+            total=progress.total,
+        )
+        errors = sum(progress.failed.values())
+        if errors:
+            line += " · " + _("errors {count}").format(count=errors)
+        return f"{header}\n{line}"
+    line = _("✅ Sent: {delivered}/{total}").format(
+        delivered=progress.delivered, total=progress.total
+    )
+    missing = progress.not_delivered
+    if missing:
+        line += " · " + _("could not be sent {count} ({reasons})").format(
+            count=sum(missing.values()), reasons=reasons_text(missing, _)
+        )
+    return f"{header}\n{line}"
+
+
+def deadline_text(deadline: timedelta, _: Gettext) -> str:
+    hours = int(deadline.total_seconds() // 3600)
+    if hours and hours % 24 == 0:
+        return _("{count} day(s)").format(count=hours // 24)
+    if hours:
+        return _("{count} hour(s)").format(count=hours)
+    return _("{count} minute(s)").format(count=int(deadline.total_seconds() // 60))
+
+
+def preview_text(audience: Audience, deadline: timedelta | None, _: Gettext) -> str:
+    lines = [
+        _("<b>Preview</b> of the notice above, for {audience} of {council}.").format(
+            audience=target_label(audience.target, _), council=escape(audience.council_name)
+        ),
+        _("Will receive it: {count} delegate(s).").format(count=len(audience.reachable)),
+    ]
+    if audience.cannot:
+        reasons = Counter(reason for _person, reason in audience.cannot)
+        lines.append(
+            _("Cannot receive it: {count} ({reasons}).").format(
+                count=len(audience.cannot), reasons=reasons_text(reasons, _)
+            )
+        )
+    if deadline is not None:
+        lines.append(
+            _("Acknowledgement deadline: {deadline} after sending; then one reminder.").format(
+                deadline=deadline_text(deadline, _)
+            )
+        )
+    lines.append(
+        _(
+            "Each delegate gets a copy of your message with a «Received» button. "
+            "Nothing is sent before you press «Confirm»."
+        )
+    )
+    return "\n".join(lines)
+
+
+def preview_markup(broadcast_id: int, audience: Audience, _: Gettext) -> InlineKeyboardMarkup:
+    rows: list[tuple[Button, ...]] = [
+        (Button(_("Confirm"), f"{CONFIRM}{broadcast_id}"),
+         Button(_("Cancel"), f"{CANCEL}{broadcast_id}")),
+    ]  # fmt: skip
+    if audience.cannot:
+        rows.append(
+            (
+                Button(
+                    _("Who cannot receive it ({count})").format(count=len(audience.cannot)),
+                    f"{WHO}{broadcast_id}",
+                ),
+            )
+        )
+    deadlines = [
+        Button(
+            _("⏰ {deadline}").format(deadline=deadline_text(timedelta(hours=hours), _)),
+            f"{DEADLINE}{broadcast_id}:{hours}",
+        )
+        for hours in DEADLINE_CHOICES
+    ]
+    rows.append((*deadlines, Button(_("No deadline"), f"{DEADLINE}{broadcast_id}:0")))
+    return markup(*rows)
+
+
+def report_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
+    return markup(
+        (Button(_("📊 Report"), f"{REPORT}{broadcast_id}"),),
+    )
+
+
+def report_text(
+    broadcast: Broadcast, label: str, progress: Progress, zone: ZoneInfo, _: Gettext
+) -> str:
+    sent = broadcast.confirmed_at or broadcast.created_at
+    lines = [
+        _("📢 Notice #{number} to {audience}, sent {time}.").format(
+            number=broadcast.id,
+            audience=label,
+            time=sent.astimezone(zone).strftime("%H:%M %d/%m/%Y"),
+        ),
+        _("Delivered: {delivered}/{total}").format(
+            delivered=progress.delivered, total=progress.total
+        ),
+    ]
+    if progress.pending:
+        lines.append(_("Still being sent: {count}").format(count=progress.pending))
+    missing = progress.not_delivered
+    if missing:
+        lines.append(
+            _("Could not be sent: {count} ({reasons})").format(
+                count=sum(missing.values()), reasons=reasons_text(missing, _)
+            )
+        )
+    lines.append(
+        _("Acknowledged: {count} · not acknowledged: {missing}").format(
+            count=progress.acknowledged, missing=progress.not_acknowledged
+        )
+    )
+    if broadcast.ack_deadline is not None:
+        lines.append(
+            _("Acknowledgement deadline: {time}").format(
+                time=broadcast.ack_deadline.astimezone(zone).strftime("%H:%M %d/%m/%Y")
+            )
+        )
+    return "\n".join(lines)
+
+
+def report_detail_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
+    return markup(
+        (Button(_("Not acknowledged"), f"{NAMES}{broadcast_id}:n"),
+         Button(_("Acknowledged"), f"{NAMES}{broadcast_id}:a")),
+        (Button(_("Not delivered"), f"{NAMES}{broadcast_id}:f"),
+         Button(_("📄 XLSX"), f"{XLSX}{broadcast_id}")),
+        (Button(_("✏️ Send a correction"), f"{CORRECT}{broadcast_id}"),),
+    )  # fmt: skip
+
+
+def recent_line(broadcast: Broadcast, label: str, progress: Progress, zone: ZoneInfo,
+                _: Gettext) -> str:  # fmt: skip
+    sent = broadcast.confirmed_at or broadcast.created_at
+    return _(
+        "#{number} {time} · {audience}: delivered {delivered}/{total}, failed {failed}, "
+        "acknowledged {acknowledged}"
+    ).format(
+        number=broadcast.id,
+        time=sent.astimezone(zone).strftime("%d/%m %H:%M"),
+        audience=label,
+        delivered=progress.delivered,
+        total=progress.total,
+        failed=sum(progress.not_delivered.values()),
+        acknowledged=progress.acknowledged,
+    )

@@ -1,0 +1,132 @@
+"""Keeps each broadcast's confirmation message up to date, and nudges at the deadline.
+
+Every few seconds while a broadcast is sending, its counts are read from the database
+and the confirmation message is edited in place: never sooner than ``EDIT_INTERVAL``
+after its last edit (Telegram allows about one edit per second per chat, and every
+edit takes a slot of the 30/s budget) and never with the text it already shows
+(Telegram answers 400 "message is not modified"). When nothing is left to send, the
+final summary goes in and the broadcast is ``done``. What was last shown and when is
+stored with the broadcast, so a restarted process carries on where the last one was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.db import SessionFactory
+from bot.i18n import Gettext, get_translator
+from bot.models import Broadcast
+from bot.services.accounts import identify
+from bot.services.broadcast_reports import (
+    Progress,
+    progress_of,
+    record_progress,
+    sending_broadcasts,
+)
+from bot.services.broadcasts import plan_due_nudges, target_of
+from bot.telegram import broadcast_texts as texts
+
+logger = logging.getLogger(__name__)
+
+EDIT_INTERVAL = timedelta(seconds=3)
+
+
+@dataclass
+class ProgressStats:
+    edited: int = 0
+    finished: int = 0
+    nudges: int = 0
+
+
+class BroadcastProgress:
+    def __init__(
+        self, *, session_factory: SessionFactory, bot: Bot, clock: Callable[[], datetime]
+    ) -> None:
+        self._sessions = session_factory
+        self._bot = bot
+        self._clock = clock
+
+    async def tick(self) -> ProgressStats:
+        """Plans nudges that fell due, then edits every sending broadcast's message once."""
+        stats = ProgressStats(
+            nudges=await plan_due_nudges(session_factory=self._sessions, now=self._clock())
+        )
+        broadcasts = await sending_broadcasts(session_factory=self._sessions)
+        if not broadcasts:
+            return stats
+        progress = await progress_of(
+            session_factory=self._sessions,
+            broadcast_ids=[b.id for b in broadcasts if b.id is not None],
+        )
+        for broadcast in broadcasts:
+            assert broadcast.id is not None
+            try:
+                await self._update(broadcast, progress[broadcast.id], stats)
+            except Exception:  # one broken broadcast must not hold up the others
+                logger.exception("could not update the progress of broadcast %s", broadcast.id)
+        return stats
+
+    async def _update(self, broadcast: Broadcast, progress: Progress, stats: ProgressStats) -> None:
+        now = self._clock()
+        edited_at = broadcast.progress_edited_at
+        if edited_at is not None and now - edited_at < EDIT_INTERVAL:
+            return
+        assert broadcast.id is not None
+        identity = await identify(
+            session_factory=self._sessions,
+            telegram_user_id=broadcast.created_by,
+            admin_ids=frozenset(),
+        )
+        _ = get_translator(identity.language)
+        label = texts.target_label(target_of(broadcast), _)
+        text = texts.progress_text(broadcast.id, label, progress, _)
+        if text != broadcast.progress_text and not await self._edit(
+            broadcast, text, progress.finished, _
+        ):
+            return
+        await record_progress(
+            session_factory=self._sessions,
+            broadcast_id=broadcast.id,
+            text=text,
+            now=now,
+            finished=progress.finished,
+        )
+        stats.edited += int(text != broadcast.progress_text)
+        stats.finished += int(progress.finished)
+        if progress.finished:
+            logger.info("broadcast %s finished: %s", broadcast.id, text.replace("\n", " | "))
+
+    async def _edit(self, broadcast: Broadcast, text: str, finished: bool, _: Gettext) -> bool:
+        """True once the message shows ``text`` (or can never be edited again)."""
+        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
+            return True
+        assert broadcast.id is not None
+        try:
+            await self._bot.edit_message_text(
+                text,
+                chat_id=broadcast.progress_chat_id,
+                message_id=broadcast.progress_message_id,
+                reply_markup=texts.report_markup(broadcast.id, _) if finished else None,
+            )
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return True
+            # Deleted or too old to edit: the report is still there under /thongbao.
+            logger.warning(
+                "broadcast %s: progress message not editable: %s", broadcast.id, error.message
+            )
+            return True
+        except Forbidden:
+            return True  # the secretary blocked the bot; the copies still go out
+        except (RetryAfter, NetworkError):
+            return False  # next tick
+        except TelegramError:
+            logger.exception("broadcast %s: progress edit failed", broadcast.id)
+            return False
+        return True

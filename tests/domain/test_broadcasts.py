@@ -1,0 +1,102 @@
+"""Recipients as a secretary writes them after /thongbao."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.broadcasts import (
+    FailureReason,
+    Request,
+    RequestError,
+    Target,
+    TargetKind,
+    failure_reason,
+    parse_request,
+    parse_target,
+    progress_bar,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("all", Request(Target(TargetKind.all))),
+        ("Tất cả", Request(Target(TargetKind.all))),
+        ("", Request(None)),
+        ("hạn 2d", Request(None, deadline=timedelta(days=2))),
+        ("level:commune", Request(Target(TargetKind.level, "commune"))),
+        ("level: Province", Request(Target(TargetKind.level, "province"))),
+        ("cấp: Xã", Request(Target(TargetKind.level, "commune"))),
+        ("unit:Xã Mỹ Lộc", Request(Target(TargetKind.unit, "Xã Mỹ Lộc"))),
+        (
+            "unit: Thị trấn  Mỹ Lộc   han 12h",
+            Request(Target(TargetKind.unit, "Thị trấn Mỹ Lộc"), deadline=timedelta(hours=12)),
+        ),
+        ("secretaries", Request(Target(TargetKind.secretaries))),
+        ("thư ký", Request(Target(TargetKind.secretaries))),
+        ("ML-001 ML-002;ML-003, ML-001", Request(
+            Target(TargetKind.codes, codes=("ML-001", "ML-002", "ML-003")))),
+        (
+            "council:HDND-NT all deadline 3d",
+            Request(Target(TargetKind.all), "HDND-NT", timedelta(days=3)),
+        ),
+        ("council:HDND-NT", Request(None, "HDND-NT")),
+    ],
+)  # fmt: skip
+def test_requests(text: str, expected: Request) -> None:
+    assert parse_request(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["level:ward", "unit:", "all hạn 2 tuần", "all hạn 1m", "all hạn 90d", ";"]
+)
+def test_bad_requests_say_why(text: str) -> None:
+    with pytest.raises(RequestError) as caught:
+        parse_request(text)
+    assert caught.value.message
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        Target(TargetKind.all),
+        Target(TargetKind.secretaries),
+        Target(TargetKind.level, "district"),
+        Target(TargetKind.unit, "Xã Mỹ Lộc"),
+        Target(TargetKind.codes, codes=("A-1", "B-2")),
+        Target(TargetKind.correction, corrects_id=12),
+    ],
+)
+def test_stored_form_reads_back(target: Target) -> None:
+    assert parse_target(target.describe()) == target
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "bar"),
+    [
+        (0, 526, "░░░░░░░░░░"),
+        (268, 526, "▓▓▓▓▓░░░░░"),
+        (525, 526, "▓▓▓▓▓▓▓▓▓░"),
+        (526, 526, "▓▓▓▓▓▓▓▓▓▓"),
+        (0, 0, "▓▓▓▓▓▓▓▓▓▓"),
+    ],
+)
+def test_progress_bar(done: int, total: int, bar: str) -> None:
+    assert progress_bar(done, total) == bar
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("blocked: Forbidden: bot was blocked by the user", FailureReason.blocked),
+        ("unreachable", FailureReason.blocked),
+        ("not linked", FailureReason.not_linked),
+        ("inactive", FailureReason.inactive),
+        ("rejected: Bad Request: message to copy not found", FailureReason.other),
+        (None, FailureReason.other),
+    ],
+)
+def test_failure_reasons(error: str | None, reason: FailureReason) -> None:
+    assert failure_reason(error) == reason

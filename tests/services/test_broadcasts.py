@@ -1,0 +1,225 @@
+"""Broadcast use-cases on a real database: audiences, one confirmation, acknowledgement
+once, nudges at the deadline, counts and the XLSX."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, func, select
+
+from bot.db import SessionFactory, create_session_factory
+from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind
+from bot.models import BroadcastRecipient, Delegate, OutboxMessage
+from bot.services.broadcast_reports import (
+    progress_of,
+    recent_broadcasts,
+    recipient_lines,
+    report_xlsx,
+)
+from bot.services.broadcasts import (
+    AckOutcome,
+    acknowledge,
+    cancel_draft,
+    confirm_broadcast,
+    create_draft,
+    plan_due_nudges,
+    resolve_audience,
+    resolve_council,
+)
+from bot.services.outbox import OutboxStatus
+from tests.factories import NOW, add_delegate
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+async def roster(sessions: SessionFactory) -> dict[str, int]:
+    """Council ML: 3 reachable (2 in Xã A), 1 never linked, 1 blocked, 1 inactive; NT: 1."""
+    ids = {}
+    for code, user, unit in [("ML-1", 101, "Xã A"), ("ML-2", 102, "Xã A"), ("ML-3", 103, "Xã B"),
+                             ("ML-4", None, "Xã B"), ("ML-5", 105, "Xã B")]:  # fmt: skip
+        ids[code] = (await add_delegate(sessions, code, telegram_user_id=user, unit=unit)).id
+    ids["ML-6"] = (await add_delegate(sessions, "ML-6", telegram_user_id=106, active=False)).id
+    ids["NT-1"] = (await add_delegate(sessions, "NT-1", council="HDND-NT", telegram_user_id=201)).id
+    async with sessions() as session, session.begin():
+        await session.exec(update(Delegate).where(col(Delegate.code) == "ML-5")
+                           .values(reachable=False))  # fmt: skip
+    return {code: value for code, value in ids.items() if value is not None}
+
+
+async def council_id(sessions: SessionFactory, code: str = "HDND-ML") -> int:
+    found = await resolve_council(session_factory=sessions, managed=None, code=code, home=None)
+    assert found is not None
+    return found.id
+
+
+async def draft(sessions: SessionFactory, target: Target, deadline: timedelta | None = None) -> int:
+    broadcast = await create_draft(
+        session_factory=sessions,
+        council_id=await council_id(sessions),
+        created_by=900,
+        target=target,
+        source_chat_id=900,
+        source_message_id=1,
+        deadline=deadline,
+        now=NOW,
+    )
+    assert broadcast.id is not None
+    return broadcast.id
+
+
+async def test_audiences(session_factory: SessionFactory) -> None:
+    await roster(session_factory)
+    ml = await council_id(session_factory)
+
+    async def codes(target: Target) -> tuple[list[str], list[tuple[str, FailureReason]]]:
+        audience = await resolve_audience(
+            session_factory=session_factory, council_id=ml, target=target
+        )
+        return [p.code for p in audience.reachable], [(p.code, r) for p, r in audience.cannot]
+
+    assert await codes(Target(TargetKind.all)) == (
+        ["ML-1", "ML-2", "ML-3"],
+        [("ML-4", FailureReason.not_linked), ("ML-5", FailureReason.blocked)],
+    )
+    assert await codes(Target(TargetKind.unit, "xa a")) == (["ML-1", "ML-2"], [])
+    assert await codes(Target(TargetKind.codes, codes=("ml-3", "ML-6"))) == (
+        ["ML-3"],
+        [("ML-6", FailureReason.inactive)],
+    )
+    with pytest.raises(RequestError) as other:
+        await codes(Target(TargetKind.codes, codes=("ML-1", "NT-1")))
+    with pytest.raises(RequestError) as nobody:
+        await codes(Target(TargetKind.codes, codes=("ML-1", "ZZ-9")))
+    assert other.value.message == nobody.value.message
+    assert other.value.params == {"code": "NT-1"}
+    with pytest.raises(RequestError):
+        await codes(Target(TargetKind.unit, "Xã Z"))
+    with pytest.raises(RequestError):
+        await codes(Target(TargetKind.secretaries))  # nobody: no secretary in ML
+
+
+async def test_a_secretary_sees_no_other_council(session_factory: SessionFactory) -> None:
+    await roster(session_factory)
+    ml = await council_id(session_factory)
+    mine = frozenset({ml})
+    assert await resolve_council(session_factory=session_factory, managed=mine,
+                                 code="hdnd-nt", home=ml) is None  # fmt: skip
+    found = await resolve_council(session_factory=session_factory, managed=mine,
+                                  code=None, home=ml)  # fmt: skip
+    assert found is not None
+    assert found.id == ml
+
+
+async def confirm_twice_at_once(sessions: SessionFactory) -> None:
+    await roster(sessions)
+    broadcast_id = await draft(sessions, Target(TargetKind.all), deadline=timedelta(days=1))
+    later = NOW + timedelta(minutes=10)
+    results = await asyncio.gather(
+        *(
+            confirm_broadcast(session_factory=sessions, broadcast_id=broadcast_id,
+                              progress_chat_id=900, progress_message_id=2, now=later)
+            for _ in range(3)
+        ),
+        return_exceptions=True,
+    )  # fmt: skip
+    confirmed = [r for r in results if r is not None and not isinstance(r, BaseException)]
+    assert len(confirmed) == 1, results
+    assert confirmed[0].queued == 3
+    assert confirmed[0].skipped == 2
+    # the deadline counts from the confirmation, not from the draft
+    assert confirmed[0].broadcast.ack_deadline == later + timedelta(days=1)
+    async with sessions() as session:
+        assert (await session.exec(select(func.count()).select_from(OutboxMessage))).one() == 3
+        recipients = (await session.exec(select(BroadcastRecipient))).all()
+    assert len(recipients) == 5
+    assert sum(r.outbox_id is not None for r in recipients) == 3
+    assert (
+        await cancel_draft(session_factory=sessions, broadcast_id=broadcast_id, now=later) is False
+    )
+
+
+async def test_confirm_is_once_only_on_sqlite(session_factory: SessionFactory) -> None:
+    await confirm_twice_at_once(session_factory)
+
+
+async def test_confirm_is_once_only_on_postgresql(pg_engine: AsyncEngine) -> None:
+    await confirm_twice_at_once(create_session_factory(pg_engine))
+
+
+async def test_ack_once_nudges_at_the_deadline_and_counts(session_factory: SessionFactory) -> None:
+    sessions = session_factory
+    await roster(sessions)
+    broadcast_id = await draft(sessions, Target(TargetKind.all), deadline=timedelta(hours=24))
+    await confirm_broadcast(session_factory=sessions, broadcast_id=broadcast_id,
+                            progress_chat_id=900, progress_message_id=2, now=NOW)  # fmt: skip
+    # ML-1 and ML-2 get their copy; ML-3's fails (blocked at send time)
+    async with sessions() as session, session.begin():
+        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+        for number, row in enumerate(rows):
+            row.status = OutboxStatus.sent.value if number < 2 else OutboxStatus.failed.value
+            row.telegram_message_id = 50 + number if number < 2 else None
+            row.last_error = None if number < 2 else "blocked: Forbidden"
+            session.add(row)
+        recipients = {
+            r.delegate_id: r.id for r in (await session.exec(select(BroadcastRecipient))).all()
+        }
+    ids = await roster_ids(sessions)
+    first = recipients[ids["ML-1"]]
+    assert first is not None
+    ack = await acknowledge(session_factory=sessions, recipient_id=first, telegram_user_id=101,
+                            now=NOW + timedelta(hours=1))  # fmt: skip
+    assert ack.outcome is AckOutcome.recorded
+    again = await acknowledge(session_factory=sessions, recipient_id=first, telegram_user_id=101,
+                              now=NOW + timedelta(hours=2))  # fmt: skip
+    assert again == type(again)(AckOutcome.already, NOW + timedelta(hours=1))
+    stranger = await acknowledge(session_factory=sessions, recipient_id=first,
+                                 telegram_user_id=102, now=NOW)  # fmt: skip
+    assert stranger.outcome is AckOutcome.not_yours
+
+    assert await plan_due_nudges(session_factory=sessions, now=NOW + timedelta(hours=23)) == 0
+    assert await plan_due_nudges(session_factory=sessions, now=NOW + timedelta(hours=24)) == 1
+    assert await plan_due_nudges(session_factory=sessions, now=NOW + timedelta(hours=25)) == 0
+    async with sessions() as session:
+        nudges = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "broadcast_nudge"))
+        ).all()
+    assert [n.delegate_id for n in nudges] == [ids["ML-2"]]
+
+    progress = (await progress_of(session_factory=sessions, broadcast_ids=[broadcast_id]))[
+        broadcast_id
+    ]
+    assert (progress.total, progress.delivered, progress.acknowledged, progress.pending) == (
+        3, 2, 1, 0)  # fmt: skip
+    assert progress.not_delivered == {
+        FailureReason.blocked: 2,
+        FailureReason.not_linked: 1,
+    }
+    (recent,) = await recent_broadcasts(session_factory=sessions, council_ids=None)
+    assert recent[0].id == broadcast_id
+
+    lines = await recipient_lines(session_factory=sessions, broadcast_id=broadcast_id)
+    content = report_xlsx(lines, headers=[f"h{i}" for i in range(7)], state_label=str.upper,
+                          zone=ZONE)  # fmt: skip
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    values = list(sheet.values)
+    assert values[0] == tuple(f"h{i}" for i in range(7))
+    assert [row[:4] for row in values[1:]] == [
+        ("ML-1", "Nguyễn Thị Hoa", "Xã A", "DELIVERED"),
+        ("ML-2", "Nguyễn Thị Hoa", "Xã A", "DELIVERED"),
+        ("ML-3", "Nguyễn Thị Hoa", "Xã B", "BLOCKED"),
+        ("ML-4", "Nguyễn Thị Hoa", "Xã B", "NOT_LINKED"),
+        ("ML-5", "Nguyễn Thị Hoa", "Xã B", "BLOCKED"),
+    ]
+    assert values[1][5] == "26/11/2026 11:00"  # acknowledged, local time
+
+
+async def roster_ids(sessions: SessionFactory) -> dict[str, int]:
+    async with sessions() as session:
+        return {d.code: d.id for d in (await session.exec(select(Delegate))).all() if d.id}

@@ -1,0 +1,51 @@
+"""The contract's progress texts, and every broadcast callback within Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.domain.broadcasts import FailureReason, Target, TargetKind
+from bot.i18n import get_translator
+from bot.services.broadcast_reports import Progress
+from bot.services.broadcasts import Audience, Person
+from bot.telegram import broadcast_texts as texts
+
+VI = get_translator("vi")
+BIG = 10**18 - 1  # the largest id the patterns accept
+
+
+def test_progress_while_sending_and_at_the_end() -> None:
+    label = texts.target_label(Target(TargetKind.all), VI)
+    sending = Progress(total=526, delivered=268, pending=256,
+                       failed=Counter({FailureReason.blocked: 2}))  # fmt: skip
+    assert texts.progress_text(7, label, sending, VI).splitlines() == [
+        "📢 Thông báo số 7 gửi tất cả đại biểu",
+        "Đang gửi ▓▓▓▓▓░░░░░ 268/526 · lỗi 2",
+    ]
+    done = Progress(total=526, delivered=526, skipped=Counter(
+        {FailureReason.blocked: 2, FailureReason.not_linked: 1}))  # fmt: skip
+    assert texts.progress_text(7, label, done, VI).splitlines()[-1] == (
+        "✅ Đã gửi xong: 526/526 · không gửi được 3 (chặn bot 2, chưa liên kết 1)"
+    )
+
+
+def test_labels_escape_what_users_wrote() -> None:
+    unit = texts.target_label(Target(TargetKind.unit, "<b>Xã</b> & Co"), VI)
+    assert unit == "đơn vị &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
+    codes = texts.target_label(Target(TargetKind.codes, codes=("<A>",)), VI)
+    assert "&lt;A&gt;" in codes
+
+
+def test_every_callback_fits_in_64_bytes() -> None:
+    person = Person(1, "ML-1", "A", "")
+    audience = Audience(1, "HĐND", Target(TargetKind.all), (person,),
+                        ((person, FailureReason.blocked),))  # fmt: skip
+    markups = [
+        texts.preview_markup(BIG, audience, VI),
+        texts.report_markup(BIG, VI),
+        texts.report_detail_markup(BIG, VI),
+    ]
+    data = [b.callback_data for m in markups for row in m.inline_keyboard for b in row]
+    data += [texts.ack_data(BIG), f"{texts.UNIT}{BIG}", f"{texts.COUNCIL}{BIG}", texts.STOP]
+    assert all(isinstance(d, str) and d.startswith(texts.PREFIX) for d in data)
+    assert max(len(str(d).encode()) for d in data) <= 64
