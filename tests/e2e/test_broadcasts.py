@@ -92,7 +92,7 @@ async def compose(harness: Harness, command: str, *, menu_button: str | None = N
     reply = await next_message(secretary, secretary.send(command))
     if menu_button is not None:
         reply = await next_message(secretary, secretary.press(reply, menu_button))
-    assert "Giữ nguyên tin nhắn" in (reply.text or ""), reply.text
+    assert "không xóa tin nhắn" in (reply.text or ""), reply.text
     preview = await next_message(
         secretary,
         secretary.send(text, entities=[{"type": "bold", "offset": 0, "length": 3}]),
@@ -127,12 +127,12 @@ async def test_text_notice_reaches_each_recipient_once_with_progress_and_ack(
     preview, notice = await compose(harness, "/thongbao", menu_button="Tất cả đại biểu")
     assert notice.text == NOTICE
     assert "Sẽ nhận: 6 đại biểu" in (preview.text or "")  # the secretary is a delegate too
-    assert "Không nhận được: 2 (chặn bot 1, chưa liên kết 1)" in (preview.text or "")
+    assert "Không nhận được: 2 (1 đã chặn bot, 1 chưa liên kết)" in (preview.text or "")
     assert await count_rows(harness, OutboxMessage) == 0  # nothing before Xác nhận
 
     # names of those who cannot receive it, on a button
     secretary = harness.api.user(SECRETARY)
-    who = await next_message(secretary, secretary.press(preview, "Ai không nhận được (2)"))
+    who = await next_message(secretary, secretary.press(preview, "Danh sách không nhận được (2)"))
     assert "ML-005 — Chưa Liên Kết" in (who.text or "")
     assert "ML-006 — Đã Chặn" in (who.text or "")
 
@@ -143,8 +143,8 @@ async def test_text_notice_reaches_each_recipient_once_with_progress_and_ack(
     assert stats.messages == 5
     await progress_tick(harness)
     assert preview.text is not None
-    assert "5/6 · không gửi được 3 (chặn bot 2, chưa liên kết 1)" in preview.text
-    assert preview.find_button("📊 Báo cáo") is not None
+    assert "5/6 · không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)" in preview.text
+    assert preview.find_button("📊 Kết quả gửi, nhận") is not None
 
     for user_id in [*LINKED.values(), SECRETARY]:
         (copy,) = copies(harness, user_id)
@@ -205,7 +205,7 @@ async def test_document_with_caption_and_deadline_nudges_the_unacknowledged(
     harness = council
     secretary = harness.api.user(SECRETARY)
     prompt = await next_message(secretary, secretary.send("/thongbao unit:xa my thanh hạn 2d"))
-    assert "đơn vị xa my thanh" in (prompt.text or "")
+    assert "đại biểu thuộc xa my thanh" in (prompt.text or "")
     pdf = b"%PDF-1.4 giay moi ky hop"
     preview = await next_message(
         secretary,
@@ -312,7 +312,7 @@ async def test_a_secretary_cannot_reach_another_council(council: Harness) -> Non
 async def test_report_names_xlsx_and_a_correction_as_replies(council: Harness) -> None:
     harness = council
     preview, _notice = await compose(harness, "/thongbao ML-001 ML-002;ML-005 ML-008")
-    assert "Không nhận được: 2 (chưa liên kết 1, không còn hoạt động 1)" in (preview.text or "")
+    assert "Không nhận được: 2 (1 chưa liên kết, 1 không còn đương nhiệm)" in (preview.text or "")
     await confirm(harness, preview)
     await dispatcher(harness).drain()
     await progress_tick(harness)
@@ -321,10 +321,10 @@ async def test_report_names_xlsx_and_a_correction_as_replies(council: Harness) -
         await first.press(copies(harness, first.user_id)[0], "Đã nhận")
     )
     secretary = harness.api.user(SECRETARY)
-    report = await next_message(secretary, secretary.press(preview, "📊 Báo cáo"))
+    report = await next_message(secretary, secretary.press(preview, "📊 Kết quả gửi, nhận"))
     text = report.text or ""
     assert "Đã gửi đến: 2/2" in text
-    assert "Không gửi được: 2 (chưa liên kết 1, không còn hoạt động 1)" in text
+    assert "Không gửi được: 2 (1 chưa liên kết, 1 không còn đương nhiệm)" in text
     assert "Đã xác nhận: 1 · chưa xác nhận: 1" in text
     names = await next_message(secretary, secretary.press(report, "Chưa xác nhận"))
     assert "ML-002" in (names.text or "")
@@ -332,7 +332,7 @@ async def test_report_names_xlsx_and_a_correction_as_replies(council: Harness) -
     failed = await next_message(secretary, secretary.press(report, "Không gửi được"))
     assert "ML-005" in (failed.text or "")
     assert "ML-008" in (failed.text or "")
-    sheet = await next_message(secretary, secretary.press(report, "📄 Tải XLSX"))
+    sheet = await next_message(secretary, secretary.press(report, "📄 Tải tệp Excel"))
     assert sheet.document is not None
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.document.data)).active.values)
     assert rows[0][:4] == ("Mã đại biểu", "Họ và tên", "Đơn vị", "Tình trạng gửi")
@@ -341,7 +341,7 @@ async def test_report_names_xlsx_and_a_correction_as_replies(council: Harness) -
         "ML-001": "đã gửi",
         "ML-002": "đã gửi",
         "ML-005": "chưa liên kết tài khoản",
-        "ML-008": "không còn hoạt động",
+        "ML-008": "không còn đương nhiệm",
     }
     assert rows[1][5]  # ML-001 acknowledged at
 
@@ -368,7 +368,7 @@ async def test_menu_buttons_lead_to_the_notice_prompt(council: Harness) -> None:
 
     unit_menu = await next_message(secretary, secretary.press(await menu(), "Theo đơn vị"))
     prompt = await next_message(secretary, secretary.press(unit_menu, "Xã Mỹ Thành"))
-    assert "đơn vị Xã Mỹ Thành" in (prompt.text or "")
+    assert "đại biểu thuộc Xã Mỹ Thành" in (prompt.text or "")
     assert "(2 đại biểu)" in (prompt.text or "")
 
     level_menu = await next_message(secretary, secretary.press(await menu(), "Theo cấp"))

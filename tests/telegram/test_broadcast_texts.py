@@ -20,18 +20,18 @@ def test_progress_while_sending_and_at_the_end() -> None:
                        failed=Counter({FailureReason.blocked: 2}))  # fmt: skip
     assert texts.progress_text(7, label, sending, VI).splitlines() == [
         "📢 Thông báo số 7 gửi tất cả đại biểu",
-        "Đang gửi ▓▓▓▓▓░░░░░ 268/526 · lỗi 2",
+        "Đang gửi ▓▓▓▓▓░░░░░ 268/526 · 2 lỗi",
     ]
     done = Progress(total=526, delivered=526, skipped=Counter(
         {FailureReason.blocked: 2, FailureReason.not_linked: 1}))  # fmt: skip
     assert texts.progress_text(7, label, done, VI).splitlines()[-1] == (
-        "✅ Đã gửi xong: 526/526 · không gửi được 3 (chặn bot 2, chưa liên kết 1)"
+        "✅ Đã gửi xong: 526/526 · không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)"
     )
 
 
 def test_labels_escape_what_users_wrote() -> None:
     unit = texts.target_label(Target(TargetKind.unit, "<b>Xã</b> & Co"), VI)
-    assert unit == "đơn vị &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
+    assert unit == "đại biểu thuộc &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
     codes = texts.target_label(Target(TargetKind.codes, codes=("<A>",)), VI)
     assert "&lt;A&gt;" in codes
 
