@@ -6,7 +6,7 @@ The statistics benchmark's quarter (``bench/stats_bench.py``: 5,000 delegates ma
 reports) is built without its reports; the reports are written to a CSV instead, the way
 an office would enter them (a figures row for each shared meeting, empty figures for the
 co-attendees, a ``start`` column where a delegate has two duties of a kind in a day), and
-imported with ``import_reports``: first a dry run (every row checked and matched, nothing
+imported with ``import_reports`` in files of at most 20,000 rows (the limit of one file): first a dry run (every row checked and matched, nothing
 kept), then for real, then the same file again (every row unchanged).
 """
 
@@ -36,6 +36,20 @@ from bench.stats_bench import CREATED, NOW, QUARTER, ZONE, Builder, Rows, _units
 from bot.domain.report_rows import IMPORT_COLUMNS, OPTIONAL_COLUMNS
 from bot.models import Delegate
 from bot.services.report_files import import_reports
+from bot.services.tabular import MAX_ROWS
+
+
+def report_files(rows: Rows, codes: dict[int, str], folder: Path) -> list[Path]:
+    """The builder's reports as import rows, in files of at most MAX_ROWS rows (the limit
+    of one file), as an office would send a quarter in several parts."""
+    paths = []
+    for part, start in enumerate(range(0, len(rows.reports), MAX_ROWS), start=1):
+        path = folder / f"reports-{part}.csv"
+        chunk = Rows(rows.events, rows.occurrences, rows.assignments,
+                     rows.reports[start : start + MAX_ROWS])  # fmt: skip
+        report_file(chunk, codes, path)
+        paths.append(path)
+    return paths
 
 
 def report_file(rows: Rows, codes: dict[int, str], path: Path) -> int:
