@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
@@ -17,7 +17,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import LANGUAGES, get_translator
 from bot.telegram import (
     agenda,
     broadcast,
@@ -43,12 +42,11 @@ from bot.telegram.commands import (
     REPORT,
     START,
     STATS,
-    Audience,
     Command,
-    commands_for,
 )
 from bot.telegram.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.telegram.errors import on_error
+from bot.telegram.menus import set_all_menus
 from bot.telegram.rate_limit import SlidingWindowRateLimiter
 from bot.telegram.router import ConversationRouter
 
@@ -149,20 +147,11 @@ def register_handlers(application: BotApplication) -> None:
     application.add_error_handler(on_error)
 
 
-def menu_commands(language: str) -> list[BotCommand]:
-    """The command menu most users see: what a linked delegate may do."""
-    _ = get_translator(language)
-    return [
-        BotCommand(command.name, _(command.description))
-        for command in commands_for(Audience.delegate)
-    ]
-
-
 async def post_init(application: BotApplication) -> None:
     bot = application.bot
-    await bot.set_my_commands(menu_commands("vi"))
-    for language in LANGUAGES:
-        await bot.set_my_commands(menu_commands(language), language_code=language)
+    deps = application.bot_data[DEPS_KEY]
+    assert isinstance(deps, Deps)
+    await set_all_menus(bot, deps.session_factory, deps.settings.ADMIN_TELEGRAM_IDS)
     logger.info("bot @%s is ready", bot.username)
 
 

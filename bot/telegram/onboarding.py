@@ -9,11 +9,13 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.domain.dates import format_lead_time
+from bot.domain.roster import Role
 from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.accounts import LinkOutcome, redeem_invite, set_language
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.menus import set_secretary_menu
 from bot.telegram.texts import contact_line
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ async def start(update: Update, context: BotContext) -> None:
         _ = get_translator(result.delegate.language)
         if result.outcome is LinkOutcome.linked:
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
+            if result.delegate.role == Role.secretary.value:
+                await set_secretary_menu(context.bot, user.id)
             text = _(
                 "Welcome, {name}! Your Telegram account is now linked to delegate {code}. "
                 "You will receive your reminders here.\n\nSend /help to see what you can do."

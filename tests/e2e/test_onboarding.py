@@ -257,3 +257,35 @@ async def test_links_names_who_has_not_linked(harness: Harness) -> None:
     await add_delegate(harness.session_factory, "ML-002", full_name="Trần Văn Bình")
     (reply,) = await harness.api.user(88).send_and_wait("/lienket")
     assert "ML-002 Trần Văn Bình" in (reply.text or "")
+
+
+async def test_a_secretary_sees_the_secretariat_commands_in_their_menu(harness: Harness) -> None:
+    from bot.telegram.app import post_init
+
+    await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=61)
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=62)
+    await post_init(harness.application)
+    scope = {"type": "chat", "chat_id": 61}
+    secretary = [c["command"] for c in harness.api.commands(scope=scope, language_code="vi")]
+    assert {"thongbao", "chuabaocao", "thongke", "baocao"} <= set(secretary)
+    everyone = [c["command"] for c in harness.api.commands(language_code="vi")]
+    assert "thongbao" not in everyone
+    assert "start" not in everyone
+    assert harness.api.commands(scope={"type": "chat", "chat_id": 62}, language_code="vi") == []
+    admin = [
+        c["command"]
+        for c in harness.api.commands(
+            scope={"type": "chat", "chat_id": ADMIN_ID}, language_code="en"
+        )
+    ]
+    assert "thongbao" in admin
+
+
+async def test_a_secretary_linking_gets_the_secretariat_menu(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "VP-002", role="secretary")
+    (invite,) = await issue_invites(session_factory=harness.session_factory, now=harness.clock())
+    await harness.api.user(63).send_and_wait(f"/start {invite.token}")
+    scope = {"type": "chat", "chat_id": 63}
+    assert "thongbao" in [
+        c["command"] for c in harness.api.commands(scope=scope, language_code="vi")
+    ]
