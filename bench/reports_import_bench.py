@@ -6,8 +6,9 @@ The statistics benchmark's quarter (``bench/stats_bench.py``: 5,000 delegates ma
 reports) is built without its reports; the reports are written to a CSV instead, the way
 an office would enter them (a figures row for each shared meeting, empty figures for the
 co-attendees, a ``start`` column where a delegate has two duties of a kind in a day), and
-imported with ``import_reports`` in files of at most 20,000 rows (the limit of one file): first a dry run (every row checked and matched, nothing
-kept), then for real, then the same file again (every row unchanged).
+imported with ``import_reports`` in files of at most 20,000 rows (the limit of one
+file): first a dry run (every row checked and matched, nothing kept), then for real,
+then the same files again (every row unchanged).
 """
 
 from __future__ import annotations

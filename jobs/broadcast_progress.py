@@ -35,6 +35,10 @@ from bot.telegram import broadcast_texts as texts
 logger = logging.getLogger(__name__)
 
 EDIT_INTERVAL = timedelta(seconds=3)
+HANDOVER = timedelta(seconds=30)
+"""The confirming handler shows the first progress itself; until it has (or this long has
+passed, if it died), the job keeps off the message, or the handler's "0/N" could land on
+top of the job's final line and stay there."""
 
 
 @dataclass
@@ -75,7 +79,11 @@ class BroadcastProgress:
     async def _update(self, broadcast: Broadcast, progress: Progress, stats: ProgressStats) -> None:
         now = self._clock()
         edited_at = broadcast.progress_edited_at
-        if edited_at is not None and now - edited_at < EDIT_INTERVAL:
+        if edited_at is None:
+            confirmed = broadcast.confirmed_at or now
+            if now - confirmed < HANDOVER:
+                return
+        elif now - edited_at < EDIT_INTERVAL:
             return
         assert broadcast.id is not None
         identity = await identify(

@@ -15,7 +15,7 @@ from bot.services.schedule import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.notices import AGENDA_BUTTON
 from bot.telegram.profile import NOT_LINKED
-from bot.telegram.texts import split_message
+from bot.telegram.texts import answer, split_message
 
 AGENDA_DAYS = 30
 ICS_CALLBACK = "agenda:ics"
@@ -88,7 +88,7 @@ async def agenda(update: Update, context: BotContext) -> None:
 async def agenda_button(update: Update, context: BotContext) -> None:
     """The "My schedule" button under a reminder."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer(update.callback_query)
     await agenda(update, context)
 
 
@@ -100,9 +100,9 @@ async def send_ics(update: Update, context: BotContext) -> None:
     identity = await current_identity(update, context)
     _ = translator(identity)
     if identity is None or identity.delegate is None or identity.delegate.id is None:
-        await query.answer(_(NOT_LINKED), show_alert=True)
+        await answer(query, _(NOT_LINKED), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     now = context.deps.clock()
     settings = context.deps.settings
     views = await list_assignments(

@@ -47,6 +47,7 @@ from bot.services.outbox import Button
 from bot.telegram import broadcast_texts as texts
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.profile import SECRETARIES_ONLY
+from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ async def require_secretary(update: Update, context: BotContext) -> tuple[Identi
     if identity is not None and identity.is_secretary:
         return identity, _
     if (query := update.callback_query) is not None:
-        await query.answer(_(SECRETARIES_ONLY), show_alert=True)
+        await answer(query, _(SECRETARIES_ONLY), show_alert=True)
     elif (message := update.effective_message) is not None:
         await message.reply_text(_(SECRETARIES_ONLY))
     return None
@@ -373,7 +374,7 @@ async def _menu_button(
             telegram_user_id=identity.telegram_user_id,
             kind=CONVERSATION,
         )
-        await query.answer()
+        await answer(query)
         await edit(query, _("Stopped: nothing was sent."), None)
         return
     if (
@@ -381,11 +382,11 @@ async def _menu_button(
         or conversation.kind != CONVERSATION
         or not isinstance(message, Message)
     ):
-        await query.answer(_("This menu has expired; send /thongbao again."), show_alert=True)
+        await answer(query, _("This menu has expired; send /thongbao again."), show_alert=True)
         return
     state = conversation.state
     deadline = timedelta(seconds=state["deadline"]) if state.get("deadline") else None
-    await query.answer()
+    await answer(query)
     if action == "cc":
         council = await resolve_council(
             session_factory=deps.session_factory,

@@ -29,7 +29,7 @@ from bot.services.broadcasts import (
 from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import NOT_AVAILABLE, WAKE_KEY, edit, render_error, require_secretary
 from bot.telegram.context import BotContext
-from bot.telegram.texts import split_message
+from bot.telegram.texts import answer, split_message
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +59,13 @@ async def _draft_button(
     query = update.callback_query
     assert query is not None
     if not rest or not rest[0].isdigit():
-        await query.answer()
+        await answer(query)
         return
     broadcast = await get_broadcast(
         session_factory=context.deps.session_factory, broadcast_id=int(rest[0])
     )
     if broadcast is None or broadcast.id is None or not identity.may_manage(broadcast.council_id):
-        await query.answer(_(NOT_AVAILABLE), show_alert=True)
+        await answer(query, _(NOT_AVAILABLE), show_alert=True)
         return
     if action == "ok":
         await _confirm(update, context, broadcast.id, _)
@@ -92,15 +92,16 @@ async def _confirm(update: Update, context: BotContext, broadcast_id: int, _: Ge
             now=now,
         )
     except RequestError as error:
-        await query.answer(render_error(error, _), show_alert=True)
+        await answer(query, render_error(error, _), show_alert=True)
         return
     if confirmed is None:
-        await query.answer(
+        await answer(
+            query,
             _("This notice was already confirmed or cancelled; nothing more was sent."),
             show_alert=True,
         )
         return
-    await query.answer(_("Sending…"))
+    await answer(query, _("Sending…"))
     progress = (
         await progress_of(session_factory=deps.session_factory, broadcast_ids=[broadcast_id])
     )[broadcast_id]
@@ -129,12 +130,13 @@ async def _cancel(update: Update, context: BotContext, broadcast_id: int, _: Get
         now=context.deps.clock(),
     )
     if not cancelled:
-        await query.answer(
+        await answer(
+            query,
             _("This notice was already confirmed or cancelled; nothing more was sent."),
             show_alert=True,
         )
         return
-    await query.answer()
+    await answer(query)
     await edit(query, _("Cancelled: nothing was sent."), None)
 
 
@@ -148,9 +150,9 @@ async def _who(
             session_factory=context.deps.session_factory, council_id=council_id, target=target
         )
     except RequestError as error:
-        await query.answer(render_error(error, _), show_alert=True)
+        await answer(query, render_error(error, _), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     if not isinstance(query.message, Message):
         return
     for chunk in split_message(cannot_text(audience, _)):
@@ -181,7 +183,8 @@ async def _deadline(
         deadline=timedelta(hours=hours) if hours else None,
     )
     if broadcast is None:
-        await query.answer(
+        await answer(
+            query,
             _("This notice was already confirmed or cancelled; nothing more was sent."),
             show_alert=True,
         )
@@ -193,9 +196,9 @@ async def _deadline(
             target=target_of(broadcast),
         )
     except RequestError as error:
-        await query.answer(render_error(error, _), show_alert=True)
+        await answer(query, render_error(error, _), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     await edit(
         query,
         texts.preview_text(audience, draft_deadline(broadcast), _),

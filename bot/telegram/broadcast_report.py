@@ -37,7 +37,7 @@ from bot.services.outbox import Button
 from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import NOT_AVAILABLE, ask_for_notice, require_secretary
 from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.texts import split_message
+from bot.telegram.texts import answer, split_message
 
 CALLBACK_PATTERN = r"^bc:(ack|rep|nm|xl|fix):"
 
@@ -61,7 +61,7 @@ async def on_ack(update: Update, context: BotContext) -> None:
     _ = translator(identity)
     raw = query.data.removeprefix(texts.ACK)
     if not raw.isdigit():
-        await query.answer()
+        await answer(query)
         return
     deps = context.deps
     ack = await acknowledge(
@@ -71,13 +71,13 @@ async def on_ack(update: Update, context: BotContext) -> None:
         now=deps.clock(),
     )
     if ack.outcome is AckOutcome.not_yours or ack.at is None:
-        await query.answer(_("This button is not for you."), show_alert=True)
+        await answer(query, _("This button is not for you."), show_alert=True)
         return
     label = texts.acknowledged_label(ack.at, deps.settings.zone, _)
     if ack.outcome is AckOutcome.recorded:
-        await query.answer(_("Thank you: the council office can see you have received it."))
+        await answer(query, _("Thank you: the council office can see you have received it."))
     else:
-        await query.answer(label)
+        await answer(query, label)
     message = query.message
     shown = message.reply_markup if isinstance(message, Message) else None
     labels = [b.text for row in shown.inline_keyboard for b in row] if shown else []
@@ -115,9 +115,9 @@ async def on_callback(update: Update, context: BotContext) -> None:
         or not identity.may_manage(broadcast.council_id)
         or broadcast.status in {BroadcastStatus.draft.value, BroadcastStatus.cancelled.value}
     ):
-        await query.answer(_(NOT_AVAILABLE), show_alert=True)
+        await answer(query, _(NOT_AVAILABLE), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     if not isinstance(query.message, Message):
         return
     message = query.message

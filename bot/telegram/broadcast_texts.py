@@ -122,6 +122,13 @@ def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> st
     line = _("✅ Sent: {delivered}/{total}").format(
         delivered=progress.delivered, total=progress.total
     )
+    skipped = sum(progress.skipped.values())
+    if skipped:
+        # The copies sent count those that could be queued; the whole audience is named too,
+        # so that whoever reads "delivered/total" finds the fraction they mean.
+        line += " · " + _("{delivered}/{recipients} delegates").format(
+            delivered=progress.delivered, recipients=progress.total + skipped
+        )
     missing = progress.not_delivered
     if missing:
         line += " · " + _("could not be sent {count} ({reasons})").format(

@@ -28,6 +28,8 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(error, Forbidden):
         return
+    if isinstance(error, BadRequest) and "query is too old" in error.message.lower():
+        return  # a button press answered too late: the action itself was done
     user = update.effective_user
     _ = get_translator(user.language_code if user is not None else None)
     try:

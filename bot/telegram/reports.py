@@ -44,6 +44,7 @@ from bot.services.reports import (
 )
 from bot.telegram import report_texts as texts
 from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def markup(keyboard: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
 
 async def _answer(query: CallbackQuery, text: str, *, keyboard: Any = None) -> None:
     """Replaces the pressed message's text (the prompt becomes the record of the answer)."""
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         try:
             await query.message.edit_text(text, reply_markup=keyboard)
@@ -129,7 +130,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     _prefix, action, raw_id, *extra = query.data.split(":")
     target = await _target(context, identity, int(raw_id))
     if (problem := _stale_reason(target, context, _)) is not None:
-        await query.answer(problem, show_alert=True)
+        await answer(query, problem, show_alert=True)
         return
     assert target is not None
     assert identity is not None
@@ -199,7 +200,7 @@ async def _reason(p: Press) -> None:
     query, context, identity, target, _ = p.query, p.context, p.identity, p.target, p._
     reason = p.extra
     if reason not in {r.value for r in NotHeldReason}:
-        await query.answer()
+        await answer(query)
         return
     if reason == NotHeldReason.other.value:
         await start_conversation(
@@ -219,7 +220,7 @@ async def _reason(p: Press) -> None:
 async def _later(p: Press) -> None:
     query, context, identity, target, _ = p.query, p.context, p.identity, p.target, p._
     if target.report is not None:
-        await query.answer(_("This duty has already been reported."), show_alert=True)
+        await answer(query, _("This duty has already been reported."), show_alert=True)
         return
     due = await snooze_prompt(
         session_factory=context.deps.session_factory,
@@ -248,9 +249,9 @@ async def _confirm(p: Press) -> None:
     if state.get("assignment_id") != target.assignment_id or state.get("step") != "confirm":
         # A second press of the same button, or a screen from an earlier attempt.
         if target.report is not None:
-            await query.answer(_("This report has already been saved."), show_alert=True)
+            await answer(query, _("This report has already been saved."), show_alert=True)
         else:
-            await query.answer(_("Please start again from /baocao."), show_alert=True)
+            await answer(query, _("Please start again from /baocao."), show_alert=True)
         return
     draft = draft_from_dict(state["draft"])
     await _save_and_tell(query.message, context, identity, target, draft, _, query=query)
@@ -265,7 +266,7 @@ async def _attend(p: Press) -> None:
 async def _pick(p: Press) -> None:
     """From the /baocao list: the prompt again, with the current report if there is one."""
     query, identity, target, _ = p.query, p.identity, p.target, p._
-    await query.answer()
+    await answer(query)
     outgoing = texts.prompt(target, language=identity.language, _=_, again=False)
     text = outgoing.text
     keyboard = outgoing.keyboard

@@ -25,7 +25,7 @@ from bot.services.uploads import (
 )
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.profile import SECRETARIES_ONLY
-from bot.telegram.texts import MAX_MESSAGE_LENGTH
+from bot.telegram.texts import MAX_MESSAGE_LENGTH, answer
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ async def decide(update: Update, context: BotContext) -> None:
     identity = await current_identity(update, context)
     _ = translator(identity)
     if identity is None or not identity.is_secretary:
-        await query.answer(_(SECRETARIES_ONLY), show_alert=True)
+        await answer(query, _(SECRETARIES_ONLY), show_alert=True)
         return
     _prefix, verdict, raw_id = query.data.split(":")
     decision = UploadStatus.confirmed if verdict == "ok" else UploadStatus.cancelled
@@ -197,12 +197,13 @@ async def decide(update: Update, context: BotContext) -> None:
         now=now,
     )
     if upload is None:
-        await query.answer(
+        await answer(
+            query,
             _("This file was already handled or has expired; send it again if needed."),
             show_alert=True,
         )
         return
-    await query.answer()
+    await answer(query)
     if decision is UploadStatus.cancelled:
         await query.edit_message_text(_("Cancelled; nothing was written."))
         return

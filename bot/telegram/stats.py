@@ -28,7 +28,7 @@ from bot.services.stats_chart import chart_png
 from bot.services.stats_output import file_stem
 from bot.services.stats_xlsx import xlsx_bytes
 from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.texts import split_message
+from bot.telegram.texts import answer, split_message
 
 CALLBACK_PREFIX = "stats:"
 CALLBACK_PATTERN = r"^stats:(c:(all|\d{1,18})|q:(all|\d{1,18}):\d{4}-Q[1-4])$"
@@ -151,16 +151,16 @@ async def stats_button(update: Update, context: BotContext) -> None:
     identity = await current_identity(update, context)
     _ = translator(identity)
     if identity is None or not identity.is_secretary:
-        await query.answer(_(NOT_FOR_DELEGATES), show_alert=True)
+        await answer(query, _(NOT_FOR_DELEGATES), show_alert=True)
         return
     match = re.match(CALLBACK_PATTERN, query.data)
     scope = None
     if match is not None:
         scope = await _allowed_scope(identity, context, match.group(2) or match.group(3))
     if match is None or scope is None:
-        await query.answer(_(EXPIRED), show_alert=True)
+        await answer(query, _(EXPIRED), show_alert=True)
         return
-    await query.answer()
+    await answer(query)
     if match.group(2) is not None:
         title = scope.name or _("All councils")
         await query.edit_message_text(

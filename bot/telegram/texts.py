@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from telegram import CallbackQuery
+from telegram.error import BadRequest
+
 from bot.config import Settings
 from bot.i18n import Gettext
 
@@ -55,3 +58,16 @@ def contact_line(settings: Settings, _: Gettext) -> str:
             office=escape(office), contact=escape(settings.SECRETARIAT_CONTACT.strip())
         )
     return _("Contact: {office}").format(office=escape(office))
+
+
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answers a button press; one handled late (after a restart, Telegram's answer window
+    is a few minutes) has nobody waiting, and that is no reason to apologise."""
+    try:
+        await query.answer(text, show_alert=show_alert or None)
+    except BadRequest as error:
+        message = error.message.lower()
+        if "query is too old" not in message and "query id is invalid" not in message:
+            raise

@@ -143,7 +143,7 @@ async def test_text_notice_reaches_each_recipient_once_with_progress_and_ack(
     assert stats.messages == 5
     await progress_tick(harness)
     assert preview.text is not None
-    assert "5/6 · không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)" in preview.text
+    assert "5/6 · 5/8 đại biểu · không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)" in preview.text
     assert preview.find_button("📊 Kết quả gửi, nhận") is not None
 
     for user_id in [*LINKED.values(), SECRETARY]:

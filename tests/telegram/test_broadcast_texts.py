@@ -25,7 +25,8 @@ def test_progress_while_sending_and_at_the_end() -> None:
     done = Progress(total=526, delivered=526, skipped=Counter(
         {FailureReason.blocked: 2, FailureReason.not_linked: 1}))  # fmt: skip
     assert texts.progress_text(7, label, done, VI).splitlines()[-1] == (
-        "✅ Đã gửi xong: 526/526 · không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)"
+        "✅ Đã gửi xong: 526/526 · 526/529 đại biểu · "
+        "không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)"
     )
 
 
