@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -25,6 +28,24 @@ DEFAULT_REMINDER_OFFSETS: dict[str, list[str]] = {
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/delegate-bot.db"
 
+# What Telegram accepts as a webhook's secret_token, at a length that cannot be guessed.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,256}")
+WEBHOOK_SECRET_RULE = (
+    "32 to 256 characters, only A-Z, a-z, 0-9, _ and - "
+    "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+)
+
+
+def is_local_host(url: str) -> bool:
+    """Whether the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 def _offsets(raw: dict[str, list[str]]) -> dict[str, tuple[timedelta, ...]]:
     return {
@@ -42,6 +63,8 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
         extra="ignore",
         case_sensitive=True,
+        # Error texts never repeat a value: it may be the token, a secret or a password.
+        hide_input_in_errors=True,
     )
 
     BOT_TOKEN: SecretStr | None = None
@@ -90,6 +113,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("WEBHOOK_SECRET")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Never echo the value: it is a secret even when it is a bad one.
+        if value is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError(f"must be {WEBHOOK_SECRET_RULE}")
+        return value
 
     @field_validator("ADMIN_TELEGRAM_IDS", mode="before")
     @classmethod
@@ -149,12 +180,27 @@ class Settings(BaseSettings):
         # Without the secret anyone who finds the URL could post updates "from" an admin.
         if self.WEBHOOK_URL and self.WEBHOOK_SECRET is None:
             raise ValueError(
-                "WEBHOOK_SECRET is required when WEBHOOK_URL is set "
-                "(1-256 characters A-Z, a-z, 0-9, _ and -)"
+                f"WEBHOOK_SECRET is required when WEBHOOK_URL is set ({WEBHOOK_SECRET_RULE})"
             )
-        if self.WEBHOOK_URL and not self.WEBHOOK_URL.startswith("https://"):
+        # A self-hosted Bot API server on this machine may call a plain http:// webhook.
+        if (
+            self.WEBHOOK_URL
+            and not self.WEBHOOK_URL.startswith("https://")
+            and not (self.WEBHOOK_URL.startswith("http://") and is_local_host(self.WEBHOOK_URL))
+        ):
             raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram requires it)")
         return self
+
+    def insecure_api_warning(self) -> str | None:
+        """A warning when the token would travel unencrypted: plain http:// to another host."""
+        url = self.TELEGRAM_API_URL
+        if url.startswith("http://") and not is_local_host(url):
+            return (
+                f"TELEGRAM_API_URL {url} is plain http:// to another machine: the bot token "
+                "and every message cross the network unencrypted; use https:// or a Bot API "
+                "server on this machine"
+            )
+        return None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,4 +1,17 @@
-"""``delegate-bot run`` and ``worker``: migrate, then serve until a stop signal."""
+"""``delegate-bot run`` and ``worker``: migrate, connect to Telegram, serve, stop cleanly.
+
+Start-up: the stop signals are handled first (SIGTERM or SIGINT at any moment means a
+clean stop and exit code 0), then migrations, the scheduler (planning needs no network),
+the health endpoint (``HEALTH_PORT``), and Telegram: ``getMe``, the command menus and the
+webhook (set for webhook mode, removed for polling) are retried 2, 4, 8 … 60 seconds
+apart, one log line per attempt, while the jobs that need no network run. Only then
+does the dispatcher send. A token Telegram rejects ends the process with exit code 1.
+
+Stop: updates are no longer taken (the long poll is cancelled, the webhook server
+closed); then, side by side and each within ``STOP_TIMEOUT``, the updates already
+received are handled and the dispatcher sends what it has claimed. Rows still held after
+that are handed back to the outbox (``pending``), and the database is closed last.
+"""
 
 from __future__ import annotations
 
@@ -6,113 +19,285 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
+from collections.abc import Awaitable, Coroutine
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
+from bot.cli.common import BadInputError
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory, utcnow
+from bot.health import HealthServer, HealthState
+from bot.i18n import N_
 from bot.migrate import upgrade
+from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.broadcast import WAKE_KEY
-from bot.telegram.context import BotApplication, Deps
-from jobs.scheduler import JobRunner
+from bot.telegram.context import Deps
+from bot.telegram.rate_limit import retry_after_seconds
+from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
 
+Mode = Literal["polling", "webhook", "worker"]
+T = TypeVar("T")
 
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
-def _attach_jobs(application: BotApplication, deps: Deps, engine: AsyncEngine) -> None:
-    """Starts the scheduler once the bot is initialised; stops it before the bot stops."""
-    runner: list[JobRunner] = []
-
-    async def start(app: BotApplication) -> None:
-        await post_init(app)
-        jobs = JobRunner(
-            settings=deps.settings,
-            engine=engine,
-            session_factory=deps.session_factory,
-            bot=app.bot,
-            clock=deps.clock,
-        )
-        jobs.start()
-        runner.append(jobs)
-        app.bot_data[WAKE_KEY] = jobs.wake  # a confirmed broadcast starts at once
-
-    async def stop(_app: BotApplication) -> None:
-        for jobs in runner:
-            await jobs.stop()
-
-    async def dispose(_app: BotApplication) -> None:
-        await engine.dispose()
-
-    application.post_init = start
-    application.post_stop = stop
-    application.post_shutdown = dispose
+CONFIRM_TIMEOUT = 2.0
+"""Seconds for telling Telegram, at a stop, which polled updates were handled."""
+CLOSE_TIMEOUT = 1.0
+"""Seconds for closing the connections to Telegram, last."""
 
 
 def run_bot(settings: Settings) -> None:
-    asyncio.run(_migrate(settings.DATABASE_URL))
-    engine = create_engine(settings.DATABASE_URL)
-    deps = Deps(settings=settings, session_factory=create_session_factory(engine), clock=utcnow)
-    application = build_application(deps)
-    _attach_jobs(application, deps, engine)
-    if settings.WEBHOOK_URL:
-        url_path = urlparse(settings.WEBHOOK_URL).path.strip("/")
-        logger.info("receiving updates by webhook on port %s", settings.WEBHOOK_PORT)
-        application.run_webhook(
-            listen=settings.WEBHOOK_LISTEN,
-            port=settings.WEBHOOK_PORT,
-            url_path=url_path,
-            webhook_url=settings.WEBHOOK_URL,
-            secret_token=(
-                settings.WEBHOOK_SECRET.get_secret_value() if settings.WEBHOOK_SECRET else None
-            ),
-            allowed_updates=ALLOWED_UPDATES,
-        )
-    else:
-        logger.info("receiving updates by long polling")
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    """Until SIGINT or SIGTERM; ``BadInputError`` (exit 1) for a rejected token."""
+    asyncio.run(_main(settings, "webhook" if settings.WEBHOOK_URL else "polling"))
 
 
 def run_worker(settings: Settings) -> None:
     """The scheduler jobs without Telegram updates, until SIGINT or SIGTERM."""
-    asyncio.run(_migrate(settings.DATABASE_URL))
-    asyncio.run(_work(settings))
+    asyncio.run(_main(settings, "worker"))
 
 
-async def _work(settings: Settings) -> None:
+def masked_token(settings: Settings) -> str:
+    """``123456:***``: the bot's id (public) without the secret part."""
+    bot_id = settings.token().split(":", 1)[0]
+    return f"{bot_id}:***" if bot_id.isdigit() else "***"
+
+
+async def _main(settings: Settings, mode: Mode) -> None:
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    if (warning := settings.insecure_api_warning()) is not None:
+        logger.warning(warning)
     engine = create_engine(settings.DATABASE_URL)
-    deps = Deps(settings=settings, session_factory=create_session_factory(engine), clock=utcnow)
-    application = build_application(deps, receive_updates=False)
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for name in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(name, stopped.set)
-    await application.initialize()
-    await application.start()
-    jobs = JobRunner(
-        settings=settings,
-        engine=engine,
-        session_factory=deps.session_factory,
-        bot=application.bot,
-        clock=deps.clock,
-    )
-    jobs.start()
-    logger.info("worker running")
     try:
-        await stopped.wait()
+        await upgrade(engine)  # a signal meanwhile lets it finish: then stop at once
+        if not stop.is_set():
+            await _Process(settings, mode, engine, stop).run()
     finally:
-        await jobs.stop()
-        await application.stop()
-        await application.shutdown()
         await engine.dispose()
-        logger.info("worker stopped")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+
+    def received(name: str) -> None:
+        if not stop.is_set():
+            logger.info("%s received: stopping", name)
+        stop.set()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(number, received, number.name)
+
+
+async def _bounded(work: Awaitable[object], seconds: float, what: str) -> None:
+    """Awaits ``work`` for at most ``seconds``: a stop must end, whatever hangs."""
+    try:
+        await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        logger.warning("%s took more than %g s: going on without it", what, seconds)
+    except Exception:
+        logger.exception("%s failed", what)
+
+
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (``time.monotonic()``), never negative."""
+    return max(0.0, deadline - time.monotonic())
+
+
+class _Process:
+    def __init__(self, settings: Settings, mode: Mode, engine: AsyncEngine, stop: asyncio.Event):
+        self.settings = settings
+        self.mode = mode
+        self.stop = stop
+        deps = Deps(settings=settings, session_factory=create_session_factory(engine), clock=utcnow)
+        self.application = build_application(deps, receive_updates=mode != "worker")
+        self.jobs = JobRunner(
+            settings=settings,
+            engine=engine,
+            session_factory=deps.session_factory,
+            bot=self.application.bot,
+            clock=utcnow,
+        )
+        self.application.bot_data[WAKE_KEY] = self.jobs.wake  # a confirmed broadcast starts now
+        self.health_state = HealthState(engine=engine, mode=mode, jobs=self.jobs)
+        self.health: HealthServer | None = None
+        self.poller: Poller | None = None
+        self._menus_set = False
+
+    async def run(self) -> None:
+        self.jobs.start(sending=False)
+        try:
+            await self._start_health()
+            if await self._until_stopped(self._connect()):
+                self.health_state.telegram = "connected"
+                self.jobs.enable_sending()
+                await self._until_stopped(self._receive())
+        except InvalidToken:
+            raise self._token_rejected() from None
+        finally:
+            await self._shutdown()
+
+    async def _until_stopped(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """The result of ``work``, or ``None`` once a stop signal has cancelled it."""
+        task = asyncio.create_task(work)
+        stopping = asyncio.create_task(self.stop.wait())
+        try:
+            await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if task.cancelled():
+            return None
+        return task.result()
+
+    async def _start_health(self) -> None:
+        port = self.settings.HEALTH_PORT
+        if port is None:
+            return
+        server = HealthServer(self.health_state, host=self.settings.WEBHOOK_LISTEN, port=port)
+        try:
+            await server.start()
+        except OSError as error:
+            raise self._cannot_listen(port, error) from None
+        self.health = server
+
+    async def _connect(self) -> bool:
+        """Until Telegram answers every start-up call; a rejected token raises."""
+        attempt = 0
+        while True:
+            attempt += 1
+            step = "getMe"
+            try:
+                await self.application.initialize()
+                if self.mode != "worker" and not self._menus_set:
+                    step = "setMyCommands"
+                    await post_init(self.application)
+                    self._menus_set = True
+                if not self.application.running:
+                    await self.application.start()
+                if self.mode == "webhook":
+                    step = "setWebhook"
+                    await self._start_webhook()
+                elif self.mode == "polling":
+                    step = "deleteWebhook"
+                    await self._start_polling()
+                else:
+                    logger.info("worker running")
+                if attempt > 1:
+                    logger.info("Telegram answered after %d attempts", attempt)
+                return True
+            except BadRequest as error:  # a webhook URL Telegram refuses: fix, not retry
+                logger.error("Telegram refused %s: %s", step, error.message)
+                raise BadInputError(
+                    N_("Telegram refused {method}: {reason}"), method=step, reason=error.message
+                ) from None
+            except RetryAfter as error:
+                wait = retry_after_seconds(error)
+                logger.warning("Telegram asks to wait %g s before %s", wait, step)
+            except InvalidToken:
+                raise
+            except TelegramError as error:
+                wait = backoff(attempt)
+                logger.warning(
+                    "Telegram is not reachable at %s: %s failed (%s); attempt %d, next in %g s",
+                    self.settings.TELEGRAM_API_URL,
+                    step,
+                    error.message,
+                    attempt,
+                    wait,
+                )
+            await asyncio.sleep(wait)
+
+    async def _start_polling(self) -> None:
+        await self.application.bot.delete_webhook()  # polling gets nothing while one is set
+        self.poller = Poller(
+            self.application.bot,
+            self.application.update_queue,
+            allowed_updates=ALLOWED_UPDATES,
+            api_url=self.settings.TELEGRAM_API_URL,
+        )
+        logger.info("receiving updates by long polling")
+
+    async def _start_webhook(self) -> None:
+        settings = self.settings
+        updater = self.application.updater
+        assert updater is not None
+        assert settings.WEBHOOK_URL
+        assert settings.WEBHOOK_SECRET is not None
+        secret = settings.WEBHOOK_SECRET.get_secret_value()
+        # Set here first, so that a failure is retried and logged like any other start-up
+        # call; PTB sets it once more below (its own failure would log a traceback).
+        await self.application.bot.set_webhook(
+            settings.WEBHOOK_URL, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+        try:
+            await updater.start_webhook(
+                listen=settings.WEBHOOK_LISTEN,
+                port=settings.WEBHOOK_PORT,
+                url_path=urlparse(settings.WEBHOOK_URL).path.strip("/"),
+                webhook_url=settings.WEBHOOK_URL,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        except OSError as error:
+            raise self._cannot_listen(settings.WEBHOOK_PORT, error) from None
+        logger.info(
+            "receiving updates by webhook on %s:%s",
+            settings.WEBHOOK_LISTEN,
+            settings.WEBHOOK_PORT,
+        )
+
+    async def _receive(self) -> None:
+        if self.poller is not None:
+            await self.poller.run()
+        else:  # the webhook server and the scheduler work in the background
+            await self.stop.wait()
+
+    async def _shutdown(self) -> None:
+        """At most about STOP_TIMEOUT + CONFIRM_TIMEOUT + CLOSE_TIMEOUT seconds (13)."""
+        began = time.monotonic()
+        deadline = began + STOP_TIMEOUT  # for everything in flight, webhook server included
+        self.health_state.telegram = "stopping"
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await _bounded(updater.stop(), _left(deadline), "closing the webhook server")
+        await asyncio.gather(self.jobs.stop(_left(deadline)), self._finish_updates(deadline))
+        await _bounded(self.application.shutdown(), CLOSE_TIMEOUT, "closing Telegram connections")
+        if self.health is not None:
+            await self.health.close()
+        logger.info("stopped in %.1f s", time.monotonic() - began)
+
+    async def _finish_updates(self, deadline: float) -> None:
+        """Handles the updates already received, then confirms them to Telegram."""
+        if self.application.running:
+            await _bounded(self.application.stop(), _left(deadline), "handling the last updates")
+        if self.poller is not None:
+            await _bounded(self.poller.confirm(), CONFIRM_TIMEOUT, "confirming handled updates")
+
+    def _token_rejected(self) -> BadInputError:
+        token = masked_token(self.settings)
+        logger.error(
+            "Telegram at %s rejected the bot token %s (401 Unauthorized): check BOT_TOKEN",
+            self.settings.TELEGRAM_API_URL,
+            token,
+        )
+        return BadInputError(
+            N_("Telegram rejected the bot token {token}: check BOT_TOKEN (@BotFather gives it)."),
+            token=token,
+        )
+
+    def _cannot_listen(self, port: int, error: OSError) -> BadInputError:
+        address = f"{self.settings.WEBHOOK_LISTEN}:{port}"
+        reason = error.strerror or str(error)
+        logger.error("cannot listen on %s: %s", address, reason)
+        return BadInputError(
+            N_("Cannot listen on {address}: {reason}"), address=address, reason=reason
+        )

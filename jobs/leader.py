@@ -29,6 +29,16 @@ class SenderElection:
         # Jobs ask concurrently; one connection must not run two checks at once.
         self._lock = asyncio.Lock()
 
+    @property
+    def single_process(self) -> bool:
+        """SQLite: no election, this process is the only one."""
+        return self._single_process
+
+    @property
+    def holding(self) -> bool:
+        """Whether this process is the sender as of its last check (no database access)."""
+        return self._single_process or self._connection is not None
+
     def newly_elected(self) -> bool:
         """True once, right after this process first became the sender."""
         if self._elected_once:

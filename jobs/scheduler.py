@@ -4,6 +4,12 @@ Jobs: dispatch (at the next due time, and every ``SAFETY_INTERVAL`` in case anot
 process queued rows), plan the outbox (every few minutes), extend the schedule horizon
 (daily), and the secretariat's daily summary. Only the elected sender runs them, so
 several processes against one PostgreSQL database never exceed Telegram's limit.
+
+Until Telegram has answered (``start(sending=False)``, then :meth:`JobRunner.enable_sending`)
+only the jobs that need no network run: planning and the horizon write the outbox, and
+the rows wait in the database. A stop lets the running jobs finish within a bound (a
+drain sends what it has claimed), cuts them short after it, and hands back every row this
+process still holds, so none is left ``sending``.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,7 +27,7 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.services.outbox import next_due_at, take_over_leases
+from bot.services.outbox import next_due_at, release_leases, take_over_leases
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import extend_horizon
 from bot.services.summary import plan_summaries
@@ -37,6 +43,9 @@ SAFETY_INTERVAL = timedelta(seconds=10)
 PROGRESS_INTERVAL = timedelta(seconds=3)
 PLAN_INTERVAL = timedelta(minutes=5)
 SUMMARY_TIME = (7, 30)
+STOP_TIMEOUT = 10.0
+"""Seconds a stop waits for running jobs (in-flight sends) before cutting them short."""
+CANCEL_TIMEOUT = 2.0
 JOB_DEFAULTS = {
     "coalesce": True,
     "max_instances": 1,
@@ -80,42 +89,120 @@ class JobRunner:
         self._notifying: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._sending = True
+        self._running_jobs: set[asyncio.Task[object]] = set()
         self.totals = DrainStats()
+        self.last_dispatch_at: datetime | None = None
+        """When a drain last ended here (this process being the sender)."""
 
-    def start(self) -> None:
+    def start(self, *, sending: bool = True) -> None:
+        """Starts the jobs; without ``sending`` only those that need no Telegram run."""
+        self._sending = sending
         now = self._clock()
         self._scheduler.add_job(
-            self.tick, "interval", seconds=self._safety_interval.total_seconds(), id="dispatch",
-            next_run_time=now,
+            self._job(self.tick), "interval", seconds=self._safety_interval.total_seconds(),
+            id="dispatch", next_run_time=now,
         )  # fmt: skip
         self._scheduler.add_job(
-            self.plan, "interval", seconds=PLAN_INTERVAL.total_seconds(), id="plan",
+            self._job(self.plan), "interval", seconds=PLAN_INTERVAL.total_seconds(), id="plan",
             next_run_time=now,
         )  # fmt: skip
         # Broadcast progress messages and acknowledgement nudges: a cheap query when idle.
         self._scheduler.add_job(
-            self.report_progress, "interval", seconds=PROGRESS_INTERVAL.total_seconds(),
-            id="progress", next_run_time=now,
+            self._job(self.report_progress), "interval",
+            seconds=PROGRESS_INTERVAL.total_seconds(), id="progress", next_run_time=now,
         )  # fmt: skip
-        self._scheduler.add_job(self.extend, "cron", hour=1, minute=30, id="horizon")
+        self._scheduler.add_job(self._job(self.extend), "cron", hour=1, minute=30, id="horizon")
         hour, minute = SUMMARY_TIME
-        self._scheduler.add_job(self.summarise, "cron", hour=hour, minute=minute, id="summary")
+        self._scheduler.add_job(
+            self._job(self.summarise), "cron", hour=hour, minute=minute, id="summary"
+        )
         self._scheduler.start()
-        logger.info("scheduler started")
+        logger.info("scheduler started%s", "" if sending else "; sending waits for Telegram")
 
-    async def stop(self) -> None:
-        """Stops waking jobs; a drain under way finishes its batch (in-flight sends end)."""
+    def enable_sending(self) -> None:
+        """Telegram answers: dispatch (and campaign to be the sender) from now on."""
+        if not self._sending:
+            self._sending = True
+            logger.info("Telegram is reachable: sending what is due")
+            self._wake_here()
+
+    @property
+    def running(self) -> bool:
+        """The scheduler wakes jobs (started, not stopping)."""
+        return self._scheduler.running and not self._stopping
+
+    @property
+    def sender(self) -> bool:
+        """This process sends (it may, and it holds the sender role as last checked)."""
+        return self._sending and self._election.holding
+
+    def _job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """The job as the scheduler runs it: tracked, so that :meth:`stop` can wait for it."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running_jobs.add(task)
+            try:
+                await work()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                # Cut short by stop(): it hands back the rows; nothing more to report.
+            finally:
+                if task is not None:
+                    self._running_jobs.discard(task)
+
+        return run
+
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:  # noqa: ASYNC109
+        """Stops waking jobs. A drain under way sends what it has claimed and claims no
+        more; whatever still runs after ``timeout`` seconds is cut short. Every row this
+        process still holds is then handed back (pending, due at once)."""
         self._stopping = True
         self.dispatcher.stop()
-        self._scheduler.shutdown(wait=False)
-        async with self._lock:  # waits for a running tick
-            pass
+        if self._scheduler.running:
+            self._scheduler.pause()  # running jobs go on; no new ones start
+        running = {task for task in self._running_jobs if task is not asyncio.current_task()}
+        cut_short = False
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=timeout)
+            if pending:
+                cut_short = True
+                logger.warning("jobs still running after %g s: cutting them short", timeout)
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=CANCEL_TIMEOUT)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        await self._release(uncertain=cut_short)
         await self._wakeup.close()
         await self._election.release()
 
+    async def _release(self, *, uncertain: bool) -> None:
+        try:
+            released = await release_leases(
+                session_factory=self._sessions, owner=self._owner, now=self._clock(),
+                uncertain=uncertain,
+            )  # fmt: skip
+        except Exception:  # their lease runs out and another sender takes them then
+            logger.exception("could not hand back the outbox rows in flight")
+            return
+        if released:
+            logger.warning("handed back %d outbox rows that were being sent", released)
+
+    async def _is_sender(self) -> bool:
+        """Holds, or takes, the sender role. Before Telegram answers a process does not
+        campaign on PostgreSQL (another one may be able to send); SQLite's only process
+        still plans."""
+        if not self._sending and not self._election.single_process:
+            return False
+        return await self._election.is_sender()
+
     async def tick(self) -> None:
         """Drain everything due, then sleep until the next due time."""
-        if self._stopping:
+        if self._stopping or not self._sending:
             return
         await self._wakeup.listen()  # every process: any of them may become the sender
         if not await self._election.is_sender():
@@ -128,6 +215,7 @@ class JobRunner:
                 if taken:
                     logger.warning("took over %d rows another sender was holding", taken)
             stats = await self.dispatcher.drain(still_sender=self._election.is_sender)
+            self.last_dispatch_at = self._clock()
         for name in vars(stats):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(stats, name))
         if stats.messages or stats.failed or stats.missed:
@@ -136,7 +224,7 @@ class JobRunner:
         if following is not None and not self._stopping:
             run_at = max(following, self._clock() + timedelta(milliseconds=200))
             self._scheduler.add_job(
-                self.tick, "date", run_date=run_at, id="wake", replace_existing=True
+                self._job(self.tick), "date", run_date=run_at, id="wake", replace_existing=True
             )
 
     def wake(self) -> None:
@@ -149,11 +237,12 @@ class JobRunner:
     def _wake_here(self) -> None:
         if not self._stopping:
             self._scheduler.add_job(
-                self.tick, "date", run_date=self._clock(), id="wake", replace_existing=True
-            )
+                self._job(self.tick), "date", run_date=self._clock(), id="wake",
+                replace_existing=True,
+            )  # fmt: skip
 
     async def report_progress(self) -> None:
-        if self._stopping or not await self._election.is_sender():
+        if self._stopping or not self._sending or not await self._election.is_sender():
             return
         stats = await self.progress.tick()
         if stats.nudges:
@@ -161,7 +250,7 @@ class JobRunner:
             self.wake()
 
     async def plan(self) -> None:
-        if self._stopping or not await self._election.is_sender():
+        if self._stopping or not await self._is_sender():
             return
         counts = await plan_outbox(
             session_factory=self._sessions, policy=self._policy, now=self._clock()
@@ -171,7 +260,7 @@ class JobRunner:
             await self.tick()
 
     async def extend(self) -> None:
-        if self._stopping or not await self._election.is_sender():
+        if self._stopping or not await self._is_sender():
             return
         await extend_horizon(
             session_factory=self._sessions, now=self._clock(), zone=self._settings.zone
@@ -179,7 +268,7 @@ class JobRunner:
         await self.plan()
 
     async def summarise(self) -> None:
-        if self._stopping or not await self._election.is_sender():
+        if self._stopping or not await self._is_sender():
             return
         now = self._clock()
         queued = await plan_summaries(

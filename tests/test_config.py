@@ -99,5 +99,80 @@ def test_webhook_requires_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/hook")
     with pytest.raises(ValidationError, match="WEBHOOK_SECRET"):
         settings()
-    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret-value")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret-value-of-32-characters-ok")
     assert settings().WEBHOOK_URL == "https://bot.example.org/hook"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "s3cret-value",  # too short to resist guessing
+        "a" * 31,
+        "a" * 257,
+        "with space and 32 characters long!",
+        "dấu-tiếng-việt-không-được-phép-dùng-ở-đây",
+        "slash/and+plus=are-not-allowed-by-telegram",
+    ],
+)
+def test_webhook_secret_must_follow_telegrams_rule(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    with pytest.raises(ValidationError) as caught:
+        settings()
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("WEBHOOK_SECRET",)
+    assert "32 to 256 characters" in error["msg"]
+    assert secret not in str(caught.value)  # a secret, even a bad one, is never echoed
+
+
+@pytest.mark.parametrize("secret", ["a" * 32, "Az09_-" * 42 + "abcd", "x" * 256])
+def test_webhook_secret_accepts_telegrams_alphabet(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    value = settings().WEBHOOK_SECRET
+    assert value is not None
+    assert value.get_secret_value() == secret
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://bot.example.org/hook", True),
+        ("http://127.0.0.1:8443/hook", True),  # a Bot API server on this machine
+        ("http://localhost/hook", True),
+        ("http://[::1]:8443/hook", True),
+        ("http://bot.example.org/hook", False),
+        ("http://10.0.0.5/hook", False),
+    ],
+)
+def test_plain_http_webhook_only_on_this_machine(
+    monkeypatch: pytest.MonkeyPatch, url: str, accepted: bool
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", "a" * 32)
+    monkeypatch.setenv("WEBHOOK_URL", url)
+    if accepted:
+        assert url == settings().WEBHOOK_URL
+    else:
+        with pytest.raises(ValidationError, match="https://"):
+            settings()
+
+
+@pytest.mark.parametrize(
+    ("url", "warns"),
+    [
+        ("https://api.telegram.org", False),
+        ("http://127.0.0.1:8081", False),
+        ("http://localhost:8081", False),
+        ("http://[::1]:8081", False),
+        ("http://10.0.0.5:8081", True),
+        ("http://botapi.example.org", True),
+    ],
+)
+def test_plain_http_bot_api_elsewhere_is_warned_about(url: str, warns: bool) -> None:
+    warning = settings(TELEGRAM_API_URL=url).insecure_api_warning()
+    assert (warning is not None) == warns
+    if warning is not None:
+        assert "TELEGRAM_API_URL" in warning
+        assert url in warning

@@ -414,3 +414,30 @@ async def mark_reachable(
             .returning(col(OutboxMessage.id))
         )
         return len(revived.all())
+
+
+async def release_leases(
+    *, session_factory: SessionFactory, owner: str, now: datetime, uncertain: bool
+) -> int:
+    """Hands back the rows this process still holds, at a stop: pending again and due at
+    once, for whichever process sends next. ``uncertain`` when a send was cut short (it
+    may have been delivered): the rows are then flagged like any possible duplicate."""
+    values: dict[str, object] = {
+        "status": OutboxStatus.pending.value,
+        "lease_owner": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if uncertain:
+        values["outcome_uncertain"] = True
+    async with session_factory() as session, session.begin():
+        released = await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.sending.value,
+                col(OutboxMessage.lease_owner) == owner,
+            )
+            .values(**values)
+            .returning(col(OutboxMessage.id))
+        )
+        return len(released.all())
