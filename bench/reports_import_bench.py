@@ -98,32 +98,33 @@ async def main(args: argparse.Namespace) -> None:
         async with database.sessions() as session:
             codes = {d.id: d.code for d in (await session.exec(select(Delegate))).all() if d.id}
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "reports.csv"
-            rows = report_file(builder.rows, codes, path)
-            print(f"Workload: {rows:,} report rows ({path.stat().st_size / 1e6:.1f} MB CSV)")
+            paths = report_files(builder.rows, codes, Path(folder))
+            rows = len(builder.rows.reports)
+            size = sum(p.stat().st_size for p in paths) / 1e6
+            print(f"Workload: {rows:,} report rows in {len(paths)} files ({size:.1f} MB of CSV)")
             timings = []
             for phase, dry_run in (("dry run", True), ("import", False), ("again", False)):
+                totals = [0, 0, 0]
                 with stopwatch() as took:
-                    result = await import_reports(
-                        session_factory=database.sessions,
-                        path=path,
-                        now=NOW,
-                        zone=ZONE,
-                        dry_run=dry_run,
-                    )
-                if result.problems:
-                    sys.exit(
-                        f"{phase}: {len(result.problems)} problems, first {result.problems[0]}"
-                    )
+                    for path in paths:
+                        result = await import_reports(
+                            session_factory=database.sessions,
+                            path=path,
+                            now=NOW,
+                            zone=ZONE,
+                            dry_run=dry_run,
+                        )
+                        if result.problems:
+                            first = result.problems[0]
+                            sys.exit(f"{phase}: {len(result.problems)} problems, first: {first}")
+                        totals[0] += result.created
+                        totals[1] += result.updated
+                        totals[2] += result.unchanged
                 seconds = took[0]
                 timings.append(
-                    (
-                        phase,
-                        f"{seconds:.1f}",
-                        f"{rows / seconds:,.0f}",
-                        f"{result.created:,} / {result.updated:,} / {result.unchanged:,}",
-                    )
-                )
+                    (phase, f"{seconds:.1f}", f"{rows / seconds:,.0f}",
+                     " / ".join(f"{n:,}" for n in totals))
+                )  # fmt: skip
         stored = await count(database, "SELECT count(*) FROM reports")
         assert stored == rows, (stored, rows)
         print()
