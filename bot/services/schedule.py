@@ -184,7 +184,12 @@ async def import_schedule(
         )
         await session.commit()
     if policy is not None:
-        await plan_outbox(session_factory=session_factory, policy=policy, now=now)
+        try:
+            await plan_outbox(session_factory=session_factory, policy=policy, now=now)
+        except Exception:
+            # The schedule is written; a failed planning must not make the caller think
+            # otherwise (and, say, reopen an upload): the 5-minute planner catches up.
+            logger.exception("planning right after a schedule import failed; it will retry")
     return result
 
 

@@ -224,3 +224,35 @@ async def test_horizon_extends_an_open_ended_rule(
         session_factory=session_factory, now=NOW + timedelta(days=60), zone=ZONE
     )
     assert not again.any
+
+
+async def test_a_planning_failure_after_the_commit_still_reports_the_import_written(
+    session_factory: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller (the bot's Confirm button) must not reopen an upload already written."""
+    import bot.services.schedule as schedule_service
+    from bot.services.reminders import ReminderPolicy
+
+    async def broken_planner(**_kwargs: object) -> None:
+        raise RuntimeError("the planner failed")
+
+    monkeypatch.setattr(schedule_service, "plan_outbox", broken_planner)
+    await add_delegate(session_factory, "ML-001")
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,"
+        "per_occurrence\n"
+        "other,Tập huấn,2026-12-20 08:00,2026-12-20 11:00,Hội trường,HDND-ML,ML-001,,,,\n",
+        encoding="utf-8",
+    )
+    result = await schedule_service.import_schedule(
+        session_factory=session_factory,
+        path=path,
+        now=NOW,
+        zone=ZoneInfo("Asia/Ho_Chi_Minh"),
+        dry_run=False,
+        policy=ReminderPolicy(offsets={}, quiet=None, zone=ZoneInfo("Asia/Ho_Chi_Minh")),
+    )
+    assert result.problems == []
+    async with session_factory() as session:
+        assert len((await session.exec(select(Assignment))).all()) == 1
