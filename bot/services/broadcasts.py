@@ -303,6 +303,8 @@ async def confirm_broadcast(
         if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
             return None
         audience = await _resolve(session, broadcast.council_id, target_of(broadcast))
+        if not audience.reachable:  # a replayed button of a preview that offered none
+            raise RequestError(N_("None of them can receive it now: there is nothing to send."))
         deadline = draft_deadline(broadcast)
         decided = await session.exec(
             update(Broadcast)

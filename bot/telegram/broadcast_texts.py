@@ -166,6 +166,9 @@ def preview_text(audience: Audience, deadline: timedelta | None, _: Gettext) -> 
                 deadline=deadline_text(deadline, _)
             )
         )
+    if not audience.reachable:
+        lines.append(_("None of them can receive it now: there is nothing to send."))
+        return "\n".join(lines)
     lines.append(
         _(
             "Each delegate gets a copy of your message with a «Received» button. "
@@ -176,10 +179,9 @@ def preview_text(audience: Audience, deadline: timedelta | None, _: Gettext) -> 
 
 
 def preview_markup(broadcast_id: int, audience: Audience, _: Gettext) -> InlineKeyboardMarkup:
-    rows: list[tuple[Button, ...]] = [
-        (Button(_("Confirm"), f"{CONFIRM}{broadcast_id}"),
-         Button(_("Cancel"), f"{CANCEL}{broadcast_id}")),
-    ]  # fmt: skip
+    # Nobody who can receive it: nothing to confirm, only to cancel (and see who and why).
+    first = (Button(_("Confirm"), f"{CONFIRM}{broadcast_id}"),) if audience.reachable else ()
+    rows: list[tuple[Button, ...]] = [(*first, Button(_("Cancel"), f"{CANCEL}{broadcast_id}"))]
     if audience.cannot:
         rows.append(
             (

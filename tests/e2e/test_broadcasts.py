@@ -405,3 +405,16 @@ async def test_an_admin_without_a_council_chooses_one(council: Harness) -> None:
     assert choice.find_button("HĐND HDND-NT") is not None
     prompt = await next_message(admin, admin.press(choice, "HĐND HDND-ML"))
     assert "Thường trực và Văn phòng HĐND của HĐND HDND-ML (1 đại biểu)" in (prompt.text or "")
+
+
+async def test_an_audience_nobody_can_receive_offers_no_confirm(council: Harness) -> None:
+    harness = council
+    preview, _notice = await compose(harness, "/thongbao ML-005")  # never linked
+    assert "không có gì để gửi" in (preview.text or "")
+    assert preview.find_button("Xác nhận") is None
+    assert preview.find_button("Hủy") is not None
+    data = f"bc:ok:{preview.find_button('Hủy')['callback_data'].rsplit(':', 1)[-1]}"
+    query = await harness.api.user(SECRETARY).press_data(preview, data)  # an old button
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không có gì để gửi" in answer.get("text", "")
+    assert [c for c in harness.api.calls if c.method == "copyMessage"] == []
