@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.db import SessionFactory
+from bot.domain.durations import QuietHours
 from bot.i18n import Gettext, get_translator
 from bot.models import Broadcast
 from bot.services.accounts import identify
@@ -50,16 +51,29 @@ class ProgressStats:
 
 class BroadcastProgress:
     def __init__(
-        self, *, session_factory: SessionFactory, bot: Bot, clock: Callable[[], datetime]
+        self,
+        *,
+        session_factory: SessionFactory,
+        bot: Bot,
+        clock: Callable[[], datetime],
+        quiet: QuietHours | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self._sessions = session_factory
         self._bot = bot
         self._clock = clock
+        self._quiet = quiet
+        self._zone = zone
 
     async def tick(self) -> ProgressStats:
         """Plans nudges that fell due, then edits every sending broadcast's message once."""
         stats = ProgressStats(
-            nudges=await plan_due_nudges(session_factory=self._sessions, now=self._clock())
+            nudges=await plan_due_nudges(
+                session_factory=self._sessions,
+                now=self._clock(),
+                quiet=self._quiet,
+                zone=self._zone,
+            )
         )
         broadcasts = await sending_broadcasts(session_factory=self._sessions)
         if not broadcasts:

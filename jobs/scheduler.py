@@ -83,7 +83,13 @@ class JobRunner:
             clock=clock,
             owner=self._owner,
         )
-        self.progress = BroadcastProgress(session_factory=session_factory, bot=bot, clock=clock)
+        self.progress = BroadcastProgress(
+            session_factory=session_factory,
+            bot=bot,
+            clock=clock,
+            quiet=settings.QUIET_HOURS,
+            zone=settings.zone,
+        )
         self._scheduler = AsyncIOScheduler(timezone=settings.zone, job_defaults=JOB_DEFAULTS)
         self._wakeup = Wakeup(engine, self._wake_here)
         self._notifying: set[asyncio.Task[None]] = set()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -24,8 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind, parse_target
+from bot.domain.durations import QuietHours
+from bot.domain.reminders import apply_quiet_hours
 from bot.domain.roster import Role
-from bot.domain.tables import fold_label
+from bot.domain.tables import fold_label, shorten
 from bot.i18n import N_
 from bot.models import Broadcast, BroadcastRecipient, Council, Delegate, OutboxMessage
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
@@ -40,6 +42,11 @@ class BroadcastStatus(StrEnum):
     sending = "sending"
     done = "done"
     cancelled = "cancelled"
+
+
+_FAR = timedelta(days=3650)
+SHOWN_CODES = 20
+"""Unknown codes named in one refusal; the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,7 @@ async def _named_delegates(
             if not found:
                 raise RequestError(
                     N_("No active delegate of council {council} belongs to unit {unit}"),
-                    {"council": council.code, "unit": target.value},
+                    {"council": council.code, "unit": shorten(target.value)},
                 )
             return found
         case TargetKind.codes:
@@ -186,9 +193,12 @@ async def _named_delegates(
             unknown = wanted_codes - {d.code.upper() for d in named}
             if unknown:
                 # The same words whether the code is nobody's or another council's.
+                listed = [c for c in target.codes if c.upper() in unknown]
+                shown = ", ".join(listed[:SHOWN_CODES])
+                if len(listed) > SHOWN_CODES:  # a pasted column of codes fits one message
+                    shown += f" (+{len(listed) - SHOWN_CODES})"
                 raise RequestError(
-                    N_("Unknown delegate code: {code}"),
-                    {"code": ", ".join(c for c in target.codes if c.upper() in unknown)},
+                    N_("Unknown delegate code: {code}"), {"code": shorten(shown, 400)}
                 )
             return named
         case TargetKind.correction:
@@ -428,7 +438,13 @@ async def acknowledge(
     return Ack(AckOutcome.recorded, now)
 
 
-async def plan_due_nudges(*, session_factory: SessionFactory, now: datetime) -> int:
+async def plan_due_nudges(
+    *,
+    session_factory: SessionFactory,
+    now: datetime,
+    quiet: QuietHours | None = None,
+    zone: tzinfo = UTC,
+) -> int:
     """At a broadcast's deadline, one nudge to each delegate who has its copy but has not
     acknowledged it. Copies delivered after the deadline get theirs when they arrive."""
     async with session_factory() as session, session.begin():
@@ -473,7 +489,8 @@ async def plan_due_nudges(*, session_factory: SessionFactory, now: datetime) -> 
                 OutboxKind.broadcast_nudge,
                 f"{broadcast_id}:{delegate_id}",
                 now=now,
-                due_at=now,
+                # A reminder like any other: a deadline at 22:30 nudges in the morning.
+                due_at=apply_quiet_hours(now, starts_at=now + _FAR, quiet=quiet, zone=zone),
                 delegate_id=delegate_id,
                 payload={"broadcast": broadcast_id},
             )

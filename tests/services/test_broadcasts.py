@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -223,3 +223,51 @@ async def test_ack_once_nudges_at_the_deadline_and_counts(session_factory: Sessi
 async def roster_ids(sessions: SessionFactory) -> dict[str, int]:
     async with sessions() as session:
         return {d.code: d.id for d in (await session.exec(select(Delegate))).all() if d.id}
+
+
+async def test_a_pasted_column_of_unknown_codes_fits_one_message(
+    session_factory: SessionFactory,
+) -> None:
+    await roster(session_factory)
+    ml = await council_id(session_factory)
+    pasted = tuple(f"XX-{n:04d}" for n in range(600))
+    with pytest.raises(RequestError) as refused:
+        await resolve_audience(
+            session_factory=session_factory,
+            council_id=ml,
+            target=Target(TargetKind.codes, codes=pasted),
+        )
+    shown = refused.value.params["code"]
+    assert shown.startswith("XX-0000, XX-0001")
+    assert "(+580)" in shown
+    assert len(shown) < 400
+
+
+async def test_a_deadline_in_quiet_hours_nudges_in_the_morning(
+    session_factory: SessionFactory,
+) -> None:
+    from bot.domain.durations import parse_quiet_hours
+
+    sessions = session_factory
+    await roster(sessions)
+    broadcast_id = await draft(sessions, Target(TargetKind.all), deadline=timedelta(hours=1))
+    evening = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)  # 21:30 local: deadline 22:30
+    await confirm_broadcast(session_factory=sessions, broadcast_id=broadcast_id,
+                            progress_chat_id=900, progress_message_id=2, now=evening)  # fmt: skip
+    async with sessions() as session, session.begin():
+        for row in (await session.exec(select(OutboxMessage))).all():
+            row.status, row.telegram_message_id = OutboxStatus.sent.value, 7
+            session.add(row)
+    deadline = evening + timedelta(hours=1)
+    queued = await plan_due_nudges(
+        session_factory=sessions,
+        now=deadline,
+        quiet=parse_quiet_hours("21:00-07:00"),
+        zone=ZONE,
+    )
+    assert queued == 3
+    async with sessions() as session:
+        nudges = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "broadcast_nudge"))
+        ).all()
+    assert {n.due_at.astimezone(ZONE).strftime("%d/%m %H:%M") for n in nudges} == {"02/12 07:00"}
