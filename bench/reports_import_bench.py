@@ -44,10 +44,11 @@ def report_files(rows: Rows, codes: dict[int, str], folder: Path) -> list[Path]:
     """The builder's reports as import rows, in files of at most MAX_ROWS rows (the limit
     of one file), as an office would send a quarter in several parts."""
     paths = []
-    for part, start in enumerate(range(0, len(rows.reports), MAX_ROWS), start=1):
+    per_file = MAX_ROWS - 1  # the header is the file's first row
+    for part, start in enumerate(range(0, len(rows.reports), per_file), start=1):
         path = folder / f"reports-{part}.csv"
         chunk = Rows(rows.events, rows.occurrences, rows.assignments,
-                     rows.reports[start : start + MAX_ROWS])  # fmt: skip
+                     rows.reports[start : start + per_file])  # fmt: skip
         report_file(chunk, codes, path)
         paths.append(path)
     return paths
