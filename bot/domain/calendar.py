@@ -17,7 +17,6 @@ Pure: no database, no Telegram, no clock. Every date and time is an argument.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import TypeVar
 import holidays
 
 from bot.domain.recurrence import normalize_rrule, parse_rule, validate_rrule
-from bot.domain.tables import InvalidValue, Problem, check_day
+from bot.domain.tables import InvalidValue, Problem, check_day, match_day
 from bot.i18n import N_
 
 __all__ = [
@@ -220,25 +219,15 @@ _KINDS: Mapping[str, ExceptionKind] = MappingProxyType(
     }
 )
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DAY_FIRST_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-
 
 def parse_exception_date(text: str) -> date:
     """``2026-01-10`` or ``10/01/2026`` (also ``10-01-2026``, ``10.01.2026``), day first."""
-    value = text.strip()
-    if match := _ISO_DATE.fullmatch(value):
-        year, month, day = match.groups()
-    elif match := _DAY_FIRST_DATE.fullmatch(value):
-        day, month, year = match.groups()
-    else:
+    day = match_day(text)
+    if day is None:
         raise InvalidValue(
-            N_('"{value}" is not a date: write YYYY-MM-DD or DD/MM/YYYY'), value=value
+            N_('"{value}" is not a date: write YYYY-MM-DD or DD/MM/YYYY'), value=text.strip()
         )
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        raise InvalidValue(N_('"{value}" is not a date of the calendar'), value=value) from None
+    return day
 
 
 def parse_exception_kind(text: str) -> ExceptionKind:

@@ -21,8 +21,8 @@ from bot.domain.tables import (
     Problem,
     TableRow,
     check_cell,
-    check_day,
     fold_label,
+    match_day,
 )
 from bot.i18n import N_, Gettext
 
@@ -147,21 +147,7 @@ def parse_kind(text: str) -> EventKind:
     return kind
 
 
-_DAY = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}))$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2})(?::\d{2})?|[hH](\d{2})?)$")
-
-
-def _day(text: str, cell: str) -> date | None:
-    """``2026-12-10`` or ``10/12/2026``; a date that does not exist (31/11) says so."""
-    match = _DAY.match(text)
-    if match is None:
-        return None
-    year, month, day = match.group(1, 2, 3) if match.group(1) else (match[6], match[5], match[4])
-    try:
-        parsed = date(int(year), int(month), int(day))
-    except ValueError:
-        raise InvalidValue(N_('"{value}" is not a date of the calendar'), value=cell) from None
-    return check_day(parsed, cell)
 
 
 def parse_clock(text: str) -> time | None:
@@ -180,7 +166,7 @@ def parse_local_datetime(text: str) -> datetime:
         raise InvalidValue(N_("A value is required"))
     parts = value.split(" ")
     if len(parts) == 2:
-        day = _day(parts[0], value)
+        day = match_day(parts[0], value)
         clock = parse_clock(parts[1])
         if day is not None and clock is not None:
             return datetime.combine(day, clock)
@@ -191,7 +177,7 @@ def parse_date(text: str) -> date:
     value = text.strip()
     if "T" in value or " " in value:  # a date cell from a spreadsheet may carry 00:00
         value = value.replace("T", " ").split(" ")[0]
-    day = _day(value, text.strip())
+    day = match_day(value, text.strip())
     if day is None:
         raise InvalidValue(N_('"{value}" is not a date such as 2026-12-31'), value=text.strip())
     return day

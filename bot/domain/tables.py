@@ -130,6 +130,27 @@ def check_day(day: date, text: str) -> date:
     return day
 
 
+_DAY = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}))$")
+
+
+def match_day(text: str, cell: str | None = None) -> date | None:
+    """``2026-12-10`` or ``10/12/2026`` (also ``-`` or ``.`` between, day first).
+
+    ``None`` when ``text`` is not written as a date; InvalidValue, quoting ``cell``, when
+    it is but names no day (``31/11/2026``) or lies outside the years a file may name.
+    """
+    match = _DAY.match(text.strip())
+    if match is None:
+        return None
+    year, month, day = match.group(1, 2, 3) if match.group(1) else (match[6], match[5], match[4])
+    quoted = cell if cell is not None else text
+    try:
+        parsed = date(int(year), int(month), int(day))
+    except ValueError:
+        raise InvalidValue(N_('"{value}" is not a date of the calendar'), value=quoted) from None
+    return check_day(parsed, quoted)
+
+
 _T = TypeVar("_T")
 
 
