@@ -48,7 +48,8 @@ from bench.common import (
     stopwatch,
     table,
 )
-from bot.domain.stats import Quarter, Statistics
+from bot.domain.quarters import Quarter
+from bot.domain.stats import Statistics
 from bot.domain.stats_text import summary_text
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services.stats import period_rows, quarterly_statistics

@@ -24,13 +24,14 @@ from bot.domain.durations import QuietHours
 from bot.i18n import Gettext, get_translator
 from bot.models import Broadcast
 from bot.services.accounts import identify
+from bot.services.broadcast_acks import plan_due_nudges
 from bot.services.broadcast_reports import (
     Progress,
     progress_of,
     record_progress,
     sending_broadcasts,
 )
-from bot.services.broadcasts import plan_due_nudges, target_of
+from bot.services.broadcasts import target_of
 from bot.telegram import broadcast_texts as texts
 
 logger = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.db import SessionFactory
 from bot.services.outbox import next_due_at, release_leases, take_over_leases
 from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import extend_horizon
+from bot.services.schedule_sync import extend_horizon
 from bot.services.summary import plan_summaries
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats

@@ -17,7 +17,8 @@ from bot.cli.common import (
 )
 from bot.cli.parsing import Commands
 from bot.db import SessionFactory, utcnow
-from bot.domain.stats import Quarter, QuarterError, Statistics
+from bot.domain.quarters import Quarter, QuarterError
+from bot.domain.stats import Statistics
 from bot.i18n import N_, Gettext
 
 FORMATS = ("text", "csv", "xlsx", "png")

@@ -9,7 +9,8 @@ dot (``1.250``). Council names are plain text: HTML callers escape the result.
 
 from __future__ import annotations
 
-from bot.domain.stats import REPORTED_KINDS, Counts, Period, Quarter, Statistics, Summary
+from bot.domain.quarters import Quarter
+from bot.domain.stats import REPORTED_KINDS, Counts, Period, Statistics, Summary
 from bot.i18n import N_, Gettext, get_translator
 
 QUARTER_TITLE = N_("Quarter {roman}/{year}")

@@ -1,4 +1,4 @@
-"""Secretariat notices: who gets one, the draft, confirmation, acknowledgement, nudges.
+"""Secretariat notices: who gets one, the draft, confirmation.
 
 A broadcast is a row from the moment its notice arrives (a draft) and stays one: the
 preview counts recipients without writing anything, ``Xác nhận`` turns the draft into
@@ -14,27 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory, insert_ignoring_duplicates
+from bot.db import SessionFactory
 from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind, parse_target
-from bot.domain.durations import QuietHours
-from bot.domain.reminders import apply_quiet_hours
 from bot.domain.roster import Role
 from bot.domain.tables import fold_label, shorten
 from bot.i18n import N_
-from bot.models import Broadcast, BroadcastRecipient, Council, Delegate, OutboxMessage
-from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.models import Broadcast, BroadcastRecipient, Council, Delegate
+from bot.services.outbox import OUTBOX_TABLE, OutboxKind, outbox_row
 
 RECIPIENTS_TABLE = BroadcastRecipient.metadata.tables["broadcast_recipients"]
-NUDGE_WINDOW = timedelta(days=7)
-"""Deadlines older than this are not looked at again (their nudges went out long ago)."""
 
 
 class BroadcastStatus(StrEnum):
@@ -44,7 +40,6 @@ class BroadcastStatus(StrEnum):
     cancelled = "cancelled"
 
 
-_FAR = timedelta(days=3650)
 SHOWN_CODES = 20
 """Unknown codes named in one refusal; the rest are counted."""
 
@@ -390,118 +385,3 @@ async def _queue_copies(
     statement = insert(OUTBOX_TABLE).returning(OUTBOX_TABLE.c.id, OUTBOX_TABLE.c.delegate_id)
     result = await session.exec(statement, params=rows)
     return {int(delegate_id): int(row_id) for row_id, delegate_id in result.all()}
-
-
-# --- acknowledgement and nudges --------------------------------------------------------------
-
-
-class AckOutcome(StrEnum):
-    recorded = "recorded"
-    already = "already"
-    not_yours = "not_yours"
-
-
-@dataclass(frozen=True)
-class Ack:
-    outcome: AckOutcome
-    at: datetime | None = None
-
-
-async def acknowledge(
-    *, session_factory: SessionFactory, recipient_id: int, telegram_user_id: int, now: datetime
-) -> Ack:
-    """``Đã nhận``: the first press records the time; later presses change nothing."""
-    async with session_factory() as session, session.begin():
-        found = (
-            await session.exec(
-                select(BroadcastRecipient, Delegate)
-                .join(Delegate, col(Delegate.id) == col(BroadcastRecipient.delegate_id))
-                .where(col(BroadcastRecipient.id) == recipient_id)
-            )
-        ).first()
-        if found is None or found[1].telegram_user_id != telegram_user_id:
-            return Ack(AckOutcome.not_yours)
-        recipient = found[0]
-        if recipient.acknowledged_at is not None:
-            return Ack(AckOutcome.already, recipient.acknowledged_at)
-        result = await session.exec(
-            update(BroadcastRecipient)
-            .where(
-                col(BroadcastRecipient.id) == recipient_id,
-                col(BroadcastRecipient.acknowledged_at).is_(None),
-            )
-            .values(acknowledged_at=now)
-        )
-        if result.rowcount != 1:  # a simultaneous press won
-            await session.refresh(recipient)
-            return Ack(AckOutcome.already, recipient.acknowledged_at)
-    return Ack(AckOutcome.recorded, now)
-
-
-async def plan_due_nudges(
-    *,
-    session_factory: SessionFactory,
-    now: datetime,
-    quiet: QuietHours | None = None,
-    zone: tzinfo = UTC,
-) -> int:
-    """At a broadcast's deadline, one nudge to each delegate who has its copy but has not
-    acknowledged it. Copies delivered after the deadline get theirs when they arrive."""
-    async with session_factory() as session, session.begin():
-        due = (
-            await session.exec(
-                select(Broadcast.id).where(
-                    col(Broadcast.ack_deadline) <= now,
-                    col(Broadcast.ack_deadline) > now - NUDGE_WINDOW,
-                    col(Broadcast.status).in_(
-                        (BroadcastStatus.sending.value, BroadcastStatus.done.value)
-                    ),
-                )
-            )
-        ).all()
-        if not due:
-            return 0
-        owed = (
-            await session.exec(
-                select(
-                    BroadcastRecipient.id,
-                    BroadcastRecipient.broadcast_id,
-                    BroadcastRecipient.delegate_id,
-                )
-                .join(
-                    OutboxMessage,
-                    and_(
-                        col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id),
-                        col(OutboxMessage.status) == OutboxStatus.sent.value,
-                    ),
-                )
-                .where(
-                    col(BroadcastRecipient.broadcast_id).in_(due),
-                    col(BroadcastRecipient.acknowledged_at).is_(None),
-                    col(BroadcastRecipient.nudged_at).is_(None),
-                )
-            )
-        ).all()
-        if not owed:
-            return 0
-        rows = [
-            outbox_row(
-                OutboxKind.broadcast_nudge,
-                f"{broadcast_id}:{delegate_id}",
-                now=now,
-                # A reminder like any other: a deadline at 22:30 nudges in the morning.
-                due_at=apply_quiet_hours(now, starts_at=now + _FAR, quiet=quiet, zone=zone),
-                delegate_id=delegate_id,
-                payload={"broadcast": broadcast_id},
-            )
-            for _id, broadcast_id, delegate_id in owed
-        ]
-        created = await insert_ignoring_duplicates(
-            session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
-        )
-        await session.exec(
-            update(BroadcastRecipient)
-            .where(col(BroadcastRecipient.id).in_([row[0] for row in owed]))
-            .values(nudged_at=now)
-        )
-        return created

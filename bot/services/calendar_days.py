@@ -19,7 +19,7 @@ from bot.domain.tables import Problem
 from bot.models import CalendarDay, Event
 from bot.services import audit
 from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import HORIZON, SyncCounts, sync_occurrences
+from bot.services.schedule_sync import HORIZON, SyncCounts, sync_occurrences
 from bot.services.tabular import read_table
 
 

@@ -36,7 +36,8 @@ from bot.domain.roster import Role
 from bot.domain.tables import Problem, format_problem_line
 from bot.models import Assignment, Council, Delegate, Event, Occurrence
 from bot.services.roster import import_roster
-from bot.services.schedule import import_schedule, load_calendar, local_bounds
+from bot.services.schedule import import_schedule, local_bounds
+from bot.services.schedule_sync import load_calendar
 
 __all__ = [
     "COMMUNE_DELEGATES",

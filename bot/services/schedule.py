@@ -1,11 +1,12 @@
-"""Schedules in the database: import a file, materialise occurrences, assign delegates.
+"""Schedules in the database: import a file, then materialise occurrences, assign delegates.
 
 An :class:`~bot.models.Event` is one row of a schedule file. Its dated instances,
 :class:`~bot.models.Occurrence`, are materialised up to a rolling horizon so that
 reminders and reports can point at rows; each holds the
 :class:`~bot.models.Assignment` of every delegate expected there. History is never
 rewritten: an occurrence that has started is neither moved nor cancelled by a
-re-import, only created if it was missing.
+re-import, only created if it was missing. The materialisation itself lives in
+:mod:`bot.services.schedule_sync`.
 """
 
 from __future__ import annotations
@@ -14,24 +15,14 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from sqlalchemy import insert, update
-from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
-from bot.domain.calendar import (
-    CalendarException,
-    ExceptionKind,
-    Shift,
-    WorkingCalendar,
-    expand_occurrences,
-    rota_slot,
-)
 from bot.domain.schedule import (
     SCHEDULE_ALIASES,
     SCHEDULE_REQUIRED,
@@ -42,7 +33,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.tables import Problem, fold_label, shorten
 from bot.i18n import N_, Gettext
-from bot.models import Assignment, CalendarDay, Council, Delegate, Event, Occurrence
+from bot.models import Council, Delegate, Event
 from bot.services import audit
 from bot.services.assignment_views import AssignmentView as AssignmentView
 from bot.services.assignment_views import Previous as Previous
@@ -50,32 +41,11 @@ from bot.services.assignment_views import assignments_by_id as assignments_by_id
 from bot.services.assignment_views import list_assignments as list_assignments
 from bot.services.assignment_views import local_bounds as local_bounds
 from bot.services.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule_sync import HORIZON, SyncCounts, sync_occurrences
 from bot.services.tabular import read_table
 
 logger = logging.getLogger(__name__)
-ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
-HORIZON = timedelta(days=120)
-BOUNDED_RULE_LIMIT = timedelta(days=730)
-SINGLE_SHIFT_LIMIT = timedelta(days=31)
 AUDIT_ACTION = "schedule.import"
-
-
-@dataclass
-class SyncCounts:
-    occurrences_created: int = 0
-    occurrences_changed: int = 0
-    occurrences_cancelled: int = 0
-    assignments_created: int = 0
-    assignments_changed: int = 0
-    assignments_cancelled: int = 0
-
-    def add(self, other: SyncCounts) -> None:
-        for item in fields(self):
-            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
-
-    @property
-    def any(self) -> bool:
-        return any(getattr(self, item.name) for item in fields(self))
 
 
 @dataclass
@@ -109,13 +79,6 @@ def summary_text(result: ScheduleImportResult, _: Gettext) -> str:
         assigned=result.sync.assignments_created,
         moved=result.sync.assignments_changed,
         dropped=result.sync.assignments_cancelled,
-    )
-
-
-async def load_calendar(session: AsyncSession) -> WorkingCalendar:
-    days = (await session.exec(select(CalendarDay))).all()
-    return WorkingCalendar(
-        CalendarException(day.day, ExceptionKind(day.kind), day.note) for day in days
     )
 
 
@@ -380,329 +343,3 @@ async def _upsert_events(
 
 async def _events(session: AsyncSession, ids: Sequence[int]) -> list[Event]:
     return list((await session.exec(select(Event).where(col(Event.id).in_(list(ids))))).all())
-
-
-# --- materialisation ------------------------------------------------------------------------
-
-
-async def extend_horizon(
-    *, session_factory: SessionFactory, now: datetime, zone: tzinfo, horizon: timedelta = HORIZON
-) -> SyncCounts:
-    """Materialise every active event up to ``now + horizon`` (run daily by the jobs)."""
-    async with session_factory() as session, session.begin():
-        events = list(
-            (await session.exec(select(Event).where(col(Event.cancelled_at).is_(None)))).all()
-        )
-        return await sync_occurrences(
-            session, events, now=now, zone=zone, horizon_end=now + horizon
-        )
-
-
-@dataclass(frozen=True)
-class _Desired:
-    original_date: date
-    starts_at: datetime
-    ends_at: datetime | None
-    index: int
-
-
-def _desired(
-    event: Event, *, zone: tzinfo, calendar: WorkingCalendar, horizon_end: datetime
-) -> dict[date, _Desired]:
-    if event.cancelled_at is not None:
-        return {}
-    start = event.starts_at.astimezone(zone)
-    end = event.ends_at.astimezone(zone) if event.ends_at is not None else None
-    window_end = horizon_end
-    if event.recurrence and event.until is not None:
-        # A bounded rule is materialised whole (within reason), so that listings and
-        # calendars show the term the secretariat planned, not just the next months.
-        until_end = datetime.combine(event.until + timedelta(days=7), time.min, zone)
-        window_end = max(horizon_end, min(until_end, start + BOUNDED_RULE_LIMIT))
-    elif not event.recurrence:
-        # Its one date, wherever the holiday shift puts it (Tết can push it a week on):
-        # a window of one day lost a one-off duty shifted to the next day.
-        window_end = start + SINGLE_SHIFT_LIMIT
-    try:
-        occurrences = expand_occurrences(
-            start=start,
-            end=end,
-            rrule=event.recurrence,
-            until=event.until,
-            shift=Shift(event.shift),
-            calendar=calendar,
-            window_start=start - timedelta(days=1),
-            window_end=max(window_end, start + timedelta(days=1)).astimezone(zone),
-        )
-    except ValueError as error:
-        # A rule stored before today's checks (one that can never match): no dates, and
-        # the other events still get theirs.
-        logger.warning("event %s: repeat rule not expanded: %s", event.id, error)
-        return {}
-    return {
-        o.original_date: _Desired(
-            o.original_date,
-            o.starts_at.astimezone(UTC),
-            o.ends_at.astimezone(UTC) if o.ends_at is not None else None,
-            o.index,
-        )
-        for o in occurrences
-    }
-
-
-async def sync_occurrences(
-    session: AsyncSession,
-    events: Sequence[Event],
-    *,
-    now: datetime,
-    zone: tzinfo,
-    horizon_end: datetime,
-) -> SyncCounts:
-    """Make the occurrences and assignments of ``events`` match their rules.
-
-    Occurrences that have started are never moved or cancelled; changed future ones are
-    updated in place and their assignments marked changed.
-    """
-    counts = SyncCounts()
-    if not events:
-        return counts
-    calendar = await load_calendar(session)
-    by_event, by_occurrence, delegate_ids = await _stored(session, events)
-    fresh: list[tuple[Occurrence, tuple[int, ...]]] = []
-    for event in events:
-        assert event.id is not None
-        pool = [code for code in event.pool.split(";") if code]
-        desired = _desired(event, zone=zone, calendar=calendar, horizon_end=horizon_end)
-        stored = by_event.get(event.id, {})
-        if not event.recurrence:
-            stored = _rekey_single(stored, desired, now)
-        for original_date, want in sorted(desired.items()):
-            members = tuple(
-                delegate_ids[code]
-                for code in rota_slot(pool, want.index, event.per_occurrence)
-                if code in delegate_ids
-            )
-            existing = stored.get(original_date)
-            if existing is None:
-                occurrence = Occurrence(
-                    event_id=event.id,
-                    original_date=original_date,
-                    sequence=want.index,
-                    starts_at=want.starts_at,
-                    ends_at=want.ends_at,
-                    location=event.location,
-                )
-                session.add(occurrence)
-                fresh.append((occurrence, members))
-                counts.occurrences_created += 1
-                continue
-            if existing.starts_at <= now:
-                continue  # history is not rewritten
-            assert existing.id is not None
-            current = by_occurrence.get(existing.id, {})
-            moved = _update_future(
-                existing, want, event.location, calendar=calendar, zone=zone, now=now
-            )
-            if moved is not None:
-                session.add(existing)
-                counts.occurrences_changed += 1
-            if moved:
-                for assignment in current.values():
-                    if assignment.cancelled_at is None and assignment.delegate_id in members:
-                        assignment.changed_at = now
-                        session.add(assignment)
-                        counts.assignments_changed += 1
-            _sync_members(session, existing.id, current, members, now, counts)
-        _cancel_dropped(session, stored, desired, by_occurrence, now, horizon_end, counts)
-    counts.assignments_created += await _insert_fresh(session, fresh, now)
-    await session.flush()
-    await _snapshot_units(session)
-    return counts
-
-
-_Stored = tuple[dict[int, dict[date, Occurrence]], dict[int, dict[int, Assignment]], dict[str, int]]
-
-
-async def _stored(session: AsyncSession, events: Sequence[Event]) -> _Stored:
-    """The events' occurrences by date, their assignments by delegate, pool codes → ids."""
-    event_ids = [e.id for e in events if e.id is not None]
-    occurrences = (
-        await session.exec(select(Occurrence).where(col(Occurrence.event_id).in_(event_ids)))
-    ).all()
-    by_event: dict[int, dict[date, Occurrence]] = defaultdict(dict)
-    for occurrence in occurrences:
-        by_event[occurrence.event_id][occurrence.original_date] = occurrence
-    assignments = (
-        await session.exec(
-            select(Assignment).where(col(Assignment.occurrence_id).in_([o.id for o in occurrences]))
-        )
-    ).all()
-    by_occurrence: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for assignment in assignments:
-        by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
-    codes = {code for e in events for code in e.pool.split(";") if code}
-    delegate_ids = {
-        d.code: d.id
-        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
-        if d.id is not None
-    }
-    return by_event, by_occurrence, delegate_ids
-
-
-async def _insert_fresh(
-    session: AsyncSession, fresh: Sequence[tuple[Occurrence, tuple[int, ...]]], now: datetime
-) -> int:
-    """The new occurrences' assignments, in one batched insert (the ORM would send SQLite
-    one INSERT per assignment); how many."""
-    if not fresh:
-        return 0
-    await session.flush()
-    new_assignments = [
-        {"occurrence_id": occurrence.id, "delegate_id": delegate_id, "created_at": now}
-        for occurrence, members in fresh
-        for delegate_id in members
-    ]
-    if new_assignments:
-        await session.exec(insert(ASSIGNMENT_TABLE), params=new_assignments)
-    return len(new_assignments)
-
-
-def _update_future(
-    occurrence: Occurrence,
-    want: _Desired,
-    location: str,
-    *,
-    calendar: WorkingCalendar,
-    zone: tzinfo,
-    now: datetime,
-) -> bool | None:
-    """Bring a future occurrence to its rule: ``True`` moved, ``False`` only brought back
-    from cancellation, ``None`` nothing to do.
-
-    A move keeps what it replaced (for the "before → after" notice) and, when the new
-    date is the holiday shift's doing, the day off it left and that day's name.
-    """
-    moved = (
-        occurrence.starts_at != want.starts_at
-        or occurrence.ends_at != want.ends_at
-        or occurrence.location != location
-    )
-    if not moved and occurrence.cancelled_at is None:
-        return None
-    if moved:
-        old_day = occurrence.starts_at.astimezone(zone).date()
-        new_day = want.starts_at.astimezone(zone).date()
-        day_off = _day_off_left(occurrence.original_date, old_day, new_day, calendar)
-        occurrence.previous_starts_at = occurrence.starts_at
-        occurrence.previous_ends_at = occurrence.ends_at
-        occurrence.previous_location = occurrence.location
-        occurrence.shifted_from = day_off
-        occurrence.shift_reason = (
-            (calendar.holiday_name(day_off, "vi") or "") if day_off is not None else None
-        )
-    else:
-        occurrence.previous_starts_at = occurrence.previous_ends_at = None
-        occurrence.previous_location = occurrence.shift_reason = None
-        occurrence.shifted_from = None
-    occurrence.starts_at = want.starts_at
-    occurrence.ends_at = want.ends_at
-    occurrence.location = location
-    occurrence.cancelled_at = None
-    occurrence.changed_at = now
-    return moved
-
-
-def _day_off_left(
-    original: date, old_day: date, new_day: date, calendar: WorkingCalendar
-) -> date | None:
-    """The day off that made the holiday shift move an occurrence to ``new_day``, if it did.
-
-    The date it was on, when that has become a day off; otherwise the rule's own date,
-    when the occurrence now sits on a later day than the rule says (the shift).
-    """
-    if new_day in (old_day, original):
-        return None
-    if new_day > old_day and not calendar.is_working_day(old_day):
-        return old_day
-    return original if not calendar.is_working_day(original) else None
-
-
-def _cancel_dropped(
-    session: AsyncSession,
-    stored: dict[date, Occurrence],
-    desired: dict[date, _Desired],
-    by_occurrence: dict[int, dict[int, Assignment]],
-    now: datetime,
-    horizon_end: datetime,
-    counts: SyncCounts,
-) -> None:
-    """Future occurrences the rule no longer produces are cancelled with their assignments."""
-    for original_date, occurrence in stored.items():
-        if (
-            original_date in desired
-            or occurrence.cancelled_at is not None
-            or occurrence.starts_at <= now
-            or occurrence.starts_at > horizon_end
-        ):
-            continue
-        occurrence.cancelled_at = now
-        session.add(occurrence)
-        counts.occurrences_cancelled += 1
-        assert occurrence.id is not None
-        for assignment in by_occurrence.get(occurrence.id, {}).values():
-            if assignment.cancelled_at is None:
-                assignment.cancelled_at = now
-                session.add(assignment)
-                counts.assignments_cancelled += 1
-
-
-async def _snapshot_units(session: AsyncSession) -> None:
-    """New assignments remember the delegate's unit, which a later roster may change."""
-    unit = (
-        sql_select(col(Delegate.unit))
-        .where(col(Delegate.id) == col(Assignment.delegate_id))
-        .scalar_subquery()
-    )
-    await session.exec(update(Assignment).where(col(Assignment.unit).is_(None)).values(unit=unit))
-
-
-def _rekey_single(
-    stored: dict[date, Occurrence], desired: dict[date, _Desired], now: datetime
-) -> dict[date, Occurrence]:
-    """A one-off event has one occurrence: a new date moves it rather than replacing it."""
-    if len(desired) != 1 or len(stored) != 1:
-        return stored
-    ((new_date, _want),) = desired.items()
-    ((old_date, occurrence),) = stored.items()
-    if new_date == old_date or occurrence.starts_at <= now:
-        return stored
-    occurrence.original_date = new_date
-    return {new_date: occurrence}
-
-
-def _sync_members(
-    session: AsyncSession,
-    occurrence_id: int,
-    current: dict[int, Assignment],
-    members: tuple[int, ...],
-    now: datetime,
-    counts: SyncCounts,
-) -> None:
-    """Future occurrence: add the rota's new members, cancel those no longer on it."""
-    for delegate_id in members:
-        assignment = current.get(delegate_id)
-        if assignment is None:
-            session.add(
-                Assignment(occurrence_id=occurrence_id, delegate_id=delegate_id, created_at=now)
-            )
-            counts.assignments_created += 1
-        elif assignment.cancelled_at is not None:
-            assignment.cancelled_at = None
-            assignment.changed_at = now
-            session.add(assignment)
-            counts.assignments_created += 1
-    for delegate_id, assignment in current.items():
-        if delegate_id not in members and assignment.cancelled_at is None:
-            assignment.cancelled_at = now
-            session.add(assignment)
-            counts.assignments_cancelled += 1

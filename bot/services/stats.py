@@ -45,18 +45,18 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
+from bot.domain.quarters import Quarter
+from bot.domain.roster import Role
 from bot.domain.stats import (
     COUNT_FIELDS,
     REASONS,
     REPORTED_KINDS,
-    SECRETARY_ROLE,
     CouncilInfo,
     Counts,
     DelegateRow,
     KindRow,
     MissingReport,
     PeriodRows,
-    Quarter,
     Statistics,
     UnitKindRow,
     aggregate,
@@ -267,7 +267,9 @@ def _per_occurrence_unit(
 ) -> CTE:
     """The quarter's live assignments grouped per occurrence and unit: the report
     columns (``c0``…), secretaries' held turns, and the occurrence's start and end."""
-    secretary_held = _count(and_(col(Report.held).is_(True), col(Delegate.role) == SECRETARY_ROLE))
+    secretary_held = _count(
+        and_(col(Report.held).is_(True), col(Delegate.role) == Role.secretary.value)
+    )
     return (
         _in_quarter(
             sql_select(

@@ -18,8 +18,9 @@ import io
 import re
 import unicodedata
 
+from bot.domain.quarters import Quarter
 from bot.domain.schedule import KIND_LABELS
-from bot.domain.stats import ALL_KINDS, TOTAL, Counts, Line, Quarter, Statistics
+from bot.domain.stats import ALL_KINDS, TOTAL, Counts, Line, Statistics
 from bot.i18n import get_translator
 
 CONTRACT_COLUMNS = (

@@ -10,6 +10,7 @@ progress job keeps editing (``jobs/broadcast_progress.py``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -339,8 +340,12 @@ async def _receive_notice(
 # --- buttons ---------------------------------------------------------------------------------
 
 
-async def on_callback(update: Update, context: BotContext) -> None:
-    """The recipient menu's buttons (``bc:to``, ``bc:lv``, ``bc:un``, ``bc:cc``, ``bc:stop``)."""
+ButtonHandler = Callable[[Update, BotContext, Identity, str, list[str], Gettext], Awaitable[None]]
+"""A button's handler: the secretary's identity, ``action`` and the rest of ``bc:action:…``."""
+
+
+async def dispatch_button(update: Update, context: BotContext, handler: ButtonHandler) -> None:
+    """Hands a ``bc:`` button pressed by a secretary to ``handler``; others get refused."""
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -348,7 +353,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
         return
     identity, _ = found
     _prefix, action, *rest = query.data.split(":")
-    await _menu_button(update, context, identity, action, rest, _)
+    await handler(update, context, identity, action, rest, _)
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    """The recipient menu's buttons (``bc:to``, ``bc:lv``, ``bc:un``, ``bc:cc``, ``bc:stop``)."""
+    await dispatch_button(update, context, _menu_button)
 
 
 async def _menu_button(

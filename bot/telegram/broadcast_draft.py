@@ -27,7 +27,13 @@ from bot.services.broadcasts import (
     target_of,
 )
 from bot.telegram import broadcast_texts as texts
-from bot.telegram.broadcast import NOT_AVAILABLE, WAKE_KEY, edit, render_error, require_secretary
+from bot.telegram.broadcast import (
+    NOT_AVAILABLE,
+    WAKE_KEY,
+    dispatch_button,
+    edit,
+    render_error,
+)
 from bot.telegram.context import BotContext
 from bot.telegram.texts import answer, split_message
 
@@ -38,14 +44,7 @@ CALLBACK_PATTERN = r"^bc:(ok|no|who|dl):"
 
 async def on_callback(update: Update, context: BotContext) -> None:
     """``bc:ok``, ``bc:no``, ``bc:who``, ``bc:dl`` on a draft's preview."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    if (found := await require_secretary(update, context)) is None:
-        return
-    identity, _ = found
-    _prefix, action, *rest = query.data.split(":")
-    await _draft_button(update, context, identity, action, rest, _)
+    await dispatch_button(update, context, _draft_button)
 
 
 async def _draft_button(

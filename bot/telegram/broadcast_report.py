@@ -17,6 +17,7 @@ from bot.domain.broadcasts import Target, TargetKind
 from bot.i18n import N_, Gettext
 from bot.models import Broadcast
 from bot.services.accounts import Identity
+from bot.services.broadcast_acks import AckOutcome, acknowledge
 from bot.services.broadcast_reports import (
     RecipientLine,
     progress_of,
@@ -24,10 +25,8 @@ from bot.services.broadcast_reports import (
     report_xlsx,
 )
 from bot.services.broadcasts import (
-    AckOutcome,
     BroadcastStatus,
     CouncilRef,
-    acknowledge,
     draft_deadline,
     get_broadcast,
     resolve_council,

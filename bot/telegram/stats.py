@@ -19,7 +19,8 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.domain.stats import CouncilInfo, Quarter, QuarterError, Statistics, recent_quarters
+from bot.domain.quarters import Quarter, QuarterError, recent_quarters
+from bot.domain.stats import CouncilInfo, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
 from bot.i18n import N_, Gettext
 from bot.services.accounts import Identity

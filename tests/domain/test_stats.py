@@ -7,18 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.quarters import Quarter, QuarterError, recent_quarters
 from bot.domain.stats import (
     CouncilInfo,
     Counts,
     DelegateRow,
     KindRow,
     PeriodRows,
-    Quarter,
-    QuarterError,
     Statistics,
     UnitKindRow,
     aggregate,
-    recent_quarters,
 )
 from bot.domain.stats_text import figure, rate, summary_text
 

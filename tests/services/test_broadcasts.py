@@ -17,6 +17,7 @@ from sqlmodel import col, func, select
 from bot.db import SessionFactory, create_session_factory
 from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind
 from bot.models import BroadcastRecipient, Delegate, OutboxMessage
+from bot.services.broadcast_acks import AckOutcome, acknowledge, plan_due_nudges
 from bot.services.broadcast_reports import (
     progress_of,
     recent_broadcasts,
@@ -24,12 +25,9 @@ from bot.services.broadcast_reports import (
     report_xlsx,
 )
 from bot.services.broadcasts import (
-    AckOutcome,
-    acknowledge,
     cancel_draft,
     confirm_broadcast,
     create_draft,
-    plan_due_nudges,
     resolve_audience,
     resolve_council,
 )

@@ -24,7 +24,8 @@ from bot.domain.calendar import parse_calendar_exceptions
 from bot.domain.tables import Problem
 from bot.models import Council, Event, Occurrence
 from bot.services.roster import read_roster
-from bot.services.schedule import extend_horizon, import_schedule
+from bot.services.schedule import import_schedule
+from bot.services.schedule_sync import extend_horizon
 from bot.services.uploads import UploadStatus, decide_upload, stage_upload
 from tests.factories import add_delegate
 

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from bot.models import Assignment, Event, Occurrence
-from bot.services.schedule import extend_horizon, import_schedule, list_assignments
+from bot.services.schedule import import_schedule, list_assignments
+from bot.services.schedule_sync import extend_horizon
 from tests.factories import add_delegate
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -38,7 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, create_session_factory
-from bot.domain.stats import Quarter, Statistics
+from bot.domain.quarters import Quarter
+from bot.domain.stats import Statistics
 from bot.domain.stats_text import summary_text
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services.schedule import import_schedule

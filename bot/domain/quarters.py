@@ -1,0 +1,79 @@
+"""Quarters of the calendar year, as councils report them (``2026-Q1``, ``Quý I/2026``).
+
+A quarter is cut at local midnight: an assignment on the evening of 31 March belongs to
+the first quarter even when it is already April in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+
+ROMAN = ("I", "II", "III", "IV")
+_QUARTER = re.compile(r"^\s*(\d{4})\s*-\s*[Qq]([1-4])\s*$")
+
+
+class QuarterError(ValueError):
+    """A quarter written other than ``2022-Q1``."""
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int  # 1..4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.number <= 4 or not 1 <= self.year <= 9999:
+            raise QuarterError(f"no such quarter: {self.year}-Q{self.number}")
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """``"2022-Q1"`` (also ``2022-q1``, spaces around the dash)."""
+        match = _QUARTER.match(text)
+        if match is None:
+            raise QuarterError(f"{text!r} is not a quarter such as 2022-Q1")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def roman(self) -> str:
+        return ROMAN[self.number - 1]
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    def previous(self) -> Quarter:
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    def following(self) -> Quarter:
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """UTC ``[start, end)`` from local midnight of the first day to that of the next
+        quarter: 23:30 local on 31 March is Q1 even though it is 16:30 UTC."""
+        end_day = date(self.year + 1, 1, 1) if self.number == 4 else self.following().first_day
+        return (
+            datetime.combine(self.first_day, time.min, zone).astimezone(UTC),
+            datetime.combine(end_day, time.min, zone).astimezone(UTC),
+        )
+
+
+def recent_quarters(today: date, count: int = 4) -> list[Quarter]:
+    """The quarter containing ``today`` and the ones before it, newest first."""
+    quarters = [Quarter.containing(today)]
+    while len(quarters) < count:
+        quarters.append(quarters[-1].previous())
+    return quarters
