@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,28 @@ def create_engine(url: str) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def atomic(session: AsyncSession) -> AsyncIterator[None]:
+    """Writes that must happen all together or not at all, inside the caller's transaction.
+
+    A SAVEPOINT on PostgreSQL, so a failure (a lost race on a unique index) undoes only
+    these writes. Not on SQLite: its driver would open the transaction at the SAVEPOINT,
+    and a read followed by a write inside it then fails at once with "database is
+    locked" instead of waiting for the other writer; there, a failure rolls the caller's
+    whole transaction back, so callers commit earlier steps first.
+    """
+    assert session.bind is not None
+    if session.bind.dialect.name == "sqlite":
+        try:
+            yield
+        except Exception:
+            await session.rollback()
+            raise
+    else:
+        async with session.begin_nested():
+            yield
 
 
 def utcnow() -> datetime:

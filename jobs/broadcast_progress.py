@@ -101,11 +101,10 @@ class BroadcastProgress:
         elif now - edited_at < EDIT_INTERVAL:
             return
         assert broadcast.id is not None
-        identity = await identify(
-            session_factory=self._sessions,
-            telegram_user_id=broadcast.created_by,
-            admin_ids=frozenset(),
-        )
+        async with self._sessions() as session:
+            identity = await identify(
+                session=session, telegram_user_id=broadcast.created_by, admin_ids=frozenset()
+            )
         _ = get_translator(identity.language)
         label = texts.target_label(target_of(broadcast), _)
         text = texts.progress_text(broadcast.id, label, progress, _)

@@ -20,12 +20,11 @@ async def _load(
     sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, ReportTarget]:
     targets: dict[int, ReportTarget] = {}
-    for assignment_id in {row.assignment_id for row in rows if row.assignment_id is not None}:
-        target = await report_target(
-            session_factory=sessions, assignment_id=assignment_id, zone=zone
-        )
-        if target is not None:
-            targets[assignment_id] = target
+    async with sessions() as session:
+        for assignment_id in {r.assignment_id for r in rows if r.assignment_id is not None}:
+            target = await report_target(session=session, assignment_id=assignment_id, zone=zone)
+            if target is not None:
+                targets[assignment_id] = target
     return targets
 
 

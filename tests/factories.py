@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlmodel import select
 
 from bot.db import SessionFactory
 from bot.models import Council, Delegate
+
+T = TypeVar("T")
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
@@ -74,3 +78,13 @@ async def add_linked_delegates(
             for number in range(count)
         )
     return [first_user_id + number for number in range(count)]
+
+
+async def in_session(
+    session_factory: SessionFactory, service: Callable[..., Awaitable[T]], /, **kwargs: Any
+) -> T:
+    """Runs one service call as its own unit of work (a session, committed), as an edge does."""
+    async with session_factory() as session:
+        result = await service(session=session, **kwargs)
+        await session.commit()
+        return result

@@ -69,7 +69,8 @@ def cmd_import(context: Context, args: argparse.Namespace) -> int:
 async def _delegate_id(sessions: SessionFactory, code: str) -> int:
     from bot.services.accounts import delegate_by_code
 
-    delegate = await delegate_by_code(session_factory=sessions, code=code)
+    async with sessions() as session:
+        delegate = await delegate_by_code(session=session, code=code)
     if delegate is None or delegate.id is None:
         raise BadInputError(N_("Unknown delegate code: {code}"), code=code)
     return delegate.id

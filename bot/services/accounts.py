@@ -12,8 +12,9 @@ from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
+from bot.db import atomic
 from bot.domain.roster import Role
 from bot.i18n import normalize_language
 from bot.models import Council, Delegate, Invite, UserPreference
@@ -86,33 +87,33 @@ class Identity:
 
 async def identify(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     telegram_user_id: int,
     admin_ids: frozenset[int],
     fallback_language: str | None = None,
 ) -> Identity:
-    async with session_factory() as session:
-        delegates = tuple(
-            (
-                await session.exec(
-                    select(Delegate)
-                    .where(
-                        Delegate.telegram_user_id == telegram_user_id,
-                        col(Delegate.active).is_(True),
-                    )
-                    .order_by(col(Delegate.id))
+    delegates = tuple(
+        (
+            await session.exec(
+                select(Delegate)
+                .where(
+                    Delegate.telegram_user_id == telegram_user_id,
+                    col(Delegate.active).is_(True),
                 )
-            ).all()
-        )
-        if delegates:
-            language = delegates[0].language
-        else:
-            preference = await session.get(UserPreference, telegram_user_id)
-            language = (
-                preference.language
-                if preference is not None
-                else normalize_language(fallback_language)
+                .order_by(col(Delegate.id))
             )
+        ).all()
+    )
+    for delegate in delegates:
+        # The caller's records outlive a rolled-back step of the same update (``atomic``).
+        session.expunge(delegate)
+    if delegates:
+        language = delegates[0].language
+    else:
+        preference = await session.get(UserPreference, telegram_user_id)
+        language = (
+            preference.language if preference is not None else normalize_language(fallback_language)
+        )
     return Identity(
         telegram_user_id=telegram_user_id,
         delegates=delegates,
@@ -121,16 +122,47 @@ async def identify(
     )
 
 
-async def delegate_by_code(*, session_factory: SessionFactory, code: str) -> Delegate | None:
-    async with session_factory() as session:
-        return (await session.exec(select(Delegate).where(Delegate.code == code))).first()
+async def delegate_by_code(*, session: AsyncSession, code: str) -> Delegate | None:
+    return (await session.exec(select(Delegate).where(Delegate.code == code))).first()
 
 
 async def redeem_invite(
-    *, session_factory: SessionFactory, token: str, telegram_user_id: int, now: datetime
+    *, session: AsyncSession, token: str, telegram_user_id: int, now: datetime
 ) -> LinkResult:
-    """Links the account and consumes the token in one transaction; refusals write nothing."""
-    async with session_factory() as session, session.begin():
+    """Links the account and consumes the token atomically; refusals write nothing.
+
+    The caller commits.
+    """
+    try:
+        return await _redeem(session, token=token, telegram_user_id=telegram_user_id, now=now)
+    except IntegrityError:
+        # Another transaction linked this account or this delegate in the meantime.
+        return LinkResult(LinkOutcome.delegate_taken)
+
+
+def _refusal(
+    invite: Invite, delegate: Delegate, telegram_user_id: int, now: datetime
+) -> LinkOutcome | None:
+    """Why this invite cannot link this account, judged on the invite and its delegate."""
+    if delegate.telegram_user_id == telegram_user_id:
+        return LinkOutcome.already_linked
+    if invite.used_at is not None:
+        return LinkOutcome.used_token
+    if invite.revoked_at is not None:
+        return LinkOutcome.revoked_token
+    if invite.expires_at <= now:
+        return LinkOutcome.expired_token
+    if not delegate.active:
+        return LinkOutcome.delegate_inactive
+    if delegate.telegram_user_id is not None:
+        return LinkOutcome.delegate_taken
+    return None
+
+
+async def _redeem(
+    session: AsyncSession, *, token: str, telegram_user_id: int, now: datetime
+) -> LinkResult:
+    async with atomic(session):
         invite = (
             await session.exec(select(Invite).where(Invite.token_hash == hash_token(token)))
         ).first()
@@ -138,18 +170,8 @@ async def redeem_invite(
             return LinkResult(LinkOutcome.unknown_token)
         delegate = await session.get(Delegate, invite.delegate_id)
         assert delegate is not None
-        if delegate.telegram_user_id == telegram_user_id:
-            return LinkResult(LinkOutcome.already_linked, delegate)
-        if invite.used_at is not None:
-            return LinkResult(LinkOutcome.used_token)
-        if invite.revoked_at is not None:
-            return LinkResult(LinkOutcome.revoked_token)
-        if invite.expires_at <= now:
-            return LinkResult(LinkOutcome.expired_token)
-        if not delegate.active:
-            return LinkResult(LinkOutcome.delegate_inactive)
-        if delegate.telegram_user_id is not None:
-            return LinkResult(LinkOutcome.delegate_taken)
+        if (refused := _refusal(invite, delegate, telegram_user_id, now)) is not None:
+            return LinkResult(refused, delegate if refused is LinkOutcome.already_linked else None)
         # A second record is welcome from another council (a person on two councils),
         # never from the same one: that would be two delegates sharing one phone.
         other = (
@@ -192,33 +214,25 @@ async def redeem_invite(
             at=now,
             delegate=delegate.code,
         )
-        try:
-            await session.flush()
-        except IntegrityError:
-            # Another transaction linked this account or this delegate in the meantime.
-            await session.rollback()
-            return LinkResult(LinkOutcome.delegate_taken)
+        await session.flush()
     return LinkResult(LinkOutcome.linked, delegate)
 
 
-async def set_language(
-    *, session_factory: SessionFactory, identity: Identity, language: str
-) -> None:
-    async with session_factory() as session, session.begin():
-        if identity.delegates:
-            await session.exec(
-                update(Delegate)
-                .where(col(Delegate.id).in_(identity.delegate_ids))
-                .values(language=language)
+async def set_language(*, session: AsyncSession, identity: Identity, language: str) -> None:
+    if identity.delegates:
+        await session.exec(
+            update(Delegate)
+            .where(col(Delegate.id).in_(identity.delegate_ids))
+            .values(language=language)
+        )
+    else:
+        preference = await session.get(UserPreference, identity.telegram_user_id)
+        if preference is None:
+            preference = UserPreference(
+                telegram_user_id=identity.telegram_user_id, language=language
             )
-        else:
-            preference = await session.get(UserPreference, identity.telegram_user_id)
-            if preference is None:
-                preference = UserPreference(
-                    telegram_user_id=identity.telegram_user_id, language=language
-                )
-            preference.language = language
-            session.add(preference)
+        preference.language = language
+        session.add(preference)
 
 
 @dataclass(frozen=True)
@@ -232,9 +246,7 @@ class CouncilLinkStatus:
     """"CODE Full name" of each delegate who has not linked yet."""
 
 
-async def link_status(
-    *, session_factory: SessionFactory, identity: Identity
-) -> list[CouncilLinkStatus]:
+async def link_status(*, session: AsyncSession, identity: Identity) -> list[CouncilLinkStatus]:
     """How many delegates of each council the caller manages have linked their account."""
     if not identity.is_secretary:
         raise PermissionError("link status is for secretaries")
@@ -242,33 +254,32 @@ async def link_status(
     managed = identity.managed_councils
     if managed is not None:
         active.append(col(Delegate.council_id).in_(managed))
-    async with session_factory() as session:
-        connection = await session.connection()
-        rows = (
-            await connection.execute(
-                sql_select(
-                    col(Council.code),
-                    col(Council.name),
-                    func.count(),
-                    func.count(col(Delegate.telegram_user_id)),
-                    func.sum(case((col(Delegate.reachable).is_(False), 1), else_=0)),
-                )
-                .select_from(Delegate)
-                .join(Council, col(Council.id) == col(Delegate.council_id))
-                .where(*active)
-                .group_by(col(Council.code), col(Council.name))
-                .order_by(col(Council.code))
+    connection = await session.connection()
+    rows = (
+        await connection.execute(
+            sql_select(
+                col(Council.code),
+                col(Council.name),
+                func.count(),
+                func.count(col(Delegate.telegram_user_id)),
+                func.sum(case((col(Delegate.reachable).is_(False), 1), else_=0)),
             )
-        ).all()
-        unlinked = (
-            await connection.execute(
-                sql_select(col(Council.code), col(Delegate.code), col(Delegate.full_name))
-                .select_from(Delegate)
-                .join(Council, col(Council.id) == col(Delegate.council_id))
-                .where(*active, col(Delegate.telegram_user_id).is_(None))
-                .order_by(col(Delegate.code))
-            )
-        ).all()
+            .select_from(Delegate)
+            .join(Council, col(Council.id) == col(Delegate.council_id))
+            .where(*active)
+            .group_by(col(Council.code), col(Council.name))
+            .order_by(col(Council.code))
+        )
+    ).all()
+    unlinked = (
+        await connection.execute(
+            sql_select(col(Council.code), col(Delegate.code), col(Delegate.full_name))
+            .select_from(Delegate)
+            .join(Council, col(Council.id) == col(Delegate.council_id))
+            .where(*active, col(Delegate.telegram_user_id).is_(None))
+            .order_by(col(Delegate.code))
+        )
+    ).all()
     unlinked_by_council: dict[str, list[str]] = {}
     for council_code, delegate_code, name in unlinked:
         unlinked_by_council.setdefault(council_code, []).append(f"{delegate_code} {name}")
@@ -285,7 +296,6 @@ async def link_status(
     ]
 
 
-async def council_names(*, session_factory: SessionFactory, ids: Collection[int]) -> dict[int, str]:
-    async with session_factory() as session:
-        councils = (await session.exec(select(Council).where(col(Council.id).in_(ids)))).all()
+async def council_names(*, session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
+    councils = (await session.exec(select(Council).where(col(Council.id).in_(ids)))).all()
     return {c.id: c.name for c in councils if c.id is not None}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
+from bot.db import atomic
 from bot.domain.reports import REPORTABLE_KINDS, Figures
 from bot.models import (
     Assignment,
@@ -231,7 +231,7 @@ async def _bump(session: AsyncSession, report: Report, *, actor: str, now: datet
 
 async def save_report(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     assignment_id: int,
     delegate_ids: Collection[int],
     draft: ReportDraft,
@@ -240,19 +240,21 @@ async def save_report(
 ) -> SaveResult:
     """A delegate's report from the bot: only their own, started, within the correction window.
 
-    Two co-attendees confirming at the same moment can collide on the one-carrier index;
-    the loser simply runs again and then sees the winner's report.
+    Written atomically inside the caller's transaction (the caller commits). Two
+    co-attendees confirming at the same moment can collide on the one-carrier index; the
+    loser's writes are rolled back and it runs again, then sees the winner's report.
     """
     for attempt in (1, 2):
         try:
-            return await _save_report_once(
-                session_factory=session_factory,
-                assignment_id=assignment_id,
-                delegate_ids=delegate_ids,
-                draft=draft,
-                actor=actor,
-                now=now,
-            )
+            async with atomic(session):
+                return await _save_report_once(
+                    session,
+                    assignment_id=assignment_id,
+                    delegate_ids=delegate_ids,
+                    draft=draft,
+                    actor=actor,
+                    now=now,
+                )
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -260,39 +262,38 @@ async def save_report(
 
 
 async def _save_report_once(
+    session: AsyncSession,
     *,
-    session_factory: SessionFactory,
     assignment_id: int,
     delegate_ids: Collection[int],
     draft: ReportDraft,
     actor: str,
     now: datetime,
 ) -> SaveResult:
-    async with session_factory() as session, session.begin():
-        found = await _assignment(session, assignment_id)
-        if found is None or found[0].delegate_id not in delegate_ids:
-            return SaveResult(SaveStatus.not_found)
-        assignment, occurrence, event = found
-        if event.kind not in REPORTABLE_KINDS:
-            return SaveResult(SaveStatus.not_found)
-        if assignment.cancelled_at is not None or occurrence.cancelled_at is not None:
-            return SaveResult(SaveStatus.cancelled)
-        if occurrence.starts_at > now:
-            return SaveResult(SaveStatus.not_started)
-        existing = (
-            await session.exec(select(Report).where(col(Report.assignment_id) == assignment_id))
-        ).first()
-        if existing is not None and not correctable(_ended(occurrence), now):
-            return SaveResult(SaveStatus.too_old)
-        return await save_in_session(
-            session,
-            assignment=assignment,
-            occurrence=occurrence,
-            draft=draft,
-            source=Source.bot,
-            actor=actor,
-            now=now,
-        )
+    found = await _assignment(session, assignment_id)
+    if found is None or found[0].delegate_id not in delegate_ids:
+        return SaveResult(SaveStatus.not_found)
+    assignment, occurrence, event = found
+    if event.kind not in REPORTABLE_KINDS:
+        return SaveResult(SaveStatus.not_found)
+    if assignment.cancelled_at is not None or occurrence.cancelled_at is not None:
+        return SaveResult(SaveStatus.cancelled)
+    if occurrence.starts_at > now:
+        return SaveResult(SaveStatus.not_started)
+    existing = (
+        await session.exec(select(Report).where(col(Report.assignment_id) == assignment_id))
+    ).first()
+    if existing is not None and not correctable(_ended(occurrence), now):
+        return SaveResult(SaveStatus.too_old)
+    return await save_in_session(
+        session,
+        assignment=assignment,
+        occurrence=occurrence,
+        draft=draft,
+        source=Source.bot,
+        actor=actor,
+        now=now,
+    )
 
 
 async def _assignment(
@@ -310,32 +311,31 @@ async def _assignment(
 
 
 async def report_target(
-    *, session_factory: SessionFactory, assignment_id: int, zone: tzinfo
+    *, session: AsyncSession, assignment_id: int, zone: tzinfo
 ) -> ReportTarget | None:
     """One assignment with its report and the occurrence's figures, for the report screens."""
-    async with session_factory() as session:
-        row = (
-            await session.exec(
-                select(Assignment, Occurrence, Event, Delegate)
-                .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-                .join(Event, col(Event.id) == col(Occurrence.event_id))
-                .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
-                .where(col(Assignment.id) == assignment_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        assignment, occurrence, event, delegate = row
-        council = await session.get(Council, event.council_id)
-        assert assignment.id is not None
-        assert occurrence.id is not None
-        reports = await _occurrence_reports(session, occurrence.id)
-        own = next((r for r in reports if r.assignment_id == assignment.id), None)
-        carrier = next((r for r in reports if r.carries_figures), None)
-        carrier_name = ""
-        if carrier is not None and carrier is not own:
-            other = await session.get(Delegate, carrier.delegate_id)
-            carrier_name = other.full_name if other is not None else ""
+    row = (
+        await session.exec(
+            select(Assignment, Occurrence, Event, Delegate)
+            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+            .join(Event, col(Event.id) == col(Occurrence.event_id))
+            .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+            .where(col(Assignment.id) == assignment_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    assignment, occurrence, event, delegate = row
+    council = await session.get(Council, event.council_id)
+    assert assignment.id is not None
+    assert occurrence.id is not None
+    reports = await _occurrence_reports(session, occurrence.id)
+    own = next((r for r in reports if r.assignment_id == assignment.id), None)
+    carrier = next((r for r in reports if r.carries_figures), None)
+    carrier_name = ""
+    if carrier is not None and carrier is not own:
+        other = await session.get(Delegate, carrier.delegate_id)
+        carrier_name = other.full_name if other is not None else ""
     return ReportTarget(
         assignment_id=assignment.id,
         occurrence_id=occurrence.id,
@@ -376,7 +376,7 @@ class PendingItem:
 
 async def ended_assignments(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     now: datetime,
     zone: tzinfo,
     delegate_ids: Sequence[int] | None = None,
@@ -414,17 +414,16 @@ async def ended_assignments(
         query = query.where(col(Event.council_id).in_(list(council_ids)))
     if limit is not None:
         query = query.limit(limit)
-    async with session_factory() as session:
-        rows = (await session.exec(query)).all()
-        councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
-        ids = [assignment.id for assignment, *_rest in rows]
-        done = set(
-            (
-                await session.exec(
-                    select(Report.assignment_id).where(col(Report.assignment_id).in_(ids))
-                )
-            ).all()
-        )
+    rows = (await session.exec(query)).all()
+    councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
+    ids = [assignment.id for assignment, *_rest in rows]
+    done = set(
+        (
+            await session.exec(
+                select(Report.assignment_id).where(col(Report.assignment_id).in_(ids))
+            )
+        ).all()
+    )
     return [
         PendingItem(
             assignment_id=assignment.id or 0,
@@ -442,18 +441,3 @@ async def ended_assignments(
         )
         for assignment, occurrence, event, delegate in rows
     ]
-
-
-def draft_to_dict(draft: ReportDraft) -> dict[str, Any]:
-    """For conversation state: a draft survives a restart between the button and the reply."""
-    return asdict(draft)
-
-
-def draft_from_dict(data: dict[str, Any]) -> ReportDraft:
-    figures = data.get("figures")
-    return ReportDraft(
-        held=bool(data["held"]),
-        reason=data.get("reason"),
-        figures=Figures(**figures) if isinstance(figures, dict) else None,
-        note=str(data.get("note", "")),
-    )

@@ -90,13 +90,15 @@ async def council_summaries(
             if row["outcome_uncertain"] and row["status"] == OutboxStatus.sent.value:
                 item.uncertain += 1
     if overdue_before is not None:
-        for missing in await ended_assignments(
-            session_factory=session_factory,
-            now=overdue_before,
-            zone=zone,
-            ended_before=overdue_before,
-            since=overdue_before - LOOKBACK,
-        ):
+        async with session_factory() as session:
+            overdue = await ended_assignments(
+                session=session,
+                now=overdue_before,
+                zone=zone,
+                ended_before=overdue_before,
+                since=overdue_before - LOOKBACK,
+            )
+        for missing in overdue:
             if missing.council_id in councils:
                 summary(missing.council_id).missing.append(missing)
     return {key: value for key, value in summaries.items() if not value.empty}

@@ -7,19 +7,19 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.domain.buttons import AgendaAction, AgendaButton
+from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
 from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, list_assignments
-from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.notices import AGENDA_BUTTON
-from bot.telegram.profile import NOT_LINKED
+from bot.telegram.context import BotContext
+from bot.telegram.scope import Access, UpdateScope, on_button, requires
 from bot.telegram.texts import answer, split_message
 
 AGENDA_DAYS = 30
-ICS_CALLBACK = "agenda:ics"
-AGENDA_CALLBACK = AGENDA_BUTTON
+ICS_CALLBACK = encode(AgendaButton(AgendaAction.ics))
 
 
 def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list[str]:
@@ -53,16 +53,14 @@ def ics_keyboard(_: Gettext) -> InlineKeyboardMarkup:
     )
 
 
-async def agenda(update: Update, context: BotContext) -> None:
+@requires(Access.delegate)
+async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Shows the caller's own assignments for the next 30 days."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or identity.delegate is None or identity.delegate.id is None:
-        await message.reply_text(_(NOT_LINKED))
-        return
-    now = context.deps.clock()
+    identity, _ = scope.identity, scope._
+    assert identity is not None
+    now = scope.now
     views = await list_assignments(
         session_factory=context.deps.session_factory,
         zone=context.deps.settings.zone,
@@ -85,33 +83,29 @@ async def agenda(update: Update, context: BotContext) -> None:
         await message.reply_text(chunk, reply_markup=ics_keyboard(_) if last else None)
 
 
-async def agenda_button(update: Update, context: BotContext) -> None:
-    """The "My schedule" button under a reminder."""
-    if update.callback_query is not None:
-        await answer(update.callback_query)
-    await agenda(update, context)
-
-
-async def send_ics(update: Update, context: BotContext) -> None:
-    """Sends the caller's upcoming assignments as a calendar file."""
+@on_button(AgendaButton, Access.delegate)
+async def agenda_button(
+    update: Update, context: BotContext, scope: UpdateScope, data: AgendaButton
+) -> None:
+    """The "My schedule" button under a reminder, and "Add to my calendar"."""
     query = update.callback_query
-    if query is None:
-        return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or identity.delegate is None or identity.delegate.id is None:
-        await answer(query, _(NOT_LINKED), show_alert=True)
-        return
+    assert query is not None
     await answer(query)
-    now = context.deps.clock()
-    settings = context.deps.settings
+    if data.action is AgendaAction.show:
+        await agenda(update, context)
+        return
+    identity, _ = scope.identity, scope._
+    assert identity is not None
+    assert identity.delegate is not None
+    now = scope.now
+    settings = scope.settings
     views = await list_assignments(
         session_factory=context.deps.session_factory,
         zone=settings.zone,
         delegate_ids=list(identity.delegate_ids),
         starts_from=now,
     )
-    data = build_ics(
+    ics = build_ics(
         views,
         offsets=settings.REMINDER_OFFSETS,
         zone=settings.zone,
@@ -121,7 +115,7 @@ async def send_ics(update: Update, context: BotContext) -> None:
     )
     await context.bot.send_document(
         chat_id=identity.telegram_user_id,
-        document=data,
+        document=ics,
         filename=ics_filename(identity.delegate.code),
         caption=_(
             "Open this file to add your {count} upcoming assignments to your calendar."

@@ -17,6 +17,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.buttons import (
+    AgendaButton,
+    ReportButton,
+    StatsCouncilButton,
+    StatsQuarterButton,
+    UploadButton,
+)
+from bot.domain.callbacks import Callback, matches
 from bot.telegram import (
     agenda,
     broadcast,
@@ -25,7 +33,6 @@ from bot.telegram import (
     missing,
     onboarding,
     profile,
-    report_texts,
     reports,
     router,
     schedule_upload,
@@ -49,6 +56,7 @@ from bot.telegram.errors import on_error
 from bot.telegram.menus import set_all_menus
 from bot.telegram.rate_limit import SlidingWindowRateLimiter
 from bot.telegram.router import ConversationRouter
+from bot.telegram.scope import ScopedUpdateProcessor, expired_button
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +70,9 @@ def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplica
     builder = ApplicationBuilder()
     if not receive_updates:
         builder = builder.updater(None)
+    holder: list[BotApplication] = []
+    # The processor reads the factory at each update, so a test may swap the deps.
+    processor = ScopedUpdateProcessor(lambda: _deps_of(holder[0]).session_factory)
     application: BotApplication = (
         builder.token(deps.settings.token())
         .base_url(f"{root}/bot")
@@ -73,9 +84,11 @@ def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplica
         )
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.zone))
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(processor)
         .post_init(post_init)
         .build()
     )
+    holder.append(application)
     application.bot_data[DEPS_KEY] = deps
     register_handlers(application)
     return application
@@ -90,17 +103,28 @@ def _command(command: Command, callback: object) -> CommandHandler[BotContext, N
     )
 
 
+def _button(application: BotApplication, data_type: type[Callback], callback: object) -> None:
+    """The handler of one type of button data (``bot/domain/buttons.py``)."""
+    application.add_handler(
+        CallbackQueryHandler(callback, pattern=matches(data_type))  # type: ignore[arg-type]
+    )
+
+
 def register_handlers(application: BotApplication) -> None:
     """Every handler, in order. The catch-all must stay last."""
-    # Group -2, for every update: who is writing (kept on the context for the others).
-    application.add_handler(TypeHandler(Update, router.resolve_identity), group=-2)
+    # Group -2, for every update: who is writing and their conversation, read once in the
+    # update's session and kept on the context for the other groups.
+    application.add_handler(TypeHandler(Update, router.resolve_scope), group=-2)
     # Group -1: a plain message inside an open conversation (a report, a broadcast draft)
     # belongs to it; commands always reach their own handlers.
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & ~filters.COMMAND,
             ConversationRouter(
-                {reports.KIND: reports.on_message, broadcast.CONVERSATION: broadcast.on_message}
+                {
+                    reports.ReportConversation: reports.on_message,
+                    broadcast.BroadcastConversation: broadcast.on_message,
+                }
             ),
         ),
         group=-1,
@@ -114,26 +138,16 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(REPORT, reports.report_command))
     application.add_handler(_command(MISSING, missing.missing_command))
     application.add_handler(_command(STATS, stats.stats_command))
-    application.add_handler(
-        CallbackQueryHandler(stats.stats_button, pattern=stats.CALLBACK_PATTERN)
-    )
+    _button(application, StatsCouncilButton, stats.council_chosen)
+    _button(application, StatsQuarterButton, stats.quarter_chosen)
     application.add_handler(_command(BROADCAST, broadcast.broadcast_command))
     for module in (broadcast, broadcast_draft, broadcast_report):
         application.add_handler(
             CallbackQueryHandler(module.on_callback, pattern=module.CALLBACK_PATTERN)
         )
-    application.add_handler(
-        CallbackQueryHandler(reports.on_button, pattern=report_texts.CALLBACK_PATTERN)
-    )
-    application.add_handler(
-        CallbackQueryHandler(agenda.send_ics, pattern=f"^{agenda.ICS_CALLBACK}$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(agenda.agenda_button, pattern=f"^{agenda.AGENDA_CALLBACK}$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(schedule_upload.decide, pattern=schedule_upload.CALLBACK_PATTERN)
-    )
+    _button(application, ReportButton, reports.on_report_button)
+    _button(application, AgendaButton, agenda.agenda_button)
+    _button(application, UploadButton, schedule_upload.decide)
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.Document.ALL, schedule_upload.receive_file
@@ -142,15 +156,22 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, onboarding.private_only)
     )
-    # Last: anything not handled above in a private chat gets a pointer to /help.
+    # Last: anything not handled above in a private chat gets a pointer to /help, and a
+    # button nobody took (forged, or from a release that no longer issues it) has expired.
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, onboarding.unknown))
+    application.add_handler(CallbackQueryHandler(expired_button))
     application.add_error_handler(on_error)
+
+
+def _deps_of(application: BotApplication) -> Deps:
+    deps = application.bot_data[DEPS_KEY]
+    assert isinstance(deps, Deps)
+    return deps
 
 
 async def post_init(application: BotApplication) -> None:
     bot = application.bot
-    deps = application.bot_data[DEPS_KEY]
-    assert isinstance(deps, Deps)
+    deps = _deps_of(application)
     await set_all_menus(bot, deps.session_factory, deps.settings.ADMIN_TELEGRAM_IDS)
     logger.info("bot @%s is ready", bot.username)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from enum import StrEnum
 from html import escape
 from typing import Any
 
@@ -39,21 +40,48 @@ from bot.services.broadcasts import (
     target_of,
 )
 from bot.services.conversations import (
-    OpenConversation,
+    ConversationState,
+    conversation_kind,
     end_conversation,
-    open_conversation,
     start_conversation,
 )
 from bot.services.outbox import Button
 from bot.telegram import broadcast_texts as texts
 from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.profile import SECRETARIES_ONLY
+from bot.telegram.scope import SECRETARIES_ONLY, UpdateScope, scope_of
 from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)
 
-CONVERSATION = "broadcast"
-TTL = timedelta(hours=2)
+
+class BroadcastStep(StrEnum):
+    council = "council"
+    """An admin chooses the council."""
+    choose = "choose"
+    """The recipient menu is shown (recipients may also be typed)."""
+    codes = "codes"
+    """Waiting for delegate codes."""
+    notice = "notice"
+    """Waiting for the notice itself."""
+
+
+@conversation_kind("broadcast", ttl=timedelta(hours=2))
+class BroadcastConversation(ConversationState):
+    """/thongbao before the notice arrives."""
+
+    step: BroadcastStep
+    deadline_seconds: float | None = None
+    council: int | None = None
+    target: str | None = None
+    """The recipients as the office would type them (``Target.describe``)."""
+    units: tuple[str, ...] = ()
+    """The unit menu's names, so that a button carries only an index."""
+
+    @property
+    def deadline(self) -> timedelta | None:
+        return timedelta(seconds=self.deadline_seconds) if self.deadline_seconds else None
+
+
 WAKE_KEY = "wake_dispatcher"
 """``bot_data`` key of a callable that wakes this process's dispatcher (set by the runner)."""
 CALLBACK_PATTERN = r"^bc:(to|lv|un|cc|stop)(:|$)"
@@ -125,20 +153,22 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
 
 
 async def _start(
-    context: BotContext, identity: Identity, step: str, deadline: timedelta | None, **state: Any
+    context: BotContext,
+    identity: Identity,
+    step: BroadcastStep,
+    deadline: timedelta | None,
+    **state: Any,
 ) -> None:
+    scope = scope_of(context)
     await start_conversation(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         telegram_user_id=identity.telegram_user_id,
-        kind=CONVERSATION,
-        state={
-            "step": step,
-            "deadline": deadline.total_seconds() if deadline else None,
-            **state,
-        },
-        now=context.deps.clock(),
-        ttl=TTL,
+        state=BroadcastConversation(
+            step=step, deadline_seconds=deadline.total_seconds() if deadline else None, **state
+        ),
+        now=scope.now,
     )
+    await scope.commit()
 
 
 async def _ask_council(
@@ -155,7 +185,7 @@ async def _ask_council(
         await message.reply_text(_("No delegates have been imported yet."))
         return
     chosen = {"target": target.describe()} if target is not None else {}
-    await _start(context, identity, "council", deadline, **chosen)
+    await _start(context, identity, BroadcastStep.council, deadline, **chosen)
     buttons = [(Button(c.name, f"{texts.COUNCIL}{c.id}"),) for c in councils[:MAX_UNIT_BUTTONS]]
     await message.reply_text(
         _("Which council is the notice for? (You can also write /thongbao council:CODE …)"),
@@ -172,7 +202,7 @@ async def _show_menu(
     _: Gettext,
 ) -> None:
     """The recipient buttons, and the latest broadcasts of the council with their counts."""
-    await _start(context, identity, "choose", deadline, council=council.id)
+    await _start(context, identity, BroadcastStep.choose, deadline, council=council.id)
     lines = [
         _("Send a notice to which delegates of {council}?").format(council=escape(council.name)),
         _("You can also type them: all, level:commune, unit:…, secretaries, or codes."),
@@ -215,7 +245,12 @@ async def ask_for_notice(
         await message.reply_text(render_error(error, _))
         return
     await _start(
-        context, identity, "notice", deadline, council=council.id, target=target.describe()
+        context,
+        identity,
+        BroadcastStep.notice,
+        deadline,
+        council=council.id,
+        target=target.describe(),
     )
     if target.kind is TargetKind.correction:
         intro = _(
@@ -242,21 +277,22 @@ async def ask_for_notice(
 # --- the conversation: typed recipients, then the notice ---------------------------------------
 
 
-async def on_message(update: Update, context: BotContext, conversation: OpenConversation) -> bool:
+async def on_message(
+    update: Update, context: BotContext, scope: UpdateScope, state: BroadcastConversation
+) -> bool:
     """A message inside /thongbao: recipients typed at the menu, or the notice itself.
 
     At the menu only text is taken (a file sent then is, say, a schedule upload).
     """
     if (message := update.effective_message) is None:
         return False
-    state = conversation.state
-    if state.get("step") != "notice" and not message.text:
+    if state.step is not BroadcastStep.notice and not message.text:
         return False
     if (found := await require_secretary(update, context)) is None:
         return True
     identity, _ = found
-    deadline = timedelta(seconds=state["deadline"]) if state.get("deadline") else None
-    if state.get("step") == "notice":
+    deadline = state.deadline
+    if state.step is BroadcastStep.notice:
         await _receive_notice(message, context, identity, state, deadline, _)
         return True
     council = await _council_of(context, identity, state)
@@ -275,9 +311,9 @@ async def on_message(update: Update, context: BotContext, conversation: OpenConv
 
 
 async def _council_of(
-    context: BotContext, identity: Identity, state: dict[str, Any]
+    context: BotContext, identity: Identity, state: BroadcastConversation
 ) -> CouncilRef | None:
-    council_id = state.get("council")
+    council_id = state.council
     if not isinstance(council_id, int) or not identity.may_manage(council_id):
         return None
     return await resolve_council(
@@ -292,7 +328,7 @@ async def _receive_notice(
     message: Message,
     context: BotContext,
     identity: Identity,
-    state: dict[str, Any],
+    state: BroadcastConversation,
     deadline: timedelta | None,
     _: Gettext,
 ) -> None:
@@ -303,15 +339,17 @@ async def _receive_notice(
         return
     council = await _council_of(context, identity, state)
     deps = context.deps
+    scope = scope_of(context)
     await end_conversation(
-        session_factory=deps.session_factory,
+        session=scope.session,
         telegram_user_id=identity.telegram_user_id,
-        kind=CONVERSATION,
+        kind=BroadcastConversation,
     )
+    await scope.commit()
     if council is None:
         await message.reply_text(_(NOT_AVAILABLE))
         return
-    target = parse_target(str(state["target"]))
+    target = parse_target(str(state.target))
     try:
         audience = await resolve_audience(
             session_factory=deps.session_factory, council_id=council.id, target=target
@@ -373,29 +411,23 @@ async def _menu_button(
     assert query is not None
     message = query.message
     deps = context.deps
-    conversation = await open_conversation(
-        session_factory=deps.session_factory,
-        telegram_user_id=identity.telegram_user_id,
-        now=deps.clock(),
-    )
+    scope = scope_of(context)
+    conversation = scope.conversation
     if action == "stop":
         await end_conversation(
-            session_factory=deps.session_factory,
+            session=scope.session,
             telegram_user_id=identity.telegram_user_id,
-            kind=CONVERSATION,
+            kind=BroadcastConversation,
         )
+        await scope.commit()
         await answer(query)
         await edit(query, _("Stopped: nothing was sent."), None)
         return
-    if (
-        conversation is None
-        or conversation.kind != CONVERSATION
-        or not isinstance(message, Message)
-    ):
+    if not isinstance(conversation, BroadcastConversation) or not isinstance(message, Message):
         await answer(query, _("This menu has expired; send /thongbao again."), show_alert=True)
         return
-    state = conversation.state
-    deadline = timedelta(seconds=state["deadline"]) if state.get("deadline") else None
+    state = conversation
+    deadline = state.deadline
     await answer(query)
     if action == "cc":
         council = await resolve_council(
@@ -406,8 +438,8 @@ async def _menu_button(
         )
         if council is None:
             await message.reply_text(_(NOT_AVAILABLE))
-        elif state.get("target"):
-            target = parse_target(str(state["target"]))
+        elif state.target:
+            target = parse_target(state.target)
             await ask_for_notice(message, context, identity, council, target, deadline, _)
         else:
             await _show_menu(message, context, identity, council, deadline, _)
@@ -424,12 +456,12 @@ async def _menu_choice(
     context: BotContext,
     identity: Identity,
     council: CouncilRef,
-    state: dict[str, Any],
+    state: BroadcastConversation,
     action: str,
     rest: list[str],
     _: Gettext,
 ) -> None:
-    deadline = timedelta(seconds=state["deadline"]) if state.get("deadline") else None
+    deadline = state.deadline
     choice = rest[0] if rest else ""
 
     async def ask(target: Target) -> None:
@@ -448,10 +480,10 @@ async def _menu_choice(
         await ask(Target(TargetKind.level, choice))
     elif action == "to" and choice == "unit":
         await _unit_menu(message, context, identity, council, deadline, _)
-    elif action == "un" and choice.isdigit() and int(choice) < len(state.get("units", [])):
-        await ask(Target(TargetKind.unit, str(state["units"][int(choice)])))
+    elif action == "un" and choice.isdigit() and int(choice) < len(state.units):
+        await ask(Target(TargetKind.unit, state.units[int(choice)]))
     elif action == "to" and choice == "codes":
-        await _start(context, identity, "codes", deadline, council=council.id)
+        await _start(context, identity, BroadcastStep.codes, deadline, council=council.id)
         await message.reply_text(
             _("Send the delegate codes, separated by spaces or ; (e.g. ML-001; ML-002).")
         )
@@ -470,7 +502,9 @@ async def _unit_menu(
         await message.reply_text(_("The delegates of this council have no unit recorded."))
         return
     shown = units[:MAX_UNIT_BUTTONS]
-    await _start(context, identity, "choose", deadline, council=council.id, units=shown)
+    await _start(
+        context, identity, BroadcastStep.choose, deadline, council=council.id, units=tuple(shown)
+    )
     buttons = [Button(unit[:60], f"{texts.UNIT}{n}") for n, unit in enumerate(shown)]
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     text = _("Which unit?")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -13,7 +13,10 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.i18n import Gettext, get_translator
-from bot.services.accounts import Identity, identify
+from bot.services.accounts import Identity
+
+if TYPE_CHECKING:
+    from bot.telegram.scope import UpdateScope
 
 DEPS_KEY = "deps"
 
@@ -29,10 +32,11 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], di
     """Context whose ``deps`` are typed, so handlers need no casts.
 
     PTB builds one context per update and hands it to every group's handler, so the
-    caller's identity is resolved once (group -2) and read from here afterwards.
+    update's scope (session, caller, conversation) is resolved once (group -2) and read
+    from here afterwards (``bot/telegram/scope.py``).
     """
 
-    resolved_identity: Identity | None = None
+    update_scope: UpdateScope | None = None
 
     @property
     def deps(self) -> Deps:
@@ -48,16 +52,9 @@ BotApplication = Application[
 
 async def current_identity(update: Update, context: BotContext) -> Identity | None:
     """The caller of this update, or ``None`` for updates without a user (channel posts)."""
-    if (user := update.effective_user) is None:
+    if update.effective_user is None or context.update_scope is None:
         return None
-    if context.resolved_identity is not None:
-        return context.resolved_identity
-    return await identify(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=user.id,
-        admin_ids=context.deps.settings.ADMIN_TELEGRAM_IDS,
-        fallback_language=user.language_code,
-    )
+    return context.update_scope.identity
 
 
 def translator(identity: Identity | None) -> Gettext:

@@ -14,7 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Logs the exception (never the update's text) and apologises to the user."""
+    """Rolls the update's writes back, logs the exception (never the update's text) and
+    apologises to the user."""
+    if context.update_scope is not None:
+        await context.update_scope.session.rollback()
     error = context.error
     # BadRequest and Forbidden subclass NetworkError in PTB 22, but a rejected request is
     # a bug of ours and needs its traceback.

@@ -11,8 +11,9 @@ from telegram import Update
 from bot.i18n import Gettext
 from bot.services.missing_export import missing_workbook
 from bot.services.reports import LOOKBACK, PendingItem, ended_assignments
-from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.context import BotContext
 from bot.telegram.report_texts import short_kind
+from bot.telegram.scope import Access, UpdateScope, requires
 
 LIMIT = 3500
 """Characters of list in one message; the rest goes to an attached workbook."""
@@ -52,23 +53,19 @@ def fit(header: list[str], lines: list[str], _: Gettext, limit: int = LIMIT) -> 
     return "\n".join(header + kept), False
 
 
-async def missing_command(update: Update, context: BotContext) -> None:
+@requires(Access.secretary)
+async def missing_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Secretaries: their council's overdue reports, grouped by unit (admins: all councils)."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.is_secretary:
-        await message.reply_text(
-            escape(_("This command is for the council office (secretariat) only."))
-        )
-        return
-    settings = context.deps.settings
-    now = context.deps.clock()
+    identity, _ = scope.identity, scope._
+    assert identity is not None
+    settings = scope.settings
+    now = scope.now
     overdue_before = now - settings.REPORT_ESCALATE_AFTER
     councils = identity.managed_councils
     items = await ended_assignments(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         now=now,
         zone=settings.zone,
         council_ids=councils,
@@ -77,7 +74,7 @@ async def missing_command(update: Update, context: BotContext) -> None:
         since=overdue_before - LOOKBACK,
     )
     waiting = await ended_assignments(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         now=now,
         zone=settings.zone,
         council_ids=councils,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 
+from bot.domain.buttons import AgendaAction, AgendaButton
+from bot.domain.callbacks import encode
 from bot.domain.dates import (
     DAY_AND_TIME,
     format_clock,
@@ -30,7 +32,7 @@ from bot.services.summary import CouncilSummary
 from bot.telegram.missing import FILENAME, fit, missing_lines
 from bot.telegram.texts import split_message
 
-AGENDA_BUTTON = "agenda:show"
+AGENDA_BUTTON = encode(AgendaButton(AgendaAction.show))
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.accounts import LinkOutcome, redeem_invite, set_language
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
-from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.context import BotContext
 from bot.telegram.menus import set_secretary_menu
+from bot.telegram.scope import Access, UpdateScope, requires
 from bot.telegram.texts import contact_line
 
 logger = logging.getLogger(__name__)
@@ -60,12 +61,12 @@ def command_lines(commands: tuple[Command, ...], _: Gettext) -> str:
     return "\n".join(lines)
 
 
-async def start(update: Update, context: BotContext) -> None:
+@requires(Access.anyone)
+async def start(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Links the account when a token is given; otherwise explains how to get one."""
     if (message := update.effective_message) is None or (user := update.effective_user) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
+    identity, _ = scope.identity, scope._
     if not context.args:
         if identity is not None and identity.delegate is not None:
             await message.reply_text(
@@ -84,11 +85,9 @@ async def start(update: Update, context: BotContext) -> None:
             )
         return
     result = await redeem_invite(
-        session_factory=context.deps.session_factory,
-        token=context.args[0],
-        telegram_user_id=user.id,
-        now=context.deps.clock(),
+        session=scope.session, token=context.args[0], telegram_user_id=user.id, now=scope.now
     )
+    await scope.commit()
     if result.outcome in (LinkOutcome.linked, LinkOutcome.already_linked):
         assert result.delegate is not None
         _ = get_translator(result.delegate.language)
@@ -112,12 +111,12 @@ async def start(update: Update, context: BotContext) -> None:
     )
 
 
-async def help_command(update: Update, context: BotContext) -> None:
+@requires(Access.anyone)
+async def help_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Lists the commands this user's role may use."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
+    identity, _ = scope.identity, scope._
     audience = audience_of(identity)
     commands = commands_for(audience)
     if identity is None or audience == 0:
@@ -156,45 +155,46 @@ def reminder_schedule(settings: Settings, language: str, _: Gettext) -> str:
     return "\n".join(lines)
 
 
-async def language(update: Update, context: BotContext) -> None:
+@requires(Access.anyone)
+async def language(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Switches the user's language between Vietnamese and English."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
+    identity, _ = scope.identity, scope._
     if identity is None:
         return
-    _ = translator(identity)
     choice = context.args[0].lower() if context.args else ""
     if choice not in LANGUAGES:
         await message.reply_text(
             _("Choose a language: /ngonngu vi (Tiếng Việt) or /ngonngu en (English).")
         )
         return
-    await set_language(
-        session_factory=context.deps.session_factory, identity=identity, language=choice
-    )
+    await set_language(session=scope.session, identity=identity, language=choice)
+    await scope.commit()
     _ = get_translator(choice)
     await message.reply_text(_("Language set to English."))
 
 
-async def private_only(update: Update, context: BotContext) -> None:
+@requires(Access.anyone)
+async def private_only(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Commands in a group get a pointer to the private chat, and no one's data."""
     if (message := update.effective_message) is None or message.text is None:
         return
     command = message.text.split()[0]
     if "@" in command and command.split("@", 1)[1].lower() != context.bot.username.lower():
         return  # addressed to another bot in the group
-    _ = translator(await current_identity(update, context))
+    _ = scope._
     await message.reply_text(
         _("Please write to me in a private chat: @{bot}").format(bot=context.bot.username)
     )
 
 
-async def unknown(update: Update, context: BotContext) -> None:
+@requires(Access.anyone)
+async def unknown(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Anything the bot does not understand gets a pointer to /help, never silence."""
     if (message := update.effective_message) is None:
         return
-    _ = translator(await current_identity(update, context))
+    _ = scope._
     await message.reply_text(
         _("Sorry, I did not understand that. Send /{help} to see what you can do.").format(
             help=HELP.name

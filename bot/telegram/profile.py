@@ -10,14 +10,9 @@ from bot.domain.roster import Role
 from bot.i18n import N_, Gettext
 from bot.models import Delegate
 from bot.services.accounts import CouncilLinkStatus, council_names, link_status
-from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.context import BotContext
+from bot.telegram.scope import NOT_LINKED, Access, UpdateScope, requires
 from bot.telegram.texts import split_message
-
-NOT_LINKED = N_(
-    "This command is for delegates whose account is linked. "
-    "Open the invite link the council office sent you first."
-)
-SECRETARIES_ONLY = N_("This command is for the council secretariat only.")
 
 _LEVELS = {
     "province": N_("province"),
@@ -45,12 +40,12 @@ def _record_text(delegate: Delegate, council: str, _: Gettext) -> str:
     return "\n".join(lines)
 
 
-async def profile(update: Update, context: BotContext) -> None:
+@requires(Access.anyone)
+async def profile(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Shows the caller's own delegate record, and nobody else's."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
+    identity, _ = scope.identity, scope._
     if identity is None or identity.delegate is None:
         if identity is not None and identity.is_admin:
             await message.reply_text(
@@ -60,8 +55,7 @@ async def profile(update: Update, context: BotContext) -> None:
         await message.reply_text(_(NOT_LINKED))
         return
     councils = await council_names(
-        session_factory=context.deps.session_factory,
-        ids={d.council_id for d in identity.delegates},
+        session=scope.session, ids={d.council_id for d in identity.delegates}
     )
     await message.reply_text(
         "\n\n".join(_record_text(d, councils.get(d.council_id, ""), _) for d in identity.delegates)
@@ -83,16 +77,14 @@ def _status_text(status: CouncilLinkStatus, _: Gettext) -> str:
     return text
 
 
-async def links(update: Update, context: BotContext) -> None:
+@requires(Access.secretary)
+async def links(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Secretariat view: who has linked their account, per council the caller manages."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.is_secretary:
-        await message.reply_text(_(SECRETARIES_ONLY))
-        return
-    statuses = await link_status(session_factory=context.deps.session_factory, identity=identity)
+    assert scope.identity is not None
+    _ = scope._
+    statuses = await link_status(session=scope.session, identity=scope.identity)
     if not statuses:
         await message.reply_text(_("No delegates have been imported yet."))
         return

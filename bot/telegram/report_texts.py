@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.domain.buttons import ReportAction, ReportButton
+from bot.domain.callbacks import encode
 from bot.domain.dates import format_entry_when
 from bot.domain.reports import NotHeldReason, example_reply, figures_summary
 from bot.domain.schedule import headline
@@ -11,10 +13,6 @@ from bot.i18n import N_, Gettext
 from bot.models import Report
 from bot.services.outbox import Button, Outgoing
 from bot.services.reports import ReportTarget, figures_of
-
-PREFIX = "rp"
-"""Callback data: ``rp:<action>:<assignment id>[:<reason>]`` (at most 64 bytes)."""
-CALLBACK_PATTERN = r"^rp:(held|no|later|why|ok|edit|att|pick|cancel):\d{1,18}(:[a-z]{1,12})?$"
 
 QUESTIONS = {
     "reception": N_("Did the citizen reception on {day} at {place} take place?"),
@@ -56,7 +54,8 @@ REASONS = {
 
 
 def callback(action: str, assignment_id: int, extra: str = "") -> str:
-    return f"{PREFIX}:{action}:{assignment_id}" + (f":{extra}" if extra else "")
+    reason = NotHeldReason(extra) if extra else None
+    return encode(ReportButton(ReportAction(action), assignment_id, reason))
 
 
 def describe(target: ReportTarget, language: str, _: Gettext) -> list[str]:

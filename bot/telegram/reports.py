@@ -1,9 +1,10 @@
 """/baocao and the report conversation: the buttons of a prompt, the reply with figures.
 
-Steps live in the ``conversations`` table (kind ``report``), so a restart between the
-button and the reply loses nothing. Every button re-checks the assignment: a stale
-button (cancelled, already reported, someone else's) gets a clear answer, and a button
-pressed twice records the report once.
+Steps live in the ``conversations`` table (:class:`ReportConversation`), so a restart
+between the button and the reply loses nothing. Every button re-checks the assignment:
+a stale button (cancelled, already reported, someone else's) gets a clear answer, and a
+button pressed twice records the report once. Each update is one unit of work
+(``bot/telegram/scope.py``): what a step writes is committed before the bot answers.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from html import escape
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.domain.buttons import ReportAction, ReportButton
 from bot.domain.dates import format_clock
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
 from bot.domain.reports import figures_summary as summarize
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 from bot.services.accounts import Identity
 from bot.services.conversations import (
-    OpenConversation,
+    ConversationState,
+    conversation_kind,
     end_conversation,
-    open_conversation,
     start_conversation,
 )
 from bot.services.outbox import Button
@@ -35,22 +38,37 @@ from bot.services.reports import (
     ReportTarget,
     SaveStatus,
     correctable,
-    draft_from_dict,
-    draft_to_dict,
     ended_assignments,
     figures_of,
     report_target,
     save_report,
 )
 from bot.telegram import report_texts as texts
-from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.context import BotContext
+from bot.telegram.scope import Access, UpdateScope, on_button, requires
 from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)
 
-KIND = "report"
-TTL = timedelta(hours=2)
-"""An unanswered report stops capturing the user's messages after this long."""
+NOT_YOURS = N_("This report is not yours, or it no longer exists.")
+
+
+class ReportStep(StrEnum):
+    figures = "figures"
+    """Waiting for the reply with the figures."""
+    reason = "reason"
+    """Waiting for the reason in words ("other")."""
+    confirm = "confirm"
+    """The figures were read; waiting for Xác nhận or Sửa."""
+
+
+@conversation_kind("report", ttl=timedelta(hours=2))
+class ReportConversation(ConversationState):
+    """A report being written; it stops capturing the user's messages after two hours."""
+
+    step: ReportStep
+    assignment_id: int
+    draft: ReportDraft | None = None
 
 
 @dataclass(frozen=True)
@@ -59,10 +77,14 @@ class Press:
 
     query: CallbackQuery
     context: BotContext
+    scope: UpdateScope
     identity: Identity
     target: ReportTarget
-    extra: str
-    _: Gettext
+    reason: NotHeldReason | None
+
+    @property
+    def _(self) -> Gettext:
+        return self.scope._
 
 
 LIST_LIMIT = 12
@@ -89,31 +111,28 @@ async def _answer(query: CallbackQuery, text: str, *, keyboard: Any = None) -> N
                 raise
 
 
-async def _target(
-    context: BotContext, identity: Identity | None, assignment_id: int
-) -> ReportTarget | None:
+async def _target(scope: UpdateScope, assignment_id: int) -> ReportTarget | None:
     """The assignment, if it is this user's; ``None`` for anything else."""
+    identity = scope.identity
     if identity is None or not identity.delegates:
         return None
     target = await report_target(
-        session_factory=context.deps.session_factory,
-        assignment_id=assignment_id,
-        zone=context.deps.settings.zone,
+        session=scope.session, assignment_id=assignment_id, zone=scope.settings.zone
     )
     if target is None or target.delegate_id not in identity.delegate_ids:
         return None
     return target
 
 
-def _stale_reason(target: ReportTarget | None, context: BotContext, _: Gettext) -> str | None:
+def _stale_reason(target: ReportTarget | None, scope: UpdateScope) -> str | None:
+    _ = scope._
     if target is None:
-        return _("This report is not yours, or it no longer exists.")
+        return _(NOT_YOURS)
     if target.cancelled:
         return _("This duty was cancelled: there is nothing to report.")
-    now = context.deps.clock()
-    if target.starts_at > now:
+    if target.starts_at > scope.now:
         return _("This duty has not taken place yet.")
-    if target.report is not None and not correctable(target.ends_at, now):
+    if target.report is not None and not correctable(target.ends_at, scope.now):
         return _(
             "This report can no longer be changed (more than 7 days have passed). "
             "Please contact the council office if it needs correcting."
@@ -121,20 +140,21 @@ def _stale_reason(target: ReportTarget | None, context: BotContext, _: Gettext) 
     return None
 
 
-async def on_button(update: Update, context: BotContext) -> None:
+@on_button(ReportButton, Access.delegate, refusal=NOT_YOURS)
+async def on_report_button(
+    update: Update, context: BotContext, scope: UpdateScope, data: ReportButton
+) -> None:
     """Every ``rp:`` button: Done, Not held, Remind me later, a reason, Confirm, Edit."""
-    if (query := update.callback_query) is None or query.data is None:
-        return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    _prefix, action, raw_id, *extra = query.data.split(":")
-    target = await _target(context, identity, int(raw_id))
-    if (problem := _stale_reason(target, context, _)) is not None:
+    query = update.callback_query
+    assert query is not None
+    target = await _target(scope, data.assignment_id)
+    if (problem := _stale_reason(target, scope)) is not None:
         await answer(query, problem, show_alert=True)
         return
     assert target is not None
-    assert identity is not None
-    await _ACTIONS[action](Press(query, context, identity, target, extra[0] if extra else "", _))
+    assert scope.identity is not None
+    press = Press(query, context, scope, scope.identity, target, data.reason)
+    await _ACTIONS[data.action](press)
 
 
 async def _held(p: Press) -> None:
@@ -157,16 +177,20 @@ async def _held(p: Press) -> None:
     await _ask_figures(p)
 
 
-async def _ask_figures(p: Press) -> None:
-    query, context, identity, target, _ = p.query, p.context, p.identity, p.target, p._
+async def _begin(p: Press, step: ReportStep, draft: ReportDraft | None = None) -> None:
+    """Opens (or moves) the report conversation and commits it before the bot answers."""
     await start_conversation(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=identity.telegram_user_id,
-        kind=KIND,
-        state={"assignment_id": target.assignment_id, "step": "figures"},
-        now=context.deps.clock(),
-        ttl=TTL,
+        session=p.scope.session,
+        telegram_user_id=p.identity.telegram_user_id,
+        state=ReportConversation(step=step, assignment_id=p.target.assignment_id, draft=draft),
+        now=p.scope.now,
     )
+    await p.scope.commit()
+
+
+async def _ask_figures(p: Press) -> None:
+    query, identity, target, _ = p.query, p.identity, p.target, p._
+    await _begin(p, ReportStep.figures)
     head = "\n".join(texts.describe(target, identity.language, _))
     await _answer(
         query,
@@ -178,10 +202,11 @@ async def _ask_figures(p: Press) -> None:
 async def _cancel(p: Press) -> None:
     """Leaves the report for later: the prompt's buttons come back, nothing is saved."""
     await end_conversation(
-        session_factory=p.context.deps.session_factory,
+        session=p.scope.session,
         telegram_user_id=p.identity.telegram_user_id,
-        kind=KIND,
+        kind=ReportConversation,
     )
+    await p.scope.commit()
     outgoing = texts.prompt(p.target, language=p.identity.language, _=p._, again=False)
     await _answer(p.query, outgoing.text, keyboard=markup(outgoing.keyboard))
 
@@ -197,24 +222,16 @@ async def _not_held(p: Press) -> None:
 
 
 async def _reason(p: Press) -> None:
-    query, context, identity, target, _ = p.query, p.context, p.identity, p.target, p._
-    reason = p.extra
-    if reason not in {r.value for r in NotHeldReason}:
-        await answer(query)
+    if p.reason is None:
+        await answer(p.query)
         return
-    if reason == NotHeldReason.other.value:
-        await start_conversation(
-            session_factory=context.deps.session_factory,
-            telegram_user_id=identity.telegram_user_id,
-            kind=KIND,
-            state={"assignment_id": target.assignment_id, "step": "reason"},
-            now=context.deps.clock(),
-            ttl=TTL,
-        )
-        await _answer(query, escape(_("Please write the reason in a few words.")))
+    if p.reason is NotHeldReason.other:
+        await _begin(p, ReportStep.reason)
+        await _answer(p.query, escape(p._("Please write the reason in a few words.")))
         return
-    draft = ReportDraft(held=False, reason=reason)
-    await _save_and_tell(query.message, context, identity, target, draft, _, query=query)
+    await _save_and_tell(
+        p.scope, p.query.message, p.target, ReportDraft(False, p.reason.value), query=p.query
+    )
 
 
 async def _later(p: Press) -> None:
@@ -228,7 +245,7 @@ async def _later(p: Press) -> None:
         delegate_id=target.delegate_id,
         ends_at=target.ends_at,
         policy=ReportPolicy.from_settings(context.deps.settings),
-        now=context.deps.clock(),
+        now=p.scope.now,
     )
     local = due.astimezone(context.deps.settings.zone)
     head = "\n".join(texts.describe(target, identity.language, _))
@@ -239,28 +256,25 @@ async def _later(p: Press) -> None:
 
 
 async def _confirm(p: Press) -> None:
-    query, context, identity, target, _ = p.query, p.context, p.identity, p.target, p._
-    conversation = await open_conversation(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=identity.telegram_user_id,
-        now=context.deps.clock(),
-    )
-    state = conversation.state if conversation is not None and conversation.kind == KIND else {}
-    if state.get("assignment_id") != target.assignment_id or state.get("step") != "confirm":
+    query, target, _ = p.query, p.target, p._
+    state = p.scope.conversation
+    if (
+        not isinstance(state, ReportConversation)
+        or state.assignment_id != target.assignment_id
+        or state.step is not ReportStep.confirm
+        or state.draft is None
+    ):
         # A second press of the same button, or a screen from an earlier attempt.
         if target.report is not None:
             await answer(query, _("This report has already been saved."), show_alert=True)
         else:
             await answer(query, _("Please start again from /baocao."), show_alert=True)
         return
-    draft = draft_from_dict(state["draft"])
-    await _save_and_tell(query.message, context, identity, target, draft, _, query=query)
+    await _save_and_tell(p.scope, query.message, target, state.draft, query=query)
 
 
 async def _attend(p: Press) -> None:
-    query, context, identity, target, _ = p.query, p.context, p.identity, p.target, p._
-    draft = ReportDraft(held=True)
-    await _save_and_tell(query.message, context, identity, target, draft, _, query=query)
+    await _save_and_tell(p.scope, p.query.message, p.target, ReportDraft(held=True), query=p.query)
 
 
 async def _pick(p: Press) -> None:
@@ -279,51 +293,56 @@ async def _pick(p: Press) -> None:
 
 
 _ACTIONS = {
-    "held": _held,
-    "edit": _ask_figures,
-    "no": _not_held,
-    "why": _reason,
-    "later": _later,
-    "ok": _confirm,
-    "att": _attend,
-    "pick": _pick,
-    "cancel": _cancel,
+    ReportAction.held: _held,
+    ReportAction.edit: _ask_figures,
+    ReportAction.not_held: _not_held,
+    ReportAction.reason: _reason,
+    ReportAction.later: _later,
+    ReportAction.confirm: _confirm,
+    ReportAction.attend: _attend,
+    ReportAction.pick: _pick,
+    ReportAction.cancel: _cancel,
+}
+
+
+_SAVED = {
+    SaveStatus.unchanged: N_("This report has already been saved."),
+    SaveStatus.saved: N_("✅ Report saved. Thank you!"),
 }
 
 
 async def _save_and_tell(
+    scope: UpdateScope,
     message: object,
-    context: BotContext,
-    identity: Identity,
     target: ReportTarget,
     draft: ReportDraft,
-    _: Gettext,
     *,
     query: CallbackQuery | None = None,
 ) -> None:
+    """Saves the report and ends the conversation in one transaction, then says so."""
+    identity = scope.identity
+    assert identity is not None
+    _ = scope._
     result = await save_report(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         assignment_id=target.assignment_id,
         delegate_ids=identity.delegate_ids,
         draft=draft,
         actor=f"tg:{identity.telegram_user_id}",
-        now=context.deps.clock(),
+        now=scope.now,
     )
     await end_conversation(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=identity.telegram_user_id,
-        kind=KIND,
+        session=scope.session, telegram_user_id=identity.telegram_user_id, kind=ReportConversation
     )
-    if result.status is SaveStatus.unchanged:
-        text = _("This report has already been saved.")
-    elif result.status is SaveStatus.saved:
-        text = _("✅ Report saved. Thank you!")
-    else:
-        text = _("This report could not be saved: the duty was cancelled or is not yours.")
     refreshed = await report_target(
-        session_factory=context.deps.session_factory,
-        assignment_id=target.assignment_id,
-        zone=context.deps.settings.zone,
+        session=scope.session, assignment_id=target.assignment_id, zone=scope.settings.zone
+    )
+    await scope.commit()
+    text = _(
+        _SAVED.get(
+            result.status,
+            N_("This report could not be saved: the duty was cancelled or is not yours."),
+        )
     )
     lines = texts.describe(target, identity.language, _)
     if refreshed is not None and refreshed.report is not None:
@@ -335,54 +354,54 @@ async def _save_and_tell(
         await message.reply_text(body)
 
 
-async def on_message(update: Update, context: BotContext, conversation: OpenConversation) -> bool:
+async def on_message(
+    update: Update, context: BotContext, scope: UpdateScope, state: ReportConversation
+) -> bool:
     """The reply inside an open report: figures, or the reason for "other".
 
     A file is not a reply: it goes on to the schedule upload.
     """
     if (message := update.effective_message) is None or message.document is not None:
         return False
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    assignment_id = int(conversation.state.get("assignment_id", 0))
-    target = await _target(context, identity, assignment_id)
-    if (problem := _stale_reason(target, context, _)) is not None:
+    _ = scope._
+    target = await _target(scope, state.assignment_id)
+    if (problem := _stale_reason(target, scope)) is not None:
         await end_conversation(
-            session_factory=context.deps.session_factory,
-            telegram_user_id=conversation.telegram_user_id,
-            kind=KIND,
+            session=scope.session,
+            telegram_user_id=state_owner(scope),
+            kind=ReportConversation,
         )
+        await scope.commit()
         await message.reply_text(escape(problem))
         return True
     assert target is not None
-    assert identity is not None
     text = (message.text or "").strip()
-    step = conversation.state.get("step")
     if not text:
         await message.reply_text(
             escape(_("Please answer with a text message."))
             + "\n\n"
             + texts.ask_figures(target.kind, _)
-            if step != "reason"
+            if state.step is not ReportStep.reason
             else escape(_("Please write the reason in a few words."))
         )
         return True
-    if step == "reason":
+    if state.step is ReportStep.reason:
         draft = ReportDraft(held=False, reason=NotHeldReason.other.value, note=text[:MAX_NOTE])
-        await _save_and_tell(message, context, identity, target, draft, _)
+        await _save_and_tell(scope, message, target, draft)
         return True
-    await _read_figures(message, context, identity, target, text, _)
+    await _read_figures(message, scope, target, text)
     return True
 
 
+def state_owner(scope: UpdateScope) -> int:
+    assert scope.identity is not None
+    return scope.identity.telegram_user_id
+
+
 async def _read_figures(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    target: ReportTarget,
-    text: str,
-    _: Gettext,
+    message: Message, scope: UpdateScope, target: ReportTarget, text: str
 ) -> None:
+    _ = scope._
     parsed = parse_reply(target.kind, text)
     if isinstance(parsed, ReplyProblem):
         problem = _(parsed.message).format(**parsed.params)
@@ -390,21 +409,19 @@ async def _read_figures(
             escape(problem) + "\n\n" + escape(_("Please send the figures again."))
         )
         return
-    draft = ReportDraft(held=True, figures=parsed)
     await start_conversation(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=identity.telegram_user_id,
-        kind=KIND,
-        state={
-            "assignment_id": target.assignment_id,
-            "step": "confirm",
-            "draft": draft_to_dict(draft),
-        },
-        now=context.deps.clock(),
-        ttl=TTL,
+        session=scope.session,
+        telegram_user_id=state_owner(scope),
+        state=ReportConversation(
+            step=ReportStep.confirm,
+            assignment_id=target.assignment_id,
+            draft=ReportDraft(held=True, figures=parsed),
+        ),
+        now=scope.now,
     )
+    await scope.commit()
     await message.reply_text(
-        _understood(target, parsed, identity.language, _),
+        _understood(target, parsed, scope.identity.language if scope.identity else "vi", _),
         reply_markup=markup(texts.confirm_keyboard(target.assignment_id, _)),
     )
 
@@ -421,27 +438,24 @@ def _understood(target: ReportTarget, figures: Figures, language: str, _: Gettex
     return "\n".join(lines)
 
 
-async def report_command(update: Update, context: BotContext) -> None:
+@requires(
+    Access.delegate,
+    refusal=N_(
+        "Only linked delegates can report. Open the invite link from the council office first."
+    ),
+)
+async def report_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Lists the user's ended duties without a report, and recent reports to correct."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.delegates:
-        await message.reply_text(
-            escape(
-                _(
-                    "Only linked delegates can report. "
-                    "Open the invite link from the council office first."
-                )
-            )
-        )
-        return
-    now = context.deps.clock()
+    identity = scope.identity
+    assert identity is not None
+    _ = scope._
+    now = scope.now
     items = await ended_assignments(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         now=now,
-        zone=context.deps.settings.zone,
+        zone=scope.settings.zone,
         delegate_ids=list(identity.delegate_ids),
         reported=None,
         limit=200,

@@ -1,65 +1,59 @@
-"""Sends a user's next message to the conversation they are in, before anything else.
+"""Resolves each update's scope, and sends a user's next message to their conversation.
 
 A reply such as ``12 3 chuyển UBND xã`` means something only inside an open report; a
-document means something only inside a broadcast draft. Conversations are rows (see
-``bot/services/conversations.py``); each feature registers a handler for its kind.
+document means something only inside a broadcast draft. Conversations are typed rows
+(see ``bot/services/conversations.py``); each feature registers a step for its state type.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.services.accounts import identify
-from bot.services.conversations import OpenConversation, open_conversation
+from bot.services.conversations import ConversationState
 from bot.services.outbox import mark_reachable
 from bot.telegram.context import BotContext
+from bot.telegram.scope import UpdateScope, open_scope, scope_of
 
 logger = logging.getLogger(__name__)
 
-ConversationStep = Callable[[Update, BotContext, OpenConversation], Awaitable[bool]]
+ConversationStep = Callable[[Update, BotContext, UpdateScope, Any], Awaitable[bool]]
 """Handles a message of the conversation; False lets the usual handlers have it."""
 
 
-async def resolve_identity(update: Update, context: BotContext) -> None:
-    """Once per update: who is writing; a delegate who had blocked the bot is back."""
-    if (user := update.effective_user) is None:
-        return
-    identity = await identify(
-        session_factory=context.deps.session_factory,
-        telegram_user_id=user.id,
-        admin_ids=context.deps.settings.ADMIN_TELEGRAM_IDS,
-        fallback_language=user.language_code,
-    )
-    context.resolved_identity = identity
+async def resolve_scope(update: Update, context: BotContext) -> None:
+    """Once per update: who is writing and their conversation; a blocked delegate is back."""
+    scope = await open_scope(update, context)
+    context.update_scope = scope
+    identity = scope.identity
     # Only a message or a button press proves the chat works again; and only write
     # when something changes, not on every update.
-    if update.my_chat_member is None and any(not d.reachable for d in identity.delegates):
+    if (
+        identity is not None
+        and update.my_chat_member is None
+        and any(not d.reachable for d in identity.delegates)
+    ):
         revived = await mark_reachable(
             session_factory=context.deps.session_factory,
-            telegram_user_id=user.id,
-            now=context.deps.clock(),
+            telegram_user_id=identity.telegram_user_id,
+            now=scope.now,
         )
         logger.info("a delegate who had blocked the bot is reachable again (%d queued)", revived)
 
 
 class ConversationRouter:
-    def __init__(self, steps: Mapping[str, ConversationStep]) -> None:
+    def __init__(self, steps: Mapping[type[ConversationState], ConversationStep]) -> None:
         self._steps = dict(steps)
 
     async def __call__(self, update: Update, context: BotContext) -> None:
         """Hands the message to the open conversation; otherwise the usual handlers run."""
-        if (user := update.effective_user) is None:
+        scope = scope_of(context)
+        conversation = scope.conversation
+        if conversation is None or (step := self._steps.get(type(conversation))) is None:
             return
-        conversation = await open_conversation(
-            session_factory=context.deps.session_factory,
-            telegram_user_id=user.id,
-            now=context.deps.clock(),
-        )
-        if conversation is None or (step := self._steps.get(conversation.kind)) is None:
-            return
-        if await step(update, context, conversation):
+        if await step(update, context, scope, conversation):
             raise ApplicationHandlerStop

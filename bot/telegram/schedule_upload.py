@@ -10,8 +10,10 @@ from pathlib import Path
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
+from bot.domain.buttons import UploadButton, UploadDecision
+from bot.domain.callbacks import encode
 from bot.domain.tables import Problem, format_problem, shorten
-from bot.i18n import Gettext
+from bot.i18n import N_, Gettext
 from bot.services.accounts import Identity
 from bot.services.reminders import ReminderPolicy
 from bot.services.schedule import summary_text
@@ -23,11 +25,16 @@ from bot.services.uploads import (
     reopen_upload,
     stage_upload,
 )
-from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.profile import SECRETARIES_ONLY
+from bot.telegram.context import BotContext
+from bot.telegram.scope import Access, UpdateScope, on_button, requires
 from bot.telegram.texts import MAX_MESSAGE_LENGTH, answer
 
 logger = logging.getLogger(__name__)
+
+NOT_FOR_DELEGATES = N_(
+    "This command is for the council secretariat only. "
+    "Delegates do not need to send files to the bot."
+)
 
 CALLBACK_PREFIX = "upload:"
 CALLBACK_PATTERN = r"^upload:(ok|no):\d{1,18}$"
@@ -108,18 +115,14 @@ async def _download(message: Message, document: Document, _: Gettext) -> bytes |
     return content
 
 
-async def receive_file(update: Update, context: BotContext) -> None:
+@requires(Access.secretary, refusal=NOT_FOR_DELEGATES)
+async def receive_file(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Stores the file, runs the import as a dry run and asks for confirmation."""
     message = update.effective_message
     if message is None or message.document is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.is_secretary:
-        await message.reply_text(
-            _(SECRETARIES_ONLY) + " " + _("Delegates do not need to send files to the bot.")
-        )
-        return
+    identity, _ = scope.identity, scope._
+    assert identity is not None
     document = message.document
     filename = document.file_name or "schedule"
     if Path(filename).suffix.lower() not in ACCEPTED_SUFFIXES:
@@ -154,8 +157,14 @@ async def receive_file(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(_("✅ Confirm"), callback_data=f"upload:ok:{upload_id}"),
-                InlineKeyboardButton(_("✖️ Cancel"), callback_data=f"upload:no:{upload_id}"),
+                InlineKeyboardButton(
+                    _("✅ Confirm"),
+                    callback_data=encode(UploadButton(UploadDecision.confirm, upload_id)),
+                ),
+                InlineKeyboardButton(
+                    _("✖️ Cancel"),
+                    callback_data=encode(UploadButton(UploadDecision.cancel, upload_id)),
+                ),
             ]
         ]
     )
@@ -175,23 +184,25 @@ async def receive_file(update: Update, context: BotContext) -> None:
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def decide(update: Update, context: BotContext) -> None:
+@on_button(UploadButton, Access.secretary)
+async def decide(
+    update: Update, context: BotContext, scope: UpdateScope, data: UploadButton
+) -> None:
     """Confirm writes the file (checked again against today's data); Cancel writes nothing."""
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.is_secretary:
-        await answer(query, _(SECRETARIES_ONLY), show_alert=True)
-        return
-    _prefix, verdict, raw_id = query.data.split(":")
-    decision = UploadStatus.confirmed if verdict == "ok" else UploadStatus.cancelled
+    assert query is not None
+    identity, _ = scope.identity, scope._
+    assert identity is not None
+    decision = (
+        UploadStatus.confirmed
+        if data.decision is UploadDecision.confirm
+        else UploadStatus.cancelled
+    )
     deps = context.deps
     now = deps.clock()
     upload = await decide_upload(
         session_factory=deps.session_factory,
-        upload_id=int(raw_id),
+        upload_id=data.upload_id,
         telegram_user_id=identity.telegram_user_id,
         decision=decision,
         now=now,

@@ -5,20 +5,21 @@ secretary of several councils, first chooses the council (or all of them). The a
 the text summary, the chart as a photo and the XLSX workbook as a document.
 ``/thongke 2026-Q1`` and ``/thongke HDND-ML`` (either, both, any order) skip the buttons.
 
-Callback data (at most 64 bytes): ``stats:c:<scope>`` after a council choice and
-``stats:q:<scope>:<YYYY-Qn>`` for a quarter, ``<scope>`` being a council id or ``all``.
-The scope is checked again on every press: the data comes back from the client.
+Buttons carry :class:`StatsCouncilButton` and :class:`StatsQuarterButton` (a council id,
+or none for all councils). The council is checked again on every press: the data comes
+back from the client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.domain.buttons import StatsCouncilButton, StatsQuarterButton
+from bot.domain.callbacks import encode
 from bot.domain.quarters import Quarter, QuarterError, recent_quarters
 from bot.domain.stats import CouncilInfo, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
@@ -28,12 +29,10 @@ from bot.services.stats import list_councils, quarterly_statistics
 from bot.services.stats_chart import chart_png
 from bot.services.stats_output import file_stem
 from bot.services.stats_xlsx import xlsx_bytes
-from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.context import BotContext, translator
+from bot.telegram.scope import Access, UpdateScope, on_button, requires
 from bot.telegram.texts import answer, split_message
 
-CALLBACK_PREFIX = "stats:"
-CALLBACK_PATTERN = r"^stats:(c:(all|\d{1,18})|q:(all|\d{1,18}):\d{4}-Q[1-4])$"
-ALL = "all"
 QUARTERS_SHOWN = 4
 MAX_COUNCIL_BUTTONS = 40
 # Telegram refuses photos whose width + height exceed 10,000 px: a taller chart is a file.
@@ -48,26 +47,30 @@ EXPIRED = N_("This button is no longer valid; send /thongke again.")
 
 @dataclass(frozen=True)
 class _Scope:
-    key: str  # council id or "all"
+    council_id: int | None  # None: every council the caller manages
     name: str | None  # the council's name; None for all councils
 
 
-def quarter_callback(scope: str, quarter: Quarter) -> str:
-    return f"{CALLBACK_PREFIX}q:{scope}:{quarter.label}"
+def quarter_callback(council_id: int | None, quarter: Quarter) -> str:
+    return encode(StatsQuarterButton(council_id, quarter.year, quarter.number))
 
 
-def council_callback(scope: str) -> str:
-    return f"{CALLBACK_PREFIX}c:{scope}"
+def council_callback(council_id: int | None) -> str:
+    return encode(StatsCouncilButton(council_id))
 
 
-def quarter_keyboard(scope: str, today_quarter: Quarter, _: Gettext) -> InlineKeyboardMarkup:
+def quarter_keyboard(
+    council_id: int | None, today_quarter: Quarter, _: Gettext
+) -> InlineKeyboardMarkup:
     """The last four quarters, the current one (so far) first, two per row."""
     buttons = []
     for quarter in recent_quarters(today_quarter.first_day, QUARTERS_SHOWN):
         label = quarter_title(quarter, _)
         if quarter == today_quarter:
             label = _("{quarter} (so far)").format(quarter=label)
-        buttons.append(InlineKeyboardButton(label, callback_data=quarter_callback(scope, quarter)))
+        buttons.append(
+            InlineKeyboardButton(label, callback_data=quarter_callback(council_id, quarter))
+        )
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
@@ -89,15 +92,13 @@ def _arguments(args: list[str]) -> tuple[Quarter | None, str | None]:
     return quarter, code
 
 
-async def stats_command(update: Update, context: BotContext) -> None:
+@requires(Access.secretary, refusal=NOT_FOR_DELEGATES)
+async def stats_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Offers the councils or the quarters, or answers at once when both are given."""
     if (message := update.effective_message) is None:
         return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.is_secretary:
-        await message.reply_text(_(NOT_FOR_DELEGATES))
-        return
+    identity, _ = scope.identity, scope._
+    assert identity is not None
     quarter, code = _arguments(list(context.args or []))
     councils = await _councils(identity, context)
     if not councils:
@@ -118,22 +119,22 @@ async def stats_command(update: Update, context: BotContext) -> None:
             _("Choose the council:"), reply_markup=_council_keyboard(councils, _)
         )
         return
-    scope = _Scope(str(chosen.id), chosen.name)
+    chosen_scope = _Scope(chosen.id, chosen.name)
     if quarter is not None:
-        await _answer(update, context, identity, scope, quarter)
+        await _answer(update, context, identity, chosen_scope, quarter)
         return
     await message.reply_text(
         _("Statistics of {council}: choose the quarter.").format(council=escape(chosen.name)),
-        reply_markup=quarter_keyboard(scope.key, _today_quarter(context), _),
+        reply_markup=quarter_keyboard(chosen.id, _today_quarter(context), _),
     )
 
 
 def _council_keyboard(councils: list[CouncilInfo], _: Gettext) -> InlineKeyboardMarkup:
     """All of them first, then one button per council (codes beyond the first 40 can be
     typed: ``/thongke CODE``)."""
-    rows = [[InlineKeyboardButton(_("All councils"), callback_data=council_callback(ALL))]]
+    rows = [[InlineKeyboardButton(_("All councils"), callback_data=council_callback(None))]]
     buttons = [
-        InlineKeyboardButton(c.name, callback_data=council_callback(str(c.id)))
+        InlineKeyboardButton(c.name, callback_data=council_callback(c.id))
         for c in councils[:MAX_COUNCIL_BUTTONS]
     ]
     rows.extend(buttons[i : i + 2] for i in range(0, len(buttons), 2))
@@ -144,49 +145,60 @@ def _today_quarter(context: BotContext) -> Quarter:
     return Quarter.containing(context.deps.clock().astimezone(context.deps.settings.zone).date())
 
 
-async def stats_button(update: Update, context: BotContext) -> None:
-    """A council or a quarter was chosen."""
+@on_button(StatsCouncilButton, Access.secretary, refusal=NOT_FOR_DELEGATES)
+async def council_chosen(
+    update: Update, context: BotContext, scope: UpdateScope, data: StatsCouncilButton
+) -> None:
+    """A council (or all of them) was chosen: now the quarter."""
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is None or not identity.is_secretary:
-        await answer(query, _(NOT_FOR_DELEGATES), show_alert=True)
-        return
-    match = re.match(CALLBACK_PATTERN, query.data)
-    scope = None
-    if match is not None:
-        scope = await _allowed_scope(identity, context, match.group(2) or match.group(3))
-    if match is None or scope is None:
+    assert query is not None
+    assert scope.identity is not None
+    _ = scope._
+    chosen = await _allowed_scope(scope.identity, context, data.council_id)
+    if chosen is None:
         await answer(query, _(EXPIRED), show_alert=True)
         return
     await answer(query)
-    if match.group(2) is not None:
-        title = scope.name or _("All councils")
-        await query.edit_message_text(
-            _("Statistics of {council}: choose the quarter.").format(council=escape(title)),
-            reply_markup=quarter_keyboard(scope.key, _today_quarter(context), _),
-        )
+    title = chosen.name or _("All councils")
+    await query.edit_message_text(
+        _("Statistics of {council}: choose the quarter.").format(council=escape(title)),
+        reply_markup=quarter_keyboard(chosen.council_id, _today_quarter(context), _),
+    )
+
+
+@on_button(StatsQuarterButton, Access.secretary, refusal=NOT_FOR_DELEGATES)
+async def quarter_chosen(
+    update: Update, context: BotContext, scope: UpdateScope, data: StatsQuarterButton
+) -> None:
+    """A quarter was chosen: the summary, the chart and the workbook."""
+    query = update.callback_query
+    assert query is not None
+    assert scope.identity is not None
+    _ = scope._
+    chosen = await _allowed_scope(scope.identity, context, data.council_id)
+    if chosen is None or not 1 <= data.quarter <= 4 or not 2000 <= data.year <= 2100:
+        await answer(query, _(EXPIRED), show_alert=True)
         return
-    quarter = Quarter.parse(query.data.rsplit(":", 1)[1])
+    await answer(query)
+    quarter = Quarter(data.year, data.quarter)
     await query.edit_message_text(
         _("Preparing the statistics for {quarter}…").format(quarter=quarter_title(quarter, _))
     )
-    await _answer(update, context, identity, scope, quarter)
+    await _answer(update, context, scope.identity, chosen, quarter)
 
 
-async def _allowed_scope(identity: Identity, context: BotContext, key: str) -> _Scope | None:
-    """The scope named by a button, if this caller may see it (else ``None``)."""
-    if key == ALL:
-        return _Scope(ALL, None)
-    council_id = int(key)
+async def _allowed_scope(
+    identity: Identity, context: BotContext, council_id: int | None
+) -> _Scope | None:
+    """The council named by a button, if this caller may see it (else ``None``)."""
+    if council_id is None:
+        return _Scope(None, None)
     if not identity.may_manage(council_id):
         return None
     councils = await list_councils(
         session_factory=context.deps.session_factory, council_ids=frozenset({council_id})
     )
-    return _Scope(key, councils[0].name) if councils else None
+    return _Scope(council_id, councils[0].name) if councils else None
 
 
 async def _answer(
@@ -196,7 +208,9 @@ async def _answer(
     if (chat := update.effective_chat) is None:
         return
     _ = translator(identity)
-    council_ids = identity.managed_councils if scope.key == ALL else frozenset({int(scope.key)})
+    council_ids = (
+        identity.managed_councils if scope.council_id is None else frozenset({scope.council_id})
+    )
     stats = await quarterly_statistics(
         session_factory=context.deps.session_factory,
         quarter=quarter,

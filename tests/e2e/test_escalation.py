@@ -13,7 +13,7 @@ from bot.services.reports import ReportDraft, SaveStatus, save_report
 from bot.services.summary import plan_summaries
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, dispatcher, schedule
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 from tests.fakes.telegram_html import utf16_len
 
 UNITS = ("Xã Mỹ Lộc", "Xã Mỹ Thành", "Thị trấn Mỹ Hòa")
@@ -100,8 +100,9 @@ async def test_a_reported_duty_is_not_listed(harness: Harness, tmp_path: Path) -
         first = (await session.exec(select(Assignment).order_by(col(Assignment.id)))).first()
     assert first is not None
     assert first.id is not None
-    saved = await save_report(
-        session_factory=harness.session_factory,
+    saved = await in_session(
+        harness.session_factory,
+        save_report,
         assignment_id=first.id,
         delegate_ids=[first.delegate_id],
         draft=ReportDraft(held=True, figures=Figures(citizens=4, petitions=0, forwarded=0)),

@@ -17,7 +17,7 @@ from bot.services.db_copy import CopyError, copy_engines
 from bot.services.demo import seed_demo
 from bot.services.reports import ReportDraft, SaveStatus, ended_assignments, save_report
 from bot.services.schedule import list_assignments
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -28,11 +28,12 @@ async def test_the_demo_council_copies_to_postgresql_and_works_there(
 ) -> None:
     await seed_demo(session_factory=session_factory, now=NOW, zone=ZONE)
     later = NOW + timedelta(days=40)
-    (first, *_rest) = await ended_assignments(session_factory=session_factory, now=later, zone=ZONE)
+    (first, *_rest) = await in_session(session_factory, ended_assignments, now=later, zone=ZONE)
     views = await list_assignments(session_factory=session_factory, zone=ZONE)
     owner = {v.assignment_id: v.delegate_id for v in views}
-    await save_report(
-        session_factory=session_factory,
+    await in_session(
+        session_factory,
+        save_report,
         assignment_id=first.assignment_id,
         delegate_ids=[owner[first.assignment_id]],
         draft=ReportDraft(held=False, reason="clash"),
@@ -55,10 +56,11 @@ async def test_the_demo_council_copies_to_postgresql_and_works_there(
     ]
     # new rows on the copy get fresh ids (the sequences were moved past the copied ones)
     await add_delegate(copy, "MOI-001", council="HDND-MOI")
-    ended = await ended_assignments(session_factory=copy, now=NOW + timedelta(days=40), zone=ZONE)
+    ended = await in_session(copy, ended_assignments, now=NOW + timedelta(days=40), zone=ZONE)
     assert ended
-    saved = await save_report(
-        session_factory=copy,
+    saved = await in_session(
+        copy,
+        save_report,
         assignment_id=ended[0].assignment_id,
         delegate_ids=[v.delegate_id for v in after if v.assignment_id == ended[0].assignment_id],
         draft=ReportDraft(held=True, figures=Figures(citizens=3, petitions=1, forwarded=0)),

@@ -12,7 +12,7 @@ from bot.db import SessionFactory
 from bot.models import AuditEntry, Delegate, Invite
 from bot.services.accounts import LinkOutcome, identify, redeem_invite
 from bot.services.invites import UnknownCouncilError, hash_token, invite_link, issue_invites
-from tests.factories import NOW, add_delegate
+from tests.factories import NOW, add_delegate, in_session
 
 
 async def test_issues_one_token_per_unlinked_active_delegate(
@@ -43,12 +43,12 @@ async def test_a_newer_invite_replaces_the_older_one(session_factory: SessionFac
     await add_delegate(session_factory, "ML-001")
     (first,) = await issue_invites(session_factory=session_factory, now=NOW)
     (second,) = await issue_invites(session_factory=session_factory, now=NOW)
-    old = await redeem_invite(
-        session_factory=session_factory, token=first.token, telegram_user_id=1, now=NOW
+    old = await in_session(
+        session_factory, redeem_invite, token=first.token, telegram_user_id=1, now=NOW
     )
     assert old.outcome is LinkOutcome.revoked_token
-    new = await redeem_invite(
-        session_factory=session_factory, token=second.token, telegram_user_id=1, now=NOW
+    new = await in_session(
+        session_factory, redeem_invite, token=second.token, telegram_user_id=1, now=NOW
     )
     assert new.outcome is LinkOutcome.linked
 
@@ -56,12 +56,12 @@ async def test_a_newer_invite_replaces_the_older_one(session_factory: SessionFac
 async def test_link_consumes_token_and_records_audit(session_factory: SessionFactory) -> None:
     await add_delegate(session_factory, "ML-001")
     (invite,) = await issue_invites(session_factory=session_factory, now=NOW)
-    result = await redeem_invite(
-        session_factory=session_factory, token=invite.token, telegram_user_id=7001, now=NOW
+    result = await in_session(
+        session_factory, redeem_invite, token=invite.token, telegram_user_id=7001, now=NOW
     )
     assert result.outcome is LinkOutcome.linked
-    identity = await identify(
-        session_factory=session_factory, telegram_user_id=7001, admin_ids=frozenset()
+    identity = await in_session(
+        session_factory, identify, telegram_user_id=7001, admin_ids=frozenset()
     )
     assert identity.delegate is not None
     assert identity.delegate.code == "ML-001"
@@ -71,8 +71,8 @@ async def test_link_consumes_token_and_records_audit(session_factory: SessionFac
         assert stored.used_by_telegram_id == 7001
         actions = (await session.exec(select(AuditEntry.action))).all()
     assert "delegate.link" in actions
-    again = await redeem_invite(
-        session_factory=session_factory, token=invite.token, telegram_user_id=7002, now=NOW
+    again = await in_session(
+        session_factory, redeem_invite, token=invite.token, telegram_user_id=7002, now=NOW
     )
     assert again.outcome is LinkOutcome.used_token
 
@@ -103,8 +103,8 @@ async def test_refusals_write_nothing(
         async with session_factory() as session, session.begin():
             delegate = (await session.exec(select(Delegate).where(Delegate.code == "ML-001"))).one()
             delegate.active = False
-    result = await redeem_invite(
-        session_factory=session_factory, token=token, telegram_user_id=user, now=now
+    result = await in_session(
+        session_factory, redeem_invite, token=token, telegram_user_id=user, now=now
     )
     assert result.outcome is outcome
     async with session_factory() as session:
@@ -120,8 +120,8 @@ async def test_two_simultaneous_redemptions_link_once(session_factory: SessionFa
     (invite,) = await issue_invites(session_factory=session_factory, now=NOW)
     results = await asyncio.gather(
         *(
-            redeem_invite(
-                session_factory=session_factory, token=invite.token, telegram_user_id=uid, now=NOW
+            in_session(
+                session_factory, redeem_invite, token=invite.token, telegram_user_id=uid, now=NOW
             )
             for uid in (1, 2)
         )
@@ -141,12 +141,12 @@ async def test_one_account_links_a_delegate_record_in_each_of_two_councils(
     await add_delegate(session_factory, "ML-001", council="HDND-ML", role="secretary")
     invites = await issue_invites(session_factory=session_factory, now=NOW)
     for invite in invites:
-        result = await redeem_invite(
-            session_factory=session_factory, token=invite.token, telegram_user_id=77, now=NOW
+        result = await in_session(
+            session_factory, redeem_invite, token=invite.token, telegram_user_id=77, now=NOW
         )
         assert result.outcome is LinkOutcome.linked
-    identity = await identify(
-        session_factory=session_factory, telegram_user_id=77, admin_ids=frozenset()
+    identity = await in_session(
+        session_factory, identify, telegram_user_id=77, admin_ids=frozenset()
     )
     assert sorted(d.code for d in identity.delegates) == ["ML-001", "T-001"]
     # a secretary of one council and a delegate of the other: manages only the first

@@ -23,7 +23,7 @@ from bot.services.report_files import (
 )
 from bot.services.reports import ReportDraft, save_report
 from bot.services.schedule import import_schedule
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
@@ -159,8 +159,9 @@ async def test_an_import_replaces_a_bot_report_and_keeps_both_versions(
         assignment = (await session.exec(select(Assignment).order_by(col(Assignment.id)))).first()
     assert assignment is not None
     assert assignment.id is not None
-    saved = await save_report(
-        session_factory=session_factory,
+    saved = await in_session(
+        session_factory,
+        save_report,
         assignment_id=assignment.id,
         delegate_ids=[assignment.delegate_id],
         draft=ReportDraft(held=True, figures=Figures(citizens=10, petitions=2, forwarded=0)),
@@ -324,8 +325,9 @@ async def test_two_co_attendees_giving_figures_at_once_leave_one_carrier(
     assert first.occurrence_id == second.occurrence_id  # the shared reception
     results = await asyncio.gather(
         *(
-            save_report(
-                session_factory=session_factory,
+            in_session(
+                session_factory,
+                save_report,
                 assignment_id=a.id or 0,
                 delegate_ids=[a.delegate_id],
                 draft=ReportDraft(

@@ -1,0 +1,100 @@
+"""Any button data a client may send (at most 64 bytes) is answered, never crashes, writes nothing.
+
+Telegram delivers whatever ``callback_data`` a client puts in a query. The data here is
+arbitrary, or a registered prefix followed by arbitrary fields, pressed by a delegate who
+owns nothing and by an admin; every handler must answer it and leave the database as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
+
+from bot.domain import buttons  # noqa: F401  (registers every button type)
+from bot.domain.callbacks import MAX_BYTES, decode, encode, registered
+from tests.e2e.conftest import ADMIN_ID, Harness
+from tests.e2e.steps import linked_delegate
+from tests.factories import add_delegate
+from tests.fakes import FakeUser
+
+APOLOGY = "Xin lỗi"
+
+
+def _fits(text: str) -> bool:
+    return 1 <= len(text.encode()) <= MAX_BYTES
+
+
+FIELD = st.one_of(
+    st.text(max_size=24),
+    st.from_regex(r"[0-9]{1,25}", fullmatch=True),
+    st.sampled_from(["", "0", "-1", "²", "٣", "1e3", " 1", "9" * 19, "all", "ok", "no", "n"]),
+)
+FORGED = st.one_of(
+    st.text(min_size=1, max_size=64),
+    st.builds(
+        lambda prefix, fields: ":".join([prefix, *fields]),
+        st.sampled_from(sorted(registered())),
+        st.lists(FIELD, max_size=4),
+    ),
+).filter(_fits)
+
+
+@given(st.text(max_size=80))
+def test_decode_accepts_only_what_encode_issues(data: str) -> None:
+    decoded = decode(data)
+    if decoded is not None:
+        assert encode(decoded) == data
+
+
+async def _row_counts(harness: Harness) -> dict[str, int]:
+    async with harness.session_factory() as session:
+        return {
+            table.name: (await session.exec(select(func.count()).select_from(table))).one()[0]  # type: ignore[call-overload]
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+@pytest.fixture
+async def pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
+    delegate = await linked_delegate(harness, "ML-001", user_id=1001)
+    await add_delegate(harness.session_factory, "ML-002")  # someone else's records exist
+    admin = harness.api.user(ADMIN_ID)
+    admin.started = True
+    for user in (delegate, admin):
+        await user.send_and_wait("/trogiup")
+    return delegate, admin
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=FORGED, as_admin=st.booleans())
+@example(data="bc:ack:²", as_admin=False)
+@example(data="bc:ack:99999999999999999999", as_admin=True)
+@example(data="rp:held:99999999999999999999", as_admin=False)
+@example(data="bc:nm:1:x", as_admin=True)
+@example(data="stats:q:1:2026:9", as_admin=True)
+async def test_forged_button_data_is_answered_and_writes_nothing(
+    harness: Harness,
+    pressers: tuple[FakeUser, FakeUser],
+    caplog: pytest.LogCaptureFixture,
+    data: str,
+    as_admin: bool,
+) -> None:
+    user = pressers[1] if as_admin else pressers[0]
+    before = await _row_counts(harness)
+    sent_before = len(user.messages)
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        query = await user.press_data(user.messages[-1], data)
+        await harness.api.wait_for_callback_answer(query)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], data
+    assert not any(APOLOGY in (m.text or "") for m in user.messages[sent_before:]), data
+    assert await _row_counts(harness) == before, data
