@@ -17,7 +17,10 @@ async def on_error(update: object, context: BotContext) -> None:
     """Rolls the update's writes back, logs the exception (never the update's text) and
     apologises to the user."""
     if context.update_scope is not None:
-        await context.update_scope.session.rollback()
+        try:
+            await context.update_scope.session.rollback()
+        except Exception:  # the database itself may be what failed
+            logger.warning("could not roll back the failed update's writes")
     error = context.error
     # BadRequest and Forbidden subclass NetworkError in PTB 22, but a rejected request is
     # a bug of ours and needs its traceback.

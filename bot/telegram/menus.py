@@ -6,14 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from sqlmodel import col, select
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.db import SessionFactory
-from bot.domain.roster import Role
 from bot.i18n import LANGUAGES, get_translator
-from bot.models import Delegate
+from bot.services.accounts import secretary_chats
 from bot.telegram.commands import START, Audience, commands_for
 
 logger = logging.getLogger(__name__)
@@ -48,21 +46,10 @@ async def set_secretary_menu(bot: Bot, chat_id: int) -> None:
         logger.warning("could not set a secretary's command menu: %s", error)
 
 
-async def secretary_chats(session_factory: SessionFactory, admins: Iterable[int]) -> set[int]:
-    async with session_factory() as session:
-        linked = (
-            await session.exec(
-                select(Delegate.telegram_user_id).where(
-                    col(Delegate.role) == Role.secretary.value,
-                    col(Delegate.active).is_(True),
-                    col(Delegate.telegram_user_id).is_not(None),
-                )
-            )
-        ).all()
-    return {chat for chat in linked if chat is not None} | set(admins)
-
-
 async def set_all_menus(bot: Bot, session_factory: SessionFactory, admins: Iterable[int]) -> None:
+    """At start-up (outside any update): the default menus, then each secretary's chat."""
     await set_default_menus(bot)
-    for chat_id in sorted(await secretary_chats(session_factory, admins)):
+    async with session_factory() as session:
+        chats = await secretary_chats(session=session, admins=admins)
+    for chat_id in sorted(chats):
         await set_secretary_menu(bot, chat_id)
