@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.models import PendingUpload
@@ -30,25 +31,24 @@ class UploadStatus(StrEnum):
 
 async def stage_upload(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     telegram_user_id: int,
     filename: str,
     content: bytes,
     now: datetime,
 ) -> int:
-    async with session_factory() as session, session.begin():
-        upload = PendingUpload(
-            telegram_user_id=telegram_user_id, filename=filename, content=content, created_at=now
-        )
-        session.add(upload)
-        await session.flush()
-        assert upload.id is not None
-        return upload.id
+    upload = PendingUpload(
+        telegram_user_id=telegram_user_id, filename=filename, content=content, created_at=now
+    )
+    session.add(upload)
+    await session.flush()
+    assert upload.id is not None
+    return upload.id
 
 
 async def decide_upload(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     upload_id: int,
     telegram_user_id: int,
     decision: UploadStatus,
@@ -60,30 +60,28 @@ async def decide_upload(
     """
     if not 0 < upload_id <= MAX_UPLOAD_ID:
         return None  # PostgreSQL would refuse the number itself
-    async with session_factory() as session, session.begin():
-        decided = await session.exec(
-            update(PendingUpload)
-            .where(
-                col(PendingUpload.id) == upload_id,
-                col(PendingUpload.telegram_user_id) == telegram_user_id,
-                col(PendingUpload.status) == UploadStatus.pending.value,
-                col(PendingUpload.created_at) > now - UPLOAD_MAX_AGE,
-            )
-            .values(status=decision.value, decided_at=now)
+    decided = await session.exec(
+        update(PendingUpload)
+        .where(
+            col(PendingUpload.id) == upload_id,
+            col(PendingUpload.telegram_user_id) == telegram_user_id,
+            col(PendingUpload.status) == UploadStatus.pending.value,
+            col(PendingUpload.created_at) > now - UPLOAD_MAX_AGE,
         )
-        if decided.rowcount != 1:
-            return None
-        return await session.get(PendingUpload, upload_id)
+        .values(status=decision.value, decided_at=now)
+    )
+    if decided.rowcount != 1:
+        return None
+    return await session.get(PendingUpload, upload_id)
 
 
-async def reopen_upload(*, session_factory: SessionFactory, upload_id: int) -> None:
+async def reopen_upload(*, session: AsyncSession, upload_id: int) -> None:
     """Back to pending after a confirmed import failed unexpectedly: Confirm can be retried."""
-    async with session_factory() as session, session.begin():
-        await session.exec(
-            update(PendingUpload)
-            .where(col(PendingUpload.id) == upload_id)
-            .values(status=UploadStatus.pending.value, decided_at=None)
-        )
+    await session.exec(
+        update(PendingUpload)
+        .where(col(PendingUpload.id) == upload_id)
+        .values(status=UploadStatus.pending.value, decided_at=None)
+    )
 
 
 async def import_uploaded_schedule(

@@ -148,12 +148,13 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
             await message.reply_text(chunk)
         return
     upload_id = await stage_upload(
-        session_factory=deps.session_factory,
+        session=scope.session,
         telegram_user_id=identity.telegram_user_id,
         filename=filename,
         content=content,
         now=now,
     )
+    await scope.commit()
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -201,12 +202,13 @@ async def decide(
     deps = context.deps
     now = deps.clock()
     upload = await decide_upload(
-        session_factory=deps.session_factory,
+        session=scope.session,
         upload_id=data.upload_id,
         telegram_user_id=identity.telegram_user_id,
         decision=decision,
         now=now,
     )
+    await scope.commit()
     if upload is None:
         await answer(
             query,
@@ -232,7 +234,8 @@ async def decide(
         )
     except Exception:
         assert upload.id is not None
-        await reopen_upload(session_factory=deps.session_factory, upload_id=upload.id)
+        await reopen_upload(session=scope.session, upload_id=upload.id)
+        await scope.commit()
         raise
     if result.problems:
         (text,) = problem_messages(result.problems, _, messages=1)

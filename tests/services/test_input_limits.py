@@ -27,7 +27,7 @@ from bot.services.roster import read_roster
 from bot.services.schedule import import_schedule
 from bot.services.schedule_sync import extend_horizon
 from bot.services.uploads import UploadStatus, decide_upload, stage_upload
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
@@ -189,12 +189,13 @@ def test_calendar_days_out_of_range_are_row_problems() -> None:
 
 
 async def check_huge_upload_ids(session_factory: SessionFactory) -> None:
-    upload_id = await stage_upload(
-        session_factory=session_factory, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+    upload_id = await in_session(
+        session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
     )
     for wrong in (10**18, 2**31, 0):
-        decided = await decide_upload(
-            session_factory=session_factory,
+        decided = await in_session(
+            session_factory,
+            decide_upload,
             upload_id=wrong,
             telegram_user_id=1,
             decision=UploadStatus.confirmed,

@@ -6,17 +6,18 @@ from datetime import timedelta
 
 from bot.db import SessionFactory
 from bot.services.uploads import UPLOAD_MAX_AGE, UploadStatus, decide_upload, stage_upload
-from tests.factories import NOW
+from tests.factories import NOW, in_session
 
 
 async def test_upload_is_decided_once_by_its_owner(session_factory: SessionFactory) -> None:
-    upload_id = await stage_upload(
-        session_factory=session_factory, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+    upload_id = await in_session(
+        session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
     )
 
     async def decide(user: int, decision: UploadStatus, later: timedelta = timedelta()) -> bool:
-        upload = await decide_upload(
-            session_factory=session_factory,
+        upload = await in_session(
+            session_factory,
+            decide_upload,
             upload_id=upload_id,
             telegram_user_id=user,
             decision=decision,
@@ -34,20 +35,22 @@ async def test_upload_is_decided_once_by_its_owner(session_factory: SessionFacto
 async def test_a_reopened_upload_can_be_confirmed_again(session_factory: SessionFactory) -> None:
     from bot.services.uploads import reopen_upload
 
-    upload_id = await stage_upload(
-        session_factory=session_factory, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+    upload_id = await in_session(
+        session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
     )
-    first = await decide_upload(
-        session_factory=session_factory,
+    first = await in_session(
+        session_factory,
+        decide_upload,
         upload_id=upload_id,
         telegram_user_id=1,
         decision=UploadStatus.confirmed,
         now=NOW,
     )
     assert first is not None
-    await reopen_upload(session_factory=session_factory, upload_id=upload_id)
-    again = await decide_upload(
-        session_factory=session_factory,
+    await in_session(session_factory, reopen_upload, upload_id=upload_id)
+    again = await in_session(
+        session_factory,
+        decide_upload,
         upload_id=upload_id,
         telegram_user_id=1,
         decision=UploadStatus.confirmed,
