@@ -82,8 +82,6 @@ class BroadcastConversation(ConversationState):
         return timedelta(seconds=self.deadline_seconds) if self.deadline_seconds else None
 
 
-WAKE_KEY = "wake_dispatcher"
-"""``bot_data`` key of a callable that wakes this process's dispatcher (set by the runner)."""
 CALLBACK_PATTERN = r"^bc:(to|lv|un|cc|stop)(:|$)"
 MAX_UNIT_BUTTONS = 40
 NOT_AVAILABLE = N_("This notice is not available any more.")

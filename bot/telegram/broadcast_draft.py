@@ -29,7 +29,6 @@ from bot.services.broadcasts import (
 from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import (
     NOT_AVAILABLE,
-    WAKE_KEY,
     dispatch_button,
     edit,
     render_error,
@@ -115,9 +114,7 @@ async def _confirm(update: Update, context: BotContext, broadcast_id: int, _: Ge
         finished=False,
     )
     logger.info("broadcast %s confirmed: %d copies queued", broadcast_id, confirmed.queued)
-    wake = context.application.bot_data.get(WAKE_KEY)
-    if callable(wake):
-        wake()
+    deps.wake()
 
 
 async def _cancel(update: Update, context: BotContext, broadcast_id: int, _: Gettext) -> None:
