@@ -218,18 +218,22 @@ async def _broadcast(
     notice = await api.user(ADMIN_ID).send(NOTICE)
     progress_message = await bot.send_message(ADMIN_ID, "…")
     council = await _council_id(database)
-    draft = await create_draft(
-        session_factory=database.sessions, council_id=council, created_by=ADMIN_ID,
-        target=Target(TargetKind.all), source_chat_id=ADMIN_ID,
-        source_message_id=notice["message_id"], deadline=None, now=clock(),
-    )  # fmt: skip
+    async with database.sessions() as session:
+        draft = await create_draft(
+            session=session, council_id=council, created_by=ADMIN_ID,
+            target=Target(TargetKind.all), source_chat_id=ADMIN_ID,
+            source_message_id=notice["message_id"], deadline=None, now=clock(),
+        )  # fmt: skip
+        await session.commit()
     assert draft.id is not None
     await move_reminder(database, clock() + timedelta(seconds=run.delegates / run.send_rate / 2))
     run.confirmed_at = time.monotonic()
-    await confirm_broadcast(
-        session_factory=database.sessions, broadcast_id=draft.id, progress_chat_id=ADMIN_ID,
-        progress_message_id=progress_message.message_id, now=clock(),
-    )  # fmt: skip
+    async with database.sessions() as session:
+        await confirm_broadcast(
+            session=session, broadcast_id=draft.id, progress_chat_id=ADMIN_ID,
+            progress_message_id=progress_message.message_id, now=clock(),
+        )  # fmt: skip
+        await session.commit()
     dispatcher = Dispatcher(session_factory=database.sessions, notifier=TelegramNotifier(bot),
                             zone=ZONE, clock=clock, owner="bench")  # fmt: skip
     progress = BroadcastProgress(session_factory=database.sessions, bot=bot, clock=clock)

@@ -35,7 +35,6 @@ from bot.i18n import N_
 from bot.migrate import upgrade
 from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
-from bot.telegram.broadcast import WAKE_KEY
 from bot.telegram.context import Deps
 from bot.telegram.rate_limit import retry_after_seconds
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
@@ -114,7 +113,12 @@ class _Process:
         self.settings = settings
         self.mode = mode
         self.stop = stop
-        deps = Deps(settings=settings, session_factory=create_session_factory(engine), clock=utcnow)
+        deps = Deps(
+            settings=settings,
+            session_factory=create_session_factory(engine),
+            clock=utcnow,
+            wake=self._wake_dispatcher,
+        )
         self.application = build_application(deps, receive_updates=mode != "worker")
         self.jobs = JobRunner(
             settings=settings,
@@ -123,11 +127,14 @@ class _Process:
             bot=self.application.bot,
             clock=utcnow,
         )
-        self.application.bot_data[WAKE_KEY] = self.jobs.wake  # a confirmed broadcast starts now
         self.health_state = HealthState(engine=engine, mode=mode, jobs=self.jobs)
         self.health: HealthServer | None = None
         self.poller: Poller | None = None
         self._menus_set = False
+
+    def _wake_dispatcher(self) -> None:
+        """A confirmed broadcast starts now, not at the dispatcher's next tick."""
+        self.jobs.wake()
 
     async def run(self) -> None:
         self.jobs.start(sending=False)

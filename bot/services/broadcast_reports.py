@@ -19,6 +19,7 @@ import xlsxwriter
 from sqlalchemy import func, update
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.domain.broadcasts import FailureReason, failure_reason
@@ -52,40 +53,38 @@ class Progress:
         return self.delivered - self.acknowledged
 
 
-async def progress_of(
-    *, session_factory: SessionFactory, broadcast_ids: Iterable[int]
+async def count_progress(
+    *, session: AsyncSession, broadcast_ids: Iterable[int]
 ) -> dict[int, Progress]:
+    """The counts of each broadcast, read from its recipients and their outbox rows."""
     ids = list(broadcast_ids)
     found = {broadcast_id: Progress() for broadcast_id in ids}
     if not ids:
         return found
     acknowledged = col(BroadcastRecipient.acknowledged_at).is_not(None)
-    async with session_factory() as session:
-        connection = await session.connection()
-        rows = (
-            await connection.execute(
-                sql_select(
-                    col(BroadcastRecipient.broadcast_id),
-                    col(BroadcastRecipient.skipped_reason),
-                    col(OutboxMessage.status),
-                    col(OutboxMessage.last_error),
-                    acknowledged,
-                    func.count(),
-                )
-                .select_from(BroadcastRecipient)
-                .outerjoin(
-                    OutboxMessage, col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id)
-                )
-                .where(col(BroadcastRecipient.broadcast_id).in_(ids))
-                .group_by(
-                    col(BroadcastRecipient.broadcast_id),
-                    col(BroadcastRecipient.skipped_reason),
-                    col(OutboxMessage.status),
-                    col(OutboxMessage.last_error),
-                    acknowledged,
-                )
+    connection = await session.connection()
+    rows = (
+        await connection.execute(
+            sql_select(
+                col(BroadcastRecipient.broadcast_id),
+                col(BroadcastRecipient.skipped_reason),
+                col(OutboxMessage.status),
+                col(OutboxMessage.last_error),
+                acknowledged,
+                func.count(),
             )
-        ).all()
+            .select_from(BroadcastRecipient)
+            .outerjoin(OutboxMessage, col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id))
+            .where(col(BroadcastRecipient.broadcast_id).in_(ids))
+            .group_by(
+                col(BroadcastRecipient.broadcast_id),
+                col(BroadcastRecipient.skipped_reason),
+                col(OutboxMessage.status),
+                col(OutboxMessage.last_error),
+                acknowledged,
+            )
+        )
+    ).all()
     for broadcast_id, skipped, status, error, was_acknowledged, count in rows:
         progress = found[broadcast_id]
         if skipped is not None:
@@ -102,22 +101,22 @@ async def progress_of(
     return found
 
 
-async def sending_broadcasts(*, session_factory: SessionFactory) -> list[Broadcast]:
-    async with session_factory() as session:
-        return list(
-            (
-                await session.exec(
-                    select(Broadcast)
-                    .where(col(Broadcast.status) == BroadcastStatus.sending.value)
-                    .order_by(col(Broadcast.id))
-                )
-            ).all()
-        )
+async def list_sending(*, session: AsyncSession) -> list[Broadcast]:
+    """The broadcasts whose copies are still going out, oldest first."""
+    return list(
+        (
+            await session.exec(
+                select(Broadcast)
+                .where(col(Broadcast.status) == BroadcastStatus.sending.value)
+                .order_by(col(Broadcast.id))
+            )
+        ).all()
+    )
 
 
-async def record_progress(
+async def save_progress(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     broadcast_id: int,
     text: str,
     now: datetime,
@@ -127,19 +126,18 @@ async def record_progress(
     values: dict[str, object] = {"progress_text": text, "progress_edited_at": now}
     if finished:
         values.update(status=BroadcastStatus.done.value, finished_at=now)
-    async with session_factory() as session, session.begin():
-        await session.exec(
-            update(Broadcast)
-            .where(
-                col(Broadcast.id) == broadcast_id,
-                col(Broadcast.status) == BroadcastStatus.sending.value,
-            )
-            .values(**values)
+    await session.exec(
+        update(Broadcast)
+        .where(
+            col(Broadcast.id) == broadcast_id,
+            col(Broadcast.status) == BroadcastStatus.sending.value,
         )
+        .values(**values)
+    )
 
 
 async def recent_broadcasts(
-    *, session_factory: SessionFactory, council_ids: frozenset[int] | None, limit: int = 5
+    *, session: AsyncSession, council_ids: frozenset[int] | None, limit: int = 5
 ) -> list[tuple[Broadcast, Progress]]:
     """The latest confirmed broadcasts of these councils (``None``: every council)."""
     query = select(Broadcast).where(
@@ -147,13 +145,9 @@ async def recent_broadcasts(
     )
     if council_ids is not None:
         query = query.where(col(Broadcast.council_id).in_(council_ids))
-    async with session_factory() as session:
-        broadcasts = (
-            await session.exec(query.order_by(col(Broadcast.id).desc()).limit(limit))
-        ).all()
-    progress = await progress_of(
-        session_factory=session_factory,
-        broadcast_ids=[b.id for b in broadcasts if b.id is not None],
+    broadcasts = (await session.exec(query.order_by(col(Broadcast.id).desc()).limit(limit))).all()
+    progress = await count_progress(
+        session=session, broadcast_ids=[b.id for b in broadcasts if b.id is not None]
     )
     return [(b, progress[b.id]) for b in broadcasts if b.id is not None]
 
@@ -186,21 +180,16 @@ class RecipientLine:
         return self.state not in {RecipientState.delivered, RecipientState.pending}
 
 
-async def recipient_lines(
-    *, session_factory: SessionFactory, broadcast_id: int
-) -> list[RecipientLine]:
-    async with session_factory() as session:
-        rows = (
-            await session.exec(
-                select(BroadcastRecipient, Delegate, OutboxMessage)
-                .join(Delegate, col(Delegate.id) == col(BroadcastRecipient.delegate_id))
-                .outerjoin(
-                    OutboxMessage, col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id)
-                )
-                .where(col(BroadcastRecipient.broadcast_id) == broadcast_id)
-                .order_by(col(Delegate.code))
-            )
-        ).all()
+async def recipient_lines(*, session: AsyncSession, broadcast_id: int) -> list[RecipientLine]:
+    rows = (
+        await session.exec(
+            select(BroadcastRecipient, Delegate, OutboxMessage)
+            .join(Delegate, col(Delegate.id) == col(BroadcastRecipient.delegate_id))
+            .outerjoin(OutboxMessage, col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id))
+            .where(col(BroadcastRecipient.broadcast_id) == broadcast_id)
+            .order_by(col(Delegate.code))
+        )
+    ).all()
     return [_line(recipient, delegate, row) for recipient, delegate, row in rows]
 
 
@@ -265,3 +254,35 @@ def report_xlsx(
     sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()
+
+
+# --- for the progress job (jobs/broadcast_progress.py), until its tick is one unit of work ---
+
+
+async def progress_of(
+    *, session_factory: SessionFactory, broadcast_ids: Iterable[int]
+) -> dict[int, Progress]:
+    """:func:`count_progress` in a session of its own."""
+    async with session_factory() as session:
+        return await count_progress(session=session, broadcast_ids=broadcast_ids)
+
+
+async def sending_broadcasts(*, session_factory: SessionFactory) -> list[Broadcast]:
+    """:func:`list_sending` in a session of its own."""
+    async with session_factory() as session:
+        return await list_sending(session=session)
+
+
+async def record_progress(
+    *,
+    session_factory: SessionFactory,
+    broadcast_id: int,
+    text: str,
+    now: datetime,
+    finished: bool,
+) -> None:
+    """:func:`save_progress` in a transaction of its own."""
+    async with session_factory() as session, session.begin():
+        await save_progress(
+            session=session, broadcast_id=broadcast_id, text=text, now=now, finished=finished
+        )

@@ -22,7 +22,6 @@ from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind, parse_target
 from bot.domain.roster import Role
 from bot.domain.tables import fold_label, shorten
@@ -76,7 +75,7 @@ class CouncilRef:
 
 async def resolve_council(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     managed: frozenset[int] | None,
     code: str | None,
     home: int | None,
@@ -86,19 +85,16 @@ async def resolve_council(
     ``managed`` is ``None`` for an admin (every council). ``None`` comes back for a
     council that does not exist and for one the caller does not manage alike.
     """
-    async with session_factory() as session:
-        if code is not None:
-            council = (
-                await session.exec(
-                    select(Council).where(func.upper(col(Council.code)) == code.upper())
-                )
-            ).first()
-        elif home is not None:
-            council = await session.get(Council, home)
-        elif managed is not None and len(managed) == 1:
-            council = await session.get(Council, next(iter(managed)))
-        else:
-            return None
+    if code is not None:
+        council = (
+            await session.exec(select(Council).where(func.upper(col(Council.code)) == code.upper()))
+        ).first()
+    elif home is not None:
+        council = await session.get(Council, home)
+    elif managed is not None and len(managed) == 1:
+        council = await session.get(Council, next(iter(managed)))
+    else:
+        return None
     if council is None or council.id is None:
         return None
     if managed is not None and council.id not in managed:
@@ -106,34 +102,28 @@ async def resolve_council(
     return CouncilRef(council.id, council.code, council.name)
 
 
-async def list_councils(*, session_factory: SessionFactory) -> list[CouncilRef]:
-    async with session_factory() as session:
-        councils = (await session.exec(select(Council).order_by(col(Council.code)))).all()
+async def list_councils(*, session: AsyncSession) -> list[CouncilRef]:
+    councils = (await session.exec(select(Council).order_by(col(Council.code)))).all()
     return [CouncilRef(c.id, c.code, c.name) for c in councils if c.id is not None]
 
 
-async def council_units(*, session_factory: SessionFactory, council_id: int) -> list[str]:
+async def council_units(*, session: AsyncSession, council_id: int) -> list[str]:
     """The units of the council's active delegates, for the unit buttons."""
-    async with session_factory() as session:
-        units = (
-            await session.exec(
-                select(Delegate.unit)
-                .where(col(Delegate.council_id) == council_id, col(Delegate.active).is_(True))
-                .distinct()
-            )
-        ).all()
+    units = (
+        await session.exec(
+            select(Delegate.unit)
+            .where(col(Delegate.council_id) == council_id, col(Delegate.active).is_(True))
+            .distinct()
+        )
+    ).all()
     return sorted({unit for unit in units if unit}, key=fold_label)
 
 
-async def resolve_audience(
-    *, session_factory: SessionFactory, council_id: int, target: Target
-) -> Audience:
-    """Who the target names; :class:`RequestError` when it names nobody or unknown codes."""
-    async with session_factory() as session:
-        return await _resolve(session, council_id, target)
+async def resolve_audience(*, session: AsyncSession, council_id: int, target: Target) -> Audience:
+    """Who the target names; :class:`RequestError` when it names nobody or unknown codes.
 
-
-async def _resolve(session: AsyncSession, council_id: int, target: Target) -> Audience:
+    Reads only: the preview counts recipients without writing anything.
+    """
     council = await session.get(Council, council_id)
     if council is None:
         raise RequestError(N_("Unknown council code: {code}"), {"code": str(council_id)})
@@ -213,7 +203,7 @@ async def _named_delegates(
 
 async def create_draft(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     council_id: int,
     created_by: int,
     target: Target,
@@ -222,7 +212,8 @@ async def create_draft(
     deadline: timedelta | None,
     now: datetime,
 ) -> Broadcast:
-    """The notice has arrived: a draft nobody has been sent anything for."""
+    """The notice has arrived: a draft nobody has been sent anything for (flushed: it has
+    its id; the caller commits)."""
     broadcast = Broadcast(
         council_id=council_id,
         created_by=created_by,
@@ -235,14 +226,13 @@ async def create_draft(
         corrects_id=target.corrects_id,
         created_at=now,
     )
-    async with session_factory() as session, session.begin():
-        session.add(broadcast)
+    session.add(broadcast)
+    await session.flush()
     return broadcast
 
 
-async def get_broadcast(*, session_factory: SessionFactory, broadcast_id: int) -> Broadcast | None:
-    async with session_factory() as session:
-        return await session.get(Broadcast, broadcast_id)
+async def get_broadcast(*, session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
 
 
 def draft_deadline(broadcast: Broadcast) -> timedelta | None:
@@ -255,32 +245,29 @@ def draft_deadline(broadcast: Broadcast) -> timedelta | None:
 
 
 async def set_draft_deadline(
-    *, session_factory: SessionFactory, broadcast_id: int, deadline: timedelta | None
+    *, session: AsyncSession, broadcast_id: int, deadline: timedelta | None
 ) -> Broadcast | None:
     """Changes a draft's deadline; ``None`` if it is no longer a draft."""
-    async with session_factory() as session, session.begin():
-        broadcast = await session.get(Broadcast, broadcast_id)
-        if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
-            return None
-        broadcast.ack_deadline = broadcast.created_at + deadline if deadline else None
-        session.add(broadcast)
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
+        return None
+    broadcast.ack_deadline = broadcast.created_at + deadline if deadline else None
+    session.add(broadcast)
+    await session.flush()
     return broadcast
 
 
-async def cancel_draft(
-    *, session_factory: SessionFactory, broadcast_id: int, now: datetime
-) -> bool:
+async def cancel_draft(*, session: AsyncSession, broadcast_id: int, now: datetime) -> bool:
     """``Hủy``: True if the draft was cancelled now (nothing is ever sent for it)."""
-    async with session_factory() as session, session.begin():
-        result = await session.exec(
-            update(Broadcast)
-            .where(
-                col(Broadcast.id) == broadcast_id,
-                col(Broadcast.status) == BroadcastStatus.draft.value,
-            )
-            .values(status=BroadcastStatus.cancelled.value, finished_at=now)
+    result = await session.exec(
+        update(Broadcast)
+        .where(
+            col(Broadcast.id) == broadcast_id,
+            col(Broadcast.status) == BroadcastStatus.draft.value,
         )
-        return result.rowcount == 1
+        .values(status=BroadcastStatus.cancelled.value, finished_at=now)
+    )
+    return result.rowcount == 1
 
 
 @dataclass(frozen=True)
@@ -292,7 +279,7 @@ class Confirmed:
 
 async def confirm_broadcast(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     broadcast_id: int,
     progress_chat_id: int | None,
     progress_message_id: int | None,
@@ -301,44 +288,45 @@ async def confirm_broadcast(
     """``Xác nhận``: recipients and their outbox rows, once. ``None`` if already decided.
 
     The audience is resolved again now: whoever linked or blocked the bot since the
-    preview is counted as they are at this moment.
+    preview is counted as they are at this moment. Everything is written in the caller's
+    transaction, guarded by the conditional ``draft → sending`` update; the caller commits.
     """
-    async with session_factory() as session, session.begin():
-        broadcast = await session.get(Broadcast, broadcast_id)
-        if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
-            return None
-        audience = await _resolve(session, broadcast.council_id, target_of(broadcast))
-        if not audience.reachable:  # a replayed button of a preview that offered none
-            raise RequestError(N_("None of them can receive it now: there is nothing to send."))
-        deadline = draft_deadline(broadcast)
-        decided = await session.exec(
-            update(Broadcast)
-            .where(
-                col(Broadcast.id) == broadcast_id,
-                col(Broadcast.status) == BroadcastStatus.draft.value,
-            )
-            .values(
-                status=BroadcastStatus.sending.value,
-                confirmed_at=now,
-                ack_deadline=now + deadline if deadline is not None else None,
-                progress_chat_id=progress_chat_id,
-                progress_message_id=progress_message_id,
-            )
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
+        return None
+    audience = await resolve_audience(
+        session=session, council_id=broadcast.council_id, target=target_of(broadcast)
+    )
+    if not audience.reachable:  # a replayed button of a preview that offered none
+        raise RequestError(N_("None of them can receive it now: there is nothing to send."))
+    deadline = draft_deadline(broadcast)
+    decided = await session.exec(
+        update(Broadcast)
+        .where(
+            col(Broadcast.id) == broadcast_id,
+            col(Broadcast.status) == BroadcastStatus.draft.value,
         )
-        if decided.rowcount != 1:  # another press or process got there first
-            return None
-        outbox_ids = await _queue_copies(session, broadcast_id, audience.reachable, now)
-        # One shape for every row: an executemany needs the same keys in each.
-        rows: list[dict[str, Any]] = [
-            _recipient_row(broadcast_id, p, outbox_id=outbox_ids[p.delegate_id])
-            for p in audience.reachable
-        ]
-        rows += [_recipient_row(broadcast_id, p, skipped=reason) for p, reason in audience.cannot]
-        if rows:
-            await session.exec(insert(RECIPIENTS_TABLE), params=rows)
-    confirmed = await get_broadcast(session_factory=session_factory, broadcast_id=broadcast_id)
-    assert confirmed is not None
-    return Confirmed(confirmed, len(audience.reachable), len(audience.cannot))
+        .values(
+            status=BroadcastStatus.sending.value,
+            confirmed_at=now,
+            ack_deadline=now + deadline if deadline is not None else None,
+            progress_chat_id=progress_chat_id,
+            progress_message_id=progress_message_id,
+        )
+    )
+    if decided.rowcount != 1:  # another press or process got there first
+        return None
+    outbox_ids = await _queue_copies(session, broadcast_id, audience.reachable, now)
+    # One shape for every row: an executemany needs the same keys in each.
+    rows: list[dict[str, Any]] = [
+        _recipient_row(broadcast_id, p, outbox_id=outbox_ids[p.delegate_id])
+        for p in audience.reachable
+    ]
+    rows += [_recipient_row(broadcast_id, p, skipped=reason) for p, reason in audience.cannot]
+    if rows:
+        await session.exec(insert(RECIPIENTS_TABLE), params=rows)
+    await session.refresh(broadcast)
+    return Confirmed(broadcast, len(audience.reachable), len(audience.cannot))
 
 
 def _recipient_row(

@@ -18,10 +18,24 @@ from telegram.ext import (
 )
 
 from bot.domain.buttons import (
+    AcknowledgeButton,
     AgendaButton,
+    BroadcastReportButton,
+    BroadcastWorkbookButton,
+    CancelBroadcastButton,
+    ConfirmBroadcastButton,
+    CorrectionButton,
+    CouncilButton,
+    DeadlineButton,
+    LevelButton,
+    NamesButton,
+    RecipientsButton,
     ReportButton,
     StatsCouncilButton,
     StatsQuarterButton,
+    StopComposingButton,
+    UnitButton,
+    UnreachableButton,
     UploadButton,
 )
 from bot.domain.callbacks import Callback, matches
@@ -29,6 +43,7 @@ from bot.telegram import (
     agenda,
     broadcast,
     broadcast_draft,
+    broadcast_menu,
     broadcast_report,
     missing,
     onboarding,
@@ -140,11 +155,21 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(STATS, stats.stats_command))
     _button(application, StatsCouncilButton, stats.council_chosen)
     _button(application, StatsQuarterButton, stats.quarter_chosen)
-    application.add_handler(_command(BROADCAST, broadcast.broadcast_command))
-    for module in (broadcast, broadcast_draft, broadcast_report):
-        application.add_handler(
-            CallbackQueryHandler(module.on_callback, pattern=module.CALLBACK_PATTERN)
-        )
+    application.add_handler(_command(BROADCAST, broadcast_menu.broadcast_command))
+    _button(application, RecipientsButton, broadcast_menu.on_recipients)
+    _button(application, LevelButton, broadcast_menu.on_level)
+    _button(application, UnitButton, broadcast_menu.on_unit)
+    _button(application, CouncilButton, broadcast_menu.on_council)
+    _button(application, StopComposingButton, broadcast_menu.on_stop)
+    _button(application, ConfirmBroadcastButton, broadcast_draft.on_confirm)
+    _button(application, CancelBroadcastButton, broadcast_draft.on_cancel)
+    _button(application, UnreachableButton, broadcast_draft.on_unreachable)
+    _button(application, DeadlineButton, broadcast_draft.on_deadline)
+    _button(application, AcknowledgeButton, broadcast_report.on_ack)
+    _button(application, BroadcastReportButton, broadcast_report.on_report)
+    _button(application, NamesButton, broadcast_report.on_names)
+    _button(application, BroadcastWorkbookButton, broadcast_report.on_workbook)
+    _button(application, CorrectionButton, broadcast_report.on_correction)
     _button(application, ReportButton, reports.on_report_button)
     _button(application, AgendaButton, agenda.agenda_button)
     _button(application, UploadButton, schedule_upload.decide)

@@ -1,16 +1,16 @@
-"""/thongbao: choose recipients, send the notice, see the preview, confirm or cancel.
+"""/thongbao's conversation: the recipients are chosen, then the notice becomes a draft.
 
 The steps before the notice arrives live in a conversation row (``broadcast``): the
-recipient menu, a typed list of codes, then "send the notice now". The notice turns
-into a draft broadcast; from there on the buttons carry the broadcast's id. On
-``Xác nhận`` the preview message becomes the progress message that the scheduler's
-progress job keeps editing (``jobs/broadcast_progress.py``).
+recipient menu (``bot/telegram/broadcast_menu.py``), a typed list of codes, then "send
+the notice now". The notice turns into a draft broadcast; from there on the buttons
+carry the broadcast's id (``bot/telegram/broadcast_draft.py``). Each update is one unit
+of work (``bot/telegram/scope.py``): what a step writes is committed before the bot
+answers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import StrEnum
 from html import escape
@@ -19,25 +19,19 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.domain.broadcasts import (
-    RequestError,
-    Target,
-    TargetKind,
-    parse_request,
-    parse_target,
-)
-from bot.domain.roster import Level, Role
+from bot.domain.broadcasts import RequestError, Target, TargetKind, parse_target
+from bot.domain.buttons import StopComposingButton
+from bot.domain.callbacks import encode
+from bot.domain.roster import Role
 from bot.i18n import N_, Gettext
+from bot.models import Broadcast
 from bot.services.accounts import Identity
-from bot.services.broadcast_reports import recent_broadcasts
 from bot.services.broadcasts import (
     CouncilRef,
-    council_units,
     create_draft,
-    list_councils,
+    get_broadcast,
     resolve_audience,
     resolve_council,
-    target_of,
 )
 from bot.services.conversations import (
     ConversationState,
@@ -47,9 +41,8 @@ from bot.services.conversations import (
 )
 from bot.services.outbox import Button
 from bot.telegram import broadcast_texts as texts
-from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.scope import SECRETARIES_ONLY, UpdateScope, scope_of
-from bot.telegram.texts import answer
+from bot.telegram.context import BotContext
+from bot.telegram.scope import SECRETARIES_ONLY, UpdateScope, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +65,8 @@ class BroadcastConversation(ConversationState):
     step: BroadcastStep
     deadline_seconds: float | None = None
     council: int | None = None
-    target: str | None = None
-    """The recipients as the office would type them (``Target.describe``)."""
+    target: Target | None = None
+    """The recipients: chosen before the council (an admin's), or those the notice is for."""
     units: tuple[str, ...] = ()
     """The unit menu's names, so that a button carries only an index."""
 
@@ -82,9 +75,6 @@ class BroadcastConversation(ConversationState):
         return timedelta(seconds=self.deadline_seconds) if self.deadline_seconds else None
 
 
-WAKE_KEY = "wake_dispatcher"
-"""``bot_data`` key of a callable that wakes this process's dispatcher (set by the runner)."""
-CALLBACK_PATTERN = r"^bc:(to|lv|un|cc|stop)(:|$)"
 MAX_UNIT_BUTTONS = 40
 NOT_AVAILABLE = N_("This notice is not available any more.")
 
@@ -104,65 +94,42 @@ def home_council(identity: Identity) -> int | None:
     return None
 
 
-async def require_secretary(update: Update, context: BotContext) -> tuple[Identity, Gettext] | None:
-    """The caller if they belong to the secretariat; otherwise they are told and ``None``."""
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    if identity is not None and identity.is_secretary:
-        return identity, _
-    if (query := update.callback_query) is not None:
-        await answer(query, _(SECRETARIES_ONLY), show_alert=True)
-    elif (message := update.effective_message) is not None:
-        await message.reply_text(_(SECRETARIES_ONLY))
-    return None
+def secretary(scope: UpdateScope) -> Identity:
+    """The caller of a handler guarded by ``requires(Access.secretary)``."""
+    identity = scope.identity
+    assert identity is not None
+    assert identity.is_secretary
+    return identity
 
 
-# --- /thongbao -------------------------------------------------------------------------------
+def stop_button(_: Gettext) -> Button:
+    return Button(_("Cancel"), encode(StopComposingButton()))
 
 
-async def broadcast_command(update: Update, context: BotContext) -> None:
-    """/thongbao [recipients] [hạn 2d]: the menu, or straight to "send the notice"."""
-    if (message := update.effective_message) is None:
-        return
-    if (found := await require_secretary(update, context)) is None:
-        return
-    identity, _ = found
+async def managed_broadcast(scope: UpdateScope, broadcast_id: int) -> Broadcast | None:
+    """The broadcast, if the caller's secretariat may act on it; ``None`` for anything else."""
+    broadcast = await get_broadcast(session=scope.session, broadcast_id=broadcast_id)
+    if broadcast is None or broadcast.id is None:
+        return None
+    return broadcast if secretary(scope).may_manage(broadcast.council_id) else None
+
+
+async def edit(query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None) -> None:
+    """Edits the button's message; an edit that would change nothing is not an error."""
     try:
-        request = parse_request(" ".join(context.args or []))
-    except RequestError as error:
-        await message.reply_text(render_error(error, _))
-        return
-    council = await resolve_council(
-        session_factory=context.deps.session_factory,
-        managed=identity.managed_councils,
-        code=request.council_code,
-        home=home_council(identity),
-    )
-    deadline = request.deadline
-    if council is None and request.council_code is not None:
-        await message.reply_text(
-            _("Unknown council code: {code}").format(code=escape(request.council_code))
-        )
-        return
-    if council is None:
-        await _ask_council(message, context, identity, request.target, deadline, _)
-    elif request.target is None:
-        await _show_menu(message, context, identity, council, deadline, _)
-    else:
-        await ask_for_notice(message, context, identity, council, request.target, deadline, _)
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
 
 
-async def _start(
-    context: BotContext,
-    identity: Identity,
-    step: BroadcastStep,
-    deadline: timedelta | None,
-    **state: Any,
+async def start_step(
+    scope: UpdateScope, step: BroadcastStep, deadline: timedelta | None, **state: Any
 ) -> None:
-    scope = scope_of(context)
+    """Moves the caller's /thongbao to ``step`` and commits it before the bot answers."""
     await start_conversation(
         session=scope.session,
-        telegram_user_id=identity.telegram_user_id,
+        telegram_user_id=secretary(scope).telegram_user_id,
         state=BroadcastConversation(
             step=step, deadline_seconds=deadline.total_seconds() if deadline else None, **state
         ),
@@ -171,87 +138,23 @@ async def _start(
     await scope.commit()
 
 
-async def _ask_council(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    target: Target | None,
-    deadline: timedelta | None,
-    _: Gettext,
-) -> None:
-    """An admin without a council of their own: which council (the recipients are kept)."""
-    councils = await list_councils(session_factory=context.deps.session_factory)
-    if not councils:
-        await message.reply_text(_("No delegates have been imported yet."))
-        return
-    chosen = {"target": target.describe()} if target is not None else {}
-    await _start(context, identity, BroadcastStep.council, deadline, **chosen)
-    buttons = [(Button(c.name, f"{texts.COUNCIL}{c.id}"),) for c in councils[:MAX_UNIT_BUTTONS]]
-    await message.reply_text(
-        _("Which council is the notice for? (You can also write /thongbao council:CODE …)"),
-        reply_markup=texts.markup(*buttons),
-    )
-
-
-async def _show_menu(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    council: CouncilRef,
-    deadline: timedelta | None,
-    _: Gettext,
-) -> None:
-    """The recipient buttons, and the latest broadcasts of the council with their counts."""
-    await _start(context, identity, BroadcastStep.choose, deadline, council=council.id)
-    lines = [
-        _("Send a notice to which delegates of {council}?").format(council=escape(council.name)),
-        _("You can also type them: all, level:commune, unit:…, secretaries, or codes."),
-    ]
-    recent = await recent_broadcasts(
-        session_factory=context.deps.session_factory, council_ids=frozenset({council.id})
-    )
-    zone = context.deps.settings.zone
-    if recent:
-        lines += ["", _("Recent notices:")]
-        lines += [
-            texts.recent_line(b, texts.target_label(target_of(b), _), progress, zone, _)
-            for b, progress in recent
-        ]
-    rows: list[tuple[Button, ...]] = [
-        (Button(_("All delegates"), f"{texts.TO}all"), Button(_("By level"), f"{texts.TO}level")),
-        (Button(_("By unit"), f"{texts.TO}unit"), Button(_("Secretariat"), f"{texts.TO}sec")),
-        (Button(_("Delegate codes"), f"{texts.TO}codes"), Button(_("Cancel"), texts.STOP)),
-    ]
-    if recent:
-        rows.append(tuple(Button(f"📊 #{b.id}", f"{texts.REPORT}{b.id}") for b, _p in recent))
-    await message.reply_text("\n".join(lines), reply_markup=texts.markup(*rows))
-
-
 async def ask_for_notice(
     message: Message,
-    context: BotContext,
-    identity: Identity,
+    scope: UpdateScope,
     council: CouncilRef,
     target: Target,
     deadline: timedelta | None,
-    _: Gettext,
 ) -> None:
     """Checks the recipients, then asks for the notice itself."""
+    _ = scope._
     try:
         audience = await resolve_audience(
-            session_factory=context.deps.session_factory, council_id=council.id, target=target
+            session=scope.session, council_id=council.id, target=target
         )
     except RequestError as error:
         await message.reply_text(render_error(error, _))
         return
-    await _start(
-        context,
-        identity,
-        BroadcastStep.notice,
-        deadline,
-        council=council.id,
-        target=target.describe(),
-    )
+    await start_step(scope, BroadcastStep.notice, deadline, council=council.id, target=target)
     if target.kind is TargetKind.correction:
         intro = _(
             "Send the correction now. It goes to the {count} recipient(s) of notice #{number} "
@@ -271,7 +174,20 @@ async def ask_for_notice(
         "Keep your message in this chat: each delegate receives a copy of it, and the "
         "copies are made from it."
     )
-    await message.reply_text(intro, reply_markup=texts.markup((Button(_("Cancel"), texts.STOP),)))
+    await message.reply_text(intro, reply_markup=texts.markup((stop_button(_),)))
+
+
+async def conversation_council(
+    scope: UpdateScope, state: BroadcastConversation
+) -> CouncilRef | None:
+    """The council the conversation is about, if the caller still manages it."""
+    identity = secretary(scope)
+    council_id = state.council
+    if council_id is None or not identity.may_manage(council_id):
+        return None
+    return await resolve_council(
+        session=scope.session, managed=identity.managed_councils, code=None, home=council_id
+    )
 
 
 # --- the conversation: typed recipients, then the notice ---------------------------------------
@@ -288,14 +204,14 @@ async def on_message(
         return False
     if state.step is not BroadcastStep.notice and not message.text:
         return False
-    if (found := await require_secretary(update, context)) is None:
+    _ = scope._
+    if scope.identity is None or not scope.identity.is_secretary:
+        await refuse(update, _(SECRETARIES_ONLY))
         return True
-    identity, _ = found
-    deadline = state.deadline
     if state.step is BroadcastStep.notice:
-        await _receive_notice(message, context, identity, state, deadline, _)
+        await _receive_notice(message, scope, state)
         return True
-    council = await _council_of(context, identity, state)
+    council = await conversation_council(scope, state)
     if council is None or not message.text:
         await message.reply_text(
             _("Choose the recipients with the buttons above, or send /thongbao again.")
@@ -306,217 +222,53 @@ async def on_message(
     except RequestError as error:
         await message.reply_text(render_error(error, _))
         return True
-    await ask_for_notice(message, context, identity, council, target, deadline, _)
+    await ask_for_notice(message, scope, council, target, state.deadline)
     return True
 
 
-async def _council_of(
-    context: BotContext, identity: Identity, state: BroadcastConversation
-) -> CouncilRef | None:
-    council_id = state.council
-    if not isinstance(council_id, int) or not identity.may_manage(council_id):
-        return None
-    return await resolve_council(
-        session_factory=context.deps.session_factory,
-        managed=identity.managed_councils,
-        code=None,
-        home=council_id,
-    )
-
-
 async def _receive_notice(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    state: BroadcastConversation,
-    deadline: timedelta | None,
-    _: Gettext,
+    message: Message, scope: UpdateScope, state: BroadcastConversation
 ) -> None:
+    """The notice: the conversation ends and the draft is made in one transaction."""
+    _ = scope._
     if not (message.text or message.photo or message.document):
         await message.reply_text(
             _("Please send the notice as a text, a photo, or a document with a caption.")
         )
         return
-    council = await _council_of(context, identity, state)
-    deps = context.deps
-    scope = scope_of(context)
+    identity = secretary(scope)
     await end_conversation(
         session=scope.session,
         telegram_user_id=identity.telegram_user_id,
         kind=BroadcastConversation,
     )
-    await scope.commit()
-    if council is None:
+    council = await conversation_council(scope, state)
+    if council is None or state.target is None:
+        await scope.commit()
         await message.reply_text(_(NOT_AVAILABLE))
         return
-    target = parse_target(str(state.target))
     try:
         audience = await resolve_audience(
-            session_factory=deps.session_factory, council_id=council.id, target=target
+            session=scope.session, council_id=council.id, target=state.target
         )
     except RequestError as error:
+        await scope.commit()
         await message.reply_text(render_error(error, _))
         return
     draft = await create_draft(
-        session_factory=deps.session_factory,
+        session=scope.session,
         council_id=council.id,
         created_by=identity.telegram_user_id,
-        target=target,
+        target=state.target,
         source_chat_id=message.chat_id,
         source_message_id=message.message_id,
-        deadline=deadline,
-        now=deps.clock(),
+        deadline=state.deadline,
+        now=scope.now,
     )
+    await scope.commit()
     assert draft.id is not None
     await message.reply_text(
-        texts.preview_text(audience, deadline, _),
+        texts.preview_text(audience, state.deadline, _),
         reply_markup=texts.preview_markup(draft.id, audience, _),
         do_quote=True,
     )
-
-
-# --- buttons ---------------------------------------------------------------------------------
-
-
-ButtonHandler = Callable[[Update, BotContext, Identity, str, list[str], Gettext], Awaitable[None]]
-"""A button's handler: the secretary's identity, ``action`` and the rest of ``bc:action:…``."""
-
-
-async def dispatch_button(update: Update, context: BotContext, handler: ButtonHandler) -> None:
-    """Hands a ``bc:`` button pressed by a secretary to ``handler``; others get refused."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    if (found := await require_secretary(update, context)) is None:
-        return
-    identity, _ = found
-    _prefix, action, *rest = query.data.split(":")
-    await handler(update, context, identity, action, rest, _)
-
-
-async def on_callback(update: Update, context: BotContext) -> None:
-    """The recipient menu's buttons (``bc:to``, ``bc:lv``, ``bc:un``, ``bc:cc``, ``bc:stop``)."""
-    await dispatch_button(update, context, _menu_button)
-
-
-async def _menu_button(
-    update: Update,
-    context: BotContext,
-    identity: Identity,
-    action: str,
-    rest: list[str],
-    _: Gettext,
-) -> None:
-    query = update.callback_query
-    assert query is not None
-    message = query.message
-    deps = context.deps
-    scope = scope_of(context)
-    conversation = scope.conversation
-    if action == "stop":
-        await end_conversation(
-            session=scope.session,
-            telegram_user_id=identity.telegram_user_id,
-            kind=BroadcastConversation,
-        )
-        await scope.commit()
-        await answer(query)
-        await edit(query, _("Stopped: nothing was sent."), None)
-        return
-    if not isinstance(conversation, BroadcastConversation) or not isinstance(message, Message):
-        await answer(query, _("This menu has expired; send /thongbao again."), show_alert=True)
-        return
-    state = conversation
-    deadline = state.deadline
-    await answer(query)
-    if action == "cc":
-        council = await resolve_council(
-            session_factory=deps.session_factory,
-            managed=identity.managed_councils,
-            code=None,
-            home=int(rest[0]) if rest and rest[0].isdigit() else None,
-        )
-        if council is None:
-            await message.reply_text(_(NOT_AVAILABLE))
-        elif state.target:
-            target = parse_target(state.target)
-            await ask_for_notice(message, context, identity, council, target, deadline, _)
-        else:
-            await _show_menu(message, context, identity, council, deadline, _)
-        return
-    council = await _council_of(context, identity, state)
-    if council is None:
-        await message.reply_text(_(NOT_AVAILABLE))
-        return
-    await _menu_choice(message, context, identity, council, state, action, rest, _)
-
-
-async def _menu_choice(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    council: CouncilRef,
-    state: BroadcastConversation,
-    action: str,
-    rest: list[str],
-    _: Gettext,
-) -> None:
-    deadline = state.deadline
-    choice = rest[0] if rest else ""
-
-    async def ask(target: Target) -> None:
-        await ask_for_notice(message, context, identity, council, target, deadline, _)
-
-    if action == "to" and choice == "all":
-        await ask(Target(TargetKind.all))
-    elif action == "to" and choice == "sec":
-        await ask(Target(TargetKind.secretaries))
-    elif action == "to" and choice == "level":
-        buttons = [
-            Button(_(texts.LEVELS[level.value]), f"{texts.LEVEL}{level.value}") for level in Level
-        ]
-        await message.reply_text(_("Which level?"), reply_markup=texts.markup(tuple(buttons)))
-    elif action == "lv" and choice in {level.value for level in Level}:
-        await ask(Target(TargetKind.level, choice))
-    elif action == "to" and choice == "unit":
-        await _unit_menu(message, context, identity, council, deadline, _)
-    elif action == "un" and choice.isdigit() and int(choice) < len(state.units):
-        await ask(Target(TargetKind.unit, state.units[int(choice)]))
-    elif action == "to" and choice == "codes":
-        await _start(context, identity, BroadcastStep.codes, deadline, council=council.id)
-        await message.reply_text(
-            _("Send the delegate codes, separated by spaces or ; (e.g. ML-001; ML-002).")
-        )
-
-
-async def _unit_menu(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    council: CouncilRef,
-    deadline: timedelta | None,
-    _: Gettext,
-) -> None:
-    units = await council_units(session_factory=context.deps.session_factory, council_id=council.id)
-    if not units:
-        await message.reply_text(_("The delegates of this council have no unit recorded."))
-        return
-    shown = units[:MAX_UNIT_BUTTONS]
-    await _start(
-        context, identity, BroadcastStep.choose, deadline, council=council.id, units=tuple(shown)
-    )
-    buttons = [Button(unit[:60], f"{texts.UNIT}{n}") for n, unit in enumerate(shown)]
-    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
-    text = _("Which unit?")
-    if len(units) > len(shown):
-        text += "\n" + _("More units than buttons: type unit: and the unit name instead.")
-    await message.reply_text(text, reply_markup=texts.markup(*rows))
-
-
-async def edit(query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None) -> None:
-    """Edits the button's message; an edit that would change nothing is not an error."""
-    try:
-        await query.edit_message_text(text, reply_markup=reply_markup)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise

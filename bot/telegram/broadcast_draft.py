@@ -10,143 +10,122 @@ import logging
 from datetime import timedelta
 from html import escape
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 
-from bot.domain.broadcasts import FailureReason, RequestError, Target
-from bot.i18n import Gettext
-from bot.services.accounts import Identity
-from bot.services.broadcast_reports import progress_of, record_progress
+from bot.domain.broadcasts import FailureReason, RequestError
+from bot.domain.buttons import (
+    CancelBroadcastButton,
+    ConfirmBroadcastButton,
+    DeadlineButton,
+    UnreachableButton,
+)
+from bot.i18n import N_, Gettext
+from bot.models import Broadcast
+from bot.services.broadcast_reports import count_progress, save_progress
 from bot.services.broadcasts import (
     Audience,
     cancel_draft,
     confirm_broadcast,
     draft_deadline,
-    get_broadcast,
     resolve_audience,
     set_draft_deadline,
     target_of,
 )
 from bot.telegram import broadcast_texts as texts
-from bot.telegram.broadcast import (
-    NOT_AVAILABLE,
-    WAKE_KEY,
-    dispatch_button,
-    edit,
-    render_error,
-)
+from bot.telegram.broadcast import NOT_AVAILABLE, edit, managed_broadcast, render_error
 from bot.telegram.context import BotContext
+from bot.telegram.scope import EXPIRED, Access, UpdateScope, on_button
 from bot.telegram.texts import answer, split_message
 
 logger = logging.getLogger(__name__)
 
-CALLBACK_PATTERN = r"^bc:(ok|no|who|dl):"
+ALREADY_DECIDED = N_("This notice was already confirmed or cancelled; nothing more was sent.")
 
 
-async def on_callback(update: Update, context: BotContext) -> None:
-    """``bc:ok``, ``bc:no``, ``bc:who``, ``bc:dl`` on a draft's preview."""
-    await dispatch_button(update, context, _draft_button)
-
-
-async def _draft_button(
-    update: Update,
-    context: BotContext,
-    identity: Identity,
-    action: str,
-    rest: list[str],
-    _: Gettext,
-) -> None:
+async def _draft(
+    update: Update, scope: UpdateScope, broadcast_id: int
+) -> tuple[CallbackQuery, Broadcast] | None:
+    """The pressed preview's broadcast, if the caller may act on it; else they are told."""
     query = update.callback_query
     assert query is not None
-    if not rest or not rest[0].isdigit():
+    broadcast = await managed_broadcast(scope, broadcast_id)
+    if broadcast is None:
+        await answer(query, scope._(NOT_AVAILABLE), show_alert=True)
+        return None
+    return query, broadcast
+
+
+@on_button(ConfirmBroadcastButton, Access.secretary)
+async def on_confirm(
+    update: Update, context: BotContext, scope: UpdateScope, data: ConfirmBroadcastButton
+) -> None:
+    """``Xác nhận``: the copies are queued and committed, then the preview shows progress."""
+    if (found := await _draft(update, scope, data.broadcast_id)) is None:
+        return
+    query, _broadcast = found
+    _ = scope._
+    if query.message is None:
         await answer(query)
         return
-    broadcast = await get_broadcast(
-        session_factory=context.deps.session_factory, broadcast_id=int(rest[0])
-    )
-    if broadcast is None or broadcast.id is None or not identity.may_manage(broadcast.council_id):
-        await answer(query, _(NOT_AVAILABLE), show_alert=True)
-        return
-    if action == "ok":
-        await _confirm(update, context, broadcast.id, _)
-    elif action == "no":
-        await _cancel(update, context, broadcast.id, _)
-    elif action == "who":
-        await _who(update, context, broadcast.council_id, target_of(broadcast), _)
-    elif action == "dl" and len(rest) > 1 and rest[1].isdigit():
-        await _deadline(update, context, broadcast.id, int(rest[1]), _)
-
-
-async def _confirm(update: Update, context: BotContext, broadcast_id: int, _: Gettext) -> None:
-    query = update.callback_query
-    assert query is not None
-    assert query.message is not None
-    deps = context.deps
-    now = deps.clock()
     try:
         confirmed = await confirm_broadcast(
-            session_factory=deps.session_factory,
-            broadcast_id=broadcast_id,
+            session=scope.session,
+            broadcast_id=data.broadcast_id,
             progress_chat_id=query.message.chat.id,
             progress_message_id=query.message.message_id,
-            now=now,
+            now=scope.now,
         )
     except RequestError as error:
         await answer(query, render_error(error, _), show_alert=True)
         return
     if confirmed is None:
-        await answer(
-            query,
-            _("This notice was already confirmed or cancelled; nothing more was sent."),
-            show_alert=True,
-        )
+        await answer(query, _(ALREADY_DECIDED), show_alert=True)
         return
+    await scope.commit()
     await answer(query, _("Sending…"))
-    progress = (
-        await progress_of(session_factory=deps.session_factory, broadcast_ids=[broadcast_id])
-    )[broadcast_id]
+    broadcast_id = data.broadcast_id
+    progress = (await count_progress(session=scope.session, broadcast_ids=[broadcast_id]))[
+        broadcast_id
+    ]
     label = texts.target_label(target_of(confirmed.broadcast), _)
     text = texts.progress_text(broadcast_id, label, progress, _)
     await edit(query, text, None)
-    await record_progress(
-        session_factory=deps.session_factory,
-        broadcast_id=broadcast_id,
-        text=text,
-        now=now,
-        finished=False,
+    await save_progress(
+        session=scope.session, broadcast_id=broadcast_id, text=text, now=scope.now, finished=False
     )
+    await scope.commit()
     logger.info("broadcast %s confirmed: %d copies queued", broadcast_id, confirmed.queued)
-    wake = context.application.bot_data.get(WAKE_KEY)
-    if callable(wake):
-        wake()
+    context.deps.wake()
 
 
-async def _cancel(update: Update, context: BotContext, broadcast_id: int, _: Gettext) -> None:
-    query = update.callback_query
-    assert query is not None
-    cancelled = await cancel_draft(
-        session_factory=context.deps.session_factory,
-        broadcast_id=broadcast_id,
-        now=context.deps.clock(),
-    )
-    if not cancelled:
-        await answer(
-            query,
-            _("This notice was already confirmed or cancelled; nothing more was sent."),
-            show_alert=True,
-        )
+@on_button(CancelBroadcastButton, Access.secretary)
+async def on_cancel(
+    update: Update, context: BotContext, scope: UpdateScope, data: CancelBroadcastButton
+) -> None:
+    if (found := await _draft(update, scope, data.broadcast_id)) is None:
         return
+    query, _broadcast = found
+    _ = scope._
+    if not await cancel_draft(session=scope.session, broadcast_id=data.broadcast_id, now=scope.now):
+        await answer(query, _(ALREADY_DECIDED), show_alert=True)
+        return
+    await scope.commit()
     await answer(query)
     await edit(query, _("Cancelled: nothing was sent."), None)
 
 
-async def _who(
-    update: Update, context: BotContext, council_id: int, target: Target, _: Gettext
+@on_button(UnreachableButton, Access.secretary)
+async def on_unreachable(
+    update: Update, context: BotContext, scope: UpdateScope, data: UnreachableButton
 ) -> None:
-    query = update.callback_query
-    assert query is not None
+    """Who cannot receive the draft, and why."""
+    if (found := await _draft(update, scope, data.broadcast_id)) is None:
+        return
+    query, broadcast = found
+    _ = scope._
     try:
         audience = await resolve_audience(
-            session_factory=context.deps.session_factory, council_id=council_id, target=target
+            session=scope.session, council_id=broadcast.council_id, target=target_of(broadcast)
         )
     except RequestError as error:
         await answer(query, render_error(error, _), show_alert=True)
@@ -170,36 +149,38 @@ def cannot_text(audience: Audience, _: Gettext) -> str:
     return "\n".join(lines)
 
 
-async def _deadline(
-    update: Update, context: BotContext, broadcast_id: int, hours: int, _: Gettext
+@on_button(DeadlineButton, Access.secretary)
+async def on_deadline(
+    update: Update, context: BotContext, scope: UpdateScope, data: DeadlineButton
 ) -> None:
+    """A deadline button of the preview (only those the preview offers: 0 is none)."""
     query = update.callback_query
     assert query is not None
-    deps = context.deps
+    _ = scope._
+    if data.hours not in (0, *texts.DEADLINE_CHOICES):
+        await answer(query, _(EXPIRED), show_alert=True)
+        return
+    if await _draft(update, scope, data.broadcast_id) is None:
+        return
     broadcast = await set_draft_deadline(
-        session_factory=deps.session_factory,
-        broadcast_id=broadcast_id,
-        deadline=timedelta(hours=hours) if hours else None,
+        session=scope.session,
+        broadcast_id=data.broadcast_id,
+        deadline=timedelta(hours=data.hours) if data.hours else None,
     )
     if broadcast is None:
-        await answer(
-            query,
-            _("This notice was already confirmed or cancelled; nothing more was sent."),
-            show_alert=True,
-        )
+        await answer(query, _(ALREADY_DECIDED), show_alert=True)
         return
     try:
         audience = await resolve_audience(
-            session_factory=deps.session_factory,
-            council_id=broadcast.council_id,
-            target=target_of(broadcast),
+            session=scope.session, council_id=broadcast.council_id, target=target_of(broadcast)
         )
     except RequestError as error:
         await answer(query, render_error(error, _), show_alert=True)
         return
+    await scope.commit()
     await answer(query)
     await edit(
         query,
         texts.preview_text(audience, draft_deadline(broadcast), _),
-        texts.preview_markup(broadcast_id, audience, _),
+        texts.preview_markup(data.broadcast_id, audience, _),
     )

@@ -14,32 +14,37 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.domain.broadcasts import Target, TargetKind
-from bot.i18n import N_, Gettext
+from bot.domain.buttons import (
+    AcknowledgeButton,
+    BroadcastReportButton,
+    BroadcastWorkbookButton,
+    CorrectionButton,
+    NameList,
+    NamesButton,
+)
+from bot.i18n import N_
 from bot.models import Broadcast
-from bot.services.accounts import Identity
 from bot.services.broadcast_acks import AckOutcome, acknowledge
 from bot.services.broadcast_reports import (
     RecipientLine,
-    progress_of,
+    count_progress,
     recipient_lines,
     report_xlsx,
 )
 from bot.services.broadcasts import (
     BroadcastStatus,
-    CouncilRef,
     draft_deadline,
-    get_broadcast,
     resolve_council,
     target_of,
 )
 from bot.services.outbox import Button
 from bot.telegram import broadcast_texts as texts
-from bot.telegram.broadcast import NOT_AVAILABLE, ask_for_notice, require_secretary
-from bot.telegram.context import BotContext, current_identity, translator
+from bot.telegram.broadcast import NOT_AVAILABLE, ask_for_notice, managed_broadcast, secretary
+from bot.telegram.context import BotContext
+from bot.telegram.scope import Access, UpdateScope, on_button
 from bot.telegram.texts import answer, split_message
 
-CALLBACK_PATTERN = r"^bc:(ack|rep|nm|xl|fix):"
-
+NOT_FOR_YOU = N_("This button is not for you.")
 XLSX_HEADERS = (
     N_("Code"),
     N_("Full name"),
@@ -51,28 +56,29 @@ XLSX_HEADERS = (
 )
 
 
-async def on_ack(update: Update, context: BotContext) -> None:
-    """``Đã nhận`` on a copy (or on a nudge): recorded once, the button shows the time."""
+@on_button(AcknowledgeButton, Access.delegate, refusal=NOT_FOR_YOU)
+async def on_ack(
+    update: Update, context: BotContext, scope: UpdateScope, data: AcknowledgeButton
+) -> None:
+    """``Đã nhận`` on a copy (or on a nudge): recorded once, the button shows the time.
+
+    Only the delegate the copy went to may press it; anyone else's press changes nothing.
+    """
     query = update.callback_query
-    if query is None or query.data is None or (user := update.effective_user) is None:
-        return
-    identity = await current_identity(update, context)
-    _ = translator(identity)
-    raw = query.data.removeprefix(texts.ACK)
-    if not raw.isdigit():
-        await answer(query)
-        return
-    deps = context.deps
+    assert query is not None
+    assert scope.identity is not None
+    _ = scope._
+    # The acknowledgement service (services/broadcast_acks.py) still opens its own session.
     ack = await acknowledge(
-        session_factory=deps.session_factory,
-        recipient_id=int(raw),
-        telegram_user_id=user.id,
-        now=deps.clock(),
+        session_factory=context.deps.session_factory,
+        recipient_id=data.recipient_id,
+        telegram_user_id=scope.identity.telegram_user_id,
+        now=scope.now,
     )
     if ack.outcome is AckOutcome.not_yours or ack.at is None:
-        await answer(query, _("This button is not for you."), show_alert=True)
+        await answer(query, _(NOT_FOR_YOU), show_alert=True)
         return
-    label = texts.acknowledged_label(ack.at, deps.settings.zone, _)
+    label = texts.acknowledged_label(ack.at, scope.settings.zone, _)
     if ack.outcome is AckOutcome.recorded:
         await answer(query, _("Thank you: the council office can see you have received it."))
     else:
@@ -84,63 +90,48 @@ async def on_ack(update: Update, context: BotContext) -> None:
         return
     try:
         await query.edit_message_reply_markup(
-            texts.markup((Button(label, texts.ack_data(int(raw))),))
+            texts.markup((Button(label, texts.ack_data(data.recipient_id)),))
         )
     except BadRequest as error:  # two quick presses: the other one edited it already
         if "not modified" not in error.message.lower():
             raise
 
 
-async def on_callback(update: Update, context: BotContext) -> None:
-    """The secretariat's report buttons: counts, names, XLSX, correction."""
+async def _sent(
+    update: Update, scope: UpdateScope, broadcast_id: int
+) -> tuple[Message, Broadcast] | None:
+    """A confirmed broadcast the caller may act on, and the message to answer under."""
     query = update.callback_query
-    if query is None or query.data is None:
-        return
-    if query.data.startswith(texts.ACK):
-        await on_ack(update, context)
-        return
-    if (found := await require_secretary(update, context)) is None:
-        return
-    identity, _ = found
-    _prefix, action, raw_id, *rest = [*query.data.split(":"), ""]
-    broadcast = (
-        await get_broadcast(session_factory=context.deps.session_factory, broadcast_id=int(raw_id))
-        if raw_id.isdigit()
-        else None
-    )
-    if (
-        broadcast is None
-        or broadcast.id is None
-        or not identity.may_manage(broadcast.council_id)
-        or broadcast.status in {BroadcastStatus.draft.value, BroadcastStatus.cancelled.value}
-    ):
-        await answer(query, _(NOT_AVAILABLE), show_alert=True)
-        return
+    assert query is not None
+    broadcast = await managed_broadcast(scope, broadcast_id)
+    if broadcast is None or broadcast.status in {
+        BroadcastStatus.draft.value,
+        BroadcastStatus.cancelled.value,
+    }:
+        await answer(query, scope._(NOT_AVAILABLE), show_alert=True)
+        return None
     await answer(query)
     if not isinstance(query.message, Message):
+        return None
+    return query.message, broadcast
+
+
+@on_button(BroadcastReportButton, Access.secretary)
+async def on_report(
+    update: Update, context: BotContext, scope: UpdateScope, data: BroadcastReportButton
+) -> None:
+    """Delivered, failed by reason, acknowledged: the counts, with buttons for the names."""
+    if (found := await _sent(update, scope, data.broadcast_id)) is None:
         return
-    message = query.message
-    if action == "rep":
-        await _report(message, context, broadcast, _)
-    elif action == "nm":
-        await _names(message, context, broadcast, rest[0] if rest else "", _)
-    elif action == "xl":
-        await _xlsx(message, context, broadcast, _)
-    elif action == "fix":
-        await _correction(message, context, identity, broadcast, _)
-
-
-async def _report(message: Message, context: BotContext, broadcast: Broadcast, _: Gettext) -> None:
-    assert broadcast.id is not None
-    progress = (
-        await progress_of(
-            session_factory=context.deps.session_factory, broadcast_ids=[broadcast.id]
-        )
-    )[broadcast.id]
+    message, broadcast = found
+    _ = scope._
+    progress = (await count_progress(session=scope.session, broadcast_ids=[data.broadcast_id]))[
+        data.broadcast_id
+    ]
     label = texts.target_label(target_of(broadcast), _)
     await message.reply_text(
-        texts.report_text(broadcast, label, progress, context.deps.settings.zone, _),
-        reply_markup=texts.report_detail_markup(broadcast.id, _),
+        texts.report_text(broadcast, label, progress, scope.settings.zone, _),
+        reply_markup=texts.report_detail_markup(data.broadcast_id, _),
     )
 
 
@@ -149,26 +140,38 @@ def _person(line: RecipientLine) -> str:
     return f"• {escape(line.code)} — {escape(line.full_name)}{unit}"
 
 
-async def _names(
-    message: Message, context: BotContext, broadcast: Broadcast, which: str, _: Gettext
+_NAME_TITLES = {
+    NameList.acknowledged: N_("Acknowledged notice #{number}:"),
+    NameList.failed: N_("Could not receive notice #{number}:"),
+    NameList.not_acknowledged: N_("Received notice #{number} but have not acknowledged it:"),
+}
+
+
+def _chosen(lines: list[RecipientLine], which: NameList) -> list[RecipientLine]:
+    match which:
+        case NameList.acknowledged:
+            return [line for line in lines if line.acknowledged_at is not None]
+        case NameList.failed:
+            return [line for line in lines if line.failed]
+        case NameList.not_acknowledged:
+            return [line for line in lines if line.delivered and line.acknowledged_at is None]
+
+
+@on_button(NamesButton, Access.secretary)
+async def on_names(
+    update: Update, context: BotContext, scope: UpdateScope, data: NamesButton
 ) -> None:
-    assert broadcast.id is not None
-    lines = await recipient_lines(
-        session_factory=context.deps.session_factory, broadcast_id=broadcast.id
-    )
-    if which == "a":
-        chosen = [line for line in lines if line.acknowledged_at is not None]
-        title = _("Acknowledged notice #{number}:")
-    elif which == "f":
-        chosen = [line for line in lines if line.failed]
-        title = _("Could not receive notice #{number}:")
-    else:
-        chosen = [line for line in lines if line.delivered and line.acknowledged_at is None]
-        title = _("Received notice #{number} but have not acknowledged it:")
-    text = [title.format(number=broadcast.id)]
+    """The names behind one of the report's counts."""
+    if (found := await _sent(update, scope, data.broadcast_id)) is None:
+        return
+    message, broadcast = found
+    _ = scope._
+    lines = await recipient_lines(session=scope.session, broadcast_id=data.broadcast_id)
+    chosen = _chosen(lines, data.names)
+    text = [_(_NAME_TITLES[data.names]).format(number=broadcast.id)]
     for line in chosen:
         entry = _person(line)
-        if which == "f":
+        if data.names is NameList.failed:
             entry += f" — {escape(_(texts.REASON_NAMES[line.state]))}"
         text.append(entry)
     if not chosen:
@@ -177,16 +180,21 @@ async def _names(
         await message.reply_text(chunk)
 
 
-async def _xlsx(message: Message, context: BotContext, broadcast: Broadcast, _: Gettext) -> None:
-    assert broadcast.id is not None
-    lines = await recipient_lines(
-        session_factory=context.deps.session_factory, broadcast_id=broadcast.id
-    )
+@on_button(BroadcastWorkbookButton, Access.secretary)
+async def on_workbook(
+    update: Update, context: BotContext, scope: UpdateScope, data: BroadcastWorkbookButton
+) -> None:
+    """Every recipient, their delivery and acknowledgement, as an XLSX file."""
+    if (found := await _sent(update, scope, data.broadcast_id)) is None:
+        return
+    message, broadcast = found
+    _ = scope._
+    lines = await recipient_lines(session=scope.session, broadcast_id=data.broadcast_id)
     content = report_xlsx(
         lines,
         headers=[_(header) for header in XLSX_HEADERS],
         state_label=lambda state: _(texts.REASON_NAMES.get(state, state)),
-        zone=context.deps.settings.zone,
+        zone=scope.settings.zone,
     )
     await message.reply_document(
         content,
@@ -197,33 +205,30 @@ async def _xlsx(message: Message, context: BotContext, broadcast: Broadcast, _: 
     )
 
 
-async def _correction(
-    message: Message,
-    context: BotContext,
-    identity: Identity,
-    broadcast: Broadcast,
-    _: Gettext,
+@on_button(CorrectionButton, Access.secretary)
+async def on_correction(
+    update: Update, context: BotContext, scope: UpdateScope, data: CorrectionButton
 ) -> None:
     """A correction goes to the same delegates, as a reply to their copy."""
+    if (found := await _sent(update, scope, data.broadcast_id)) is None:
+        return
+    message, broadcast = found
     council = await resolve_council(
-        session_factory=context.deps.session_factory,
-        managed=identity.managed_councils,
+        session=scope.session,
+        managed=secretary(scope).managed_councils,
         code=None,
         home=broadcast.council_id,
     )
     if council is None:
-        await message.reply_text(_(NOT_AVAILABLE))
+        await message.reply_text(scope._(NOT_AVAILABLE))
         return
-    original = _original(broadcast)
     deadline = draft_deadline(broadcast)
     await ask_for_notice(
         message,
-        context,
-        identity,
-        CouncilRef(council.id, council.code, council.name),
-        Target(TargetKind.correction, corrects_id=original),
+        scope,
+        council,
+        Target(TargetKind.correction, corrects_id=_original(broadcast)),
         deadline if deadline is None or deadline > timedelta(0) else None,
-        _,
     )
 
 

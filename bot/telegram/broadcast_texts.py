@@ -14,27 +14,24 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind, progress_bar
+from bot.domain.buttons import (
+    AcknowledgeButton,
+    BroadcastReportButton,
+    BroadcastWorkbookButton,
+    CancelBroadcastButton,
+    ConfirmBroadcastButton,
+    CorrectionButton,
+    DeadlineButton,
+    NameList,
+    NamesButton,
+    UnreachableButton,
+)
+from bot.domain.callbacks import encode
 from bot.i18n import N_, Gettext
 from bot.models import Broadcast
 from bot.services.broadcast_reports import Progress
 from bot.services.broadcasts import Audience
 from bot.services.outbox import Button
-
-PREFIX = "bc:"
-ACK = "bc:ack:"  # + recipient id: a delegate's "Đã nhận"
-TO = "bc:to:"  # + all | sec | level | unit | codes: the recipient menu
-LEVEL = "bc:lv:"  # + province | district | commune
-UNIT = "bc:un:"  # + index into the draft's unit list
-COUNCIL = "bc:cc:"  # + council id (admins without a council of their own)
-STOP = "bc:stop"  # stop composing
-CONFIRM = "bc:ok:"  # + broadcast id
-CANCEL = "bc:no:"
-WHO = "bc:who:"  # + broadcast id: who cannot receive the draft
-DEADLINE = "bc:dl:"  # + broadcast id + ":" + hours (0: none)
-REPORT = "bc:rep:"  # + broadcast id
-NAMES = "bc:nm:"  # + broadcast id + ":" + n (not acknowledged) | f (failed) | a (acknowledged)
-XLSX = "bc:xl:"
-CORRECT = "bc:fix:"
 
 DEADLINE_CHOICES = (24, 72, 168)
 
@@ -60,7 +57,7 @@ LEVELS = {
 
 
 def ack_data(recipient_id: int) -> str:
-    return f"{ACK}{recipient_id}"
+    return encode(AcknowledgeButton(recipient_id))
 
 
 def ack_button(recipient_id: int, _: Gettext) -> Button:
@@ -180,31 +177,33 @@ def preview_text(audience: Audience, deadline: timedelta | None, _: Gettext) -> 
 
 def preview_markup(broadcast_id: int, audience: Audience, _: Gettext) -> InlineKeyboardMarkup:
     # Nobody who can receive it: nothing to confirm, only to cancel (and see who and why).
-    first = (Button(_("Confirm"), f"{CONFIRM}{broadcast_id}"),) if audience.reachable else ()
-    rows: list[tuple[Button, ...]] = [(*first, Button(_("Cancel"), f"{CANCEL}{broadcast_id}"))]
+    confirm = encode(ConfirmBroadcastButton(broadcast_id))
+    first = (Button(_("Confirm"), confirm),) if audience.reachable else ()
+    cancel = Button(_("Cancel"), encode(CancelBroadcastButton(broadcast_id)))
+    rows: list[tuple[Button, ...]] = [(*first, cancel)]
     if audience.cannot:
         rows.append(
             (
                 Button(
                     _("Who cannot receive it ({count})").format(count=len(audience.cannot)),
-                    f"{WHO}{broadcast_id}",
+                    encode(UnreachableButton(broadcast_id)),
                 ),
             )
         )
     deadlines = [
         Button(
             _("⏰ {deadline}").format(deadline=deadline_text(timedelta(hours=hours), _)),
-            f"{DEADLINE}{broadcast_id}:{hours}",
+            encode(DeadlineButton(broadcast_id, hours)),
         )
         for hours in DEADLINE_CHOICES
     ]
-    rows.append((*deadlines, Button(_("No deadline"), f"{DEADLINE}{broadcast_id}:0")))
+    rows.append((*deadlines, Button(_("No deadline"), encode(DeadlineButton(broadcast_id, 0)))))
     return markup(*rows)
 
 
 def report_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
     return markup(
-        (Button(_("📊 Report"), f"{REPORT}{broadcast_id}"),),
+        (Button(_("📊 Report"), encode(BroadcastReportButton(broadcast_id))),),
     )
 
 
@@ -246,12 +245,15 @@ def report_text(
 
 
 def report_detail_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
+    def names(which: NameList) -> str:
+        return encode(NamesButton(broadcast_id, which))
+
     return markup(
-        (Button(_("Not acknowledged"), f"{NAMES}{broadcast_id}:n"),
-         Button(_("Acknowledged"), f"{NAMES}{broadcast_id}:a")),
-        (Button(_("Not delivered"), f"{NAMES}{broadcast_id}:f"),
-         Button(_("📄 XLSX"), f"{XLSX}{broadcast_id}")),
-        (Button(_("✏️ Send a correction"), f"{CORRECT}{broadcast_id}"),),
+        (Button(_("Not acknowledged"), names(NameList.not_acknowledged)),
+         Button(_("Acknowledged"), names(NameList.acknowledged))),
+        (Button(_("Not delivered"), names(NameList.failed)),
+         Button(_("📄 XLSX"), encode(BroadcastWorkbookButton(broadcast_id)))),
+        (Button(_("✏️ Send a correction"), encode(CorrectionButton(broadcast_id))),),
     )  # fmt: skip
 
 

@@ -21,11 +21,17 @@ if TYPE_CHECKING:
 DEPS_KEY = "deps"
 
 
+def _nothing_to_wake() -> None:
+    """No dispatcher runs in this process (tests, tools): the next tick sends."""
+
+
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
     session_factory: SessionFactory
     clock: Callable[[], datetime]
+    wake: Callable[[], None] = _nothing_to_wake
+    """Wakes this process's dispatcher: a confirmed broadcast starts now (set by the runner)."""
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

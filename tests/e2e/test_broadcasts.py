@@ -418,3 +418,27 @@ async def test_an_audience_nobody_can_receive_offers_no_confirm(council: Harness
     answer = await harness.api.wait_for_callback_answer(query)
     assert "không có gì để gửi" in answer.get("text", "")
     assert [c for c in harness.api.calls if c.method == "copyMessage"] == []
+
+
+async def test_a_delegate_cannot_acknowledge_someone_elses_copy(council: Harness) -> None:
+    harness = council
+    preview, _notice = await compose(harness, "/thongbao ML-001 ML-002")
+    await confirm(harness, preview)
+    await dispatcher(harness).drain()
+    (theirs,) = copies(harness, LINKED["ML-001"])
+    data = theirs.find_button("Đã nhận")["callback_data"]
+    other = harness.api.user(LINKED["ML-002"])
+    (own,) = copies(harness, other.user_id)
+    answer = await harness.api.wait_for_callback_answer(await other.press_data(own, data))
+    assert answer.get("text") == "Nút này không dành cho đồng chí."
+    stranger = harness.api.user(OTHER_COUNCIL)  # a delegate of another council
+    (help_text,) = await stranger.send_and_wait("/trogiup")
+    answer = await harness.api.wait_for_callback_answer(await stranger.press_data(help_text, data))
+    assert answer.get("text") == "Nút này không dành cho đồng chí."
+    assert own.edits == 0
+    assert (
+        await count_rows(
+            harness, BroadcastRecipient, col(BroadcastRecipient.acknowledged_at).is_not(None)
+        )
+        == 0
+    )

@@ -71,7 +71,7 @@ async def pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -80,6 +80,11 @@ async def pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
 @example(data="bc:ack:99999999999999999999", as_admin=True)
 @example(data="rp:held:99999999999999999999", as_admin=False)
 @example(data="bc:nm:1:x", as_admin=True)
+@example(data="bc:ack:1", as_admin=True)
+@example(data="bc:ack:1", as_admin=False)
+@example(data="bc:dl:1:99999999999", as_admin=True)
+@example(data="bc:un:7", as_admin=True)
+@example(data="bc:stop", as_admin=False)
 @example(data="stats:q:1:2026:9", as_admin=True)
 async def test_forged_button_data_is_answered_and_writes_nothing(
     harness: Harness,

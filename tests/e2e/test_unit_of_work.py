@@ -14,6 +14,7 @@ from bot.telegram.context import DEPS_KEY, Deps
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import linked_delegate, run_until, schedule
 from tests.e2e.test_reports import RECEPTION, press, prompt_of, reports
+from tests.factories import add_delegate
 
 
 class CountingFactory:
@@ -58,4 +59,24 @@ async def test_confirming_a_report_uses_one_session(harness: Harness, tmp_path: 
     (report,) = await reports(harness)
     assert (report.citizens, report.petitions, report.forwarded) == (12, 3, 1)
     assert figures.opened == 1
+    assert confirm.opened == 1
+
+
+async def test_a_broadcast_notice_uses_one_session(harness: Harness) -> None:
+    """The notice ends the conversation and makes the draft in one session; Xác nhận too."""
+    secretary = harness.api.user(7001)
+    await add_delegate(harness.session_factory, "ML-TK", role="secretary", telegram_user_id=7001)
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=8001)
+    for user_id in (7001, 8001):
+        harness.api.user(user_id).started = True
+    (prompt,) = await secretary.send_and_wait("/thongbao all")
+    assert "gửi nội dung thông báo" in (prompt.text or ""), prompt.text
+    with counted(harness) as notice:
+        (preview,) = await secretary.send_and_wait("Họp tổ đại biểu lúc 14:00")
+    assert "Sẽ nhận: 2 đại biểu" in (preview.text or "")
+    with counted(harness) as confirm:
+        query = await secretary.press(preview, "Xác nhận")
+        await harness.api.wait_for_callback_answer(query)
+        await harness.api.wait_until(lambda: "0/2" in (preview.text or ""))
+    assert notice.opened == 1
     assert confirm.opened == 1

@@ -19,7 +19,7 @@ from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKin
 from bot.models import BroadcastRecipient, Delegate, OutboxMessage
 from bot.services.broadcast_acks import AckOutcome, acknowledge, plan_due_nudges
 from bot.services.broadcast_reports import (
-    progress_of,
+    count_progress,
     recent_broadcasts,
     recipient_lines,
     report_xlsx,
@@ -32,7 +32,7 @@ from bot.services.broadcasts import (
     resolve_council,
 )
 from bot.services.outbox import OutboxStatus
-from tests.factories import NOW, add_delegate
+from tests.factories import NOW, add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -52,14 +52,15 @@ async def roster(sessions: SessionFactory) -> dict[str, int]:
 
 
 async def council_id(sessions: SessionFactory, code: str = "HDND-ML") -> int:
-    found = await resolve_council(session_factory=sessions, managed=None, code=code, home=None)
+    found = await in_session(sessions, resolve_council, managed=None, code=code, home=None)
     assert found is not None
     return found.id
 
 
 async def draft(sessions: SessionFactory, target: Target, deadline: timedelta | None = None) -> int:
-    broadcast = await create_draft(
-        session_factory=sessions,
+    broadcast = await in_session(
+        sessions,
+        create_draft,
         council_id=await council_id(sessions),
         created_by=900,
         target=target,
@@ -77,9 +78,7 @@ async def test_audiences(session_factory: SessionFactory) -> None:
     ml = await council_id(session_factory)
 
     async def codes(target: Target) -> tuple[list[str], list[tuple[str, FailureReason]]]:
-        audience = await resolve_audience(
-            session_factory=session_factory, council_id=ml, target=target
-        )
+        audience = await in_session(session_factory, resolve_audience, council_id=ml, target=target)
         return [p.code for p in audience.reachable], [(p.code, r) for p, r in audience.cannot]
 
     assert await codes(Target(TargetKind.all)) == (
@@ -107,10 +106,10 @@ async def test_a_secretary_sees_no_other_council(session_factory: SessionFactory
     await roster(session_factory)
     ml = await council_id(session_factory)
     mine = frozenset({ml})
-    assert await resolve_council(session_factory=session_factory, managed=mine,
-                                 code="hdnd-nt", home=ml) is None  # fmt: skip
-    found = await resolve_council(session_factory=session_factory, managed=mine,
-                                  code=None, home=ml)  # fmt: skip
+    assert await in_session(session_factory, resolve_council, managed=mine,
+                            code="hdnd-nt", home=ml) is None  # fmt: skip
+    found = await in_session(session_factory, resolve_council, managed=mine,
+                             code=None, home=ml)  # fmt: skip
     assert found is not None
     assert found.id == ml
 
@@ -121,8 +120,8 @@ async def confirm_twice_at_once(sessions: SessionFactory) -> None:
     later = NOW + timedelta(minutes=10)
     results = await asyncio.gather(
         *(
-            confirm_broadcast(session_factory=sessions, broadcast_id=broadcast_id,
-                              progress_chat_id=900, progress_message_id=2, now=later)
+            in_session(sessions, confirm_broadcast, broadcast_id=broadcast_id,
+                       progress_chat_id=900, progress_message_id=2, now=later)
             for _ in range(3)
         ),
         return_exceptions=True,
@@ -138,9 +137,7 @@ async def confirm_twice_at_once(sessions: SessionFactory) -> None:
         recipients = (await session.exec(select(BroadcastRecipient))).all()
     assert len(recipients) == 5
     assert sum(r.outbox_id is not None for r in recipients) == 3
-    assert (
-        await cancel_draft(session_factory=sessions, broadcast_id=broadcast_id, now=later) is False
-    )
+    assert await in_session(sessions, cancel_draft, broadcast_id=broadcast_id, now=later) is False
 
 
 async def test_confirm_is_once_only_on_sqlite(session_factory: SessionFactory) -> None:
@@ -155,8 +152,8 @@ async def test_ack_once_nudges_at_the_deadline_and_counts(session_factory: Sessi
     sessions = session_factory
     await roster(sessions)
     broadcast_id = await draft(sessions, Target(TargetKind.all), deadline=timedelta(hours=24))
-    await confirm_broadcast(session_factory=sessions, broadcast_id=broadcast_id,
-                            progress_chat_id=900, progress_message_id=2, now=NOW)  # fmt: skip
+    await in_session(sessions, confirm_broadcast, broadcast_id=broadcast_id,
+                     progress_chat_id=900, progress_message_id=2, now=NOW)  # fmt: skip
     # ML-1 and ML-2 get their copy; ML-3's fails (blocked at send time)
     async with sessions() as session, session.begin():
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
@@ -190,7 +187,7 @@ async def test_ack_once_nudges_at_the_deadline_and_counts(session_factory: Sessi
         ).all()
     assert [n.delegate_id for n in nudges] == [ids["ML-2"]]
 
-    progress = (await progress_of(session_factory=sessions, broadcast_ids=[broadcast_id]))[
+    progress = (await in_session(sessions, count_progress, broadcast_ids=[broadcast_id]))[
         broadcast_id
     ]
     assert (progress.total, progress.delivered, progress.acknowledged, progress.pending) == (
@@ -199,10 +196,10 @@ async def test_ack_once_nudges_at_the_deadline_and_counts(session_factory: Sessi
         FailureReason.blocked: 2,
         FailureReason.not_linked: 1,
     }
-    (recent,) = await recent_broadcasts(session_factory=sessions, council_ids=None)
+    (recent,) = await in_session(sessions, recent_broadcasts, council_ids=None)
     assert recent[0].id == broadcast_id
 
-    lines = await recipient_lines(session_factory=sessions, broadcast_id=broadcast_id)
+    lines = await in_session(sessions, recipient_lines, broadcast_id=broadcast_id)
     content = report_xlsx(lines, headers=[f"h{i}" for i in range(7)], state_label=str.upper,
                           zone=ZONE)  # fmt: skip
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
@@ -230,8 +227,9 @@ async def test_a_pasted_column_of_unknown_codes_fits_one_message(
     ml = await council_id(session_factory)
     pasted = tuple(f"XX-{n:04d}" for n in range(600))
     with pytest.raises(RequestError) as refused:
-        await resolve_audience(
-            session_factory=session_factory,
+        await in_session(
+            session_factory,
+            resolve_audience,
             council_id=ml,
             target=Target(TargetKind.codes, codes=pasted),
         )
@@ -250,8 +248,8 @@ async def test_a_deadline_in_quiet_hours_nudges_in_the_morning(
     await roster(sessions)
     broadcast_id = await draft(sessions, Target(TargetKind.all), deadline=timedelta(hours=1))
     evening = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)  # 21:30 local: deadline 22:30
-    await confirm_broadcast(session_factory=sessions, broadcast_id=broadcast_id,
-                            progress_chat_id=900, progress_message_id=2, now=evening)  # fmt: skip
+    await in_session(sessions, confirm_broadcast, broadcast_id=broadcast_id,
+                     progress_chat_id=900, progress_message_id=2, now=evening)  # fmt: skip
     async with sessions() as session, session.begin():
         for row in (await session.exec(select(OutboxMessage))).all():
             row.status, row.telegram_message_id = OutboxStatus.sent.value, 7

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind
+from bot.domain.buttons import CouncilButton, StopComposingButton, UnitButton
+from bot.domain.callbacks import decode, encode
 from bot.i18n import get_translator
 from bot.services.broadcast_reports import Progress
 from bot.services.broadcasts import Audience, Person
 from bot.telegram import broadcast_texts as texts
 
 VI = get_translator("vi")
-BIG = 10**18 - 1  # the largest id the patterns accept
+BIG = 2**63 - 1  # the largest id the codec accepts
 
 
 def test_progress_while_sending_and_at_the_end() -> None:
@@ -47,6 +49,7 @@ def test_every_callback_fits_in_64_bytes() -> None:
         texts.report_detail_markup(BIG, VI),
     ]
     data = [b.callback_data for m in markups for row in m.inline_keyboard for b in row]
-    data += [texts.ack_data(BIG), f"{texts.UNIT}{BIG}", f"{texts.COUNCIL}{BIG}", texts.STOP]
-    assert all(isinstance(d, str) and d.startswith(texts.PREFIX) for d in data)
+    data += [texts.ack_data(BIG), encode(UnitButton(BIG)), encode(CouncilButton(BIG)),
+             encode(StopComposingButton())]  # fmt: skip
+    assert all(isinstance(d, str) and d.startswith("bc:") and decode(d) is not None for d in data)
     assert max(len(str(d).encode()) for d in data) <= 64
