@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.i18n import Gettext, get_translator
-from bot.services.accounts import Identity
 
 if TYPE_CHECKING:
     from bot.telegram.scope import UpdateScope
@@ -54,14 +51,3 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], di
 BotApplication = Application[
     ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
 ]
-
-
-async def current_identity(update: Update, context: BotContext) -> Identity | None:
-    """The caller of this update, or ``None`` for updates without a user (channel posts)."""
-    if update.effective_user is None or context.update_scope is None:
-        return None
-    return context.update_scope.identity
-
-
-def translator(identity: Identity | None) -> Gettext:
-    return get_translator(identity.language if identity is not None else None)

@@ -23,13 +23,13 @@ from bot.domain.callbacks import encode
 from bot.domain.quarters import Quarter, QuarterError, recent_quarters
 from bot.domain.stats import CouncilInfo, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
-from bot.i18n import N_, Gettext
+from bot.i18n import N_, Gettext, get_translator
 from bot.services.accounts import Identity
 from bot.services.stats import list_councils, quarterly_statistics
 from bot.services.stats_chart import chart_png
 from bot.services.stats_output import file_stem
 from bot.services.stats_xlsx import xlsx_bytes
-from bot.telegram.context import BotContext, translator
+from bot.telegram.context import BotContext
 from bot.telegram.scope import Access, UpdateScope, on_button, requires
 from bot.telegram.texts import answer, split_message
 
@@ -207,7 +207,7 @@ async def _answer(
     """The summary, the chart and the workbook of ``quarter`` for ``scope``."""
     if (chat := update.effective_chat) is None:
         return
-    _ = translator(identity)
+    _ = get_translator(identity.language)
     council_ids = (
         identity.managed_councils if scope.council_id is None else frozenset({scope.council_id})
     )
