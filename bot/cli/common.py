@@ -13,16 +13,15 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.domain.tables import Problem, format_problem
+from bot.errors import EXIT_BAD_INPUT, BadInputError
 from bot.i18n import N_, Gettext
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -36,33 +35,6 @@ class Context:
 
 Handler = Callable[[Context, argparse.Namespace], int]
 Work = Callable[[SessionFactory], Awaitable[int]]
-
-
-class CommandError(Exception):
-    """A refusal the clerk can act on: an English message id (``N_``) and its fields."""
-
-    exit_code: ClassVar[int] = EXIT_BAD_INPUT
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.message = message
-        self.params = params
-
-    def text(self, _: Gettext) -> str:
-        try:
-            return _(self.message).format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return str(self)
-
-
-class BadInputError(CommandError):
-    """Input the command refuses: exit 1, nothing written."""
-
-
-class UsageError(CommandError):
-    """Options that contradict each other: exit 2."""
-
-    exit_code = EXIT_USAGE
 
 
 # --- settings and database ------------------------------------------------------------------

@@ -10,14 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    check_writable,
-    with_database,
-    write_csv,
-)
+from bot.cli.common import Context, check_writable, with_database, write_csv
 from bot.cli.importing import (
     ImportRequest,
     add_import_command,
@@ -27,6 +20,7 @@ from bot.cli.importing import (
 from bot.cli.parsing import Commands
 from bot.config import Settings
 from bot.db import SessionFactory, utcnow
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:

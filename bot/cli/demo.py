@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli.common import EXIT_OK, Context, with_database
+from bot.cli.common import Context, with_database
 from bot.cli.parsing import Commands
 from bot.db import SessionFactory, utcnow
+from bot.errors import EXIT_OK
 
 
 def cmd_seed(context: Context, args: argparse.Namespace) -> int:

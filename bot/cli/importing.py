@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from bot.cli.common import (
-    EXIT_OK,
     Context,
     Handler,
     existing_file,
@@ -30,6 +29,7 @@ from bot.cli.parsing import Commands, Parser
 from bot.config import Settings
 from bot.db import SessionFactory, utcnow
 from bot.domain.tables import Problem
+from bot.errors import EXIT_OK
 from bot.i18n import Gettext
 
 

@@ -7,14 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    check_writable,
-    with_database,
-    write_bytes,
-)
+from bot.cli.common import Context, check_writable, with_database, write_bytes
 from bot.cli.importing import (
     ImportRequest,
     add_import_command,
@@ -24,6 +17,7 @@ from bot.cli.importing import (
 from bot.cli.parsing import Commands
 from bot.cli.stats import quarter_option
 from bot.db import SessionFactory
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:

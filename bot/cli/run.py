@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import EXIT_OK, BadInputError, Context, require_token, with_database
+from bot.cli.common import Context, require_token, with_database
 from bot.cli.parsing import Commands
 from bot.db import SessionFactory
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_
 
 

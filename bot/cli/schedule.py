@@ -11,19 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    UsageError,
-    with_database,
-    write_bytes,
-    write_csv,
-)
+from bot.cli.common import Context, with_database, write_bytes, write_csv
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
 from bot.db import SessionFactory, utcnow
 from bot.domain.dates import format_day, format_entry_time
+from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:

@@ -7,18 +7,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    check_writable,
-    with_database,
-    write_bytes,
-)
+from bot.cli.common import Context, check_writable, with_database, write_bytes
 from bot.cli.parsing import Commands
 from bot.db import SessionFactory, utcnow
 from bot.domain.quarters import Quarter, QuarterError
 from bot.domain.stats import Statistics
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 FORMATS = ("text", "csv", "xlsx", "png")
