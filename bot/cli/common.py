@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory
@@ -33,8 +34,23 @@ class Context:
     gettext: Gettext
 
 
+@dataclass(frozen=True)
+class CommandScope:
+    """The command's unit of work: its one database session, passed down as ``session=``.
+
+    Services never open a session of their own; a use-case that writes commits it (an
+    import when the file is clean), a dry run rolls it back, and whatever is left
+    uncommitted when the command ends is rolled back.
+    """
+
+    session: AsyncSession
+    session_factory: SessionFactory
+    """Only for the services that still open their own sessions (``accounts``,
+    ``assignment_views``) until they take ``session=`` too."""
+
+
 Handler = Callable[[Context, argparse.Namespace], int]
-Work = Callable[[SessionFactory], Awaitable[int]]
+Work = Callable[[CommandScope], Awaitable[int]]
 
 
 # --- settings and database ------------------------------------------------------------------
@@ -59,14 +75,16 @@ def load_settings(_: Gettext) -> Settings:
 
 
 def with_database(settings: Settings, work: Work) -> int:
-    """Runs ``work`` against an up-to-date database (pending migrations are applied first)."""
+    """Runs ``work`` in one session on an up-to-date database (pending migrations first)."""
     from bot.migrate import upgrade
 
     async def main() -> int:
         engine = create_engine(settings.DATABASE_URL)
         try:
             await upgrade(engine)
-            return await work(create_session_factory(engine))
+            session_factory = create_session_factory(engine)
+            async with session_factory() as session:
+                return await work(CommandScope(session, session_factory))
         finally:
             await engine.dispose()
 

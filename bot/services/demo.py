@@ -29,8 +29,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.roster import Role
 from bot.domain.tables import Problem, format_problem_line
@@ -602,7 +602,7 @@ def _folder(workdir: Path | None) -> Iterator[Path]:
 
 async def seed_demo(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     now: datetime,
     zone: ZoneInfo,
     workdir: Path | None = None,
@@ -611,18 +611,18 @@ async def seed_demo(
 
     The files are written to ``workdir`` (created if needed, files overwritten) and kept
     there, or to a temporary folder that is removed afterwards. Raises :class:`DemoError`
-    if an import reports problems (nothing of that import is written).
+    if an import reports problems (nothing of that import is written). Each step commits
+    the caller's ``session`` as it goes: the roster, the councils' names, the schedule.
     """
     label, first_day, last_day = quarter_of(now.astimezone(zone).date())
     roster = build_roster()
-    async with session_factory() as session:
-        calendar = await load_calendar(session)
+    calendar = await load_calendar(session=session)
     schedule = build_schedule(first_day, last_day, calendar, roster)
 
     with _folder(workdir) as folder:
         roster_file, schedule_file = await asyncio.to_thread(_write_files, folder, roster, schedule)
         roster_result = await import_roster(
-            session_factory=session_factory,
+            session=session,
             path=roster_file,
             now=now,
             dry_run=False,
@@ -630,9 +630,9 @@ async def seed_demo(
         )
         if roster_result.problems:
             raise DemoError(ROSTER_FILE, roster_result.problems)
-        renamed = await _name_councils(session_factory)
+        renamed = await _name_councils(session)
         schedule_result = await import_schedule(
-            session_factory=session_factory,
+            session=session,
             path=schedule_file,
             now=now,
             zone=zone,
@@ -642,7 +642,7 @@ async def seed_demo(
         if schedule_result.problems:
             raise DemoError(SCHEDULE_FILE, schedule_result.problems)
 
-    counts = await _counts(session_factory, first_day, last_day, zone)
+    counts = await _counts(session, first_day, last_day, zone)
     return DemoResult(
         quarter=label,
         first_day=first_day,
@@ -662,71 +662,67 @@ async def seed_demo(
     )
 
 
-async def _name_councils(session_factory: SessionFactory) -> bool:
+async def _name_councils(session: AsyncSession) -> bool:
     """Give the councils the roster import created (named by code) their display names."""
     names = council_names()
     changed = False
-    async with session_factory() as session:
-        councils = (
-            await session.exec(select(Council).where(col(Council.code).in_(list(names))))
-        ).all()
-        for council in councils:
-            wanted = names[council.code]
-            if council.name != wanted:
-                council.name = wanted
-                session.add(council)
-                changed = True
-        if changed:
-            await session.commit()
+    councils = (await session.exec(select(Council).where(col(Council.code).in_(list(names))))).all()
+    for council in councils:
+        wanted = names[council.code]
+        if council.name != wanted:
+            council.name = wanted
+            session.add(council)
+            changed = True
+    if changed:
+        await session.commit()
     return changed
 
 
 async def _counts(
-    session_factory: SessionFactory, first_day: date, last_day: date, zone: ZoneInfo
+    session: AsyncSession, first_day: date, last_day: date, zone: ZoneInfo
 ) -> dict[str, int]:
     starts_from, starts_before = local_bounds(first_day, last_day, zone)
     assert starts_from is not None
     assert starts_before is not None
-    async with session_factory() as session:
-        council_ids = [
-            council_id
-            for council_id in (
-                await session.exec(
-                    select(Council.id).where(col(Council.code).in_(list(council_names())))
-                )
-            ).all()
-            if council_id is not None
-        ]
-        delegates = (
-            select(func.count())
-            .select_from(Delegate)
-            .where(col(Delegate.council_id).in_(council_ids), col(Delegate.active).is_(True))
-        )
-        secretaries = delegates.where(col(Delegate.role) == Role.secretary.value)
-        events = (
-            select(func.count())
-            .select_from(Event)
-            .where(col(Event.council_id).in_(council_ids), col(Event.cancelled_at).is_(None))
-        )
-        occurrences = (
-            select(func.count())
-            .select_from(Occurrence)
-            .join(Event, col(Event.id) == col(Occurrence.event_id))
-            .where(
-                col(Event.council_id).in_(council_ids),
-                col(Occurrence.cancelled_at).is_(None),
-                col(Occurrence.starts_at) >= starts_from,
-                col(Occurrence.starts_at) < starts_before,
+    council_ids = [
+        council_id
+        for council_id in (
+            await session.exec(
+                select(Council.id).where(col(Council.code).in_(list(council_names())))
             )
+        ).all()
+        if council_id is not None
+    ]
+    delegates = (
+        select(func.count())
+        .select_from(Delegate)
+        .where(col(Delegate.council_id).in_(council_ids), col(Delegate.active).is_(True))
+    )
+    secretaries = delegates.where(col(Delegate.role) == Role.secretary.value)
+    events = (
+        select(func.count())
+        .select_from(Event)
+        .where(col(Event.council_id).in_(council_ids), col(Event.cancelled_at).is_(None))
+    )
+    occurrences = (
+        select(func.count())
+        .select_from(Occurrence)
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .where(
+            col(Event.council_id).in_(council_ids),
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) >= starts_from,
+            col(Occurrence.starts_at) < starts_before,
         )
-        assignments = occurrences.join(
-            Assignment, col(Assignment.occurrence_id) == col(Occurrence.id)
-        ).where(col(Assignment.cancelled_at).is_(None))
-        return {
-            "councils": len(council_ids),
-            "delegates": (await session.exec(delegates)).one(),
-            "secretaries": (await session.exec(secretaries)).one(),
-            "events": (await session.exec(events)).one(),
-            "occurrences": (await session.exec(occurrences)).one(),
-            "assignments": (await session.exec(assignments)).one(),
-        }
+    )
+    assignments = occurrences.join(
+        Assignment, col(Assignment.occurrence_id) == col(Occurrence.id)
+    ).where(col(Assignment.cancelled_at).is_(None))
+    return {
+        "councils": len(council_ids),
+        "delegates": (await session.exec(delegates)).one(),
+        "secretaries": (await session.exec(secretaries)).one(),
+        "events": (await session.exec(events)).one(),
+        "occurrences": (await session.exec(occurrences)).one(),
+        "assignments": (await session.exec(assignments)).one(),
+    }

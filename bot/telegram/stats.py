@@ -72,9 +72,8 @@ def quarter_keyboard(scope: str, today_quarter: Quarter, _: Gettext) -> InlineKe
 
 
 async def _councils(identity: Identity, context: BotContext) -> list[CouncilInfo]:
-    return await list_councils(
-        session_factory=context.deps.session_factory, council_ids=identity.managed_councils
-    )
+    async with context.deps.session_factory() as session:
+        return await list_councils(session=session, council_ids=identity.managed_councils)
 
 
 def _arguments(args: list[str]) -> tuple[Quarter | None, str | None]:
@@ -183,9 +182,8 @@ async def _allowed_scope(identity: Identity, context: BotContext, key: str) -> _
     council_id = int(key)
     if not identity.may_manage(council_id):
         return None
-    councils = await list_councils(
-        session_factory=context.deps.session_factory, council_ids=frozenset({council_id})
-    )
+    async with context.deps.session_factory() as session:
+        councils = await list_councils(session=session, council_ids=frozenset({council_id}))
     return _Scope(key, councils[0].name) if councils else None
 
 
@@ -197,14 +195,15 @@ async def _answer(
         return
     _ = translator(identity)
     council_ids = identity.managed_councils if scope.key == ALL else frozenset({int(scope.key)})
-    stats = await quarterly_statistics(
-        session_factory=context.deps.session_factory,
-        quarter=quarter,
-        zone=context.deps.settings.zone,
-        now=context.deps.clock(),
-        council_ids=council_ids,
-        detailed=True,
-    )
+    async with context.deps.session_factory() as session:
+        stats = await quarterly_statistics(
+            session=session,
+            quarter=quarter,
+            zone=context.deps.settings.zone,
+            now=context.deps.clock(),
+            council_ids=council_ids,
+            detailed=True,
+        )
     for chunk in split_message(escape(summary_text(stats, identity.language))):
         await context.bot.send_message(chat_id=chat.id, text=chunk)
     if len(stats.lines) <= 1:  # only "TOTAL,all": nothing was assigned in the quarter
