@@ -1,7 +1,7 @@
-"""What every command shares: exit codes, errors, settings, the database, output.
+"""What every command shares: settings, the database (one session per command), output.
 
-Errors are raised as English message ids with their fields and translated once, at the
-edge (``main``), in the language the clerk chose.
+Errors (:mod:`bot.errors`) are raised as English message ids with their fields and
+translated once, at the edge (``main``), in the language the clerk chose.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ class _Match:
 
 
 def _narrow(options: list[_Match], row: ReportRow, zone: tzinfo) -> list[_Match]:
-    """Two duties of one kind on one day: the row's title and start time tell which."""
+    """Two assignments of one kind on one day: the row's title and start time tell which."""
     if row.title:
         options = [m for m in options if fold_label(m.title) == fold_label(row.title)]
     if row.start is not None:
@@ -149,9 +149,13 @@ async def _match(
         delegate = delegates.get(row.delegate_code)
         if delegate is None or delegate.id is None:
             problems.append(
-                Problem(row.number, "delegate", N_("Unknown delegate code: {code}"),
-                        {"code": row.delegate_code})
-            )  # fmt: skip
+                Problem(
+                    row.number,
+                    "delegate",
+                    N_("Unknown delegate code: {code}"),
+                    {"code": row.delegate_code},
+                )
+            )
             continue
         options = _narrow(candidates.get((delegate.id, row.kind, row.day), []), row, zone)
         options = [m for m in options if m.assignment.id not in taken]
