@@ -160,7 +160,11 @@ def _audit(
 
 
 async def _plan(session: AsyncSession, policy: ReminderPolicy, now: datetime) -> None:
-    """The outbox planned in the import's transaction, inside a savepoint of its own."""
+    """The outbox planned in the import's transaction, inside a savepoint of its own.
+
+    Only called after the import has written: on SQLite the driver begins the transaction
+    at the first write, and a savepoint nests properly only inside a begun transaction.
+    """
     try:
         async with session.begin_nested():
             await plan_outbox_in(session=session, policy=policy, now=now)
