@@ -108,9 +108,10 @@ async def add_reminder_delegate(database: Database, now: datetime) -> None:
             "Hội trường,BENCH-R,R-0001\n",
             encoding="utf-8",
         )
-        result = await import_schedule(
-            session_factory=database.sessions, path=path, now=now, zone=ZONE, dry_run=False
-        )
+        async with database.sessions() as session:
+            result = await import_schedule(
+                session=session, path=path, now=now, zone=ZONE, dry_run=False
+            )
     if result.problems:
         raise SystemExit(f"the reminder schedule did not import: {result.problems}")
     policy = ReminderPolicy(offsets={"other": (timedelta(days=1),)}, quiet=None, zone=ZONE)

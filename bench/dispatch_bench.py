@@ -100,14 +100,15 @@ async def owe_everyone_a_reminder(
                         "all",
                     )
                 )
-        result = await import_schedule(
-            session_factory=database.sessions,
-            path=path,
-            now=now,
-            zone=ZONE,
-            dry_run=False,
-            policy=None,
-        )
+        async with database.sessions() as session:
+            result = await import_schedule(
+                session=session,
+                path=path,
+                now=now,
+                zone=ZONE,
+                dry_run=False,
+                policy=None,
+            )
     if result.problems:
         raise SystemExit(f"the schedule did not import: {result.problems[:5]}")
     await plan_outbox(session_factory=database.sessions, policy=policy, now=now)

@@ -244,14 +244,15 @@ async def main(args: argparse.Namespace) -> None:
             write_schedule(path, rows)
 
             async def do_import() -> ScheduleImportResult:
-                return await import_schedule(
-                    session_factory=database.sessions,
-                    path=path,
-                    now=IMPORT_NOW,
-                    zone=ZONE,
-                    dry_run=False,
-                    policy=None,
-                )
+                async with database.sessions() as session:
+                    return await import_schedule(
+                        session=session,
+                        path=path,
+                        now=IMPORT_NOW,
+                        zone=ZONE,
+                        dry_run=False,
+                        policy=None,
+                    )
 
             with stopwatch() as took:
                 imported = await do_import()

@@ -108,13 +108,14 @@ async def main(args: argparse.Namespace) -> None:
                 totals = [0, 0, 0]
                 with stopwatch() as took:
                     for path in paths:
-                        result = await import_reports(
-                            session_factory=database.sessions,
-                            path=path,
-                            now=NOW,
-                            zone=ZONE,
-                            dry_run=dry_run,
-                        )
+                        async with database.sessions() as session:
+                            result = await import_reports(
+                                session=session,
+                                path=path,
+                                now=NOW,
+                                zone=ZONE,
+                                dry_run=dry_run,
+                            )
                         if result.problems:
                             first = result.problems[0]
                             sys.exit(f"{phase}: {len(result.problems)} problems, first: {first}")

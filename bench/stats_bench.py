@@ -271,12 +271,16 @@ async def measure(database: Database, repeat: int, label: str) -> list[Timing]:
 
     async def one_quarter() -> None:
         async with database.sessions() as session:
-            await period_rows(session, bounds=bounds, now=NOW, council_ids=None)
+            await period_rows(session=session, bounds=bounds, now=NOW, council_ids=None)
 
     def call(**options: Any) -> Callable[[], Awaitable[Statistics]]:
-        return lambda: quarterly_statistics(
-            session_factory=database.sessions, quarter=QUARTER, zone=ZONE, now=NOW, **options
-        )
+        async def statistics() -> Statistics:
+            async with database.sessions() as session:  # one session per call, as the CLI
+                return await quarterly_statistics(
+                    session=session, quarter=QUARTER, zone=ZONE, now=NOW, **options
+                )
+
+        return statistics
 
     everything = await call()()
     first_council = min(c.id for c in everything.councils)
@@ -334,9 +338,10 @@ async def main(args: argparse.Namespace) -> None:
         async with database.engine.begin() as connection:
             await connection.execute(text("ANALYZE"))
         timings += await measure(database, args.repeat, "(after ANALYZE)")
-        result = await quarterly_statistics(
-            session_factory=database.sessions, quarter=QUARTER, zone=ZONE, now=NOW, detailed=True
-        )
+        async with database.sessions() as session:
+            result = await quarterly_statistics(
+                session=session, quarter=QUARTER, zone=ZONE, now=NOW, detailed=True
+            )
         timings += await renderings(result, args.repeat)
         overall = result.overall.counts
         print(

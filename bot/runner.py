@@ -27,9 +27,9 @@ from urllib.parse import urlparse
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
-from bot.cli.common import BadInputError
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory, utcnow
+from bot.errors import BadInputError
 from bot.health import HealthServer, HealthState
 from bot.i18n import N_
 from bot.migrate import upgrade

@@ -268,9 +268,8 @@ class JobRunner:
     async def extend(self) -> None:
         if self._stopping or not await self._is_sender():
             return
-        await extend_horizon(
-            session_factory=self._sessions, now=self._clock(), zone=self._settings.zone
-        )
+        async with self._sessions() as session:
+            await extend_horizon(session=session, now=self._clock(), zone=self._settings.zone)
         await self.plan()
 
     async def summarise(self) -> None:

@@ -39,3 +39,18 @@ def test_pure_layers_do_not_import_telegram_or_scheduler(path: Path) -> None:
 def test_domain_does_not_touch_the_database(path: Path) -> None:
     bad = {n for n in _imports(path) if n.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
     assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for p in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")]
+        if (ROOT / "bot" / "cli") not in p.parents and p != ROOT / "bot" / "__main__.py"
+    ),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_the_entry_point_imports_the_cli(path: Path) -> None:
+    """The CLI starts the runtime (``run`` imports ``bot.runner``): an arrow back is a cycle."""
+    bad = {n for n in _imports(path) if n == "bot.cli" or n.startswith("bot.cli.")}
+    assert not bad, f"{path.name} imports {sorted(bad)}"

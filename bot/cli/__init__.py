@@ -16,8 +16,9 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import calendar, delegates, demo, reports, run, schedule, stats
-from bot.cli.common import EXIT_OK, CommandError, Context, Handler, load_settings
+from bot.cli.common import Context, Handler, load_settings
 from bot.cli.parsing import Commands, Parser, add_language_option, choose_language
+from bot.errors import EXIT_OK, CommandError
 from bot.i18n import DEFAULT_LANGUAGE, get_translator
 from bot.logging_setup import configure_logging
 

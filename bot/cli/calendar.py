@@ -19,7 +19,7 @@ async def _import_calendar(request: ImportRequest) -> CalendarImportResult:
     from bot.services.reminders import ReminderPolicy
 
     return await import_calendar(
-        session_factory=request.sessions,
+        session=request.session,
         path=request.path,
         now=request.now,
         zone=request.settings.zone,

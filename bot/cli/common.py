@@ -1,7 +1,7 @@
-"""What every command shares: exit codes, errors, settings, the database, output.
+"""What every command shares: settings, the database (one session per command), output.
 
-Errors are raised as English message ids with their fields and translated once, at the
-edge (``main``), in the language the clerk chose.
+Errors (:mod:`bot.errors`) are raised as English message ids with their fields and
+translated once, at the edge (``main``), in the language the clerk chose.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import TextIO
 
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.domain.tables import Problem, format_problem
+from bot.errors import EXIT_BAD_INPUT, BadInputError
 from bot.i18n import N_, Gettext
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -34,35 +34,23 @@ class Context:
     gettext: Gettext
 
 
+@dataclass(frozen=True)
+class CommandScope:
+    """The command's unit of work: its one database session, passed down as ``session=``.
+
+    Services never open a session of their own; a use-case that writes commits it (an
+    import when the file is clean), a dry run rolls it back, and whatever is left
+    uncommitted when the command ends is rolled back.
+    """
+
+    session: AsyncSession
+    session_factory: SessionFactory
+    """Only for the services that still open their own sessions (``accounts``,
+    ``assignment_views``) until they take ``session=`` too."""
+
+
 Handler = Callable[[Context, argparse.Namespace], int]
-Work = Callable[[SessionFactory], Awaitable[int]]
-
-
-class CommandError(Exception):
-    """A refusal the clerk can act on: an English message id (``N_``) and its fields."""
-
-    exit_code: ClassVar[int] = EXIT_BAD_INPUT
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.message = message
-        self.params = params
-
-    def text(self, _: Gettext) -> str:
-        try:
-            return _(self.message).format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return str(self)
-
-
-class BadInputError(CommandError):
-    """Input the command refuses: exit 1, nothing written."""
-
-
-class UsageError(CommandError):
-    """Options that contradict each other: exit 2."""
-
-    exit_code = EXIT_USAGE
+Work = Callable[[CommandScope], Awaitable[int]]
 
 
 # --- settings and database ------------------------------------------------------------------
@@ -87,14 +75,16 @@ def load_settings(_: Gettext) -> Settings:
 
 
 def with_database(settings: Settings, work: Work) -> int:
-    """Runs ``work`` against an up-to-date database (pending migrations are applied first)."""
+    """Runs ``work`` in one session on an up-to-date database (pending migrations first)."""
     from bot.migrate import upgrade
 
     async def main() -> int:
         engine = create_engine(settings.DATABASE_URL)
         try:
             await upgrade(engine)
-            return await work(create_session_factory(engine))
+            session_factory = create_session_factory(engine)
+            async with session_factory() as session:
+                return await work(CommandScope(session, session_factory))
         finally:
             await engine.dispose()
 

@@ -10,14 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    check_writable,
-    with_database,
-    write_csv,
-)
+from bot.cli.common import CommandScope, Context, check_writable, with_database, write_csv
 from bot.cli.importing import (
     ImportRequest,
     add_import_command,
@@ -26,7 +19,8 @@ from bot.cli.importing import (
 )
 from bot.cli.parsing import Commands
 from bot.config import Settings
-from bot.db import SessionFactory, utcnow
+from bot.db import utcnow
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
@@ -43,7 +37,7 @@ async def _import_roster(request: ImportRequest) -> RosterImportResult:
     from bot.services.roster import import_roster
 
     return await import_roster(
-        session_factory=request.sessions,
+        session=request.session,
         path=request.path,
         now=request.now,
         dry_run=request.dry_run,
@@ -121,10 +115,10 @@ def cmd_invite(context: Context, args: argparse.Namespace) -> int:
     def deliver(invites: list[IssuedInvite]) -> None:
         write_csv(_invite_sheet(invites, username), out, private=True)
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
         try:
             invites = await issue_invites(
-                session_factory=sessions,
+                session=scope.session,
                 now=utcnow(),
                 council_code=args.council,
                 deliver=deliver,

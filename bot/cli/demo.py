@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli.common import EXIT_OK, Context, with_database
+from bot.cli.common import CommandScope, Context, with_database
 from bot.cli.parsing import Commands
-from bot.db import SessionFactory, utcnow
+from bot.db import utcnow
+from bot.errors import EXIT_OK
 
 
 def cmd_seed(context: Context, args: argparse.Namespace) -> int:
@@ -15,9 +16,9 @@ def cmd_seed(context: Context, args: argparse.Namespace) -> int:
 
     _ = context.gettext
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
         result = await seed_demo(
-            session_factory=sessions,
+            session=scope.session,
             now=utcnow(),
             zone=context.settings.zone,
             workdir=args.keep_files,

@@ -17,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.cli.common import (
-    EXIT_OK,
+    CommandScope,
     Context,
     Handler,
     existing_file,
@@ -28,8 +30,9 @@ from bot.cli.common import (
 )
 from bot.cli.parsing import Commands, Parser
 from bot.config import Settings
-from bot.db import SessionFactory, utcnow
+from bot.db import utcnow
 from bot.domain.tables import Problem
+from bot.errors import EXIT_OK
 from bot.i18n import Gettext
 
 
@@ -47,7 +50,9 @@ ResultT = TypeVar("ResultT", bound=ImportResult)
 class ImportRequest:
     """Everything an import service is called with."""
 
-    sessions: SessionFactory
+    session: AsyncSession
+    """The command's one session: the service reads, writes and commits (or, in a dry
+    run or on a problem, rolls back) in it."""
     path: Path
     now: datetime
     dry_run: bool
@@ -75,9 +80,9 @@ def run_import(
     _ = context.gettext
     checked = existing_file(path)
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
         request = ImportRequest(
-            sessions=sessions,
+            session=scope.session,
             path=checked,
             now=utcnow(),
             dry_run=dry_run,

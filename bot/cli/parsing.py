@@ -20,9 +20,10 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any, NoReturn
 
-from bot.cli.common import EXIT_USAGE, Handler
+from bot.cli.common import Handler
 from bot.domain.calendar import parse_exception_date
 from bot.domain.tables import InvalidValue
+from bot.errors import EXIT_USAGE
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Gettext, normalize_language
 
 LANGUAGE_VARIABLE = "CLI_LANG"

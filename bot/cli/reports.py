@@ -7,14 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    check_writable,
-    with_database,
-    write_bytes,
-)
+from bot.cli.common import CommandScope, Context, check_writable, with_database, write_bytes
 from bot.cli.importing import (
     ImportRequest,
     add_import_command,
@@ -23,7 +16,7 @@ from bot.cli.importing import (
 )
 from bot.cli.parsing import Commands
 from bot.cli.stats import quarter_option
-from bot.db import SessionFactory
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
@@ -36,7 +29,7 @@ async def _import(request: ImportRequest) -> ReportImportResult:
     from bot.services.report_files import import_reports
 
     return await import_reports(
-        session_factory=request.sessions,
+        session=request.session,
         path=request.path,
         now=request.now,
         zone=request.settings.zone,
@@ -71,16 +64,16 @@ def cmd_export(context: Context, args: argparse.Namespace) -> int:
     if out is not None:
         check_writable(out)
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
         council_ids: list[int] | None = None
         if args.council is not None:
-            council = await council_by_code(session_factory=sessions, code=args.council)
+            council = await council_by_code(session=scope.session, code=args.council)
             if council is None:
                 raise BadInputError(N_("Unknown council code: {code}"), code=args.council)
             council_ids = [council.id]
         starts_from, starts_before = args.quarter.bounds(settings.zone)
         rows = await export_rows(
-            session_factory=sessions,
+            session=scope.session,
             starts_from=starts_from,
             starts_before=starts_before,
             zone=settings.zone,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import EXIT_OK, BadInputError, Context, require_token, with_database
+from bot.cli.common import CommandScope, Context, require_token, with_database
 from bot.cli.parsing import Commands
-from bot.db import SessionFactory
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_
 
 
@@ -28,7 +28,7 @@ def cmd_worker(context: Context, _args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(context: Context, _args: argparse.Namespace) -> int:
-    async def work(_sessions: SessionFactory) -> int:
+    async def work(_scope: CommandScope) -> int:
         return EXIT_OK
 
     with_database(context.settings, work)

@@ -11,19 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    UsageError,
-    with_database,
-    write_bytes,
-    write_csv,
-)
+from bot.cli.common import CommandScope, Context, with_database, write_bytes, write_csv
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
 from bot.db import SessionFactory, utcnow
 from bot.domain.dates import format_day, format_entry_time
+from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
@@ -42,7 +35,7 @@ async def _import_schedule(request: ImportRequest) -> ScheduleImportResult:
     from bot.services.schedule import import_schedule
 
     return await import_schedule(
-        session_factory=request.sessions,
+        session=request.session,
         path=request.path,
         now=request.now,
         zone=request.settings.zone,
@@ -124,7 +117,9 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
             N_("--to ({to}) is before --from ({since})"), to=args.date_to, since=day_from
         )
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
+        # accounts and assignment_views do not take the command's session yet.
+        sessions = scope.session_factory
         delegate_ids = [await _delegate_id(sessions, args.delegate)] if args.delegate else None
         starts_from, starts_before = local_bounds(day_from, args.date_to, zone)
         views = await list_assignments(
@@ -150,7 +145,9 @@ def cmd_ics(context: Context, args: argparse.Namespace) -> int:
     _ = context.gettext
     settings = context.settings
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
+        # accounts and assignment_views do not take the command's session yet.
+        sessions = scope.session_factory
         delegate_id = await _delegate_id(sessions, args.delegate)
         views = await list_assignments(
             session_factory=sessions, zone=settings.zone, delegate_ids=[delegate_id]

@@ -7,18 +7,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cli.common import (
-    EXIT_OK,
-    BadInputError,
-    Context,
-    check_writable,
-    with_database,
-    write_bytes,
-)
+from bot.cli.common import CommandScope, Context, check_writable, with_database, write_bytes
 from bot.cli.parsing import Commands
-from bot.db import SessionFactory, utcnow
+from bot.db import utcnow
 from bot.domain.quarters import Quarter, QuarterError
 from bot.domain.stats import Statistics
+from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 FORMATS = ("text", "csv", "xlsx", "png")
@@ -72,15 +66,15 @@ def cmd_stats(context: Context, args: argparse.Namespace) -> int:
         check_writable(out)
     now = utcnow()
 
-    async def work(sessions: SessionFactory) -> int:
+    async def work(scope: CommandScope) -> int:
         council_ids: frozenset[int] | None = None
         if args.council is not None:
-            council = await council_by_code(session_factory=sessions, code=args.council)
+            council = await council_by_code(session=scope.session, code=args.council)
             if council is None:
                 raise BadInputError(N_("Unknown council code: {code}"), code=args.council)
             council_ids = frozenset({council.id})
         stats = await quarterly_statistics(
-            session_factory=sessions,
+            session=scope.session,
             quarter=args.quarter,
             zone=settings.zone,
             now=now,

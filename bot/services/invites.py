@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.models import Council, Delegate, Invite
 from bot.services import audit
 
@@ -44,7 +44,7 @@ def invite_link(bot_username: str, token: str) -> str:
 
 async def issue_invites(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     now: datetime,
     council_code: str | None = None,
     ttl: timedelta = INVITE_TTL,
@@ -55,52 +55,56 @@ async def issue_invites(
     Revoking the older tokens means a lost or forwarded invite sheet can be replaced by
     issuing a new one, without leaving the old links usable for the rest of their 30 days.
     ``deliver`` (writing the sheet) runs before the commit: if it fails, nothing changes,
-    so old links are never revoked without new ones in someone's hands.
+    so old links are never revoked without new ones in someone's hands. Commits the
+    caller's ``session`` (on any error nothing is committed).
     """
-    async with session_factory() as session, session.begin():
-        query = select(Delegate).where(
-            col(Delegate.telegram_user_id).is_(None), col(Delegate.active).is_(True)
-        )
-        if council_code is not None:
-            council = (
-                await session.exec(select(Council).where(Council.code == council_code))
-            ).first()
-            if council is None:
-                raise UnknownCouncilError(council_code)
-            query = query.where(Delegate.council_id == council.id)
-        delegates = list((await session.exec(query.order_by(col(Delegate.code)))).all())
-        ids = [d.id for d in delegates]
-        if ids:
-            await session.exec(
-                update(Invite)
-                .where(
-                    col(Invite.delegate_id).in_(ids),
-                    col(Invite.used_at).is_(None),
-                    col(Invite.revoked_at).is_(None),
-                )
-                .values(revoked_at=now)
+    delegates = await _not_linked(session, council_code)
+    ids = [d.id for d in delegates]
+    if ids:
+        await session.exec(
+            update(Invite)
+            .where(
+                col(Invite.delegate_id).in_(ids),
+                col(Invite.used_at).is_(None),
+                col(Invite.revoked_at).is_(None),
             )
-        issued: list[IssuedInvite] = []
-        for delegate in delegates:
-            assert delegate.id is not None
-            token = new_token()
-            session.add(
-                Invite(
-                    delegate_id=delegate.id,
-                    token_hash=hash_token(token),
-                    created_at=now,
-                    expires_at=now + ttl,
-                )
-            )
-            issued.append(IssuedInvite(delegate.code, delegate.full_name, token))
-        audit.record(
-            session,
-            actor="cli",
-            action="invites.issue",
-            at=now,
-            council=council_code,
-            count=len(issued),
+            .values(revoked_at=now)
         )
-        if deliver is not None:
-            deliver(issued)
+    issued: list[IssuedInvite] = []
+    for delegate in delegates:
+        assert delegate.id is not None
+        token = new_token()
+        session.add(
+            Invite(
+                delegate_id=delegate.id,
+                token_hash=hash_token(token),
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+        issued.append(IssuedInvite(delegate.code, delegate.full_name, token))
+    audit.record(
+        session,
+        actor="cli",
+        action="invites.issue",
+        at=now,
+        council=council_code,
+        count=len(issued),
+    )
+    if deliver is not None:
+        deliver(issued)
+    await session.commit()
     return issued
+
+
+async def _not_linked(session: AsyncSession, council_code: str | None) -> list[Delegate]:
+    """Active delegates without a Telegram account, of ``council_code`` when given."""
+    query = select(Delegate).where(
+        col(Delegate.telegram_user_id).is_(None), col(Delegate.active).is_(True)
+    )
+    if council_code is not None:
+        council = (await session.exec(select(Council).where(Council.code == council_code))).first()
+        if council is None:
+            raise UnknownCouncilError(council_code)
+        query = query.where(Delegate.council_id == council.id)
+    return list((await session.exec(query.order_by(col(Delegate.code)))).all())

@@ -425,3 +425,30 @@ async def _cancel_moved(session: AsyncSession, *, now: datetime) -> int:
         .values(status=OutboxStatus.cancelled.value, last_error="schedule changed", updated_at=now)
     )
     return max(result.rowcount, 0)
+
+
+async def plan_outbox_in(
+    *, session: AsyncSession, policy: ReminderPolicy, now: datetime
+) -> PlanCounts:
+    """:func:`plan_outbox` inside the caller's transaction (the caller commits).
+
+    An import plans with it before its commit, so the schedule and its reminders are
+    written together. The same steps as :func:`plan_outbox`, which can become a shim
+    over this one once its callers pass a session.
+    """
+    counts = PlanCounts()
+    until = now + policy.plan_ahead
+    upcoming = await _upcoming(session, now=now, until=until)
+    rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
+    rows += await _change_rows(session, policy=policy, now=now)
+    rows += await _cancellation_rows(session, policy=policy, now=now)
+    rows += _digest_rows(upcoming, policy=policy, now=now)
+    rows += await _addition_rows(session, upcoming, policy=policy, now=now)
+    if policy.reports is not None:
+        rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
+    counts.cancelled += await _cancel_dropped(session, now=now)
+    counts.cancelled += await _cancel_moved(session, now=now)
+    counts.created += await insert_ignoring_duplicates(
+        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+    )
+    return counts

@@ -9,9 +9,10 @@ A report already given in the bot is replaced by the imported one (both versions
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -20,7 +21,6 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.report_rows import (
     ALIASES,
     EXPORT_COLUMNS,
@@ -33,7 +33,7 @@ from bot.domain.tables import Problem, fold_label
 from bot.i18n import N_
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services import audit
-from bot.services.reports import ReportDraft, SaveStatus, Source, save_in_session
+from bot.services.report_batch import ReportBatch
 from bot.services.tabular import read_table
 
 AUDIT_ACTION = "reports.import"
@@ -57,7 +57,7 @@ class _Match:
 
 
 def _narrow(options: list[_Match], row: ReportRow, zone: tzinfo) -> list[_Match]:
-    """Two duties of one kind on one day: the row's title and start time tell which."""
+    """Two assignments of one kind on one day: the row's title and start time tell which."""
     if row.title:
         options = [m for m in options if fold_label(m.title) == fold_label(row.title)]
     if row.start is not None:
@@ -69,51 +69,51 @@ def _narrow(options: list[_Match], row: ReportRow, zone: tzinfo) -> list[_Match]
 
 async def import_reports(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     path: Path,
     now: datetime,
     zone: tzinfo,
     dry_run: bool,
     actor: str = "cli",
 ) -> ReportImportResult:
-    table, problems = read_table(path, aliases=ALIASES, required=REQUIRED)
+    """Check every row of ``path``; when all are clean, save them in the caller's
+    ``session`` and commit (a dry run counts what would change, writes nothing and rolls
+    back). The rows are applied in memory and written at once (:mod:`report_batch`)."""
+    # openpyxl reads up to 20,000 rows: off the event loop, as the other importers do.
+    table, problems = await asyncio.to_thread(read_table, path, aliases=ALIASES, required=REQUIRED)
     if problems:
         return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
     rows, problems = read_report_rows(table.rows)
-    async with session_factory() as session, session.begin():
-        matches = await _match(session, rows, zone, now, problems)
-        if problems:
-            await session.rollback()
-            problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-            return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
-        counts: dict[SaveStatus | str, int] = defaultdict(int)
-        for row in rows:
-            match = matches[row.number]
-            existed = (
-                await session.exec(
-                    select(Report.id).where(col(Report.assignment_id) == match.assignment.id)
-                )
-            ).first()
-            result = await save_in_session(
-                session,
-                assignment=match.assignment,
-                occurrence=match.occurrence,
-                draft=ReportDraft(
-                    held=row.held, reason=row.reason, figures=row.figures, note=row.note
-                ),
-                source=Source.imported,
-                actor=f"{actor}:{path.name}"[:128],
-                now=now,
+    matches = await _match(session, rows, zone, now, problems)
+    if problems:
+        await session.rollback()
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+    batch = await ReportBatch.load(
+        session, {m.occurrence.id for m in matches.values() if m.occurrence.id}
+    )
+    counts: Counter[str] = Counter()
+    for row in rows:
+        match = matches[row.number]
+        assert match.occurrence.id is not None
+        counts[
+            batch.apply(
+                match.assignment,
+                match.occurrence.id,
+                held=row.held,
+                reason=row.reason,
+                figures=row.figures,
+                note=row.note,
             )
-            key = "unchanged" if result.status is SaveStatus.unchanged else (
-                "updated" if existed is not None else "created"
-            )  # fmt: skip
-            counts[key] += 1
+        ] += 1
+    if dry_run:
+        await session.rollback()
+    else:
+        await batch.write(session, actor=f"{actor}:{path.name}"[:128], now=now)
         audit.record(
             session, actor=actor, action=AUDIT_ACTION, at=now, file=path.name, **dict(counts)
         )
-        if dry_run:
-            await session.rollback()
+        await session.commit()
     return ReportImportResult(
         created=counts["created"],
         updated=counts["updated"],
@@ -121,6 +121,9 @@ async def import_reports(
         dry_run=dry_run,
         ignored_columns=table.ignored_columns,
     )
+
+
+_Candidates = dict[tuple[int, str, date], list[_Match]]
 
 
 async def _match(
@@ -138,6 +141,50 @@ async def _match(
         d.code: d
         for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
     }
+    candidates = await _candidates(session, rows, delegates, zone)
+    matches: dict[int, _Match] = {}
+    taken: set[int] = set()
+    figures_of: dict[int, int] = {}
+    for row in rows:
+        delegate = delegates.get(row.delegate_code)
+        if delegate is None or delegate.id is None:
+            problems.append(
+                Problem(
+                    row.number,
+                    "delegate",
+                    N_("Unknown delegate code: {code}"),
+                    {"code": row.delegate_code},
+                )
+            )
+            continue
+        options = _narrow(candidates.get((delegate.id, row.kind, row.day), []), row, zone)
+        options = [m for m in options if m.assignment.id not in taken]
+        if len(options) != 1:
+            problems.append(_ambiguous(row, len(options)) if options else _no_assignment(row))
+            continue
+        match = options[0]
+        if match.occurrence.starts_at > now:
+            problems.append(_not_yet(row))
+            continue
+        assert match.assignment.id is not None
+        assert match.occurrence.id is not None
+        taken.add(match.assignment.id)
+        if row.figures is not None and any(
+            getattr(row.figures, name) is not None
+            for name in ("citizens", "petitions", "voters", "opinions")
+        ):
+            if (other := figures_of.get(match.occurrence.id)) is not None:
+                problems.append(_twice(row, other))
+            figures_of[match.occurrence.id] = row.number
+        matches[row.number] = match
+    return matches
+
+
+async def _candidates(
+    session: AsyncSession, rows: Sequence[ReportRow], delegates: dict[str, Delegate], zone: tzinfo
+) -> _Candidates:
+    """The live assignments of the rows' delegates in the rows' days, by delegate, kind and
+    local day."""
     first = datetime.combine(min(r.day for r in rows), time.min, zone)
     last = datetime.combine(max(r.day for r in rows) + timedelta(days=1), time.min, zone)
     found = (
@@ -155,47 +202,13 @@ async def _match(
             .order_by(col(Occurrence.starts_at))
         )
     ).all()
-    candidates: dict[tuple[int, str, date], list[_Match]] = defaultdict(list)
+    candidates: _Candidates = defaultdict(list)
     for assignment, occurrence, event in found:
         day = occurrence.starts_at.astimezone(zone).date()
         candidates[(assignment.delegate_id, event.kind, day)].append(
             _Match(assignment, occurrence, event.title)
         )
-    matches: dict[int, _Match] = {}
-    taken: dict[int, int] = {}
-    figures_of: dict[int, int] = {}
-    for row in rows:
-        delegate = delegates.get(row.delegate_code)
-        if delegate is None or delegate.id is None:
-            problems.append(
-                Problem(row.number, "delegate", N_("Unknown delegate code: {code}"),
-                        {"code": row.delegate_code})
-            )  # fmt: skip
-            continue
-        options = _narrow(candidates.get((delegate.id, row.kind, row.day), []), row, zone)
-        options = [m for m in options if m.assignment.id not in taken]
-        if not options:
-            problems.append(_no_assignment(row))
-            continue
-        if len(options) > 1:
-            problems.append(_ambiguous(row, len(options)))
-            continue
-        match = options[0]
-        if match.occurrence.starts_at > now:
-            problems.append(_not_yet(row))
-            continue
-        assert match.assignment.id is not None
-        assert match.occurrence.id is not None
-        taken[match.assignment.id] = row.number
-        if row.figures is not None and any(
-            getattr(row.figures, name) is not None
-            for name in ("citizens", "petitions", "voters", "opinions")
-        ):
-            if (other := figures_of.get(match.occurrence.id)) is not None:
-                problems.append(_twice(row, other))
-            figures_of[match.occurrence.id] = row.number
-        matches[row.number] = match
-    return matches
+    return candidates
 
 
 def _no_assignment(row: ReportRow) -> Problem:
@@ -250,7 +263,7 @@ def _twice(row: ReportRow, other: int) -> Problem:
 
 async def export_rows(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     starts_from: datetime,
     starts_before: datetime,
     zone: tzinfo,
@@ -272,18 +285,17 @@ async def export_rows(
     )
     if council_ids is not None:
         query = query.where(col(Event.council_id).in_(list(council_ids)))
-    async with session_factory() as session:
-        found = (await session.exec(query)).all()
-        delegates = {
-            d.id: d
-            for d in (
-                await session.exec(
-                    select(Delegate).where(
-                        col(Delegate.id).in_({report.delegate_id for report, *_ in found})
-                    )
+    found = (await session.exec(query)).all()
+    delegates = {
+        d.id: d
+        for d in (
+            await session.exec(
+                select(Delegate).where(
+                    col(Delegate.id).in_({report.delegate_id for report, *_ in found})
                 )
-            ).all()
-        }
+            )
+        ).all()
+    }
     rows: list[dict[str, str]] = []
     for report, assignment, occurrence, event in found:
         delegate = delegates[report.delegate_id]

@@ -14,7 +14,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import atomic
+from bot.domain.report_carrier import FIGURE_FIELDS, Content, apply_report, desired
 from bot.domain.reports import REPORTABLE_KINDS, Figures
 from bot.models import (
     Assignment,
@@ -37,7 +37,6 @@ CORRECTION_WINDOW = timedelta(days=7)
 """A delegate may correct their own report this long after the assignment ended."""
 LOOKBACK = timedelta(days=92)
 """/baocao and the missing-reports list look back about one quarter."""
-FIGURE_FIELDS = ("citizens", "petitions", "forwarded", "voters", "opinions")
 
 
 def correctable(ended_at: datetime, now: datetime) -> bool:
@@ -105,14 +104,20 @@ def _ended(occurrence: Occurrence) -> datetime:
     return occurrence.ends_at or occurrence.starts_at
 
 
-def _content(report: Report) -> dict[str, Any]:
-    return {
-        "held": report.held,
-        "reason": report.reason,
-        "note": report.note,
-        "carries_figures": report.carries_figures,
+def content_of(report: Report) -> Content:
+    """The report's content, as the carrier rule and its versions see it."""
+    return Content(
+        held=report.held,
+        reason=report.reason,
+        note=report.note,
+        carries_figures=report.carries_figures,
         **{name: getattr(report, name) for name in FIGURE_FIELDS},
-    }
+    )
+
+
+def set_content(report: Report, content: Content) -> None:
+    for name, value in content.as_dict().items():
+        setattr(report, name, value)
 
 
 def _record_version(session: AsyncSession, report: Report, *, actor: str, now: datetime) -> None:
@@ -121,18 +126,12 @@ def _record_version(session: AsyncSession, report: Report, *, actor: str, now: d
         ReportVersion(
             report_id=report.id,
             version=report.version,
-            content=json.dumps(_content(report), ensure_ascii=False, sort_keys=True),
+            content=json.dumps(content_of(report).as_dict(), ensure_ascii=False, sort_keys=True),
             source=report.source,
             actor=actor,
             recorded_at=now,
         )
     )
-
-
-def _set_figures(report: Report, figures: Figures | None) -> None:
-    for name in FIGURE_FIELDS:
-        setattr(report, name, getattr(figures, name) if figures is not None else None)
-    report.carries_figures = figures is not None
 
 
 def figures_of(report: Report) -> Figures:
@@ -151,20 +150,6 @@ async def _occurrence_reports(session: AsyncSession, occurrence_id: int) -> list
     )
 
 
-def _desired(draft: ReportDraft, existing: Report | None) -> dict[str, Any]:
-    """The report's content after ``draft``, in the shape of :func:`_content`."""
-    figures = draft.figures if draft.held else None
-    if draft.held and figures is None and existing is not None and existing.carries_figures:
-        figures = figures_of(existing)  # attendance confirmed again: the figures stay
-    return {
-        "held": draft.held,
-        "reason": None if draft.held else draft.reason,
-        "note": figures.note if figures is not None else draft.note,
-        "carries_figures": figures is not None,
-        **{name: getattr(figures, name) if figures else None for name in FIGURE_FIELDS},
-    }
-
-
 async def save_in_session(
     session: AsyncSession,
     *,
@@ -178,26 +163,25 @@ async def save_in_session(
     """Writes one report inside the caller's transaction, moving figures as needed.
 
     One report per occurrence carries the figures (a unique index holds that even
-    against a second process): the newest report that gives figures takes them over,
-    and when the carrier says the meeting did not happen after all, a co-attendee who
-    reported it held inherits them.
+    against a second process); the rule is :func:`bot.domain.report_carrier.apply_report`.
+    Each change is flushed in the rule's order, a displaced carrier first.
     """
     assert assignment.id is not None
     assert occurrence.id is not None
-    reports = await _occurrence_reports(session, occurrence.id)
-    existing = next((r for r in reports if r.assignment_id == assignment.id), None)
-    others = [r for r in reports if r.assignment_id != assignment.id]
-    before = _content(existing) if existing is not None else None
-    wanted = _desired(draft, existing)
-    if before == wanted:
+    reports = {r.assignment_id: r for r in await _occurrence_reports(session, occurrence.id)}
+    existing = reports.get(assignment.id)
+    wanted = desired(
+        held=draft.held,
+        reason=draft.reason,
+        figures=draft.figures,
+        note=draft.note,
+        existing=content_of(existing) if existing is not None else None,
+    )
+    contents = [(key, content_of(report)) for key, report in reports.items()]
+    changes = apply_report(contents, assignment.id, wanted)
+    if not changes:
         return SaveResult(SaveStatus.unchanged, existing.version if existing else 0)
-    if wanted["carries_figures"]:
-        # First, so that the occurrence never has two carriers, not even inside the flush.
-        for other in others:
-            if other.carries_figures:  # a correction by a co-attendee replaces them
-                _set_figures(other, None)
-                await _bump(session, other, actor=actor, now=now)
-    report = existing or Report(
+    reports[assignment.id] = existing or Report(
         assignment_id=assignment.id,
         occurrence_id=occurrence.id,
         delegate_id=assignment.delegate_id,
@@ -207,18 +191,13 @@ async def save_in_session(
         reported_at=now,
         updated_at=now,
     )
-    for name, value in wanted.items():
-        setattr(report, name, value)
-    report.source = source.value
-    await _bump(session, report, actor=actor, now=now)
-    if before is not None and before["carries_figures"] and not report.carries_figures:
-        heir = next((o for o in others if o.held), None)
-        if heir is not None:  # figures of a meeting that did happen are not dropped
-            for name in FIGURE_FIELDS:
-                setattr(heir, name, before[name])
-            heir.carries_figures = True
-            await _bump(session, heir, actor=actor, now=now)
-    return SaveResult(SaveStatus.saved, report.version)
+    for key, content in changes:
+        report = reports[key]
+        set_content(report, content)
+        if key == assignment.id:
+            report.source = source.value
+        await _bump(session, report, actor=actor, now=now)
+    return SaveResult(SaveStatus.saved, reports[assignment.id].version)
 
 
 async def _bump(session: AsyncSession, report: Report, *, actor: str, now: datetime) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.roster import ROSTER_ALIASES, ROSTER_REQUIRED, Role, RosterEntry, validate_roster
 from bot.models import Council, Delegate
 from bot.services import audit
@@ -77,7 +76,7 @@ def _read(path: Path) -> tuple[Table, list[RosterEntry], list[Problem]]:
 
 async def import_roster(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     path: Path,
     now: datetime,
     dry_run: bool,
@@ -97,23 +96,25 @@ async def import_roster(
             problems=problems, dry_run=dry_run, ignored_columns=table.ignored_columns
         )
 
-    # One transaction: autobegun by the first query, committed only at the end, and
-    # rolled back when the session closes without a commit (dry run, or any error).
-    async with session_factory() as session:
-        result = await _upsert(session, entries, now=now, write=not dry_run)
-        if not dry_run and result.changed:
-            audit.record(
-                session,
-                actor=actor,
-                action=AUDIT_ACTION,
-                at=now,
-                file=path.name,
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-                councils_created=result.councils_created,
-            )
-            await session.commit()
+    # One transaction in the caller's session: autobegun by the first query, committed
+    # only at the end, rolled back in a dry run or when nothing changed (and by the
+    # caller's session on any error).
+    result = await _upsert(session, entries, now=now, write=not dry_run)
+    if not dry_run and result.changed:
+        audit.record(
+            session,
+            actor=actor,
+            action=AUDIT_ACTION,
+            at=now,
+            file=path.name,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            councils_created=result.councils_created,
+        )
+        await session.commit()
+    else:
+        await session.rollback()
     return replace(result, dry_run=dry_run, ignored_columns=table.ignored_columns)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
+from bot.domain.audiences import Member, Roster, resolve_pools
 from bot.domain.schedule import (
     SCHEDULE_ALIASES,
     SCHEDULE_REQUIRED,
@@ -31,8 +31,8 @@ from bot.domain.schedule import (
     row_audiences,
     validate_schedule,
 )
-from bot.domain.tables import Problem, fold_label, shorten
-from bot.i18n import N_, Gettext
+from bot.domain.tables import Problem
+from bot.i18n import Gettext
 from bot.models import Council, Delegate, Event
 from bot.services import audit
 from bot.services.assignment_views import AssignmentView as AssignmentView
@@ -40,7 +40,7 @@ from bot.services.assignment_views import Previous as Previous
 from bot.services.assignment_views import assignments_by_id as assignments_by_id
 from bot.services.assignment_views import list_assignments as list_assignments
 from bot.services.assignment_views import local_bounds as local_bounds
-from bot.services.reminders import ReminderPolicy, plan_outbox
+from bot.services.reminders import ReminderPolicy, plan_outbox_in
 from bot.services.schedule_sync import HORIZON, SyncCounts, sync_occurrences
 from bot.services.tabular import read_table
 
@@ -91,7 +91,7 @@ def _utc(local: datetime, zone: tzinfo) -> datetime:
 
 async def import_schedule(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     path: Path,
     now: datetime,
     zone: tzinfo,
@@ -105,8 +105,10 @@ async def import_schedule(
 
     Events of those councils that the file no longer lists are cancelled (their future
     occurrences only). ``allowed_council_ids`` restricts a secretary to their councils.
-    With a ``policy``, the outbox is planned right after the commit, so a bot running in
-    another process sends the new reminders on time without waiting for its own planner.
+    Runs in the caller's ``session`` and commits it when the file changes something (a
+    dry run, a problem or an unchanged schedule roll it back). With a ``policy``, the
+    outbox is planned in the same transaction, so a bot running in another process sends
+    the new reminders on time without waiting for its own planner.
     """
     table, read_problems = await asyncio.to_thread(
         read_table, path, aliases=SCHEDULE_ALIASES, required=SCHEDULE_REQUIRED
@@ -116,44 +118,61 @@ async def import_schedule(
     # Checking every row's repeat rule is bounded but not free: off the event loop too.
     entries, problems = await asyncio.to_thread(validate_schedule, table.rows)
     audiences = row_audiences(table.rows)
-    async with session_factory() as session:
-        councils = await _councils(session, {audience.council for audience in audiences})
-        pools, resolve_problems = await _resolve(session, audiences, councils, allowed_council_ids)
-        problems.extend(resolve_problems)
-        if problems:
-            problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-            return ScheduleImportResult(problems=problems, dry_run=dry_run)
-        result = await _upsert_events(session, entries, councils, pools, now=now, zone=zone)
-        events = await _events(session, result.event_ids)
-        result.sync = await sync_occurrences(
-            session, events, now=now, zone=zone, horizon_end=now + horizon
-        )
-        result.dry_run = dry_run
-        if dry_run or not result.changed:
-            await session.rollback()
-            return result
-        audit.record(
-            session,
-            actor=actor,
-            action=AUDIT_ACTION,
-            at=now,
-            file=path.name,
-            created=result.events_created,
-            updated=result.events_updated,
-            cancelled=result.events_cancelled,
-            assignments_created=result.sync.assignments_created,
-            assignments_changed=result.sync.assignments_changed,
-            assignments_cancelled=result.sync.assignments_cancelled,
-        )
-        await session.commit()
+    councils = await _councils(session, {audience.council for audience in audiences})
+    pools, resolve_problems = await _resolve(session, audiences, councils, allowed_council_ids)
+    problems.extend(resolve_problems)
+    if problems:
+        await session.rollback()
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        return ScheduleImportResult(problems=problems, dry_run=dry_run)
+    result = await _upsert_events(session, entries, councils, pools, now=now, zone=zone)
+    events = await _events(session, result.event_ids)
+    result.sync = await sync_occurrences(
+        session=session, events=events, now=now, zone=zone, horizon_end=now + horizon
+    )
+    result.dry_run = dry_run
+    if dry_run or not result.changed:
+        await session.rollback()
+        return result
+    _audit(session, result, actor=actor, now=now, file=path.name)
     if policy is not None:
-        try:
-            await plan_outbox(session_factory=session_factory, policy=policy, now=now)
-        except Exception:
-            # The schedule is written; a failed planning must not make the caller think
-            # otherwise (and, say, reopen an upload): the 5-minute planner catches up.
-            logger.exception("planning right after a schedule import failed; it will retry")
+        await _plan(session, policy, now)
+    await session.commit()
     return result
+
+
+def _audit(
+    session: AsyncSession, result: ScheduleImportResult, *, actor: str, now: datetime, file: str
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=AUDIT_ACTION,
+        at=now,
+        file=file,
+        created=result.events_created,
+        updated=result.events_updated,
+        cancelled=result.events_cancelled,
+        assignments_created=result.sync.assignments_created,
+        assignments_changed=result.sync.assignments_changed,
+        assignments_cancelled=result.sync.assignments_cancelled,
+    )
+
+
+async def _plan(session: AsyncSession, policy: ReminderPolicy, now: datetime) -> None:
+    """The outbox planned in the import's transaction, inside a savepoint of its own.
+
+    Only called after the import has written: on SQLite the driver begins the transaction
+    at the first write, and a savepoint nests properly only inside a begun transaction.
+    """
+    try:
+        async with session.begin_nested():
+            await plan_outbox_in(session=session, policy=policy, now=now)
+    except Exception:
+        # The savepoint undid the planning alone: the schedule is still written, and a
+        # failed planning must not make the caller think otherwise (and, say, reopen an
+        # upload); the 5-minute planner catches up.
+        logger.exception("planning during a schedule import failed; it will retry")
 
 
 async def _councils(session: AsyncSession, codes: Iterable[str]) -> dict[str, Council]:
@@ -167,104 +186,26 @@ async def _resolve(
     councils: dict[str, Council],
     allowed_council_ids: frozenset[int] | None,
 ) -> tuple[dict[int, tuple[str, ...]], list[Problem]]:
-    """Each row's delegate pool (codes, in pool order), checked against the roster."""
-    problems: list[Problem] = []
-    council_ids = [c.id for c in councils.values() if c.id is not None]
+    """Each row's delegate pool (codes, in pool order), checked against the roster
+    (the rules are :func:`bot.domain.audiences.resolve_pools`)."""
+    council_ids = {c.code: c.id for c in councils.values() if c.id is not None}
     delegates = (
         await session.exec(
             select(Delegate)
-            .where(col(Delegate.council_id).in_(council_ids), col(Delegate.active).is_(True))
+            .where(
+                col(Delegate.council_id).in_(list(council_ids.values())),
+                col(Delegate.active).is_(True),
+            )
             .order_by(col(Delegate.code))
         )
     ).all()
-    by_council: dict[int, list[Delegate]] = defaultdict(list)
-    folded_units: dict[str, str] = {}
+    members: dict[int, list[Member]] = defaultdict(list)
     for delegate in delegates:
-        by_council[delegate.council_id].append(delegate)
-        folded_units[delegate.code] = fold_label(delegate.unit)
-    codes_elsewhere = {
-        d.code: d.council_id
-        for d in (
-            await session.exec(
-                select(Delegate).where(
-                    col(Delegate.code).in_([c for a in audiences for c in a.delegates.codes])
-                )
-            )
-        ).all()
-    }
-    pools: dict[int, tuple[str, ...]] = {}
-    # A secretary is told the same thing whether another council's code exists or not.
-    scoped = allowed_council_ids is not None
-    for entry in audiences:
-        council = councils.get(entry.council)
-        if (council is None or council.id is None) and not scoped:
-            problems.append(
-                Problem(
-                    entry.row,
-                    "council",
-                    N_("Unknown council code: {code}"),
-                    {"code": entry.council},
-                )
-            )
-            continue
-        if (
-            council is None
-            or council.id is None
-            or (allowed_council_ids is not None and council.id not in allowed_council_ids)
-        ):
-            problems.append(
-                Problem(
-                    entry.row,
-                    "council",
-                    N_("You may only change the schedule of your own council ({code} is not)"),
-                    {"code": entry.council},
-                )
-            )
-            continue
-        members = by_council[council.id]
-        selection = entry.delegates
-        if selection.everyone:
-            pool = tuple(d.code for d in members)
-        elif selection.unit is not None:
-            wanted = fold_label(selection.unit)
-            pool = tuple(d.code for d in members if folded_units[d.code] == wanted)
-            if not pool:
-                problems.append(
-                    Problem(
-                        entry.row,
-                        "delegates",
-                        N_("No active delegate of council {council} belongs to unit {unit}"),
-                        {"council": entry.council, "unit": shorten(selection.unit)},
-                    )
-                )
-                continue
-        else:
-            known = {d.code for d in members}
-            for code in selection.codes:
-                if code in known:
-                    continue
-                if code in codes_elsewhere and not scoped:
-                    message = N_("Delegate {code} is not an active delegate of council {council}")
-                else:
-                    message = N_("Unknown delegate code: {code}")
-                problems.append(
-                    Problem(
-                        entry.row, "delegates", message, {"code": code, "council": entry.council}
-                    )
-                )
-            pool = selection.codes
-        if not pool:
-            problems.append(
-                Problem(
-                    entry.row,
-                    "delegates",
-                    N_("Council {council} has no active delegates"),
-                    {"council": entry.council},
-                )
-            )
-            continue
-        pools[entry.row] = pool
-    return pools, problems
+        members[delegate.council_id].append(Member(delegate.code, delegate.unit))
+    listed = [code for audience in audiences for code in audience.delegates.codes]
+    known = (await session.exec(select(Delegate.code).where(col(Delegate.code).in_(listed)))).all()
+    roster = Roster(council_ids, members, frozenset(known))
+    return resolve_pools(audiences, roster, allowed_council_ids)
 
 
 def _event_values(entry: ScheduleEntry, pool: tuple[str, ...], zone: tzinfo) -> dict[str, object]:

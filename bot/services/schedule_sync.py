@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import insert, update
@@ -19,7 +19,6 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.calendar import (
     CalendarException,
     ExceptionKind,
@@ -55,7 +54,7 @@ class SyncCounts:
         return any(getattr(self, item.name) for item in fields(self))
 
 
-async def load_calendar(session: AsyncSession) -> WorkingCalendar:
+async def load_calendar(*, session: AsyncSession) -> WorkingCalendar:
     days = (await session.exec(select(CalendarDay))).all()
     return WorkingCalendar(
         CalendarException(day.day, ExceptionKind(day.kind), day.note) for day in days
@@ -63,16 +62,21 @@ async def load_calendar(session: AsyncSession) -> WorkingCalendar:
 
 
 async def extend_horizon(
-    *, session_factory: SessionFactory, now: datetime, zone: tzinfo, horizon: timedelta = HORIZON
+    *, session: AsyncSession, now: datetime, zone: tzinfo, horizon: timedelta = HORIZON
 ) -> SyncCounts:
-    """Materialise every active event up to ``now + horizon`` (run daily by the jobs)."""
-    async with session_factory() as session, session.begin():
-        events = list(
-            (await session.exec(select(Event).where(col(Event.cancelled_at).is_(None)))).all()
-        )
-        return await sync_occurrences(
-            session, events, now=now, zone=zone, horizon_end=now + horizon
-        )
+    """Materialise every active event up to ``now + horizon`` (run daily by the jobs), and
+    commit the caller's ``session``."""
+    events = await active_events(session=session)
+    counts = await sync_occurrences(
+        session=session, events=events, now=now, zone=zone, horizon_end=now + horizon
+    )
+    await session.commit()
+    return counts
+
+
+async def active_events(*, session: AsyncSession) -> list[Event]:
+    """Every event not cancelled."""
+    return list((await session.exec(select(Event).where(col(Event.cancelled_at).is_(None)))).all())
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,9 @@ def _desired(
 
 
 async def sync_occurrences(
+    *,
     session: AsyncSession,
     events: Sequence[Event],
-    *,
     now: datetime,
     zone: tzinfo,
     horizon_end: datetime,
@@ -140,61 +144,95 @@ async def sync_occurrences(
     Occurrences that have started are never moved or cancelled; changed future ones are
     updated in place and their assignments marked changed.
     """
-    counts = SyncCounts()
     if not events:
-        return counts
-    calendar = await load_calendar(session)
+        return SyncCounts()
     by_event, by_occurrence, delegate_ids = await _stored(session, events)
-    fresh: list[tuple[Occurrence, tuple[int, ...]]] = []
+    run = _Run(
+        session,
+        await load_calendar(session=session),
+        by_occurrence,
+        delegate_ids,
+        now=now,
+        zone=zone,
+        horizon_end=horizon_end,
+    )
     for event in events:
         assert event.id is not None
-        pool = [code for code in event.pool.split(";") if code]
-        desired = _desired(event, zone=zone, calendar=calendar, horizon_end=horizon_end)
-        stored = by_event.get(event.id, {})
-        if not event.recurrence:
-            stored = _rekey_single(stored, desired, now)
-        for original_date, want in sorted(desired.items()):
-            members = tuple(
-                delegate_ids[code]
-                for code in rota_slot(pool, want.index, event.per_occurrence)
-                if code in delegate_ids
-            )
-            existing = stored.get(original_date)
-            if existing is None:
-                occurrence = Occurrence(
-                    event_id=event.id,
-                    original_date=original_date,
-                    sequence=want.index,
-                    starts_at=want.starts_at,
-                    ends_at=want.ends_at,
-                    location=event.location,
-                )
-                session.add(occurrence)
-                fresh.append((occurrence, members))
-                counts.occurrences_created += 1
-                continue
-            if existing.starts_at <= now:
-                continue  # history is not rewritten
-            assert existing.id is not None
-            current = by_occurrence.get(existing.id, {})
-            moved = _update_future(
-                existing, want, event.location, calendar=calendar, zone=zone, now=now
-            )
-            if moved is not None:
-                session.add(existing)
-                counts.occurrences_changed += 1
-            if moved:
-                for assignment in current.values():
-                    if assignment.cancelled_at is None and assignment.delegate_id in members:
-                        assignment.changed_at = now
-                        session.add(assignment)
-                        counts.assignments_changed += 1
-            _sync_members(session, existing.id, current, members, now, counts)
-        _cancel_dropped(session, stored, desired, by_occurrence, now, horizon_end, counts)
-    counts.assignments_created += await _insert_fresh(session, fresh, now)
+        _sync_event(run, event, by_event.get(event.id, {}))
+    run.counts.assignments_created += await _insert_fresh(session, run.fresh, now)
     await session.flush()
     await _snapshot_units(session)
-    return counts
+    return run.counts
+
+
+@dataclass
+class _Run:
+    """One sync: what each event's pass reads, and what the passes add up."""
+
+    session: AsyncSession
+    calendar: WorkingCalendar
+    by_occurrence: dict[int, dict[int, Assignment]]
+    delegate_ids: dict[str, int]
+    now: datetime
+    zone: tzinfo
+    horizon_end: datetime
+    counts: SyncCounts = field(default_factory=SyncCounts)
+    fresh: list[tuple[Occurrence, tuple[int, ...]]] = field(default_factory=list)
+    """New occurrences and their members, whose assignments are inserted in one batch."""
+
+
+def _sync_event(run: _Run, event: Event, stored: dict[date, Occurrence]) -> None:
+    """One event's occurrences brought to its rule (``stored``: by original date)."""
+    assert event.id is not None
+    pool = [code for code in event.pool.split(";") if code]
+    desired = _desired(event, zone=run.zone, calendar=run.calendar, horizon_end=run.horizon_end)
+    if not event.recurrence:
+        stored = _rekey_single(stored, desired, run.now)
+    for original_date, want in sorted(desired.items()):
+        members = tuple(
+            run.delegate_ids[code]
+            for code in rota_slot(pool, want.index, event.per_occurrence)
+            if code in run.delegate_ids
+        )
+        existing = stored.get(original_date)
+        if existing is None:
+            occurrence = Occurrence(
+                event_id=event.id,
+                original_date=original_date,
+                sequence=want.index,
+                starts_at=want.starts_at,
+                ends_at=want.ends_at,
+                location=event.location,
+            )
+            run.session.add(occurrence)
+            run.fresh.append((occurrence, members))
+            run.counts.occurrences_created += 1
+        elif existing.starts_at > run.now:  # history is not rewritten
+            _sync_future(run, existing, want, event.location, members)
+    _cancel_dropped(
+        run.session, stored, desired, run.by_occurrence, run.now, run.horizon_end, run.counts
+    )
+
+
+def _sync_future(
+    run: _Run, occurrence: Occurrence, want: _Desired, location: str, members: tuple[int, ...]
+) -> None:
+    """A future occurrence moved, brought back or left as it is, and its rota's members."""
+    assert occurrence.id is not None
+    current = run.by_occurrence.get(occurrence.id, {})
+    moved = _update_future(
+        occurrence, want, location, calendar=run.calendar, zone=run.zone, now=run.now
+    )
+    if moved is not None:
+        run.session.add(occurrence)
+        run.counts.occurrences_changed += 1
+    if moved:
+        for assignment in current.values():
+            if assignment.cancelled_at is None and assignment.delegate_id in members:
+                assignment.changed_at = run.now
+                run.session.add(assignment)
+                run.counts.assignments_changed += 1
+    _sync_members(run.session, occurrence.id, current, members, run.now, run.counts)
 
 
 _Stored = tuple[dict[int, dict[date, Occurrence]], dict[int, dict[int, Assignment]], dict[str, int]]

@@ -19,7 +19,6 @@ the unique ``reports.assignment_id``); see ``bench/stats_bench.py``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -44,7 +43,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.quarters import Quarter
 from bot.domain.roster import Role
 from bot.domain.stats import (
@@ -69,7 +67,7 @@ _FIGURES = ("citizens", "petitions", "forwarded", "voters", "opinions")
 
 async def quarterly_statistics(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     quarter: Quarter,
     zone: tzinfo,
     now: datetime,
@@ -81,38 +79,42 @@ async def quarterly_statistics(
     ``detailed`` adds what only the XLSX shows: the lines per delegate and the list of
     assignments still without a report (two more statements per quarter).
 
-    The two quarters are read at the same time on two connections (each a read-only
-    transaction of its own): on SQLite in WAL mode and on PostgreSQL alike the statements
-    then run on two cores, which halves the wait.
+    Everything is read in the caller's session, so the two quarters and the council list
+    come from one snapshot. (They were once read on three connections at once, which
+    used both cores: 0.97 → 0.70 s for 100,000 reports on SQLite; one unit of work per
+    command and per update is worth more than that, see bench/README.md.)
     """
-
-    async def rows(bounds: tuple[datetime, datetime]) -> PeriodRows:
-        async with session_factory() as session:
-            return await period_rows(
-                session, bounds=bounds, now=now, council_ids=council_ids, detailed=detailed
-            )
-
-    async def details() -> tuple[list[CouncilInfo], Sequence[MissingReport]]:
-        async with session_factory() as session:
-            councils = await _councils(session, council_ids)
-            if not detailed:
-                return councils, []
-            bounds = quarter.bounds(zone)
-            missing = await missing_reports(
-                session, bounds=bounds, now=now, council_ids=council_ids, zone=zone
-            )
-            return councils, missing
-
-    current, previous, (councils, missing) = await asyncio.gather(
-        rows(quarter.bounds(zone)), rows(quarter.previous().bounds(zone)), details()
+    current = await period_rows(
+        session=session,
+        bounds=quarter.bounds(zone),
+        now=now,
+        council_ids=council_ids,
+        detailed=detailed,
     )
+    previous = await period_rows(
+        session=session,
+        bounds=quarter.previous().bounds(zone),
+        now=now,
+        council_ids=council_ids,
+        detailed=detailed,
+    )
+    councils = await _councils(session, council_ids)
+    missing: Sequence[MissingReport] = []
+    if detailed:
+        missing = await missing_reports(
+            session=session,
+            bounds=quarter.bounds(zone),
+            now=now,
+            council_ids=council_ids,
+            zone=zone,
+        )
     return aggregate(quarter, councils, current, previous, missing)
 
 
 # PostgreSQL: the planner cannot know how many groups the first level makes, so it sorts;
 # with the default 4 MB those sorts spill to disk, and the plan's cost crosses the JIT
 # threshold, whose compilation alone took ~90 ms of a ~450 ms statement. Both settings
-# are local to this read-only transaction (see bench/README.md).
+# are local to the caller's transaction (``SET LOCAL``) and end with it (see bench/README.md).
 _POSTGRES_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
 
 
@@ -123,24 +125,22 @@ async def _tune_for_aggregation(session: AsyncSession) -> None:
             await connection.execute(text(setting))
 
 
-async def council_by_code(*, session_factory: SessionFactory, code: str) -> CouncilInfo | None:
-    async with session_factory() as session:
-        rows = await _all(
-            session,
-            sql_select(col(Council.id), col(Council.code), col(Council.name)).where(
-                col(Council.code) == code
-            ),
-        )
+async def council_by_code(*, session: AsyncSession, code: str) -> CouncilInfo | None:
+    rows = await _all(
+        session,
+        sql_select(col(Council.id), col(Council.code), col(Council.name)).where(
+            col(Council.code) == code
+        ),
+    )
     row = rows[0] if rows else None
     return None if row is None else CouncilInfo(row[0], row[1], row[2])
 
 
 async def list_councils(
-    *, session_factory: SessionFactory, council_ids: frozenset[int] | None = None
+    *, session: AsyncSession, council_ids: frozenset[int] | None = None
 ) -> list[CouncilInfo]:
     """The councils in ``council_ids`` (``None``: all), by code."""
-    async with session_factory() as session:
-        return await _councils(session, council_ids)
+    return await _councils(session, council_ids)
 
 
 async def _councils(session: AsyncSession, council_ids: frozenset[int] | None) -> list[CouncilInfo]:
@@ -230,8 +230,8 @@ def _status_columns(now: datetime) -> list[ColumnElement[Any]]:
 
 
 async def period_rows(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     bounds: tuple[datetime, datetime],
     now: datetime,
     council_ids: frozenset[int] | None,
@@ -369,8 +369,8 @@ def _delegates_statement(
 
 
 async def missing_reports(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     bounds: tuple[datetime, datetime],
     now: datetime,
     council_ids: frozenset[int] | None,

@@ -105,13 +105,14 @@ async def import_uploaded_schedule(
     with tempfile.TemporaryDirectory(prefix="delegate-bot-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         await asyncio.to_thread(path.write_bytes, content)
-        return await import_schedule(
-            session_factory=session_factory,
-            path=path,
-            now=now,
-            zone=zone,
-            dry_run=dry_run,
-            actor=actor,
-            allowed_council_ids=allowed_council_ids,
-            policy=policy,
-        )
+        async with session_factory() as session:
+            return await import_schedule(
+                session=session,
+                path=path,
+                now=now,
+                zone=zone,
+                dry_run=dry_run,
+                actor=actor,
+                allowed_council_ids=allowed_council_ids,
+                policy=policy,
+            )

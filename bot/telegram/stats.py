@@ -16,6 +16,7 @@ import asyncio
 from dataclasses import dataclass
 from html import escape
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.domain.buttons import StatsCouncilButton, StatsQuarterButton
@@ -23,7 +24,7 @@ from bot.domain.callbacks import encode
 from bot.domain.quarters import Quarter, QuarterError, recent_quarters
 from bot.domain.stats import CouncilInfo, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
-from bot.i18n import N_, Gettext, get_translator
+from bot.i18n import N_, Gettext
 from bot.services.accounts import Identity
 from bot.services.stats import list_councils, quarterly_statistics
 from bot.services.stats_chart import chart_png
@@ -74,12 +75,6 @@ def quarter_keyboard(
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-async def _councils(identity: Identity, context: BotContext) -> list[CouncilInfo]:
-    return await list_councils(
-        session_factory=context.deps.session_factory, council_ids=identity.managed_councils
-    )
-
-
 def _arguments(args: list[str]) -> tuple[Quarter | None, str | None]:
     """``/thongke 2026-Q1 HDND-ML``: a quarter and a council code, in any order."""
     quarter: Quarter | None = None
@@ -100,7 +95,7 @@ async def stats_command(update: Update, context: BotContext, scope: UpdateScope)
     identity, _ = scope.identity, scope._
     assert identity is not None
     quarter, code = _arguments(list(context.args or []))
-    councils = await _councils(identity, context)
+    councils = await list_councils(session=scope.session, council_ids=identity.managed_councils)
     if not councils:
         await message.reply_text(_("No councils yet: import the roster first."))
         return
@@ -121,7 +116,7 @@ async def stats_command(update: Update, context: BotContext, scope: UpdateScope)
         return
     chosen_scope = _Scope(chosen.id, chosen.name)
     if quarter is not None:
-        await _answer(update, context, identity, chosen_scope, quarter)
+        await _answer(update, context, scope, chosen_scope, quarter)
         return
     await message.reply_text(
         _("Statistics of {council}: choose the quarter.").format(council=escape(chosen.name)),
@@ -154,7 +149,7 @@ async def council_chosen(
     assert query is not None
     assert scope.identity is not None
     _ = scope._
-    chosen = await _allowed_scope(scope.identity, context, data.council_id)
+    chosen = await _allowed_scope(scope.identity, scope.session, data.council_id)
     if chosen is None:
         await answer(query, _(EXPIRED), show_alert=True)
         return
@@ -175,7 +170,7 @@ async def quarter_chosen(
     assert query is not None
     assert scope.identity is not None
     _ = scope._
-    chosen = await _allowed_scope(scope.identity, context, data.council_id)
+    chosen = await _allowed_scope(scope.identity, scope.session, data.council_id)
     if chosen is None or not 1 <= data.quarter <= 4 or not 2000 <= data.year <= 2100:
         await answer(query, _(EXPIRED), show_alert=True)
         return
@@ -184,38 +179,41 @@ async def quarter_chosen(
     await query.edit_message_text(
         _("Preparing the statistics for {quarter}…").format(quarter=quarter_title(quarter, _))
     )
-    await _answer(update, context, scope.identity, chosen, quarter)
+    await _answer(update, context, scope, chosen, quarter)
 
 
 async def _allowed_scope(
-    identity: Identity, context: BotContext, council_id: int | None
+    identity: Identity, session: AsyncSession, council_id: int | None
 ) -> _Scope | None:
     """The council named by a button, if this caller may see it (else ``None``)."""
     if council_id is None:
         return _Scope(None, None)
     if not identity.may_manage(council_id):
         return None
-    councils = await list_councils(
-        session_factory=context.deps.session_factory, council_ids=frozenset({council_id})
-    )
+    councils = await list_councils(session=session, council_ids=frozenset({council_id}))
     return _Scope(council_id, councils[0].name) if councils else None
 
 
 async def _answer(
-    update: Update, context: BotContext, identity: Identity, scope: _Scope, quarter: Quarter
+    update: Update,
+    context: BotContext,
+    scope: UpdateScope,
+    chosen: _Scope,
+    quarter: Quarter,
 ) -> None:
-    """The summary, the chart and the workbook of ``quarter`` for ``scope``."""
+    """The summary, the chart and the workbook of ``quarter`` for the ``chosen`` councils."""
     if (chat := update.effective_chat) is None:
         return
-    _ = get_translator(identity.language)
+    identity, _ = scope.identity, scope._
+    assert identity is not None
     council_ids = (
-        identity.managed_councils if scope.council_id is None else frozenset({scope.council_id})
+        identity.managed_councils if chosen.council_id is None else frozenset({chosen.council_id})
     )
     stats = await quarterly_statistics(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         quarter=quarter,
-        zone=context.deps.settings.zone,
-        now=context.deps.clock(),
+        zone=scope.settings.zone,
+        now=scope.now,
         council_ids=council_ids,
         detailed=True,
     )

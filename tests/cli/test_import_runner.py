@@ -119,7 +119,7 @@ def test_problems_name_the_column_as_the_file_did(
 
 
 def test_missing_file_is_bad_input(sqlite_url: str, tmp_path: Path) -> None:
-    from bot.cli.common import BadInputError
+    from bot.errors import BadInputError
 
     service = FakeService()
     with pytest.raises(BadInputError) as caught:

@@ -45,9 +45,10 @@ async def owe_reminders(
             f"{ends:%Y-%m-%d %H:%M},Hội trường xã,{COUNCIL},all,,,,\n",
             encoding="utf-8",
         )
-        result = await import_schedule(
-            session_factory=sessions, path=path, now=now, zone=ZONE, dry_run=False, policy=None
-        )
+        async with sessions() as session:
+            result = await import_schedule(
+                session=session, path=path, now=now, zone=ZONE, dry_run=False, policy=None
+            )
         assert result.problems == []
         if plan:
             await plan_outbox(session_factory=sessions, policy=ONE_DAY_BEFORE, now=now)

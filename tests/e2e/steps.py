@@ -44,13 +44,14 @@ async def linked_delegate(
 async def schedule(harness: Harness, tmp_path: Path, *rows: str) -> None:
     path = tmp_path / "s.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    result = await import_schedule(
-        session_factory=harness.session_factory,
-        path=path,
-        now=harness.clock(),
-        zone=harness.settings.zone,
-        dry_run=False,
-    )
+    async with harness.session_factory() as session:
+        result = await import_schedule(
+            session=session,
+            path=path,
+            now=harness.clock(),
+            zone=harness.settings.zone,
+            dry_run=False,
+        )
     assert result.problems == []
 
 

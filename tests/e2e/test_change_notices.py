@@ -79,13 +79,14 @@ async def test_a_day_off_declared_later_moves_the_reception_and_says_why(
     harness.clock.now = START + timedelta(hours=1)
     days = tmp_path / "calendar.csv"
     days.write_text("date,kind,note\n10/12/2026,nghỉ,Nghỉ bù Quốc khánh\n", encoding="utf-8")
-    result = await import_calendar(
-        session_factory=harness.session_factory,
-        path=days,
-        now=harness.clock(),
-        zone=harness.settings.zone,
-        dry_run=False,
-    )
+    async with harness.session_factory() as session:
+        result = await import_calendar(
+            session=session,
+            path=days,
+            now=harness.clock(),
+            zone=harness.settings.zone,
+            dry_run=False,
+        )
     assert result.problems == []
     text = await change_notice(harness, policy, user)
     assert "🗓 7h30–11h00 Thứ Sáu, 11/12/2026 (còn 10 ngày)" in text

@@ -53,9 +53,10 @@ async def owe_everyone_a_reminder(session_factory: SessionFactory, tmp_path: Pat
         f"Hội trường xã,{COUNCIL},all,,,,\n",
         encoding="utf-8",
     )
-    result = await import_schedule(
-        session_factory=session_factory, path=path, now=now, zone=ZONE, dry_run=False, policy=None
-    )
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session, path=path, now=now, zone=ZONE, dry_run=False, policy=None
+        )
     assert result.problems == []
     await plan_outbox(
         session_factory=session_factory,

@@ -13,7 +13,8 @@ from tests.factories import add_delegate
 
 
 async def invite(harness: Harness, code: str) -> str:
-    issued = await issue_invites(session_factory=harness.session_factory, now=harness.clock())
+    async with harness.session_factory() as session:
+        issued = await issue_invites(session=session, now=harness.clock())
     return next(i.token for i in issued if i.code == code)
 
 
@@ -283,7 +284,8 @@ async def test_a_secretary_sees_the_secretariat_commands_in_their_menu(harness: 
 
 async def test_a_secretary_linking_gets_the_secretariat_menu(harness: Harness) -> None:
     await add_delegate(harness.session_factory, "VP-002", role="secretary")
-    (invite,) = await issue_invites(session_factory=harness.session_factory, now=harness.clock())
+    async with harness.session_factory() as session:
+        (invite,) = await issue_invites(session=session, now=harness.clock())
     await harness.api.user(63).send_and_wait(f"/start {invite.token}")
     scope = {"type": "chat", "chat_id": 63}
     assert "thongbao" in [

@@ -46,13 +46,14 @@ async def test_crash_mid_dispatch_then_restart_delivers_everything(
         "other,Hội nghị,2026-12-01 14:00,2026-12-01 16:00,Hội trường,HDND-ML,all\n",
         encoding="utf-8",
     )
-    await import_schedule(
-        session_factory=harness.session_factory,
-        path=path,
-        now=START,
-        zone=harness.settings.zone,
-        dry_run=False,
-    )
+    async with harness.session_factory() as session:
+        await import_schedule(
+            session=session,
+            path=path,
+            now=START,
+            zone=harness.settings.zone,
+            dry_run=False,
+        )
     policy = ReminderPolicy(
         offsets={"other": (timedelta(days=1),)}, quiet=None, zone=harness.settings.zone
     )

@@ -24,13 +24,14 @@ def schedule_csv(*rows: str) -> bytes:
 async def import_rows(harness: Harness, tmp_path: Path, *rows: str) -> None:
     path = tmp_path / "schedule.csv"
     path.write_bytes(schedule_csv(*rows))
-    result = await import_schedule(
-        session_factory=harness.session_factory,
-        path=path,
-        now=harness.clock(),
-        zone=harness.settings.zone,
-        dry_run=False,
-    )
+    async with harness.session_factory() as session:
+        result = await import_schedule(
+            session=session,
+            path=path,
+            now=harness.clock(),
+            zone=harness.settings.zone,
+            dry_run=False,
+        )
     assert result.problems == []
 
 

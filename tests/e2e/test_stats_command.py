@@ -102,7 +102,8 @@ async def test_admin_chooses_the_council_first(council: Harness) -> None:
 
 
 async def test_a_forged_button_for_another_council_is_refused(council: Harness) -> None:
-    other = await council_by_code(session_factory=council.session_factory, code="HDND-X")
+    async with council.session_factory() as session:
+        other = await council_by_code(session=session, code="HDND-X")
     assert other is not None
     user = council.api.user(SECRETARY_ID)
     (menu,) = await user.send_and_wait("/thongke")

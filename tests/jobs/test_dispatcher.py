@@ -64,9 +64,10 @@ async def one_due_row(session_factory: SessionFactory, tmp_path: Path) -> None:
         "other,Họp tổ,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,ML-001\n",
         encoding="utf-8",
     )
-    result = await import_schedule(
-        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session, path=path, now=NOW, zone=ZONE, dry_run=False
+        )
     assert result.problems == []
     await plan_outbox(session_factory=session_factory, policy=POLICY, now=NOW)
 

@@ -26,7 +26,8 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 async def test_the_demo_council_copies_to_postgresql_and_works_there(
     engine: AsyncEngine, session_factory: SessionFactory, pg_engine: AsyncEngine
 ) -> None:
-    await seed_demo(session_factory=session_factory, now=NOW, zone=ZONE)
+    async with session_factory() as session:
+        await seed_demo(session=session, now=NOW, zone=ZONE)
     later = NOW + timedelta(days=40)
     (first, *_rest) = await in_session(session_factory, ended_assignments, now=later, zone=ZONE)
     views = await list_assignments(session_factory=session_factory, zone=ZONE)

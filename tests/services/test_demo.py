@@ -42,7 +42,8 @@ PHONE = re.compile(r"0[39]\d{8}")
 
 
 async def seed(session_factory: SessionFactory, workdir: Path | None = None) -> DemoResult:
-    return await seed_demo(session_factory=session_factory, now=NOW, zone=ZONE, workdir=workdir)
+    async with session_factory() as session:
+        return await seed_demo(session=session, now=NOW, zone=ZONE, workdir=workdir)
 
 
 async def delegates(session_factory: SessionFactory) -> list[tuple[Delegate, str]]:

@@ -284,9 +284,10 @@ async def test_export_from_the_database(session_factory: SessionFactory, tmp_pat
         + "\n",
         encoding="utf-8",
     )
-    result = await import_schedule(
-        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session, path=path, now=NOW, zone=ZONE, dry_run=False
+        )
     assert result.problems == []
     assert hoa.id is not None
     views = await list_assignments(

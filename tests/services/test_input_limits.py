@@ -63,13 +63,14 @@ def write(path: Path, rows: list[dict[str, str]]) -> Path:
 async def problems_of(
     session_factory: SessionFactory, tmp_path: Path, *rows: dict[str, str]
 ) -> list[Problem]:
-    result = await import_schedule(
-        session_factory=session_factory,
-        path=write(tmp_path / "schedule.csv", list(rows)),
-        now=NOW,
-        zone=ZONE,
-        dry_run=False,
-    )
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session,
+            path=write(tmp_path / "schedule.csv", list(rows)),
+            now=NOW,
+            zone=ZONE,
+            dry_run=False,
+        )
     async with session_factory() as db:
         if result.problems:
             assert (await db.exec(select(Event))).all() == []
@@ -148,9 +149,10 @@ async def test_horizon_job_survives_a_stored_rule_that_never_matches(
                 )
             )
     started = time.perf_counter()
-    counts = await extend_horizon(
-        session_factory=session_factory, now=NOW, zone=ZONE, horizon=timedelta(days=10)
-    )
+    async with session_factory() as session:
+        counts = await extend_horizon(
+            session=session, now=NOW, zone=ZONE, horizon=timedelta(days=10)
+        )
     assert time.perf_counter() - started < 1.0
     async with session_factory() as db:
         occurrences = (await db.exec(select(Occurrence))).all()

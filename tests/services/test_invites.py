@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -11,8 +12,20 @@ from sqlmodel import col, select
 from bot.db import SessionFactory
 from bot.models import AuditEntry, Delegate, Invite
 from bot.services.accounts import LinkOutcome, identify, redeem_invite
-from bot.services.invites import UnknownCouncilError, hash_token, invite_link, issue_invites
+from bot.services.invites import (
+    IssuedInvite,
+    UnknownCouncilError,
+    hash_token,
+    invite_link,
+    issue_invites,
+)
 from tests.factories import NOW, add_delegate, in_session
+
+
+async def issue(session_factory: SessionFactory, **options: Any) -> list[IssuedInvite]:
+    """One command's worth: a session of its own, committed by the service."""
+    async with session_factory() as session:
+        return await issue_invites(session=session, **options)
 
 
 async def test_issues_one_token_per_unlinked_active_delegate(
@@ -22,9 +35,9 @@ async def test_issues_one_token_per_unlinked_active_delegate(
     await add_delegate(session_factory, "ML-002", telegram_user_id=555)
     await add_delegate(session_factory, "ML-003", active=False)
     await add_delegate(session_factory, "NT-001", council="HDND-NT")
-    issued = await issue_invites(session_factory=session_factory, now=NOW)
+    issued = await issue(session_factory, now=NOW)
     assert [i.code for i in issued] == ["ML-001", "NT-001"]
-    only_ml = await issue_invites(session_factory=session_factory, now=NOW, council_code="HDND-ML")
+    only_ml = await issue(session_factory, now=NOW, council_code="HDND-ML")
     assert [i.code for i in only_ml] == ["ML-001"]
     async with session_factory() as session:
         invites = (await session.exec(select(Invite))).all()
@@ -36,13 +49,13 @@ async def test_issues_one_token_per_unlinked_active_delegate(
 
 async def test_unknown_council_is_refused(session_factory: SessionFactory) -> None:
     with pytest.raises(UnknownCouncilError):
-        await issue_invites(session_factory=session_factory, now=NOW, council_code="NOPE")
+        await issue(session_factory, now=NOW, council_code="NOPE")
 
 
 async def test_a_newer_invite_replaces_the_older_one(session_factory: SessionFactory) -> None:
     await add_delegate(session_factory, "ML-001")
-    (first,) = await issue_invites(session_factory=session_factory, now=NOW)
-    (second,) = await issue_invites(session_factory=session_factory, now=NOW)
+    (first,) = await issue(session_factory, now=NOW)
+    (second,) = await issue(session_factory, now=NOW)
     old = await in_session(
         session_factory, redeem_invite, token=first.token, telegram_user_id=1, now=NOW
     )
@@ -55,7 +68,7 @@ async def test_a_newer_invite_replaces_the_older_one(session_factory: SessionFac
 
 async def test_link_consumes_token_and_records_audit(session_factory: SessionFactory) -> None:
     await add_delegate(session_factory, "ML-001")
-    (invite,) = await issue_invites(session_factory=session_factory, now=NOW)
+    (invite,) = await issue(session_factory, now=NOW)
     result = await in_session(
         session_factory, redeem_invite, token=invite.token, telegram_user_id=7001, now=NOW
     )
@@ -91,7 +104,7 @@ async def test_refusals_write_nothing(
 ) -> None:
     await add_delegate(session_factory, "ML-001")
     await add_delegate(session_factory, "ML-002", telegram_user_id=42)
-    (invite,) = await issue_invites(session_factory=session_factory, now=NOW)
+    (invite,) = await issue(session_factory, now=NOW)
     token, now, user = invite.token, NOW, 7001
     if setup == "expired":
         now = NOW + timedelta(days=30)
@@ -117,7 +130,7 @@ async def test_refusals_write_nothing(
 
 async def test_two_simultaneous_redemptions_link_once(session_factory: SessionFactory) -> None:
     await add_delegate(session_factory, "ML-001")
-    (invite,) = await issue_invites(session_factory=session_factory, now=NOW)
+    (invite,) = await issue(session_factory, now=NOW)
     results = await asyncio.gather(
         *(
             in_session(
@@ -139,7 +152,7 @@ async def test_one_account_links_a_delegate_record_in_each_of_two_councils(
     """A person on a province and a commune council: each invite adds one record."""
     await add_delegate(session_factory, "T-001", council="HDND-TINH", role="delegate")
     await add_delegate(session_factory, "ML-001", council="HDND-ML", role="secretary")
-    invites = await issue_invites(session_factory=session_factory, now=NOW)
+    invites = await issue(session_factory, now=NOW)
     for invite in invites:
         result = await in_session(
             session_factory, redeem_invite, token=invite.token, telegram_user_id=77, now=NOW

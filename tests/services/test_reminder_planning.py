@@ -39,9 +39,10 @@ async def schedule(
 ) -> None:
     path = tmp_path / "s.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    result = await import_schedule(
-        session_factory=sessions, path=path, now=now, zone=ZONE, dry_run=False
-    )
+    async with sessions() as session:
+        result = await import_schedule(
+            session=session, path=path, now=now, zone=ZONE, dry_run=False
+        )
     assert result.problems == []
 
 

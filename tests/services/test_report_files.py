@@ -45,13 +45,14 @@ async def duties(session_factory: SessionFactory, tmp_path: Path) -> None:
     await add_delegate(session_factory, "ML-002", full_name="Trần Văn Bình", unit="Thị trấn")
     path = tmp_path / "schedule.csv"
     path.write_text(SCHEDULE, encoding="utf-8")
-    result = await import_schedule(
-        session_factory=session_factory,
-        path=path,
-        now=datetime(2026, 12, 1, tzinfo=UTC),
-        zone=ZONE,
-        dry_run=False,
-    )
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session,
+            path=path,
+            now=datetime(2026, 12, 1, tzinfo=UTC),
+            zone=ZONE,
+            dry_run=False,
+        )
     assert result.problems == []
 
 
@@ -60,9 +61,8 @@ async def run(
 ) -> ReportImportResult:
     path = tmp_path / "reports.csv"
     path.write_text(HEADER + body, encoding="utf-8")
-    return await import_reports(
-        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=dry_run
-    )
+    async with session_factory() as session:
+        return await import_reports(session=session, path=path, now=NOW, zone=ZONE, dry_run=dry_run)
 
 
 async def stored(session_factory: SessionFactory) -> list[Report]:
@@ -188,12 +188,13 @@ async def test_an_export_imports_again_unchanged(
         "ML-001,2026-12-12,voter_meeting,yes,,,về đường giao thông,,85,12,\n"
         "ML-002,15/12/2026,supervision,không,,,,,,,hoãn\n",
     )
-    rows = await export_rows(
-        session_factory=session_factory,
-        starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
-        starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
-        zone=ZONE,
-    )
+    async with session_factory() as session:
+        rows = await export_rows(
+            session=session,
+            starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+            starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+            zone=ZONE,
+        )
     assert len(rows) == 4
     data = export_csv(rows)
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads Vietnamese
@@ -204,9 +205,10 @@ async def test_an_export_imports_again_unchanged(
     again = tmp_path / "export.csv"
     again.write_bytes(data)
     before = [(r.id, r.version) for r in await stored(session_factory)]
-    result = await import_reports(
-        session_factory=session_factory, path=again, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=again, now=NOW, zone=ZONE, dry_run=False
+        )
     assert result.problems == []
     assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
     assert [(r.id, r.version) for r in await stored(session_factory)] == before
@@ -214,9 +216,10 @@ async def test_an_export_imports_again_unchanged(
     workbook = tmp_path / "export.xlsx"
     workbook.write_bytes(export_xlsx(rows))
     assert load_workbook(workbook).active["A2"].value == "ML-001"
-    result = await import_reports(
-        session_factory=session_factory, path=workbook, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=workbook, now=NOW, zone=ZONE, dry_run=False
+        )
     assert (result.problems, result.unchanged) == ([], 4)
 
 
@@ -236,13 +239,14 @@ async def two_a_day(session_factory: SessionFactory, tmp_path: Path) -> None:
     await add_delegate(session_factory, "ML-009")
     path = tmp_path / "two.csv"
     path.write_text(TWO_A_DAY, encoding="utf-8")
-    result = await import_schedule(
-        session_factory=session_factory,
-        path=path,
-        now=datetime(2026, 11, 1, tzinfo=UTC),
-        zone=ZONE,
-        dry_run=False,
-    )
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session,
+            path=path,
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+            zone=ZONE,
+            dry_run=False,
+        )
     assert result.problems == []
 
 
@@ -258,23 +262,24 @@ async def test_two_duties_of_a_kind_on_one_day_need_the_title_or_the_start(
         "ML-009,30/11/2026,voter_meeting,có,80,5,14h00\n",
         encoding="utf-8",
     )
-    result = await import_reports(
-        session_factory=session_factory, path=path, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_reports(session=session, path=path, now=NOW, zone=ZONE, dry_run=False)
     assert result.problems == []
     (report,) = await stored(session_factory)
-    rows = await export_rows(
-        session_factory=session_factory,
-        starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
-        starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
-        zone=ZONE,
-    )
+    async with session_factory() as session:
+        rows = await export_rows(
+            session=session,
+            starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+            starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+            zone=ZONE,
+        )
     assert [(r["title"], r["start"]) for r in rows] == [("Tiếp xúc cử tri thôn 2", "14:00")]
     again = tmp_path / "again.csv"
     again.write_bytes(export_csv(rows))
-    result = await import_reports(
-        session_factory=session_factory, path=again, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=again, now=NOW, zone=ZONE, dry_run=False
+        )
     assert (result.problems, result.unchanged, result.created) == ([], 1, 0)
     assert [r.id for r in await stored(session_factory)] == [report.id]
 
@@ -294,19 +299,21 @@ async def test_a_note_that_looks_like_a_formula_is_quoted_in_the_csv_and_comes_b
     await run(
         session_factory, tmp_path, 'ML-001,2026-12-10,reception,có,12,3,"=HYPERLINK(""x"")",,,,\n'
     )
-    rows = await export_rows(
-        session_factory=session_factory,
-        starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
-        starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
-        zone=ZONE,
-    )
+    async with session_factory() as session:
+        rows = await export_rows(
+            session=session,
+            starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+            starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+            zone=ZONE,
+        )
     data = export_csv(rows).decode("utf-8-sig")
     assert "\"'=HYPERLINK" in data
     again = tmp_path / "again.csv"
     again.write_text(data, encoding="utf-8")
-    result = await import_reports(
-        session_factory=session_factory, path=again, now=NOW, zone=ZONE, dry_run=False
-    )
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=again, now=NOW, zone=ZONE, dry_run=False
+        )
     assert (result.problems, result.unchanged) == ([], 1)
     (report,) = await stored(session_factory)
     assert report.note == '=HYPERLINK("x")'

@@ -61,7 +61,8 @@ async def delegates_by_code(session_factory: SessionFactory) -> dict[str, Delega
 async def run(
     session_factory: SessionFactory, path: Path, *, now: datetime = NOW, dry_run: bool = False
 ) -> RosterImportResult:
-    return await import_roster(session_factory=session_factory, path=path, now=now, dry_run=dry_run)
+    async with session_factory() as session:
+        return await import_roster(session=session, path=path, now=now, dry_run=dry_run)
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
-from bot.models import Assignment, Event, Occurrence
+from bot.models import Assignment, AuditEntry, Event, Occurrence
 from bot.services.schedule import import_schedule, list_assignments
 from bot.services.schedule_sync import extend_horizon
 from tests.factories import add_delegate
@@ -60,9 +61,10 @@ async def roster(session_factory: SessionFactory) -> None:
 async def run(
     session_factory: SessionFactory, path: Path, *, now: datetime = NOW, dry_run: bool = False
 ):  # type: ignore[no-untyped-def]
-    return await import_schedule(
-        session_factory=session_factory, path=path, now=now, zone=ZONE, dry_run=dry_run
-    )
+    async with session_factory() as session:
+        return await import_schedule(
+            session=session, path=path, now=now, zone=ZONE, dry_run=dry_run
+        )
 
 
 async def snapshot(session_factory: SessionFactory) -> list[tuple[object, ...]]:
@@ -217,27 +219,30 @@ async def test_horizon_extends_an_open_ended_rule(
     async with session_factory() as session:
         first = len((await session.exec(select(Occurrence))).all())
     assert 7 <= first <= 9  # about 120 days of 10th/20th
-    counts = await extend_horizon(
-        session_factory=session_factory, now=NOW + timedelta(days=60), zone=ZONE
-    )
+    async with session_factory() as session:
+        counts = await extend_horizon(session=session, now=NOW + timedelta(days=60), zone=ZONE)
     assert counts.occurrences_created == 4
-    again = await extend_horizon(
-        session_factory=session_factory, now=NOW + timedelta(days=60), zone=ZONE
-    )
+    async with session_factory() as session:
+        again = await extend_horizon(session=session, now=NOW + timedelta(days=60), zone=ZONE)
     assert not again.any
 
 
-async def test_a_planning_failure_after_the_commit_still_reports_the_import_written(
+async def test_a_planning_failure_undoes_the_planning_alone(
     session_factory: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The caller (the bot's Confirm button) must not reopen an upload already written."""
+    """Planning shares the import's transaction, in a savepoint: when it fails halfway, what
+    it wrote is undone and the schedule is still written. The caller (the bot's Confirm
+    button) must not reopen an upload already written."""
     import bot.services.schedule as schedule_service
+    from bot.services import audit
     from bot.services.reminders import ReminderPolicy
 
-    async def broken_planner(**_kwargs: object) -> None:
+    async def broken_planner(*, session: AsyncSession, **_kwargs: object) -> None:
+        audit.record(session, actor="planner", action="half.planned", at=NOW)
+        await session.flush()
         raise RuntimeError("the planner failed")
 
-    monkeypatch.setattr(schedule_service, "plan_outbox", broken_planner)
+    monkeypatch.setattr(schedule_service, "plan_outbox_in", broken_planner)
     await add_delegate(session_factory, "ML-001")
     path = tmp_path / "s.csv"
     path.write_text(
@@ -246,14 +251,17 @@ async def test_a_planning_failure_after_the_commit_still_reports_the_import_writ
         "other,Tập huấn,2026-12-20 08:00,2026-12-20 11:00,Hội trường,HDND-ML,ML-001,,,,\n",
         encoding="utf-8",
     )
-    result = await schedule_service.import_schedule(
-        session_factory=session_factory,
-        path=path,
-        now=NOW,
-        zone=ZoneInfo("Asia/Ho_Chi_Minh"),
-        dry_run=False,
-        policy=ReminderPolicy(offsets={}, quiet=None, zone=ZoneInfo("Asia/Ho_Chi_Minh")),
-    )
+    async with session_factory() as session:
+        result = await schedule_service.import_schedule(
+            session=session,
+            path=path,
+            now=NOW,
+            zone=ZoneInfo("Asia/Ho_Chi_Minh"),
+            dry_run=False,
+            policy=ReminderPolicy(offsets={}, quiet=None, zone=ZoneInfo("Asia/Ho_Chi_Minh")),
+        )
     assert result.problems == []
     async with session_factory() as session:
         assert len((await session.exec(select(Assignment))).all()) == 1
+        actions = (await session.exec(select(AuditEntry.action))).all()
+    assert actions == ["schedule.import"]

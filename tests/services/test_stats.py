@@ -125,9 +125,10 @@ async def _fixture(sessions: SessionFactory, tmp_path: Path) -> None:
     path = tmp_path / "schedule.csv"
     rows = [f"{row},,,none," for row in EVENTS]
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    result = await import_schedule(
-        session_factory=sessions, path=path, now=IMPORTED_AT, zone=ZONE, dry_run=False
-    )
+    async with sessions() as session:
+        result = await import_schedule(
+            session=session, path=path, now=IMPORTED_AT, zone=ZONE, dry_run=False
+        )
     assert result.problems == []
     async with sessions() as session, session.begin():
         assignments = {
@@ -188,16 +189,18 @@ def _report(
 
 
 async def _statistics(sessions: SessionFactory, *, all_councils: bool = False) -> Statistics:
-    council = await council_by_code(session_factory=sessions, code="HDND-ML")
+    async with sessions() as session:
+        council = await council_by_code(session=session, code="HDND-ML")
     assert council is not None
-    return await quarterly_statistics(
-        session_factory=sessions,
-        quarter=Q1,
-        zone=ZONE,
-        now=NOW,
-        council_ids=None if all_councils else frozenset({council.id}),
-        detailed=True,
-    )
+    async with sessions() as session:
+        return await quarterly_statistics(
+            session=session,
+            quarter=Q1,
+            zone=ZONE,
+            now=NOW,
+            council_ids=None if all_councils else frozenset({council.id}),
+            detailed=True,
+        )
 
 
 def _check_statistics(stats: Statistics) -> None:
@@ -277,15 +280,17 @@ async def test_every_council_adds_the_other_one(
 
 async def test_mid_quarter_counts_upcoming(session_factory: SessionFactory, tmp_path: Path) -> None:
     await _fixture(session_factory, tmp_path)
-    council = await council_by_code(session_factory=session_factory, code="HDND-ML")
+    async with session_factory() as session:
+        council = await council_by_code(session=session, code="HDND-ML")
     assert council is not None
-    stats = await quarterly_statistics(
-        session_factory=session_factory,
-        quarter=Q1,
-        zone=ZONE,
-        now=datetime(2026, 3, 25, 3, 0, tzinfo=UTC),
-        council_ids=frozenset({council.id}),
-    )
+    async with session_factory() as session:
+        stats = await quarterly_statistics(
+            session=session,
+            quarter=Q1,
+            zone=ZONE,
+            now=datetime(2026, 3, 25, 3, 0, tzinfo=UTC),
+            council_ids=frozenset({council.id}),
+        )
     overall = stats.overall.counts
     # E10 (deadline, 31 March) has not come yet; E4 (20 March) is overdue; E5 is reported.
     assert (overall.assigned, overall.unreported, overall.upcoming) == (11, 2, 1)
