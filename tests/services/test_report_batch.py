@@ -29,7 +29,7 @@ from bot.services.report_files import import_reports
 from bot.services.reports import ReportDraft, Source, save_in_session, save_report
 from bot.services.schedule import import_schedule
 from bot.services.tabular import read_table
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
@@ -83,8 +83,9 @@ async def reported(session_factory: SessionFactory, tmp_path: Path) -> dict[str,
     ):
         assignment = assignments[code]
         assert assignment.id is not None
-        await save_report(
-            session_factory=session_factory,
+        await in_session(
+            session_factory,
+            save_report,
             assignment_id=assignment.id,
             delegate_ids=[assignment.delegate_id],
             draft=draft,
