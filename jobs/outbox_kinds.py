@@ -121,12 +121,13 @@ async def _load_summaries(
     overdue = [
         datetime.fromisoformat(p["overdue_before"]) for p in payloads if "overdue_before" in p
     ]
-    return await council_summaries(
-        session_factory=sessions,
-        since=since,
-        overdue_before=min(overdue) if overdue else None,
-        zone=zone,
-    )
+    async with sessions() as session:
+        return await council_summaries(
+            session=session,
+            since=since,
+            overdue_before=min(overdue) if overdue else None,
+            zone=zone,
+        )
 
 
 def _summary_render(

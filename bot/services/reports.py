@@ -386,6 +386,33 @@ async def ended_assignments(
     reported: bool | None = False,
     limit: int | None = None,
 ) -> list[PendingItem]:
+    """:func:`ended_assignments_in_session` in a session of its own (for the handlers)."""
+    async with session_factory() as session:
+        return await ended_assignments_in_session(
+            session=session,
+            now=now,
+            zone=zone,
+            delegate_ids=delegate_ids,
+            council_ids=council_ids,
+            ended_before=ended_before,
+            since=since,
+            reported=reported,
+            limit=limit,
+        )
+
+
+async def ended_assignments_in_session(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    zone: tzinfo,
+    delegate_ids: Sequence[int] | None = None,
+    council_ids: Collection[int] | None = None,
+    ended_before: datetime | None = None,
+    since: datetime | None = None,
+    reported: bool | None = False,
+    limit: int | None = None,
+) -> list[PendingItem]:
     """Ended, reportable, not cancelled assignments, most recent first.
 
     ``reported`` False: without a report (the missing list); True: with one; None: both.
@@ -414,17 +441,16 @@ async def ended_assignments(
         query = query.where(col(Event.council_id).in_(list(council_ids)))
     if limit is not None:
         query = query.limit(limit)
-    async with session_factory() as session:
-        rows = (await session.exec(query)).all()
-        councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
-        ids = [assignment.id for assignment, *_rest in rows]
-        done = set(
-            (
-                await session.exec(
-                    select(Report.assignment_id).where(col(Report.assignment_id).in_(ids))
-                )
-            ).all()
-        )
+    rows = (await session.exec(query)).all()
+    councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
+    ids = [assignment.id for assignment, *_rest in rows]
+    done = set(
+        (
+            await session.exec(
+                select(Report.assignment_id).where(col(Report.assignment_id).in_(ids))
+            )
+        ).all()
+    )
     return [
         PendingItem(
             assignment_id=assignment.id or 0,
