@@ -49,6 +49,7 @@ from bot.services.outbox import (
     Outgoing,
     RateLimited,
     Rejected,
+    SendResult,
     TransientFailure,
     Uncertain,
     backoff,
@@ -96,6 +97,18 @@ class _Context:
     delegates: dict[int, Delegate]
     by_kind: dict[OutboxKind, Any]
     """What each kind's loader returned for its rows of the batch."""
+    failed: frozenset[OutboxKind | None] = frozenset()
+    """Kinds whose loader failed: their rows are retried later, the others go out."""
+
+
+@dataclass
+class _Attempt:
+    """How far one group's delivery got, for what to record when it fails midway."""
+
+    rows: list[OutboxMessage]
+    """The rows still to record (those found expired are recorded on their own)."""
+    sending: bool = False
+    """The request to Telegram has been made: from here on, the message may have arrived."""
 
 
 class _Queue:
@@ -227,11 +240,14 @@ class Dispatcher:
                 context = await self._context(rows)
             except Exception:
                 logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
-                await self._outcome(rows, TransientFailure("internal error"), _Group(None, None),
-                                    late=False, stats=stats)  # fmt: skip
-                queue.release(len(rows))
-                continue
-            for group in self._groups(rows, self._clock()):
+                context = _Context({}, {}, failed=frozenset(self._kinds(rows)))
+            broken = [row for row in rows if self._kind(row) in context.failed]
+            if broken:  # only the kinds whose loader failed: the others go out now
+                await self._outcome(broken, TransientFailure("internal error"),
+                                    _Group(None, None), late=False, stats=stats)  # fmt: skip
+                queue.release(len(broken))
+            ready = [row for row in rows if self._kind(row) not in context.failed]
+            for group in self._groups(ready, self._clock()):
                 queue.put(group, context)
 
     async def _send_queued(self, queue: _Queue, stats: DrainStats) -> None:
@@ -244,10 +260,18 @@ class Dispatcher:
                 queue.release(len(group.rows))
 
     def _spec(self, row: OutboxMessage) -> KindSpec[Any] | None:
+        kind = self._kind(row)
+        return self._registry.get(kind) if kind is not None else None
+
+    @staticmethod
+    def _kind(row: OutboxMessage) -> OutboxKind | None:
         try:
-            return self._registry.get(OutboxKind(row.kind))
+            return OutboxKind(row.kind)
         except ValueError:
             return None
+
+    def _kinds(self, rows: Sequence[OutboxMessage]) -> set[OutboxKind | None]:
+        return {self._kind(row) for row in rows}
 
     def _groups(self, rows: Sequence[OutboxMessage], now: datetime) -> list[_Group]:
         """One message per recipient and due moment (everything overdue goes together),
@@ -276,23 +300,37 @@ class Dispatcher:
         for row in rows:
             if (spec := self._spec(row)) is not None:
                 per_kind[spec.kind].append(row)
-        by_kind = {
-            kind: await self._registry[kind].load(self._sessions, kind_rows, self._zone)
-            for kind, kind_rows in per_kind.items()
-        }
-        return _Context(delegates, by_kind)
+        by_kind: dict[OutboxKind, Any] = {}
+        failed: set[OutboxKind] = set()
+        for kind, kind_rows in per_kind.items():
+            try:
+                by_kind[kind] = await self._registry[kind].load(
+                    self._sessions, kind_rows, self._zone
+                )
+            except Exception:  # one kind's bug (or poison row) must not hold up the others
+                logger.exception("could not load %d %s rows; retrying later", len(kind_rows), kind)
+                failed.add(kind)
+        return _Context(delegates, by_kind, frozenset(failed))
 
     async def _deliver(self, group: _Group, context: _Context, stats: DrainStats) -> None:
         """One group; whatever goes wrong is recorded, so no row is left leased."""
+        attempt = _Attempt(group.rows)
         try:
-            await self._deliver_now(group, context, stats)
-        except Exception:
-            logger.exception("sending %d outbox rows failed", len(group.rows))
-            await self._outcome(
-                group.rows, TransientFailure("internal error"), group, late=False, stats=stats
+            await self._deliver_now(group, context, stats, attempt)
+        except Exception as error:
+            logger.exception("sending %d outbox rows failed", len(attempt.rows))
+            # Once the request has left, the message may have arrived (or did, and only
+            # writing that down failed): sent again, it is counted as a possible duplicate.
+            failure: SendResult = (
+                Uncertain(f"internal error after sending: {type(error).__name__}")
+                if attempt.sending
+                else TransientFailure("internal error")
             )
+            await self._outcome(attempt.rows, failure, group, late=False, stats=stats)
 
-    async def _deliver_now(self, group: _Group, context: _Context, stats: DrainStats) -> None:
+    async def _deliver_now(
+        self, group: _Group, context: _Context, stats: DrainStats, attempt: _Attempt
+    ) -> None:
         now = self._clock()
         recipient = await self._recipient(group, context, now, stats)
         if recipient is None:
@@ -300,7 +338,7 @@ class Dispatcher:
         expired = [r for r in group.rows if r.expires_at is not None and r.expires_at <= now]
         if expired:
             await self._finish(expired, OutboxStatus.missed, now, "event already started", stats)
-        rows = [r for r in group.rows if r not in expired]
+        rows = attempt.rows = [r for r in group.rows if r not in expired]
         if not rows:
             return
         late = any(now - row.due_at > LATE_AFTER for row in rows)
@@ -308,6 +346,7 @@ class Dispatcher:
         if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
+        attempt.sending = True
         result = await self._notifier.deliver(recipient.chat_id, message)
         await self._outcome(rows, result, group, late=late, stats=stats)
 
