@@ -19,9 +19,9 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from bot.i18n import get_translator
+from bot.messages.broadcast_texts import ack_button
 from bot.models import Broadcast, BroadcastRecipient, OutboxMessage
 from bot.services.outbox import Button, OutboxKind, OutboxStatus, Outgoing
-from bot.telegram.broadcast_texts import ack_button
 from jobs.outbox_kinds import KindSpec, Recipient
 
 Key = tuple[int, int]

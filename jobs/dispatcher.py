@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
+from bot.messages.notices import NoticeItem, compose
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox import (
     LATE_AFTER,
@@ -57,7 +58,6 @@ from bot.services.outbox import (
     mark_unreachable,
     record,
 )
-from bot.telegram.notices import NoticeItem, compose
 from jobs.outbox_kinds import KindSpec, Recipient
 from jobs.registry import REGISTRY
 

@@ -18,11 +18,11 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.db import SessionFactory
+from bot.messages.notices import NoticeItem, summary_message
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox import OutboxKind, Outgoing
 from bot.services.schedule import AssignmentView, assignments_by_id, list_assignments
 from bot.services.summary import CouncilSummary, council_summaries
-from bot.telegram.notices import NoticeItem, summary_message
 
 C = TypeVar("C")
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.db import SessionFactory
 from bot.i18n import get_translator
+from bot.messages.report_texts import prompt
 from bot.models import OutboxMessage
 from bot.services.outbox import OutboxKind, Outgoing
 from bot.services.reports import ReportTarget, report_target
-from bot.telegram.report_texts import prompt
 from jobs.outbox_kinds import KindSpec, Recipient
 
 

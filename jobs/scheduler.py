@@ -77,16 +77,17 @@ class JobRunner:
         self._election = SenderElection(engine)
         self._safety_interval = safety_interval
         self._owner = process_name()
+        notifier = TelegramNotifier(bot)
         self.dispatcher = Dispatcher(
             session_factory=session_factory,
-            notifier=TelegramNotifier(bot),
+            notifier=notifier,
             zone=settings.zone,
             clock=clock,
             owner=self._owner,
         )
         self.progress = BroadcastProgress(
             session_factory=session_factory,
-            bot=bot,
+            editor=notifier,
             clock=clock,
             quiet=settings.QUIET_HOURS,
             zone=settings.zone,

@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.domain.dates import format_day, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
+from bot.messages.notices import AGENDA_BUTTON
 from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, current_identity, translator
-from bot.telegram.notices import AGENDA_BUTTON
 from bot.telegram.profile import NOT_LINKED
 from bot.telegram.texts import answer, split_message
 

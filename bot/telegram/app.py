@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.messages import report_texts
 from bot.telegram import (
     agenda,
     broadcast,
@@ -25,7 +26,6 @@ from bot.telegram import (
     missing,
     onboarding,
     profile,
-    report_texts,
     reports,
     router,
     schedule_upload,

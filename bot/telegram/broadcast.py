@@ -27,6 +27,7 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.roster import Level, Role
 from bot.i18n import N_, Gettext
+from bot.messages import broadcast_texts as texts
 from bot.services.accounts import Identity
 from bot.services.broadcast_reports import recent_broadcasts
 from bot.services.broadcasts import (
@@ -45,7 +46,6 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.outbox import Button
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.profile import SECRETARIES_ONLY
 from bot.telegram.texts import answer

@@ -14,6 +14,7 @@ from telegram import Message, Update
 
 from bot.domain.broadcasts import FailureReason, RequestError, Target
 from bot.i18n import Gettext
+from bot.messages import broadcast_texts as texts
 from bot.services.accounts import Identity
 from bot.services.broadcast_reports import progress_of, record_progress
 from bot.services.broadcasts import (
@@ -26,7 +27,6 @@ from bot.services.broadcasts import (
     set_draft_deadline,
     target_of,
 )
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import (
     NOT_AVAILABLE,
     WAKE_KEY,

@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 
 from bot.domain.broadcasts import Target, TargetKind
 from bot.i18n import N_, Gettext
+from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.accounts import Identity
 from bot.services.broadcast_acks import AckOutcome, acknowledge
@@ -33,7 +34,6 @@ from bot.services.broadcasts import (
     target_of,
 )
 from bot.services.outbox import Button
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import NOT_AVAILABLE, ask_for_notice, require_secretary
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.texts import answer, split_message

@@ -21,6 +21,7 @@ from bot.domain.dates import format_clock
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import Gettext
+from bot.messages import report_texts as texts
 from bot.services.accounts import Identity
 from bot.services.conversations import (
     OpenConversation,
@@ -42,7 +43,6 @@ from bot.services.reports import (
     report_target,
     save_report,
 )
-from bot.telegram import report_texts as texts
 from bot.telegram.context import BotContext, current_identity, translator
 from bot.telegram.texts import answer
 

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.messages.notices import NoticeItem, compose
 from bot.models import Occurrence
 from bot.services.assignment_views import AssignmentView, Previous
 from bot.services.calendar_days import import_calendar
 from bot.services.outbox import OutboxKind
 from bot.services.reminders import ReminderPolicy
-from bot.telegram.notices import NoticeItem, compose
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, linked_delegate, run_until, schedule
 from tests.fakes import FakeUser

@@ -6,9 +6,9 @@ from collections import Counter
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind
 from bot.i18n import get_translator
+from bot.messages import broadcast_texts as texts
 from bot.services.broadcast_reports import Progress
 from bot.services.broadcasts import Audience, Person
-from bot.telegram import broadcast_texts as texts
 
 VI = get_translator("vi")
 BIG = 10**18 - 1  # the largest id the patterns accept

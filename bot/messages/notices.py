@@ -22,13 +22,13 @@ from bot.domain.dates import (
 )
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
+from bot.messages.missing import FILENAME, fit, missing_lines
+from bot.messages.texts import split_message
 from bot.services.missing_export import missing_workbook
 from bot.services.outbox import Button, OutboxKind, Outgoing
 from bot.services.reports import PendingItem
 from bot.services.schedule import AssignmentView
 from bot.services.summary import CouncilSummary
-from bot.telegram.missing import FILENAME, fit, missing_lines
-from bot.telegram.texts import split_message
 
 AGENDA_BUTTON = "agenda:show"
 
