@@ -33,8 +33,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from bot.db import SessionFactory
 from bot.messages.notices import NoticeItem, compose
 from bot.models import Delegate, OutboxMessage
@@ -56,6 +54,7 @@ from bot.services.outbox import (
     backoff,
     claim_due,
     mark_unreachable,
+    recipients,
     record,
 )
 from jobs.outbox_kinds import KindSpec, Recipient
@@ -286,30 +285,29 @@ class Dispatcher:
         return list(groups.values())
 
     async def _context(self, rows: Sequence[OutboxMessage]) -> _Context:
-        """Everything the texts need, in a few queries for the whole batch."""
+        """Everything the texts need, in a few queries for the whole batch: one session
+        (the batch's unit of work), each kind's loader in a savepoint of its own."""
         delegate_ids = {row.delegate_id for row in rows if row.delegate_id is not None}
-        async with self._sessions() as session:
-            delegates = {
-                d.id: d
-                for d in (
-                    await session.exec(select(Delegate).where(col(Delegate.id).in_(delegate_ids)))
-                ).all()
-                if d.id is not None
-            }
         per_kind: dict[OutboxKind, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             if (spec := self._spec(row)) is not None:
                 per_kind[spec.kind].append(row)
         by_kind: dict[OutboxKind, Any] = {}
         failed: set[OutboxKind] = set()
-        for kind, kind_rows in per_kind.items():
-            try:
-                by_kind[kind] = await self._registry[kind].load(
-                    self._sessions, kind_rows, self._zone
-                )
-            except Exception:  # one kind's bug (or poison row) must not hold up the others
-                logger.exception("could not load %d %s rows; retrying later", len(kind_rows), kind)
-                failed.add(kind)
+        async with self._sessions() as session:
+            delegates = await recipients(session=session, delegate_ids=delegate_ids)
+            for kind, kind_rows in per_kind.items():
+                try:
+                    # A failed statement would poison the rest of a PostgreSQL transaction.
+                    async with session.begin_nested():
+                        by_kind[kind] = await self._registry[kind].load(
+                            session, kind_rows, self._zone
+                        )
+                except Exception:  # one kind's bug (or poison row) must not hold up the others
+                    logger.exception(
+                        "could not load %d %s rows; retrying later", len(kind_rows), kind
+                    )
+                    failed.add(kind)
         return _Context(delegates, by_kind, frozenset(failed))
 
     async def _deliver(self, group: _Group, context: _Context, stats: DrainStats) -> None:

@@ -17,11 +17,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.db import SessionFactory
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.messages.notices import NoticeItem, summary_message
 from bot.models import Delegate, OutboxMessage
+from bot.services.assignment_views import (
+    AssignmentView,
+    assignments_by_id,
+    list_assignments_in_session,
+)
 from bot.services.outbox import OutboxKind, Outgoing
-from bot.services.schedule import AssignmentView, assignments_by_id, list_assignments
 from bot.services.summary import CouncilSummary, council_summaries
 
 C = TypeVar("C")
@@ -37,7 +42,8 @@ class Recipient:
 @dataclass(frozen=True)
 class KindSpec(Generic[C]):
     kind: OutboxKind
-    load: Callable[[SessionFactory, Sequence[OutboxMessage], ZoneInfo], Awaitable[C]]
+    load: Callable[[AsyncSession, Sequence[OutboxMessage], ZoneInfo], Awaitable[C]]
+    """Reads what the kind's rows of one batch need, in the batch's one session."""
     item: Callable[[OutboxMessage, C], NoticeItem | None] | None = None
     """For kinds merged into one notice per chat and moment."""
     render: Callable[[OutboxMessage, C, Recipient, datetime], Outgoing | None] | None = None
@@ -52,10 +58,10 @@ class KindSpec(Generic[C]):
 
 
 async def _load_views(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, AssignmentView]:
     return await assignments_by_id(
-        session_factory=sessions,
+        session=session,
         ids=[row.assignment_id for row in rows if row.assignment_id is not None],
         zone=zone,
     )
@@ -81,7 +87,7 @@ def _digest_day(row: OutboxMessage) -> date:
 
 
 async def _load_days(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> DayViews:
     wanted = {(row.delegate_id, _digest_day(row)) for row in rows if row.delegate_id is not None}
     if not wanted:
@@ -89,8 +95,8 @@ async def _load_days(
     first = min(day for _d, day in wanted)
     last = max(day for _d, day in wanted)
     found: dict[tuple[int, date], list[AssignmentView]] = defaultdict(list)
-    for view in await list_assignments(
-        session_factory=sessions,
+    for view in await list_assignments_in_session(
+        session=session,
         zone=zone,
         delegate_ids=[d for d, _day in wanted],
         starts_from=datetime.combine(first, time.min, zone),
@@ -112,7 +118,7 @@ def _digest_item(row: OutboxMessage, days: DayViews) -> NoticeItem | None:
 
 
 async def _load_summaries(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, CouncilSummary]:
     if not rows:
         return {}
@@ -121,13 +127,12 @@ async def _load_summaries(
     overdue = [
         datetime.fromisoformat(p["overdue_before"]) for p in payloads if "overdue_before" in p
     ]
-    async with sessions() as session:
-        return await council_summaries(
-            session=session,
-            since=since,
-            overdue_before=min(overdue) if overdue else None,
-            zone=zone,
-        )
+    return await council_summaries(
+        session=session,
+        since=since,
+        overdue_before=min(overdue) if overdue else None,
+        zone=zone,
+    )
 
 
 def _summary_render(

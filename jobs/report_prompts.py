@@ -7,26 +7,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.db import SessionFactory
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.i18n import get_translator
 from bot.messages.report_texts import prompt
 from bot.models import OutboxMessage
 from bot.services.outbox import OutboxKind, Outgoing
-from bot.services.reports import ReportTarget, report_target
+from bot.services.report_targets import report_targets
+from bot.services.reports import ReportTarget
 from jobs.outbox_kinds import KindSpec, Recipient
 
 
 async def _load(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, ReportTarget]:
-    targets: dict[int, ReportTarget] = {}
-    for assignment_id in {row.assignment_id for row in rows if row.assignment_id is not None}:
-        target = await report_target(
-            session_factory=sessions, assignment_id=assignment_id, zone=zone
-        )
-        if target is not None:
-            targets[assignment_id] = target
-    return targets
+    return await report_targets(
+        session=session,
+        assignment_ids={row.assignment_id for row in rows if row.assignment_id is not None},
+        zone=zone,
+    )
 
 
 def _render(

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from sqlalchemy import and_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours
 from bot.models import Broadcast, BroadcastRecipient, Delegate, OutboxMessage
+from bot.services.broadcast_copies import sent_copy
 from bot.services.broadcasts import BroadcastStatus
-from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox import OUTBOX_TABLE, OutboxKind, outbox_row
 
 NUDGE_WINDOW = timedelta(days=7)
 """Deadlines older than this are not looked at again (their nudges went out long ago)."""
@@ -98,13 +99,7 @@ async def plan_due_nudges(
                     BroadcastRecipient.broadcast_id,
                     BroadcastRecipient.delegate_id,
                 )
-                .join(
-                    OutboxMessage,
-                    and_(
-                        col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id),
-                        col(OutboxMessage.status) == OutboxStatus.sent.value,
-                    ),
-                )
+                .join(OutboxMessage, sent_copy())
                 .where(
                     col(BroadcastRecipient.broadcast_id).in_(due),
                     col(BroadcastRecipient.acknowledged_at).is_(None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
@@ -250,6 +251,16 @@ async def claim_due(
             await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
         ).all()
     return sorted(rows, key=lambda row: (row.priority, row.due_at, row.id or 0))
+
+
+async def recipients(
+    *, session: AsyncSession, delegate_ids: Collection[int]
+) -> dict[int, Delegate]:
+    """The delegates claimed rows go to, as they are now (linked, reachable, active)."""
+    if not delegate_ids:
+        return {}
+    found = await session.exec(select(Delegate).where(col(Delegate.id).in_(list(delegate_ids))))
+    return {delegate.id: delegate for delegate in found.all() if delegate.id is not None}
 
 
 async def take_over_leases(*, session_factory: SessionFactory, owner: str, now: datetime) -> int:
