@@ -8,7 +8,6 @@ of the broadcast it corrects. A nudge replies to the copy, and says nothing at a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,12 +18,14 @@ from bot.i18n import get_translator
 from bot.messages.broadcast_texts import ack_button
 from bot.models import OutboxMessage
 from bot.services.broadcast_copies import Copies, Key, broadcast_copies
-from bot.services.outbox import Button, OutboxKind, Outgoing
+from bot.services.outbox import Button, Outgoing
+from bot.services.outbox_payloads import BroadcastNudgePayload, BroadcastPayload
 from jobs.outbox_kinds import KindSpec, Recipient
 
 
 def _key(row: OutboxMessage) -> Key:
-    return int(json.loads(row.payload)["broadcast"]), row.delegate_id or 0
+    """Copies and nudges alike carry their broadcast (the nudge's model extends the copy's)."""
+    return BroadcastPayload.unpack(row.payload).broadcast, row.delegate_id or 0
 
 
 async def _load_copies(
@@ -79,6 +80,6 @@ def _render_nudge(
 
 
 BROADCAST_KINDS: tuple[KindSpec[Copies], ...] = (
-    KindSpec(OutboxKind.broadcast, _load_copies, render=_render_copy),
-    KindSpec(OutboxKind.broadcast_nudge, _load_nudges, render=_render_nudge),
+    KindSpec(BroadcastPayload, _load_copies, render=_render_copy),
+    KindSpec(BroadcastNudgePayload, _load_nudges, render=_render_nudge),
 )

@@ -4,6 +4,7 @@ which assignments are still without a report well after they ended."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -19,6 +20,7 @@ from bot.domain.reminders import SUMMARY_TIME, summary_day
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox_payloads import SummaryPayload
 from bot.services.reports import LOOKBACK, PendingItem, ended_assignments_in_session
 
 PERIOD = timedelta(days=1)
@@ -165,7 +167,6 @@ async def plan_summaries(
     since = since if since is not None else now - period
     overdue_before = now - escalate_after if escalate_after is not None else None
     summaries = await council_summaries(session=session, since=since, overdue_before=overdue_before)
-    extra = {"overdue_before": overdue_before.isoformat()} if overdue_before else {}
     if not summaries:
         return 0
     secretaries = (
@@ -181,29 +182,30 @@ async def plan_summaries(
     by_council: dict[int, list[Delegate]] = defaultdict(list)
     for secretary in secretaries:
         by_council[secretary.council_id].append(secretary)
-    payload = {"since": since.isoformat(), **extra}
+
+    def payload(councils: Iterable[int]) -> SummaryPayload:
+        return SummaryPayload(councils=tuple(councils), since=since, overdue_before=overdue_before)
+
     rows: list[dict[str, Any]] = [
         outbox_row(
-            OutboxKind.summary,
+            payload([council_id]),
             f"s{secretary.id}:{day_key}",
             now=now,
             due_at=now,
             expires_at=now + period,
             delegate_id=secretary.id,
-            payload={"councils": [council_id], **payload},
         )
         for council_id in summaries
         for secretary in by_council[council_id]
     ]
     rows.extend(
         outbox_row(
-            OutboxKind.summary,
+            payload(sorted(summaries)),
             f"admin{admin}:{day_key}",
             now=now,
             due_at=now,
             expires_at=now + period,
             chat_id=admin,
-            payload={"councils": sorted(summaries), **payload},
         )
         for admin in sorted(admin_ids)
     )

@@ -25,6 +25,7 @@ from bot.services.outbox import (
     outbox_row,
     record,
 )
+from bot.services.outbox_payloads import BroadcastNudgePayload
 from jobs import dispatcher as dispatcher_module
 from jobs.dispatcher import Dispatcher
 from jobs.outbox_kinds import KindSpec, build_registry
@@ -44,12 +45,7 @@ async def rows(session_factory: SessionFactory) -> dict[str, OutboxMessage]:
 async def queue_nudge(session_factory: SessionFactory) -> None:
     delegate = await add_delegate(session_factory, "ML-002", telegram_user_id=1002)
     row = outbox_row(
-        OutboxKind.broadcast_nudge,
-        "1:2",
-        now=NOW,
-        due_at=NOW,
-        delegate_id=delegate.id,
-        payload={"broadcast": 1},
+        BroadcastNudgePayload(broadcast=1), "1:2", now=NOW, due_at=NOW, delegate_id=delegate.id
     )
     async with session_factory() as session, session.begin():
         await session.exec(insert(OUTBOX_TABLE), params=[row])  # type: ignore[call-overload]
@@ -62,7 +58,8 @@ async def poison(*_args: Any) -> None:
 def poisoned(kind: OutboxKind) -> dict[OutboxKind, KindSpec[Any]]:
     good = [spec for spec in REGISTRY.values() if spec.kind is not kind]
     bad = REGISTRY[kind]
-    return build_registry([*good, KindSpec(kind, poison, item=bad.item, render=bad.render)])
+    poisoned = KindSpec(bad.payload, poison, item=bad.item, block=bad.block, render=bad.render)
+    return build_registry([*good, poisoned])
 
 
 def dispatcher(
