@@ -400,20 +400,10 @@ class Dispatcher:
             case Uncertain(reason=reason) | TransientFailure(reason=reason):
                 uncertain = isinstance(result, Uncertain)
                 stats.uncertain += int(uncertain)
-                failure = OutboxFailure.uncertain if uncertain else OutboxFailure.transient
-                if attempts >= MAX_ATTEMPTS:
-                    outcome = Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain,
-                                      reason=failure)  # fmt: skip
+                outcome = _retry(reason, now, attempts, uncertain=uncertain)
+                if outcome.status is OutboxStatus.failed:
                     stats.failed += len(rows)
                 else:
-                    outcome = Outcome(
-                        OutboxStatus.pending,
-                        now,
-                        error=reason,
-                        retry_at=now + backoff(attempts),
-                        uncertain=uncertain,
-                        reason=failure,
-                    )
                     stats.retried += len(rows)
             case Rejected(reason=reason):
                 logger.error("Telegram rejected an outbox message: %s", reason)
@@ -453,3 +443,18 @@ class Dispatcher:
             await asyncio.sleep(seconds)
         finally:
             self._resume.set()
+
+
+def _retry(reason: str, now: datetime, attempts: int, *, uncertain: bool) -> Outcome:
+    """Again after a backoff, or failed for good after ``MAX_ATTEMPTS``."""
+    failure = OutboxFailure.uncertain if uncertain else OutboxFailure.transient
+    if attempts >= MAX_ATTEMPTS:
+        return Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain, reason=failure)
+    return Outcome(
+        OutboxStatus.pending,
+        now,
+        error=reason,
+        retry_at=now + backoff(attempts),
+        uncertain=uncertain,
+        reason=failure,
+    )

@@ -76,27 +76,13 @@ async def council_summaries(
     ).all()
     for delegate in unreachable:
         summary(delegate.council_id).unreachable.append(f"{delegate.code} {delegate.full_name}")
-    connection = await session.connection()
-    result = await connection.execute(
-        sql_select(
-            col(Delegate.council_id),
-            col(OutboxMessage.status),
-            col(OutboxMessage.outcome_uncertain),
-        )
-        .select_from(OutboxMessage)
-        .join(Delegate, col(Delegate.id) == col(OutboxMessage.delegate_id))
-        .where(
-            col(OutboxMessage.updated_at) >= since,
-            col(OutboxMessage.kind) != OutboxKind.summary.value,
-        )
-    )
-    for row in result.mappings():
-        item = summary(row["council_id"])
-        if row["status"] == OutboxStatus.failed.value:
+    for council_id, status, uncertain in await _outcomes_since(session, since):
+        item = summary(council_id)
+        if status == OutboxStatus.failed.value:
             item.failed += 1
-        elif row["status"] == OutboxStatus.missed.value:
+        elif status == OutboxStatus.missed.value:
             item.missed += 1
-        if row["outcome_uncertain"] and row["status"] == OutboxStatus.sent.value:
+        if uncertain and status == OutboxStatus.sent.value:
             item.uncertain += 1
     if overdue_before is not None:
         for missing in await ended_assignments_in_session(
@@ -169,19 +155,7 @@ async def plan_summaries(
     summaries = await council_summaries(session=session, since=since, overdue_before=overdue_before)
     if not summaries:
         return 0
-    secretaries = (
-        await session.exec(
-            select(Delegate).where(
-                Delegate.role == Role.secretary.value,
-                col(Delegate.active).is_(True),
-                col(Delegate.telegram_user_id).is_not(None),
-                col(Delegate.council_id).in_(list(summaries)),
-            )
-        )
-    ).all()
-    by_council: dict[int, list[Delegate]] = defaultdict(list)
-    for secretary in secretaries:
-        by_council[secretary.council_id].append(secretary)
+    by_council = await _secretaries(session, list(summaries))
 
     def payload(councils: Iterable[int]) -> SummaryPayload:
         return SummaryPayload(councils=tuple(councils), since=since, overdue_before=overdue_before)
@@ -212,3 +186,38 @@ async def plan_summaries(
     return await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
     )
+
+
+async def _secretaries(session: AsyncSession, council_ids: list[int]) -> dict[int, list[Delegate]]:
+    """The linked, active secretaries of these councils, by council."""
+    found = await session.exec(
+        select(Delegate).where(
+            Delegate.role == Role.secretary.value,
+            col(Delegate.active).is_(True),
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.council_id).in_(council_ids),
+        )
+    )
+    by_council: dict[int, list[Delegate]] = defaultdict(list)
+    for secretary in found.all():
+        by_council[secretary.council_id].append(secretary)
+    return by_council
+
+
+async def _outcomes_since(session: AsyncSession, since: datetime) -> list[tuple[int, str, bool]]:
+    """(council, status, uncertain) of every row sent to a delegate and updated since."""
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(
+            col(Delegate.council_id),
+            col(OutboxMessage.status),
+            col(OutboxMessage.outcome_uncertain),
+        )
+        .select_from(OutboxMessage)
+        .join(Delegate, col(Delegate.id) == col(OutboxMessage.delegate_id))
+        .where(
+            col(OutboxMessage.updated_at) >= since,
+            col(OutboxMessage.kind) != OutboxKind.summary.value,
+        )
+    )
+    return [(row[0], row[1], bool(row[2])) for row in result]
