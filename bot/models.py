@@ -230,6 +230,9 @@ class OutboxMessage(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, nullable=True)
     )
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The class of the last failure (services.outbox_payloads.OutboxFailure): what decides,
+    # say, that a row comes back when its recipient unblocks the bot; last_error is for people.
+    failure_reason: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     # A send whose request went out but whose answer never came: it may have arrived.
     outcome_uncertain: bool = Field(default=False)
     late: bool = Field(default=False)

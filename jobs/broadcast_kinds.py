@@ -8,133 +8,38 @@ of the broadcast it corrects. A nudge replies to the copy, and says nothing at a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, tuple_
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.i18n import get_translator
-from bot.models import Broadcast, BroadcastRecipient, OutboxMessage
-from bot.services.outbox import Button, OutboxKind, OutboxStatus, Outgoing
-from bot.telegram.broadcast_texts import ack_button
+from bot.messages.broadcast_texts import ack_button
+from bot.models import OutboxMessage
+from bot.services.broadcast_copies import Copies, Key, broadcast_copies
+from bot.services.outbox import Button, Outgoing
+from bot.services.outbox_payloads import BroadcastNudgePayload, BroadcastPayload
 from jobs.outbox_kinds import KindSpec, Recipient
-
-Key = tuple[int, int]
-"""(broadcast id, delegate id)"""
-
-
-@dataclass(frozen=True)
-class Copies:
-    sources: dict[int, tuple[int, int]]
-    """broadcast → (chat id, message id) of the secretary's original"""
-    recipients: dict[Key, int]
-    """→ the recipient row, whose id the ``Đã nhận`` button carries"""
-    acknowledged: dict[Key, bool]
-    copies: dict[Key, int]
-    """→ the message id of the delegate's copy (for nudges: of this broadcast; for
-    corrections: of the broadcast corrected)"""
-    sent_at: dict[int, str]
-    """broadcast → when it was confirmed, in local time"""
 
 
 def _key(row: OutboxMessage) -> Key:
-    return int(json.loads(row.payload)["broadcast"]), row.delegate_id or 0
-
-
-async def _load(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo, *, nudge: bool
-) -> Copies:
-    keys = {_key(row) for row in rows}
-    async with sessions() as session:
-        broadcasts = {
-            b.id: b
-            for b in (
-                await session.exec(
-                    select(Broadcast).where(col(Broadcast.id).in_({b for b, _d in keys}))
-                )
-            ).all()
-            if b.id is not None
-        }
-        recipients = (
-            await session.exec(
-                select(BroadcastRecipient).where(
-                    tuple_(
-                        col(BroadcastRecipient.broadcast_id), col(BroadcastRecipient.delegate_id)
-                    ).in_(keys)
-                )
-            )
-        ).all()
-        # The copy replied to: this broadcast's (a nudge) or the corrected one's.
-        wanted: dict[Key, Key] = {}
-        for broadcast_id, delegate_id in keys:
-            broadcast = broadcasts.get(broadcast_id)
-            if nudge:
-                wanted[(broadcast_id, delegate_id)] = (broadcast_id, delegate_id)
-            elif broadcast is not None and broadcast.corrects_id is not None:
-                wanted[(broadcast_id, delegate_id)] = (broadcast.corrects_id, delegate_id)
-        copies = await _copy_message_ids(sessions, set(wanted.values()))
-    return Copies(
-        sources={
-            b.id: (b.source_chat_id, b.source_message_id)
-            for b in broadcasts.values()
-            if b.id is not None and b.source_chat_id is not None and b.source_message_id is not None
-        },
-        recipients={(r.broadcast_id, r.delegate_id): r.id for r in recipients if r.id is not None},
-        acknowledged={
-            (r.broadcast_id, r.delegate_id): r.acknowledged_at is not None for r in recipients
-        },
-        copies={key: copies[source] for key, source in wanted.items() if source in copies},
-        sent_at={
-            b.id: (b.confirmed_at or b.created_at).astimezone(zone).strftime("%H:%M %d/%m/%Y")
-            for b in broadcasts.values()
-            if b.id is not None
-        },
-    )
-
-
-async def _copy_message_ids(sessions: SessionFactory, keys: set[Key]) -> dict[Key, int]:
-    if not keys:
-        return {}
-    async with sessions() as session:
-        found = (
-            await session.exec(
-                select(
-                    BroadcastRecipient.broadcast_id,
-                    BroadcastRecipient.delegate_id,
-                    OutboxMessage.telegram_message_id,
-                )
-                .join(
-                    OutboxMessage,
-                    and_(
-                        col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id),
-                        col(OutboxMessage.status) == OutboxStatus.sent.value,
-                    ),
-                )
-                .where(
-                    tuple_(
-                        col(BroadcastRecipient.broadcast_id), col(BroadcastRecipient.delegate_id)
-                    ).in_(keys)
-                )
-            )
-        ).all()
-    return {(b, d): int(m) for b, d, m in found if m is not None}
+    """Copies and nudges alike carry their broadcast (the nudge's model extends the copy's)."""
+    return BroadcastPayload.unpack(row.payload).broadcast, row.delegate_id or 0
 
 
 async def _load_copies(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> Copies:
-    return await _load(sessions, rows, zone, nudge=False)
+    keys = {_key(row) for row in rows}
+    return await broadcast_copies(session=session, keys=keys, zone=zone, nudge=False)
 
 
 async def _load_nudges(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> Copies:
-    return await _load(sessions, rows, zone, nudge=True)
+    keys = {_key(row) for row in rows}
+    return await broadcast_copies(session=session, keys=keys, zone=zone, nudge=True)
 
 
 def _ack_keyboard(recipient_id: int, language: str) -> tuple[tuple[Button, ...], ...]:
@@ -175,6 +80,6 @@ def _render_nudge(
 
 
 BROADCAST_KINDS: tuple[KindSpec[Copies], ...] = (
-    KindSpec(OutboxKind.broadcast, _load_copies, render=_render_copy),
-    KindSpec(OutboxKind.broadcast_nudge, _load_nudges, render=_render_nudge),
+    KindSpec(BroadcastPayload, _load_copies, render=_render_copy),
+    KindSpec(BroadcastNudgePayload, _load_nudges, render=_render_nudge),
 )

@@ -15,13 +15,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from typing import Protocol
 
 from bot.db import SessionFactory
 from bot.domain.durations import QuietHours
 from bot.i18n import Gettext, get_translator
+from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.accounts import identify
 from bot.services.broadcast_acks import plan_due_nudges
@@ -32,7 +31,14 @@ from bot.services.broadcast_reports import (
     sending_broadcasts,
 )
 from bot.services.broadcasts import target_of
-from bot.telegram import broadcast_texts as texts
+from bot.services.outbox import (
+    Blocked,
+    Delivered,
+    Outgoing,
+    Rejected,
+    SendResult,
+    TransientFailure,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,12 @@ HANDOVER = timedelta(seconds=30)
 """The confirming handler shows the first progress itself; until it has (or this long has
 passed, if it died), the job keeps off the message, or the handler's "0/N" could land on
 top of the job's final line and stay there."""
+
+
+class Editor(Protocol):
+    """Edits a message already sent (``jobs.telegram_notifier.TelegramNotifier``)."""
+
+    async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> SendResult: ...
 
 
 @dataclass
@@ -55,13 +67,13 @@ class BroadcastProgress:
         self,
         *,
         session_factory: SessionFactory,
-        bot: Bot,
+        editor: Editor,
         clock: Callable[[], datetime],
         quiet: QuietHours | None = None,
         zone: tzinfo = UTC,
     ) -> None:
         self._sessions = session_factory
-        self._bot = bot
+        self._editor = editor
         self._clock = clock
         self._quiet = quiet
         self._zone = zone
@@ -129,26 +141,23 @@ class BroadcastProgress:
         if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
             return True
         assert broadcast.id is not None
-        try:
-            await self._bot.edit_message_text(
-                text,
-                chat_id=broadcast.progress_chat_id,
-                message_id=broadcast.progress_message_id,
-                reply_markup=texts.report_markup(broadcast.id, _) if finished else None,
-            )
-        except BadRequest as error:
-            if "not modified" in error.message.lower():
+        keyboard = texts.report_keyboard(broadcast.id, _) if finished else ()
+        result = await self._editor.edit(
+            broadcast.progress_chat_id,
+            broadcast.progress_message_id,
+            Outgoing(text=text, keyboard=keyboard),
+        )
+        match result:
+            case Rejected(reason=reason):
+                # Deleted or too old to edit: the report is still there under /thongbao.
+                logger.warning(
+                    "broadcast %s: progress message not editable: %s", broadcast.id, reason
+                )
                 return True
-            # Deleted or too old to edit: the report is still there under /thongbao.
-            logger.warning(
-                "broadcast %s: progress message not editable: %s", broadcast.id, error.message
-            )
-            return True
-        except Forbidden:
-            return True  # the secretary blocked the bot; the copies still go out
-        except (RetryAfter, NetworkError):
-            return False  # next tick
-        except TelegramError:
-            logger.exception("broadcast %s: progress edit failed", broadcast.id)
-            return False
-        return True
+            case Delivered() | Blocked():
+                return True  # shown; or the secretary blocked the bot (the copies go out)
+            case TransientFailure(reason=reason):
+                logger.info("broadcast %s: progress edit failed: %s", broadcast.id, reason)
+                return False  # next tick
+            case _:
+                return False  # 429: next tick

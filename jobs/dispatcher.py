@@ -21,22 +21,21 @@ not guessed. Rows reclaimed from a crashed process get the same flag.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import math
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from pydantic import ValidationError
 
 from bot.db import SessionFactory
-from bot.models import Delegate, OutboxMessage
+from bot.messages.notices import NoticeItem, Section, compose
+from bot.models import OutboxMessage
 from bot.services.outbox import (
     LATE_AFTER,
     MAX_ATTEMPTS,
@@ -49,14 +48,17 @@ from bot.services.outbox import (
     Outgoing,
     RateLimited,
     Rejected,
+    SendResult,
     TransientFailure,
     Uncertain,
     backoff,
     claim_due,
     mark_unreachable,
+    recipients,
     record,
 )
-from bot.telegram.notices import NoticeItem, compose
+from bot.services.outbox_payloads import OutboxFailure
+from jobs.dispatch_queue import Attempt, BatchContext, Group, SendQueue
 from jobs.outbox_kinds import KindSpec, Recipient
 from jobs.registry import REGISTRY
 
@@ -82,66 +84,6 @@ class DrainStats:
     retried: int = 0
     rate_limited: int = 0
     uncertain: int = 0
-
-
-@dataclass
-class _Group:
-    delegate_id: int | None
-    chat_id: int | None
-    rows: list[OutboxMessage] = field(default_factory=list)
-
-
-@dataclass
-class _Context:
-    delegates: dict[int, Delegate]
-    by_kind: dict[OutboxKind, Any]
-    """What each kind's loader returned for its rows of the batch."""
-
-
-class _Queue:
-    """Claimed groups waiting for a sender, most urgent first, and how many rows are held."""
-
-    def __init__(self) -> None:
-        self.held = 0
-        self._heap: list[tuple[int, datetime, int, _Group, _Context]] = []
-        self._order = itertools.count()
-        self._changed = asyncio.Event()
-        self._closed = False
-
-    def put(self, group: _Group, context: _Context) -> None:
-        first = min(group.rows, key=lambda row: (row.priority, row.due_at))
-        heapq.heappush(
-            self._heap, (first.priority, first.due_at, next(self._order), group, context)
-        )
-        self._notify()
-
-    async def get(self) -> tuple[_Group, _Context] | None:
-        """The most urgent group; ``None`` once closed and empty."""
-        await self._until(lambda: bool(self._heap) or self._closed)
-        if not self._heap:
-            return None
-        _priority, _due, _order, group, context = heapq.heappop(self._heap)
-        return group, context
-
-    def release(self, rows: int) -> None:
-        """These rows are recorded: the process no longer holds them."""
-        self.held -= rows
-        self._notify()
-
-    async def wait_for_room(self, held_at_most: int) -> None:
-        await self._until(lambda: self.held <= held_at_most)
-
-    def close(self) -> None:
-        self._closed = True
-        self._notify()
-
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def _until(self, condition: Callable[[], bool]) -> None:
-        while not condition():
-            await self._changed.wait()
 
 
 class Dispatcher:
@@ -182,7 +124,7 @@ class Dispatcher:
         election stops claiming at once and only finishes what it holds.
         """
         stats = DrainStats()
-        queue = _Queue()
+        queue = SendQueue()
         senders = [asyncio.create_task(self._send_queued(queue, stats)) for _ in range(CONCURRENCY)]
         try:
             await self._feed(queue, stats, still_sender)
@@ -199,7 +141,7 @@ class Dispatcher:
 
     async def _feed(
         self,
-        queue: _Queue,
+        queue: SendQueue,
         stats: DrainStats,
         still_sender: Callable[[], Awaitable[bool]] | None,
     ) -> None:
@@ -223,18 +165,34 @@ class Dispatcher:
                 await queue.wait_for_room(0)  # what is held may have made more rows due
                 continue
             queue.held += len(rows)
-            try:
-                context = await self._context(rows)
-            except Exception:
-                logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
-                await self._outcome(rows, TransientFailure("internal error"), _Group(None, None),
-                                    late=False, stats=stats)  # fmt: skip
-                queue.release(len(rows))
-                continue
-            for group in self._groups(rows, self._clock()):
-                queue.put(group, context)
+            await self._prepare(rows, queue, stats)
 
-    async def _send_queued(self, queue: _Queue, stats: DrainStats) -> None:
+    async def _prepare(
+        self, rows: list[OutboxMessage], queue: SendQueue, stats: DrainStats
+    ) -> None:
+        """Loads what the claimed rows' texts need and queues them for the senders; rows
+        that cannot go out now are recorded at once, and only those."""
+        unreadable = [row for row in rows if not self._readable(row)]
+        if unreadable:  # sending it again would not make it readable
+            await self._finish(unreadable, OutboxStatus.failed, self._clock(),
+                               "unreadable payload", stats, OutboxFailure.invalid)  # fmt: skip
+            queue.release(len(unreadable))
+            rows = [row for row in rows if row not in unreadable]
+        try:
+            context = await self._context(rows)
+        except Exception:
+            logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
+            context = BatchContext({}, {}, failed=frozenset(self._kinds(rows)))
+        broken = [row for row in rows if self._kind(row) in context.failed]
+        if broken:  # only the kinds whose loader failed: the others go out now
+            await self._outcome(broken, TransientFailure("internal error"),
+                                Group(None, None), late=False, stats=stats)  # fmt: skip
+            queue.release(len(broken))
+        ready = [row for row in rows if self._kind(row) not in context.failed]
+        for group in self._groups(ready, self._clock()):
+            queue.put(group, context)
+
+    async def _send_queued(self, queue: SendQueue, stats: DrainStats) -> None:
         while (item := await queue.get()) is not None:
             group, context = item
             try:
@@ -244,55 +202,87 @@ class Dispatcher:
                 queue.release(len(group.rows))
 
     def _spec(self, row: OutboxMessage) -> KindSpec[Any] | None:
+        kind = self._kind(row)
+        return self._registry.get(kind) if kind is not None else None
+
+    @staticmethod
+    def _kind(row: OutboxMessage) -> OutboxKind | None:
         try:
-            return self._registry.get(OutboxKind(row.kind))
+            return OutboxKind(row.kind)
         except ValueError:
             return None
 
-    def _groups(self, rows: Sequence[OutboxMessage], now: datetime) -> list[_Group]:
+    def _kinds(self, rows: Sequence[OutboxMessage]) -> set[OutboxKind | None]:
+        return {self._kind(row) for row in rows}
+
+    def _readable(self, row: OutboxMessage) -> bool:
+        """Its payload reads as its kind's model (an unknown kind is dealt with later)."""
+        spec = self._spec(row)
+        try:
+            if spec is not None:
+                spec.payload.unpack(row.payload)
+        except ValidationError:
+            logger.error("outbox row %s has an unreadable %s payload", row.id, row.kind)
+            return False
+        return True
+
+    def _groups(self, rows: Sequence[OutboxMessage], now: datetime) -> list[Group]:
         """One message per recipient and due moment (everything overdue goes together),
         except kinds that are never merged: one message per row."""
-        groups: dict[tuple[int | None, int | None, datetime | None, int | None], _Group] = {}
+        groups: dict[tuple[int | None, int | None, datetime | None, int | None], Group] = {}
         for row in rows:
             overdue = now - row.due_at > LATE_AFTER
             spec = self._spec(row)
             alone = row.id if spec is None or not spec.mergeable else None
             key = (row.delegate_id, row.chat_id, None if overdue else row.due_at, alone)
-            groups.setdefault(key, _Group(row.delegate_id, row.chat_id)).rows.append(row)
+            groups.setdefault(key, Group(row.delegate_id, row.chat_id)).rows.append(row)
         return list(groups.values())
 
-    async def _context(self, rows: Sequence[OutboxMessage]) -> _Context:
-        """Everything the texts need, in a few queries for the whole batch."""
+    async def _context(self, rows: Sequence[OutboxMessage]) -> BatchContext:
+        """Everything the texts need, in a few queries for the whole batch: one session
+        (the batch's unit of work), each kind's loader in a savepoint of its own."""
         delegate_ids = {row.delegate_id for row in rows if row.delegate_id is not None}
-        async with self._sessions() as session:
-            delegates = {
-                d.id: d
-                for d in (
-                    await session.exec(select(Delegate).where(col(Delegate.id).in_(delegate_ids)))
-                ).all()
-                if d.id is not None
-            }
         per_kind: dict[OutboxKind, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             if (spec := self._spec(row)) is not None:
                 per_kind[spec.kind].append(row)
-        by_kind = {
-            kind: await self._registry[kind].load(self._sessions, kind_rows, self._zone)
-            for kind, kind_rows in per_kind.items()
-        }
-        return _Context(delegates, by_kind)
+        by_kind: dict[OutboxKind, Any] = {}
+        failed: set[OutboxKind] = set()
+        async with self._sessions() as session:
+            delegates = await recipients(session=session, delegate_ids=delegate_ids)
+            for kind, kind_rows in per_kind.items():
+                try:
+                    # A failed statement would poison the rest of a PostgreSQL transaction.
+                    async with session.begin_nested():
+                        by_kind[kind] = await self._registry[kind].load(
+                            session, kind_rows, self._zone
+                        )
+                except Exception:  # one kind's bug (or poison row) must not hold up the others
+                    logger.exception(
+                        "could not load %d %s rows; retrying later", len(kind_rows), kind
+                    )
+                    failed.add(kind)
+        return BatchContext(delegates, by_kind, frozenset(failed))
 
-    async def _deliver(self, group: _Group, context: _Context, stats: DrainStats) -> None:
+    async def _deliver(self, group: Group, context: BatchContext, stats: DrainStats) -> None:
         """One group; whatever goes wrong is recorded, so no row is left leased."""
+        attempt = Attempt(group.rows)
         try:
-            await self._deliver_now(group, context, stats)
-        except Exception:
-            logger.exception("sending %d outbox rows failed", len(group.rows))
-            await self._outcome(
-                group.rows, TransientFailure("internal error"), group, late=False, stats=stats
+            await self._deliver_now(group, context, stats, attempt)
+        except Exception as error:
+            logger.exception("sending %d outbox rows failed", len(attempt.rows))
+            # Once the request has left, the message may have arrived (or did, and only
+            # writing that down failed): sent again, it is counted as a possible duplicate.
+            failure: SendResult = (
+                Uncertain(f"internal error after sending: {type(error).__name__}")
+                if attempt.sending
+                else TransientFailure("internal error")
             )
+            await self._outcome(attempt.rows, failure, group, late=False, stats=stats)
 
-    async def _deliver_now(self, group: _Group, context: _Context, stats: DrainStats) -> None:
+    async def _deliver_now(
+        self, group: Group, context: BatchContext, stats: DrainStats, attempt: Attempt
+    ) -> None:
         now = self._clock()
         recipient = await self._recipient(group, context, now, stats)
         if recipient is None:
@@ -300,7 +290,7 @@ class Dispatcher:
         expired = [r for r in group.rows if r.expires_at is not None and r.expires_at <= now]
         if expired:
             await self._finish(expired, OutboxStatus.missed, now, "event already started", stats)
-        rows = [r for r in group.rows if r not in expired]
+        rows = attempt.rows = [r for r in group.rows if r not in expired]
         if not rows:
             return
         late = any(now - row.due_at > LATE_AFTER for row in rows)
@@ -308,34 +298,39 @@ class Dispatcher:
         if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
+        attempt.sending = True
         result = await self._notifier.deliver(recipient.chat_id, message)
         await self._outcome(rows, result, group, late=late, stats=stats)
 
     async def _recipient(
-        self, group: _Group, context: _Context, now: datetime, stats: DrainStats
+        self, group: Group, context: BatchContext, now: datetime, stats: DrainStats
     ) -> Recipient | None:
         """Where the group goes; ``None`` once its rows are recorded as undeliverable."""
         if group.delegate_id is None:
             if group.chat_id is None:
-                await self._finish(group.rows, OutboxStatus.failed, now, "no recipient", stats)
+                await self._finish(group.rows, OutboxStatus.failed, now, "no recipient", stats,
+                                   OutboxFailure.no_recipient)  # fmt: skip
                 return None
             return Recipient(group.chat_id, "vi", None)
         delegate = context.delegates.get(group.delegate_id)
         if delegate is not None and not delegate.active:
-            await self._finish(group.rows, OutboxStatus.failed, now, "inactive", stats)
+            await self._finish(group.rows, OutboxStatus.failed, now, "inactive", stats,
+                               OutboxFailure.inactive)  # fmt: skip
             return None
         if delegate is None or delegate.telegram_user_id is None:
-            await self._finish(group.rows, OutboxStatus.failed, now, "not linked", stats)
+            await self._finish(group.rows, OutboxStatus.failed, now, "not linked", stats,
+                               OutboxFailure.not_linked)  # fmt: skip
             return None
         if not delegate.reachable:
-            await self._finish(group.rows, OutboxStatus.failed, now, "unreachable", stats)
+            await self._finish(group.rows, OutboxStatus.failed, now, "unreachable", stats,
+                               OutboxFailure.unreachable)  # fmt: skip
             return None
         return Recipient(delegate.telegram_user_id, delegate.language, delegate)
 
     def _render(
         self,
         rows: list[OutboxMessage],
-        context: _Context,
+        context: BatchContext,
         recipient: Recipient,
         now: datetime,
         late: bool,
@@ -347,24 +342,28 @@ class Dispatcher:
             return None
         if spec.render is not None:
             return spec.render(first, context.by_kind.get(spec.kind), recipient, now)
-        items: list[NoticeItem] = []
-        for row in rows:
-            row_spec = self._spec(row)
-            if row_spec is None or row_spec.item is None:
+        sections: list[Section] = []
+        for kind, kind_spec in self._registry.items():  # in the order a notice reads
+            if kind_spec.item is None or kind_spec.block is None:
                 continue
-            item = row_spec.item(row, context.by_kind.get(row_spec.kind))
-            if item is not None and item not in items:  # two late reminders of one duty
-                items.append(item)
-        if not items:
+            items: list[NoticeItem] = []
+            for row in rows:
+                if self._kind(row) is kind:
+                    item = kind_spec.item(row, context.by_kind.get(kind))
+                    if item is not None and item not in items:  # two late reminders of one duty
+                        items.append(item)
+            if items:
+                sections.append(Section(kind_spec.block, items))
+        if not sections:
             return None
-        text, buttons = compose(items, language=recipient.language, now=now, late=late)
+        text, buttons = compose(sections, language=recipient.language, now=now, late=late)
         return Outgoing.with_buttons(text, *buttons)
 
     async def _outcome(
         self,
         rows: list[OutboxMessage],
         result: object,
-        group: _Group,
+        group: Group,
         *,
         late: bool,
         stats: DrainStats,
@@ -377,7 +376,8 @@ class Dispatcher:
                 stats.sent += len(rows)
                 stats.messages += 1
             case Blocked(reason=reason):
-                outcome = Outcome(OutboxStatus.failed, now, error=f"blocked: {reason}")
+                outcome = Outcome(OutboxStatus.failed, now, error=f"blocked: {reason}",
+                                  reason=OutboxFailure.blocked)  # fmt: skip
                 stats.failed += len(rows)
                 if group.delegate_id is not None:
                     await mark_unreachable(
@@ -394,26 +394,21 @@ class Dispatcher:
                     error=f"429 retry after {seconds:g}s",
                     retry_at=now + timedelta(seconds=seconds),
                     count_attempt=False,
+                    reason=OutboxFailure.rate_limited,
                 )
                 await self._pause(seconds)
             case Uncertain(reason=reason) | TransientFailure(reason=reason):
                 uncertain = isinstance(result, Uncertain)
                 stats.uncertain += int(uncertain)
-                if attempts >= MAX_ATTEMPTS:
-                    outcome = Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain)
+                outcome = _retry(reason, now, attempts, uncertain=uncertain)
+                if outcome.status is OutboxStatus.failed:
                     stats.failed += len(rows)
                 else:
-                    outcome = Outcome(
-                        OutboxStatus.pending,
-                        now,
-                        error=reason,
-                        retry_at=now + backoff(attempts),
-                        uncertain=uncertain,
-                    )
                     stats.retried += len(rows)
             case Rejected(reason=reason):
                 logger.error("Telegram rejected an outbox message: %s", reason)
-                outcome = Outcome(OutboxStatus.failed, now, error=f"rejected: {reason}")
+                outcome = Outcome(OutboxStatus.failed, now, error=f"rejected: {reason}",
+                                  reason=OutboxFailure.rejected)  # fmt: skip
                 stats.failed += len(rows)
             case _:
                 raise TypeError(f"unexpected send result {result!r}")
@@ -426,6 +421,7 @@ class Dispatcher:
         now: datetime,
         reason: str,
         stats: DrainStats,
+        failure: OutboxFailure | None = None,
     ) -> None:
         if status is OutboxStatus.missed:
             stats.missed += len(rows)
@@ -434,7 +430,7 @@ class Dispatcher:
         await record(
             session_factory=self._sessions,
             rows=rows,
-            outcome=Outcome(status, now, error=reason),
+            outcome=Outcome(status, now, error=reason, reason=failure),
             owner=self._owner,
         )
 
@@ -447,3 +443,18 @@ class Dispatcher:
             await asyncio.sleep(seconds)
         finally:
             self._resume.set()
+
+
+def _retry(reason: str, now: datetime, attempts: int, *, uncertain: bool) -> Outcome:
+    """Again after a backoff, or failed for good after ``MAX_ATTEMPTS``."""
+    failure = OutboxFailure.uncertain if uncertain else OutboxFailure.transient
+    if attempts >= MAX_ATTEMPTS:
+        return Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain, reason=failure)
+    return Outcome(
+        OutboxStatus.pending,
+        now,
+        error=reason,
+        retry_at=now + backoff(attempts),
+        uncertain=uncertain,
+        reason=failure,
+    )

@@ -1,15 +1,17 @@
 """What the dispatcher knows about each kind of outbox row: one registration per kind.
 
-A kind says how to load what its texts need (once per batch, for all its rows), and
-either how to turn a row into an item of the merged notice (reminders, changes,
-digests: everything due for one chat at one moment arrives as one message) or how to
-render a row as a message of its own (a report prompt or a broadcast copy has its own
-keyboard and is never merged). Its claim priority is :attr:`OutboxKind.priority`.
+A kind's ``KindSpec`` names its payload model (``bot.services.outbox_payloads``: what
+its rows carry, its claim priority and its revive policy, the half that services need
+to write rows), says how to load what its texts need (once per batch, for all its
+rows, in the batch's session), and either how to turn a row into an item of the merged
+notice plus the block that renders the kind's items there (reminders, changes, digests:
+everything due for one chat at one moment arrives as one message), or how to render a
+row as a message of its own (a report prompt or a broadcast copy has its own keyboard
+and is never merged). The order of the registrations is the order of a merged notice.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,12 +19,36 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.db import SessionFactory
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages.notices import (
+    Block,
+    NoticeItem,
+    addition_blocks,
+    cancellation_blocks,
+    change_blocks,
+    digest_blocks,
+    reminder_blocks,
+    summary_message,
+)
 from bot.models import Delegate, OutboxMessage
+from bot.services.assignment_views import (
+    AssignmentView,
+    assignments_by_id,
+    list_assignments,
+)
 from bot.services.outbox import OutboxKind, Outgoing
-from bot.services.schedule import AssignmentView, assignments_by_id, list_assignments
+from bot.services.outbox_payloads import (
+    AdditionPayload,
+    CancellationPayload,
+    ChangePayload,
+    DigestPayload,
+    Payload,
+    ReminderPayload,
+    Revive,
+    SummaryPayload,
+)
 from bot.services.summary import CouncilSummary, council_summaries
-from bot.telegram.notices import NoticeItem, summary_message
 
 C = TypeVar("C")
 
@@ -36,12 +62,30 @@ class Recipient:
 
 @dataclass(frozen=True)
 class KindSpec(Generic[C]):
-    kind: OutboxKind
-    load: Callable[[SessionFactory, Sequence[OutboxMessage], ZoneInfo], Awaitable[C]]
+    payload: type[Payload]
+    """The rows' typed payload; its model names the kind, priority and revive policy."""
+    load: Callable[[AsyncSession, Sequence[OutboxMessage], ZoneInfo], Awaitable[C]]
+    """Reads what the kind's rows of one batch need, in the batch's one session."""
     item: Callable[[OutboxMessage, C], NoticeItem | None] | None = None
-    """For kinds merged into one notice per chat and moment."""
+    """For kinds merged into one notice per chat and moment: a row's part of it…"""
+    block: Block | None = None
+    """…and how the kind's parts read in the notice."""
     render: Callable[[OutboxMessage, C, Recipient, datetime], Outgoing | None] | None = None
     """For kinds sent as a message of their own; ``None`` means nothing to say any more."""
+
+    @property
+    def kind(self) -> OutboxKind:
+        return self.payload.kind
+
+    @property
+    def priority(self) -> int:
+        """Claimed lowest first among due rows (written on each row when it is planned)."""
+        return self.payload.priority
+
+    @property
+    def revive(self) -> Revive:
+        """Whether a row that could not reach its recipient comes back when they can."""
+        return self.payload.revive
 
     @property
     def mergeable(self) -> bool:
@@ -52,23 +96,18 @@ class KindSpec(Generic[C]):
 
 
 async def _load_views(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, AssignmentView]:
     return await assignments_by_id(
-        session_factory=sessions,
+        session=session,
         ids=[row.assignment_id for row in rows if row.assignment_id is not None],
         zone=zone,
     )
 
 
-def _assignment_item(
-    kind: OutboxKind,
-) -> Callable[[OutboxMessage, dict[int, AssignmentView]], NoticeItem | None]:
-    def item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
-        view = views.get(row.assignment_id) if row.assignment_id is not None else None
-        return NoticeItem(kind, view=view) if view is not None else None
-
-    return item
+def _assignment_item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
+    view = views.get(row.assignment_id) if row.assignment_id is not None else None
+    return NoticeItem(view=view) if view is not None else None
 
 
 # --- the 07:00 digest: a delegate's whole day -------------------------------------------------
@@ -77,11 +116,11 @@ DayViews = dict[tuple[int, date], tuple[AssignmentView, ...]]
 
 
 def _digest_day(row: OutboxMessage) -> date:
-    return date.fromisoformat(json.loads(row.payload)["day"])
+    return DigestPayload.unpack(row.payload).day
 
 
 async def _load_days(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> DayViews:
     wanted = {(row.delegate_id, _digest_day(row)) for row in rows if row.delegate_id is not None}
     if not wanted:
@@ -90,7 +129,7 @@ async def _load_days(
     last = max(day for _d, day in wanted)
     found: dict[tuple[int, date], list[AssignmentView]] = defaultdict(list)
     for view in await list_assignments(
-        session_factory=sessions,
+        session=session,
         zone=zone,
         delegate_ids=[d for d, _day in wanted],
         starts_from=datetime.combine(first, time.min, zone),
@@ -105,25 +144,22 @@ def _digest_item(row: OutboxMessage, days: DayViews) -> NoticeItem | None:
         return None
     day = _digest_day(row)
     views = days.get((row.delegate_id, day), ())
-    return NoticeItem(OutboxKind.digest, day=day, day_views=views) if views else None
+    return NoticeItem(day=day, day_views=views) if views else None
 
 
 # --- the secretariat's daily summary ----------------------------------------------------------
 
 
 async def _load_summaries(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, CouncilSummary]:
     if not rows:
         return {}
-    payloads = [json.loads(row.payload) for row in rows]
-    since = min(datetime.fromisoformat(p["since"]) for p in payloads)
-    overdue = [
-        datetime.fromisoformat(p["overdue_before"]) for p in payloads if "overdue_before" in p
-    ]
+    payloads = [SummaryPayload.unpack(row.payload) for row in rows]
+    overdue = [p.overdue_before for p in payloads if p.overdue_before is not None]
     return await council_summaries(
-        session_factory=sessions,
-        since=since,
+        session=session,
+        since=min(p.since for p in payloads),
         overdue_before=min(overdue) if overdue else None,
         zone=zone,
     )
@@ -135,27 +171,32 @@ def _summary_render(
     recipient: Recipient,
     _now: datetime,
 ) -> Outgoing | None:
-    wanted = json.loads(row.payload)["councils"]
+    wanted = SummaryPayload.unpack(row.payload).councils
     found = tuple(summaries[c] for c in wanted if c in summaries)
     return summary_message(found, language=recipient.language) if found else None
 
 
 NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
-    KindSpec(OutboxKind.reminder, _load_views, item=_assignment_item(OutboxKind.reminder)),
-    KindSpec(OutboxKind.change, _load_views, item=_assignment_item(OutboxKind.change)),
-    KindSpec(OutboxKind.cancellation, _load_views, item=_assignment_item(OutboxKind.cancellation)),
-    KindSpec(OutboxKind.addition, _load_views, item=_assignment_item(OutboxKind.addition)),
-    KindSpec(OutboxKind.digest, _load_days, item=_digest_item),
-    KindSpec(OutboxKind.summary, _load_summaries, render=_summary_render),
+    # In the order a merged notice reads: the day first, then what is coming, then news.
+    KindSpec(DigestPayload, _load_days, item=_digest_item, block=digest_blocks),
+    KindSpec(ReminderPayload, _load_views, item=_assignment_item, block=reminder_blocks),
+    KindSpec(AdditionPayload, _load_views, item=_assignment_item, block=addition_blocks),
+    KindSpec(ChangePayload, _load_views, item=_assignment_item, block=change_blocks),
+    KindSpec(CancellationPayload, _load_views, item=_assignment_item, block=cancellation_blocks),
+    KindSpec(SummaryPayload, _load_summaries, render=_summary_render),
 )
 
 
 def build_registry(specs: Iterable[KindSpec[Any]]) -> dict[OutboxKind, KindSpec[Any]]:
+    """The specs by kind, in the order given; refuses a kind registered twice and a spec
+    that lacks what its shape needs."""
     registry: dict[OutboxKind, KindSpec[Any]] = {}
     for spec in specs:
         if spec.kind in registry:
             raise ValueError(f"outbox kind {spec.kind} registered twice")
         if (spec.item is None) == (spec.render is None):
             raise ValueError(f"outbox kind {spec.kind} needs exactly one of item or render")
+        if (spec.item is None) != (spec.block is None):
+            raise ValueError(f"outbox kind {spec.kind}: a merged kind needs item and block")
         registry[spec.kind] = spec
     return registry

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.db import SessionFactory
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.i18n import get_translator
+from bot.messages.report_texts import prompt
 from bot.models import OutboxMessage
-from bot.services.outbox import OutboxKind, Outgoing
-from bot.services.reports import ReportTarget, report_target
-from bot.telegram.report_texts import prompt
+from bot.services.outbox import Outgoing
+from bot.services.outbox_payloads import ReportPromptPayload
+from bot.services.report_targets import report_targets
+from bot.services.reports import ReportTarget
 from jobs.outbox_kinds import KindSpec, Recipient
 
 
 async def _load(
-    sessions: SessionFactory, rows: Sequence[OutboxMessage], zone: ZoneInfo
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> dict[int, ReportTarget]:
-    targets: dict[int, ReportTarget] = {}
-    async with sessions() as session:
-        for assignment_id in {r.assignment_id for r in rows if r.assignment_id is not None}:
-            target = await report_target(session=session, assignment_id=assignment_id, zone=zone)
-            if target is not None:
-                targets[assignment_id] = target
-    return targets
+    return await report_targets(
+        session=session,
+        assignment_ids={row.assignment_id for row in rows if row.assignment_id is not None},
+        zone=zone,
+    )
 
 
 def _render(
@@ -35,11 +35,10 @@ def _render(
     # Reported meanwhile (in the bot or by the secretariat), or cancelled: nothing to ask.
     if target is None or target.cancelled or target.report is not None:
         return None
-    payload = json.loads(row.payload or "{}")
-    ends = payload.get("ends")
-    if ends is not None and ends != int(target.ends_at.timestamp()):
+    payload = ReportPromptPayload.unpack(row.payload)
+    if payload.ends is not None and payload.ends != int(target.ends_at.timestamp()):
         return None  # planned for a time the assignment has since moved from
-    again = payload.get("step") != "prompt"
+    again = payload.step != "prompt"
     return prompt(
         target,
         language=recipient.language,
@@ -49,5 +48,5 @@ def _render(
 
 
 REPORT_PROMPT: KindSpec[dict[int, ReportTarget]] = KindSpec(
-    OutboxKind.report_prompt, _load, render=_render
+    ReportPromptPayload, _load, render=_render
 )

@@ -1,9 +1,10 @@
 """The process's one scheduler: it only wakes the jobs; the database holds the work.
 
 Jobs: dispatch (at the next due time, and every ``SAFETY_INTERVAL`` in case another
-process queued rows), plan the outbox (every few minutes), extend the schedule horizon
-(daily), and the secretariat's daily summary. Only the elected sender runs them, so
-several processes against one PostgreSQL database never exceed Telegram's limit.
+process queued rows), plan the outbox and, once it is due, the secretariat's daily
+summary (every few minutes, and at 07:30 sharp), and extend the schedule horizon
+(daily). Only the elected sender runs them, so several processes against one
+PostgreSQL database never exceed Telegram's limit.
 
 Until Telegram has answered (``start(sending=False)``, then :meth:`JobRunner.enable_sending`)
 only the jobs that need no network run: planning and the horizon write the outbox, and
@@ -19,7 +20,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,10 +28,11 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.db import SessionFactory
+from bot.domain.reminders import SUMMARY_TIME, summary_day
 from bot.services.outbox import next_due_at, release_leases, take_over_leases
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule_sync import extend_horizon
-from bot.services.summary import plan_summaries
+from bot.services.summary import plan_daily_summary
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
 from jobs.leader import SenderElection
@@ -42,7 +44,6 @@ logger = logging.getLogger(__name__)
 SAFETY_INTERVAL = timedelta(seconds=10)
 PROGRESS_INTERVAL = timedelta(seconds=3)
 PLAN_INTERVAL = timedelta(minutes=5)
-SUMMARY_TIME = (7, 30)
 STOP_TIMEOUT = 10.0
 """Seconds a stop waits for running jobs (in-flight sends) before cutting them short."""
 CANCEL_TIMEOUT = 2.0
@@ -76,16 +77,17 @@ class JobRunner:
         self._election = SenderElection(engine)
         self._safety_interval = safety_interval
         self._owner = process_name()
+        notifier = TelegramNotifier(bot)
         self.dispatcher = Dispatcher(
             session_factory=session_factory,
-            notifier=TelegramNotifier(bot),
+            notifier=notifier,
             zone=settings.zone,
             clock=clock,
             owner=self._owner,
         )
         self.progress = BroadcastProgress(
             session_factory=session_factory,
-            bot=bot,
+            editor=notifier,
             clock=clock,
             quiet=settings.QUIET_HOURS,
             zone=settings.zone,
@@ -99,6 +101,7 @@ class JobRunner:
         self._running_jobs: set[asyncio.Task[object]] = set()
         self.totals = DrainStats()
         self.last_dispatch_at: datetime | None = None
+        self._summary_day: date | None = None
         """When a drain last ended here (this process being the sender)."""
 
     def start(self, *, sending: bool = True) -> None:
@@ -119,10 +122,12 @@ class JobRunner:
             seconds=PROGRESS_INTERVAL.total_seconds(), id="progress", next_run_time=now,
         )  # fmt: skip
         self._scheduler.add_job(self._job(self.extend), "cron", hour=1, minute=30, id="horizon")
-        hour, minute = SUMMARY_TIME
+        # Only a prompt wake-up: the planner queues the summary on its first run past
+        # 07:30 whenever that is (a process down or failing over at 07:30 included).
         self._scheduler.add_job(
-            self._job(self.summarise), "cron", hour=hour, minute=minute, id="summary"
-        )
+            self._job(self.plan), "cron", hour=SUMMARY_TIME.hour, minute=SUMMARY_TIME.minute,
+            id="summary",
+        )  # fmt: skip
         self._scheduler.start()
         logger.info("scheduler started%s", "" if sending else "; sending waits for Telegram")
 
@@ -263,6 +268,10 @@ class JobRunner:
         )
         if counts.any:
             logger.info("planned %d outbox rows, cancelled %d", counts.created, counts.cancelled)
+        summaries = await self._plan_summary()
+        if summaries:
+            logger.info("queued %d daily summaries", summaries)
+        if counts.any or summaries:
             await self.tick()
 
     async def extend(self) -> None:
@@ -272,16 +281,26 @@ class JobRunner:
             await extend_horizon(session=session, now=self._clock(), zone=self._settings.zone)
         await self.plan()
 
-    async def summarise(self) -> None:
-        if self._stopping or not await self._is_sender():
-            return
+    async def _plan_summary(self) -> int:
+        """The day's secretariat summary, once it is due (see ``plan_daily_summary``).
+
+        ``_summary_day`` only spares this process the summary's queries on every run
+        after the first of the day; a restarted or newly elected process plans again,
+        and the dedupe key makes that add nothing.
+        """
+        settings = self._settings
         now = self._clock()
-        queued = await plan_summaries(
-            session_factory=self._sessions,
-            now=now,
-            admin_ids=self._settings.ADMIN_TELEGRAM_IDS,
-            day_key=now.astimezone(self._settings.zone).date().isoformat(),
-            escalate_after=self._settings.REPORT_ESCALATE_AFTER,
-        )
-        if queued:
-            await self.tick()
+        day = summary_day(now, quiet=settings.QUIET_HOURS, zone=settings.zone)
+        if day is None or day == self._summary_day:
+            return 0
+        async with self._sessions() as session, session.begin():
+            queued = await plan_daily_summary(
+                session=session,
+                now=now,
+                zone=settings.zone,
+                quiet=settings.QUIET_HOURS,
+                admin_ids=settings.ADMIN_TELEGRAM_IDS,
+                escalate_after=settings.REPORT_ESCALATE_AFTER,
+            )
+        self._summary_day = day
+        return queued or 0

@@ -1,4 +1,4 @@
-"""The dispatcher's only door to Telegram: one send, one classified result."""
+"""The jobs' only door to Telegram: one send (or edit), one classified result."""
 
 from __future__ import annotations
 
@@ -73,6 +73,34 @@ class TelegramNotifier:
         except NetworkError as error:
             return TransientFailure(error.message)
         except TelegramError as error:  # e.g. InvalidToken: retried, then failed, and logged
+            return TransientFailure(f"{type(error).__name__}: {error.message}")
+        return Delivered(message_id)
+
+    async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> SendResult:
+        """Replaces a message's text and buttons (a broadcast's progress line).
+
+        An edit changes nothing twice, so nothing is uncertain: a timeout is only a
+        failure to try again. "Message is not modified" means it already shows this text.
+        """
+        try:
+            await self._bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_markup(message),
+            )
+        except Forbidden as error:
+            return Blocked(error.message)
+        except RetryAfter as error:
+            return RateLimited(retry_after_seconds(error))
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return Delivered(message_id)
+            return Rejected(error.message)
+        except NetworkError as error:
+            return TransientFailure(error.message)
+        except TelegramError as error:
             return TransientFailure(f"{type(error).__name__}: {error.message}")
         return Delivered(message_id)
 

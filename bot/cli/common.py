@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.db import SessionFactory, create_engine, create_session_factory
+from bot.db import create_engine, create_session_factory
 from bot.domain.tables import Problem, format_problem
 from bot.errors import EXIT_BAD_INPUT, BadInputError
 from bot.i18n import N_, Gettext
@@ -44,9 +44,6 @@ class CommandScope:
     """
 
     session: AsyncSession
-    session_factory: SessionFactory
-    """Only for the services that still open their own sessions (``accounts``,
-    ``assignment_views``) until they take ``session=`` too."""
 
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -84,7 +81,7 @@ def with_database(settings: Settings, work: Work) -> int:
             await upgrade(engine)
             session_factory = create_session_factory(engine)
             async with session_factory() as session:
-                return await work(CommandScope(session, session_factory))
+                return await work(CommandScope(session))
         finally:
             await engine.dispose()
 

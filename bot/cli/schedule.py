@@ -11,10 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.cli.common import CommandScope, Context, with_database, write_bytes, write_csv
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
-from bot.db import SessionFactory, utcnow
+from bot.db import utcnow
 from bot.domain.dates import format_day, format_entry_time
 from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
@@ -59,11 +61,10 @@ def cmd_import(context: Context, args: argparse.Namespace) -> int:
 # --- list and ics ---------------------------------------------------------------------------
 
 
-async def _delegate_id(sessions: SessionFactory, code: str) -> int:
+async def _delegate_id(session: AsyncSession, code: str) -> int:
     from bot.services.accounts import delegate_by_code
 
-    async with sessions() as session:
-        delegate = await delegate_by_code(session=session, code=code)
+    delegate = await delegate_by_code(session=session, code=code)
     if delegate is None or delegate.id is None:
         raise BadInputError(N_("Unknown delegate code: {code}"), code=code)
     return delegate.id
@@ -118,12 +119,10 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         )
 
     async def work(scope: CommandScope) -> int:
-        # accounts and assignment_views do not take the command's session yet.
-        sessions = scope.session_factory
-        delegate_ids = [await _delegate_id(sessions, args.delegate)] if args.delegate else None
+        delegate_ids = [await _delegate_id(scope.session, args.delegate)] if args.delegate else None
         starts_from, starts_before = local_bounds(day_from, args.date_to, zone)
         views = await list_assignments(
-            session_factory=sessions,
+            session=scope.session,
             zone=zone,
             delegate_ids=delegate_ids,
             starts_from=starts_from,
@@ -146,11 +145,9 @@ def cmd_ics(context: Context, args: argparse.Namespace) -> int:
     settings = context.settings
 
     async def work(scope: CommandScope) -> int:
-        # accounts and assignment_views do not take the command's session yet.
-        sessions = scope.session_factory
-        delegate_id = await _delegate_id(sessions, args.delegate)
+        delegate_id = await _delegate_id(scope.session, args.delegate)
         views = await list_assignments(
-            session_factory=sessions, zone=settings.zone, delegate_ids=[delegate_id]
+            session=scope.session, zone=settings.zone, delegate_ids=[delegate_id]
         )
         data = build_ics(
             views,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.domain.durations import QuietHours, format_duration
 
 DIGEST_TIME = time(7, 0)
 """Local time of the daily digest."""
+SUMMARY_TIME = time(7, 30)
+"""Local time from which the secretariat's daily summary is due."""
 
 BEFORE_QUIET_MARGIN = timedelta(minutes=1)
 """A reminder pulled before the quiet window goes out this long before it begins."""
@@ -104,3 +106,20 @@ def digest_due(day_local: datetime, *, quiet: QuietHours | None, zone: tzinfo) -
     if quiet is not None and in_quiet_hours(DIGEST_TIME, quiet):
         at = datetime.combine(day_local.date(), quiet.end, zone)
     return at
+
+
+def summary_day(now: datetime, *, quiet: QuietHours | None, zone: tzinfo) -> date | None:
+    """The local day whose secretariat summary may be planned at ``now``, if any.
+
+    From ``SUMMARY_TIME`` until the quiet hours begin (or midnight): a process that was
+    down at 07:30 still sends the day's summary when it comes back, but not at night. A
+    day that passes entirely without a running process gets no summary of its own; the
+    next one covers everything since the last summary (see ``services.summary``).
+    """
+    local = now.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    if clock < SUMMARY_TIME:
+        return None
+    if quiet is not None and SUMMARY_TIME < quiet.start <= clock:
+        return None
+    return local.date()

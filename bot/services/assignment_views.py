@@ -16,8 +16,8 @@ from sqlalchemy import func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.models import Assignment, Council, Delegate, Event, Occurrence
 
 
@@ -140,19 +140,18 @@ def _view_query() -> Any:
 
 
 async def assignments_by_id(
-    *, session_factory: SessionFactory, ids: Sequence[int], zone: tzinfo
+    *, session: AsyncSession, ids: Sequence[int], zone: tzinfo
 ) -> dict[int, AssignmentView]:
     """The assignments with these ids, cancelled ones included (for cancellation notices)."""
     if not ids:
         return {}
-    async with session_factory() as session:
-        rows = (await session.exec(_view_query().where(col(Assignment.id).in_(list(ids))))).all()
+    rows = (await session.exec(_view_query().where(col(Assignment.id).in_(list(ids))))).all()
     return {view.assignment_id: view for view in _views(rows, zone)}
 
 
 async def list_assignments(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     zone: tzinfo,
     delegate_ids: Sequence[int] | None = None,
     council_ids: Sequence[int] | None = None,
@@ -173,6 +172,5 @@ async def list_assignments(
         query = query.where(col(Occurrence.starts_at) >= starts_from)
     if starts_before is not None:
         query = query.where(col(Occurrence.starts_at) < starts_before)
-    async with session_factory() as session:
-        rows = (await session.exec(query)).all()
+    rows = (await session.exec(query)).all()
     return _views(rows, zone)

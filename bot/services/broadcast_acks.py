@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from sqlalchemy import and_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours
 from bot.models import Broadcast, BroadcastRecipient, Delegate, OutboxMessage
+from bot.services.broadcast_copies import sent_copy
 from bot.services.broadcasts import BroadcastStatus
-from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox import OUTBOX_TABLE, outbox_row
+from bot.services.outbox_payloads import BroadcastNudgePayload
 
 NUDGE_WINDOW = timedelta(days=7)
 """Deadlines older than this are not looked at again (their nudges went out long ago)."""
@@ -98,13 +100,7 @@ async def plan_due_nudges(
                     BroadcastRecipient.broadcast_id,
                     BroadcastRecipient.delegate_id,
                 )
-                .join(
-                    OutboxMessage,
-                    and_(
-                        col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id),
-                        col(OutboxMessage.status) == OutboxStatus.sent.value,
-                    ),
-                )
+                .join(OutboxMessage, sent_copy())
                 .where(
                     col(BroadcastRecipient.broadcast_id).in_(due),
                     col(BroadcastRecipient.acknowledged_at).is_(None),
@@ -116,13 +112,12 @@ async def plan_due_nudges(
             return 0
         rows = [
             outbox_row(
-                OutboxKind.broadcast_nudge,
+                BroadcastNudgePayload(broadcast=broadcast_id),
                 f"{broadcast_id}:{delegate_id}",
                 now=now,
                 # A reminder like any other: a deadline at 22:30 nudges in the morning.
                 due_at=apply_quiet_hours(now, starts_at=now + _FAR, quiet=quiet, zone=zone),
                 delegate_id=delegate_id,
-                payload={"broadcast": broadcast_id},
             )
             for _id, broadcast_id, delegate_id in owed
         ]

@@ -27,7 +27,8 @@ from bot.domain.roster import Role
 from bot.domain.tables import fold_label, shorten
 from bot.i18n import N_
 from bot.models import Broadcast, BroadcastRecipient, Council, Delegate
-from bot.services.outbox import OUTBOX_TABLE, OutboxKind, outbox_row
+from bot.services.outbox import OUTBOX_TABLE, outbox_row
+from bot.services.outbox_payloads import BroadcastPayload
 
 RECIPIENTS_TABLE = BroadcastRecipient.metadata.tables["broadcast_recipients"]
 
@@ -361,12 +362,11 @@ async def _queue_copies(
         return {}
     rows = [
         outbox_row(
-            OutboxKind.broadcast,
+            BroadcastPayload(broadcast=broadcast_id),
             f"{broadcast_id}:{person.delegate_id}",
             now=now,
             due_at=now,
             delegate_id=person.delegate_id,
-            payload={"broadcast": broadcast_id},
         )
         for person in people
     ]

@@ -7,48 +7,29 @@ due rows under a lease and records what happened. Telegram stays behind the
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
+from bot.services.outbox_payloads import PAYLOADS, REVIVABLE, OutboxFailure, Payload, Revive
+from bot.services.outbox_payloads import OutboxKind as OutboxKind
+
+logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=15)
 LATE_AFTER = timedelta(minutes=10)
 """A row sent this long after its due time says so in its text."""
-
-URGENT = 0
-"""Priority of messages tied to a moment (reminders, report prompts): claimed first."""
-BULK = 10
-"""Priority of long runs of copies (broadcasts): sent whenever nothing urgent is due."""
-
-
-class OutboxKind(StrEnum):
-    reminder = "reminder"
-    change = "change"  # time or place of an assignment changed
-    cancellation = "cancellation"
-    addition = "addition"  # a duty of today added after the morning digest went out
-    digest = "digest"
-    summary = "summary"  # the secretariat's daily list of failures and missing reports
-    report_prompt = "report_prompt"  # "did it take place?" after an assignment
-    broadcast = "broadcast"  # one delegate's copy of a secretariat notice
-    broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
-
-    @property
-    def priority(self) -> int:
-        return BULK if self in _BULK_KINDS else URGENT
-
-
-_BULK_KINDS = frozenset({OutboxKind.broadcast, OutboxKind.broadcast_nudge})
 
 
 class OutboxStatus(StrEnum):
@@ -64,7 +45,7 @@ OUTBOX_TABLE = OutboxMessage.metadata.tables["outbox"]
 
 
 def outbox_row(
-    kind: OutboxKind,
+    payload: Payload,
     key: str,
     *,
     now: datetime,
@@ -73,11 +54,13 @@ def outbox_row(
     chat_id: int | None = None,
     assignment_id: int | None = None,
     expires_at: datetime | None = None,
-    payload: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A row for ``insert_ignoring_duplicates``: ``(kind, key)`` makes planning idempotent."""
+    """A row for ``insert_ignoring_duplicates``: ``(kind, key)`` makes planning idempotent.
+
+    The payload's model names the kind and its claim priority.
+    """
     return {
-        "kind": kind.value,
+        "kind": payload.kind.value,
         "dedupe_key": key,
         "delegate_id": delegate_id,
         "chat_id": chat_id,
@@ -88,8 +71,8 @@ def outbox_row(
         "attempts": 0,
         "outcome_uncertain": False,
         "late": False,
-        "payload": json.dumps(payload or {}, ensure_ascii=False, sort_keys=True),
-        "priority": kind.priority,
+        "payload": payload.pack(),
+        "priority": payload.priority,
         "created_at": now,
         "updated_at": now,
     }
@@ -198,6 +181,7 @@ async def claim_due(
             .values(
                 status=OutboxStatus.failed.value,
                 last_error="gave up: the sending process stopped during every attempt",
+                failure_reason=OutboxFailure.uncertain.value,
                 outcome_uncertain=True,
                 lease_owner=None,
                 lease_until=None,
@@ -247,6 +231,16 @@ async def claim_due(
             await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
         ).all()
     return sorted(rows, key=lambda row: (row.priority, row.due_at, row.id or 0))
+
+
+async def recipients(
+    *, session: AsyncSession, delegate_ids: Collection[int]
+) -> dict[int, Delegate]:
+    """The delegates claimed rows go to, as they are now (linked, reachable, active)."""
+    if not delegate_ids:
+        return {}
+    found = await session.exec(select(Delegate).where(col(Delegate.id).in_(list(delegate_ids))))
+    return {delegate.id: delegate for delegate in found.all() if delegate.id is not None}
 
 
 async def take_over_leases(*, session_factory: SessionFactory, owner: str, now: datetime) -> int:
@@ -301,15 +295,21 @@ class Outcome:
     count_attempt: bool = True
     uncertain: bool = False
     late: bool = False
+    reason: OutboxFailure | None = None
+    """The class of ``error``, for the rules that act on it (revival after an unblock)."""
 
 
 async def record(
     *, session_factory: SessionFactory, rows: Sequence[OutboxMessage], outcome: Outcome, owner: str
-) -> None:
-    """Writes the outcome for rows this process still holds (a lost lease writes nothing)."""
+) -> int:
+    """Writes the outcome for rows this process still holds; returns how many it wrote.
+
+    A row whose lease ran out (a send held up past ``LEASE``) may have been claimed by
+    another process meanwhile: its outcome is not written, and that is logged.
+    """
     ids = [row.id for row in rows if row.id is not None]
     if not ids:
-        return
+        return 0
     values: dict[str, object] = {
         "status": outcome.status.value,
         "lease_until": None,
@@ -322,6 +322,8 @@ async def record(
         )
     if outcome.error is not None:
         values["last_error"] = outcome.error[:1000]
+    if outcome.reason is not None:
+        values["failure_reason"] = outcome.reason.value
     if outcome.retry_at is not None:
         values["due_at"] = outcome.retry_at
     if not outcome.count_attempt:
@@ -329,7 +331,7 @@ async def record(
     if outcome.uncertain:
         values["outcome_uncertain"] = True
     async with session_factory() as session, session.begin():
-        await session.exec(
+        result = await session.exec(
             update(OutboxMessage)
             .where(
                 col(OutboxMessage.id).in_(ids),
@@ -338,6 +340,18 @@ async def record(
             )
             .values(**values)
         )
+        # The count, not RETURNING: with RETURNING here, a drain cancelled while recording
+        # left SQLite locked for the next process (test_cancelling_a_drain_stops_…).
+        written = max(result.rowcount, 0)
+    if written < len(ids):
+        logger.warning(
+            "lost the lease on outbox rows %s (%d of %d written) before recording them as %s",
+            sorted(ids),
+            written,
+            len(ids),
+            outcome.status.value,
+        )
+    return written
 
 
 async def mark_unreachable(
@@ -356,14 +370,36 @@ async def mark_unreachable(
                 col(OutboxMessage.delegate_id) == delegate_id,
                 col(OutboxMessage.status) == OutboxStatus.pending.value,
             )
-            .values(status=OutboxStatus.failed.value, last_error=reason, updated_at=now)
+            .values(
+                status=OutboxStatus.failed.value,
+                last_error=reason,
+                failure_reason=OutboxFailure.unreachable.value,
+                updated_at=now,
+            )
         )
 
 
 REVIVE_WITHIN = timedelta(days=3)
-"""Undated rows (report prompts, broadcast copies) that failed this recently are revived."""
-UNREACHABLE_ERRORS = ("unreachable",)
-UNREACHABLE_PREFIX = "blocked:"
+"""Rows of kinds revived while recent (``Revive.recent``) come back this long after failing."""
+
+
+def _worth_reviving(now: datetime) -> ColumnElement[bool]:
+    """Each kind's revive policy (its payload model's ``revive``), as one condition."""
+    kinds: dict[Revive, list[str]] = {policy: [] for policy in Revive}
+    for kind, model in PAYLOADS.items():
+        kinds[model.revive].append(kind.value)
+    not_expired = or_(col(OutboxMessage.expires_at).is_(None), col(OutboxMessage.expires_at) > now)
+    return or_(
+        and_(
+            col(OutboxMessage.kind).in_(kinds[Revive.until_expiry]),
+            col(OutboxMessage.expires_at) > now,
+        ),
+        and_(
+            col(OutboxMessage.kind).in_(kinds[Revive.recent]),
+            not_expired,
+            col(OutboxMessage.updated_at) > now - REVIVE_WITHIN,
+        ),
+    )
 
 
 async def mark_reachable(
@@ -372,9 +408,10 @@ async def mark_reachable(
     """The user wrote to the bot: they can be reached again. Returns how many rows that
     had failed because they could not be reached were queued again.
 
-    Only rows still worth sending come back: reminders whose event is still ahead, and
-    undated messages (report prompts, broadcast copies) that failed in the last days.
-    They keep their due time, so they go out at once and say that they are late.
+    Only rows that failed for that reason (their stored ``failure_reason``) and are still
+    worth sending come back, as their kind's revive policy says: reminders whose event is
+    still ahead, undated messages (report prompts, broadcast copies) that failed in the
+    last days. They keep their due time, so they go out at once and say they are late.
     """
     async with session_factory() as session, session.begin():
         changed = (
@@ -391,24 +428,13 @@ async def mark_reachable(
         ids = [row[0] for row in changed]
         if not ids:
             return 0
-        still_useful = or_(
-            col(OutboxMessage.expires_at) > now,
-            and_(
-                col(OutboxMessage.expires_at).is_(None),
-                col(OutboxMessage.kind) != OutboxKind.summary.value,
-                col(OutboxMessage.updated_at) > now - REVIVE_WITHIN,
-            ),
-        )
         revived = await session.exec(
             update(OutboxMessage)
             .where(
                 col(OutboxMessage.delegate_id).in_(ids),
                 col(OutboxMessage.status) == OutboxStatus.failed.value,
-                or_(
-                    col(OutboxMessage.last_error).in_(UNREACHABLE_ERRORS),
-                    col(OutboxMessage.last_error).startswith(UNREACHABLE_PREFIX),
-                ),
-                still_useful,
+                col(OutboxMessage.failure_reason).in_(sorted(REVIVABLE)),
+                _worth_reviving(now),
             )
             .values(status=OutboxStatus.pending.value, attempts=0, updated_at=now)
             .returning(col(OutboxMessage.id))

@@ -24,6 +24,13 @@ from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox_payloads import (
+    AdditionPayload,
+    CancellationPayload,
+    ChangePayload,
+    DigestPayload,
+    ReminderPayload,
+)
 from bot.services.report_prompts import ReportPolicy, report_prompt_rows
 
 CHANGE_NOTICE_WINDOW = timedelta(days=1)
@@ -189,14 +196,13 @@ async def _reminder_rows(
             if key not in known_keys:
                 rows.append(
                     outbox_row(
-                        OutboxKind.reminder,
+                        ReminderPayload(lead=plan.label),
                         key,
                         now=now,
                         due_at=plan.due_at,
                         delegate_id=item.delegate_id,
                         assignment_id=item.assignment_id,
                         expires_at=item.starts_at,
-                        payload={"lead": plan.label},
                     )
                 )
     return rows
@@ -229,7 +235,7 @@ async def _addition_rows(
             continue
         rows.append(
             outbox_row(
-                OutboxKind.addition,
+                AdditionPayload(),
                 f"a{item.assignment_id}:new",
                 now=now,
                 due_at=notice_due(item.created_at, item.starts_at, policy=policy, now=now),
@@ -283,7 +289,7 @@ async def _change_rows(
         changed_at = _aware(row["changed_at"])
         rows.append(
             outbox_row(
-                OutboxKind.change,
+                ChangePayload(),
                 f"a{row['id']}:{_epoch(changed_at)}",
                 now=now,
                 due_at=notice_due(changed_at, _aware(row["starts_at"]), policy=policy, now=now),
@@ -331,7 +337,7 @@ async def _cancellation_rows(
         cancelled_at = _aware(assignment_cancelled or occurrence_cancelled or now)
         rows.append(
             outbox_row(
-                OutboxKind.cancellation,
+                CancellationPayload(),
                 f"a{assignment_id}:{_epoch(cancelled_at)}",
                 now=now,
                 due_at=notice_due(cancelled_at, _aware(starts_at), policy=policy, now=now),
@@ -364,13 +370,12 @@ def _digest_rows(
             continue
         rows.append(
             outbox_row(
-                OutboxKind.digest,
+                DigestPayload(day=day),
                 f"d{delegate_id}:{day.isoformat()}",
                 now=now,
                 due_at=due,
                 delegate_id=delegate_id,
                 expires_at=starts_at,
-                payload={"day": day.isoformat()},
             )
         )
     return rows

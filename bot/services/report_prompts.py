@@ -24,6 +24,7 @@ from bot.domain.reminders import apply_quiet_hours
 from bot.domain.reports import REPORTABLE_KINDS
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Report
 from bot.services.outbox import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox_payloads import ReportPromptPayload
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -96,25 +97,23 @@ async def report_prompt_rows(
         end = ends_at or starts_at
         rows.append(
             outbox_row(
-                OutboxKind.report_prompt,
+                ReportPromptPayload(step="prompt", ends=_epoch(end)),
                 prompt_key(assignment_id, "prompt", end),
                 now=now,
                 due_at=policy.not_quiet(max(end + policy.prompt_delay, now)),
                 delegate_id=delegate_id,
                 assignment_id=assignment_id,
-                payload={"step": "prompt", "ends": _epoch(end)},
             )
         )
         if end + policy.followup_after > now:
             rows.append(
                 outbox_row(
-                    OutboxKind.report_prompt,
+                    ReportPromptPayload(step="followup", ends=_epoch(end)),
                     prompt_key(assignment_id, "followup", end),
                     now=now,
                     due_at=policy.not_quiet(end + policy.followup_after),
                     delegate_id=delegate_id,
                     assignment_id=assignment_id,
-                    payload={"step": "followup", "ends": _epoch(end)},
                 )
             )
     return rows
@@ -146,13 +145,12 @@ async def snooze_prompt(
             OUTBOX_TABLE,
             [
                 outbox_row(
-                    OutboxKind.report_prompt,
+                    ReportPromptPayload(step="later", ends=_epoch(ends_at)),
                     prompt_key(assignment_id, "later", due),
                     now=now,
                     due_at=due,
                     delegate_id=delegate_id,
                     assignment_id=assignment_id,
-                    payload={"step": "later", "ends": _epoch(ends_at)},
                 )
             ],
             unique=["kind", "dedupe_key"],

@@ -289,52 +289,6 @@ async def _assignment(
     return (row[0], row[1], row[2]) if row is not None else None
 
 
-async def report_target(
-    *, session: AsyncSession, assignment_id: int, zone: tzinfo
-) -> ReportTarget | None:
-    """One assignment with its report and the occurrence's figures, for the report screens."""
-    row = (
-        await session.exec(
-            select(Assignment, Occurrence, Event, Delegate)
-            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-            .join(Event, col(Event.id) == col(Occurrence.event_id))
-            .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
-            .where(col(Assignment.id) == assignment_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    assignment, occurrence, event, delegate = row
-    council = await session.get(Council, event.council_id)
-    assert assignment.id is not None
-    assert occurrence.id is not None
-    reports = await _occurrence_reports(session, occurrence.id)
-    own = next((r for r in reports if r.assignment_id == assignment.id), None)
-    carrier = next((r for r in reports if r.carries_figures), None)
-    carrier_name = ""
-    if carrier is not None and carrier is not own:
-        other = await session.get(Delegate, carrier.delegate_id)
-        carrier_name = other.full_name if other is not None else ""
-    return ReportTarget(
-        assignment_id=assignment.id,
-        occurrence_id=occurrence.id,
-        delegate_id=delegate.id or 0,
-        delegate_code=delegate.code,
-        delegate_name=delegate.full_name,
-        council_name=council.name if council is not None else "",
-        unit=assignment.unit or delegate.unit,
-        kind=event.kind,
-        title=event.title,
-        location=occurrence.location or event.location,
-        starts_at=occurrence.starts_at.astimezone(zone),
-        ends_at=_ended(occurrence).astimezone(zone),
-        cancelled=assignment.cancelled_at is not None or occurrence.cancelled_at is not None,
-        report=own,
-        carrier=carrier if carrier is not own else None,
-        carrier_name=carrier_name,
-    )
-
-
 @dataclass(frozen=True)
 class PendingItem:
     """An ended assignment in a list: unreported, or reported and still correctable."""

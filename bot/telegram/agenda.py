@@ -62,7 +62,7 @@ async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> Non
     assert identity is not None
     now = scope.now
     views = await list_assignments(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         zone=context.deps.settings.zone,
         delegate_ids=list(identity.delegate_ids),
         starts_from=now,
@@ -100,7 +100,7 @@ async def agenda_button(
     now = scope.now
     settings = scope.settings
     views = await list_assignments(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         zone=settings.zone,
         delegate_ids=list(identity.delegate_ids),
         starts_from=now,

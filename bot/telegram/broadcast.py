@@ -24,6 +24,7 @@ from bot.domain.buttons import StopComposingButton
 from bot.domain.callbacks import encode
 from bot.domain.roster import Role
 from bot.i18n import N_, Gettext
+from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.accounts import Identity
 from bot.services.broadcasts import (
@@ -40,7 +41,6 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.outbox import Button
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.context import BotContext
 from bot.telegram.scope import SECRETARIES_ONLY, UpdateScope, refuse
 

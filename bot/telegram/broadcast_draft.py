@@ -20,6 +20,7 @@ from bot.domain.buttons import (
     UnreachableButton,
 )
 from bot.i18n import N_, Gettext
+from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.broadcast_reports import count_progress, save_progress
 from bot.services.broadcasts import (
@@ -31,7 +32,6 @@ from bot.services.broadcasts import (
     set_draft_deadline,
     target_of,
 )
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import NOT_AVAILABLE, edit, managed_broadcast, render_error
 from bot.telegram.context import BotContext
 from bot.telegram.scope import EXPIRED, Access, UpdateScope, on_button

@@ -28,6 +28,7 @@ from bot.domain.buttons import (
 )
 from bot.domain.callbacks import encode
 from bot.i18n import N_
+from bot.messages import broadcast_texts as texts
 from bot.services.broadcast_reports import recent_broadcasts
 from bot.services.broadcasts import (
     CouncilRef,
@@ -38,7 +39,6 @@ from bot.services.broadcasts import (
 )
 from bot.services.conversations import end_conversation
 from bot.services.outbox import Button
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import (
     MAX_UNIT_BUTTONS,
     NOT_AVAILABLE,

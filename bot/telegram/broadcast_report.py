@@ -23,6 +23,7 @@ from bot.domain.buttons import (
     NamesButton,
 )
 from bot.i18n import N_
+from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.broadcast_acks import AckOutcome, acknowledge
 from bot.services.broadcast_reports import (
@@ -38,7 +39,6 @@ from bot.services.broadcasts import (
     target_of,
 )
 from bot.services.outbox import Button
-from bot.telegram import broadcast_texts as texts
 from bot.telegram.broadcast import NOT_AVAILABLE, ask_for_notice, managed_broadcast, secretary
 from bot.telegram.context import BotContext
 from bot.telegram.scope import Access, UpdateScope, on_button

@@ -24,6 +24,7 @@ from bot.domain.dates import format_clock
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import N_, Gettext
+from bot.messages import report_texts as texts
 from bot.services.accounts import Identity
 from bot.services.conversations import (
     ConversationState,
@@ -33,6 +34,7 @@ from bot.services.conversations import (
 )
 from bot.services.outbox import Button
 from bot.services.report_prompts import ReportPolicy, snooze_prompt
+from bot.services.report_targets import report_target
 from bot.services.reports import (
     ReportDraft,
     ReportTarget,
@@ -40,10 +42,8 @@ from bot.services.reports import (
     correctable,
     ended_assignments,
     figures_of,
-    report_target,
     save_report,
 )
-from bot.telegram import report_texts as texts
 from bot.telegram.context import BotContext
 from bot.telegram.scope import Access, UpdateScope, on_button, requires
 from bot.telegram.texts import answer

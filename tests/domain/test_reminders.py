@@ -17,6 +17,7 @@ from bot.domain.reminders import (
     digest_due,
     in_quiet_hours,
     plan_reminders,
+    summary_day,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -426,3 +427,23 @@ def test_planned_reminders_are_sound(
             assert not in_quiet_hours(reminder.due_at.astimezone(VN).time(), quiet)
         else:
             assert reminder.due_at == starts_at - reminder.lead
+
+
+@pytest.mark.parametrize(
+    ("quiet", "clock", "due"),
+    [
+        ("21:00-07:00", time(7, 29), False),
+        ("21:00-07:00", time(7, 30), True),
+        ("21:00-07:00", time(20, 59), True),
+        ("21:00-07:00", time(21, 0), False),  # a late catch-up waits for tomorrow's
+        ("22:00-08:00", time(7, 30), True),  # 07:30 inside the window: as the office set it
+        ("00:30-06:00", time(23, 59), True),
+        ("off", time(23, 59), True),
+    ],
+)
+def test_the_daily_summary_is_due_from_0730_until_quiet_hours(
+    quiet: str, clock: time, due: bool
+) -> None:
+    now = datetime.combine(date(2026, 12, 2), clock, VN)
+    day = summary_day(now, quiet=parse_quiet_hours(quiet), zone=VN)
+    assert day == (date(2026, 12, 2) if due else None)

@@ -73,7 +73,7 @@ async def progress_tick(harness: Harness) -> None:
     harness.clock.advance(timedelta(seconds=3))
     await BroadcastProgress(
         session_factory=harness.session_factory,
-        bot=harness.application.bot,
+        editor=TelegramNotifier(harness.application.bot),
         clock=harness.clock,
     ).tick()
 

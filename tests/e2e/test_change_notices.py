@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.messages.notices import NoticeItem, Section, change_blocks, compose, reminder_blocks
 from bot.models import Occurrence
 from bot.services.assignment_views import AssignmentView, Previous
 from bot.services.calendar_days import import_calendar
-from bot.services.outbox import OutboxKind
 from bot.services.reminders import ReminderPolicy
-from bot.telegram.notices import NoticeItem, compose
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, linked_delegate, run_until, schedule
 from tests.fakes import FakeUser
@@ -138,7 +137,7 @@ def test_a_shift_off_a_weekend_day_off_gives_the_reason_without_a_name() -> None
     )
     now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
     text, _buttons = compose(
-        [NoticeItem(OutboxKind.change, view=view)], language="vi", now=now, late=False
+        [Section(change_blocks, [NoticeItem(view=view)])], language="vi", now=now, late=False
     )
     assert "🔁 Trước: Thứ Bảy, 12/12/2026 → Nay: Thứ Hai, 14/12/2026" in text
     assert (
@@ -146,7 +145,7 @@ def test_a_shift_off_a_weekend_day_off_gives_the_reason_without_a_name() -> None
     )
     assert "🏛" not in text  # one council
     english, _buttons = compose(
-        [NoticeItem(OutboxKind.change, view=view)], language="en", now=now, late=False
+        [Section(change_blocks, [NoticeItem(view=view)])], language="en", now=now, late=False
     )
     assert "Before: Saturday, 12/12/2026 → Now: Monday, 14/12/2026" in english
 
@@ -155,14 +154,16 @@ def test_a_message_mixing_two_councils_names_them() -> None:
     now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
     first = moved_view(None)
     second = moved_view(None, assignment_id=2, council_name="HĐND tỉnh")
-    items = [NoticeItem(OutboxKind.reminder, view=v) for v in (first, second)]
-    text, _buttons = compose(items, language="vi", now=now, late=False)
+    items = [NoticeItem(view=v) for v in (first, second)]
+    text, _buttons = compose([Section(reminder_blocks, items)], language="vi", now=now, late=False)
     assert "🏛 HĐND xã Mỹ Lộc" in text
     assert "🏛 HĐND tỉnh" in text
-    alone, _buttons = compose(items[:1], language="vi", now=now, late=False)
+    alone, _buttons = compose(
+        [Section(reminder_blocks, items[:1])], language="vi", now=now, late=False
+    )
     assert "🏛" not in alone
     flagged = moved_view(None, several_councils=True)
     text, _buttons = compose(
-        [NoticeItem(OutboxKind.reminder, view=flagged)], language="vi", now=now, late=False
+        [Section(reminder_blocks, [NoticeItem(view=flagged)])], language="vi", now=now, late=False
     )
     assert "🏛 HĐND xã Mỹ Lộc" in text

@@ -51,13 +51,14 @@ async def overdue_council(harness: Harness, tmp_path: Path, count: int) -> list[
 
 
 async def send_summary(harness: Harness) -> None:
-    await plan_summaries(
-        session_factory=harness.session_factory,
-        now=harness.clock(),
-        admin_ids=frozenset(),
-        day_key="2026-12-01",
-        escalate_after=harness.settings.REPORT_ESCALATE_AFTER,
-    )
+    async with harness.session_factory() as session, session.begin():
+        await plan_summaries(
+            session=session,
+            now=harness.clock(),
+            admin_ids=frozenset(),
+            day_key="2026-12-01",
+            escalate_after=harness.settings.REPORT_ESCALATE_AFTER,
+        )
     await dispatcher(harness).drain()
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import create_engine
 from bot.health import HealthServer, HealthState
 from bot.models import OutboxMessage
-from bot.services.outbox import OutboxKind, outbox_row
+from bot.services.outbox import outbox_row
+from bot.services.outbox_payloads import SummaryPayload
 from jobs.scheduler import JobRunner
 from tests.e2e.conftest import TOKEN, Harness
 from tests.e2e.net import free_port, get, wait_for_health
@@ -109,9 +110,10 @@ async def test_stopped_scheduler_is_unhealthy(
 ) -> None:
     # Three reminders due now wait while Telegram has not answered yet: a backlog.
     now = harness.clock()
+    summary = SummaryPayload(councils=(), since=now)
     async with harness.session_factory() as session, session.begin():
         session.add_all(
-            OutboxMessage(**outbox_row(OutboxKind.summary, f"k{n}", now=now, chat_id=1000 + n,
+            OutboxMessage(**outbox_row(summary, f"k{n}", now=now, chat_id=1000 + n,
                                        due_at=now - timedelta(minutes=n)))
             for n in range(3)
         )  # fmt: skip

@@ -22,6 +22,7 @@ from bot.services.outbox import (
     SendResult,
     outbox_row,
 )
+from bot.services.outbox_payloads import BroadcastPayload, ReminderPayload
 from jobs.dispatcher import BATCH_SIZE, Dispatcher
 from jobs.outbox_kinds import KindSpec, Recipient, build_registry
 from tests.factories import add_linked_delegates
@@ -39,7 +40,7 @@ def _render(row: OutboxMessage, _c: None, _r: Recipient, _n: datetime) -> Outgoi
 
 
 REGISTRY = build_registry(
-    KindSpec(kind, _load, render=_render) for kind in (OutboxKind.broadcast, OutboxKind.reminder)
+    KindSpec(payload, _load, render=_render) for payload in (BroadcastPayload, ReminderPayload)
 )
 
 
@@ -69,8 +70,9 @@ class SlowNotifier:
 
 async def queue(sessions: SessionFactory, kind: OutboxKind, delegate_ids: list[int],
                 due_at: datetime) -> None:  # fmt: skip
+    payload = BroadcastPayload(broadcast=1) if kind is OutboxKind.broadcast else ReminderPayload()
     rows = [
-        outbox_row(kind, f"t:{delegate_id}", now=NOW, due_at=due_at, delegate_id=delegate_id)
+        outbox_row(payload, f"t:{delegate_id}", now=NOW, due_at=due_at, delegate_id=delegate_id)
         for delegate_id in delegate_ids
     ]
     async with sessions() as session, session.begin():

@@ -190,12 +190,10 @@ async def test_secretariat_hears_of_failures_once_a_day(
     await make(session_factory, notifier, clock).drain()
     clock.now += timedelta(hours=20)
     for _ in range(2):  # planned twice, queued once
-        await plan_summaries(
-            session_factory=session_factory,
-            now=clock.now,
-            admin_ids=frozenset({777}),
-            day_key="2026-12-01",
-        )
+        async with session_factory() as session, session.begin():
+            await plan_summaries(
+                session=session, now=clock.now, admin_ids=frozenset({777}), day_key="2026-12-01"
+            )
     await make(session_factory, notifier, clock).drain()
     recipients = [chat for chat, _text in notifier.sent[1:]]
     assert sorted(recipients) == [777, 9001]  # the other council's secretary hears nothing

@@ -30,7 +30,7 @@ async def test_the_demo_council_copies_to_postgresql_and_works_there(
         await seed_demo(session=session, now=NOW, zone=ZONE)
     later = NOW + timedelta(days=40)
     (first, *_rest) = await in_session(session_factory, ended_assignments, now=later, zone=ZONE)
-    views = await list_assignments(session_factory=session_factory, zone=ZONE)
+    views = await in_session(session_factory, list_assignments, zone=ZONE)
     owner = {v.assignment_id: v.delegate_id for v in views}
     await in_session(
         session_factory,
@@ -50,8 +50,8 @@ async def test_the_demo_council_copies_to_postgresql_and_works_there(
     assert by_table["reports"].target == by_table["report_versions"].target == 1
 
     copy = create_session_factory(pg_engine)
-    before = await list_assignments(session_factory=session_factory, zone=ZONE)
-    after = await list_assignments(session_factory=copy, zone=ZONE)
+    before = await in_session(session_factory, list_assignments, zone=ZONE)
+    after = await in_session(copy, list_assignments, zone=ZONE)
     assert [(v.assignment_id, v.starts_at, v.delegate_code) for v in before] == [
         (v.assignment_id, v.starts_at, v.delegate_code) for v in after
     ]

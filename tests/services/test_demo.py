@@ -30,6 +30,7 @@ from bot.services.demo import (
     seed_demo,
 )
 from bot.services.schedule import list_assignments, local_bounds
+from tests.factories import in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 2026-Q4, mid-quarter
@@ -182,8 +183,9 @@ async def test_seed_schedules_the_quarter(session_factory: SessionFactory) -> No
         delegate = (await db.exec(select(Delegate).where(Delegate.code == "DEMO-H-005"))).one()
     assert delegate.id is not None
     starts_from, starts_before = local_bounds(QUARTER_FIRST, QUARTER_LAST, ZONE)
-    agenda = await list_assignments(
-        session_factory=session_factory,
+    agenda = await in_session(
+        session_factory,
+        list_assignments,
         zone=ZONE,
         delegate_ids=[delegate.id],
         starts_from=starts_from,

@@ -16,7 +16,7 @@ from bot.domain.schedule import headline as event_summary
 from bot.i18n import N_, get_translator
 from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, import_schedule, list_assignments
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
@@ -290,9 +290,7 @@ async def test_export_from_the_database(session_factory: SessionFactory, tmp_pat
         )
     assert result.problems == []
     assert hoa.id is not None
-    views = await list_assignments(
-        session_factory=session_factory, zone=ZONE, delegate_ids=[hoa.id]
-    )
+    views = await in_session(session_factory, list_assignments, zone=ZONE, delegate_ids=[hoa.id])
     # 6 reception days (10th/20th Jan–Mar) shared by two: 3 each; the session; the deadline
     assert len(views) == 5
     assert {v.delegate_code for v in views} == {"ML-001"}

@@ -15,7 +15,7 @@ from bot.db import SessionFactory
 from bot.models import Assignment, AuditEntry, Event, Occurrence
 from bot.services.schedule import import_schedule, list_assignments
 from bot.services.schedule_sync import extend_horizon
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
@@ -85,7 +85,7 @@ async def test_import_materialises_shifted_occurrences_with_round_robin(
     result = await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION, SESSION]))
     assert result.problems == []
     assert result.events_created == 2
-    views = await list_assignments(session_factory=session_factory, zone=ZONE)
+    views = await in_session(session_factory, list_assignments, zone=ZONE)
     reception = [v for v in views if v.kind == "reception"]
     # 10th and 20th of Jan..Jun 2026 = 12 occurrences, 1 delegate each, rota in pool order
     assert len(reception) == 12

@@ -201,10 +201,13 @@ def preview_markup(broadcast_id: int, audience: Audience, _: Gettext) -> InlineK
     return markup(*rows)
 
 
+def report_keyboard(broadcast_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
+    """Under the final progress line: the way to the broadcast's report."""
+    return ((Button(_("📊 Report"), encode(BroadcastReportButton(broadcast_id))),),)
+
+
 def report_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
-    return markup(
-        (Button(_("📊 Report"), encode(BroadcastReportButton(broadcast_id))),),
-    )
+    return markup(*report_keyboard(broadcast_id, _))
 
 
 def report_text(

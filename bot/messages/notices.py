@@ -6,10 +6,11 @@ for the same delegate at the same moment arrive as one message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
+from typing import NamedTuple
 
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
@@ -24,24 +25,48 @@ from bot.domain.dates import (
 )
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
+from bot.messages.missing import FILENAME, fit, missing_lines
+from bot.messages.texts import split_message
 from bot.services.missing_export import missing_workbook
-from bot.services.outbox import Button, OutboxKind, Outgoing
+from bot.services.outbox import Button, Outgoing
 from bot.services.reports import PendingItem
 from bot.services.schedule import AssignmentView
 from bot.services.summary import CouncilSummary
-from bot.telegram.missing import FILENAME, fit, missing_lines
-from bot.telegram.texts import split_message
 
 AGENDA_BUTTON = encode(AgendaButton(AgendaAction.show))
 
 
 @dataclass(frozen=True)
 class NoticeItem:
-    kind: OutboxKind
+    """One row's part of a merged notice: a duty, or (the digest) a day of duties."""
+
     view: AssignmentView | None = None
     day: date | None = None
     day_views: tuple[AssignmentView, ...] = ()
-    summaries: tuple[CouncilSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoticeContext:
+    """What every block of one merged notice is rendered with."""
+
+    language: str
+    now: datetime
+    _: Gettext
+    council: bool
+    """Name each duty's council (the person sits on several, or the notice mixes them)."""
+    in_digest: frozenset[int]
+    """Assignments the notice's digest lists already: not repeated as reminders."""
+
+
+Block = Callable[[Sequence[NoticeItem], NoticeContext], list[list[str]]]
+"""A kind's part of a merged notice: its items in, paragraphs (lists of lines) out."""
+
+
+class Section(NamedTuple):
+    """The items of one kind and the block renderer its ``KindSpec`` registers."""
+
+    block: Block
+    items: Sequence[NoticeItem]
 
 
 def _when(view: AssignmentView, language: str) -> str:
@@ -223,69 +248,99 @@ def show_councils(items: Sequence[NoticeItem]) -> bool:
     return any(v.several_councils for v in views) or len({v.council_name for v in views}) > 1
 
 
-def _assignment_block(
-    item: NoticeItem, *, language: str, now: datetime, _: Gettext, council: bool
-) -> list[str] | None:
-    """An addition, change or cancellation (reminders are gathered under one header)."""
-    view = item.view
-    if view is None:
-        return None
-    if item.kind is OutboxKind.addition:
-        return [
+def digest_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
+    """The morning digest: the whole day, one line per duty."""
+    return [
+        _digest(item, language=context.language, _=context._, council=context.council)
+        for item in items
+        if item.day_views
+    ]
+
+
+def reminder_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
+    """Reminders, gathered under one header."""
+    _ = context._
+    views = [
+        item.view
+        for item in items
+        if item.view is not None and item.view.assignment_id not in context.in_digest
+    ]
+    if not views:
+        return []
+    header = (
+        _("🔔 Reminder") if len(views) == 1 else _("🔔 You have {count} upcoming duties:")
+    ).format(count=len(views))
+    return [[f"<b>{escape(header)}</b>"]] + [
+        _block(v, language=context.language, now=context.now, _=_, council=context.council)
+        for v in views
+    ]
+
+
+def addition_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
+    """A duty of today added after the digest went out."""
+    _ = context._
+    return [
+        [
             "🆕 <b>" + escape(_("New duty today")) + "</b>",
-            *_block(view, language=language, now=now, _=_, council=council),
+            *_block(view, language=context.language, now=context.now, _=_,
+                    council=context.council),
         ]
-    if item.kind is OutboxKind.change:
-        return [
+        for view in _views(items)
+    ]  # fmt: skip
+
+
+def change_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
+    """A duty whose time or place changed, with what it was before."""
+    _ = context._
+    return [
+        [
             "⚠️ <b>" + escape(_("Schedule changed")) + "</b>",
-            *_block(view, language=language, now=now, _=_, council=council),
-            *change_lines(view, language, _),
+            *_block(view, language=context.language, now=context.now, _=_,
+                    council=context.council),
+            *change_lines(view, context.language, _),
         ]
-    if item.kind is OutboxKind.cancellation:
+        for view in _views(items)
+    ]  # fmt: skip
+
+
+def cancellation_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
+    _ = context._
+    blocks = []
+    for view in _views(items):
         # ❌, not ❎: a green square with a cross reads as a tick on phones.
         lines = [
             "❌ <b>" + escape(_("Cancelled")) + "</b>",
             escape(headline(view.kind, view.title, _)),
-            "🗓 " + escape(_when(view, language)),
+            "🗓 " + escape(_when(view, context.language)),
         ]
         if view.location:
             lines.append(f"📍 {escape(view.location)}")
-        return lines + _council(view, council)
-    return None
+        blocks.append(lines + _council(view, context.council))
+    return blocks
+
+
+def _views(items: Sequence[NoticeItem]) -> list[AssignmentView]:
+    return [item.view for item in items if item.view is not None]
 
 
 def compose(
-    items: Sequence[NoticeItem], *, language: str, now: datetime, late: bool
+    sections: Sequence[Section], *, language: str, now: datetime, late: bool
 ) -> tuple[str, list[Button]]:
-    """One message for everything due at once for one delegate; always within 4096."""
-    _ = get_translator(language)
-    council = show_councils(items)
-    # A duty listed in this message's digest is not repeated as a reminder below it.
-    in_digest = {v.assignment_id for i in items if i.kind is OutboxKind.digest for v in i.day_views}
-    reminders = [
-        i.view
-        for i in items
-        if i.kind is OutboxKind.reminder
-        and i.view is not None
-        and i.view.assignment_id not in in_digest
-    ]
-    blocks = [
-        _digest(item, language=language, _=_, council=council)
-        for item in items
-        if item.kind is OutboxKind.digest and item.day_views
-    ]
-    if reminders:
-        header = (
-            _("🔔 Reminder") if len(reminders) == 1 else _("🔔 You have {count} upcoming duties:")
-        ).format(count=len(reminders))
-        blocks.append([f"<b>{escape(header)}</b>"])
-        blocks.extend(
-            _block(view, language=language, now=now, _=_, council=council) for view in reminders
-        )
-    for item in items:
-        block = _assignment_block(item, language=language, now=now, _=_, council=council)
-        if block is not None:
-            blocks.append(block)
+    """One message for everything due at once for one delegate; always within 4096.
+
+    Each kind's items are rendered by the block its registration names, in the order
+    of ``sections`` (the registry's: the digest first, then reminders, then changes).
+    """
+    items = [item for section in sections for item in section.items]
+    context = NoticeContext(
+        language=language,
+        now=now,
+        _=get_translator(language),
+        council=show_councils(items),
+        in_digest=frozenset(v.assignment_id for item in items for v in item.day_views),
+    )
+    blocks = [block for section in sections for block in section.block(section.items, context)]
+    _ = context._
     if late:
         blocks.append(
             ["<i>" + escape(_("Sent late: the reminder service was interrupted.")) + "</i>"]

@@ -1,0 +1,164 @@
+"""The kinds of outbox row and what each row carries: one typed payload model per kind.
+
+A payload model is the row half of a kind's registration (its send half, how to load and
+render it, is its ``KindSpec`` in ``jobs/``, which names this model). It says what the
+planner writes and the loader reads (``pack``/``unpack``, never a dict parsed by string
+keys), how urgently rows of the kind are claimed, and whether a row that failed because
+its recipient could not be reached comes back when they write to the bot again. Those
+two live here, not in ``jobs/``, because services write the rows and revive them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+
+class OutboxKind(StrEnum):
+    reminder = "reminder"
+    change = "change"  # time or place of an assignment changed
+    cancellation = "cancellation"
+    addition = "addition"  # a duty of today added after the morning digest went out
+    digest = "digest"
+    summary = "summary"  # the secretariat's daily list of failures and missing reports
+    report_prompt = "report_prompt"  # "did it take place?" after an assignment
+    broadcast = "broadcast"  # one delegate's copy of a secretariat notice
+    broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
+
+
+URGENT = 0
+"""Priority of messages tied to a moment (reminders, report prompts): claimed first."""
+BULK = 10
+"""Priority of long runs of copies (broadcasts): sent whenever nothing urgent is due."""
+
+
+class Revive(StrEnum):
+    """Whether a row that failed because its recipient could not be reached is queued
+    again when they write to the bot (``services.outbox.mark_reachable``)."""
+
+    until_expiry = "until_expiry"
+    """While what it announces is still ahead (``expires_at``): reminders, notices, the
+    day's summary. A row without an expiry does not come back."""
+    recent = "recent"
+    """If it failed in the last days (``REVIVE_WITHIN``): undated messages such as report
+    prompts and broadcast copies, which are still worth reading late."""
+
+
+class OutboxFailure(StrEnum):
+    """Why a row was not delivered, as the notifier classified it (``failure_reason``)."""
+
+    blocked = "blocked"  # Telegram said 403, or that the chat does not exist
+    unreachable = "unreachable"  # not tried: the recipient was already known unreachable
+    not_linked = "not_linked"  # the delegate has no Telegram account linked
+    inactive = "inactive"
+    no_recipient = "no_recipient"
+    rejected = "rejected"  # 400: sending it again would fail the same way
+    invalid = "invalid"  # the row itself cannot be read (an unknown kind, a bad payload)
+    rate_limited = "rate_limited"
+    transient = "transient"  # the network, a 5xx, a bug: retried
+    uncertain = "uncertain"  # the request left and no answer came: it may have arrived
+
+
+REVIVABLE = frozenset({OutboxFailure.blocked, OutboxFailure.unreachable})
+"""Failures that end when the person writes to the bot again."""
+
+
+class Payload(BaseModel):
+    """What a row of one kind carries, stored as JSON in ``outbox.payload``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: ClassVar[OutboxKind]
+    priority: ClassVar[int] = URGENT
+    revive: ClassVar[Revive] = Revive.until_expiry
+
+    def pack(self) -> str:
+        data = self.model_dump(mode="json", exclude_none=True)
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def unpack(cls, text: str) -> Self:
+        """The payload of a stored row; a row written before its kind had fields reads
+        as their defaults, and a malformed one raises ``pydantic.ValidationError``."""
+        return cls.model_validate_json(text or "{}")
+
+
+class ReminderPayload(Payload):
+    kind = OutboxKind.reminder
+    lead: str = ""
+    """Which lead time ("1d", "2h", "catchup"): for whoever reads the table."""
+
+
+class ChangePayload(Payload):
+    kind = OutboxKind.change
+
+
+class CancellationPayload(Payload):
+    kind = OutboxKind.cancellation
+
+
+class AdditionPayload(Payload):
+    kind = OutboxKind.addition
+
+
+class DigestPayload(Payload):
+    kind = OutboxKind.digest
+    day: date
+
+
+class SummaryPayload(Payload):
+    kind = OutboxKind.summary
+    councils: tuple[int, ...]
+    since: datetime
+    """Failures and missed rows counted from here."""
+    overdue_before: datetime | None = None
+    """Assignments that ended before this and have no report are listed."""
+
+
+class ReportPromptPayload(Payload):
+    kind = OutboxKind.report_prompt
+    revive = Revive.recent
+    step: str = "prompt"
+    """``prompt``, ``followup`` or ``later`` (the delegate's "remind me later")."""
+    ends: int | None = None
+    """The assignment's end (epoch seconds) it was planned for: moved since, it is moot."""
+
+
+class BroadcastPayload(Payload):
+    kind = OutboxKind.broadcast
+    priority = BULK
+    revive = Revive.recent
+    broadcast: int
+
+
+class BroadcastNudgePayload(BroadcastPayload):
+    kind = OutboxKind.broadcast_nudge
+
+
+def _by_kind(models: Iterable[type[Payload]]) -> dict[OutboxKind, type[Payload]]:
+    found: dict[OutboxKind, type[Payload]] = {}
+    for model in models:
+        if model.kind in found:
+            raise ValueError(f"two payload models for outbox kind {model.kind}")
+        found[model.kind] = model
+    return found
+
+
+PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
+    (
+        ReminderPayload,
+        ChangePayload,
+        CancellationPayload,
+        AdditionPayload,
+        DigestPayload,
+        SummaryPayload,
+        ReportPromptPayload,
+        BroadcastPayload,
+        BroadcastNudgePayload,
+    )
+)
