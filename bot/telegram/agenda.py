@@ -14,8 +14,8 @@ from bot.domain.schedule import headline
 from bot.i18n import Gettext
 from bot.services.ics import build_ics, ics_filename
 from bot.services.schedule import AssignmentView, list_assignments
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, on_button, requires
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer, split_message
 
 AGENDA_DAYS = 30

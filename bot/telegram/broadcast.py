@@ -41,8 +41,8 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.outbox import Button
-from bot.telegram.context import BotContext
-from bot.telegram.scope import SECRETARIES_ONLY, UpdateScope, refuse
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import SECRETARIES_ONLY, refuse
 
 logger = logging.getLogger(__name__)
 

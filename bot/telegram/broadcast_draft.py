@@ -33,8 +33,8 @@ from bot.services.broadcasts import (
     target_of,
 )
 from bot.telegram.broadcast import NOT_AVAILABLE, edit, managed_broadcast, render_error
-from bot.telegram.context import BotContext
-from bot.telegram.scope import EXPIRED, Access, UpdateScope, on_button
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import EXPIRED, Access, on_button
 from bot.telegram.texts import answer, split_message
 
 logger = logging.getLogger(__name__)

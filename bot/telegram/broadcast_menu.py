@@ -53,8 +53,8 @@ from bot.telegram.broadcast import (
     start_step,
     stop_button,
 )
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, on_button, requires
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)

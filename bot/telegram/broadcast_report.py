@@ -40,8 +40,8 @@ from bot.services.broadcasts import (
 )
 from bot.services.outbox import Button
 from bot.telegram.broadcast import NOT_AVAILABLE, ask_for_notice, managed_broadcast, secretary
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, on_button
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, on_button
 from bot.telegram.texts import answer, split_message
 
 NOT_FOR_YOU = N_("This button is not for you.")

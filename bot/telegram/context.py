@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.db import SessionFactory
-
-if TYPE_CHECKING:
-    from bot.telegram.scope import UpdateScope
+from bot.i18n import Gettext
+from bot.services.accounts import Identity
+from bot.services.conversations import ConversationState
 
 DEPS_KEY = "deps"
 
@@ -29,6 +30,27 @@ class Deps:
     clock: Callable[[], datetime]
     wake: Callable[[], None] = _nothing_to_wake
     """Wakes this process's dispatcher: a confirmed broadcast starts now (set by the runner)."""
+
+
+@dataclass
+class UpdateScope:
+    """What every handler of one update shares."""
+
+    session: AsyncSession
+    identity: Identity | None
+    conversation: ConversationState | None
+    _: Gettext
+    now: datetime
+    """The clock, read once: every step of one update sees the same moment."""
+    settings: Settings
+
+    @property
+    def language(self) -> str | None:
+        return self.identity.language if self.identity is not None else None
+
+    async def commit(self) -> None:
+        """Makes this update's writes durable; call it before telling the user they are."""
+        await self.session.commit()
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

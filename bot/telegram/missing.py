@@ -9,8 +9,8 @@ from telegram import Update
 from bot.messages.missing import FILENAME, fit, missing_lines
 from bot.services.missing_export import missing_workbook
 from bot.services.reports import LOOKBACK, ended_assignments
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, requires
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, requires
 
 
 @requires(Access.secretary)

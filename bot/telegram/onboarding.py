@@ -14,9 +14,9 @@ from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.accounts import LinkOutcome, redeem_invite, set_language
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.menus import set_secretary_menu
-from bot.telegram.scope import Access, UpdateScope, requires
+from bot.telegram.scope import Access, requires
 from bot.telegram.texts import contact_line
 
 logger = logging.getLogger(__name__)

@@ -44,8 +44,8 @@ from bot.services.reports import (
     figures_of,
     save_report,
 )
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, on_button, requires
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)

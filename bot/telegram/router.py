@@ -16,8 +16,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.services.conversations import ConversationState
 from bot.services.outbox import mark_reachable
-from bot.telegram.context import BotContext
-from bot.telegram.scope import UpdateScope, open_scope, scope_of
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import open_scope, scope_of
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from bot.services.uploads import (
     reopen_upload,
     stage_upload,
 )
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, on_button, requires
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import MAX_MESSAGE_LENGTH, answer
 
 logger = logging.getLogger(__name__)

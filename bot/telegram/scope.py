@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import datetime
 from enum import IntEnum
 from functools import wraps
 from typing import Any, TypeVar
@@ -26,13 +24,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.config import Settings
 from bot.db import SessionFactory
 from bot.domain.callbacks import Callback, decode
-from bot.i18n import N_, Gettext, get_translator
+from bot.i18n import N_, get_translator
 from bot.services.accounts import Identity, identify
 from bot.services.conversations import ConversationState, open_conversation
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)
@@ -79,27 +76,6 @@ def update_session() -> AsyncSession:
     if session is None:
         raise RuntimeError("no update is being processed (ScopedUpdateProcessor not installed)")
     return session
-
-
-@dataclass
-class UpdateScope:
-    """What every handler of one update shares."""
-
-    session: AsyncSession
-    identity: Identity | None
-    conversation: ConversationState | None
-    _: Gettext
-    now: datetime
-    """The clock, read once: every step of one update sees the same moment."""
-    settings: Settings
-
-    @property
-    def language(self) -> str | None:
-        return self.identity.language if self.identity is not None else None
-
-    async def commit(self) -> None:
-        """Makes this update's writes durable; call it before telling the user they are."""
-        await self.session.commit()
 
 
 async def open_scope(update: Update, context: BotContext) -> UpdateScope:

@@ -30,8 +30,8 @@ from bot.services.stats import list_councils, quarterly_statistics
 from bot.services.stats_chart import chart_png
 from bot.services.stats_output import file_stem
 from bot.services.stats_xlsx import xlsx_bytes
-from bot.telegram.context import BotContext
-from bot.telegram.scope import Access, UpdateScope, on_button, requires
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer, split_message
 
 QUARTERS_SHOWN = 4
