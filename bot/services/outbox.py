@@ -145,25 +145,9 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF_BASE * int(2 ** max(0, attempts - 1))
 
 
-async def claim_due(
-    *,
-    session: AsyncSession,
-    now: datetime,
-    owner: str,
-    limit: int,
-    lease: timedelta = LEASE,
-) -> list[OutboxMessage]:
-    """Takes up to ``limit`` due rows (and rows whose lease expired) for this process.
-
-    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side
-    without waiting on or sharing rows; on SQLite the UPDATE re-checks each row under the
-    database's write lock. A row reclaimed after its lease expired was being sent by a
-    process that died: it may have been delivered, so it is flagged uncertain.
-
-    The caller commits at once, before sending: the lease, not an open transaction,
-    keeps the rows this process's while Telegram is asked.
-    """
-    due = or_(
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or held by a sender whose lease has run out."""
+    return or_(
         and_(
             col(OutboxMessage.status) == OutboxStatus.pending.value,
             col(OutboxMessage.due_at) <= now,
@@ -173,7 +157,10 @@ async def claim_due(
             col(OutboxMessage.lease_until) < now,
         ),
     )
-    # A row whose sender died MAX_ATTEMPTS times is poison, not bad luck: stop there.
+
+
+async def _give_up_on_poison(session: AsyncSession, now: datetime) -> None:
+    """A row whose sender died ``MAX_ATTEMPTS`` times is poison, not bad luck: it fails."""
     await session.exec(
         update(OutboxMessage)
         .where(
@@ -191,6 +178,26 @@ async def claim_due(
             updated_at=now,
         )
     )
+
+
+async def claim_due(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    owner: str,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """Takes up to ``limit`` due rows (and rows whose lease expired) for this process.
+
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side
+    without waiting on or sharing rows; on SQLite the UPDATE re-checks each row under the
+    database's write lock. A row reclaimed after its lease expired was being sent by a
+    process that died: it may have been delivered, so it is flagged uncertain. The caller
+    commits before sending: the lease, not an open transaction, keeps the rows its own.
+    """
+    due = _due(now)
+    await _give_up_on_poison(session, now)
     # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
     # the LIMIT for every row of a nested loop and so claim every due row at once.
     candidates = list(
