@@ -115,7 +115,8 @@ async def add_reminder_delegate(database: Database, now: datetime) -> None:
     if result.problems:
         raise SystemExit(f"the reminder schedule did not import: {result.problems}")
     policy = ReminderPolicy(offsets={"other": (timedelta(days=1),)}, quiet=None, zone=ZONE)
-    await plan_outbox(session_factory=database.sessions, policy=policy, now=now)
+    async with database.sessions() as session, session.begin():
+        await plan_outbox(session=session, policy=policy, now=now)
     # Not due until the broadcast is half way (then moved there): planning again finds it.
     await move_reminder(database, now + timedelta(hours=4))
 

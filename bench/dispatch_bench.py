@@ -111,7 +111,8 @@ async def owe_everyone_a_reminder(
             )
     if result.problems:
         raise SystemExit(f"the schedule did not import: {result.problems[:5]}")
-    await plan_outbox(session_factory=database.sessions, policy=policy, now=now)
+    async with database.sessions() as session, session.begin():
+        await plan_outbox(session=session, policy=policy, now=now)
     async with database.sessions() as session:
         due = (
             await session.exec(

@@ -284,9 +284,8 @@ async def main(args: argparse.Namespace) -> None:
                 await analyze(database)
             before = await count(database, COUNT_OUTBOX)
             with stopwatch() as took:
-                counts = await plan_outbox(
-                    session_factory=database.sessions, policy=policy, now=now
-                )
+                async with database.sessions() as session, session.begin():
+                    counts = await plan_outbox(session=session, policy=policy, now=now)
             after = await count(database, COUNT_OUTBOX)
             return Planned(after - before, counts.created, took[0], after)
 

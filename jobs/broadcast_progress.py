@@ -17,18 +17,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.db import SessionFactory
 from bot.domain.durations import QuietHours
 from bot.i18n import Gettext, get_translator
 from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
-from bot.services.accounts import identify
+from bot.services.accounts import languages_of
 from bot.services.broadcast_acks import plan_due_nudges
 from bot.services.broadcast_reports import (
     Progress,
-    progress_of,
-    record_progress,
-    sending_broadcasts,
+    count_progress,
+    list_sending,
+    save_progress,
 )
 from bot.services.broadcasts import target_of
 from bot.services.outbox import (
@@ -79,31 +81,45 @@ class BroadcastProgress:
         self._zone = zone
 
     async def tick(self) -> ProgressStats:
-        """Plans nudges that fell due, then edits every sending broadcast's message once."""
-        stats = ProgressStats(
-            nudges=await plan_due_nudges(
-                session_factory=self._sessions,
-                now=self._clock(),
-                quiet=self._quiet,
-                zone=self._zone,
-            )
-        )
-        broadcasts = await sending_broadcasts(session_factory=self._sessions)
-        if not broadcasts:
-            return stats
-        progress = await progress_of(
-            session_factory=self._sessions,
-            broadcast_ids=[b.id for b in broadcasts if b.id is not None],
-        )
-        for broadcast in broadcasts:
-            assert broadcast.id is not None
-            try:
-                await self._update(broadcast, progress[broadcast.id], stats)
-            except Exception:  # one broken broadcast must not hold up the others
-                logger.exception("could not update the progress of broadcast %s", broadcast.id)
+        """Plans nudges that fell due, then edits every sending broadcast's message once.
+
+        One session for the tick (its unit of work): the nudges in one transaction, the
+        reads in another, each broadcast's progress saved in a short one of its own once
+        its message is edited; no transaction is open while Telegram is asked.
+        """
+        async with self._sessions() as session:
+            async with session.begin():
+                nudges = await plan_due_nudges(
+                    session=session, now=self._clock(), quiet=self._quiet, zone=self._zone
+                )
+            stats = ProgressStats(nudges=nudges)
+            async with session.begin():
+                broadcasts = await list_sending(session=session)
+                ids = [b.id for b in broadcasts if b.id is not None]
+                progress = await count_progress(session=session, broadcast_ids=ids)
+                languages = await languages_of(
+                    session=session, telegram_user_ids={b.created_by for b in broadcasts}
+                )
+            # Detached: a failed save rolls back and expires what the session holds, and
+            # the other broadcasts must stay readable for the rest of the tick.
+            session.expunge_all()
+            for broadcast in broadcasts:
+                assert broadcast.id is not None
+                try:
+                    _ = get_translator(languages.get(broadcast.created_by))
+                    await self._update(session, broadcast, progress[broadcast.id], _, stats)
+                except Exception:  # one broken broadcast must not hold up the others
+                    logger.exception("could not update the progress of broadcast %s", broadcast.id)
         return stats
 
-    async def _update(self, broadcast: Broadcast, progress: Progress, stats: ProgressStats) -> None:
+    async def _update(
+        self,
+        session: AsyncSession,
+        broadcast: Broadcast,
+        progress: Progress,
+        _: Gettext,
+        stats: ProgressStats,
+    ) -> None:
         now = self._clock()
         edited_at = broadcast.progress_edited_at
         if edited_at is None:
@@ -113,24 +129,20 @@ class BroadcastProgress:
         elif now - edited_at < EDIT_INTERVAL:
             return
         assert broadcast.id is not None
-        async with self._sessions() as session:
-            identity = await identify(
-                session=session, telegram_user_id=broadcast.created_by, admin_ids=frozenset()
-            )
-        _ = get_translator(identity.language)
         label = texts.target_label(target_of(broadcast), _)
         text = texts.progress_text(broadcast.id, label, progress, _)
         if text != broadcast.progress_text and not await self._edit(
             broadcast, text, progress.finished, _
         ):
             return
-        await record_progress(
-            session_factory=self._sessions,
-            broadcast_id=broadcast.id,
-            text=text,
-            now=now,
-            finished=progress.finished,
-        )
+        async with session.begin():  # after the edit: what the message shows now
+            await save_progress(
+                session=session,
+                broadcast_id=broadcast.id,
+                text=text,
+                now=now,
+                finished=progress.finished,
+            )
         stats.edited += int(text != broadcast.progress_text)
         stats.finished += int(progress.finished)
         if progress.finished:

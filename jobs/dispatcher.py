@@ -153,12 +153,15 @@ class Dispatcher:
                     return
                 checked = time.monotonic()
             await self._resume.wait()
-            rows = await claim_due(
-                session_factory=self._sessions,
-                now=self._clock(),
-                owner=self._owner,
-                limit=self._batch_size - queue.held,
-            )
+            # A short transaction, committed before anything is sent: from here on the
+            # lease, not an open transaction, keeps the rows ours while Telegram answers.
+            async with self._sessions() as session, session.begin():
+                rows = await claim_due(
+                    session=session,
+                    now=self._clock(),
+                    owner=self._owner,
+                    limit=self._batch_size - queue.held,
+                )
             if not rows:
                 if queue.held == 0:
                     return
@@ -248,6 +251,7 @@ class Dispatcher:
                 per_kind[spec.kind].append(row)
         by_kind: dict[OutboxKind, Any] = {}
         failed: set[OutboxKind] = set()
+        # Read only, and closed (rolled back) before the batch's groups are sent.
         async with self._sessions() as session:
             delegates = await recipients(session=session, delegate_ids=delegate_ids)
             for kind, kind_rows in per_kind.items():
@@ -380,12 +384,13 @@ class Dispatcher:
                                   reason=OutboxFailure.blocked)  # fmt: skip
                 stats.failed += len(rows)
                 if group.delegate_id is not None:
-                    await mark_unreachable(
-                        session_factory=self._sessions,
-                        delegate_id=group.delegate_id,
-                        now=now,
-                        reason=f"blocked: {reason}",
-                    )
+                    async with self._sessions() as session, session.begin():
+                        await mark_unreachable(
+                            session=session,
+                            delegate_id=group.delegate_id,
+                            now=now,
+                            reason=f"blocked: {reason}",
+                        )
             case RateLimited(retry_after=seconds):
                 stats.rate_limited += 1
                 outcome = Outcome(
@@ -412,7 +417,7 @@ class Dispatcher:
                 stats.failed += len(rows)
             case _:
                 raise TypeError(f"unexpected send result {result!r}")
-        await record(session_factory=self._sessions, rows=rows, outcome=outcome, owner=self._owner)
+        await self._record(rows, outcome)
 
     async def _finish(
         self,
@@ -427,12 +432,13 @@ class Dispatcher:
             stats.missed += len(rows)
         elif status is OutboxStatus.failed:
             stats.failed += len(rows)
-        await record(
-            session_factory=self._sessions,
-            rows=rows,
-            outcome=Outcome(status, now, error=reason, reason=failure),
-            owner=self._owner,
-        )
+        await self._record(rows, Outcome(status, now, error=reason, reason=failure))
+
+    async def _record(self, rows: list[OutboxMessage], outcome: Outcome) -> None:
+        """The outcome in a transaction of its own, opened once Telegram has answered (or
+        was never asked): no transaction is ever held across a send."""
+        async with self._sessions() as session, session.begin():
+            await record(session=session, rows=rows, outcome=outcome, owner=self._owner)
 
     async def _pause(self, seconds: float) -> None:
         """Holds every send of this dispatcher for as long as Telegram asked."""

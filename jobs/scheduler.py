@@ -193,10 +193,10 @@ class JobRunner:
 
     async def _release(self, *, uncertain: bool) -> None:
         try:
-            released = await release_leases(
-                session_factory=self._sessions, owner=self._owner, now=self._clock(),
-                uncertain=uncertain,
-            )  # fmt: skip
+            async with self._sessions() as session, session.begin():
+                released = await release_leases(
+                    session=session, owner=self._owner, now=self._clock(), uncertain=uncertain
+                )
         except Exception:  # their lease runs out and another sender takes them then
             logger.exception("could not hand back the outbox rows in flight")
             return
@@ -220,9 +220,10 @@ class JobRunner:
             return
         async with self._lock:
             if self._election.newly_elected():
-                taken = await take_over_leases(
-                    session_factory=self._sessions, owner=self._owner, now=self._clock()
-                )
+                async with self._sessions() as session, session.begin():
+                    taken = await take_over_leases(
+                        session=session, owner=self._owner, now=self._clock()
+                    )
                 if taken:
                     logger.warning("took over %d rows another sender was holding", taken)
             stats = await self.dispatcher.drain(still_sender=self._election.is_sender)
@@ -231,7 +232,8 @@ class JobRunner:
             setattr(self.totals, name, getattr(self.totals, name) + getattr(stats, name))
         if stats.messages or stats.failed or stats.missed:
             logger.info("dispatch: %s", stats)
-        following = await next_due_at(session_factory=self._sessions)
+        async with self._sessions() as session:
+            following = await next_due_at(session=session)
         if following is not None and not self._stopping:
             run_at = max(following, self._clock() + timedelta(milliseconds=200))
             self._scheduler.add_job(
@@ -263,9 +265,9 @@ class JobRunner:
     async def plan(self) -> None:
         if self._stopping or not await self._is_sender():
             return
-        counts = await plan_outbox(
-            session_factory=self._sessions, policy=self._policy, now=self._clock()
-        )
+        # Committed before the drain below: the rows it plans are then the dispatcher's.
+        async with self._sessions() as session, session.begin():
+            counts = await plan_outbox(session=session, policy=self._policy, now=self._clock())
         if counts.any:
             logger.info("planned %d outbox rows, cancelled %d", counts.created, counts.cancelled)
         summaries = await self._plan_summary()

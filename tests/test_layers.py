@@ -112,3 +112,47 @@ def test_each_rule_catches_what_it_forbids(rule: Rule, tmp_path: Path) -> None:
         ]
         module.write_text("\n".join(lines) + "\n", encoding="utf-8")
         assert {package, f"{package}.sub"} <= _violations(module, rule)
+
+
+# One unit of work per entry (DESIGN.md): the edge opens the session, services take it.
+SESSION_OPENERS_ALLOWED = {ROOT / "bot/services/db_copy.py"}  # copies between two engines
+SERVICES = [p for p in sorted((ROOT / "bot/services").rglob("*.py"))
+            if p not in SESSION_OPENERS_ALLOWED]  # fmt: skip
+
+
+def _session_openers(path: Path) -> list[str]:
+    """Functions that take a ``session_factory`` or call one: they open their own session."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            names = [a.arg for a in (*arguments.posonlyargs, *arguments.args,
+                                     *arguments.kwonlyargs)]  # fmt: skip
+            if "session_factory" in names:
+                found.append(f"line {node.lineno}: takes session_factory")
+        elif isinstance(node, ast.Call):
+            callee = node.func
+            name = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", None)
+            if name == "session_factory":
+                found.append(f"line {node.lineno}: calls session_factory()")
+    return found
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_services_never_open_a_session(path: Path) -> None:
+    openers = _session_openers(path)
+    assert not openers, f"{path.relative_to(ROOT)}: {openers}; take the caller's session="
+
+
+def test_the_session_rule_catches_a_factory(tmp_path: Path) -> None:
+    module = tmp_path / "service.py"
+    module.write_text(
+        "async def a(*, session_factory): ...\n"
+        "async def b(deps):\n"
+        "    async with deps.session_factory() as session: ...\n",
+        encoding="utf-8",
+    )
+    assert _session_openers(module) == [
+        "line 1: takes session_factory",
+        "line 3: calls session_factory()",
+    ]

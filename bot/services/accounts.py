@@ -122,6 +122,33 @@ async def identify(
     )
 
 
+async def languages_of(
+    *, session: AsyncSession, telegram_user_ids: Collection[int]
+) -> dict[int, str]:
+    """Each user's language as :func:`identify` finds it (their first active delegate
+    record, else the language they chose, else the default), two queries for them all."""
+    wanted = set(telegram_user_ids)
+    if not wanted:
+        return {}
+    found: dict[int, str] = {}
+    records = await session.exec(
+        select(Delegate.telegram_user_id, Delegate.language)
+        .where(col(Delegate.telegram_user_id).in_(wanted), col(Delegate.active).is_(True))
+        .order_by(col(Delegate.id))
+    )
+    for user_id, language in records.all():
+        if user_id is not None:
+            found.setdefault(user_id, language)
+    if rest := wanted - found.keys():
+        chosen = await session.exec(
+            select(UserPreference.telegram_user_id, UserPreference.language).where(
+                col(UserPreference.telegram_user_id).in_(rest)
+            )
+        )
+        found.update(chosen.all())
+    return {user_id: normalize_language(found.get(user_id)) for user_id in wanted}
+
+
 async def delegate_by_code(*, session: AsyncSession, code: str) -> Delegate | None:
     return (await session.exec(select(Delegate).where(Delegate.code == code))).first()
 

@@ -21,7 +21,6 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.domain.broadcasts import FailureReason, failure_reason
 from bot.models import Broadcast, BroadcastRecipient, Delegate, OutboxMessage
 from bot.services.broadcasts import BroadcastStatus
@@ -254,35 +253,3 @@ def report_xlsx(
     sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()
-
-
-# --- for the progress job (jobs/broadcast_progress.py), until its tick is one unit of work ---
-
-
-async def progress_of(
-    *, session_factory: SessionFactory, broadcast_ids: Iterable[int]
-) -> dict[int, Progress]:
-    """:func:`count_progress` in a session of its own."""
-    async with session_factory() as session:
-        return await count_progress(session=session, broadcast_ids=broadcast_ids)
-
-
-async def sending_broadcasts(*, session_factory: SessionFactory) -> list[Broadcast]:
-    """:func:`list_sending` in a session of its own."""
-    async with session_factory() as session:
-        return await list_sending(session=session)
-
-
-async def record_progress(
-    *,
-    session_factory: SessionFactory,
-    broadcast_id: int,
-    text: str,
-    now: datetime,
-    finished: bool,
-) -> None:
-    """:func:`save_progress` in a transaction of its own."""
-    async with session_factory() as session, session.begin():
-        await save_progress(
-            session=session, broadcast_id=broadcast_id, text=text, now=now, finished=finished
-        )

@@ -20,7 +20,7 @@ from bot.domain.calendar import (
 from bot.domain.tables import Problem
 from bot.models import CalendarDay
 from bot.services import audit
-from bot.services.reminders import ReminderPolicy, plan_outbox_in
+from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule_sync import HORIZON, SyncCounts, active_events, sync_occurrences
 from bot.services.tabular import read_table
 
@@ -84,7 +84,7 @@ async def import_calendar(
         occurrences_changed=result.sync.occurrences_changed,
     )
     if policy is not None:
-        await plan_outbox_in(session=session, policy=policy, now=now)
+        await plan_outbox(session=session, policy=policy, now=now)
     await session.commit()
     return result
 

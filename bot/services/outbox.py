@@ -2,7 +2,9 @@
 
 Row types and the row builder live here; the dispatcher (``jobs/dispatcher.py``) claims
 due rows under a lease and records what happened. Telegram stays behind the
-:class:`Notifier` protocol so the rules here are tested without it.
+:class:`Notifier` protocol so the rules here are tested without it. Every function runs
+in the caller's session and leaves the commit to it: the caller decides where a
+transaction ends, and none may stay open while Telegram is asked.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox_payloads import PAYLOADS, REVIVABLE, OutboxFailure, Payload, Revive
 from bot.services.outbox_payloads import OutboxKind as OutboxKind
@@ -144,9 +145,44 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF_BASE * int(2 ** max(0, attempts - 1))
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or held by a sender whose lease has run out."""
+    return or_(
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
+            col(OutboxMessage.due_at) <= now,
+        ),
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.sending.value,
+            col(OutboxMessage.lease_until) < now,
+        ),
+    )
+
+
+async def _give_up_on_poison(session: AsyncSession, now: datetime) -> None:
+    """A row whose sender died ``MAX_ATTEMPTS`` times is poison, not bad luck: it fails."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.sending.value,
+            col(OutboxMessage.lease_until) < now,
+            col(OutboxMessage.attempts) >= MAX_ATTEMPTS,
+        )
+        .values(
+            status=OutboxStatus.failed.value,
+            last_error="gave up: the sending process stopped during every attempt",
+            failure_reason=OutboxFailure.uncertain.value,
+            outcome_uncertain=True,
+            lease_owner=None,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+
+
 async def claim_due(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     now: datetime,
     owner: str,
     limit: int,
@@ -157,79 +193,51 @@ async def claim_due(
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side
     without waiting on or sharing rows; on SQLite the UPDATE re-checks each row under the
     database's write lock. A row reclaimed after its lease expired was being sent by a
-    process that died: it may have been delivered, so it is flagged uncertain.
+    process that died: it may have been delivered, so it is flagged uncertain. The caller
+    commits before sending: the lease, not an open transaction, keeps the rows its own.
     """
-    due = or_(
-        and_(
-            col(OutboxMessage.status) == OutboxStatus.pending.value,
-            col(OutboxMessage.due_at) <= now,
-        ),
-        and_(
-            col(OutboxMessage.status) == OutboxStatus.sending.value,
-            col(OutboxMessage.lease_until) < now,
-        ),
-    )
-    async with session_factory() as session, session.begin():
-        # A row whose sender died MAX_ATTEMPTS times is poison, not bad luck: stop there.
-        await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.status) == OutboxStatus.sending.value,
-                col(OutboxMessage.lease_until) < now,
-                col(OutboxMessage.attempts) >= MAX_ATTEMPTS,
-            )
-            .values(
-                status=OutboxStatus.failed.value,
-                last_error="gave up: the sending process stopped during every attempt",
-                failure_reason=OutboxFailure.uncertain.value,
-                outcome_uncertain=True,
-                lease_owner=None,
-                lease_until=None,
-                updated_at=now,
-            )
-        )
-        # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
-        # the LIMIT for every row of a nested loop and so claim every due row at once.
-        candidates = list(
-            (
-                await session.exec(
-                    select(OutboxMessage.id)
-                    .where(due)
-                    .order_by(
-                        col(OutboxMessage.priority),
-                        col(OutboxMessage.due_at),
-                        col(OutboxMessage.id),
-                    )
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
+    due = _due(now)
+    await _give_up_on_poison(session, now)
+    # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
+    # the LIMIT for every row of a nested loop and so claim every due row at once.
+    candidates = list(
+        (
+            await session.exec(
+                select(OutboxMessage.id)
+                .where(due)
+                .order_by(
+                    col(OutboxMessage.priority),
+                    col(OutboxMessage.due_at),
+                    col(OutboxMessage.id),
                 )
-            ).all()
-        )
-        if not candidates:
-            return []
-        # `due` again: on SQLite another process may have claimed some of them meanwhile.
-        claimed = await session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(candidates), due)
-            .values(
-                status=OutboxStatus.sending.value,
-                lease_until=now + lease,
-                lease_owner=owner,
-                attempts=col(OutboxMessage.attempts) + 1,
-                outcome_uncertain=case(
-                    (col(OutboxMessage.status) == OutboxStatus.sending.value, True),
-                    else_=col(OutboxMessage.outcome_uncertain),
-                ),
-                updated_at=now,
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-            .returning(col(OutboxMessage.id))
-        )
-        ids = [row[0] for row in claimed.all()]
-        if not ids:
-            return []
-        rows = (
-            await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
         ).all()
+    )
+    if not candidates:
+        return []
+    # `due` again: on SQLite another process may have claimed some of them meanwhile.
+    claimed = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(candidates), due)
+        .values(
+            status=OutboxStatus.sending.value,
+            lease_until=now + lease,
+            lease_owner=owner,
+            attempts=col(OutboxMessage.attempts) + 1,
+            outcome_uncertain=case(
+                (col(OutboxMessage.status) == OutboxStatus.sending.value, True),
+                else_=col(OutboxMessage.outcome_uncertain),
+            ),
+            updated_at=now,
+        )
+        .returning(col(OutboxMessage.id))
+    )
+    ids = [row[0] for row in claimed.all()]
+    if not ids:
+        return []
+    rows = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))).all()
     return sorted(rows, key=lambda row: (row.priority, row.due_at, row.id or 0))
 
 
@@ -243,42 +251,40 @@ async def recipients(
     return {delegate.id: delegate for delegate in found.all() if delegate.id is not None}
 
 
-async def take_over_leases(*, session_factory: SessionFactory, owner: str, now: datetime) -> int:
+async def take_over_leases(*, session: AsyncSession, owner: str, now: datetime) -> int:
     """Expires the leases of other processes: called by a process that has just become the
     only sender, so rows a dead sender was holding go out now, not when its lease runs out.
     (They are then reclaimed as uncertain: the dead process may have sent them.)"""
-    async with session_factory() as session, session.begin():
-        result = await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.status) == OutboxStatus.sending.value,
-                or_(
-                    col(OutboxMessage.lease_owner).is_(None),
-                    col(OutboxMessage.lease_owner) != owner,
-                ),
-            )
-            .values(lease_until=now - timedelta(seconds=1))
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.sending.value,
+            or_(
+                col(OutboxMessage.lease_owner).is_(None),
+                col(OutboxMessage.lease_owner) != owner,
+            ),
         )
-        return max(result.rowcount, 0)
+        .values(lease_until=now - timedelta(seconds=1))
+    )
+    return max(result.rowcount, 0)
 
 
-async def next_due_at(*, session_factory: SessionFactory) -> datetime | None:
+async def next_due_at(*, session: AsyncSession) -> datetime | None:
     """The earliest moment something needs sending (a pending row or an expiring lease)."""
-    async with session_factory() as session:
-        pending = (
-            await session.exec(
-                select(func.min(OutboxMessage.due_at)).where(
-                    OutboxMessage.status == OutboxStatus.pending.value
-                )
+    pending = (
+        await session.exec(
+            select(func.min(OutboxMessage.due_at)).where(
+                OutboxMessage.status == OutboxStatus.pending.value
             )
-        ).one()
-        leased = (
-            await session.exec(
-                select(func.min(OutboxMessage.lease_until)).where(
-                    OutboxMessage.status == OutboxStatus.sending.value
-                )
+        )
+    ).one()
+    leased = (
+        await session.exec(
+            select(func.min(OutboxMessage.lease_until)).where(
+                OutboxMessage.status == OutboxStatus.sending.value
             )
-        ).one()
+        )
+    ).one()
     moments = [m for m in (pending, leased) if m is not None]
     return min(moments) if moments else None
 
@@ -300,7 +306,7 @@ class Outcome:
 
 
 async def record(
-    *, session_factory: SessionFactory, rows: Sequence[OutboxMessage], outcome: Outcome, owner: str
+    *, session: AsyncSession, rows: Sequence[OutboxMessage], outcome: Outcome, owner: str
 ) -> int:
     """Writes the outcome for rows this process still holds; returns how many it wrote.
 
@@ -330,19 +336,18 @@ async def record(
         values["attempts"] = col(OutboxMessage.attempts) - 1
     if outcome.uncertain:
         values["outcome_uncertain"] = True
-    async with session_factory() as session, session.begin():
-        result = await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id).in_(ids),
-                col(OutboxMessage.status) == OutboxStatus.sending.value,
-                col(OutboxMessage.lease_owner) == owner,
-            )
-            .values(**values)
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.status) == OutboxStatus.sending.value,
+            col(OutboxMessage.lease_owner) == owner,
         )
-        # The count, not RETURNING: with RETURNING here, a drain cancelled while recording
-        # left SQLite locked for the next process (test_cancelling_a_drain_stops_…).
-        written = max(result.rowcount, 0)
+        .values(**values)
+    )
+    # The count, not RETURNING: with RETURNING here, a drain cancelled while recording
+    # left SQLite locked for the next process (test_cancelling_a_drain_stops_…).
+    written = max(result.rowcount, 0)
     if written < len(ids):
         logger.warning(
             "lost the lease on outbox rows %s (%d of %d written) before recording them as %s",
@@ -355,28 +360,27 @@ async def record(
 
 
 async def mark_unreachable(
-    *, session_factory: SessionFactory, delegate_id: int, now: datetime, reason: str
+    *, session: AsyncSession, delegate_id: int, now: datetime, reason: str
 ) -> None:
     """A 403: stop sending to this delegate until they write to the bot again."""
-    async with session_factory() as session, session.begin():
-        delegate = await session.get(Delegate, delegate_id)
-        if delegate is not None and delegate.reachable:
-            delegate.reachable = False
-            delegate.updated_at = now
-            session.add(delegate)
-        await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.delegate_id) == delegate_id,
-                col(OutboxMessage.status) == OutboxStatus.pending.value,
-            )
-            .values(
-                status=OutboxStatus.failed.value,
-                last_error=reason,
-                failure_reason=OutboxFailure.unreachable.value,
-                updated_at=now,
-            )
+    delegate = await session.get(Delegate, delegate_id)
+    if delegate is not None and delegate.reachable:
+        delegate.reachable = False
+        delegate.updated_at = now
+        session.add(delegate)
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.delegate_id) == delegate_id,
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
         )
+        .values(
+            status=OutboxStatus.failed.value,
+            last_error=reason,
+            failure_reason=OutboxFailure.unreachable.value,
+            updated_at=now,
+        )
+    )
 
 
 REVIVE_WITHIN = timedelta(days=3)
@@ -402,9 +406,7 @@ def _worth_reviving(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def mark_reachable(
-    *, session_factory: SessionFactory, telegram_user_id: int, now: datetime
-) -> int:
+async def mark_reachable(*, session: AsyncSession, telegram_user_id: int, now: datetime) -> int:
     """The user wrote to the bot: they can be reached again. Returns how many rows that
     had failed because they could not be reached were queued again.
 
@@ -413,37 +415,36 @@ async def mark_reachable(
     still ahead, undated messages (report prompts, broadcast copies) that failed in the
     last days. They keep their due time, so they go out at once and say they are late.
     """
-    async with session_factory() as session, session.begin():
-        changed = (
-            await session.exec(
-                update(Delegate)
-                .where(
-                    col(Delegate.telegram_user_id) == telegram_user_id,
-                    col(Delegate.reachable).is_(False),
-                )
-                .values(reachable=True, updated_at=now)
-                .returning(col(Delegate.id))
-            )
-        ).all()
-        ids = [row[0] for row in changed]
-        if not ids:
-            return 0
-        revived = await session.exec(
-            update(OutboxMessage)
+    changed = (
+        await session.exec(
+            update(Delegate)
             .where(
-                col(OutboxMessage.delegate_id).in_(ids),
-                col(OutboxMessage.status) == OutboxStatus.failed.value,
-                col(OutboxMessage.failure_reason).in_(sorted(REVIVABLE)),
-                _worth_reviving(now),
+                col(Delegate.telegram_user_id) == telegram_user_id,
+                col(Delegate.reachable).is_(False),
             )
-            .values(status=OutboxStatus.pending.value, attempts=0, updated_at=now)
-            .returning(col(OutboxMessage.id))
+            .values(reachable=True, updated_at=now)
+            .returning(col(Delegate.id))
         )
-        return len(revived.all())
+    ).all()
+    ids = [row[0] for row in changed]
+    if not ids:
+        return 0
+    revived = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.delegate_id).in_(ids),
+            col(OutboxMessage.status) == OutboxStatus.failed.value,
+            col(OutboxMessage.failure_reason).in_(sorted(REVIVABLE)),
+            _worth_reviving(now),
+        )
+        .values(status=OutboxStatus.pending.value, attempts=0, updated_at=now)
+        .returning(col(OutboxMessage.id))
+    )
+    return len(revived.all())
 
 
 async def release_leases(
-    *, session_factory: SessionFactory, owner: str, now: datetime, uncertain: bool
+    *, session: AsyncSession, owner: str, now: datetime, uncertain: bool
 ) -> int:
     """Hands back the rows this process still holds, at a stop: pending again and due at
     once, for whichever process sends next. ``uncertain`` when a send was cut short (it
@@ -456,14 +457,13 @@ async def release_leases(
     }
     if uncertain:
         values["outcome_uncertain"] = True
-    async with session_factory() as session, session.begin():
-        released = await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.status) == OutboxStatus.sending.value,
-                col(OutboxMessage.lease_owner) == owner,
-            )
-            .values(**values)
-            .returning(col(OutboxMessage.id))
+    released = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.sending.value,
+            col(OutboxMessage.lease_owner) == owner,
         )
-        return len(released.all())
+        .values(**values)
+        .returning(col(OutboxMessage.id))
+    )
+    return len(released.all())

@@ -19,7 +19,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.db import SessionFactory, insert_ignoring_duplicates
+from bot.db import insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
@@ -90,27 +90,31 @@ def reminder_key(assignment_id: int, label: str, starts_at: datetime) -> str:
 
 
 async def plan_outbox(
-    *, session_factory: SessionFactory, policy: ReminderPolicy, now: datetime
+    *, session: AsyncSession, policy: ReminderPolicy, now: datetime
 ) -> PlanCounts:
-    """Brings the outbox in line with the schedule for the coming days."""
+    """Brings the outbox in line with the schedule for the coming days, in the caller's
+    transaction (the caller commits).
+
+    An import plans before its commit, so the schedule and its reminders are written
+    together; the 5-minute planner commits at once, before it drains.
+    """
     counts = PlanCounts()
-    async with session_factory() as session, session.begin():
-        # Reads first: on SQLite the first write takes the database's write lock, which
-        # the dispatcher and the handlers then wait for until this transaction ends.
-        until = now + policy.plan_ahead
-        upcoming = await _upcoming(session, now=now, until=until)
-        rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
-        rows += await _change_rows(session, policy=policy, now=now)
-        rows += await _cancellation_rows(session, policy=policy, now=now)
-        rows += _digest_rows(upcoming, policy=policy, now=now)
-        rows += await _addition_rows(session, upcoming, policy=policy, now=now)
-        if policy.reports is not None:
-            rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
-        counts.cancelled += await _cancel_dropped(session, now=now)
-        counts.cancelled += await _cancel_moved(session, now=now)
-        counts.created += await insert_ignoring_duplicates(
-            session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
-        )
+    # Reads first: on SQLite the first write takes the database's write lock, which the
+    # dispatcher and the handlers then wait for until the caller's transaction ends.
+    until = now + policy.plan_ahead
+    upcoming = await _upcoming(session, now=now, until=until)
+    rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
+    rows += await _change_rows(session, policy=policy, now=now)
+    rows += await _cancellation_rows(session, policy=policy, now=now)
+    rows += _digest_rows(upcoming, policy=policy, now=now)
+    rows += await _addition_rows(session, upcoming, policy=policy, now=now)
+    if policy.reports is not None:
+        rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
+    counts.cancelled += await _cancel_dropped(session, now=now)
+    counts.cancelled += await _cancel_moved(session, now=now)
+    counts.created += await insert_ignoring_duplicates(
+        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+    )
     return counts
 
 
@@ -430,30 +434,3 @@ async def _cancel_moved(session: AsyncSession, *, now: datetime) -> int:
         .values(status=OutboxStatus.cancelled.value, last_error="schedule changed", updated_at=now)
     )
     return max(result.rowcount, 0)
-
-
-async def plan_outbox_in(
-    *, session: AsyncSession, policy: ReminderPolicy, now: datetime
-) -> PlanCounts:
-    """:func:`plan_outbox` inside the caller's transaction (the caller commits).
-
-    An import plans with it before its commit, so the schedule and its reminders are
-    written together. The same steps as :func:`plan_outbox`, which can become a shim
-    over this one once its callers pass a session.
-    """
-    counts = PlanCounts()
-    until = now + policy.plan_ahead
-    upcoming = await _upcoming(session, now=now, until=until)
-    rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
-    rows += await _change_rows(session, policy=policy, now=now)
-    rows += await _cancellation_rows(session, policy=policy, now=now)
-    rows += _digest_rows(upcoming, policy=policy, now=now)
-    rows += await _addition_rows(session, upcoming, policy=policy, now=now)
-    if policy.reports is not None:
-        rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
-    counts.cancelled += await _cancel_dropped(session, now=now)
-    counts.cancelled += await _cancel_moved(session, now=now)
-    counts.created += await insert_ignoring_duplicates(
-        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
-    )
-    return counts

@@ -18,7 +18,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory, insert_ignoring_duplicates
+from bot.db import insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours
 from bot.domain.reports import REPORTABLE_KINDS
@@ -121,38 +121,38 @@ async def report_prompt_rows(
 
 async def snooze_prompt(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     assignment_id: int,
     delegate_id: int,
     ends_at: datetime,
     policy: ReportPolicy,
     now: datetime,
 ) -> datetime:
-    """The prompt again in two hours (out of quiet hours), replacing the pending follow-up."""
+    """The prompt again in two hours (out of quiet hours), replacing the pending follow-up,
+    in the caller's transaction (the caller commits)."""
     due = policy.not_quiet(now + SNOOZE)
-    async with session_factory() as session, session.begin():
-        await session.exec(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.assignment_id) == assignment_id,
-                col(OutboxMessage.kind) == OutboxKind.report_prompt.value,
-                col(OutboxMessage.status) == OutboxStatus.pending.value,
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.assignment_id) == assignment_id,
+            col(OutboxMessage.kind) == OutboxKind.report_prompt.value,
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
+        )
+        .values(status=OutboxStatus.cancelled.value, last_error="snoozed", updated_at=now)
+    )
+    await insert_ignoring_duplicates(
+        session,
+        OUTBOX_TABLE,
+        [
+            outbox_row(
+                ReportPromptPayload(step="later", ends=_epoch(ends_at)),
+                prompt_key(assignment_id, "later", due),
+                now=now,
+                due_at=due,
+                delegate_id=delegate_id,
+                assignment_id=assignment_id,
             )
-            .values(status=OutboxStatus.cancelled.value, last_error="snoozed", updated_at=now)
-        )
-        await insert_ignoring_duplicates(
-            session,
-            OUTBOX_TABLE,
-            [
-                outbox_row(
-                    ReportPromptPayload(step="later", ends=_epoch(ends_at)),
-                    prompt_key(assignment_id, "later", due),
-                    now=now,
-                    due_at=due,
-                    delegate_id=delegate_id,
-                    assignment_id=assignment_id,
-                )
-            ],
-            unique=["kind", "dedupe_key"],
-        )
+        ],
+        unique=["kind", "dedupe_key"],
+    )
     return due

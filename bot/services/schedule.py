@@ -40,7 +40,7 @@ from bot.services.assignment_views import Previous as Previous
 from bot.services.assignment_views import assignments_by_id as assignments_by_id
 from bot.services.assignment_views import list_assignments as list_assignments
 from bot.services.assignment_views import local_bounds as local_bounds
-from bot.services.reminders import ReminderPolicy, plan_outbox_in
+from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule_sync import HORIZON, SyncCounts, sync_occurrences
 from bot.services.tabular import read_table
 
@@ -167,7 +167,7 @@ async def _plan(session: AsyncSession, policy: ReminderPolicy, now: datetime) ->
     """
     try:
         async with session.begin_nested():
-            await plan_outbox_in(session=session, policy=policy, now=now)
+            await plan_outbox(session=session, policy=policy, now=now)
     except Exception:
         # The savepoint undid the planning alone: the schedule is still written, and a
         # failed planning must not make the caller think otherwise (and, say, reopen an

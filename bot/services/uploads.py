@@ -12,7 +12,6 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
 from bot.models import PendingUpload
 from bot.services.reminders import ReminderPolicy
 from bot.services.schedule import ScheduleImportResult, import_schedule
@@ -86,7 +85,7 @@ async def reopen_upload(*, session: AsyncSession, upload_id: int) -> None:
 
 async def import_uploaded_schedule(
     *,
-    session_factory: SessionFactory,
+    session: AsyncSession,
     filename: str,
     content: bytes,
     now: datetime,
@@ -100,19 +99,20 @@ async def import_uploaded_schedule(
 
     Reading and checking the file happen in a worker thread (see
     :func:`~bot.services.schedule.import_schedule`): a slow file never blocks the bot.
+    Like that import, it commits the caller's ``session`` when the file changes something
+    and rolls it back otherwise: the caller commits its own writes first.
     """
     suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="delegate-bot-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         await asyncio.to_thread(path.write_bytes, content)
-        async with session_factory() as session:
-            return await import_schedule(
-                session=session,
-                path=path,
-                now=now,
-                zone=zone,
-                dry_run=dry_run,
-                actor=actor,
-                allowed_council_ids=allowed_council_ids,
-                policy=policy,
-            )
+        return await import_schedule(
+            session=session,
+            path=path,
+            now=now,
+            zone=zone,
+            dry_run=dry_run,
+            actor=actor,
+            allowed_council_ids=allowed_council_ids,
+            policy=policy,
+        )

@@ -68,13 +68,13 @@ async def on_ack(
     assert query is not None
     assert scope.identity is not None
     _ = scope._
-    # The acknowledgement service (services/broadcast_acks.py) still opens its own session.
     ack = await acknowledge(
-        session_factory=context.deps.session_factory,
+        session=scope.session,
         recipient_id=data.recipient_id,
         telegram_user_id=scope.identity.telegram_user_id,
         now=scope.now,
     )
+    await scope.commit()  # recorded before the delegate is thanked for it
     if ack.outcome is AckOutcome.not_yours or ack.at is None:
         await answer(query, _(NOT_FOR_YOU), show_alert=True)
         return

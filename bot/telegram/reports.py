@@ -240,13 +240,14 @@ async def _later(p: Press) -> None:
         await answer(query, _("This duty has already been reported."), show_alert=True)
         return
     due = await snooze_prompt(
-        session_factory=context.deps.session_factory,
+        session=p.scope.session,
         assignment_id=target.assignment_id,
         delegate_id=target.delegate_id,
         ends_at=target.ends_at,
         policy=ReportPolicy.from_settings(context.deps.settings),
         now=p.scope.now,
     )
+    await p.scope.commit()  # the new prompt is queued before the delegate is told when
     local = due.astimezone(context.deps.settings.zone)
     head = "\n".join(texts.describe(target, identity.language, _))
     note = _("I will ask again at {time} on {day}.").format(

@@ -38,10 +38,10 @@ async def resolve_scope(update: Update, context: BotContext) -> None:
         and any(not d.reachable for d in identity.delegates)
     ):
         revived = await mark_reachable(
-            session_factory=context.deps.session_factory,
-            telegram_user_id=identity.telegram_user_id,
-            now=scope.now,
+            session=scope.session, telegram_user_id=identity.telegram_user_id, now=scope.now
         )
+        # Durable before any handler answers, and kept if the handler's own step fails.
+        await scope.commit()
         logger.info("a delegate who had blocked the bot is reachable again (%d queued)", revived)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from bot.domain.buttons import UploadButton, UploadDecision
 from bot.domain.callbacks import encode
 from bot.domain.tables import Problem, format_problem, shorten
 from bot.i18n import N_, Gettext
+from bot.models import PendingUpload
 from bot.services.accounts import Identity
 from bot.services.reminders import ReminderPolicy
-from bot.services.schedule import summary_text
+from bot.services.schedule import ScheduleImportResult, summary_text
 from bot.services.uploads import (
     MAX_UPLOAD_BYTES,
     UploadStatus,
@@ -133,8 +135,9 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
         return
     deps = context.deps
     now = deps.clock()
+    # The dry run rolls the update's session back: nothing of this update is written yet.
     result = await import_uploaded_schedule(
-        session_factory=deps.session_factory,
+        session=scope.session,
         filename=filename,
         content=content,
         now=now,
@@ -155,7 +158,13 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
         now=now,
     )
     await scope.commit()
-    keyboard = InlineKeyboardMarkup(
+    await message.reply_text(
+        _checked_text(result, filename, _), reply_markup=_decision_keyboard(upload_id, _)
+    )
+
+
+def _decision_keyboard(upload_id: int, _: Gettext) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
@@ -169,6 +178,10 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
             ]
         ]
     )
+
+
+def _checked_text(result: ScheduleImportResult, filename: str, _: Gettext) -> str:
+    """What confirming the checked file would change."""
     text = (
         _("Checked <b>{file}</b>. If you confirm:").format(file=escape(filename))
         + "\n"
@@ -182,7 +195,7 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
                 "from today. Send the whole schedule, not only the new rows."
             ).format(count=result.events_cancelled)
         )
-    await message.reply_text(text, reply_markup=keyboard)
+    return text
 
 
 @on_button(UploadButton, Access.secretary)
@@ -208,6 +221,8 @@ async def decide(
         decision=decision,
         now=now,
     )
+    # Committed on its own, before the import: the import commits or rolls back the whole
+    # session, and a file with problems must still leave the upload decided.
     await scope.commit()
     if upload is None:
         await answer(
@@ -220,23 +235,7 @@ async def decide(
     if decision is UploadStatus.cancelled:
         await query.edit_message_text(_("Cancelled; nothing was written."))
         return
-    try:
-        result = await import_uploaded_schedule(
-            session_factory=deps.session_factory,
-            filename=upload.filename,
-            content=upload.content,
-            now=now,
-            zone=deps.settings.zone,
-            dry_run=False,
-            actor=f"tg:{identity.telegram_user_id}",
-            allowed_council_ids=_scope(identity),
-            policy=ReminderPolicy.from_settings(deps.settings),
-        )
-    except Exception:
-        assert upload.id is not None
-        await reopen_upload(session=scope.session, upload_id=upload.id)
-        await scope.commit()
-        raise
+    result = await _import(scope, upload, now)
     if result.problems:
         (text,) = problem_messages(result.problems, _, messages=1)
         await query.edit_message_text(text)
@@ -247,3 +246,31 @@ async def decide(
         + "\n"
         + escape(summary_text(result, _))
     )
+
+
+async def _import(scope: UpdateScope, upload: PendingUpload, now: datetime) -> ScheduleImportResult:
+    """The confirmed file, imported in the update's session (committed if it changes
+    something); if the import fails, the upload is pending again so Confirm can be retried."""
+    identity = scope.identity
+    assert identity is not None
+    assert upload.id is not None
+    # Detached: the import's rollback (a file with problems) would expire it.
+    scope.session.expunge(upload)
+    try:
+        return await import_uploaded_schedule(
+            session=scope.session,
+            filename=upload.filename,
+            content=upload.content,
+            now=now,
+            zone=scope.settings.zone,
+            dry_run=False,
+            actor=f"tg:{identity.telegram_user_id}",
+            allowed_council_ids=_scope(identity),
+            policy=ReminderPolicy.from_settings(scope.settings),
+        )
+    except Exception:
+        # Undo what the failed import wrote, then make Confirm pressable again.
+        await scope.session.rollback()
+        await reopen_upload(session=scope.session, upload_id=upload.id)
+        await scope.commit()
+        raise

@@ -13,7 +13,7 @@ from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
-from tests.factories import add_linked_delegates
+from tests.factories import add_linked_delegates, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 COUNCIL = "HDND-ML"
@@ -51,7 +51,7 @@ async def owe_reminders(
             )
         assert result.problems == []
         if plan:
-            await plan_outbox(session_factory=sessions, policy=ONE_DAY_BEFORE, now=now)
+            await in_session(sessions, plan_outbox, policy=ONE_DAY_BEFORE, now=now)
         return users
     finally:
         await engine.dispose()

@@ -11,7 +11,7 @@ from bot.services.schedule import import_schedule
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 from tests.fakes import FakeUser
 
 HEADER = (
@@ -59,11 +59,9 @@ async def run_until(harness: Harness, policy: ReminderPolicy, end: datetime) -> 
     """Moves the clock from due time to due time, draining at each, as the scheduler would."""
     worker = dispatcher(harness)
     while True:
-        await plan_outbox(
-            session_factory=harness.session_factory, policy=policy, now=harness.clock()
-        )
+        await in_session(harness.session_factory, plan_outbox, policy=policy, now=harness.clock())
         await worker.drain()
-        following = await next_due_at(session_factory=harness.session_factory)
+        following = await in_session(harness.session_factory, next_due_at)
         if following is None or following > end:
             return
         harness.clock.now = max(following, harness.clock.now)

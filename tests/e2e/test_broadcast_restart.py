@@ -19,7 +19,7 @@ from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import ADMIN_ID, Harness
-from tests.factories import add_linked_delegates
+from tests.factories import add_linked_delegates, in_session
 
 DELEGATES = 526
 FIRST_USER_ID = 60_000
@@ -76,9 +76,7 @@ async def test_killed_mid_broadcast_resumes_and_progress_ends_at_526(harness: Ha
     half_way = preview.text or ""
     assert "Đang gửi ▓▓▓▓" in half_way
 
-    await take_over_leases(
-        session_factory=harness.session_factory, owner="second", now=harness.clock()
-    )
+    await in_session(harness.session_factory, take_over_leases, owner="second", now=harness.clock())
     stats = await dispatcher(harness, "second-process").drain()
     await progress_tick(harness)
 

@@ -27,7 +27,7 @@ from bot.services.schedule import import_schedule
 from jobs.dispatcher import BATCH_SIZE
 from tests.e2e.conftest import TOKEN
 from tests.e2e.processes import BotProcess, bot_processes, logs
-from tests.factories import add_linked_delegates
+from tests.factories import add_linked_delegates, in_session
 from tests.fakes import FakeBotApi
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -58,8 +58,9 @@ async def owe_everyone_a_reminder(session_factory: SessionFactory, tmp_path: Pat
             session=session, path=path, now=now, zone=ZONE, dry_run=False, policy=None
         )
     assert result.problems == []
-    await plan_outbox(
-        session_factory=session_factory,
+    await in_session(
+        session_factory,
+        plan_outbox,
         policy=ReminderPolicy(offsets={"other": (timedelta(days=1),)}, quiet=None, zone=ZONE),
         now=datetime.now(UTC),
     )

@@ -13,7 +13,7 @@ from bot.services.outbox import OutboxStatus
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, dispatcher, linked_delegate, run_until, schedule
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ async def test_event_already_begun_is_missed_and_late_ones_say_so(
         tmp_path,
         "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,ML-001,,,,",
     )
-    await plan_outbox(session_factory=harness.session_factory, policy=policy, now=START)
+    await in_session(harness.session_factory, plan_outbox, policy=policy, now=START)
     # the bot was down from before the 3-day reminder until after the 1-day one
     harness.clock.now = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)  # 17:00 local on the 9th
     await dispatcher(harness).drain()
@@ -168,7 +168,7 @@ async def test_network_errors_retry_with_backoff(
         tmp_path,
         "other,Họp tổ,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,ML-001,,,,",
     )
-    await plan_outbox(session_factory=harness.session_factory, policy=policy, now=START)
+    await in_session(harness.session_factory, plan_outbox, policy=policy, now=START)
     harness.api.fail_next("sendMessage", 502, "Bad Gateway", count=2)
     worker = dispatcher(harness)
     await worker.drain()

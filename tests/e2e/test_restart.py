@@ -16,7 +16,7 @@ from bot.services.schedule import import_schedule
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
-from tests.factories import add_linked_delegates
+from tests.factories import add_linked_delegates, in_session
 
 REMINDERS = 500
 START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ async def test_crash_mid_dispatch_then_restart_delivers_everything(
     policy = ReminderPolicy(
         offsets={"other": (timedelta(days=1),)}, quiet=None, zone=harness.settings.zone
     )
-    await plan_outbox(session_factory=harness.session_factory, policy=policy, now=START)
+    await in_session(harness.session_factory, plan_outbox, policy=policy, now=START)
     assert await count(harness, "pending") == REMINDERS
 
     def dispatcher(owner: str) -> Dispatcher:
@@ -77,7 +77,7 @@ async def test_crash_mid_dispatch_then_restart_delivers_everything(
     delivered_before = len(harness.api.sent_messages)
 
     # the restarted process takes over the dead one's leases, then drains
-    await take_over_leases(session_factory=harness.session_factory, owner="second", now=START)
+    await in_session(harness.session_factory, take_over_leases, owner="second", now=START)
     stats = await dispatcher("second-process").drain()
 
     received = Counter(m.chat_id for m in harness.api.sent_messages)

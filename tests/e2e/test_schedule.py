@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from icalendar import Calendar
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Assignment, AuditEntry, Event, PendingUpload
-from bot.services.schedule import import_schedule
+from bot.models import Assignment, AuditEntry, Council, Event, PendingUpload
+from bot.services import uploads
+from bot.services.schedule import ScheduleImportResult, import_schedule
 from tests.e2e.conftest import ADMIN_ID, Harness
-from tests.factories import add_delegate
+from tests.factories import NOW, add_delegate
 
 HEADER = (
     "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
@@ -120,6 +124,46 @@ async def test_secretary_upload_confirm_writes(harness: Harness) -> None:
     assert len(assignments) == 2
     assert "tg:9001" in audit
     assert secretary.messages[-1].reply_markup is None  # the buttons are gone
+
+
+async def test_a_failed_import_leaves_the_upload_to_confirm_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import fails after writing: its writes are undone, the upload is pending again,
+    and a second Xác nhận imports the file."""
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document(
+        "lich.csv",
+        schedule_csv("session,Kỳ họp,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,"),
+    )
+    (preview,) = await secretary.wait_for_messages(1)
+    failures = [RuntimeError("the import failed")]
+
+    async def failing_once(*, session: AsyncSession, **kwargs: Any) -> ScheduleImportResult:
+        if not kwargs["dry_run"] and failures:
+            session.add(
+                Council(code="HALF-DONE", name="written before the failure", created_at=NOW)
+            )
+            await session.flush()
+            raise failures.pop()
+        return await import_schedule(session=session, **kwargs)
+
+    monkeypatch.setattr(uploads, "import_schedule", failing_once)
+    await secretary.press(preview, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Xin lỗi" in (secretary.messages[-1].text or ""))
+    async with harness.session_factory() as session:
+        (upload,) = (await session.exec(select(PendingUpload))).all()
+        assert (await session.exec(select(Council).where(Council.code == "HALF-DONE"))).all() == []
+        assert (await session.exec(select(Event))).all() == []
+    assert upload.status == "pending"
+
+    await secretary.press(preview, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (preview.text or ""))
+    async with harness.session_factory() as session:
+        assert [e.title for e in (await session.exec(select(Event))).all()] == ["Kỳ họp"]
+        (upload,) = (await session.exec(select(PendingUpload))).all()
+    assert upload.status == "confirmed"
 
 
 async def test_upload_cancel_writes_nothing(harness: Harness) -> None:

@@ -13,6 +13,7 @@ from bot.services.reminders import ReminderPolicy
 from bot.telegram.context import DEPS_KEY, Deps
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import linked_delegate, run_until, schedule
+from tests.e2e.test_broadcasts import copies, dispatcher
 from tests.e2e.test_reports import RECEPTION, press, prompt_of, reports
 from tests.factories import add_delegate
 
@@ -63,7 +64,8 @@ async def test_confirming_a_report_uses_one_session(harness: Harness, tmp_path: 
 
 
 async def test_a_broadcast_notice_uses_one_session(harness: Harness) -> None:
-    """The notice ends the conversation and makes the draft in one session; Xác nhận too."""
+    """The notice ends the conversation and makes the draft in one session; Xác nhận and
+    a delegate's Đã nhận too."""
     secretary = harness.api.user(7001)
     await add_delegate(harness.session_factory, "ML-TK", role="secretary", telegram_user_id=7001)
     await add_delegate(harness.session_factory, "ML-001", telegram_user_id=8001)
@@ -80,3 +82,12 @@ async def test_a_broadcast_notice_uses_one_session(harness: Harness) -> None:
         await harness.api.wait_until(lambda: "0/2" in (preview.text or ""))
     assert notice.opened == 1
     assert confirm.opened == 1
+
+    # The delegate's Đã nhận on the copy: recorded and answered in one session too.
+    await dispatcher(harness).drain()
+    delegate = harness.api.user(8001)
+    (copy,) = copies(harness, delegate.user_id)
+    with counted(harness) as ack:
+        answered = await harness.api.wait_for_callback_answer(await delegate.press(copy, "Đã nhận"))
+    assert "đã ghi nhận" in answered.get("text", ""), answered
+    assert ack.opened == 1

@@ -30,7 +30,7 @@ from jobs import dispatcher as dispatcher_module
 from jobs.dispatcher import Dispatcher
 from jobs.outbox_kinds import KindSpec, build_registry
 from jobs.registry import REGISTRY
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 from tests.jobs.test_dispatcher import NOW, ZONE, Clock, ScriptedNotifier, one_due_row
 
 __all__ = ["one_due_row"]  # the fixture, used by name
@@ -135,14 +135,14 @@ async def test_a_message_delivered_but_not_recorded_is_flagged_uncertain(
 async def test_recording_after_the_lease_was_lost_writes_nothing_and_says_so(
     session_factory: SessionFactory, one_due_row: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (claimed,) = await claim_due(session_factory=session_factory, now=NOW, owner="me", limit=5)
+    (claimed,) = await in_session(session_factory, claim_due, now=NOW, owner="me", limit=5)
     later = NOW + timedelta(minutes=3)  # the lease ran out; another process took the row
-    (taken,) = await claim_due(session_factory=session_factory, now=later, owner="other", limit=5)
+    (taken,) = await in_session(session_factory, claim_due, now=later, owner="other", limit=5)
     outcome = Outcome(OutboxStatus.sent, later, message_id=7)
 
     with caplog.at_level(logging.WARNING, logger="bot.services.outbox"):
-        written = await record(
-            session_factory=session_factory, rows=[claimed], outcome=outcome, owner="me"
+        written = await in_session(
+            session_factory, record, rows=[claimed], outcome=outcome, owner="me"
         )
     assert written == 0
     assert f"[{claimed.id}]" in caplog.text
@@ -150,8 +150,8 @@ async def test_recording_after_the_lease_was_lost_writes_nothing_and_says_so(
     still = (await rows(session_factory))["reminder"]
     assert (still.status, still.lease_owner) == ("sending", "other")
 
-    written = await record(
-        session_factory=session_factory, rows=[taken], outcome=outcome, owner="other"
+    written = await in_session(
+        session_factory, record, rows=[taken], outcome=outcome, owner="other"
     )
     assert written == 1
     assert (await rows(session_factory))["reminder"].status == "sent"

@@ -26,7 +26,7 @@ from bot.services.outbox import (
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
 from jobs.dispatcher import Dispatcher
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -69,7 +69,7 @@ async def one_due_row(session_factory: SessionFactory, tmp_path: Path) -> None:
             session=session, path=path, now=NOW, zone=ZONE, dry_run=False
         )
     assert result.problems == []
-    await plan_outbox(session_factory=session_factory, policy=POLICY, now=NOW)
+    await in_session(session_factory, plan_outbox, policy=POLICY, now=NOW)
 
 
 async def row(session_factory: SessionFactory) -> OutboxMessage:
@@ -149,12 +149,12 @@ async def test_rejected_message_fails_without_retry(
 async def test_expired_lease_is_reclaimed_as_uncertain(
     session_factory: SessionFactory, one_due_row: None
 ) -> None:
-    claimed = await claim_due(session_factory=session_factory, now=NOW, owner="dead", limit=10)
+    claimed = await in_session(session_factory, claim_due, now=NOW, owner="dead", limit=10)
     assert len(claimed) == 1
     # another process sees nothing while the lease holds
-    assert await claim_due(session_factory=session_factory, now=NOW, owner="me", limit=10) == []
+    assert await in_session(session_factory, claim_due, now=NOW, owner="me", limit=10) == []
     later = NOW + timedelta(minutes=3)
-    (again,) = await claim_due(session_factory=session_factory, now=later, owner="me", limit=10)
+    (again,) = await in_session(session_factory, claim_due, now=later, owner="me", limit=10)
     assert again.outcome_uncertain is True
     assert again.lease_owner == "me"
     assert again.attempts == 2
@@ -163,8 +163,8 @@ async def test_expired_lease_is_reclaimed_as_uncertain(
 async def test_a_new_sender_takes_over_leases_at_once(
     session_factory: SessionFactory, one_due_row: None
 ) -> None:
-    await claim_due(session_factory=session_factory, now=NOW, owner="dead", limit=10)
-    taken = await take_over_leases(session_factory=session_factory, owner="me", now=NOW)
+    await in_session(session_factory, claim_due, now=NOW, owner="dead", limit=10)
+    taken = await in_session(session_factory, take_over_leases, owner="me", now=NOW)
     assert taken == 1
     clock = Clock()
     notifier = ScriptedNotifier()
@@ -232,10 +232,10 @@ async def test_a_row_whose_sender_always_dies_is_given_up(
 ) -> None:
     moment = NOW
     for _ in range(MAX_ATTEMPTS):
-        claimed = await claim_due(session_factory=session_factory, now=moment, owner="x", limit=5)
+        claimed = await in_session(session_factory, claim_due, now=moment, owner="x", limit=5)
         assert len(claimed) == 1
         moment += timedelta(minutes=5)  # the lease expires: the process died
-    assert await claim_due(session_factory=session_factory, now=moment, owner="x", limit=5) == []
+    assert await in_session(session_factory, claim_due, now=moment, owner="x", limit=5) == []
     given_up = await row(session_factory)
     assert given_up.status == "failed"
     assert given_up.outcome_uncertain is True

@@ -168,19 +168,19 @@ async def test_ack_once_nudges_at_the_deadline_and_counts(session_factory: Sessi
     ids = await roster_ids(sessions)
     first = recipients[ids["ML-1"]]
     assert first is not None
-    ack = await acknowledge(session_factory=sessions, recipient_id=first, telegram_user_id=101,
-                            now=NOW + timedelta(hours=1))  # fmt: skip
+    ack = await in_session(sessions, acknowledge, recipient_id=first, telegram_user_id=101,
+                           now=NOW + timedelta(hours=1))  # fmt: skip
     assert ack.outcome is AckOutcome.recorded
-    again = await acknowledge(session_factory=sessions, recipient_id=first, telegram_user_id=101,
-                              now=NOW + timedelta(hours=2))  # fmt: skip
+    again = await in_session(sessions, acknowledge, recipient_id=first, telegram_user_id=101,
+                             now=NOW + timedelta(hours=2))  # fmt: skip
     assert again == type(again)(AckOutcome.already, NOW + timedelta(hours=1))
-    stranger = await acknowledge(session_factory=sessions, recipient_id=first,
-                                 telegram_user_id=102, now=NOW)  # fmt: skip
+    stranger = await in_session(sessions, acknowledge, recipient_id=first,
+                                telegram_user_id=102, now=NOW)  # fmt: skip
     assert stranger.outcome is AckOutcome.not_yours
 
-    assert await plan_due_nudges(session_factory=sessions, now=NOW + timedelta(hours=23)) == 0
-    assert await plan_due_nudges(session_factory=sessions, now=NOW + timedelta(hours=24)) == 1
-    assert await plan_due_nudges(session_factory=sessions, now=NOW + timedelta(hours=25)) == 0
+    assert await in_session(sessions, plan_due_nudges, now=NOW + timedelta(hours=23)) == 0
+    assert await in_session(sessions, plan_due_nudges, now=NOW + timedelta(hours=24)) == 1
+    assert await in_session(sessions, plan_due_nudges, now=NOW + timedelta(hours=25)) == 0
     async with sessions() as session:
         nudges = (
             await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "broadcast_nudge"))
@@ -255,8 +255,9 @@ async def test_a_deadline_in_quiet_hours_nudges_in_the_morning(
             row.status, row.telegram_message_id = OutboxStatus.sent.value, 7
             session.add(row)
     deadline = evening + timedelta(hours=1)
-    queued = await plan_due_nudges(
-        session_factory=sessions,
+    queued = await in_session(
+        sessions,
+        plan_due_nudges,
         now=deadline,
         quiet=parse_quiet_hours("21:00-07:00"),
         zone=ZONE,

@@ -13,7 +13,7 @@ from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox import OutboxKind, OutboxStatus, mark_reachable
 from bot.services.outbox_payloads import OutboxFailure
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ async def test_unblocking_revives_by_failure_class_and_kind(
             failed_row(session, key, kind, failure, error=error, delegate_id=delegate.id,
                        expires_at=expires, failed_at=failed_at)  # fmt: skip
 
-    revived = await mark_reachable(session_factory=session_factory, telegram_user_id=1001, now=NOW)
+    revived = await in_session(session_factory, mark_reachable, telegram_user_id=1001, now=NOW)
 
     async with session_factory() as session:
         statuses = dict(

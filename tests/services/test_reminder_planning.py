@@ -17,7 +17,7 @@ from bot.models import OutboxMessage
 from bot.services.outbox import OutboxKind, OutboxStatus
 from bot.services.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule import import_schedule
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 local
@@ -63,7 +63,7 @@ async def test_reminders_follow_offsets_and_quiet_hours(
     await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
     await add_delegate(session_factory, "ML-002")  # not linked: nothing planned
     await schedule(session_factory, tmp_path, RECEPTION.replace("ML-001", "ML-001;ML-002"))
-    counts = await plan_outbox(session_factory=session_factory, policy=policy, now=NOW)
+    counts = await in_session(session_factory, plan_outbox, policy=policy, now=NOW)
     rows = await outbox(session_factory)
     assert counts.created == 3
     assert [(r.kind, local(r)) for r in rows] == [
@@ -72,7 +72,7 @@ async def test_reminders_follow_offsets_and_quiet_hours(
         ("reminder", "2026-12-10 07:00"),  # 2 hours before is 05:30, in quiet hours
     ]
     assert all(r.delegate_id == 1 and r.status == "pending" for r in rows)
-    again = await plan_outbox(session_factory=session_factory, policy=policy, now=NOW)
+    again = await in_session(session_factory, plan_outbox, policy=policy, now=NOW)
     assert not again.any
     assert len(await outbox(session_factory)) == 3
 
@@ -83,7 +83,7 @@ async def test_digest_is_planned_for_the_day(
     await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
     await schedule(session_factory, tmp_path, RECEPTION.replace("07:30", "09:00"))
     evening_before = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)  # 19:00 local on the 9th
-    await plan_outbox(session_factory=session_factory, policy=policy, now=evening_before)
+    await in_session(session_factory, plan_outbox, policy=policy, now=evening_before)
     digests = [r for r in await outbox(session_factory) if r.kind == OutboxKind.digest.value]
     assert [local(r) for r in digests] == ["2026-12-10 07:00"]
 
@@ -93,11 +93,11 @@ async def test_changed_time_replans_and_notifies_once(
 ) -> None:
     await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
     await schedule(session_factory, tmp_path, RECEPTION)
-    await plan_outbox(session_factory=session_factory, policy=policy, now=NOW)
+    await in_session(session_factory, plan_outbox, policy=policy, now=NOW)
     later = NOW + timedelta(hours=1)
     moved = RECEPTION.replace("12-10 07:30", "12-09 13:30").replace("12-10 11:00", "12-09 16:00")
     await schedule(session_factory, tmp_path, moved, now=later)
-    await plan_outbox(session_factory=session_factory, policy=policy, now=later)
+    await in_session(session_factory, plan_outbox, policy=policy, now=later)
     rows = await outbox(session_factory)
     cancelled = [r for r in rows if r.status == OutboxStatus.cancelled.value]
     pending = [r for r in rows if r.status == OutboxStatus.pending.value]
@@ -110,7 +110,7 @@ async def test_changed_time_replans_and_notifies_once(
         ("report_prompt", "2026-12-09 16:30"),  # 30 minutes after the new end
         ("report_prompt", "2026-12-10 16:00"),  # the follow-up a day after it
     ]
-    await plan_outbox(session_factory=session_factory, policy=policy, now=later)
+    await in_session(session_factory, plan_outbox, policy=policy, now=later)
     assert len(await outbox(session_factory)) == len(rows)  # still one change notice
 
 
@@ -119,7 +119,7 @@ async def test_cancelled_event_cancels_rows_and_tells_a_delegate_who_knew(
 ) -> None:
     await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
     await schedule(session_factory, tmp_path, RECEPTION)
-    await plan_outbox(session_factory=session_factory, policy=policy, now=NOW)
+    await in_session(session_factory, plan_outbox, policy=policy, now=NOW)
     async with session_factory() as session, session.begin():
         first = (
             await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.due_at)))
@@ -133,7 +133,7 @@ async def test_cancelled_event_cancels_rows_and_tells_a_delegate_who_knew(
     later = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
     other = "session,Kỳ họp,2026-12-20 08:00,2026-12-20 11:00,Hội trường,HDND-ML,ML-001,,,,"
     await schedule(session_factory, tmp_path, other, now=later)  # the reception is gone
-    await plan_outbox(session_factory=session_factory, policy=policy, now=later)
+    await in_session(session_factory, plan_outbox, policy=policy, now=later)
     rows = await outbox(session_factory)
     reception_rows = [r for r in rows if r.kind == "reminder" and r.assignment_id == 1]
     assert sorted(r.status for r in reception_rows) == ["cancelled", "cancelled", "sent"]
@@ -148,15 +148,15 @@ async def test_late_assignment_gets_one_catch_up_notice(
     await add_delegate(session_factory, "ML-001", telegram_user_id=1001)
     await schedule(session_factory, tmp_path, RECEPTION)
     two_days_before = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
-    await plan_outbox(session_factory=session_factory, policy=policy, now=two_days_before)
+    await in_session(session_factory, plan_outbox, policy=policy, now=two_days_before)
     rows = await outbox(session_factory)
     assert [(r.payload, local(r)) for r in rows if r.kind == "reminder"] == [
         ('{"lead": "catchup"}', "2026-12-08 10:00"),
         ('{"lead": "1d"}', "2026-12-09 07:30"),
         ('{"lead": "2h"}', "2026-12-10 07:00"),
     ]
-    await plan_outbox(
-        session_factory=session_factory, policy=policy, now=two_days_before + timedelta(hours=5)
+    await in_session(
+        session_factory, plan_outbox, policy=policy, now=two_days_before + timedelta(hours=5)
     )
     assert len(await outbox(session_factory)) == len(rows)
 
@@ -170,7 +170,7 @@ async def test_unreachable_delegates_are_not_planned(
         assert stored is not None
         stored.reachable = False
     await schedule(session_factory, tmp_path, RECEPTION)
-    await plan_outbox(session_factory=session_factory, policy=policy, now=NOW)
+    await in_session(session_factory, plan_outbox, policy=policy, now=NOW)
     assert await outbox(session_factory) == []
 
 
@@ -182,7 +182,7 @@ async def test_change_notice_waits_for_the_end_of_quiet_hours(
     late_evening = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 22:30 local
     moved = RECEPTION.replace("07:30", "08:00")
     await schedule(session_factory, tmp_path, moved, now=late_evening)
-    await plan_outbox(session_factory=session_factory, policy=policy, now=late_evening)
+    await in_session(session_factory, plan_outbox, policy=policy, now=late_evening)
     (notice,) = [r for r in await outbox(session_factory) if r.kind == OutboxKind.change.value]
     assert local(notice) == "2026-12-02 07:00"
 
@@ -193,7 +193,7 @@ async def test_planning_counts_rows_on_postgresql(
     sessions = create_session_factory(pg_engine)
     await add_delegate(sessions, "ML-001", telegram_user_id=1001)
     await schedule(sessions, tmp_path, RECEPTION)
-    first = await plan_outbox(session_factory=sessions, policy=policy, now=NOW)
-    again = await plan_outbox(session_factory=sessions, policy=policy, now=NOW)
+    first = await in_session(sessions, plan_outbox, policy=policy, now=NOW)
+    again = await in_session(sessions, plan_outbox, policy=policy, now=NOW)
     assert (first.created, again.created) == (3, 0)
     assert len(await outbox(sessions)) == 3

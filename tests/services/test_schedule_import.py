@@ -242,7 +242,7 @@ async def test_a_planning_failure_undoes_the_planning_alone(
         await session.flush()
         raise RuntimeError("the planner failed")
 
-    monkeypatch.setattr(schedule_service, "plan_outbox_in", broken_planner)
+    monkeypatch.setattr(schedule_service, "plan_outbox", broken_planner)
     await add_delegate(session_factory, "ML-001")
     path = tmp_path / "s.csv"
     path.write_text(
