@@ -134,7 +134,7 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
     if content is None:
         return
     deps = context.deps
-    now = deps.clock()
+    now = scope.now
     # The dry run rolls the update's session back: nothing of this update is written yet.
     result = await import_uploaded_schedule(
         session=scope.session,
@@ -212,8 +212,7 @@ async def decide(
         if data.decision is UploadDecision.confirm
         else UploadStatus.cancelled
     )
-    deps = context.deps
-    now = deps.clock()
+    now = scope.now
     upload = await decide_upload(
         session=scope.session,
         upload_id=data.upload_id,

@@ -93,6 +93,8 @@ async def open_scope(update: Update, context: BotContext) -> UpdateScope:
             fallback_language=user.language_code,
         )
         conversation = await open_conversation(session=session, telegram_user_id=user.id, now=now)
+        # Ends the read transaction: a handler's reply must not leave one idle on PostgreSQL.
+        await session.commit()
     return UpdateScope(
         session=session,
         identity=identity,

@@ -120,7 +120,7 @@ async def stats_command(update: Update, context: BotContext, scope: UpdateScope)
         return
     await message.reply_text(
         _("Statistics of {council}: choose the quarter.").format(council=escape(chosen.name)),
-        reply_markup=quarter_keyboard(chosen.id, _today_quarter(context), _),
+        reply_markup=quarter_keyboard(chosen.id, _today_quarter(scope), _),
     )
 
 
@@ -136,8 +136,8 @@ def _council_keyboard(councils: list[CouncilInfo], _: Gettext) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
-def _today_quarter(context: BotContext) -> Quarter:
-    return Quarter.containing(context.deps.clock().astimezone(context.deps.settings.zone).date())
+def _today_quarter(scope: UpdateScope) -> Quarter:
+    return Quarter.containing(scope.now.astimezone(scope.settings.zone).date())
 
 
 @on_button(StatsCouncilButton, Access.secretary, refusal=NOT_FOR_DELEGATES)
@@ -157,7 +157,7 @@ async def council_chosen(
     title = chosen.name or _("All councils")
     await query.edit_message_text(
         _("Statistics of {council}: choose the quarter.").format(council=escape(title)),
-        reply_markup=quarter_keyboard(chosen.council_id, _today_quarter(context), _),
+        reply_markup=quarter_keyboard(chosen.council_id, _today_quarter(scope), _),
     )
 
 
