@@ -56,9 +56,9 @@ from bench.common import (
 from bot.config import Settings
 from bot.domain.broadcasts import Target, TargetKind
 from bot.models import Council, Delegate, OutboxMessage
-from bot.services.broadcasts import confirm_broadcast, create_draft
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.broadcasts.drafts import confirm_broadcast, create_draft
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule.imports import import_schedule
 from bot.telegram.app import build_application
 from bot.telegram.context import Deps
 from jobs.broadcast_progress import BroadcastProgress

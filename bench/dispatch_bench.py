@@ -52,8 +52,8 @@ from bench.common import (
 )
 from bot.config import Settings
 from bot.models import OutboxMessage
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule.imports import import_schedule
 from bot.telegram.app import build_application
 from bot.telegram.context import Deps
 from jobs.dispatcher import Dispatcher, DrainStats

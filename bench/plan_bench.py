@@ -51,8 +51,8 @@ from bench.common import (
     unit_name,
 )
 from bot.config import Settings
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import ScheduleImportResult, import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule.imports import ScheduleImportResult, import_schedule
 
 ZONE = ZoneInfo(ZONE_NAME)
 FIRST_DAY = date(2026, 7, 1)

@@ -36,8 +36,8 @@ from bench.common import (
 from bench.stats_bench import CREATED, NOW, QUARTER, ZONE, Builder, Rows, _units, insert_rows
 from bot.domain.report_rows import IMPORT_COLUMNS, OPTIONAL_COLUMNS
 from bot.models import Delegate
-from bot.services.report_files import import_reports
-from bot.services.tabular import MAX_ROWS
+from bot.services.files.tabular import MAX_ROWS
+from bot.services.reports.files import import_reports
 
 
 def report_files(rows: Rows, codes: dict[int, str], folder: Path) -> list[Path]:

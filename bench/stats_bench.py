@@ -52,10 +52,10 @@ from bot.domain.quarters import Quarter
 from bot.domain.stats import Statistics
 from bot.domain.stats_text import summary_text
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
-from bot.services.stats import period_rows, quarterly_statistics
-from bot.services.stats_chart import chart_png
-from bot.services.stats_output import csv_bytes
-from bot.services.stats_xlsx import xlsx_bytes
+from bot.services.stats.chart import chart_png
+from bot.services.stats.figures import period_rows, quarterly_statistics
+from bot.services.stats.output import csv_bytes
+from bot.services.stats.xlsx import xlsx_bytes
 
 ZONE = ZoneInfo(ZONE_NAME)
 QUARTER = Quarter(2026, 3)

@@ -32,7 +32,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import OutboxMessage
-from bot.services.outbox import OutboxStatus
+from bot.services.outbox.rows import OutboxStatus
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.i18n import get_translator
 from bot.messages.broadcast_texts import ack_button
 from bot.models import OutboxMessage
-from bot.services.broadcast_copies import Copies, Key, broadcast_copies
-from bot.services.outbox import Button, Outgoing
-from bot.services.outbox_payloads import BroadcastNudgePayload, BroadcastPayload
+from bot.services.broadcasts.copies import Copies, Key, broadcast_copies
+from bot.services.outbox.payloads import BroadcastNudgePayload, BroadcastPayload
+from bot.services.outbox.rows import Button, Outgoing
 from jobs.outbox_kinds import KindSpec, Recipient
 
 

@@ -24,16 +24,16 @@ from bot.domain.durations import QuietHours
 from bot.i18n import Gettext, get_translator
 from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
-from bot.services.accounts import languages_of
-from bot.services.broadcast_acks import plan_due_nudges
-from bot.services.broadcast_reports import (
+from bot.services.broadcasts.acks import plan_due_nudges
+from bot.services.broadcasts.drafts import target_of
+from bot.services.broadcasts.progress import (
     Progress,
     count_progress,
     list_sending,
     save_progress,
 )
-from bot.services.broadcasts import target_of
-from bot.services.outbox import (
+from bot.services.delegates.accounts import languages_of
+from bot.services.outbox.rows import (
     Blocked,
     Delivered,
     Outgoing,

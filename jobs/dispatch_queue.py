@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import OutboxKind
+from bot.services.outbox.rows import OutboxKind
 
 
 @dataclass

@@ -36,7 +36,8 @@ from pydantic import ValidationError
 from bot.db import SessionFactory
 from bot.messages.notices import NoticeItem, Section, compose
 from bot.models import OutboxMessage
-from bot.services.outbox import (
+from bot.services.outbox.payloads import OutboxFailure
+from bot.services.outbox.rows import (
     LATE_AFTER,
     MAX_ATTEMPTS,
     Blocked,
@@ -57,7 +58,6 @@ from bot.services.outbox import (
     recipients,
     record,
 )
-from bot.services.outbox_payloads import OutboxFailure
 from jobs.dispatch_queue import Attempt, BatchContext, Group, SendQueue
 from jobs.outbox_kinds import KindSpec, Recipient
 from jobs.registry import REGISTRY

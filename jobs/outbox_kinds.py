@@ -1,6 +1,6 @@
 """What the dispatcher knows about each kind of outbox row: one registration per kind.
 
-A kind's ``KindSpec`` names its payload model (``bot.services.outbox_payloads``: what
+A kind's ``KindSpec`` names its payload model (``bot.services.outbox.payloads``: what
 its rows carry, its claim priority and its revive policy, the half that services need
 to write rows), says how to load what its texts need (once per batch, for all its
 rows, in the batch's session), and either how to turn a row into an item of the merged
@@ -32,13 +32,7 @@ from bot.messages.notices import (
     summary_message,
 )
 from bot.models import Delegate, OutboxMessage
-from bot.services.assignment_views import (
-    AssignmentView,
-    assignments_by_id,
-    list_assignments,
-)
-from bot.services.outbox import OutboxKind, Outgoing
-from bot.services.outbox_payloads import (
+from bot.services.outbox.payloads import (
     AdditionPayload,
     CancellationPayload,
     ChangePayload,
@@ -48,7 +42,13 @@ from bot.services.outbox_payloads import (
     Revive,
     SummaryPayload,
 )
-from bot.services.summary import CouncilSummary, council_summaries
+from bot.services.outbox.rows import OutboxKind, Outgoing
+from bot.services.outbox.summary import CouncilSummary, council_summaries
+from bot.services.schedule.views import (
+    AssignmentView,
+    assignments_by_id,
+    list_assignments,
+)
 
 C = TypeVar("C")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.outbox import OutboxKind
+from bot.services.outbox.rows import OutboxKind
 from jobs.broadcast_kinds import BROADCAST_KINDS
 from jobs.outbox_kinds import NOTICE_KINDS, KindSpec, build_registry
 from jobs.report_prompts import REPORT_PROMPT

@@ -11,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.i18n import get_translator
 from bot.messages.report_texts import prompt
 from bot.models import OutboxMessage
-from bot.services.outbox import Outgoing
-from bot.services.outbox_payloads import ReportPromptPayload
-from bot.services.report_targets import report_targets
-from bot.services.reports import ReportTarget
+from bot.services.outbox.payloads import ReportPromptPayload
+from bot.services.outbox.rows import Outgoing
+from bot.services.reports.records import ReportTarget
+from bot.services.reports.targets import report_targets
 from jobs.outbox_kinds import KindSpec, Recipient
 
 

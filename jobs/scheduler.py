@@ -29,10 +29,10 @@ from telegram import Bot
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.domain.reminders import SUMMARY_TIME, summary_day
-from bot.services.outbox import next_due_at, release_leases, take_over_leases
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule_sync import extend_horizon
-from bot.services.summary import plan_daily_summary
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.rows import next_due_at, release_leases, take_over_leases
+from bot.services.outbox.summary import plan_daily_summary
+from bot.services.schedule.sync import extend_horizon
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
 from jobs.leader import SenderElection

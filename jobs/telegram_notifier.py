@@ -18,7 +18,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.services.outbox import (
+from bot.services.outbox.rows import (
     Blocked,
     Delivered,
     Outgoing,

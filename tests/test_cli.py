@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.cli import main
 from bot.db import create_engine, create_session_factory
 from bot.models import Delegate, Invite
-from bot.services.invites import hash_token
+from bot.services.delegates.invites import hash_token
 
 HEADER = "code,full_name,council,level,unit,constituency,phone,role\n"
 GOOD = (

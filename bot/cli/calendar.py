@@ -11,12 +11,12 @@ from bot.cli.parsing import Commands
 from bot.i18n import Gettext
 
 if TYPE_CHECKING:
-    from bot.services.calendar_days import CalendarImportResult
+    from bot.services.schedule.calendar_days import CalendarImportResult
 
 
 async def _import_calendar(request: ImportRequest) -> CalendarImportResult:
-    from bot.services.calendar_days import import_calendar
-    from bot.services.reminders import ReminderPolicy
+    from bot.services.outbox.reminders import ReminderPolicy
+    from bot.services.schedule.calendar_days import import_calendar
 
     return await import_calendar(
         session=request.session,

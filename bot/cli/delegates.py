@@ -24,8 +24,8 @@ from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
-    from bot.services.invites import IssuedInvite
-    from bot.services.roster import RosterImportResult
+    from bot.services.delegates.invites import IssuedInvite
+    from bot.services.delegates.roster import RosterImportResult
 
 INVITE_COLUMNS = ("code", "full_name", "link")
 
@@ -34,7 +34,7 @@ INVITE_COLUMNS = ("code", "full_name", "link")
 
 
 async def _import_roster(request: ImportRequest) -> RosterImportResult:
-    from bot.services.roster import import_roster
+    from bot.services.delegates.roster import import_roster
 
     return await import_roster(
         session=request.session,
@@ -93,7 +93,7 @@ async def _bot_username(settings: Settings) -> str:
 
 
 def _invite_sheet(invites: list[IssuedInvite], username: str) -> str:
-    from bot.services.invites import invite_link
+    from bot.services.delegates.invites import invite_link
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -104,7 +104,7 @@ def _invite_sheet(invites: list[IssuedInvite], username: str) -> str:
 
 
 def cmd_invite(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.invites import UnknownCouncilError, issue_invites
+    from bot.services.delegates.invites import UnknownCouncilError, issue_invites
 
     _ = context.gettext
     out: Path | None = args.out

@@ -20,13 +20,13 @@ from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
-    from bot.services.report_files import ReportImportResult
+    from bot.services.reports.files import ReportImportResult
 
 FORMATS = ("csv", "xlsx")
 
 
 async def _import(request: ImportRequest) -> ReportImportResult:
-    from bot.services.report_files import import_reports
+    from bot.services.reports.files import import_reports
 
     return await import_reports(
         session=request.session,
@@ -55,8 +55,8 @@ def cmd_import(context: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.report_files import export_csv, export_rows, export_xlsx
-    from bot.services.stats import council_by_code
+    from bot.services.reports.files import export_csv, export_rows, export_xlsx
+    from bot.services.stats.figures import council_by_code
 
     _ = context.gettext
     settings = context.settings

@@ -22,7 +22,7 @@ from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
-    from bot.services.schedule import AssignmentView, ScheduleImportResult
+    from bot.services.schedule.imports import AssignmentView, ScheduleImportResult
 
 LIST_COLUMNS = (
     "date", "start", "end", "kind", "title", "location", "delegate_code", "delegate_name",
@@ -33,8 +33,8 @@ LIST_COLUMNS = (
 
 
 async def _import_schedule(request: ImportRequest) -> ScheduleImportResult:
-    from bot.services.reminders import ReminderPolicy
-    from bot.services.schedule import import_schedule
+    from bot.services.outbox.reminders import ReminderPolicy
+    from bot.services.schedule.imports import import_schedule
 
     return await import_schedule(
         session=request.session,
@@ -47,7 +47,7 @@ async def _import_schedule(request: ImportRequest) -> ScheduleImportResult:
 
 
 def _schedule_summary(result: ScheduleImportResult, _: Gettext) -> str:
-    from bot.services.schedule import summary_text
+    from bot.services.schedule.imports import summary_text
 
     return summary_text(result, _)
 
@@ -62,7 +62,7 @@ def cmd_import(context: Context, args: argparse.Namespace) -> int:
 
 
 async def _delegate_id(session: AsyncSession, code: str) -> int:
-    from bot.services.accounts import delegate_by_code
+    from bot.services.delegates.accounts import delegate_by_code
 
     delegate = await delegate_by_code(session=session, code=code)
     if delegate is None or delegate.id is None:
@@ -109,7 +109,7 @@ def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> s
 
 
 def cmd_list(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.schedule import list_assignments, local_bounds
+    from bot.services.schedule.imports import list_assignments, local_bounds
 
     zone = context.settings.zone
     day_from: date = args.date_from or utcnow().astimezone(zone).date()
@@ -138,8 +138,8 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_ics(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.ics import build_ics
-    from bot.services.schedule import list_assignments
+    from bot.services.schedule.ics import build_ics
+    from bot.services.schedule.imports import list_assignments
 
     _ = context.gettext
     settings = context.settings

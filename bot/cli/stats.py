@@ -34,15 +34,15 @@ def quarter_option(gettext: Gettext) -> Callable[[str], Quarter]:
 
 def _render(stats: Statistics, output: str, language: str) -> bytes:
     if output == "csv":
-        from bot.services.stats_output import csv_bytes
+        from bot.services.stats.output import csv_bytes
 
         return csv_bytes(stats)
     if output == "xlsx":
-        from bot.services.stats_xlsx import xlsx_bytes
+        from bot.services.stats.xlsx import xlsx_bytes
 
         return xlsx_bytes(stats)
     if output == "png":
-        from bot.services.stats_chart import chart_png
+        from bot.services.stats.chart import chart_png
 
         return chart_png(stats)
     from bot.domain.stats_text import summary_text
@@ -51,13 +51,13 @@ def _render(stats: Statistics, output: str, language: str) -> bytes:
 
 
 def _default_path(stats: Statistics, output: str) -> Path:
-    from bot.services.stats_output import file_stem
+    from bot.services.stats.output import file_stem
 
     return Path(f"{file_stem(stats)}.{output}")
 
 
 def cmd_stats(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.stats import council_by_code, quarterly_statistics
+    from bot.services.stats.figures import council_by_code, quarterly_statistics
 
     _ = context.gettext
     settings = context.settings

@@ -3,7 +3,7 @@
 ``all``, ``level:<province|district|commune>``, ``unit:<unit>``, ``secretaries``, or
 delegate codes separated by spaces or ``;``; an admin may put ``council:<CODE>`` first;
 ``hạn 2d`` at the end sets an acknowledgement deadline. Pure parsing: the council, the
-codes and the units are checked against the database by ``bot/services/broadcasts.py``.
+codes and the units are checked against the database by ``bot/services/broadcasts/drafts.py``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Columns: ``delegate, date, kind, held, citizens, petitions, note`` and optionall
 ``forwarded, voters, opinions, reason``. An export carries ``title, unit, reported_at,
 source`` after them; those are read back as known columns and ignored, so an export
 imports again cleanly. Matching a row to an assignment needs the database and is done
-by ``bot/services/report_files.py``.
+by ``bot/services/reports/files.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The delegate roster file: its columns and the rules for each row.
 
 Pure: rows in, :class:`RosterEntry` values and problems out. The file reading lives
-in :mod:`bot.services.tabular`, the database upsert in :mod:`bot.services.roster`.
+in :mod:`bot.services.files.tabular`, the database upsert in :mod:`bot.services.delegates.roster`.
 """
 
 from __future__ import annotations

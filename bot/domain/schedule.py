@@ -1,7 +1,7 @@
 """The schedule file: its columns and the rules for each row.
 
 Pure: table rows in, :class:`ScheduleEntry` values and problems out. Delegate codes,
-councils and units are checked against the database by :mod:`bot.services.schedule`.
+councils and units are checked against the database by :mod:`bot.services.schedule.imports`.
 """
 
 from __future__ import annotations

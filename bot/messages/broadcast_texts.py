@@ -29,9 +29,9 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import encode
 from bot.i18n import N_, Gettext
 from bot.models import Broadcast
-from bot.services.broadcast_reports import Progress
-from bot.services.broadcasts import Audience
-from bot.services.outbox import Button
+from bot.services.broadcasts.drafts import Audience
+from bot.services.broadcasts.progress import Progress
+from bot.services.outbox.rows import Button
 
 DEADLINE_CHOICES = (24, 72, 168)
 

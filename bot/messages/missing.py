@@ -8,7 +8,7 @@ from html import escape
 
 from bot.i18n import Gettext
 from bot.messages.report_texts import short_kind
-from bot.services.reports import PendingItem
+from bot.services.reports.records import PendingItem
 
 LIMIT = 3500
 """Characters of list in one message; the rest goes to an attached workbook."""

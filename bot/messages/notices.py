@@ -27,11 +27,11 @@ from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.messages.missing import FILENAME, fit, missing_lines
 from bot.messages.texts import split_message
-from bot.services.missing_export import missing_workbook
-from bot.services.outbox import Button, Outgoing
-from bot.services.reports import PendingItem
-from bot.services.schedule import AssignmentView
-from bot.services.summary import CouncilSummary
+from bot.services.outbox.rows import Button, Outgoing
+from bot.services.outbox.summary import CouncilSummary
+from bot.services.reports.missing_export import missing_workbook
+from bot.services.reports.records import PendingItem
+from bot.services.schedule.imports import AssignmentView
 
 AGENDA_BUTTON = encode(AgendaButton(AgendaAction.show))
 

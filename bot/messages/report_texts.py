@@ -11,8 +11,8 @@ from bot.domain.reports import NotHeldReason, example_reply, figures_summary
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext
 from bot.models import Report
-from bot.services.outbox import Button, Outgoing
-from bot.services.reports import ReportTarget, figures_of
+from bot.services.outbox.rows import Button, Outgoing
+from bot.services.reports.records import ReportTarget, figures_of
 
 QUESTIONS = {
     "reception": N_("Did the citizen reception on {day} at {place} take place?"),

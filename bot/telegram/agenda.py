@@ -12,8 +12,8 @@ from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
-from bot.services.ics import build_ics, ics_filename
-from bot.services.schedule import AssignmentView, list_assignments
+from bot.services.schedule.ics import build_ics, ics_filename
+from bot.services.schedule.imports import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer, split_message

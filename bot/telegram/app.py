@@ -41,10 +41,6 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import Callback, matches
 from bot.telegram import (
     agenda,
-    broadcast,
-    broadcast_draft,
-    broadcast_menu,
-    broadcast_report,
     missing,
     onboarding,
     profile,
@@ -53,6 +49,8 @@ from bot.telegram import (
     schedule_upload,
     stats,
 )
+from bot.telegram.broadcasts import draft, menu, notice
+from bot.telegram.broadcasts import report as broadcast_report
 from bot.telegram.commands import (
     AGENDA,
     BROADCAST,
@@ -138,7 +136,7 @@ def register_handlers(application: BotApplication) -> None:
             ConversationRouter(
                 {
                     reports.ReportConversation: reports.on_message,
-                    broadcast.BroadcastConversation: broadcast.on_message,
+                    notice.BroadcastConversation: notice.on_message,
                 }
             ),
         ),
@@ -155,16 +153,16 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(STATS, stats.stats_command))
     _button(application, StatsCouncilButton, stats.council_chosen)
     _button(application, StatsQuarterButton, stats.quarter_chosen)
-    application.add_handler(_command(BROADCAST, broadcast_menu.broadcast_command))
-    _button(application, RecipientsButton, broadcast_menu.on_recipients)
-    _button(application, LevelButton, broadcast_menu.on_level)
-    _button(application, UnitButton, broadcast_menu.on_unit)
-    _button(application, CouncilButton, broadcast_menu.on_council)
-    _button(application, StopComposingButton, broadcast_menu.on_stop)
-    _button(application, ConfirmBroadcastButton, broadcast_draft.on_confirm)
-    _button(application, CancelBroadcastButton, broadcast_draft.on_cancel)
-    _button(application, UnreachableButton, broadcast_draft.on_unreachable)
-    _button(application, DeadlineButton, broadcast_draft.on_deadline)
+    application.add_handler(_command(BROADCAST, menu.broadcast_command))
+    _button(application, RecipientsButton, menu.on_recipients)
+    _button(application, LevelButton, menu.on_level)
+    _button(application, UnitButton, menu.on_unit)
+    _button(application, CouncilButton, menu.on_council)
+    _button(application, StopComposingButton, menu.on_stop)
+    _button(application, ConfirmBroadcastButton, draft.on_confirm)
+    _button(application, CancelBroadcastButton, draft.on_cancel)
+    _button(application, UnreachableButton, draft.on_unreachable)
+    _button(application, DeadlineButton, draft.on_deadline)
     _button(application, AcknowledgeButton, broadcast_report.on_ack)
     _button(application, BroadcastReportButton, broadcast_report.on_report)
     _button(application, NamesButton, broadcast_report.on_names)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from bot.i18n import N_
-from bot.services.accounts import Identity
+from bot.services.delegates.accounts import Identity
 
 
 class Audience(IntEnum):

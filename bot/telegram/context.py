@@ -13,8 +13,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.i18n import Gettext
-from bot.services.accounts import Identity
 from bot.services.conversations import ConversationState
+from bot.services.delegates.accounts import Identity
 
 DEPS_KEY = "deps"
 

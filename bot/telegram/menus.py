@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.db import SessionFactory
 from bot.i18n import LANGUAGES, get_translator
-from bot.services.accounts import secretary_chats
+from bot.services.delegates.accounts import secretary_chats
 from bot.telegram.commands import START, Audience, commands_for
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from html import escape
 from telegram import Update
 
 from bot.messages.missing import FILENAME, fit, missing_lines
-from bot.services.missing_export import missing_workbook
-from bot.services.reports import LOOKBACK, ended_assignments
+from bot.services.reports.missing_export import missing_workbook
+from bot.services.reports.records import LOOKBACK, ended_assignments
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, requires
 

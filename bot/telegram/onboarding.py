@@ -12,7 +12,7 @@ from bot.domain.dates import format_lead_time
 from bot.domain.roster import Role
 from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
-from bot.services.accounts import LinkOutcome, redeem_invite, set_language
+from bot.services.delegates.accounts import LinkOutcome, redeem_invite, set_language
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.menus import set_secretary_menu

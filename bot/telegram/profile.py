@@ -9,7 +9,7 @@ from telegram import Update
 from bot.domain.roster import Role
 from bot.i18n import N_, Gettext
 from bot.models import Delegate
-from bot.services.accounts import CouncilLinkStatus, council_names, link_status
+from bot.services.delegates.accounts import CouncilLinkStatus, council_names, link_status
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import NOT_LINKED, Access, requires
 from bot.telegram.texts import split_message

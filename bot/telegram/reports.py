@@ -25,17 +25,16 @@ from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, p
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import N_, Gettext
 from bot.messages import report_texts as texts
-from bot.services.accounts import Identity
 from bot.services.conversations import (
     ConversationState,
     conversation_kind,
     end_conversation,
     start_conversation,
 )
-from bot.services.outbox import Button
-from bot.services.report_prompts import ReportPolicy, snooze_prompt
-from bot.services.report_targets import report_target
-from bot.services.reports import (
+from bot.services.delegates.accounts import Identity
+from bot.services.outbox.rows import Button
+from bot.services.reports.prompts import ReportPolicy, snooze_prompt
+from bot.services.reports.records import (
     ReportDraft,
     ReportTarget,
     SaveStatus,
@@ -44,6 +43,7 @@ from bot.services.reports import (
     figures_of,
     save_report,
 )
+from bot.services.reports.targets import report_target
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer

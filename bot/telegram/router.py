@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.services.conversations import ConversationState
-from bot.services.outbox import mark_reachable
+from bot.services.outbox.rows import mark_reachable
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import open_scope, scope_of
 

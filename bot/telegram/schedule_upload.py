@@ -16,10 +16,10 @@ from bot.domain.callbacks import encode
 from bot.domain.tables import Problem, format_problem, shorten
 from bot.i18n import N_, Gettext
 from bot.models import PendingUpload
-from bot.services.accounts import Identity
-from bot.services.reminders import ReminderPolicy
-from bot.services.schedule import ScheduleImportResult, summary_text
-from bot.services.uploads import (
+from bot.services.delegates.accounts import Identity
+from bot.services.outbox.reminders import ReminderPolicy
+from bot.services.schedule.imports import ScheduleImportResult, summary_text
+from bot.services.schedule.uploads import (
     MAX_UPLOAD_BYTES,
     UploadStatus,
     decide_upload,

@@ -27,8 +27,8 @@ from telegram.ext import BaseUpdateProcessor
 from bot.db import SessionFactory
 from bot.domain.callbacks import Callback, decode
 from bot.i18n import N_, get_translator
-from bot.services.accounts import Identity, identify
 from bot.services.conversations import ConversationState, open_conversation
+from bot.services.delegates.accounts import Identity, identify
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.texts import answer
 

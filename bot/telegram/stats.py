@@ -25,11 +25,11 @@ from bot.domain.quarters import Quarter, QuarterError, recent_quarters
 from bot.domain.stats import CouncilInfo, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
 from bot.i18n import N_, Gettext
-from bot.services.accounts import Identity
-from bot.services.stats import list_councils, quarterly_statistics
-from bot.services.stats_chart import chart_png
-from bot.services.stats_output import file_stem
-from bot.services.stats_xlsx import xlsx_bytes
+from bot.services.delegates.accounts import Identity
+from bot.services.stats.chart import chart_png
+from bot.services.stats.figures import list_councils, quarterly_statistics
+from bot.services.stats.output import file_stem
+from bot.services.stats.xlsx import xlsx_bytes
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer, split_message

@@ -21,7 +21,7 @@ from bot.domain.roster import (
     parse_text,
     validate_roster,
 )
-from bot.services.tabular import Problem, TableRow, fold_label
+from bot.services.files.tabular import Problem, TableRow, fold_label
 
 
 @pytest.mark.parametrize(

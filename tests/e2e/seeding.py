@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule.imports import import_schedule
 from tests.factories import add_linked_delegates, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.services.outbox import next_due_at
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.rows import next_due_at
+from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness

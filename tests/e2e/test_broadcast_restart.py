@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlmodel import col, func, select
 
 from bot.models import OutboxMessage
-from bot.services.outbox import take_over_leases
+from bot.services.outbox.rows import take_over_leases
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier

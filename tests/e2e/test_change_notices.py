@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from bot.messages.notices import NoticeItem, Section, change_blocks, compose, reminder_blocks
 from bot.models import Occurrence
-from bot.services.assignment_views import AssignmentView, Previous
-from bot.services.calendar_days import import_calendar
-from bot.services.reminders import ReminderPolicy
+from bot.services.outbox.reminders import ReminderPolicy
+from bot.services.schedule.calendar_days import import_calendar
+from bot.services.schedule.views import AssignmentView, Previous
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, linked_delegate, run_until, schedule
 from tests.fakes import FakeUser

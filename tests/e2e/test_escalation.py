@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from bot.domain.reports import Figures
 from bot.models import Assignment
-from bot.services.reports import ReportDraft, SaveStatus, save_report
-from bot.services.summary import plan_summaries
+from bot.services.outbox.summary import plan_summaries
+from bot.services.reports.records import ReportDraft, SaveStatus, save_report
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, dispatcher, schedule
 from tests.factories import add_delegate, in_session

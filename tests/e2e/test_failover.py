@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SessionFactory, create_session_factory
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import BATCH_SIZE
 from tests.e2e.conftest import TOKEN
 from tests.e2e.processes import BotProcess, bot_processes, logs

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import create_engine
 from bot.health import HealthServer, HealthState
 from bot.models import OutboxMessage
-from bot.services.outbox import outbox_row
-from bot.services.outbox_payloads import SummaryPayload
+from bot.services.outbox.payloads import SummaryPayload
+from bot.services.outbox.rows import outbox_row
 from jobs.scheduler import JobRunner
 from tests.e2e.conftest import TOKEN, Harness
 from tests.e2e.net import free_port, get, wait_for_health

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.models import Delegate, Invite
-from bot.services.invites import issue_invites
+from bot.services.delegates.invites import issue_invites
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import add_delegate
 

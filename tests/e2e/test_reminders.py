@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import OutboxStatus
-from bot.services.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.rows import OutboxStatus
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, dispatcher, linked_delegate, run_until, schedule
 from tests.factories import add_delegate, in_session

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.models import Conversation, OutboxMessage, Report, ReportVersion
-from bot.services.outbox import OutboxKind
-from bot.services.reminders import ReminderPolicy
+from bot.services.outbox.reminders import ReminderPolicy
+from bot.services.outbox.rows import OutboxKind
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import Deps
 from tests.e2e.conftest import Harness

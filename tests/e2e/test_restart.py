@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 from bot.models import OutboxMessage
-from bot.services.outbox import take_over_leases
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.rows import take_over_leases
+from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness

@@ -11,8 +11,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Assignment, AuditEntry, Council, Event, PendingUpload
-from bot.services import uploads
-from bot.services.schedule import ScheduleImportResult, import_schedule
+from bot.services.schedule import uploads
+from bot.services.schedule.imports import ScheduleImportResult, import_schedule
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import NOW, add_delegate
 

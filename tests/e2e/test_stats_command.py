@@ -16,7 +16,7 @@ from sqlmodel import col
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.models import Delegate
-from bot.services.stats import council_by_code
+from bot.services.stats.figures import council_by_code
 from bot.telegram import stats
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.services.test_stats import EXPECTED_TEXT, _fixture

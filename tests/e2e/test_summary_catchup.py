@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import OutboxKind, OutboxStatus
+from bot.services.outbox.rows import OutboxKind, OutboxStatus
 from jobs.scheduler import JobRunner
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import add_delegate

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bot.db import SessionFactory
-from bot.services.reminders import ReminderPolicy
+from bot.services.outbox.reminders import ReminderPolicy
 from bot.telegram.context import DEPS_KEY, Deps
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import linked_delegate, run_until, schedule

@@ -18,9 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import SessionFactory
 from bot.domain.reports import Figures
 from bot.models import Assignment, OutboxMessage
-from bot.services.outbox import OutboxKind, OutboxStatus
-from bot.services.reports import ReportDraft, SaveStatus, save_report
-from bot.services.schedule import import_schedule
+from bot.services.outbox.rows import OutboxKind, OutboxStatus
+from bot.services.reports.records import ReportDraft, SaveStatus, save_report
+from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import Dispatcher
 from jobs.registry import REGISTRY
 from tests.factories import add_delegate, in_session

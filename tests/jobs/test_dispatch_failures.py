@@ -16,7 +16,8 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from bot.models import OutboxMessage
-from bot.services.outbox import (
+from bot.services.outbox.payloads import BroadcastNudgePayload
+from bot.services.outbox.rows import (
     OUTBOX_TABLE,
     OutboxKind,
     OutboxStatus,
@@ -25,7 +26,6 @@ from bot.services.outbox import (
     outbox_row,
     record,
 )
-from bot.services.outbox_payloads import BroadcastNudgePayload
 from jobs import dispatcher as dispatcher_module
 from jobs.dispatcher import Dispatcher
 from jobs.outbox_kinds import KindSpec, build_registry
@@ -140,7 +140,7 @@ async def test_recording_after_the_lease_was_lost_writes_nothing_and_says_so(
     (taken,) = await in_session(session_factory, claim_due, now=later, owner="other", limit=5)
     outcome = Outcome(OutboxStatus.sent, later, message_id=7)
 
-    with caplog.at_level(logging.WARNING, logger="bot.services.outbox"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.outbox.rows"):
         written = await in_session(
             session_factory, record, rows=[claimed], outcome=outcome, owner="me"
         )

@@ -14,7 +14,8 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import (
+from bot.services.outbox.payloads import BroadcastPayload, ReminderPayload
+from bot.services.outbox.rows import (
     OUTBOX_TABLE,
     Delivered,
     OutboxKind,
@@ -22,7 +23,6 @@ from bot.services.outbox import (
     SendResult,
     outbox_row,
 )
-from bot.services.outbox_payloads import BroadcastPayload, ReminderPayload
 from jobs.dispatcher import BATCH_SIZE, Dispatcher
 from jobs.outbox_kinds import KindSpec, Recipient, build_registry
 from tests.factories import add_linked_delegates

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from bot.db import SessionFactory
 from bot.models import OutboxMessage
-from bot.services.outbox import (
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.rows import (
     MAX_ATTEMPTS,
     Delivered,
     Outgoing,
@@ -23,8 +24,7 @@ from bot.services.outbox import (
     claim_due,
     take_over_leases,
 )
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import Dispatcher
 from tests.factories import add_delegate, in_session
 
@@ -177,8 +177,8 @@ async def test_a_new_sender_takes_over_leases_at_once(
 async def test_secretariat_hears_of_failures_once_a_day(
     session_factory: SessionFactory, one_due_row: None
 ) -> None:
-    from bot.services.outbox import Blocked
-    from bot.services.summary import plan_summaries
+    from bot.services.outbox.rows import Blocked
+    from bot.services.outbox.summary import plan_summaries
 
     await add_delegate(
         session_factory, "ML-900", role="secretary", telegram_user_id=9001, full_name="Thư ký"

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.services.outbox import OutboxKind, outbox_row
-from bot.services.outbox_payloads import (
+from bot.services.outbox.payloads import (
     BULK,
     PAYLOADS,
     URGENT,
@@ -26,6 +25,7 @@ from bot.services.outbox_payloads import (
     Revive,
     SummaryPayload,
 )
+from bot.services.outbox.rows import OutboxKind, outbox_row
 from jobs.outbox_kinds import KindSpec, build_registry
 from jobs.registry import REGISTRY
 

@@ -17,21 +17,21 @@ from sqlmodel import col, func, select
 from bot.db import SessionFactory, create_session_factory
 from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind
 from bot.models import BroadcastRecipient, Delegate, OutboxMessage
-from bot.services.broadcast_acks import AckOutcome, acknowledge, plan_due_nudges
-from bot.services.broadcast_reports import (
-    count_progress,
-    recent_broadcasts,
-    recipient_lines,
-    report_xlsx,
-)
-from bot.services.broadcasts import (
+from bot.services.broadcasts.acks import AckOutcome, acknowledge, plan_due_nudges
+from bot.services.broadcasts.drafts import (
     cancel_draft,
     confirm_broadcast,
     create_draft,
     resolve_audience,
     resolve_council,
 )
-from bot.services.outbox import OutboxStatus
+from bot.services.broadcasts.progress import (
+    count_progress,
+    recent_broadcasts,
+    recipient_lines,
+    report_xlsx,
+)
+from bot.services.outbox.rows import OutboxStatus
 from tests.factories import NOW, add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

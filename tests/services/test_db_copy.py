@@ -15,8 +15,8 @@ from bot.db import SessionFactory, create_session_factory
 from bot.domain.reports import Figures
 from bot.services.db_copy import CopyError, copy_engines
 from bot.services.demo import seed_demo
-from bot.services.reports import ReportDraft, SaveStatus, ended_assignments, save_report
-from bot.services.schedule import list_assignments
+from bot.services.reports.records import ReportDraft, SaveStatus, ended_assignments, save_report
+from bot.services.schedule.imports import list_assignments
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -29,7 +29,7 @@ from bot.services.demo import (
     quarter_of,
     seed_demo,
 )
-from bot.services.schedule import list_assignments, local_bounds
+from bot.services.schedule.imports import list_assignments, local_bounds
 from tests.factories import in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

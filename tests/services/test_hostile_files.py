@@ -17,7 +17,7 @@ import pytest
 
 from bot.domain.schedule import SCHEDULE_ALIASES, SCHEDULE_REQUIRED
 from bot.domain.tables import Problem
-from bot.services.tabular import Table, read_table
+from bot.services.files.tabular import Table, read_table
 from tests.services import hostile_files
 
 ROW_LIMIT = 20_000

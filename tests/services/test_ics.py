@@ -14,8 +14,8 @@ from bot.db import SessionFactory
 from bot.domain.durations import parse_duration
 from bot.domain.schedule import headline as event_summary
 from bot.i18n import N_, get_translator
-from bot.services.ics import build_ics, ics_filename
-from bot.services.schedule import AssignmentView, import_schedule, list_assignments
+from bot.services.schedule.ics import build_ics, ics_filename
+from bot.services.schedule.imports import AssignmentView, import_schedule, list_assignments
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -23,10 +23,10 @@ from bot.db import SessionFactory, create_session_factory
 from bot.domain.calendar import parse_calendar_exceptions
 from bot.domain.tables import Problem
 from bot.models import Council, Event, Occurrence
-from bot.services.roster import read_roster
-from bot.services.schedule import import_schedule
-from bot.services.schedule_sync import extend_horizon
-from bot.services.uploads import UploadStatus, decide_upload, stage_upload
+from bot.services.delegates.roster import read_roster
+from bot.services.schedule.imports import import_schedule
+from bot.services.schedule.sync import extend_horizon
+from bot.services.schedule.uploads import UploadStatus, decide_upload, stage_upload
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

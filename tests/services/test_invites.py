@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from bot.models import AuditEntry, Delegate, Invite
-from bot.services.accounts import LinkOutcome, identify, redeem_invite
-from bot.services.invites import (
+from bot.services.delegates.accounts import LinkOutcome, identify, redeem_invite
+from bot.services.delegates.invites import (
     IssuedInvite,
     UnknownCouncilError,
     hash_token,

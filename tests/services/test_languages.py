@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from bot.db import SessionFactory
 from bot.models import Delegate, UserPreference
-from bot.services.accounts import identify, languages_of
+from bot.services.delegates.accounts import identify, languages_of
 from tests.factories import add_delegate, in_session
 
 

@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox import OutboxKind, OutboxStatus, mark_reachable
-from bot.services.outbox_payloads import OutboxFailure
+from bot.services.outbox.payloads import OutboxFailure
+from bot.services.outbox.rows import OutboxKind, OutboxStatus, mark_reachable
 from tests.factories import add_delegate, in_session
 
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)

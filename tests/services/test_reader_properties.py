@@ -1,7 +1,7 @@
 """Property tests: whatever the bytes or the cells, file readers answer with problems.
 
 For every file the bot or the CLI reads (roster, schedule, calendar days) through
-:func:`bot.services.tabular.read_table` and the domain checkers behind it: arbitrary
+:func:`bot.services.files.tabular.read_table` and the domain checkers behind it: arbitrary
 bytes as ``.csv`` and as ``.xlsx``, damaged workbooks, and arbitrary cell text never
 raise anything but return :class:`~bot.domain.tables.Problem`\\ s, each in under a second.
 """
@@ -36,7 +36,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.tables import Problem, TableRow, format_problem
 from bot.i18n import get_translator
-from bot.services.tabular import Table, read_table
+from bot.services.files.tabular import Table, read_table
 from tests.services import hostile_files
 
 QUICK = 1.0  # seconds

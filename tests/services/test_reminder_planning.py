@@ -14,9 +14,9 @@ from sqlmodel import col, select
 from bot.config import Settings
 from bot.db import SessionFactory, create_session_factory
 from bot.models import OutboxMessage
-from bot.services.outbox import OutboxKind, OutboxStatus
-from bot.services.reminders import ReminderPolicy, plan_outbox
-from bot.services.schedule import import_schedule
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
+from bot.services.outbox.rows import OutboxKind, OutboxStatus
+from bot.services.schedule.imports import import_schedule
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

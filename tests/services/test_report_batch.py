@@ -25,10 +25,10 @@ from bot.db import SessionFactory, create_session_factory
 from bot.domain.report_rows import ALIASES, REQUIRED, read_report_rows
 from bot.domain.reports import Figures
 from bot.models import Assignment, Delegate, Occurrence, Report, ReportVersion
-from bot.services.report_files import import_reports
-from bot.services.reports import ReportDraft, Source, save_in_session, save_report
-from bot.services.schedule import import_schedule
-from bot.services.tabular import read_table
+from bot.services.files.tabular import read_table
+from bot.services.reports.files import import_reports
+from bot.services.reports.records import ReportDraft, Source, save_in_session, save_report
+from bot.services.schedule.imports import import_schedule
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -14,15 +14,15 @@ from sqlmodel import col, select
 from bot.db import SessionFactory
 from bot.domain.reports import Figures
 from bot.models import Assignment, Report, ReportVersion
-from bot.services.report_files import (
+from bot.services.reports.files import (
     ReportImportResult,
     export_csv,
     export_rows,
     export_xlsx,
     import_reports,
 )
-from bot.services.reports import ReportDraft, save_report
-from bot.services.schedule import import_schedule
+from bot.services.reports.records import ReportDraft, save_report
+from bot.services.schedule.imports import import_schedule
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

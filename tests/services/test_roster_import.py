@@ -18,14 +18,14 @@ from sqlmodel import col, func, select
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
 from bot.models import AuditEntry, Council, Delegate
-from bot.services.roster import (
+from bot.services.delegates.roster import (
     AUDIT_ACTION,
     RosterImportResult,
     format_problem,
     format_problem_line,
     import_roster,
 )
-from bot.services.tabular import Problem, read_table
+from bot.services.files.tabular import Problem, read_table
 from tests.services.roster_files import (
     DISTRICT_COUNCIL,
     EN_HEADERS,

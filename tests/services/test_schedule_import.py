@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.models import Assignment, AuditEntry, Event, Occurrence
-from bot.services.schedule import import_schedule, list_assignments
-from bot.services.schedule_sync import extend_horizon
+from bot.services.schedule.imports import import_schedule, list_assignments
+from bot.services.schedule.sync import extend_horizon
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -233,9 +233,9 @@ async def test_a_planning_failure_undoes_the_planning_alone(
     """Planning shares the import's transaction, in a savepoint: when it fails halfway, what
     it wrote is undone and the schedule is still written. The caller (the bot's Confirm
     button) must not reopen an upload already written."""
-    import bot.services.schedule as schedule_service
+    import bot.services.schedule.imports as schedule_service
     from bot.services import audit
-    from bot.services.reminders import ReminderPolicy
+    from bot.services.outbox.reminders import ReminderPolicy
 
     async def broken_planner(*, session: AsyncSession, **_kwargs: object) -> None:
         audit.record(session, actor="planner", action="half.planned", at=NOW)

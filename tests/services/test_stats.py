@@ -42,11 +42,11 @@ from bot.domain.quarters import Quarter
 from bot.domain.stats import Statistics
 from bot.domain.stats_text import summary_text
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
-from bot.services.schedule import import_schedule
-from bot.services.stats import council_by_code, quarterly_statistics
-from bot.services.stats_chart import chart_png
-from bot.services.stats_output import csv_bytes
-from bot.services.stats_xlsx import xlsx_bytes
+from bot.services.schedule.imports import import_schedule
+from bot.services.stats.chart import chart_png
+from bot.services.stats.figures import council_by_code, quarterly_statistics
+from bot.services.stats.output import csv_bytes
+from bot.services.stats.xlsx import xlsx_bytes
 from tests.factories import add_delegate
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db import SessionFactory
-from bot.services.uploads import UPLOAD_MAX_AGE, UploadStatus, decide_upload, stage_upload
+from bot.services.schedule.uploads import UPLOAD_MAX_AGE, UploadStatus, decide_upload, stage_upload
 from tests.factories import NOW, in_session
 
 
@@ -33,7 +33,7 @@ async def test_upload_is_decided_once_by_its_owner(session_factory: SessionFacto
 
 
 async def test_a_reopened_upload_can_be_confirmed_again(session_factory: SessionFactory) -> None:
-    from bot.services.uploads import reopen_upload
+    from bot.services.schedule.uploads import reopen_upload
 
     upload_id = await in_session(
         session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW

@@ -9,8 +9,8 @@ from bot.domain.buttons import CouncilButton, StopComposingButton, UnitButton
 from bot.domain.callbacks import decode, encode
 from bot.i18n import get_translator
 from bot.messages import broadcast_texts as texts
-from bot.services.broadcast_reports import Progress
-from bot.services.broadcasts import Audience, Person
+from bot.services.broadcasts.drafts import Audience, Person
+from bot.services.broadcasts.progress import Progress
 
 VI = get_translator("vi")
 BIG = 2**63 - 1  # the largest id the codec accepts

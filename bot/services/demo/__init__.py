@@ -1,7 +1,8 @@
 """A realistic demo council: a district of 2022 with a quarter of schedule, for trying the bot.
 
 ``seed_demo`` writes a roster and a schedule as ordinary CSV files and imports them with
-:func:`~bot.services.roster.import_roster` and :func:`~bot.services.schedule.import_schedule`,
+:func:`~bot.services.delegates.roster.import_roster` and
+:func:`~bot.services.schedule.imports.import_schedule`,
 so the demo passes the same validation as a secretariat's own files (any problem is a bug
 here and raises :class:`DemoError`). Everything is deterministic: the roster is the same on
 every run and the schedule depends only on the quarter that contains ``now``, so seeding

@@ -19,11 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.roster import Role
 from bot.domain.tables import Problem, format_problem_line
 from bot.models import Assignment, Council, Delegate, Event, Occurrence
+from bot.services.delegates.roster import import_roster
 from bot.services.demo.roster import RosterRow, build_roster, council_names
 from bot.services.demo.schedule import ScheduleRow, build_schedule, quarter_of
-from bot.services.roster import import_roster
-from bot.services.schedule import import_schedule, local_bounds
-from bot.services.schedule_sync import load_calendar
+from bot.services.schedule.imports import import_schedule, local_bounds
+from bot.services.schedule.sync import load_calendar
 
 DEMO_ACTOR = "demo"
 ROSTER_FILE = "demo-roster.csv"

@@ -1,0 +1,1 @@
+"""Broadcasts: drafts and audiences, copies, acknowledgements and nudges, progress and reports."""

@@ -1,0 +1,115 @@
+"""What sending a broadcast's copies and nudges needs to know, for a batch of them.
+
+A copy is ``copyMessage`` of the secretary's original with a ``Đã nhận`` button carrying
+the recipient row's id; a correction's copy replies to the delegate's copy of the
+broadcast it corrects, a nudge to the copy of its own broadcast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from sqlalchemy import ColumnElement, and_, tuple_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import Broadcast, BroadcastRecipient, OutboxMessage
+from bot.services.outbox.rows import OutboxStatus
+
+Key = tuple[int, int]
+"""(broadcast id, delegate id)"""
+
+
+def sent_copy() -> ColumnElement[bool]:
+    """Joins a recipient to the outbox row of their copy, once it has been sent."""
+    return and_(
+        col(OutboxMessage.id) == col(BroadcastRecipient.outbox_id),
+        col(OutboxMessage.status) == OutboxStatus.sent.value,
+    )
+
+
+@dataclass(frozen=True)
+class Copies:
+    sources: dict[int, tuple[int, int]]
+    """broadcast → (chat id, message id) of the secretary's original"""
+    recipients: dict[Key, int]
+    """→ the recipient row, whose id the ``Đã nhận`` button carries"""
+    acknowledged: dict[Key, bool]
+    copies: dict[Key, int]
+    """→ the message id of the delegate's copy (for nudges: of this broadcast; for
+    corrections: of the broadcast corrected)"""
+    sent_at: dict[int, str]
+    """broadcast → when it was confirmed, in local time"""
+
+
+async def broadcast_copies(
+    *, session: AsyncSession, keys: Collection[Key], zone: tzinfo, nudge: bool
+) -> Copies:
+    """The broadcasts and recipients of these copies (``nudge``: of these nudges)."""
+    broadcasts = {
+        b.id: b
+        for b in (
+            await session.exec(
+                select(Broadcast).where(col(Broadcast.id).in_({b for b, _d in keys}))
+            )
+        ).all()
+        if b.id is not None
+    }
+    recipients = (
+        await session.exec(
+            select(BroadcastRecipient).where(
+                tuple_(
+                    col(BroadcastRecipient.broadcast_id), col(BroadcastRecipient.delegate_id)
+                ).in_(list(keys))
+            )
+        )
+    ).all()
+    # The copy replied to: this broadcast's (a nudge) or the corrected one's.
+    wanted: dict[Key, Key] = {}
+    for broadcast_id, delegate_id in keys:
+        broadcast = broadcasts.get(broadcast_id)
+        if nudge:
+            wanted[(broadcast_id, delegate_id)] = (broadcast_id, delegate_id)
+        elif broadcast is not None and broadcast.corrects_id is not None:
+            wanted[(broadcast_id, delegate_id)] = (broadcast.corrects_id, delegate_id)
+    copies = await _copy_message_ids(session, set(wanted.values()))
+    return Copies(
+        sources={
+            b.id: (b.source_chat_id, b.source_message_id)
+            for b in broadcasts.values()
+            if b.id is not None and b.source_chat_id is not None and b.source_message_id is not None
+        },
+        recipients={(r.broadcast_id, r.delegate_id): r.id for r in recipients if r.id is not None},
+        acknowledged={
+            (r.broadcast_id, r.delegate_id): r.acknowledged_at is not None for r in recipients
+        },
+        copies={key: copies[source] for key, source in wanted.items() if source in copies},
+        sent_at={
+            b.id: (b.confirmed_at or b.created_at).astimezone(zone).strftime("%H:%M %d/%m/%Y")
+            for b in broadcasts.values()
+            if b.id is not None
+        },
+    )
+
+
+async def _copy_message_ids(session: AsyncSession, keys: set[Key]) -> dict[Key, int]:
+    if not keys:
+        return {}
+    found = (
+        await session.exec(
+            select(
+                BroadcastRecipient.broadcast_id,
+                BroadcastRecipient.delegate_id,
+                OutboxMessage.telegram_message_id,
+            )
+            .join(OutboxMessage, sent_copy())
+            .where(
+                tuple_(
+                    col(BroadcastRecipient.broadcast_id), col(BroadcastRecipient.delegate_id)
+                ).in_(keys)
+            )
+        )
+    ).all()
+    return {(b, d): int(m) for b, d, m in found if m is not None}

@@ -1,0 +1,1 @@
+"""Delegates and their accounts: the roster, invites, linking and identity."""

@@ -1,0 +1,221 @@
+"""Import the delegate roster: validate the whole file, then upsert by code, all or nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.roster import ROSTER_ALIASES, ROSTER_REQUIRED, Role, RosterEntry, validate_roster
+from bot.models import Council, Delegate
+from bot.services import audit
+from bot.services.files.tabular import (
+    Problem,
+    Table,
+    format_problem,
+    format_problem_line,
+    read_table,
+)
+
+__all__ = [
+    "AUDIT_ACTION",
+    "RosterImportResult",
+    "format_problem",
+    "format_problem_line",
+    "import_roster",
+    "read_roster",
+]
+
+AUDIT_ACTION = "roster.import"
+# Codes per ``IN (…)`` query: far below every backend's bound-parameter limit.
+_QUERY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RosterImportResult:
+    """What an import did (or, with ``dry_run``, would do). Nothing is written when
+    ``problems`` is not empty, and then the counts are all zero."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    councils_created: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    ignored_columns: tuple[str, ...] = ()
+    """Header texts that matched no roster column (worth a warning: a typo there
+    silently drops that column)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.councils_created)
+
+
+def read_roster(path: Path) -> tuple[list[RosterEntry], list[Problem]]:
+    """Read and validate a roster file (no database): valid entries and every problem."""
+    _table, entries, problems = _read(path)
+    return entries, problems
+
+
+def _read(path: Path) -> tuple[Table, list[RosterEntry], list[Problem]]:
+    table, problems = read_table(path, aliases=ROSTER_ALIASES, required=ROSTER_REQUIRED)
+    if problems:
+        return table, [], problems
+    entries, problems = validate_roster(table.rows)
+    return table, entries, problems
+
+
+async def import_roster(
+    *,
+    session: AsyncSession,
+    path: Path,
+    now: datetime,
+    dry_run: bool,
+    actor: str = "cli",
+) -> RosterImportResult:
+    """Upsert the roster in ``path`` by delegate code, in one transaction.
+
+    Any problem in the file means nothing is written. Delegates not in the file are left
+    alone; a delegate in the file is (re)activated. The Telegram link, language and
+    reachability of existing delegates are never touched, and a delegate whose fields
+    are all equal is not written at all (``updated_at`` keeps its value). Columns absent
+    from the file keep their stored values.
+    """
+    table, entries, problems = await asyncio.to_thread(_read, path)
+    if problems:
+        return RosterImportResult(
+            problems=problems, dry_run=dry_run, ignored_columns=table.ignored_columns
+        )
+
+    # One transaction in the caller's session: autobegun by the first query, committed
+    # only at the end, rolled back in a dry run or when nothing changed (and by the
+    # caller's session on any error).
+    result = await _upsert(session, entries, now=now, write=not dry_run)
+    if not dry_run and result.changed:
+        audit.record(
+            session,
+            actor=actor,
+            action=AUDIT_ACTION,
+            at=now,
+            file=path.name,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            councils_created=result.councils_created,
+        )
+        await session.commit()
+    else:
+        await session.rollback()
+    return replace(result, dry_run=dry_run, ignored_columns=table.ignored_columns)
+
+
+async def _upsert(
+    session: AsyncSession, entries: Sequence[RosterEntry], *, now: datetime, write: bool
+) -> RosterImportResult:
+    """Compare the entries with the database; with ``write``, add and change rows."""
+    council_codes = {entry.council for entry in entries}
+    councils = await _councils_by_code(session, council_codes)
+    new_council_codes = sorted(council_codes - councils.keys())
+    existing = await _delegates_by_code(session, [entry.code for entry in entries])
+    if write and new_council_codes:
+        fresh = [Council(code=code, name=code, created_at=now) for code in new_council_codes]
+        session.add_all(fresh)
+        await session.flush()
+        councils.update({council.code: council for council in fresh})
+
+    created = updated = unchanged = 0
+    for entry in entries:
+        council = councils.get(entry.council)
+        council_id = council.id if council is not None else None
+        delegate = existing.get(entry.code)
+        if delegate is None:
+            created += 1
+            if write:
+                assert council_id is not None
+                session.add(_new_delegate(entry, council_id, now))
+        elif _apply(entry, council_id, delegate, now, write=write):
+            updated += 1
+        else:
+            unchanged += 1
+    return RosterImportResult(
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        councils_created=len(new_council_codes),
+    )
+
+
+async def _councils_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[str, Council]:
+    found: dict[str, Council] = {}
+    for chunk in _chunks(sorted(codes)):
+        rows = await session.exec(select(Council).where(col(Council.code).in_(chunk)))
+        found.update({council.code: council for council in rows})
+    return found
+
+
+async def _delegates_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, Delegate]:
+    found: dict[str, Delegate] = {}
+    for chunk in _chunks(codes):
+        rows = await session.exec(select(Delegate).where(col(Delegate.code).in_(chunk)))
+        found.update({delegate.code: delegate for delegate in rows})
+    return found
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _QUERY_CHUNK):
+        yield items[start : start + _QUERY_CHUNK]
+
+
+def _new_delegate(entry: RosterEntry, council_id: int, now: datetime) -> Delegate:
+    return Delegate(
+        code=entry.code,
+        full_name=entry.full_name,
+        council_id=council_id,
+        level=entry.level.value,
+        unit=entry.unit or "",
+        constituency=entry.constituency or "",
+        phone=entry.phone or "",
+        role=(entry.role or Role.delegate).value,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _apply(
+    entry: RosterEntry, council_id: int | None, delegate: Delegate, now: datetime, *, write: bool
+) -> bool:
+    """Whether the entry changes the stored delegate; with ``write``, change it.
+
+    ``council_id`` is ``None`` for a council that does not exist yet (a dry run): that is a
+    change. Only the roster's own fields and ``active`` are compared and written.
+    """
+    wanted: dict[str, object] = {
+        "full_name": entry.full_name,
+        "council_id": council_id,
+        "level": entry.level.value,
+        "active": True,
+    }
+    if entry.unit is not None:
+        wanted["unit"] = entry.unit
+    if entry.constituency is not None:
+        wanted["constituency"] = entry.constituency
+    if entry.phone is not None:
+        wanted["phone"] = entry.phone
+    if entry.role is not None:
+        wanted["role"] = entry.role.value
+    changes = {name: value for name, value in wanted.items() if getattr(delegate, name) != value}
+    if changes and write:
+        for name, value in changes.items():
+            setattr(delegate, name, value)
+        delegate.updated_at = now
+    return bool(changes)

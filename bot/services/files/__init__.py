@@ -1,0 +1,1 @@
+"""Reading the office's files safely: CSV and XLSX tables, workbook checks."""

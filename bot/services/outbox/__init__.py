@@ -1,0 +1,1 @@
+"""The outbox: rows and their typed payloads, planning reminders and the secretariat's summary."""

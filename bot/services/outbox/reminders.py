@@ -1,0 +1,436 @@
+"""Planning the outbox: reminders, change and cancellation notices, daily digests.
+
+Idempotent: every row has a dedupe key, inserts ignore duplicates, so the planner can
+run as often as it likes, from any process (the bot, a worker, or an import command).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy import select as sql_select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.db import insert_ignoring_duplicates
+from bot.domain.durations import QuietHours
+from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
+from bot.services.outbox.payloads import (
+    AdditionPayload,
+    CancellationPayload,
+    ChangePayload,
+    DigestPayload,
+    ReminderPayload,
+)
+from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.reports.prompts import ReportPolicy, report_prompt_rows
+
+CHANGE_NOTICE_WINDOW = timedelta(days=1)
+"""Changes older than this when first seen by a planner are not announced any more."""
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    offsets: Mapping[str, tuple[timedelta, ...]]
+    quiet: QuietHours | None
+    zone: ZoneInfo
+    reports: ReportPolicy | None = None
+    """When set, report prompts are planned with the reminders."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReminderPolicy:
+        return cls(
+            offsets=settings.REMINDER_OFFSETS,
+            quiet=settings.QUIET_HOURS,
+            zone=settings.zone,
+            reports=ReportPolicy.from_settings(settings),
+        )
+
+    @property
+    def plan_ahead(self) -> timedelta:
+        """How far ahead assignments are planned: the longest lead time, plus a margin."""
+        longest = max((lead for leads in self.offsets.values() for lead in leads), default=None)
+        return (longest or timedelta()) + timedelta(days=2)
+
+
+@dataclass
+class PlanCounts:
+    created: int = 0
+    cancelled: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.created or self.cancelled)
+
+
+@dataclass(frozen=True)
+class _Upcoming:
+    assignment_id: int
+    delegate_id: int
+    starts_at: datetime
+    kind: str
+    created_at: datetime
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def reminder_key(assignment_id: int, label: str, starts_at: datetime) -> str:
+    """Includes the start: a moved assignment gets new rows, the old ones are cancelled."""
+    return f"a{assignment_id}:{label}:{_epoch(starts_at)}"
+
+
+async def plan_outbox(
+    *, session: AsyncSession, policy: ReminderPolicy, now: datetime
+) -> PlanCounts:
+    """Brings the outbox in line with the schedule for the coming days, in the caller's
+    transaction (the caller commits).
+
+    An import plans before its commit, so the schedule and its reminders are written
+    together; the 5-minute planner commits at once, before it drains.
+    """
+    counts = PlanCounts()
+    # Reads first: on SQLite the first write takes the database's write lock, which the
+    # dispatcher and the handlers then wait for until the caller's transaction ends.
+    until = now + policy.plan_ahead
+    upcoming = await _upcoming(session, now=now, until=until)
+    rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
+    rows += await _change_rows(session, policy=policy, now=now)
+    rows += await _cancellation_rows(session, policy=policy, now=now)
+    rows += _digest_rows(upcoming, policy=policy, now=now)
+    rows += await _addition_rows(session, upcoming, policy=policy, now=now)
+    if policy.reports is not None:
+        rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
+    counts.cancelled += await _cancel_dropped(session, now=now)
+    counts.cancelled += await _cancel_moved(session, now=now)
+    counts.created += await insert_ignoring_duplicates(
+        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+    )
+    return counts
+
+
+async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) -> list[_Upcoming]:
+    """Active assignments of linked, reachable delegates starting in ``(now, until]``."""
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(
+            col(Assignment.id),
+            col(Assignment.delegate_id),
+            col(Occurrence.starts_at),
+            col(Event.kind),
+            col(Assignment.created_at),
+        )
+        .select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .where(
+            col(Assignment.cancelled_at).is_(None),
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) > now,
+            col(Occurrence.starts_at) <= until,
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.active).is_(True),
+            col(Delegate.reachable).is_(True),
+        )
+    )
+    upcoming = []
+    for row in result.mappings():
+        upcoming.append(
+            _Upcoming(
+                assignment_id=row["id"],
+                delegate_id=row["delegate_id"],
+                starts_at=_aware(row["starts_at"]),
+                kind=row["kind"],
+                created_at=_aware(row["created_at"]),
+            )
+        )
+    return upcoming
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def _reminder_rows(
+    session: AsyncSession,
+    upcoming: list[_Upcoming],
+    *,
+    policy: ReminderPolicy,
+    now: datetime,
+    until: datetime,
+) -> list[dict[str, Any]]:
+    """Reminder rows the schedule calls for that do not exist yet."""
+    # Reminder rows carry their assignment's start in `expires_at`, so one range over the
+    # outbox finds them: no join and no long IN list, which PostgreSQL without table
+    # statistics turns into a nested loop over every pair of rows.
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(col(OutboxMessage.assignment_id), col(OutboxMessage.dedupe_key)).where(
+            col(OutboxMessage.kind) == OutboxKind.reminder.value,
+            col(OutboxMessage.expires_at) > now,
+            col(OutboxMessage.expires_at) <= until,
+        )
+    )
+    existing: dict[int, set[str]] = defaultdict(set)
+    for row in result.mappings():
+        existing[row["assignment_id"]].add(row["dedupe_key"])
+    rows: list[dict[str, Any]] = []
+    for item in upcoming:
+        known_keys = existing.get(item.assignment_id, set())
+        plans = plan_reminders(
+            starts_at=item.starts_at,
+            leads=policy.offsets.get(item.kind, ()),
+            quiet=policy.quiet,
+            zone=policy.zone,
+            now=now,
+            first_planning=not known_keys,
+        )
+        wanted = {reminder_key(item.assignment_id, p.label, item.starts_at): p for p in plans}
+        for key, plan in wanted.items():
+            if key not in known_keys:
+                rows.append(
+                    outbox_row(
+                        ReminderPayload(lead=plan.label),
+                        key,
+                        now=now,
+                        due_at=plan.due_at,
+                        delegate_id=item.delegate_id,
+                        assignment_id=item.assignment_id,
+                        expires_at=item.starts_at,
+                    )
+                )
+    return rows
+
+
+async def _addition_rows(
+    session: AsyncSession, upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """ "New duty" for an assignment of today added after the delegate's digest went out:
+    otherwise they would hear nothing of it until its last reminder, if any."""
+    today = now.astimezone(policy.zone).date()
+    todays = [u for u in upcoming if u.starts_at.astimezone(policy.zone).date() == today]
+    if not todays:
+        return []
+    midnight = datetime.combine(today, time.min, policy.zone).astimezone(UTC)
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(col(OutboxMessage.delegate_id), col(OutboxMessage.sent_at)).where(
+            col(OutboxMessage.kind) == OutboxKind.digest.value,
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+            col(OutboxMessage.sent_at) >= midnight,
+            col(OutboxMessage.delegate_id).in_({u.delegate_id for u in todays}),
+        )
+    )
+    digest_sent = {row[0]: _aware(row[1]) for row in result if row[1] is not None}
+    rows = []
+    for item in todays:
+        sent = digest_sent.get(item.delegate_id)
+        if sent is None or item.created_at <= sent:
+            continue
+        rows.append(
+            outbox_row(
+                AdditionPayload(),
+                f"a{item.assignment_id}:new",
+                now=now,
+                due_at=notice_due(item.created_at, item.starts_at, policy=policy, now=now),
+                delegate_id=item.delegate_id,
+                assignment_id=item.assignment_id,
+                expires_at=item.starts_at,
+            )
+        )
+    return rows
+
+
+def notice_due(
+    happened_at: datetime, starts_at: datetime, *, policy: ReminderPolicy, now: datetime
+) -> datetime:
+    """At once, unless that is inside quiet hours (a 22:00 upload waits for the morning)."""
+    due = max(happened_at, now - timedelta(minutes=1))
+    adjusted = apply_quiet_hours(due, starts_at=starts_at, quiet=policy.quiet, zone=policy.zone)
+    return adjusted if adjusted >= due else due
+
+
+async def _change_rows(
+    session: AsyncSession, *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """One "schedule changed" notice per recent change of a future assignment, at once.
+
+    Not limited to the planning window: a reception moved three months ahead is news now.
+    """
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(
+            col(Assignment.id),
+            col(Assignment.delegate_id),
+            col(Assignment.changed_at),
+            col(Occurrence.starts_at),
+        )
+        .select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
+        .where(
+            col(Assignment.changed_at) > now - CHANGE_NOTICE_WINDOW,
+            col(Assignment.cancelled_at).is_(None),
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) > now,
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.active).is_(True),
+            col(Delegate.reachable).is_(True),
+        )
+    )
+    rows = []
+    for row in result.mappings():
+        changed_at = _aware(row["changed_at"])
+        rows.append(
+            outbox_row(
+                ChangePayload(),
+                f"a{row['id']}:{_epoch(changed_at)}",
+                now=now,
+                due_at=notice_due(changed_at, _aware(row["starts_at"]), policy=policy, now=now),
+                delegate_id=row["delegate_id"],
+                assignment_id=row["id"],
+                expires_at=_aware(row["starts_at"]),
+            )
+        )
+    return rows
+
+
+async def _cancellation_rows(
+    session: AsyncSession, *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """A notice for each future assignment cancelled after the delegate was told of it."""
+    connection = await session.connection()
+    told = (
+        sql_select(col(OutboxMessage.assignment_id))
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+            col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
+        )
+        .scalar_subquery()
+    )
+    result = await connection.execute(
+        sql_select(
+            col(Assignment.id),
+            col(Assignment.delegate_id),
+            col(Occurrence.starts_at),
+            col(Assignment.cancelled_at),
+            col(Occurrence.cancelled_at),
+        )
+        .select_from(Assignment)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(
+            or_(
+                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
+            ),
+            col(Occurrence.starts_at) > now,
+            col(Assignment.id).in_(told),
+        )
+    )
+    rows = []
+    for assignment_id, delegate_id, starts_at, assignment_cancelled, occurrence_cancelled in result:
+        cancelled_at = _aware(assignment_cancelled or occurrence_cancelled or now)
+        rows.append(
+            outbox_row(
+                CancellationPayload(),
+                f"a{assignment_id}:{_epoch(cancelled_at)}",
+                now=now,
+                due_at=notice_due(cancelled_at, _aware(starts_at), policy=policy, now=now),
+                delegate_id=delegate_id,
+                assignment_id=assignment_id,
+                expires_at=_aware(starts_at),
+            )
+        )
+    return rows
+
+
+def _digest_rows(
+    upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """Today's and tomorrow's digest for every delegate with assignments that day."""
+    today = now.astimezone(policy.zone).date()
+    first_start: dict[tuple[int, Any], datetime] = {}
+    for item in upcoming:
+        day = item.starts_at.astimezone(policy.zone).date()
+        if (day - today).days not in (0, 1):
+            continue
+        key = (item.delegate_id, day)
+        first_start[key] = min(first_start.get(key, item.starts_at), item.starts_at)
+    rows = []
+    for (delegate_id, day), starts_at in first_start.items():
+        due = digest_due(
+            datetime.combine(day, time(12), policy.zone), quiet=policy.quiet, zone=policy.zone
+        )
+        if due < now or due >= starts_at:
+            continue
+        rows.append(
+            outbox_row(
+                DigestPayload(day=day),
+                f"d{delegate_id}:{day.isoformat()}",
+                now=now,
+                due_at=due,
+                delegate_id=delegate_id,
+                expires_at=starts_at,
+            )
+        )
+    return rows
+
+
+async def _cancel_dropped(session: AsyncSession, *, now: datetime) -> int:
+    """Pending rows about assignments that were cancelled (or whose occurrence was)."""
+    dropped = (
+        sql_select(col(Assignment.id))
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(
+            or_(
+                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
+            )
+        )
+        .scalar_subquery()
+    )
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            and_(
+                col(OutboxMessage.status) == OutboxStatus.pending.value,
+                col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
+                col(OutboxMessage.assignment_id).in_(dropped),
+            )
+        )
+        .values(
+            status=OutboxStatus.cancelled.value, last_error="assignment cancelled", updated_at=now
+        )
+    )
+    return max(result.rowcount, 0)
+
+
+async def _cancel_moved(session: AsyncSession, *, now: datetime) -> int:
+    """Pending reminders planned for a start time the assignment no longer has."""
+    moved = (
+        sql_select(col(Assignment.id))
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(
+            col(Assignment.id) == col(OutboxMessage.assignment_id),
+            col(Occurrence.starts_at) != col(OutboxMessage.expires_at),
+        )
+        .exists()
+    )
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
+            col(OutboxMessage.kind) == OutboxKind.reminder.value,
+            moved,
+        )
+        .values(status=OutboxStatus.cancelled.value, last_error="schedule changed", updated_at=now)
+    )
+    return max(result.rowcount, 0)

@@ -1,0 +1,223 @@
+"""The secretariat's daily summary: who could not be reached, what was not delivered, and
+which assignments are still without a report well after they ended."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import insert_ignoring_duplicates
+from bot.domain.durations import QuietHours
+from bot.domain.reminders import SUMMARY_TIME, summary_day
+from bot.domain.roster import Role
+from bot.models import Council, Delegate, OutboxMessage
+from bot.services.outbox.payloads import SummaryPayload
+from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
+
+PERIOD = timedelta(days=1)
+CATCH_UP_LIMIT = timedelta(days=7)
+"""A summary after days without one looks back at most this far."""
+
+
+@dataclass
+class CouncilSummary:
+    council_id: int
+    council_name: str
+    unreachable: list[str] = field(default_factory=list)  # "CODE Name"
+    failed: int = 0
+    missed: int = 0
+    uncertain: int = 0
+    missing: list[PendingItem] = field(default_factory=list)
+    """Assignments still without a report, most recent first."""
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.unreachable or self.failed or self.missed or self.uncertain or self.missing
+        )
+
+
+async def council_summaries(
+    *,
+    session: AsyncSession,
+    since: datetime,
+    overdue_before: datetime | None = None,
+    zone: tzinfo = UTC,
+) -> dict[int, CouncilSummary]:
+    """Per council: unreachable delegates, rows failed or missed since ``since``, and
+    reports missing for assignments that ended before ``overdue_before``."""
+    summaries: dict[int, CouncilSummary] = {}
+    councils = {c.id: c for c in (await session.exec(select(Council))).all()}
+
+    def summary(council_id: int) -> CouncilSummary:
+        if council_id not in summaries:
+            summaries[council_id] = CouncilSummary(council_id, councils[council_id].name)
+        return summaries[council_id]
+
+    unreachable = (
+        await session.exec(
+            select(Delegate)
+            .where(
+                col(Delegate.reachable).is_(False),
+                col(Delegate.active).is_(True),
+                col(Delegate.telegram_user_id).is_not(None),
+            )
+            .order_by(col(Delegate.code))
+        )
+    ).all()
+    for delegate in unreachable:
+        summary(delegate.council_id).unreachable.append(f"{delegate.code} {delegate.full_name}")
+    for council_id, status, uncertain in await _outcomes_since(session, since):
+        item = summary(council_id)
+        if status == OutboxStatus.failed.value:
+            item.failed += 1
+        elif status == OutboxStatus.missed.value:
+            item.missed += 1
+        if uncertain and status == OutboxStatus.sent.value:
+            item.uncertain += 1
+    if overdue_before is not None:
+        for missing in await ended_assignments(
+            session=session,
+            now=overdue_before,
+            zone=zone,
+            ended_before=overdue_before,
+            since=overdue_before - LOOKBACK,
+        ):
+            if missing.council_id in councils:
+                summary(missing.council_id).missing.append(missing)
+    return {key: value for key, value in summaries.items() if not value.empty}
+
+
+async def plan_daily_summary(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    admin_ids: frozenset[int],
+    escalate_after: timedelta,
+) -> int | None:
+    """Queues today's summary once it is due (``None`` while it is not: before 07:30, or
+    in the evening's quiet hours). Run by the planner every few minutes: the dedupe key
+    makes a second run (or another process) add nothing.
+
+    It covers what happened since the last summary was planned, so one planned late, or
+    the first after a day on which no process ran, loses nothing and repeats nothing;
+    a day that passed entirely is not sent on its own, days later.
+    """
+    day = summary_day(now, quiet=quiet, zone=zone)
+    if day is None:
+        return None
+    last = (
+        await session.exec(
+            select(func.max(OutboxMessage.created_at)).where(
+                col(OutboxMessage.kind) == OutboxKind.summary.value
+            )
+        )
+    ).one()
+    since = last or datetime.combine(day, SUMMARY_TIME, zone) - PERIOD
+    return await plan_summaries(
+        session=session,
+        now=now,
+        admin_ids=admin_ids,
+        day_key=day.isoformat(),
+        since=max(since, now - CATCH_UP_LIMIT),
+        escalate_after=escalate_after,
+    )
+
+
+async def plan_summaries(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    admin_ids: frozenset[int],
+    day_key: str,
+    period: timedelta = PERIOD,
+    since: datetime | None = None,
+    escalate_after: timedelta | None = None,
+) -> int:
+    """Queues the day's summary for every secretary (own council) and admin (all councils).
+
+    It covers rows failed or missed since ``since`` (by default ``period`` ago); with
+    ``escalate_after``, assignments unreported that long after they ended are listed.
+    """
+    since = since if since is not None else now - period
+    overdue_before = now - escalate_after if escalate_after is not None else None
+    summaries = await council_summaries(session=session, since=since, overdue_before=overdue_before)
+    if not summaries:
+        return 0
+    by_council = await _secretaries(session, list(summaries))
+
+    def payload(councils: Iterable[int]) -> SummaryPayload:
+        return SummaryPayload(councils=tuple(councils), since=since, overdue_before=overdue_before)
+
+    rows: list[dict[str, Any]] = [
+        outbox_row(
+            payload([council_id]),
+            f"s{secretary.id}:{day_key}",
+            now=now,
+            due_at=now,
+            expires_at=now + period,
+            delegate_id=secretary.id,
+        )
+        for council_id in summaries
+        for secretary in by_council[council_id]
+    ]
+    rows.extend(
+        outbox_row(
+            payload(sorted(summaries)),
+            f"admin{admin}:{day_key}",
+            now=now,
+            due_at=now,
+            expires_at=now + period,
+            chat_id=admin,
+        )
+        for admin in sorted(admin_ids)
+    )
+    return await insert_ignoring_duplicates(
+        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+    )
+
+
+async def _secretaries(session: AsyncSession, council_ids: list[int]) -> dict[int, list[Delegate]]:
+    """The linked, active secretaries of these councils, by council."""
+    found = await session.exec(
+        select(Delegate).where(
+            Delegate.role == Role.secretary.value,
+            col(Delegate.active).is_(True),
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.council_id).in_(council_ids),
+        )
+    )
+    by_council: dict[int, list[Delegate]] = defaultdict(list)
+    for secretary in found.all():
+        by_council[secretary.council_id].append(secretary)
+    return by_council
+
+
+async def _outcomes_since(session: AsyncSession, since: datetime) -> list[tuple[int, str, bool]]:
+    """(council, status, uncertain) of every row sent to a delegate and updated since."""
+    connection = await session.connection()
+    result = await connection.execute(
+        sql_select(
+            col(Delegate.council_id),
+            col(OutboxMessage.status),
+            col(OutboxMessage.outcome_uncertain),
+        )
+        .select_from(OutboxMessage)
+        .join(Delegate, col(Delegate.id) == col(OutboxMessage.delegate_id))
+        .where(
+            col(OutboxMessage.updated_at) >= since,
+            col(OutboxMessage.kind) != OutboxKind.summary.value,
+        )
+    )
+    return [(row[0], row[1], bool(row[2])) for row in result]

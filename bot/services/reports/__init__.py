@@ -1,0 +1,1 @@
+"""Completion reports: saving them with history, their screens, prompts, files, missing list."""

@@ -1,0 +1,359 @@
+"""``reports import`` and ``reports export``: reports collected on paper, and the quarter's
+reports as a file that imports again unchanged.
+
+A row is matched to the delegate's assignment of that kind on that (local) date; a row
+that matches none is a problem, as is a second row for the same assignment or a second
+set of figures for one shared occurrence. All or nothing: any problem, nothing written.
+A report already given in the bot is replaced by the imported one (both versions kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.report_rows import (
+    ALIASES,
+    EXPORT_COLUMNS,
+    REQUIRED,
+    ReportRow,
+    protect_cell,
+    read_report_rows,
+)
+from bot.domain.tables import Problem, fold_label
+from bot.i18n import N_
+from bot.models import Assignment, Delegate, Event, Occurrence, Report
+from bot.services import audit
+from bot.services.files.tabular import read_table
+from bot.services.reports.batch import ReportBatch
+
+AUDIT_ACTION = "reports.import"
+
+
+@dataclass(frozen=True)
+class ReportImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    ignored_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Match:
+    assignment: Assignment
+    occurrence: Occurrence
+    title: str
+
+
+def _narrow(options: list[_Match], row: ReportRow, zone: tzinfo) -> list[_Match]:
+    """Two assignments of one kind on one day: the row's title and start time tell which."""
+    if row.title:
+        options = [m for m in options if fold_label(m.title) == fold_label(row.title)]
+    if row.start is not None:
+        options = [
+            m for m in options if m.occurrence.starts_at.astimezone(zone).time() == row.start
+        ]
+    return options
+
+
+async def import_reports(
+    *,
+    session: AsyncSession,
+    path: Path,
+    now: datetime,
+    zone: tzinfo,
+    dry_run: bool,
+    actor: str = "cli",
+) -> ReportImportResult:
+    """Check every row of ``path``; when all are clean, save them in the caller's
+    ``session`` and commit (a dry run counts what would change, writes nothing and rolls
+    back). The rows are applied in memory and written at once (:mod:`report_batch`)."""
+    # openpyxl reads up to 20,000 rows: off the event loop, as the other importers do.
+    table, problems = await asyncio.to_thread(read_table, path, aliases=ALIASES, required=REQUIRED)
+    if problems:
+        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+    rows, problems = read_report_rows(table.rows)
+    matches = await _match(session, rows, zone, now, problems)
+    if problems:
+        await session.rollback()
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+    batch = await ReportBatch.load(
+        session, {m.occurrence.id for m in matches.values() if m.occurrence.id}
+    )
+    counts: Counter[str] = Counter()
+    for row in rows:
+        match = matches[row.number]
+        assert match.occurrence.id is not None
+        counts[
+            batch.apply(
+                match.assignment,
+                match.occurrence.id,
+                held=row.held,
+                reason=row.reason,
+                figures=row.figures,
+                note=row.note,
+            )
+        ] += 1
+    if dry_run:
+        await session.rollback()
+    else:
+        await batch.write(session, actor=f"{actor}:{path.name}"[:128], now=now)
+        audit.record(
+            session, actor=actor, action=AUDIT_ACTION, at=now, file=path.name, **dict(counts)
+        )
+        await session.commit()
+    return ReportImportResult(
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        dry_run=dry_run,
+        ignored_columns=table.ignored_columns,
+    )
+
+
+_Candidates = dict[tuple[int, str, date], list[_Match]]
+
+
+async def _match(
+    session: AsyncSession,
+    rows: Sequence[ReportRow],
+    zone: tzinfo,
+    now: datetime,
+    problems: list[Problem],
+) -> dict[int, _Match]:
+    """Each row's assignment; problems for rows with none, or clashing with another row."""
+    if not rows:
+        return {}
+    codes = {row.delegate_code for row in rows}
+    delegates = {
+        d.code: d
+        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
+    }
+    candidates = await _candidates(session, rows, delegates, zone)
+    matches: dict[int, _Match] = {}
+    taken: set[int] = set()
+    figures_of: dict[int, int] = {}
+    for row in rows:
+        delegate = delegates.get(row.delegate_code)
+        if delegate is None or delegate.id is None:
+            problems.append(
+                Problem(
+                    row.number,
+                    "delegate",
+                    N_("Unknown delegate code: {code}"),
+                    {"code": row.delegate_code},
+                )
+            )
+            continue
+        options = _narrow(candidates.get((delegate.id, row.kind, row.day), []), row, zone)
+        options = [m for m in options if m.assignment.id not in taken]
+        if len(options) != 1:
+            problems.append(_ambiguous(row, len(options)) if options else _no_assignment(row))
+            continue
+        match = options[0]
+        if match.occurrence.starts_at > now:
+            problems.append(_not_yet(row))
+            continue
+        assert match.assignment.id is not None
+        assert match.occurrence.id is not None
+        taken.add(match.assignment.id)
+        if row.figures is not None and any(
+            getattr(row.figures, name) is not None
+            for name in ("citizens", "petitions", "voters", "opinions")
+        ):
+            if (other := figures_of.get(match.occurrence.id)) is not None:
+                problems.append(_twice(row, other))
+            figures_of[match.occurrence.id] = row.number
+        matches[row.number] = match
+    return matches
+
+
+async def _candidates(
+    session: AsyncSession, rows: Sequence[ReportRow], delegates: dict[str, Delegate], zone: tzinfo
+) -> _Candidates:
+    """The live assignments of the rows' delegates in the rows' days, by delegate, kind and
+    local day."""
+    first = datetime.combine(min(r.day for r in rows), time.min, zone)
+    last = datetime.combine(max(r.day for r in rows) + timedelta(days=1), time.min, zone)
+    found = (
+        await session.exec(
+            select(Assignment, Occurrence, Event)
+            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+            .join(Event, col(Event.id) == col(Occurrence.event_id))
+            .where(
+                col(Assignment.delegate_id).in_([d.id for d in delegates.values()]),
+                col(Assignment.cancelled_at).is_(None),
+                col(Occurrence.cancelled_at).is_(None),
+                col(Occurrence.starts_at) >= first,
+                col(Occurrence.starts_at) < last,
+            )
+            .order_by(col(Occurrence.starts_at))
+        )
+    ).all()
+    candidates: _Candidates = defaultdict(list)
+    for assignment, occurrence, event in found:
+        day = occurrence.starts_at.astimezone(zone).date()
+        candidates[(assignment.delegate_id, event.kind, day)].append(
+            _Match(assignment, occurrence, event.title)
+        )
+    return candidates
+
+
+def _no_assignment(row: ReportRow) -> Problem:
+    return Problem(
+        row.number,
+        "date",
+        N_("{code} has no {kind} assignment on {day} (or it is already in an earlier row)"),
+        {"code": row.delegate_code, "kind": row.kind, "day": row.day.strftime("%d/%m/%Y")},
+    )
+
+
+def _ambiguous(row: ReportRow, count: int) -> Problem:
+    return Problem(
+        row.number,
+        "date",
+        N_(
+            "{code} has {count} {kind} duties on {day}: add the title or start column "
+            "to say which one"
+        ),
+        {
+            "code": row.delegate_code,
+            "count": str(count),
+            "kind": row.kind,
+            "day": row.day.strftime("%d/%m/%Y"),
+        },
+    )
+
+
+def _not_yet(row: ReportRow) -> Problem:
+    return Problem(
+        row.number,
+        "date",
+        N_("The duty of {day} has not taken place yet; it cannot be reported"),
+        {"day": row.day.strftime("%d/%m/%Y")},
+    )
+
+
+def _twice(row: ReportRow, other: int) -> Problem:
+    return Problem(
+        row.number,
+        "citizens",
+        N_(
+            "Row {other} already gives the figures of this shared meeting; "
+            "leave the figures of the other attendees empty"
+        ),
+        {"other": str(other)},
+    )
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+async def export_rows(
+    *,
+    session: AsyncSession,
+    starts_from: datetime,
+    starts_before: datetime,
+    zone: tzinfo,
+    council_ids: Collection[int] | None = None,
+) -> list[dict[str, str]]:
+    """Every current report of assignments starting in ``[starts_from, starts_before)``."""
+    query = (
+        select(Report, Assignment, Occurrence, Event)
+        .join(Assignment, col(Assignment.id) == col(Report.assignment_id))
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .where(
+            col(Occurrence.starts_at) >= starts_from,
+            col(Occurrence.starts_at) < starts_before,
+            col(Assignment.cancelled_at).is_(None),
+            col(Occurrence.cancelled_at).is_(None),
+        )
+        .order_by(col(Occurrence.starts_at), col(Report.id))
+    )
+    if council_ids is not None:
+        query = query.where(col(Event.council_id).in_(list(council_ids)))
+    found = (await session.exec(query)).all()
+    delegates = {
+        d.id: d
+        for d in (
+            await session.exec(
+                select(Delegate).where(
+                    col(Delegate.id).in_({report.delegate_id for report, *_ in found})
+                )
+            )
+        ).all()
+    }
+    rows: list[dict[str, str]] = []
+    for report, assignment, occurrence, event in found:
+        delegate = delegates[report.delegate_id]
+        rows.append(
+            {
+                "delegate": delegate.code,
+                "date": occurrence.starts_at.astimezone(zone).date().isoformat(),
+                "kind": event.kind,
+                "held": "yes" if report.held else "no",
+                "citizens": _number(report.citizens),
+                "petitions": _number(report.petitions),
+                "note": report.note,
+                "forwarded": _number(report.forwarded),
+                "voters": _number(report.voters),
+                "opinions": _number(report.opinions),
+                "reason": report.reason or "",
+                "title": event.title,
+                "unit": assignment.unit or delegate.unit,
+                "reported_at": report.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "source": report.source,
+                "start": occurrence.starts_at.astimezone(zone).strftime("%H:%M"),
+            }
+        )
+    return rows
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def export_csv(rows: Sequence[dict[str, str]]) -> bytes:
+    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly; text cells that Excel
+    would run as a formula are quoted (``reports import`` removes the quote again)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows({name: protect_cell(value) for name, value in row.items()} for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_xlsx(rows: Sequence[dict[str, str]]) -> bytes:
+    """The same columns (English names, so it imports again), header frozen."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("reports")
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    for column, name in enumerate(EXPORT_COLUMNS):
+        sheet.write_string(0, column, name, bold)
+        sheet.set_column(column, column, 28 if name in ("note", "title", "unit") else 12)
+    for number, row in enumerate(rows, start=1):
+        for column, name in enumerate(EXPORT_COLUMNS):
+            value = row[name]
+            if name in ("citizens", "petitions", "forwarded", "voters", "opinions") and value:
+                sheet.write_number(number, column, int(value))
+            else:
+                sheet.write_string(number, column, value)
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Quarterly statistics: the figures, and their text, CSV, workbook and chart."""

@@ -1,0 +1,1 @@
+"""/thongbao: composing a notice, its preview, its delivery report and acknowledgements."""
