@@ -32,7 +32,7 @@ from bot.services.stats.output import file_stem
 from bot.services.stats.xlsx import xlsx_bytes
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
-from bot.telegram.texts import answer, split_message
+from bot.telegram.texts import answer, edit, split_message
 
 QUARTERS_SHOWN = 4
 MAX_COUNCIL_BUTTONS = 40
@@ -155,7 +155,8 @@ async def council_chosen(
         return
     await answer(query)
     title = chosen.name or _("All councils")
-    await query.edit_message_text(
+    await edit(
+        query,
         _("Statistics of {council}: choose the quarter.").format(council=escape(title)),
         reply_markup=quarter_keyboard(chosen.council_id, _today_quarter(scope), _),
     )
@@ -176,8 +177,9 @@ async def quarter_chosen(
         return
     await answer(query)
     quarter = Quarter(data.year, data.quarter)
-    await query.edit_message_text(
-        _("Preparing the statistics for {quarter}…").format(quarter=quarter_title(quarter, _))
+    await edit(
+        query,
+        _("Preparing the statistics for {quarter}…").format(quarter=quarter_title(quarter, _)),
     )
     await _answer(update, context, scope, chosen, quarter)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import CallbackQuery
+from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.config import Settings
@@ -36,4 +36,16 @@ async def answer(
     except BadRequest as error:
         message = error.message.lower()
         if "query is too old" not in message and "query id is invalid" not in message:
+            raise
+
+
+async def edit(
+    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edits the button's message; the same button pressed twice edits nothing, and
+    Telegram's "message is not modified" for it is not an error."""
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
             raise

@@ -103,3 +103,17 @@ async def test_forged_button_data_is_answered_and_writes_nothing(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], data
     assert not any(APOLOGY in (m.text or "") for m in user.messages[sent_before:]), data
     assert await _row_counts(harness) == before, data
+
+
+async def test_an_issued_button_pressed_twice_is_no_error(
+    harness: Harness, pressers: tuple[FakeUser, FakeUser]
+) -> None:
+    """The second press would edit the message into what it already says."""
+    admin = pressers[1]
+    for _press in range(2):
+        query = await admin.press_data(admin.messages[-1], "stats:c:")
+        await harness.api.wait_for_callback_answer(query)
+    await admin.send_and_wait("/trogiup")
+    assert not any(APOLOGY in (m.text or "") for m in admin.messages), [
+        m.text for m in admin.messages
+    ]

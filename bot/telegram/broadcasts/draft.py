@@ -32,10 +32,10 @@ from bot.services.broadcasts.drafts import (
     target_of,
 )
 from bot.services.broadcasts.progress import count_progress, save_progress
-from bot.telegram.broadcasts.notice import NOT_AVAILABLE, edit, managed_broadcast, render_error
+from bot.telegram.broadcasts.notice import NOT_AVAILABLE, managed_broadcast, render_error
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import EXPIRED, Access, on_button
-from bot.telegram.texts import answer, split_message
+from bot.telegram.texts import answer, edit, split_message
 
 logger = logging.getLogger(__name__)
 

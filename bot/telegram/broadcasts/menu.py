@@ -46,7 +46,6 @@ from bot.telegram.broadcasts.notice import (
     BroadcastStep,
     ask_for_notice,
     conversation_council,
-    edit,
     home_council,
     render_error,
     secretary,
@@ -55,7 +54,7 @@ from bot.telegram.broadcasts.notice import (
 )
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
-from bot.telegram.texts import answer
+from bot.telegram.texts import answer, edit
 
 logger = logging.getLogger(__name__)
 

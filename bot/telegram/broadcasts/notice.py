@@ -16,8 +16,7 @@ from enum import StrEnum
 from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import Message, Update
 
 from bot.domain.broadcasts import RequestError, Target, TargetKind, parse_target
 from bot.domain.buttons import StopComposingButton
@@ -112,15 +111,6 @@ async def managed_broadcast(scope: UpdateScope, broadcast_id: int) -> Broadcast 
     if broadcast is None or broadcast.id is None:
         return None
     return broadcast if secretary(scope).may_manage(broadcast.council_id) else None
-
-
-async def edit(query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None) -> None:
-    """Edits the button's message; an edit that would change nothing is not an error."""
-    try:
-        await query.edit_message_text(text, reply_markup=reply_markup)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
 
 
 async def start_step(
