@@ -19,9 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
-from tests import database_template
+from tests import database_template, process_watch
 
 POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyncpg://…)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    process_watch.install()
+
+
+@pytest.fixture(autouse=True)
+def _a_test_that_starts_python_is_slow(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test that starts ``python -m bot`` (or any Python) without ``slow``."""
+    with process_watch.watching() as started:
+        yield
+    if started and request.node.get_closest_marker("slow") is None:
+        pytest.fail(
+            f"{request.node.nodeid} starts {started[0]!r} but is not marked slow: "
+            "add @pytest.mark.slow (or pytestmark = pytest.mark.slow in its module), "
+            'so that `pytest -m "not slow"` leaves it out',
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +25,8 @@ from tests.e2e.processes import bot_processes, logs
 from tests.e2e.test_failover import active_sender, wait_for
 from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 DELEGATES = 526
 FIRST_USER_ID = 30_000

@@ -17,6 +17,8 @@ import pytest
 from tests.e2e.conftest import TOKEN
 from tests.fakes import FakeBotApi
 
+pytestmark = pytest.mark.slow  # starts python -m bot
+
 UNITS = Path(__file__).resolve().parents[2] / "docs" / "systemd"
 PREFIX = "/srv/delegate-bot"
 VENV = Path(sys.prefix)  # the virtual environment running the tests
