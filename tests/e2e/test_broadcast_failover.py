@@ -61,7 +61,7 @@ async def test_sender_killed_mid_broadcast(
         return Counter(m.chat_id for m in fake_api.sent_messages if m.method == "copyMessage")
 
     async with bot_processes(("run",), ("worker",), env=env, cwd=tmp_path) as processes:
-        await fake_api.wait_for_call("getUpdates", timeout=60)
+        await fake_api.wait_for_call("getUpdates", timeout=60, answered=False)
         admin = fake_api.user(ADMIN)
         await admin.send_and_wait(f"/thongbao council:{COUNCIL} all", timeout=30)
         (preview,) = await admin.send_and_wait(

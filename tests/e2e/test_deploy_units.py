@@ -76,7 +76,7 @@ async def test_each_unit_starts_and_stops_cleanly(
     try:
         # Polling has begun (run) or the bot is initialised (worker): start-up is over.
         expected = "getUpdates" if "run" in argv else "getMe"
-        await fake_api.wait_for_call(expected, timeout=30)
+        await fake_api.wait_for_call(expected, timeout=30, answered=False)
         assert (tmp_path / "data" / "delegate-bot.db").exists()
     finally:
         process.send_signal(signal.SIGTERM)
