@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
-from tests import database_template, process_watch
+from tests import database_template, parallel, process_watch
 
 POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyncpg://…)"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     process_watch.install()
+    config.pluginmanager.register(parallel, "delegate-bot-parallel")  # the slow tests on one worker
 
 
 @pytest.fixture(autouse=True)

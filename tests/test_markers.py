@@ -7,6 +7,7 @@ every test (``tests/process_watch.py``) so that a new one cannot forget the mark
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,54 @@ def test_a_test_starting_python_without_the_marker_fails(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(
         ["*test_unmarked starts '* -m bot' but is not marked slow: add @pytest.mark.slow*"]
     )
+
+
+@pytest.mark.slow  # starts pytest-xdist workers, that is Python processes
+def test_under_xdist_the_slow_tests_run_on_one_worker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))  # `tests`
+    pytester.makeini(
+        """
+        [pytest]
+        markers = slow: starts python -m bot
+        asyncio_default_fixture_loop_scope = function
+        """
+    )
+    pytester.makeconftest(
+        """
+        from tests import parallel
+
+        def pytest_configure(config):
+            config.pluginmanager.register(parallel, "delegate-bot-parallel")
+        """
+    )
+    pytester.makepyfile(
+        """
+        import os
+        import time
+
+        import pytest
+
+        def record(kind):
+            with open(f"{kind}-{os.environ['PYTEST_XDIST_WORKER']}", "a") as ran:
+                ran.write("x")
+            time.sleep(0.05)  # long enough for every worker to get work
+
+        @pytest.mark.slow
+        @pytest.mark.parametrize("n", range(6))
+        def test_slow(n):
+            record("slow")
+
+        @pytest.mark.parametrize("n", range(20))
+        def test_fast(n):
+            record("fast")
+        """
+    )
+    result = pytester.runpytest_subprocess("-n", "2", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=26)
+    result.stdout.fnmatch_lines(["*scheduling tests via SlowTestsTogether*"])
+    slow = {path.name: len(path.read_text()) for path in pytester.path.glob("slow-gw*")}
+    assert list(slow.values()) == [6], slow  # one worker ran them all
+    fast = {path.name: len(path.read_text()) for path in pytester.path.glob("fast-gw*")}
+    assert len(fast) == 2, fast  # the other tests were shared
