@@ -1,4 +1,9 @@
-"""Shared fixtures: a migrated database per test (SQLite) and per session (PostgreSQL)."""
+"""Shared fixtures: a migrated database per test (SQLite) and per session (PostgreSQL).
+
+The SQLite database of each test is a copy of one migrated per session
+(``tests/database_template.py``); the PostgreSQL database is migrated once per session and
+emptied after each test.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +19,47 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
+from tests import database_template, parallel, process_watch
 
 POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyncpg://…)"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    process_watch.install()
+    config.pluginmanager.register(parallel, "delegate-bot-parallel")  # the slow tests on one worker
+
+
+@pytest.fixture(autouse=True)
+def _a_test_that_starts_python_is_slow(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test that starts ``python -m bot`` (or any Python) without ``slow``."""
+    with process_watch.watching() as started:
+        yield
+    if started and request.node.get_closest_marker("slow") is None:
+        pytest.fail(
+            f"{request.node.nodeid} starts {started[0]!r} but is not marked slow: "
+            "add @pytest.mark.slow (or pytestmark = pytest.mark.slow in its module), "
+            'so that `pytest -m "not slow"` leaves it out',
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_template_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The migrated template lives in this session's temporary folder (made on first use)."""
+    database_template.set_folder(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
+    """Where the test's SQLite database is; nothing is there until ``engine`` copies it."""
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
 @pytest.fixture
 async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    """The test's own SQLite database: a copy of the session's migrated template."""
+    await database_template.copy_migrated(database_template.sqlite_path(sqlite_url))
     engine = create_engine(sqlite_url)
-    await upgrade(engine)
     yield engine
     await engine.dispose()
 
@@ -50,7 +83,7 @@ def postgres_server_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_database_url(postgres_server_url: str) -> Iterator[str]:
-    """A database of its own for this test session, dropped afterwards."""
+    """A database of its own for this test session, migrated to head, dropped afterwards."""
     import asyncio
 
     name = f"delegate_bot_test_{uuid.uuid4().hex[:12]}"
@@ -63,18 +96,26 @@ def postgres_database_url(postgres_server_url: str) -> Iterator[str]:
         finally:
             await connection.close()
 
+    async def migrate(url: str) -> None:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
     asyncio.run(execute(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+        url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+        asyncio.run(migrate(url))
+        yield url
     finally:
         asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 async def pg_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
-    """The session's PostgreSQL database, migrated, emptied after each test."""
+    """The session's PostgreSQL database, migrated once, emptied after each test."""
     engine = create_engine(postgres_database_url)
-    await upgrade(engine)
     yield engine
     from sqlalchemy import text
     from sqlmodel import SQLModel

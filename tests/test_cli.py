@@ -44,6 +44,7 @@ async def _delegates(url: str) -> list[Delegate]:
         await engine.dispose()
 
 
+@pytest.mark.slow  # starts python -m bot
 def test_python_m_bot_is_the_same_program() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False

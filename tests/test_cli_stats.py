@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from bot.cli import main
 from bot.db import create_engine, create_session_factory
-from bot.migrate import upgrade
+from tests.database_template import copy_migrated, sqlite_path
 from tests.services.test_stats import EXPECTED_CSV, EXPECTED_TEXT, _fixture
 
 
@@ -28,9 +28,9 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> Pat
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
 
     async def seed() -> None:
+        await copy_migrated(sqlite_path(sqlite_url))
         engine = create_engine(sqlite_url)
         try:
-            await upgrade(engine)
             await _fixture(create_session_factory(engine), tmp_path)
         finally:
             await engine.dispose()

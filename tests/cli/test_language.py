@@ -94,6 +94,7 @@ def test_cli_lang_switches_to_english_but_lang_does_not(
     assert "Cách dùng:" in help_text(["--lang", "vi", "schedule"], capsys)
 
 
+@pytest.mark.slow  # starts python -m bot
 def test_a_real_process_ignores_the_system_locale() -> None:
     env = {**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"}
     env.pop("CLI_LANG", None)

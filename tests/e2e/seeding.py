@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bot.db import create_engine, create_session_factory
-from bot.migrate import upgrade
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule.imports import import_schedule
+from tests.database_template import copy_migrated
 from tests.factories import add_linked_delegates, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -29,9 +29,9 @@ async def owe_reminders(
     """``delegates`` linked delegates and an ``other`` event of them all in 3 hours (its
     1-day reminder is a catch-up row due now). Without ``plan`` the outbox stays empty:
     the process's planner must make the rows. Returns the delegates' Telegram ids."""
+    await copy_migrated(database)
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     try:
-        await upgrade(engine)
         sessions = create_session_factory(engine)
         users = await add_linked_delegates(
             sessions, delegates, council=COUNCIL, first_user_id=first_user_id

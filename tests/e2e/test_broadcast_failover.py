@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +25,8 @@ from tests.e2e.processes import bot_processes, logs
 from tests.e2e.test_failover import active_sender, wait_for
 from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 DELEGATES = 526
 FIRST_USER_ID = 30_000
@@ -58,7 +61,7 @@ async def test_sender_killed_mid_broadcast(
         return Counter(m.chat_id for m in fake_api.sent_messages if m.method == "copyMessage")
 
     async with bot_processes(("run",), ("worker",), env=env, cwd=tmp_path) as processes:
-        await fake_api.wait_for_call("getUpdates", timeout=60)
+        await fake_api.wait_for_call("getUpdates", timeout=60, answered=False)
         admin = fake_api.user(ADMIN)
         await admin.send_and_wait(f"/thongbao council:{COUNCIL} all", timeout=30)
         (preview,) = await admin.send_and_wait(

@@ -17,6 +17,8 @@ import pytest
 from tests.e2e.conftest import TOKEN
 from tests.fakes import FakeBotApi
 
+pytestmark = pytest.mark.slow  # starts python -m bot
+
 UNITS = Path(__file__).resolve().parents[2] / "docs" / "systemd"
 PREFIX = "/srv/delegate-bot"
 VENV = Path(sys.prefix)  # the virtual environment running the tests
@@ -74,7 +76,7 @@ async def test_each_unit_starts_and_stops_cleanly(
     try:
         # Polling has begun (run) or the bot is initialised (worker): start-up is over.
         expected = "getUpdates" if "run" in argv else "getMe"
-        await fake_api.wait_for_call(expected, timeout=30)
+        await fake_api.wait_for_call(expected, timeout=30, answered=False)
         assert (tmp_path / "data" / "delegate-bot.db").exists()
     finally:
         process.send_signal(signal.SIGTERM)

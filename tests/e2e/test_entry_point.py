@@ -8,8 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import TOKEN
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 
 async def test_run_serves_updates_and_stops_on_sigterm(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +30,8 @@ from tests.e2e.conftest import TOKEN
 from tests.e2e.processes import BotProcess, bot_processes, logs
 from tests.factories import add_linked_delegates, in_session
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DELEGATES = 600

@@ -24,6 +24,7 @@ from tests.e2e.processes import bot_processes, logs
 from tests.fakes import FakeBotApi
 
 
+@pytest.mark.slow  # starts python -m bot
 async def test_running_bot_reports_healthy(fake_api: FakeBotApi, tmp_path: Path) -> None:
     port = free_port()
     env = {

@@ -10,9 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.e2e.conftest import TOKEN
 from tests.e2e.processes import bot_processes, logs
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -9,11 +9,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import TOKEN
 from tests.e2e.net import wait_for_log
 from tests.e2e.processes import bot_processes, logs
 from tests.e2e.seeding import outbox_statuses, owe_reminders, uncertain_rows
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 DELEGATES = 300
 STOP_AFTER = 100

@@ -11,12 +11,15 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.e2e.conftest import TOKEN
 from tests.e2e.net import free_port, wait_for_health, wait_for_log
 from tests.e2e.processes import bot_processes, logs
 from tests.e2e.seeding import outbox_statuses, owe_reminders
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 ATTEMPT = "Telegram is not reachable at"
 

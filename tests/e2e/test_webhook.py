@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import TOKEN
 from tests.e2e.net import (
     forward_updates,
@@ -15,6 +17,8 @@ from tests.e2e.net import (
 )
 from tests.e2e.processes import bot_processes, logs
 from tests.fakes import FakeBotApi
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 SECRET = "Webhook_secret-for-the-e2e-test-0123456789"
 

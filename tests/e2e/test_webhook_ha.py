@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +26,8 @@ from tests.e2e.processes import BotProcess, logs, start_bot
 from tests.e2e.test_failover import wait_for
 from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi, FakeUser
+
+pytestmark = pytest.mark.slow  # starts python -m bot
 
 DELEGATES = 300
 FIRST_USER_ID = 40_000

@@ -387,14 +387,23 @@ class FakeBotApi:
         timeout: float = 5.0,
         *,
         start: int = 0,
+        answered: bool = True,
     ) -> ApiCall:
         """The first answered call of ``method`` at index >= ``start`` of :attr:`calls`
-        that satisfies ``predicate``."""
+        that satisfies ``predicate``.
+
+        ``answered=False`` takes a call still in flight too: "the bot has begun long
+        polling" is a ``getUpdates`` that arrived, which is answered only when an update
+        comes or its ``timeout`` (10 s for the bot's poller) runs out."""
         name = self.spec.canonical_method(method)
 
         def find() -> ApiCall | None:
             for call in itertools.islice(self.calls, start, None):
-                if call.method == name and call.done and (predicate is None or predicate(call)):
+                if (
+                    call.method == name
+                    and (call.done or not answered)
+                    and (predicate is None or predicate(call))
+                ):
                     return call
             return None
 

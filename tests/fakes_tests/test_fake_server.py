@@ -661,6 +661,19 @@ async def test_wait_helpers_report_what_they_saw(api: FakeBotApi, bot: Bot, user
     assert user.last_message.text == "only one"
 
 
+async def test_a_long_poll_in_flight_is_found_only_when_asked_for(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    call = await api.wait_for_call("getUpdates", timeout=5, answered=False)
+    assert not call.done
+    with pytest.raises(AssertionError, match="no matching getUpdates"):
+        await api.wait_for_call("getUpdates", timeout=0.05)
+    await api.user(1001).send("/start")  # the update answers the long poll at once
+    assert len(await poll) == 1
+    assert (await api.wait_for_call("getUpdates")) is call
+
+
 # ---------------------------------------------------------------------- the real Application
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from bot.db import SessionFactory, create_engine, create_session_factory
-from bot.migrate import upgrade
 from bot.models import AuditEntry, Council, Delegate
 from bot.services.delegates.roster import (
     AUDIT_ACTION,
@@ -26,6 +25,7 @@ from bot.services.delegates.roster import (
     import_roster,
 )
 from bot.services.files.tabular import Problem, read_table
+from tests.database_template import copy_migrated
 from tests.services.roster_files import (
     DISTRICT_COUNCIL,
     EN_HEADERS,
@@ -73,8 +73,8 @@ def roster() -> list[RosterRow]:
 @pytest.fixture
 async def other_session_factory(tmp_path: Path) -> AsyncIterator[SessionFactory]:
     """A second, empty migrated database, to compare two imports side by side."""
+    await copy_migrated(tmp_path / "other.db")
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
-    await upgrade(engine)
     yield create_session_factory(engine)
     await engine.dispose()
 
