@@ -73,8 +73,7 @@ async def report_prompt_rows(
     until: datetime,
     only: Collection[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows for every unreported assignment whose prompt falls before ``until`` (of the
-    delegates ``only``, when given)."""
+    """Rows for every unreported assignment (of ``only``) whose prompt is before ``until``."""
     mine = true() if only is None else col(Assignment.delegate_id).in_(sorted(only))
     ended = func.coalesce(col(Occurrence.ends_at), col(Occurrence.starts_at))
     found = (
@@ -85,9 +84,8 @@ async def report_prompt_rows(
             .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
             .outerjoin(Report, col(Report.assignment_id) == col(Assignment.id))
             .where(
-                # As for reminders: only those the bot can reach. A delegate who links
-                # (or comes back) later is planned then (``plan_outbox(delegate_ids=…)``
-                # in the same transaction), within the reporting window.
+                # As for reminders: only those the bot can reach. One who links (or comes
+                # back) later is planned then, in that transaction (``plan_for_delegates``).
                 col(Delegate.telegram_user_id).is_not(None),
                 col(Delegate.active).is_(True),
                 col(Delegate.reachable).is_(True),
