@@ -194,6 +194,9 @@ class PendingUpload(SQLModel, table=True):
     status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The councils the file is the schedule of, as " 1 2 " (``None``: staged before 0010).
+    # A newer upload of any of them supersedes this one while it is pending.
+    council_ids: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class OutboxMessage(SQLModel, table=True):

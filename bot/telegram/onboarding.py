@@ -13,6 +13,7 @@ from bot.domain.roster import Role
 from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.services.delegates.accounts import LinkOutcome, redeem_invite, set_language
+from bot.services.outbox.reminders import ReminderPolicy, plan_for_delegates
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.menus import set_secretary_menu
@@ -87,7 +88,19 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
     result = await redeem_invite(
         session=scope.session, token=context.args[0], telegram_user_id=user.id, now=scope.now
     )
+    planned = 0
+    if result.outcome is LinkOutcome.linked and result.delegate is not None:
+        assert result.delegate.id is not None
+        # What they are owed from now on, written with the link itself.
+        planned = await plan_for_delegates(
+            session=scope.session,
+            policy=ReminderPolicy.from_settings(scope.settings),
+            now=scope.now,
+            delegate_ids=[result.delegate.id],
+        )
     await scope.commit()
+    if planned:
+        context.deps.wake()
     if result.outcome in (LinkOutcome.linked, LinkOutcome.already_linked):
         assert result.delegate is not None
         _ = get_translator(result.delegate.language)

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.services.conversations import ConversationState
+from bot.services.outbox.reminders import ReminderPolicy, plan_for_delegates
 from bot.services.outbox.rows import mark_reachable
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import open_scope, scope_of
@@ -37,12 +38,22 @@ async def resolve_scope(update: Update, context: BotContext) -> None:
         and update.my_chat_member is None
         and any(not d.reachable for d in identity.delegates)
     ):
+        back = [d.id for d in identity.delegates if not d.reachable and d.id is not None]
         revived = await mark_reachable(
             session=scope.session, telegram_user_id=identity.telegram_user_id, now=scope.now
+        )
+        # What the planner skipped while they could not be reached, planned with the change.
+        revived += await plan_for_delegates(
+            session=scope.session,
+            policy=ReminderPolicy.from_settings(scope.settings),
+            now=scope.now,
+            delegate_ids=back,
         )
         # Durable before any handler answers, and kept if the handler's own step fails.
         await scope.commit()
         logger.info("a delegate who had blocked the bot is reachable again (%d queued)", revived)
+        if revived:
+            context.deps.wake()
 
 
 class ConversationRouter:

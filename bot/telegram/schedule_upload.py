@@ -24,6 +24,7 @@ from bot.services.schedule.uploads import (
     UploadStatus,
     decide_upload,
     import_uploaded_schedule,
+    is_superseded,
     reopen_upload,
     stage_upload,
 )
@@ -156,6 +157,7 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
         filename=filename,
         content=content,
         now=now,
+        council_ids=result.council_ids,
     )
     await scope.commit()
     await message.reply_text(
@@ -220,9 +222,17 @@ async def decide(
         decision=decision,
         now=now,
     )
+    superseded = upload is None and await is_superseded(
+        session=scope.session, upload_id=data.upload_id, telegram_user_id=identity.telegram_user_id
+    )
     # Committed on its own, before the import: the import commits or rolls back the whole
     # session, and a file with problems must still leave the upload decided.
     await scope.commit()
+    if superseded:
+        text = _("A newer schedule file of this council was sent; this file no longer applies.")
+        await answer(query, text, show_alert=True)
+        await query.edit_message_text(text)
+        return
     if upload is None:
         await answer(
             query,

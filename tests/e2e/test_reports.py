@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.models import Conversation, OutboxMessage, Report, ReportVersion
+from bot.models import Conversation, Delegate, OutboxMessage, Report, ReportVersion
+from bot.services.delegates.invites import issue_invites
 from bot.services.outbox.reminders import ReminderPolicy
 from bot.services.outbox.rows import OutboxKind
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import Deps
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import linked_delegate, run_until, schedule
+from tests.e2e.steps import START, dispatcher, linked_delegate, run_until, schedule
+from tests.factories import add_delegate
 from tests.fakes import FakeUser
 from tests.fakes.models import SentMessage
 
@@ -335,3 +337,53 @@ async def test_outbox_rows_for_prompts_are_unique_per_step(
         ]
     assert sorted(k.split(":")[1] for k in keys) == ["followup", "prompt"]
     assert datetime(2026, 12, 1, tzinfo=UTC) < harness.clock.now
+
+
+async def test_a_delegate_linking_after_their_reception_is_prompted_at_once(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """The reception ended at 09:59 local; ML-001 links at 10:00. The prompt is planned with
+    the linking (not at the planner's next pass) and goes out with the next drain."""
+    harness.clock.now = START
+    await add_delegate(harness.session_factory, "ML-001")
+    await schedule(
+        harness,
+        tmp_path,
+        "reception,Tiếp công dân,2026-12-01 07:30,2026-12-01 09:59,Trụ sở xã,HDND-ML,ML-001,,,,",
+    )
+    async with harness.session_factory() as session:
+        (invite,) = await issue_invites(session=session, now=harness.clock())
+    user = harness.api.user(1001)
+    await user.send_and_wait(f"/start {invite.token}")
+    async with harness.session_factory() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.report_prompt.value)
+            )
+        ).all()
+    assert sorted(row.dedupe_key.split(":")[1] for row in rows) == ["followup", "prompt"]
+    (prompt,) = [row for row in rows if ":prompt:" in row.dedupe_key]
+    harness.clock.now = prompt.due_at
+    await dispatcher(harness).drain()
+    assert prompt_of(user).text is not None
+    assert (await prompt_statuses(harness))["prompt"] == "sent"
+
+
+async def test_a_delegate_reachable_again_is_prompted_for_a_duty_missed_meanwhile(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """ML-001 had blocked the bot when the reception ended, so nothing was planned; when
+    they write again, the prompt is planned with that and goes out with the next drain."""
+    user = await linked_delegate(harness)
+    async with harness.session_factory() as session:
+        delegate = (await session.exec(select(Delegate))).one()
+        delegate.reachable = False
+        session.add(delegate)
+        await session.commit()
+    await prompted(harness, policy, tmp_path)
+    assert await prompt_statuses(harness) == {}
+    await user.send_and_wait("/help")
+    assert await prompt_statuses(harness) == {"prompt": "pending", "followup": "pending"}
+    await dispatcher(harness).drain()
+    assert prompt_of(user).text is not None
+    assert (await prompt_statuses(harness))["prompt"] == "sent"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from icalendar import Calendar
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Assignment, AuditEntry, Council, Event, PendingUpload
@@ -255,3 +255,50 @@ async def test_secretary_cannot_probe_other_councils(harness: Harness) -> None:
     existing, missing, other_delegate, no_delegate = replies
     assert existing == missing  # another council: same answer whether it exists or not
     assert other_delegate.replace("NT-001", "<code>") == no_delegate.replace("ZZ-404", "<code>")
+
+
+async def test_a_newer_upload_supersedes_an_older_pending_one(harness: Harness) -> None:
+    """v1 and v2 of the council's schedule are both checked; v2 is confirmed; v1's Xác nhận
+    then says a newer file exists and writes nothing (it would cancel Họp B)."""
+    await add_delegate(harness.session_factory, "ML-001")
+    await add_delegate(harness.session_factory, "ML-900", role="secretary", telegram_user_id=9001)
+    secretary = harness.api.user(9001)
+    row_a = "session,Họp A,2026-12-15 08:00,2026-12-15 11:00,Hội trường,HDND-ML,all,,,,"
+    row_b = "session,Họp B,2026-12-16 08:00,2026-12-16 11:00,Hội trường,HDND-ML,all,,,,"
+    await secretary.send_document("lich-v1.csv", schedule_csv(row_a))
+    (old,) = await secretary.wait_for_messages(1)
+    await secretary.send_document("lich-v2.csv", schedule_csv(row_a, row_b))
+    new = (await secretary.wait_for_messages(2))[-1]
+    await secretary.press(new, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (new.text or ""))
+
+    query = await secretary.press(old, "✅ Xác nhận")
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "mới hơn" in answer.get("text", "")
+    await harness.api.wait_until(lambda: "mới hơn" in (old.text or ""))
+    assert old.reply_markup is None
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.title)))).all()
+        statuses = {u.filename: u.status for u in (await session.exec(select(PendingUpload))).all()}
+    assert [(e.title, e.cancelled_at) for e in events] == [("Họp A", None), ("Họp B", None)]
+    assert statuses == {"lich-v1.csv": "superseded", "lich-v2.csv": "confirmed"}
+
+
+async def test_an_upload_of_another_council_is_not_superseded(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    await add_delegate(harness.session_factory, "NT-001", council="HDND-NT")
+    admin = harness.api.user(ADMIN_ID)
+    await admin.send_document(
+        "ml.csv",
+        schedule_csv("session,Họp ML,2026-12-15 08:00,2026-12-15 11:00,Hội trường,HDND-ML,all,,,,"),
+    )
+    (ml,) = await admin.wait_for_messages(1)
+    await admin.send_document(
+        "nt.csv",
+        schedule_csv("session,Họp NT,2026-12-15 08:00,2026-12-15 11:00,Hội trường,HDND-NT,all,,,,"),
+    )
+    await admin.wait_for_messages(2)
+    await admin.press(ml, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (ml.text or ""))
+    async with harness.session_factory() as session:
+        assert [e.title for e in (await session.exec(select(Event))).all()] == ["Họp ML"]

@@ -192,7 +192,13 @@ def test_calendar_days_out_of_range_are_row_problems() -> None:
 
 async def check_huge_upload_ids(session_factory: SessionFactory) -> None:
     upload_id = await in_session(
-        session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+        session_factory,
+        stage_upload,
+        telegram_user_id=1,
+        filename="a.csv",
+        content=b"x",
+        now=NOW,
+        council_ids=(),
     )
     for wrong in (10**18, 2**31, 0):
         decided = await in_session(

@@ -11,7 +11,13 @@ from tests.factories import NOW, in_session
 
 async def test_upload_is_decided_once_by_its_owner(session_factory: SessionFactory) -> None:
     upload_id = await in_session(
-        session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+        session_factory,
+        stage_upload,
+        telegram_user_id=1,
+        filename="a.csv",
+        content=b"x",
+        now=NOW,
+        council_ids=(),
     )
 
     async def decide(user: int, decision: UploadStatus, later: timedelta = timedelta()) -> bool:
@@ -36,7 +42,13 @@ async def test_a_reopened_upload_can_be_confirmed_again(session_factory: Session
     from bot.services.schedule.uploads import reopen_upload
 
     upload_id = await in_session(
-        session_factory, stage_upload, telegram_user_id=1, filename="a.csv", content=b"x", now=NOW
+        session_factory,
+        stage_upload,
+        telegram_user_id=1,
+        filename="a.csv",
+        content=b"x",
+        now=NOW,
+        council_ids=(),
     )
     first = await in_session(
         session_factory,

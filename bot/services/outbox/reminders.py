@@ -6,14 +6,15 @@ run as often as it likes, from any process (the bot, a worker, or an import comm
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, true, update
 from sqlalchemy import select as sql_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,8 @@ from bot.services.outbox.payloads import (
 )
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 from bot.services.reports.prompts import ReportPolicy, report_prompt_rows
+
+logger = logging.getLogger(__name__)
 
 CHANGE_NOTICE_WINDOW = timedelta(days=1)
 """Changes older than this when first seen by a planner are not announced any more."""
@@ -90,35 +93,75 @@ def reminder_key(assignment_id: int, label: str, starts_at: datetime) -> str:
 
 
 async def plan_outbox(
-    *, session: AsyncSession, policy: ReminderPolicy, now: datetime
+    *,
+    session: AsyncSession,
+    policy: ReminderPolicy,
+    now: datetime,
+    delegate_ids: Collection[int] | None = None,
 ) -> PlanCounts:
     """Brings the outbox in line with the schedule for the coming days, in the caller's
     transaction (the caller commits).
 
     An import plans before its commit, so the schedule and its reminders are written
-    together; the 5-minute planner commits at once, before it drains.
+    together; the 5-minute planner commits at once, before it drains. With
+    ``delegate_ids``, only what those delegates are owed is planned (a delegate who just
+    linked, or can be reached again, in the same transaction as that change): the rows
+    the planner would have added for them, and no clean-up of other rows.
     """
     counts = PlanCounts()
     # Reads first: on SQLite the first write takes the database's write lock, which the
     # dispatcher and the handlers then wait for until the caller's transaction ends.
     until = now + policy.plan_ahead
-    upcoming = await _upcoming(session, now=now, until=until)
+    only = delegate_ids
+    upcoming = await _upcoming(session, now=now, until=until, only=only)
     rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
-    rows += await _change_rows(session, policy=policy, now=now)
-    rows += await _cancellation_rows(session, policy=policy, now=now)
+    rows += await _change_rows(session, policy=policy, now=now, only=only)
+    rows += await _cancellation_rows(session, policy=policy, now=now, only=only)
     rows += _digest_rows(upcoming, policy=policy, now=now)
     rows += await _addition_rows(session, upcoming, policy=policy, now=now)
     if policy.reports is not None:
-        rows += await report_prompt_rows(session, policy=policy.reports, now=now, until=until)
-    counts.cancelled += await _cancel_dropped(session, now=now)
-    counts.cancelled += await _cancel_moved(session, now=now)
+        rows += await report_prompt_rows(
+            session, policy=policy.reports, now=now, until=until, only=only
+        )
+    if only is None:
+        counts.cancelled += await _cancel_dropped(session, now=now)
+        counts.cancelled += await _cancel_moved(session, now=now)
     counts.created += await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
     )
     return counts
 
 
-async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) -> list[_Upcoming]:
+def _of(only: Collection[int] | None) -> ColumnElement[bool]:
+    """Assignments of these delegates (a few: one person's records), or of everyone."""
+    return true() if only is None else col(Assignment.delegate_id).in_(sorted(only))
+
+
+async def plan_for_delegates(
+    *, session: AsyncSession, policy: ReminderPolicy, now: datetime, delegate_ids: Collection[int]
+) -> int:
+    """What these delegates are owed now that the bot can reach them (they just linked, or
+    wrote again after blocking it): report prompts still in time, reminders and digests of
+    duties ahead. In the caller's transaction, after its writes, inside a savepoint: a
+    failed planning leaves the caller's change written (the 5-minute planner catches up).
+    Returns how many rows were planned.
+    """
+    if not delegate_ids:
+        return 0
+    try:
+        async with session.begin_nested():
+            counts = await plan_outbox(
+                session=session, policy=policy, now=now, delegate_ids=delegate_ids
+            )
+    except Exception:
+        logger.exception("planning for newly reachable delegates failed; it will retry")
+        return 0
+    return counts.created
+
+
+async def _upcoming(
+    session: AsyncSession, *, now: datetime, until: datetime, only: Collection[int] | None
+) -> list[_Upcoming]:
     """Active assignments of linked, reachable delegates starting in ``(now, until]``."""
     connection = await session.connection()
     result = await connection.execute(
@@ -141,6 +184,7 @@ async def _upcoming(session: AsyncSession, *, now: datetime, until: datetime) ->
             col(Delegate.telegram_user_id).is_not(None),
             col(Delegate.active).is_(True),
             col(Delegate.reachable).is_(True),
+            _of(only),
         )
     )
     upcoming = []
@@ -261,7 +305,7 @@ def notice_due(
 
 
 async def _change_rows(
-    session: AsyncSession, *, policy: ReminderPolicy, now: datetime
+    session: AsyncSession, *, policy: ReminderPolicy, now: datetime, only: Collection[int] | None
 ) -> list[dict[str, Any]]:
     """One "schedule changed" notice per recent change of a future assignment, at once.
 
@@ -286,6 +330,7 @@ async def _change_rows(
             col(Delegate.telegram_user_id).is_not(None),
             col(Delegate.active).is_(True),
             col(Delegate.reachable).is_(True),
+            _of(only),
         )
     )
     rows = []
@@ -306,7 +351,7 @@ async def _change_rows(
 
 
 async def _cancellation_rows(
-    session: AsyncSession, *, policy: ReminderPolicy, now: datetime
+    session: AsyncSession, *, policy: ReminderPolicy, now: datetime, only: Collection[int] | None
 ) -> list[dict[str, Any]]:
     """A notice for each future assignment cancelled after the delegate was told of it."""
     connection = await session.connection()
@@ -334,6 +379,7 @@ async def _cancellation_rows(
             ),
             col(Occurrence.starts_at) > now,
             col(Assignment.id).in_(told),
+            _of(only),
         )
     )
     rows = []

@@ -9,12 +9,13 @@ ended less than ``REPORT_ESCALATE_AFTER`` ago; after that it is the secretariat'
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import func, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -65,9 +66,15 @@ def prompt_key(assignment_id: int, step: str, moment: datetime) -> str:
 
 
 async def report_prompt_rows(
-    session: AsyncSession, *, policy: ReportPolicy, now: datetime, until: datetime
+    session: AsyncSession,
+    *,
+    policy: ReportPolicy,
+    now: datetime,
+    until: datetime,
+    only: Collection[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows for every unreported assignment whose prompt falls before ``until``."""
+    """Rows for every unreported assignment (of ``only``) whose prompt is before ``until``."""
+    mine = true() if only is None else col(Assignment.delegate_id).in_(sorted(only))
     ended = func.coalesce(col(Occurrence.ends_at), col(Occurrence.starts_at))
     found = (
         await session.exec(
@@ -77,8 +84,8 @@ async def report_prompt_rows(
             .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
             .outerjoin(Report, col(Report.assignment_id) == col(Assignment.id))
             .where(
-                # As for reminders: only those the bot can reach. A delegate who links
-                # (or comes back) later is planned then, within the reporting window.
+                # As for reminders: only those the bot can reach. One who links (or comes
+                # back) later is planned then, in that transaction (``plan_for_delegates``).
                 col(Delegate.telegram_user_id).is_not(None),
                 col(Delegate.active).is_(True),
                 col(Delegate.reachable).is_(True),
@@ -88,6 +95,7 @@ async def report_prompt_rows(
                 col(Report.id).is_(None),
                 ended <= until - policy.prompt_delay,
                 ended > now - policy.escalate_after,
+                mine,
             )
         )
     ).all()

@@ -58,6 +58,8 @@ class ScheduleImportResult:
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     event_ids: list[int] = field(default_factory=list)
+    council_ids: list[int] = field(default_factory=list)
+    """The councils the file is the schedule of (known once the file has no problems)."""
 
     @property
     def changed(self) -> bool:
@@ -126,6 +128,7 @@ async def import_schedule(
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         return ScheduleImportResult(problems=problems, dry_run=dry_run)
     result = await _upsert_events(session, entries, councils, pools, now=now, zone=zone)
+    result.council_ids = sorted(c.id for c in councils.values() if c.id is not None)
     events = await _events(session, result.event_ids)
     result.sync = await sync_occurrences(
         session=session, events=events, now=now, zone=zone, horizon_end=now + horizon

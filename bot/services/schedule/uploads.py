@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import PendingUpload
@@ -26,6 +27,16 @@ class UploadStatus(StrEnum):
     pending = "pending"
     confirmed = "confirmed"
     cancelled = "cancelled"
+    superseded = "superseded"
+    """A newer file of one of its councils was sent while it was pending."""
+
+
+def _councils_text(council_ids: Iterable[int]) -> str:
+    return " " + " ".join(str(i) for i in sorted(set(council_ids))) + " "
+
+
+def _councils(text: str | None) -> frozenset[int]:
+    return frozenset(int(part) for part in (text or "").split())
 
 
 async def stage_upload(
@@ -35,14 +46,61 @@ async def stage_upload(
     filename: str,
     content: bytes,
     now: datetime,
+    council_ids: Iterable[int],
 ) -> int:
+    """Keeps the checked file until the secretary decides; older pending files of the same
+    councils are superseded (a file is its councils' whole schedule: confirming an older
+    one would undo the newer)."""
+    councils = frozenset(council_ids)
+    await _supersede(session, councils, telegram_user_id=telegram_user_id, now=now)
     upload = PendingUpload(
-        telegram_user_id=telegram_user_id, filename=filename, content=content, created_at=now
+        telegram_user_id=telegram_user_id,
+        filename=filename,
+        content=content,
+        created_at=now,
+        council_ids=_councils_text(councils),
     )
     session.add(upload)
     await session.flush()
     assert upload.id is not None
     return upload.id
+
+
+async def _supersede(
+    session: AsyncSession, councils: frozenset[int], *, telegram_user_id: int, now: datetime
+) -> None:
+    """Marks the live pending uploads sharing a council with ``councils`` as superseded
+    (one staged before their councils were kept: if it is this user's own)."""
+    live = await session.exec(
+        select(PendingUpload.id, PendingUpload.telegram_user_id, PendingUpload.council_ids).where(
+            col(PendingUpload.status) == UploadStatus.pending.value,
+            col(PendingUpload.created_at) > now - UPLOAD_MAX_AGE,
+        )
+    )
+    older = [
+        upload_id
+        for upload_id, user_id, text in live.all()
+        if (councils & _councils(text) if text is not None else user_id == telegram_user_id)
+    ]
+    if older:  # a few uploads of the last day: a short list
+        await session.exec(
+            update(PendingUpload)
+            .where(col(PendingUpload.id).in_(older))
+            .values(status=UploadStatus.superseded.value, decided_at=now)
+        )
+
+
+async def is_superseded(*, session: AsyncSession, upload_id: int, telegram_user_id: int) -> bool:
+    """Whether this user's upload was superseded by a newer file of its councils."""
+    if not 0 < upload_id <= MAX_UPLOAD_ID:
+        return False
+    status = await session.exec(
+        select(PendingUpload.status).where(
+            col(PendingUpload.id) == upload_id,
+            col(PendingUpload.telegram_user_id) == telegram_user_id,
+        )
+    )
+    return status.first() == UploadStatus.superseded.value
 
 
 async def decide_upload(
