@@ -285,7 +285,7 @@ async def test_someone_elses_report_button_is_refused(
     (own,) = await stranger.send_and_wait("/help")
     query = await stranger.press_data(own, data["callback_data"])
     answer = await harness.api.wait_for_callback_answer(query)
-    assert "không thuộc về đồng chí" in answer.get("text", "")
+    assert "không phải của đồng chí" in answer.get("text", "")
     await harness.api.wait_for_updates_consumed()
     assert await reports(harness) == []
     assert await conversations(harness) == 0
