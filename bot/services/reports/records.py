@@ -352,22 +352,28 @@ async def ended_assignments(
     rows: Sequence[tuple[Assignment, Occurrence, Event, Delegate, int | None]]
     rows = (await session.exec(query)).all()  # type: ignore[call-overload]
     councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
-    return [
-        PendingItem(
-            assignment_id=assignment.id or 0,
-            council_id=event.council_id,
-            council_name=councils.get(event.council_id, ""),
-            unit=assignment.unit or delegate.unit,
-            delegate_code=delegate.code,
-            delegate_name=delegate.full_name,
-            kind=event.kind,
-            title=event.title,
-            location=occurrence.location or event.location,
-            starts_at=occurrence.starts_at.astimezone(zone),
-            ends_at=_ended(occurrence).astimezone(zone),
-            # Read by the outer join itself: a list of ids would grow with the overdue
-            # assignments, past asyncpg's 32,767 parameters.
-            reported=report_id is not None,
-        )
-        for assignment, occurrence, event, delegate, report_id in rows
-    ]
+    return [_pending(row, councils, zone) for row in rows]
+
+
+def _pending(
+    row: tuple[Assignment, Occurrence, Event, Delegate, int | None],
+    councils: dict[int | None, str],
+    zone: tzinfo,
+) -> PendingItem:
+    assignment, occurrence, event, delegate, report_id = row
+    return PendingItem(
+        assignment_id=assignment.id or 0,
+        council_id=event.council_id,
+        council_name=councils.get(event.council_id, ""),
+        unit=assignment.unit or delegate.unit,
+        delegate_code=delegate.code,
+        delegate_name=delegate.full_name,
+        kind=event.kind,
+        title=event.title,
+        location=occurrence.location or event.location,
+        starts_at=occurrence.starts_at.astimezone(zone),
+        ends_at=_ended(occurrence).astimezone(zone),
+        # Read by the outer join itself: a list of ids would grow with the overdue
+        # assignments, past asyncpg's 32,767 parameters.
+        reported=report_id is not None,
+    )
