@@ -1,7 +1,7 @@
 """Queries whose row sets grow with the data stay within asyncpg's 32,767 parameters.
 
-PostgreSQL only: SQLite allows far more variables, so only there does an ``IN`` list
-with one parameter per stored row break (issue 18, item 1). Rows are inserted in bulk,
+PostgreSQL only: SQLite allows far more variables, so there an ``IN`` list with one
+parameter per stored row does not break (issue 18, item 1). Rows are inserted in bulk,
 not through the importers, to keep each test within seconds.
 """
 
@@ -16,7 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select as sqlmodel_select
 
 from bot.db import create_session_factory
-from bot.models import Assignment, Council, Delegate, Event, Occurrence
+from bot.models import (
+    Assignment,
+    Broadcast,
+    BroadcastRecipient,
+    Council,
+    Delegate,
+    Event,
+    Occurrence,
+)
+from bot.services.broadcasts.acks import plan_due_nudges
+from bot.services.outbox.payloads import BroadcastPayload
+from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.services.outbox.summary import council_summaries
 from bot.services.reports.records import ended_assignments
 from bot.services.schedule.sync import extend_horizon
@@ -160,3 +171,67 @@ async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: Asyn
     assert len(missing) == events * days > 33_000
     assert not any(item.reported for item in missing)
     assert len(summaries[council_id].missing) == events * days
+
+
+async def test_nudges_for_more_unacknowledged_copies_than_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    council_id, _delegate_id = await _council_and_delegate(pg_engine)
+    delegate_ids = await _insert(
+        pg_engine,
+        Delegate.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "code": f"ML-{n:05d}",
+                "full_name": f"Đại biểu {n}",
+                "council_id": council_id,
+                "level": "commune",
+                "role": "delegate",
+                "active": True,
+                "reachable": True,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for n in range(2, MANY + 2)
+        ],
+    )
+    (broadcast_id,) = await _insert(
+        pg_engine,
+        Broadcast.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "council_id": council_id,
+                "created_by": 1,
+                "status": "done",
+                "ack_deadline": NOW - timedelta(minutes=1),
+                "progress_text": "",
+                "created_at": NOW - timedelta(days=1),
+            }
+        ],
+    )
+    copies = [
+        outbox_row(
+            BroadcastPayload(broadcast=broadcast_id),
+            f"{broadcast_id}:{d}",
+            now=NOW,
+            due_at=NOW,
+            delegate_id=d,
+        )
+        | {"status": "sent", "sent_at": NOW - timedelta(hours=1)}
+        for d in delegate_ids
+    ]
+    outbox_ids = await _insert(pg_engine, OUTBOX_TABLE, copies)
+    await _insert(
+        pg_engine,
+        BroadcastRecipient.__table__,  # type: ignore[attr-defined]
+        [
+            {"broadcast_id": broadcast_id, "delegate_id": d, "outbox_id": o}
+            for d, o in zip(delegate_ids, outbox_ids, strict=True)
+        ],
+    )
+    factory = create_session_factory(pg_engine)
+
+    nudged = await in_session(factory, plan_due_nudges, now=NOW)
+    again = await in_session(factory, plan_due_nudges, now=NOW)
+
+    assert (nudged, again) == (MANY, 0)
