@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 from sqlmodel import select as sqlmodel_select
 
 from bot.db import create_session_factory
@@ -23,9 +24,11 @@ from bot.models import (
     Council,
     Delegate,
     Event,
+    Invite,
     Occurrence,
 )
 from bot.services.broadcasts.acks import plan_due_nudges
+from bot.services.delegates.invites import issue_invites
 from bot.services.outbox.payloads import BroadcastPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.services.outbox.summary import council_summaries
@@ -173,12 +176,10 @@ async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: Asyn
     assert len(summaries[council_id].missing) == events * days
 
 
-async def test_nudges_for_more_unacknowledged_copies_than_parameters(
-    pg_engine: AsyncEngine,
-) -> None:
-    council_id, _delegate_id = await _council_and_delegate(pg_engine)
-    delegate_ids = await _insert(
-        pg_engine,
+async def _delegates(engine: AsyncEngine, council_id: int) -> list[int]:
+    """``MANY`` active delegates, not linked."""
+    return await _insert(
+        engine,
         Delegate.__table__,  # type: ignore[attr-defined]
         [
             {
@@ -195,6 +196,13 @@ async def test_nudges_for_more_unacknowledged_copies_than_parameters(
             for n in range(2, MANY + 2)
         ],
     )
+
+
+async def test_nudges_for_more_unacknowledged_copies_than_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    council_id, _delegate_id = await _council_and_delegate(pg_engine)
+    delegate_ids = await _delegates(pg_engine, council_id)
     (broadcast_id,) = await _insert(
         pg_engine,
         Broadcast.__table__,  # type: ignore[attr-defined]
@@ -235,3 +243,21 @@ async def test_nudges_for_more_unacknowledged_copies_than_parameters(
     again = await in_session(factory, plan_due_nudges, now=NOW)
 
     assert (nudged, again) == (MANY, 0)
+
+
+async def test_invites_for_more_unlinked_delegates_than_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    council_id, _delegate_id = await _council_and_delegate(pg_engine)
+    await _delegates(pg_engine, council_id)
+    factory = create_session_factory(pg_engine)
+
+    first = await in_session(factory, issue_invites, now=NOW)
+    second = await in_session(factory, issue_invites, now=NOW + timedelta(minutes=1))
+
+    assert len(first) == len(second) == MANY + 1
+    async with factory() as session:
+        live = await session.exec(
+            sqlmodel_select(Invite.id).where(col(Invite.revoked_at).is_(None))
+        )
+        assert len(live.all()) == MANY + 1  # the first sheet's links stopped working
