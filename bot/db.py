@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, make_url
@@ -15,6 +15,24 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+T = TypeVar("T")
+
+CHUNK = 10_000
+"""Values bound in one ``IN (…)`` list: asyncpg refuses more than 32,767 parameters in a
+statement, and a list that grows with the data must stay well below that."""
+
+
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``values`` without duplicates (first seen order), in lists of at most ``size``."""
+    batch: list[T] = []
+    for value in dict.fromkeys(values):
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_ignoring_duplicates
+from bot.db import chunks, insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours
 from bot.models import Broadcast, BroadcastRecipient, Delegate, OutboxMessage
@@ -103,11 +103,13 @@ async def plan_due_nudges(
     created = await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
     )
-    await session.exec(
-        update(BroadcastRecipient)
-        .where(col(BroadcastRecipient.id).in_([row[0] for row in owed]))
-        .values(nudged_at=now)
-    )
+    # In chunks: a deadline can fall due for more recipients than a statement may bind.
+    for ids in chunks(row[0] for row in owed):
+        await session.exec(
+            update(BroadcastRecipient)
+            .where(col(BroadcastRecipient.id).in_(ids))
+            .values(nudged_at=now)
+        )
     return created
 
 
@@ -116,19 +118,11 @@ async def _owed_nudges(
 ) -> list[tuple[int | None, int, int]]:
     """(recipient id, broadcast id, delegate id) of each copy delivered and neither
     acknowledged nor nudged, of broadcasts whose deadline has just passed."""
-    due = (
-        await session.exec(
-            select(Broadcast.id).where(
-                col(Broadcast.ack_deadline) <= now,
-                col(Broadcast.ack_deadline) > now - NUDGE_WINDOW,
-                col(Broadcast.status).in_(
-                    (BroadcastStatus.sending.value, BroadcastStatus.done.value)
-                ),
-            )
-        )
-    ).all()
-    if not due:
-        return []
+    due = select(Broadcast.id).where(
+        col(Broadcast.ack_deadline) <= now,
+        col(Broadcast.ack_deadline) > now - NUDGE_WINDOW,
+        col(Broadcast.status).in_((BroadcastStatus.sending.value, BroadcastStatus.done.value)),
+    )
     owed = await session.exec(
         select(
             BroadcastRecipient.id,
@@ -137,7 +131,7 @@ async def _owed_nudges(
         )
         .join(OutboxMessage, sent_copy())
         .where(
-            col(BroadcastRecipient.broadcast_id).in_(due),
+            col(BroadcastRecipient.broadcast_id).in_(due.scalar_subquery()),
             col(BroadcastRecipient.acknowledged_at).is_(None),
             col(BroadcastRecipient.nudged_at).is_(None),
         )

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import chunks
 from bot.models import Council, Delegate, Invite
 from bot.services import audit
 
@@ -59,8 +60,8 @@ async def issue_invites(
     caller's ``session`` (on any error nothing is committed).
     """
     delegates = await _not_linked(session, council_code)
-    ids = [d.id for d in delegates]
-    if ids:
+    # In chunks: a first issue for every council names every delegate of the installation.
+    for ids in chunks(d.id for d in delegates):
         await session.exec(
             update(Invite)
             .where(

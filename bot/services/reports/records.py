@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import func
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -325,7 +326,7 @@ async def ended_assignments(
     """
     ended = func.coalesce(col(Occurrence.ends_at), col(Occurrence.starts_at))
     query = (
-        select(Assignment, Occurrence, Event, Delegate)
+        sql_select(Assignment, Occurrence, Event, Delegate, col(Report.id))
         .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
         .join(Event, col(Event.id) == col(Occurrence.event_id))
         .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
@@ -347,30 +348,32 @@ async def ended_assignments(
         query = query.where(col(Event.council_id).in_(list(council_ids)))
     if limit is not None:
         query = query.limit(limit)
-    rows = (await session.exec(query)).all()
+    # SQLModel's overloads stop at four entities; the rows are these five.
+    rows: Sequence[tuple[Assignment, Occurrence, Event, Delegate, int | None]]
+    rows = (await session.exec(query)).all()  # type: ignore[call-overload]
     councils = {c.id: c.name for c in (await session.exec(select(Council))).all()}
-    ids = [assignment.id for assignment, *_rest in rows]
-    done = set(
-        (
-            await session.exec(
-                select(Report.assignment_id).where(col(Report.assignment_id).in_(ids))
-            )
-        ).all()
+    return [_pending(row, councils, zone) for row in rows]
+
+
+def _pending(
+    row: tuple[Assignment, Occurrence, Event, Delegate, int | None],
+    councils: dict[int | None, str],
+    zone: tzinfo,
+) -> PendingItem:
+    assignment, occurrence, event, delegate, report_id = row
+    return PendingItem(
+        assignment_id=assignment.id or 0,
+        council_id=event.council_id,
+        council_name=councils.get(event.council_id, ""),
+        unit=assignment.unit or delegate.unit,
+        delegate_code=delegate.code,
+        delegate_name=delegate.full_name,
+        kind=event.kind,
+        title=event.title,
+        location=occurrence.location or event.location,
+        starts_at=occurrence.starts_at.astimezone(zone),
+        ends_at=_ended(occurrence).astimezone(zone),
+        # Read by the outer join itself: a list of ids would grow with the overdue
+        # assignments, past asyncpg's 32,767 parameters.
+        reported=report_id is not None,
     )
-    return [
-        PendingItem(
-            assignment_id=assignment.id or 0,
-            council_id=event.council_id,
-            council_name=councils.get(event.council_id, ""),
-            unit=assignment.unit or delegate.unit,
-            delegate_code=delegate.code,
-            delegate_name=delegate.full_name,
-            kind=event.kind,
-            title=event.title,
-            location=occurrence.location or event.location,
-            starts_at=occurrence.starts_at.astimezone(zone),
-            ends_at=_ended(occurrence).astimezone(zone),
-            reported=assignment.id in done,
-        )
-        for assignment, occurrence, event, delegate in rows
-    ]

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import chunks
 from bot.domain.audiences import Member, Roster, resolve_pools
 from bot.domain.schedule import (
     SCHEDULE_ALIASES,
@@ -179,8 +180,11 @@ async def _plan(session: AsyncSession, policy: ReminderPolicy, now: datetime) ->
 
 
 async def _councils(session: AsyncSession, codes: Iterable[str]) -> dict[str, Council]:
-    rows = (await session.exec(select(Council).where(col(Council.code).in_(list(codes))))).all()
-    return {council.code: council for council in rows}
+    found: dict[str, Council] = {}
+    for batch in chunks(codes):
+        rows = await session.exec(select(Council).where(col(Council.code).in_(batch)))
+        found.update({council.code: council for council in rows})
+    return found
 
 
 async def _resolve(
@@ -205,8 +209,13 @@ async def _resolve(
     members: dict[int, list[Member]] = defaultdict(list)
     for delegate in delegates:
         members[delegate.council_id].append(Member(delegate.code, delegate.unit))
-    listed = [code for audience in audiences for code in audience.delegates.codes]
-    known = (await session.exec(select(Delegate.code).where(col(Delegate.code).in_(listed)))).all()
+    # Each code once, in chunks: a file lists codes row after row, repeated, without bound.
+    listed = (code for audience in audiences for code in audience.delegates.codes)
+    known: list[str] = []
+    for codes in chunks(listed):
+        known.extend(
+            (await session.exec(select(Delegate.code).where(col(Delegate.code).in_(codes)))).all()
+        )
     roster = Roster(council_ids, members, frozenset(known))
     return resolve_pools(audiences, roster, allowed_council_ids)
 
@@ -286,4 +295,8 @@ async def _upsert_events(
 
 
 async def _events(session: AsyncSession, ids: Sequence[int]) -> list[Event]:
-    return list((await session.exec(select(Event).where(col(Event.id).in_(list(ids))))).all())
+    # In chunks: the councils' events (one-off ones accumulate) have no bound.
+    found: list[Event] = []
+    for batch in chunks(ids):
+        found.extend((await session.exec(select(Event).where(col(Event.id).in_(batch)))).all())
+    return found

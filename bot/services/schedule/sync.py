@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import insert, update
+from sqlalchemy import exists, insert, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import chunks
 from bot.domain.calendar import (
     CalendarException,
     ExceptionKind,
@@ -34,6 +35,7 @@ ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
 HORIZON = timedelta(days=120)
 BOUNDED_RULE_LIMIT = timedelta(days=730)
 SINGLE_SHIFT_LIMIT = timedelta(days=31)
+HISTORY_MARGIN = timedelta(days=7)
 
 
 @dataclass
@@ -146,19 +148,24 @@ async def sync_occurrences(
     """
     if not events:
         return SyncCounts()
-    by_event, by_occurrence, delegate_ids = await _stored(session, events)
+    # A few days back from today, so that nothing the rule may still move is taken for
+    # history; older dates are history, written once and never reloaded.
+    since = now.astimezone(zone).date() - HISTORY_MARGIN
+    stored = await _stored(session, events, since=since, now=now)
     run = _Run(
         session,
         await load_calendar(session=session),
-        by_occurrence,
-        delegate_ids,
+        stored.by_occurrence,
+        stored.delegate_ids,
         now=now,
         zone=zone,
         horizon_end=horizon_end,
+        since=since,
+        historic=stored.historic,
     )
     for event in events:
         assert event.id is not None
-        _sync_event(run, event, by_event.get(event.id, {}))
+        _sync_event(run, event, stored.by_event.get(event.id, {}))
     run.counts.assignments_created += await _insert_fresh(session, run.fresh, now)
     await session.flush()
     await _snapshot_units(session)
@@ -176,6 +183,8 @@ class _Run:
     now: datetime
     zone: tzinfo
     horizon_end: datetime
+    since: date
+    historic: set[int]
     counts: SyncCounts = field(default_factory=SyncCounts)
     fresh: list[tuple[Occurrence, tuple[int, ...]]] = field(default_factory=list)
     """New occurrences and their members, whose assignments are inserted in one batch."""
@@ -195,6 +204,8 @@ def _sync_event(run: _Run, event: Event, stored: dict[date, Occurrence]) -> None
             if code in run.delegate_ids
         )
         existing = stored.get(original_date)
+        if existing is None and original_date < run.since and event.id in run.historic:
+            continue  # history, not loaded: the dates before ``since`` were written then
         if existing is None:
             occurrence = Occurrence(
                 event_id=event.id,
@@ -235,33 +246,52 @@ def _sync_future(
     _sync_members(run.session, occurrence.id, current, members, run.now, run.counts)
 
 
-_Stored = tuple[dict[int, dict[date, Occurrence]], dict[int, dict[int, Assignment]], dict[str, int]]
+@dataclass
+class _Stored:
+    """What a sync reads of the stored schedule: never the history, which only grows."""
+
+    by_event: dict[int, dict[date, Occurrence]] = field(default_factory=lambda: defaultdict(dict))
+    """Occurrences by original date: those from ``since`` on, and older ones moved later."""
+    by_occurrence: dict[int, dict[int, Assignment]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    """Those occurrences' assignments by delegate."""
+    historic: set[int] = field(default_factory=set)
+    """Events with an occurrence dated before ``since``: their dates before it are written."""
+    delegate_ids: dict[str, int] = field(default_factory=dict)
+    """Pool codes → delegate ids."""
 
 
-async def _stored(session: AsyncSession, events: Sequence[Event]) -> _Stored:
-    """The events' occurrences by date, their assignments by delegate, pool codes → ids."""
-    event_ids = [e.id for e in events if e.id is not None]
-    occurrences = (
-        await session.exec(select(Occurrence).where(col(Occurrence.event_id).in_(event_ids)))
-    ).all()
-    by_event: dict[int, dict[date, Occurrence]] = defaultdict(dict)
-    for occurrence in occurrences:
-        by_event[occurrence.event_id][occurrence.original_date] = occurrence
-    assignments = (
-        await session.exec(
-            select(Assignment).where(col(Assignment.occurrence_id).in_([o.id for o in occurrences]))
+async def _stored(
+    session: AsyncSession, events: Sequence[Event], *, since: date, now: datetime
+) -> _Stored:
+    """The part of the events' schedule a sync may touch, read in bounded chunks (asyncpg
+    takes at most 32,767 parameters, and events and history only grow)."""
+    stored = _Stored()
+    recent = or_(col(Occurrence.original_date) >= since, col(Occurrence.starts_at) > now)
+    for ids in chunks(e.id for e in events if e.id is not None):
+        occurrences = await session.exec(
+            select(Occurrence).where(col(Occurrence.event_id).in_(ids), recent)
         )
-    ).all()
-    by_occurrence: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for assignment in assignments:
-        by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
-    codes = {code for e in events for code in e.pool.split(";") if code}
-    delegate_ids = {
-        d.code: d.id
-        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
-        if d.id is not None
-    }
-    return by_event, by_occurrence, delegate_ids
+        for occurrence in occurrences:
+            stored.by_event[occurrence.event_id][occurrence.original_date] = occurrence
+        assignments = await session.exec(
+            select(Assignment)
+            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+            .where(col(Occurrence.event_id).in_(ids), recent)
+        )
+        for assignment in assignments:
+            stored.by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
+        older = exists().where(
+            col(Occurrence.event_id) == col(Event.id), col(Occurrence.original_date) < since
+        )
+        historic = await session.exec(select(Event.id).where(col(Event.id).in_(ids), older))
+        stored.historic.update(i for i in historic if i is not None)
+    codes = (code for e in events for code in e.pool.split(";") if code)
+    for batch in chunks(codes):
+        found = await session.exec(select(Delegate).where(col(Delegate.code).in_(batch)))
+        stored.delegate_ids.update({d.code: d.id for d in found if d.id is not None})
+    return stored
 
 
 async def _insert_fresh(

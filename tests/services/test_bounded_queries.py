@@ -1,0 +1,263 @@
+"""Queries whose row sets grow with the data stay within asyncpg's 32,767 parameters.
+
+PostgreSQL only: SQLite allows far more variables, so there an ``IN`` list with one
+parameter per stored row does not break (issue 18, item 1). Rows are inserted in bulk,
+not through the importers, to keep each test within seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from sqlmodel import select as sqlmodel_select
+
+from bot.db import create_session_factory
+from bot.models import (
+    Assignment,
+    Broadcast,
+    BroadcastRecipient,
+    Council,
+    Delegate,
+    Event,
+    Invite,
+    Occurrence,
+)
+from bot.services.broadcasts.acks import plan_due_nudges
+from bot.services.delegates.invites import issue_invites
+from bot.services.outbox.payloads import BroadcastPayload
+from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
+from bot.services.outbox.summary import council_summaries
+from bot.services.reports.records import ended_assignments
+from bot.services.schedule.sync import extend_horizon
+from tests.factories import NOW, in_session
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+MANY = 33_500
+
+
+async def _council_and_delegate(engine: AsyncEngine) -> tuple[int, int]:
+    async with engine.begin() as connection:
+        council_id = (
+            await connection.execute(
+                insert(Council.__table__).returning(Council.__table__.c.id),  # type: ignore[attr-defined]
+                {"code": "HDND-ML", "name": "HĐND ML", "created_at": NOW},
+            )
+        ).scalar_one()
+        delegate_id = (
+            await connection.execute(
+                insert(Delegate.__table__).returning(Delegate.__table__.c.id),  # type: ignore[attr-defined]
+                {
+                    "code": "ML-001",
+                    "full_name": "Nguyễn Thị Hoa",
+                    "council_id": council_id,
+                    "level": "commune",
+                    "role": "delegate",
+                    "active": True,
+                    "reachable": True,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                },
+            )
+        ).scalar_one()
+    return council_id, delegate_id
+
+
+def _event(council_id: int, key: str, starts_at: datetime, rule: str | None) -> dict[str, Any]:
+    return {
+        "council_id": council_id,
+        "key": key,
+        "kind": "reception",
+        "title": f"Tiếp công dân {key}",
+        "location": "UBND",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=2),
+        "recurrence": rule,
+        "shift": "none",
+        "pool": "ML-001",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+
+
+async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk rows (multi-row INSERTs), their ids in order."""
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        )
+        return list(result.scalars().all())
+
+
+async def _occurrences(
+    engine: AsyncEngine, delegate_id: int, slots: list[tuple[int, date]]
+) -> list[int]:
+    """One occurrence per (event, day) at 08:00 local, with the delegate assigned."""
+    occurrences = []
+    for event_id, day in slots:
+        starts = datetime(day.year, day.month, day.day, 8, tzinfo=ZONE).astimezone(UTC)
+        occurrences.append(
+            {
+                "event_id": event_id,
+                "original_date": day,
+                "sequence": 0,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2),
+                "location": "",
+            }
+        )
+    ids = await _insert(engine, Occurrence.__table__, occurrences)  # type: ignore[attr-defined]
+    await _insert(
+        engine,
+        Assignment.__table__,  # type: ignore[attr-defined]
+        [
+            {"occurrence_id": i, "delegate_id": delegate_id, "unit": "", "created_at": NOW}
+            for i in ids
+        ],
+    )
+    return ids
+
+
+async def test_nightly_horizon_with_more_history_than_parameters(pg_engine: AsyncEngine) -> None:
+    council_id, delegate_id = await _council_and_delegate(pg_engine)
+    start = datetime(2026, 11, 19, 8, tzinfo=ZONE).astimezone(UTC)
+    (event_id,) = await _insert(
+        pg_engine,
+        Event.__table__,  # type: ignore[attr-defined]
+        [_event(council_id, "weekly", start, "FREQ=WEEKLY")],
+    )
+    # ~92 years of history before the rule's first date: never reloaded by a sync.
+    first = start.astimezone(ZONE).date()
+    await _occurrences(
+        pg_engine, delegate_id, [(event_id, first - timedelta(days=n)) for n in range(1, MANY)]
+    )
+    factory = create_session_factory(pg_engine)
+
+    counts = await in_session(factory, extend_horizon, now=NOW, zone=ZONE)
+
+    assert counts.occurrences_created >= 17  # the next 120 days, weekly
+    again = await in_session(factory, extend_horizon, now=NOW, zone=ZONE)
+    assert not again.any
+    async with factory() as session:
+        stored = await session.exec(
+            sqlmodel_select(Occurrence.original_date).where(Occurrence.event_id == event_id)
+        )
+        assert len(set(stored.all())) == MANY - 1 + counts.occurrences_created
+
+
+async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: AsyncEngine) -> None:
+    council_id, delegate_id = await _council_and_delegate(pg_engine)
+    events = 400
+    days = 85  # within the 92-day look-back
+    event_ids = await _insert(
+        pg_engine,
+        Event.__table__,  # type: ignore[attr-defined]
+        [_event(council_id, f"e{n}", NOW - timedelta(days=100), None) for n in range(events)],
+    )
+    today = NOW.astimezone(ZONE).date()
+    await _occurrences(
+        pg_engine,
+        delegate_id,
+        [(e, today - timedelta(days=d)) for e in event_ids for d in range(1, days + 1)],
+    )
+    factory = create_session_factory(pg_engine)
+
+    missing = await in_session(factory, ended_assignments, now=NOW, zone=ZONE)
+    summaries = await in_session(
+        factory, council_summaries, since=NOW - timedelta(days=1), overdue_before=NOW, zone=ZONE
+    )
+
+    assert len(missing) == events * days > 33_000
+    assert not any(item.reported for item in missing)
+    assert len(summaries[council_id].missing) == events * days
+
+
+async def _delegates(engine: AsyncEngine, council_id: int) -> list[int]:
+    """``MANY`` active delegates, not linked."""
+    return await _insert(
+        engine,
+        Delegate.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "code": f"ML-{n:05d}",
+                "full_name": f"Đại biểu {n}",
+                "council_id": council_id,
+                "level": "commune",
+                "role": "delegate",
+                "active": True,
+                "reachable": True,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for n in range(2, MANY + 2)
+        ],
+    )
+
+
+async def test_nudges_for_more_unacknowledged_copies_than_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    council_id, _delegate_id = await _council_and_delegate(pg_engine)
+    delegate_ids = await _delegates(pg_engine, council_id)
+    (broadcast_id,) = await _insert(
+        pg_engine,
+        Broadcast.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "council_id": council_id,
+                "created_by": 1,
+                "status": "done",
+                "ack_deadline": NOW - timedelta(minutes=1),
+                "progress_text": "",
+                "created_at": NOW - timedelta(days=1),
+            }
+        ],
+    )
+    copies = [
+        outbox_row(
+            BroadcastPayload(broadcast=broadcast_id),
+            f"{broadcast_id}:{d}",
+            now=NOW,
+            due_at=NOW,
+            delegate_id=d,
+        )
+        | {"status": "sent", "sent_at": NOW - timedelta(hours=1)}
+        for d in delegate_ids
+    ]
+    outbox_ids = await _insert(pg_engine, OUTBOX_TABLE, copies)
+    await _insert(
+        pg_engine,
+        BroadcastRecipient.__table__,  # type: ignore[attr-defined]
+        [
+            {"broadcast_id": broadcast_id, "delegate_id": d, "outbox_id": o}
+            for d, o in zip(delegate_ids, outbox_ids, strict=True)
+        ],
+    )
+    factory = create_session_factory(pg_engine)
+
+    nudged = await in_session(factory, plan_due_nudges, now=NOW)
+    again = await in_session(factory, plan_due_nudges, now=NOW)
+
+    assert (nudged, again) == (MANY, 0)
+
+
+async def test_invites_for_more_unlinked_delegates_than_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    council_id, _delegate_id = await _council_and_delegate(pg_engine)
+    await _delegates(pg_engine, council_id)
+    factory = create_session_factory(pg_engine)
+
+    first = await in_session(factory, issue_invites, now=NOW)
+    second = await in_session(factory, issue_invites, now=NOW + timedelta(minutes=1))
+
+    assert len(first) == len(second) == MANY + 1
+    async with factory() as session:
+        live = await session.exec(
+            sqlmodel_select(Invite.id).where(col(Invite.revoked_at).is_(None))
+        )
+        assert len(live.all()) == MANY + 1  # the first sheet's links stopped working
