@@ -1,0 +1,74 @@
+"""One user's flood: a budget per user, handled before any database work, and other
+users served meanwhile (issue 18, item 3)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bot.telegram.budget import UserBudget
+from bot.telegram.context import DEPS_KEY
+from bot.telegram.scope import ScopedUpdateProcessor
+from tests.e2e.conftest import Harness
+
+SLOW_DOWN = "Đồng chí gửi nhanh quá"
+
+
+class Seconds:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_sessions(harness: Harness) -> list[int]:
+    """Counts the sessions updates open from now on."""
+    opened = [0]
+    deps = harness.application.bot_data[DEPS_KEY]
+    factory = deps.session_factory
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        opened[0] += 1
+        return factory(*args, **kwargs)
+
+    harness.application.bot_data[DEPS_KEY] = dataclasses.replace(deps, session_factory=counted)
+    return opened
+
+
+def processor(harness: Harness) -> ScopedUpdateProcessor:
+    found = harness.application.update_processor
+    assert isinstance(found, ScopedUpdateProcessor)
+    return found
+
+
+async def test_a_flood_gets_one_slow_down_then_silence_and_costs_no_database_work(
+    harness: Harness,
+) -> None:
+    seconds = Seconds()
+    processor(harness).budget = UserBudget(per_minute=20, burst=5, clock=seconds)
+    opened = counting_sessions(harness)
+    spammer, other = harness.api.user(5001), harness.api.user(5002)
+    for _ in range(12):
+        await spammer.send("/trogiup")
+    (answered,) = await other.send_and_wait("/trogiup")  # someone else is served meanwhile
+    assert "/" in (answered.text or "")
+    seconds.now += 15.0  # the spammer's budget has refilled
+    await spammer.send("/trogiup")  # handled after every update before it
+    texts = [m.text or "" for m in await spammer.wait_for_messages(7, timeout=20)]
+    assert sum(SLOW_DOWN in text for text in texts) == 1, texts
+    assert sum("/trogiup" in text for text in texts) == 6, texts
+    assert opened[0] == 5 + 1 + 1  # the 7 refused updates opened no session
+
+
+async def test_each_users_updates_are_handled_in_order_and_locks_are_dropped(
+    harness: Harness,
+) -> None:
+    assert processor(harness).max_concurrent_updates > 1
+    users = [harness.api.user(6000 + n) for n in range(5)]
+    for user in users:
+        for _ in range(3):
+            await user.send("/trogiup")
+    for user in users:
+        await user.wait_for_messages(3)
+    await harness.api.wait_until(lambda: processor(harness).users_in_turn == 0)
