@@ -72,3 +72,17 @@ async def test_each_users_updates_are_handled_in_order_and_locks_are_dropped(
     for user in users:
         await user.wait_for_messages(3)
     await harness.api.wait_until(lambda: processor(harness).users_in_turn == 0)
+
+
+async def test_a_429_on_one_chat_does_not_hold_the_replies_to_others(harness: Harness) -> None:
+    slow, other = harness.api.user(7101), harness.api.user(7102)
+    harness.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
+    await slow.send("/trogiup")
+    await harness.api.wait_until(
+        lambda: any(call.status == 429 for call in harness.api.calls_to("sendMessage"))
+    )
+    (answered,) = await other.send_and_wait("/trogiup")
+    assert slow.messages == []  # still waiting out its own chat's pause
+    (late,) = await slow.wait_for_messages(1)
+    assert late.date >= answered.date
+    assert harness.api.internal_errors == []
