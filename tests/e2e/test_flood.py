@@ -10,6 +10,7 @@ from bot.telegram.budget import UserBudget
 from bot.telegram.context import DEPS_KEY
 from bot.telegram.scope import ScopedUpdateProcessor
 from tests.e2e.conftest import Harness
+from tests.factories import add_delegate
 
 SLOW_DOWN = "Đồng chí gửi nhanh quá"
 
@@ -65,6 +66,15 @@ async def test_each_users_updates_are_handled_in_order_and_locks_are_dropped(
     harness: Harness,
 ) -> None:
     assert processor(harness).max_concurrent_updates > 1
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=6100)
+    delegate = harness.api.user(6100)
+    for text in ("/lang en", "/help", "/ngonngu vi", "/help"):
+        await delegate.send(text)  # all four before any answer
+    replies = [m.text or "" for m in await delegate.wait_for_messages(4)]
+    assert replies[0] == "Language set to English."
+    assert "You are a delegate" in replies[1]
+    assert replies[2] == "Đã chuyển sang tiếng Việt."
+    assert "You are a delegate" not in replies[3]
     users = [harness.api.user(6000 + n) for n in range(5)]
     for user in users:
         for _ in range(3):
