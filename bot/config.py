@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # second, and a second process sharing the token (`run` beside the sending `worker`)
     # keeps about 2/s for its replies. 28 is 93 % of the limit.
     SEND_RATE: float = Field(default=28.0, gt=0, le=30)
+    # Updates each Telegram user may have handled: this many a minute, in bursts of
+    # USER_UPDATE_BURST. Beyond it one "slow down" answer, then silence until it refills.
+    USER_UPDATES_PER_MINUTE: float = Field(default=20.0, gt=0)
+    USER_UPDATE_BURST: int = Field(default=5, ge=1)
     # Shown to delegates where a person is needed ("Văn phòng HĐND và UBND xã …",
     # "Đ/c Lan, 0912 345 678"); empty: the bot says "the council office".
     SECRETARIAT_NAME: str = ""

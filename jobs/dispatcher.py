@@ -3,8 +3,9 @@
 Rows for one delegate due at the same moment go out as one message. A row whose event
 has begun is ``missed`` instead of sent; one sent well after its due time says it is
 late. 403 marks the delegate unreachable (their other pending rows fail at once, so
-there is no retry storm); 429 pauses every send for as long as Telegram asks, without
-counting as an attempt; network errors retry with exponential backoff up to 5 attempts.
+there is no retry storm); 429 pauses that chat for as long as Telegram asks (every send,
+when several chats are refused at once), without counting as an attempt; network errors
+retry with exponential backoff up to 5 attempts.
 
 Throughput: sends are paced by the process's rate limiter (``SEND_RATE``), so the
 dispatcher's job is never to make it wait. Claiming runs ahead of sending (the next
@@ -24,7 +25,7 @@ import asyncio
 import logging
 import math
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,6 +72,9 @@ REFILL_AT = 10
 """Claim more once this few rows are left to send: the next claim runs while the last ones
 go out, so the rate limiter never waits on the database."""
 CONCURRENCY = 8
+SEVERAL_CHATS = 3
+"""This many chats refused with 429 within a second: every send of this dispatcher waits
+(the bot's overall rate is refused, not one chat's), as the rate limiter does."""
 SENDER_CHECK = 1.0
 """Seconds between two checks that this process still holds the sender lock."""
 
@@ -108,6 +112,9 @@ class Dispatcher:
         self._resume = asyncio.Event()
         self._resume.set()
         self._stop_requested = False
+        self._chat_paused: dict[ChatKey, float] = {}
+        """Chats a 429 named, and until when (``time.monotonic``) nothing goes to them."""
+        self._refusals: deque[tuple[float, ChatKey]] = deque()
 
     def stop(self) -> None:
         """Makes :meth:`drain` claim nothing more and return once what it holds is sent."""
@@ -302,6 +309,9 @@ class Dispatcher:
         if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
+        if (wait := self._chat_wait(group)) > 0:  # a 429 named this chat: later
+            await self._outcome(rows, RateLimited(wait), group, late=late, stats=stats)
+            return
         attempt.sending = True
         result = await self._notifier.deliver(recipient.chat_id, message)
         await self._outcome(rows, result, group, late=late, stats=stats)
@@ -401,7 +411,7 @@ class Dispatcher:
                     count_attempt=False,
                     reason=OutboxFailure.rate_limited,
                 )
-                await self._pause(seconds)
+                await self._pause(seconds, _chat_key(group))
             case Uncertain(reason=reason) | TransientFailure(reason=reason):
                 uncertain = isinstance(result, Uncertain)
                 stats.uncertain += int(uncertain)
@@ -440,8 +450,29 @@ class Dispatcher:
         async with self._sessions() as session, session.begin():
             await record(session=session, rows=rows, outcome=outcome, owner=self._owner)
 
-    async def _pause(self, seconds: float) -> None:
-        """Holds every send of this dispatcher for as long as Telegram asked."""
+    def _chat_wait(self, group: Group) -> float:
+        """Seconds this group's chat must still wait after a 429 (0: none)."""
+        key = _chat_key(group)
+        until = self._chat_paused.get(key)
+        if until is None:
+            return 0.0
+        wait = until - time.monotonic()
+        if wait <= 0:
+            del self._chat_paused[key]
+        return max(wait, 0.0)
+
+    async def _pause(self, seconds: float, chat: ChatKey) -> None:
+        """Holds the sends to ``chat`` for as long as Telegram asked; every send of this
+        dispatcher once ``SEVERAL_CHATS`` chats are refused within a second."""
+        now = time.monotonic()
+        if len(self._chat_paused) > 1024:  # forget the pauses that have passed
+            self._chat_paused = {k: t for k, t in self._chat_paused.items() if t > now}
+        self._chat_paused[chat] = max(now + seconds, self._chat_paused.get(chat, -math.inf))
+        self._refusals.append((now, chat))
+        while self._refusals and self._refusals[0][0] <= now - 1.0:
+            self._refusals.popleft()
+        if len({refused for _at, refused in self._refusals}) < SEVERAL_CHATS:
+            return
         if not self._resume.is_set():
             return
         self._resume.clear()
@@ -449,6 +480,14 @@ class Dispatcher:
             await asyncio.sleep(seconds)
         finally:
             self._resume.set()
+
+
+ChatKey = tuple[int | None, int | None]
+
+
+def _chat_key(group: Group) -> ChatKey:
+    """Where a group goes: its delegate's private chat, or the chat it names."""
+    return (group.delegate_id, group.chat_id)
 
 
 def _retry(reason: str, now: datetime, attempts: int, *, uncertain: bool) -> Outcome:

@@ -51,6 +51,7 @@ from bot.telegram import (
 )
 from bot.telegram.broadcasts import draft, menu, notice
 from bot.telegram.broadcasts import report as broadcast_report
+from bot.telegram.budget import UserBudget
 from bot.telegram.commands import (
     AGENDA,
     BROADCAST,
@@ -85,7 +86,13 @@ def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplica
         builder = builder.updater(None)
     holder: list[BotApplication] = []
     # The processor reads the factory at each update, so a test may swap the deps.
-    processor = ScopedUpdateProcessor(lambda: _deps_of(holder[0]).session_factory)
+    processor = ScopedUpdateProcessor(
+        lambda: _deps_of(holder[0]).session_factory,
+        budget=UserBudget(
+            per_minute=deps.settings.USER_UPDATES_PER_MINUTE,
+            burst=deps.settings.USER_UPDATE_BURST,
+        ),
+    )
     application: BotApplication = (
         builder.token(deps.settings.token())
         .base_url(f"{root}/bot")

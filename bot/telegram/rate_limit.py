@@ -9,6 +9,7 @@ window cannot burst, so it sits in front of every request that targets a chat; t
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections import deque
@@ -19,8 +20,15 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_SEND_RATE = 28.0
 """See ``SEND_RATE`` in ``bot/config.py`` for why 28 and not 30."""
+SEVERAL_CHATS = 3
+"""This many chats refused with 429 within one period: the whole sender backs off, as it
+is the bot's overall rate Telegram refuses, not one chat's."""
+
+ChatKey = int | str
 
 
 class SlidingWindow:
@@ -40,8 +48,10 @@ class SlidingWindow:
     within one period waits, and a bunch after a stall cannot meet the regular flow a
     second later inside one of Telegram's windows.
 
-    :meth:`pause` (a 429 anywhere in the process) holds every caller, including those
-    that had already reserved a slot, until Telegram's ``retry_after`` has passed.
+    :meth:`pause` with a chat (a 429 naming that chat) holds only that chat's callers;
+    once ``SEVERAL_CHATS`` chats are refused within one period, or a 429 names no chat, it
+    holds every caller, including those that had already reserved a slot, until
+    Telegram's ``retry_after`` has passed.
     """
 
     def __init__(
@@ -65,15 +75,28 @@ class SlidingWindow:
         self._pauses = 0
         self._lock = asyncio.Lock()
         self._leaving = asyncio.Lock()
+        self._chat_paused: dict[ChatKey, float] = {}
+        self._refusals: deque[tuple[float, ChatKey]] = deque()
 
-    def pause(self, seconds: float) -> None:
-        """Nobody sends for ``seconds`` from now (Telegram answered 429)."""
-        until = self._clock() + seconds
+    def pause(self, seconds: float, chat: ChatKey | None = None) -> None:
+        """Telegram answered 429: ``chat`` waits ``seconds`` from now, or everyone does when
+        no chat is named or several chats were refused at once."""
+        now = self._clock()
+        until = now + seconds
+        if chat is not None:
+            self._chat_paused[chat] = max(until, self._chat_paused.get(chat, -math.inf))
+            self._refusals.append((now, chat))
+            while self._refusals and self._refusals[0][0] <= now - self.period:
+                self._refusals.popleft()
+            if len({refused for _at, refused in self._refusals}) < SEVERAL_CHATS:
+                return
         if until > self._paused_until:
             self._paused_until = until
             self._pauses += 1
 
-    async def acquire(self) -> None:
+    async def acquire(self, chat: ChatKey | None = None) -> None:
+        if chat is not None:
+            await self._chat_turn(chat)
         while True:
             async with self._lock:
                 pauses = self._pauses
@@ -84,6 +107,20 @@ class SlidingWindow:
             if self._pauses == pauses and await self._depart(pauses):
                 return
             # A 429 came while this caller slept: its slot may fall inside the pause.
+
+    async def _chat_turn(self, chat: ChatKey) -> None:
+        """Waits out a pause of this chat alone; a pause that has passed is forgotten."""
+        while (until := self._chat_paused.get(chat)) is not None:
+            wait = until - self._clock()
+            if wait <= 0:
+                if self._chat_paused.get(chat) == until:
+                    del self._chat_paused[chat]
+                return
+            await self._sleep(wait)
+
+    @property
+    def paused_chats(self) -> int:
+        return len(self._chat_paused)
 
     async def _depart(self, pauses: int) -> bool:
         """Records the send as leaving now, once fewer than ``limit`` left in the last period."""
@@ -122,9 +159,15 @@ Callback = Callable[..., Coroutine[Any, Any, Any]]
 
 
 class SlidingWindowRateLimiter(AIORateLimiter):
+    """The sliding window in front of every request that targets a chat, and the retries
+    after a 429 done here: PTB's own retry holds every request of the process while one
+    chat waits, where this one holds that chat (or everyone, see :meth:`SlidingWindow.pause`).
+    """
+
     def __init__(self, *, per_second: float = DEFAULT_SEND_RATE, max_retries: int = 5) -> None:
         super().__init__(overall_max_rate=0, max_retries=max_retries)
         self.window = SlidingWindow(per_second)
+        self._retries = max_retries
 
     async def process_request(
         self,
@@ -135,18 +178,39 @@ class SlidingWindowRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        if data.get("chat_id") is None:
+        chat = _chat_key(data.get("chat_id"))
+        if chat is None:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
-
-        async def limited(*inner_args: Any, **inner_kwargs: Any) -> Any:
-            await self.window.acquire()  # every attempt, retries included, takes a slot
+        retries = rate_limit_args or self._retries
+        group: ChatKey | bool = chat if isinstance(chat, str) or chat < 0 else False
+        for attempt in range(retries + 1):
+            await self.window.acquire(chat)  # every attempt, retries included, takes a slot
             try:
-                return await callback(*inner_args, **inner_kwargs)
+                return await self._run_request(
+                    chat=True,
+                    group=group,
+                    allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+                    callback=callback,
+                    args=args,
+                    kwargs=kwargs,
+                )
             except RetryAfter as error:
-                # Every sender of this process waits, not only the one that met the 429.
-                self.window.pause(retry_after_seconds(error))
-                raise
+                # This chat waits (the next attempt's acquire); the others go on.
+                self.window.pause(retry_after_seconds(error), chat)
+                if attempt >= retries:
+                    raise
+                logger.info("429 for chat %s: retrying after %ss", chat, error.retry_after)
+        raise AssertionError("unreachable")
 
-        return await super().process_request(limited, args, kwargs, endpoint, data, rate_limit_args)
+
+def _chat_key(chat_id: object) -> ChatKey | None:
+    if chat_id is None:
+        return None
+    if isinstance(chat_id, int):
+        return chat_id
+    try:
+        return int(str(chat_id))
+    except ValueError:
+        return str(chat_id)

@@ -275,6 +275,9 @@ async def _confirm(p: Press) -> None:
 
 
 async def _attend(p: Press) -> None:
+    if p.target.carrier is None:  # a stale or forged button: nobody carries the figures
+        await _ask_figures(p)
+        return
     await _save_and_tell(p.scope, p.query.message, p.target, ReportDraft(held=True), query=p.query)
 
 

@@ -13,15 +13,19 @@ and an update that failed is rolled back (``bot/telegram/errors.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import wraps
 from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from bot.db import SessionFactory
@@ -29,6 +33,7 @@ from bot.domain.callbacks import Callback, decode
 from bot.i18n import N_, get_translator
 from bot.services.conversations import ConversationState, open_conversation
 from bot.services.delegates.accounts import Identity, identify
+from bot.telegram.budget import UserBudget, Verdict
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.texts import answer
 
@@ -44,14 +49,38 @@ SECRETARIES_ONLY = N_("This command is for the council secretariat only.")
 EXPIRED = N_("This button has expired. Please use the command again.")
 
 
-class ScopedUpdateProcessor(BaseUpdateProcessor):
-    """Runs each update inside one database session (updates one at a time, in order)."""
+MAX_CONCURRENT_UPDATES = 16
+SLOW_DOWN = N_("You are sending too fast. Please wait a few minutes, then try again.")
 
-    def __init__(self, sessions: Callable[[], SessionFactory]) -> None:
-        super().__init__(max_concurrent_updates=1)
+
+class ScopedUpdateProcessor(BaseUpdateProcessor):
+    """Runs each update inside one database session; several users at once, each user's
+    updates one at a time and in order, within the user's budget (:mod:`budget`)."""
+
+    def __init__(
+        self,
+        sessions: Callable[[], SessionFactory],
+        *,
+        budget: UserBudget | None = None,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+    ) -> None:
+        super().__init__(max_concurrent_updates=max_concurrent_updates)
         self._sessions = sessions
+        self.budget = budget if budget is not None else UserBudget()
+        self._turns: dict[int, _Turn] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user_id = _user_id(update)
+        if user_id is not None and (verdict := self.budget.admit(user_id)) is not Verdict.admitted:
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()  # refused before anything of it ran: no session, no write
+            if verdict is Verdict.refused and isinstance(update, Update):
+                await _slow_down(update)
+            return
+        async with self._turn(user_id):
+            await self._run(coroutine)
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
         async with self._sessions()() as session:
             token = _SESSION.set(session)
             try:
@@ -63,11 +92,58 @@ class ScopedUpdateProcessor(BaseUpdateProcessor):
             finally:
                 _SESSION.reset(token)
 
+    @asynccontextmanager
+    async def _turn(self, user_id: int | None) -> AsyncIterator[None]:
+        """One update of a user at a time, in the order they came; the lock of a user with
+        nothing waiting is dropped, so there is one per user who is being served."""
+        if user_id is None:
+            yield
+            return
+        turn = self._turns.setdefault(user_id, _Turn())
+        turn.holders += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.holders -= 1
+            if turn.holders == 0:
+                del self._turns[user_id]
+
+    @property
+    def users_in_turn(self) -> int:
+        """Users with an update being handled or waiting (their locks in memory)."""
+        return len(self._turns)
+
     async def initialize(self) -> None:
         """Nothing to set up: sessions are opened per update."""
 
     async def shutdown(self) -> None:
         """Nothing to release: each update's session is closed when it ends."""
+
+
+@dataclass
+class _Turn:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    holders: int = 0
+
+
+def _user_id(update: object) -> int | None:
+    if isinstance(update, Update) and (user := update.effective_user) is not None:
+        return user.id
+    return None
+
+
+async def _slow_down(update: Update) -> None:
+    """The one answer to a user over their budget (in Vietnamese: nothing is read to know
+    their language)."""
+    text = get_translator("vi")(SLOW_DOWN)
+    try:
+        if (query := update.callback_query) is not None:
+            await answer(query, text, show_alert=True)
+        elif (message := update.message) is not None:
+            await message.reply_text(text)
+    except TelegramError as error:
+        logger.warning("could not tell a user to slow down: %s", error)
 
 
 def update_session() -> AsyncSession:

@@ -57,6 +57,7 @@ async def harness(
         DATABASE_URL=sqlite_url,
         TELEGRAM_API_URL=fake_api.root,
         ADMIN_TELEGRAM_IDS=str(ADMIN_ID),
+        USER_UPDATE_BURST=10_000,  # tests press fast; the budget has tests of its own
     )
     clock = Clock(NOW)
     application = build_application(

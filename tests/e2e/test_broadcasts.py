@@ -442,3 +442,29 @@ async def test_a_delegate_cannot_acknowledge_someone_elses_copy(council: Harness
         )
         == 0
     )
+
+
+async def test_a_double_tapped_da_nhan_never_sends_an_edit_that_changes_nothing(
+    council: Harness,
+) -> None:
+    harness = council
+    preview, _notice = await compose(harness, "/thongbao", menu_button="Tất cả đại biểu")
+    await confirm(harness, preview)
+    await dispatcher(harness).drain()
+    delegate = harness.api.user(LINKED["ML-001"])
+    (copy,) = copies(harness, delegate.user_id)
+    # two taps before the bot answers either: both carry the message as it was
+    first = await delegate.press(copy, "Đã nhận")
+    second = await delegate.press(copy, "Đã nhận")
+    await harness.api.wait_for_callback_answer(first)
+    await harness.api.wait_for_callback_answer(second)
+    await delegate.send_and_wait("/trogiup")  # handled after both presses (one user, in order)
+    assert copy.edits == 1
+    assert copy.buttons[0]["text"].startswith("✅ Đã nhận lúc")
+    edits = [
+        call
+        for call in harness.api.calls_to("editMessageReplyMarkup")
+        if call.params.get("chat_id") == delegate.user_id
+    ]
+    assert [call.status for call in edits] == [200]  # no "message is not modified"
+    assert harness.api.internal_errors == []

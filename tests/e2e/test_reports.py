@@ -387,3 +387,24 @@ async def test_a_delegate_reachable_again_is_prompted_for_a_duty_missed_meanwhil
     await dispatcher(harness).drain()
     assert prompt_of(user).text is not None
     assert (await prompt_statuses(harness))["prompt"] == "sent"
+
+
+async def test_a_stale_confirm_attendance_asks_for_the_figures_when_nobody_carries_them(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    prompt = prompt_of(user)
+    (assignment_id,) = {b["callback_data"].split(":")[2] for b in prompt.buttons}
+    current = harness.api.message(user.user_id, prompt.message_id)
+    assert current is not None
+    edits = current.edits
+    query = await user.press_data(prompt, f"rp:att:{assignment_id}")  # forged, or stale
+    await harness.api.wait_for_callback_answer(query)
+    await harness.api.wait_until(lambda: current.edits > edits, message="no edit")
+    assert "số lượt công dân" in (current.text or "")
+    assert await reports(harness) == []  # no "held" without figures
+    (understood,) = await user.send_and_wait("12 3")
+    await press(harness, user, understood, "Xác nhận")
+    (report,) = await reports(harness)
+    assert (report.held, report.carries_figures, report.citizens) == (True, True, 12)

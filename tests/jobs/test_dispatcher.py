@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -239,3 +240,42 @@ async def test_a_row_whose_sender_always_dies_is_given_up(
     given_up = await row(session_factory)
     assert given_up.status == "failed"
     assert given_up.outcome_uncertain is True
+
+
+class RefusingChat(ScriptedNotifier):
+    """429 (a minute) for one chat, every time; the others are delivered."""
+
+    def __init__(self, refused: int) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
+        self.sent.append((chat_id, message.text))
+        if chat_id == self.refused:
+            return RateLimited(60.0)
+        return Delivered(len(self.sent))
+
+
+async def test_a_429_for_one_chat_does_not_hold_the_others(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    codes = {"ML-001": 1001, "ML-002": 1002, "ML-003": 1003}
+    for code, user_id in codes.items():
+        await add_delegate(session_factory, code, telegram_user_id=user_id)
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "kind,title,starts_at,ends_at,location,council,delegates\n"
+        "other,Họp tổ,2026-12-01 15:00,2026-12-01 17:00,Hội trường,HDND-ML,"
+        "ML-001;ML-002;ML-003\n",
+        encoding="utf-8",
+    )
+    async with session_factory() as session:
+        await import_schedule(session=session, path=path, now=NOW, zone=ZONE, dry_run=False)
+    await in_session(session_factory, plan_outbox, policy=POLICY, now=NOW)
+    notifier = RefusingChat(1001)
+    # a minute's pause of chat 1001 must not hold this drain (nor the other chats)
+    stats = await asyncio.wait_for(make(session_factory, notifier, Clock()).drain(), 5.0)
+    assert (stats.sent, stats.rate_limited) == (2, 1)
+    async with session_factory() as session:
+        rows = (await session.exec(select(OutboxMessage))).all()
+    assert sorted(r.status for r in rows) == ["pending", "sent", "sent"]

@@ -106,3 +106,26 @@ async def test_a_429_pauses_everyone_including_those_already_waiting() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         SlidingWindow(0)
+
+
+async def test_a_429_naming_one_chat_pauses_only_that_chat() -> None:
+    clock = ManualClock()
+    window = SlidingWindow(28.0, clock=clock, sleep=clock.sleep)
+    start = clock.now
+    window.pause(5.0, chat=1)
+    await window.acquire(chat=2)
+    await window.acquire()
+    assert clock.now < start + 1.0  # others are not held
+    await window.acquire(chat=1)
+    assert clock.now >= start + 5.0
+    assert window.paused_chats == 0  # a pause that has passed is forgotten
+
+
+async def test_several_chats_refused_at_once_pause_everyone() -> None:
+    clock = ManualClock()
+    window = SlidingWindow(28.0, clock=clock, sleep=clock.sleep)
+    start = clock.now
+    for chat in (1, 2, 3):
+        window.pause(4.0, chat=chat)
+    await window.acquire(chat=4)
+    assert clock.now >= start + 4.0

@@ -7,6 +7,7 @@ names behind each count on request; everything per recipient as an XLSX; and a
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import timedelta
 from html import escape
 
@@ -88,18 +89,65 @@ async def on_ack(
         await answer(query, _("Thank you: the council office can see you have received it."))
     else:
         await answer(query, label)
-    message = query.message
-    shown = message.reply_markup if isinstance(message, Message) else None
-    labels = [b.text for row in shown.inline_keyboard for b in row] if shown else []
-    if label in labels:
+    await _show_acknowledged(query.message, label, data.recipient_id, context)
+
+
+class ShownLabels:
+    """The ack label this process last put on each message (the most recent ``size``).
+
+    A press carries the message as it was when pressed: the second of two quick taps
+    still shows ``Đã nhận`` after the first one's edit, and editing again would change
+    nothing (Telegram refuses it: "message is not modified"). Updates of one user are
+    handled in order, so the first tap's edit is known here before the second is handled.
+    """
+
+    KEY = "broadcast_ack_labels"
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._labels: OrderedDict[tuple[int, int], str] = OrderedDict()
+
+    @classmethod
+    def of(cls, context: BotContext) -> ShownLabels:
+        shown = context.bot_data.setdefault(cls.KEY, cls())
+        assert isinstance(shown, cls)
+        return shown
+
+    def get(self, chat_id: int, message_id: int) -> str | None:
+        return self._labels.get((chat_id, message_id))
+
+    def put(self, chat_id: int, message_id: int, label: str | None) -> None:
+        key = (chat_id, message_id)
+        self._labels.pop(key, None)
+        if label is not None:
+            self._labels[key] = label
+            while len(self._labels) > self._size:
+                self._labels.popitem(last=False)
+
+
+async def _show_acknowledged(
+    message: object, label: str, recipient_id: int, context: BotContext
+) -> None:
+    """The button of the pressed message becomes ``label``, unless it already is."""
+    if not isinstance(message, Message):
         return
+    shown = message.reply_markup
+    labels = [b.text for row in shown.inline_keyboard for b in row] if shown else []
+    registry = ShownLabels.of(context)
+    if label in labels or registry.get(message.chat_id, message.message_id) == label:
+        return
+    registry.put(message.chat_id, message.message_id, label)
     try:
-        await query.edit_message_reply_markup(
-            texts.markup((Button(label, texts.ack_data(data.recipient_id)),))
+        await message.edit_reply_markup(
+            texts.markup((Button(label, texts.ack_data(recipient_id)),))
         )
-    except BadRequest as error:  # two quick presses: the other one edited it already
+    except BadRequest as error:  # edited by another process meanwhile
         if "not modified" not in error.message.lower():
+            registry.put(message.chat_id, message.message_id, None)
             raise
+    except Exception:
+        registry.put(message.chat_id, message.message_id, None)
+        raise
 
 
 async def _sent(
