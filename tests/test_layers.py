@@ -31,6 +31,8 @@ RULES = (
          ("bot/domain", "bot/services"), ("telegram", "apscheduler", "bot.telegram", "jobs")),
     Rule("the domain does not touch the database or the settings",
          ("bot/domain",), ("sqlalchemy", "sqlmodel", "bot.models", "bot.db", "bot.config")),
+    Rule("the domain is below every use-case and every text",
+         ("bot/domain",), ("bot.services", "bot.messages")),
     Rule("services are called by the entry points, never the other way",
          ("bot/services",), (*ENTRY_POINTS, "bot.telegram")),
     Rule("jobs render through bot.messages, never through a handler module",
@@ -114,7 +116,7 @@ def test_each_rule_catches_what_it_forbids(rule: Rule, tmp_path: Path) -> None:
         assert {package, f"{package}.sub"} <= _violations(module, rule)
 
 
-# One unit of work per entry (DESIGN.md): the edge opens the session, services take it.
+# One unit of work per entry (../shared/DESIGN.md): the edge opens the session, services take it.
 SESSION_OPENERS_ALLOWED = {ROOT / "bot/services/db_copy.py"}  # copies between two engines
 SERVICES = [p for p in sorted((ROOT / "bot/services").rglob("*.py"))
             if p not in SESSION_OPENERS_ALLOWED]  # fmt: skip

@@ -70,7 +70,7 @@ from bot.telegram.errors import on_error
 from bot.telegram.menus import set_all_menus
 from bot.telegram.rate_limit import SlidingWindowRateLimiter
 from bot.telegram.router import ConversationRouter
-from bot.telegram.scope import ScopedUpdateProcessor, expired_button
+from bot.telegram.scope import ScopedUpdateProcessor, end_update_transaction, expired_button
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,9 @@ def build_application(deps: Deps, *, receive_updates: bool = True) -> BotApplica
         .base_file_url(f"{root}/file/bot")
         .rate_limiter(
             SlidingWindowRateLimiter(
-                per_second=deps.settings.SEND_RATE, max_retries=RATE_LIMIT_RETRIES
+                per_second=deps.settings.SEND_RATE,
+                max_retries=RATE_LIMIT_RETRIES,
+                before_request=end_update_transaction,
             )
         )
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.zone))

@@ -1,4 +1,4 @@
-"""What handlers share: services built once at start-up and a typed callback context."""
+"""What handlers share: the dependencies built at start-up, the update's scope, a typed context."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import get_translator
 from bot.telegram.context import BotContext
@@ -14,8 +15,15 @@ logger = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Rolls the update's writes back, logs the exception (never the update's text) and
-    apologises to the user."""
+    """Rolls the update's writes back, logs the exception (never the update's text),
+    apologises to the user once, and stops the update there: the handlers of later groups
+    (the catch-all "I did not understand" among them) must not answer it too."""
+    await _report(update, context)
+    if isinstance(update, Update):
+        raise ApplicationHandlerStop
+
+
+async def _report(update: object, context: BotContext) -> None:
     if context.update_scope is not None:
         try:
             await context.update_scope.session.rollback()

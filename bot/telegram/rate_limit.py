@@ -164,10 +164,17 @@ class SlidingWindowRateLimiter(AIORateLimiter):
     chat waits, where this one holds that chat (or everyone, see :meth:`SlidingWindow.pause`).
     """
 
-    def __init__(self, *, per_second: float = DEFAULT_SEND_RATE, max_retries: int = 5) -> None:
+    def __init__(
+        self,
+        *,
+        per_second: float = DEFAULT_SEND_RATE,
+        max_retries: int = 5,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(overall_max_rate=0, max_retries=max_retries)
         self.window = SlidingWindow(per_second)
         self._retries = max_retries
+        self._before_request = before_request
 
     async def process_request(
         self,
@@ -178,6 +185,8 @@ class SlidingWindowRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
+        if self._before_request is not None:
+            await self._before_request()
         chat = _chat_key(data.get("chat_id"))
         if chat is None:
             return await super().process_request(

@@ -30,7 +30,7 @@ from bot.services.schedule.uploads import (
 )
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
-from bot.telegram.texts import MAX_MESSAGE_LENGTH, answer
+from bot.telegram.texts import MAX_MESSAGE_LENGTH, answer, edit
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,6 @@ NOT_FOR_DELEGATES = N_(
     "Delegates do not need to send files to the bot."
 )
 
-CALLBACK_PREFIX = "upload:"
-CALLBACK_PATTERN = r"^upload:(ok|no):\d{1,18}$"
 MAX_PROBLEM_MESSAGES = 2
 """However bad the file, its problems take at most this many messages."""
 _PROBLEM_TEXT_LENGTH = MAX_MESSAGE_LENGTH - 96  # room for the "… and N more" line
@@ -231,7 +229,7 @@ async def decide(
     if superseded:
         text = _("A newer schedule file of this council was sent; this file no longer applies.")
         await answer(query, text, show_alert=True)
-        await query.edit_message_text(text)
+        await edit(query, text)
         return
     if upload is None:
         await answer(
@@ -242,18 +240,19 @@ async def decide(
         return
     await answer(query)
     if decision is UploadStatus.cancelled:
-        await query.edit_message_text(_("Cancelled; nothing was written."))
+        await edit(query, _("Cancelled; nothing was written."))
         return
     result = await _import(scope, upload, now)
     if result.problems:
         (text,) = problem_messages(result.problems, _, messages=1)
-        await query.edit_message_text(text)
+        await edit(query, text)
         return
     logger.info("schedule upload %s imported", upload.id)
-    await query.edit_message_text(
+    await edit(
+        query,
         _("Schedule saved from <b>{file}</b>:").format(file=escape(upload.filename))
         + "\n"
-        + escape(summary_text(result, _))
+        + escape(summary_text(result, _)),
     )
 
 

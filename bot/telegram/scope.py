@@ -1,14 +1,15 @@
 """One unit of work per update: one session, the caller and their conversation, resolved once.
 
 :class:`ScopedUpdateProcessor` opens one database session around each update and
-:func:`resolve_scope` (group -2) reads, in that session, who is writing and the
-conversation they are in. Handlers take the resulting :class:`UpdateScope` through
-:func:`requires`, which also refuses callers without the role a handler needs, so no
-handler opens a session, resolves the caller or checks a role by hand.
+:func:`open_scope` (called in group -2 by ``bot/telegram/router.py``) reads, in that
+session, who is writing and the conversation they are in. Handlers take the resulting
+:class:`UpdateScope` through :func:`requires` or :func:`on_button`, which also refuse
+callers without the access a handler needs, so no handler opens a session, resolves the
+caller or checks a role by hand.
 
 Handlers commit (``scope.commit()``) what they wrote before they talk to Telegram, so no
 transaction spans a network call; whatever is left is committed when the update ends,
-and an update that failed is rolled back (``bot/telegram/errors.py``).
+and an update that failed is rolled back and handled no further (``bot/telegram/errors.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import Enum
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -146,6 +147,19 @@ async def _slow_down(update: Update) -> None:
         logger.warning("could not tell a user to slow down: %s", error)
 
 
+async def end_update_transaction() -> None:
+    """Commits the current update's open transaction, if any, before a Bot API request.
+
+    Every request passes the rate limiter, which calls this: so no update ever holds a
+    transaction (an idle one on PostgreSQL, SQLite's write lock) across a network call,
+    even where a handler reads, then replies, then reads again. Handlers still commit
+    their writes themselves before saying they are saved; this only closes what is left.
+    """
+    session = _SESSION.get()
+    if session is not None and session.in_transaction():
+        await session.commit()
+
+
 def update_session() -> AsyncSession:
     """The session of the update being processed."""
     session = _SESSION.get()
@@ -188,8 +202,9 @@ def scope_of(context: BotContext) -> UpdateScope:
     return scope
 
 
-class Access(IntEnum):
-    """Who may use a handler; each level includes the ones above it."""
+class Access(Enum):
+    """Who may use a handler. Not a ladder: an admin without a delegate record passes
+    ``secretary`` but not ``delegate`` (they have no duties of their own)."""
 
     anyone = 0
     delegate = 1

@@ -219,6 +219,8 @@ async def _answer(
         council_ids=council_ids,
         detailed=True,
     )
+    # The figures are read: no transaction stays open while the chart and workbook go out.
+    await scope.commit()
     for chunk in split_message(escape(summary_text(stats, identity.language))):
         await context.bot.send_message(chat_id=chat.id, text=chunk)
     if len(stats.lines) <= 1:  # only "TOTAL,all": nothing was assigned in the quarter

@@ -13,11 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import col
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.models import Delegate
 from bot.services.stats.figures import council_by_code
-from bot.telegram import stats
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.services.test_stats import EXPECTED_TEXT, _fixture
 
@@ -28,17 +26,6 @@ DELEGATE_ID = 7002
 @pytest.fixture
 async def council(harness: Harness, tmp_path: Path) -> Harness:
     """The fixture quarter (2026-Q1) of the service test; ML-001 is a secretary."""
-    group = harness.application.handlers[0]
-    if not any(getattr(h, "callback", None) is stats.stats_command for h in group):
-        group.insert(
-            0,
-            CommandHandler(
-                ["thongke", "stats"],
-                stats.stats_command,
-                filters=filters.ChatType.PRIVATE,
-            ),
-        )
-        group.insert(0, CallbackQueryHandler(stats.stats_button, pattern=stats.CALLBACK_PATTERN))
     await _fixture(harness.session_factory, tmp_path)
     async with harness.session_factory() as session, session.begin():
         for code, user_id in (("ML-001", SECRETARY_ID), ("ML-002", DELEGATE_ID)):

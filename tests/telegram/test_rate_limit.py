@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from bot.db import SessionFactory
 from bot.telegram.rate_limit import SlidingWindow
 
 OVERSLEEP = 0.002  # what asyncio.sleep adds on a busy loop
@@ -129,3 +130,33 @@ async def test_several_chats_refused_at_once_pause_everyone() -> None:
         window.pause(4.0, chat=chat)
     await window.acquire(chat=4)
     assert clock.now >= start + 4.0
+
+
+async def test_an_updates_open_transaction_is_closed_before_any_request(
+    session_factory: SessionFactory,
+) -> None:
+    """A handler that reads, then replies, holds no transaction across the Bot API call."""
+    from bot.models import Council
+    from bot.telegram.rate_limit import SlidingWindowRateLimiter
+    from bot.telegram.scope import _SESSION, end_update_transaction
+
+    seen: list[bool] = []
+    async with session_factory() as session:
+        token = _SESSION.set(session)
+        try:
+            await session.get(Council, 1)  # a read opens the transaction
+            assert session.in_transaction()
+            limiter = SlidingWindowRateLimiter(
+                per_second=1000, before_request=end_update_transaction
+            )
+
+            async def request(*_args: object, **_kwargs: object) -> bool:
+                seen.append(session.in_transaction())
+                return True
+
+            assert await limiter.process_request(
+                request, (), {}, "sendMessage", {"chat_id": 5}, None
+            )
+        finally:
+            _SESSION.reset(token)
+    assert seen == [False]

@@ -175,6 +175,8 @@ async def on_deadline(
             session=scope.session, council_id=broadcast.council_id, target=target_of(broadcast)
         )
     except RequestError as error:
+        # The preview stays as it was, so the deadline must not change behind it.
+        await scope.session.rollback()
         await answer(query, render_error(error, _), show_alert=True)
         return
     await scope.commit()
