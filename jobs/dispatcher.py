@@ -25,7 +25,7 @@ import asyncio
 import logging
 import math
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.db import SessionFactory
+from bot.domain.chat_pauses import ChatPauses
 from bot.messages.notices import NoticeItem, Section, compose
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure
@@ -72,9 +73,6 @@ REFILL_AT = 10
 """Claim more once this few rows are left to send: the next claim runs while the last ones
 go out, so the rate limiter never waits on the database."""
 CONCURRENCY = 8
-SEVERAL_CHATS = 3
-"""This many chats refused with 429 within a second: every send of this dispatcher waits
-(the bot's overall rate is refused, not one chat's), as the rate limiter does."""
 SENDER_CHECK = 1.0
 """Seconds between two checks that this process still holds the sender lock."""
 
@@ -112,9 +110,8 @@ class Dispatcher:
         self._resume = asyncio.Event()
         self._resume.set()
         self._stop_requested = False
-        self._chat_paused: dict[ChatKey, float] = {}
+        self._chats: ChatPauses[ChatKey] = ChatPauses()
         """Chats a 429 named, and until when (``time.monotonic``) nothing goes to them."""
-        self._refusals: deque[tuple[float, ChatKey]] = deque()
 
     def stop(self) -> None:
         """Makes :meth:`drain` claim nothing more and return once what it holds is sent."""
@@ -309,7 +306,7 @@ class Dispatcher:
         if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
-        if (wait := self._chat_wait(group)) > 0:  # a 429 named this chat: later
+        if (wait := self._chats.wait(_chat_key(group), time.monotonic())) > 0:  # a 429: later
             await self._outcome(rows, RateLimited(wait), group, late=late, stats=stats)
             return
         attempt.sending = True
@@ -450,28 +447,10 @@ class Dispatcher:
         async with self._sessions() as session, session.begin():
             await record(session=session, rows=rows, outcome=outcome, owner=self._owner)
 
-    def _chat_wait(self, group: Group) -> float:
-        """Seconds this group's chat must still wait after a 429 (0: none)."""
-        key = _chat_key(group)
-        until = self._chat_paused.get(key)
-        if until is None:
-            return 0.0
-        wait = until - time.monotonic()
-        if wait <= 0:
-            del self._chat_paused[key]
-        return max(wait, 0.0)
-
     async def _pause(self, seconds: float, chat: ChatKey) -> None:
         """Holds the sends to ``chat`` for as long as Telegram asked; every send of this
-        dispatcher once ``SEVERAL_CHATS`` chats are refused within a second."""
-        now = time.monotonic()
-        if len(self._chat_paused) > 1024:  # forget the pauses that have passed
-            self._chat_paused = {k: t for k, t in self._chat_paused.items() if t > now}
-        self._chat_paused[chat] = max(now + seconds, self._chat_paused.get(chat, -math.inf))
-        self._refusals.append((now, chat))
-        while self._refusals and self._refusals[0][0] <= now - 1.0:
-            self._refusals.popleft()
-        if len({refused for _at, refused in self._refusals}) < SEVERAL_CHATS:
+        dispatcher once several chats are refused at once (``bot/domain/chat_pauses.py``)."""
+        if not self._chats.refuse(chat, seconds, time.monotonic()):
             return
         if not self._resume.is_set():
             return

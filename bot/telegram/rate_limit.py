@@ -20,13 +20,12 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.domain.chat_pauses import ChatPauses
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_SEND_RATE = 28.0
 """See ``SEND_RATE`` in ``bot/config.py`` for why 28 and not 30."""
-SEVERAL_CHATS = 3
-"""This many chats refused with 429 within one period: the whole sender backs off, as it
-is the bot's overall rate Telegram refuses, not one chat's."""
 
 ChatKey = int | str
 
@@ -49,9 +48,9 @@ class SlidingWindow:
     second later inside one of Telegram's windows.
 
     :meth:`pause` with a chat (a 429 naming that chat) holds only that chat's callers;
-    once ``SEVERAL_CHATS`` chats are refused within one period, or a 429 names no chat, it
-    holds every caller, including those that had already reserved a slot, until
-    Telegram's ``retry_after`` has passed.
+    once several chats are refused within one period (``bot/domain/chat_pauses.py``), or
+    a 429 names no chat, it holds every caller, including those that had already reserved
+    a slot, until Telegram's ``retry_after`` has passed.
     """
 
     def __init__(
@@ -75,21 +74,15 @@ class SlidingWindow:
         self._pauses = 0
         self._lock = asyncio.Lock()
         self._leaving = asyncio.Lock()
-        self._chat_paused: dict[ChatKey, float] = {}
-        self._refusals: deque[tuple[float, ChatKey]] = deque()
+        self._chats: ChatPauses[ChatKey] = ChatPauses(period)
 
     def pause(self, seconds: float, chat: ChatKey | None = None) -> None:
         """Telegram answered 429: ``chat`` waits ``seconds`` from now, or everyone does when
         no chat is named or several chats were refused at once."""
         now = self._clock()
         until = now + seconds
-        if chat is not None:
-            self._chat_paused[chat] = max(until, self._chat_paused.get(chat, -math.inf))
-            self._refusals.append((now, chat))
-            while self._refusals and self._refusals[0][0] <= now - self.period:
-                self._refusals.popleft()
-            if len({refused for _at, refused in self._refusals}) < SEVERAL_CHATS:
-                return
+        if chat is not None and not self._chats.refuse(chat, seconds, now):
+            return
         if until > self._paused_until:
             self._paused_until = until
             self._pauses += 1
@@ -110,17 +103,12 @@ class SlidingWindow:
 
     async def _chat_turn(self, chat: ChatKey) -> None:
         """Waits out a pause of this chat alone; a pause that has passed is forgotten."""
-        while (until := self._chat_paused.get(chat)) is not None:
-            wait = until - self._clock()
-            if wait <= 0:
-                if self._chat_paused.get(chat) == until:
-                    del self._chat_paused[chat]
-                return
+        while (wait := self._chats.wait(chat, self._clock())) > 0:
             await self._sleep(wait)
 
     @property
     def paused_chats(self) -> int:
-        return len(self._chat_paused)
+        return len(self._chats)
 
     async def _depart(self, pauses: int) -> bool:
         """Records the send as leaving now, once fewer than ``limit`` left in the last period."""
