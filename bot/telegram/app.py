@@ -125,11 +125,28 @@ def _command(command: Command, callback: object) -> CommandHandler[BotContext, N
     )
 
 
-def _button(application: BotApplication, data_type: type[Callback], callback: object) -> None:
-    """The handler of one type of button data (``bot/domain/buttons.py``)."""
-    application.add_handler(
-        CallbackQueryHandler(callback, pattern=matches(data_type))  # type: ignore[arg-type]
-    )
+BUTTONS: tuple[tuple[type[Callback], object], ...] = (
+    (StatsCouncilButton, stats.council_chosen),
+    (StatsQuarterButton, stats.quarter_chosen),
+    (RecipientsButton, menu.on_recipients),
+    (LevelButton, menu.on_level),
+    (UnitButton, menu.on_unit),
+    (CouncilButton, menu.on_council),
+    (StopComposingButton, menu.on_stop),
+    (ConfirmBroadcastButton, draft.on_confirm),
+    (CancelBroadcastButton, draft.on_cancel),
+    (UnreachableButton, draft.on_unreachable),
+    (DeadlineButton, draft.on_deadline),
+    (AcknowledgeButton, broadcast_report.on_ack),
+    (BroadcastReportButton, broadcast_report.on_report),
+    (NamesButton, broadcast_report.on_names),
+    (BroadcastWorkbookButton, broadcast_report.on_workbook),
+    (CorrectionButton, broadcast_report.on_correction),
+    (ReportButton, reports.on_report_button),
+    (AgendaButton, agenda.agenda_button),
+    (UploadButton, schedule_upload.decide),
+)
+"""Every button type and its one handler (``bot/domain/buttons.py``)."""
 
 
 def register_handlers(application: BotApplication) -> None:
@@ -160,26 +177,11 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(REPORT, reports.report_command))
     application.add_handler(_command(MISSING, missing.missing_command))
     application.add_handler(_command(STATS, stats.stats_command))
-    _button(application, StatsCouncilButton, stats.council_chosen)
-    _button(application, StatsQuarterButton, stats.quarter_chosen)
     application.add_handler(_command(BROADCAST, menu.broadcast_command))
-    _button(application, RecipientsButton, menu.on_recipients)
-    _button(application, LevelButton, menu.on_level)
-    _button(application, UnitButton, menu.on_unit)
-    _button(application, CouncilButton, menu.on_council)
-    _button(application, StopComposingButton, menu.on_stop)
-    _button(application, ConfirmBroadcastButton, draft.on_confirm)
-    _button(application, CancelBroadcastButton, draft.on_cancel)
-    _button(application, UnreachableButton, draft.on_unreachable)
-    _button(application, DeadlineButton, draft.on_deadline)
-    _button(application, AcknowledgeButton, broadcast_report.on_ack)
-    _button(application, BroadcastReportButton, broadcast_report.on_report)
-    _button(application, NamesButton, broadcast_report.on_names)
-    _button(application, BroadcastWorkbookButton, broadcast_report.on_workbook)
-    _button(application, CorrectionButton, broadcast_report.on_correction)
-    _button(application, ReportButton, reports.on_report_button)
-    _button(application, AgendaButton, agenda.agenda_button)
-    _button(application, UploadButton, schedule_upload.decide)
+    for data_type, callback in BUTTONS:
+        application.add_handler(
+            CallbackQueryHandler(callback, pattern=matches(data_type))  # type: ignore[arg-type]
+        )
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.Document.ALL, schedule_upload.receive_file
