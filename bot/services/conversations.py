@@ -50,10 +50,6 @@ def conversation_kind(kind: str, *, ttl: timedelta) -> Callable[[type[S]], type[
     return register
 
 
-def registered_kinds() -> dict[str, type[ConversationState]]:
-    return dict(_KINDS)
-
-
 async def open_conversation(
     *, session: AsyncSession, telegram_user_id: int, now: datetime
 ) -> ConversationState | None:

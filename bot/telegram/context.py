@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.i18n import Gettext
+from bot.i18n import DEFAULT_LANGUAGE, Gettext
 from bot.services.conversations import ConversationState
 from bot.services.delegates.accounts import Identity
 
@@ -45,8 +45,8 @@ class UpdateScope:
     settings: Settings
 
     @property
-    def language(self) -> str | None:
-        return self.identity.language if self.identity is not None else None
+    def language(self) -> str:
+        return self.identity.language if self.identity is not None else DEFAULT_LANGUAGE
 
     async def commit(self) -> None:
         """Makes this update's writes durable; call it before telling the user they are."""

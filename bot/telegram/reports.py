@@ -425,7 +425,7 @@ async def _read_figures(
     )
     await scope.commit()
     await message.reply_text(
-        _understood(target, parsed, scope.identity.language if scope.identity else "vi", _),
+        _understood(target, parsed, scope.language, _),
         reply_markup=markup(texts.confirm_keyboard(target.assignment_id, _)),
     )
 
