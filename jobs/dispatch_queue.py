@@ -6,13 +6,20 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox.rows import OutboxKind
+from bot.services.outbox.rows import LEASE, OutboxKind, renew_leases
+
+logger = logging.getLogger(__name__)
+
+RENEW_WITHIN = LEASE / 2
+"""A row about to be sent gets its lease renewed once less than this is left of it."""
 
 
 @dataclass
@@ -45,7 +52,8 @@ class SendQueue:
     """Claimed groups waiting for a sender, most urgent first, and how many rows are held."""
 
     def __init__(self) -> None:
-        self.held = 0
+        self.holding: set[int] = set()
+        """The ids of the rows claimed and not yet recorded (never claimed again meanwhile)."""
         self._heap: list[tuple[int, datetime, int, Group, BatchContext]] = []
         self._order = itertools.count()
         self._changed = asyncio.Event()
@@ -66,9 +74,17 @@ class SendQueue:
         _priority, _due, _order, group, context = heapq.heappop(self._heap)
         return group, context
 
-    def release(self, rows: int) -> None:
+    @property
+    def held(self) -> int:
+        return len(self.holding)
+
+    def hold(self, rows: Iterable[OutboxMessage]) -> None:
+        """These rows are claimed: the process holds them until they are recorded."""
+        self.holding.update(row.id for row in rows if row.id is not None)
+
+    def release(self, rows: Iterable[OutboxMessage]) -> None:
         """These rows are recorded: the process no longer holds them."""
-        self.held -= rows
+        self.holding.difference_update(row.id for row in rows)
         self._notify()
 
     async def wait_for_room(self, held_at_most: int) -> None:
@@ -85,3 +101,27 @@ class SendQueue:
     async def _until(self, condition: Callable[[], bool]) -> None:
         while not condition():
             await self._changed.wait()
+
+
+async def keep_leases(
+    sessions: SessionFactory, rows: list[OutboxMessage], *, owner: str, now: datetime
+) -> list[OutboxMessage]:
+    """The rows still this process's to send, their leases renewed if they were running out.
+
+    A row that waited in the queue (behind a long 429, a slow batch) may have outlived
+    its lease; the renewal keeps another process from taking it while it goes out, and
+    a row another process has taken meanwhile is left to that process (not sent here).
+    """
+    if all(row.lease_until is None or row.lease_until - now > RENEW_WITHIN for row in rows):
+        return rows  # the usual case: no database work
+    async with sessions() as session, session.begin():
+        kept = await renew_leases(
+            session=session, ids=[row.id for row in rows if row.id is not None],
+            owner=owner, now=now,
+        )  # fmt: skip
+    lost = sorted(row.id for row in rows if row.id not in kept and row.id is not None)
+    if lost:
+        logger.warning("outbox rows %s were taken over by another sender: not sent here", lost)
+    for row in rows:
+        row.lease_until = now + LEASE
+    return [row for row in rows if row.id in kept]

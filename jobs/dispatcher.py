@@ -60,7 +60,7 @@ from bot.services.outbox.rows import (
     recipients,
     record,
 )
-from jobs.dispatch_queue import Attempt, BatchContext, Group, SendQueue
+from jobs.dispatch_queue import Attempt, BatchContext, Group, SendQueue, keep_leases
 from jobs.outbox_kinds import KindSpec, Recipient
 from jobs.registry import REGISTRY
 
@@ -165,13 +165,14 @@ class Dispatcher:
                     now=self._clock(),
                     owner=self._owner,
                     limit=self._batch_size - queue.held,
+                    holding=queue.holding,
                 )
             if not rows:
                 if queue.held == 0:
                     return
                 await queue.wait_for_room(0)  # what is held may have made more rows due
                 continue
-            queue.held += len(rows)
+            queue.hold(rows)
             await self._prepare(rows, queue, stats)
 
     async def _prepare(
@@ -183,7 +184,7 @@ class Dispatcher:
         if unreadable:  # sending it again would not make it readable
             await self._finish(unreadable, OutboxStatus.failed, self._clock(),
                                "unreadable payload", stats, OutboxFailure.invalid)  # fmt: skip
-            queue.release(len(unreadable))
+            queue.release(unreadable)
             rows = [row for row in rows if row not in unreadable]
         try:
             context = await self._context(rows)
@@ -194,7 +195,7 @@ class Dispatcher:
         if broken:  # only the kinds whose loader failed: the others go out now
             await self._outcome(broken, TransientFailure("internal error"),
                                 Group(None, None), late=False, stats=stats)  # fmt: skip
-            queue.release(len(broken))
+            queue.release(broken)
         ready = [row for row in rows if self._kind(row) not in context.failed]
         for group in self._groups(ready, self._clock()):
             queue.put(group, context)
@@ -206,7 +207,7 @@ class Dispatcher:
                 await self._resume.wait()  # a 429 holds every sender
                 await self._deliver(group, context, stats)
             finally:
-                queue.release(len(group.rows))
+                queue.release(group.rows)
 
     def _spec(self, row: OutboxMessage) -> KindSpec[Any] | None:
         kind = self._kind(row)
@@ -298,7 +299,8 @@ class Dispatcher:
         expired = [r for r in group.rows if r.expires_at is not None and r.expires_at <= now]
         if expired:
             await self._finish(expired, OutboxStatus.missed, now, "event already started", stats)
-        rows = attempt.rows = [r for r in group.rows if r not in expired]
+        rows = [r for r in group.rows if r not in expired]
+        rows = attempt.rows = await keep_leases(self._sessions, rows, owner=self._owner, now=now)
         if not rows:
             return
         late = any(now - row.due_at > LATE_AFTER for row in rows)

@@ -145,17 +145,22 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF_BASE * int(2 ** max(0, attempts - 1))
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Pending and due, or held by a sender whose lease has run out."""
+def _due(now: datetime, holding: Collection[int] = ()) -> ColumnElement[bool]:
+    """Pending and due, or held by a sender whose lease has run out, except the rows the
+    claiming process still holds itself (``holding``): those are queued or being sent
+    right now, held up by a long 429 perhaps, and claiming them again sends them twice."""
+    expired = and_(
+        col(OutboxMessage.status) == OutboxStatus.sending.value,
+        col(OutboxMessage.lease_until) < now,
+    )
+    if holding:  # at most one batch: a short list
+        expired = and_(expired, col(OutboxMessage.id).not_in(sorted(holding)))
     return or_(
         and_(
             col(OutboxMessage.status) == OutboxStatus.pending.value,
             col(OutboxMessage.due_at) <= now,
         ),
-        and_(
-            col(OutboxMessage.status) == OutboxStatus.sending.value,
-            col(OutboxMessage.lease_until) < now,
-        ),
+        expired,
     )
 
 
@@ -187,8 +192,13 @@ async def claim_due(
     owner: str,
     limit: int,
     lease: timedelta = LEASE,
+    holding: Collection[int] = (),
 ) -> list[OutboxMessage]:
     """Takes up to ``limit`` due rows (and rows whose lease expired) for this process.
+
+    ``holding``: the rows this process has claimed and not yet recorded, never taken
+    again however long they wait (rows of its own left over from an earlier, failed
+    drain are not in it, and come back like any other expired lease).
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side
     without waiting on or sharing rows; on SQLite the UPDATE re-checks each row under the
@@ -196,7 +206,7 @@ async def claim_due(
     process that died: it may have been delivered, so it is flagged uncertain. The caller
     commits before sending: the lease, not an open transaction, keeps the rows its own.
     """
-    due = _due(now)
+    due = _due(now, holding)
     await _give_up_on_poison(session, now)
     # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
     # the LIMIT for every row of a nested loop and so claim every due row at once.
@@ -239,6 +249,34 @@ async def claim_due(
         return []
     rows = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))).all()
     return sorted(rows, key=lambda row: (row.priority, row.due_at, row.id or 0))
+
+
+async def renew_leases(
+    *,
+    session: AsyncSession,
+    ids: Collection[int],
+    owner: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+) -> set[int]:
+    """Extends this process's lease on rows it still holds; returns those it still holds.
+
+    Called before a row that has waited (behind a 429, a slow batch) is sent: a row
+    missing from the answer was taken over by another process and must not go out here.
+    """
+    if not ids:
+        return set()
+    ours = and_(
+        col(OutboxMessage.id).in_(sorted(ids)),
+        col(OutboxMessage.status) == OutboxStatus.sending.value,
+        col(OutboxMessage.lease_owner) == owner,
+    )
+    # The count, not RETURNING, as in `record` (a cancelled drain and SQLite's lock).
+    renewed = await session.exec(update(OutboxMessage).where(ours).values(lease_until=now + lease))
+    if renewed.rowcount == len(ids):
+        return set(ids)
+    still = (await session.exec(select(OutboxMessage.id).where(ours))).all()
+    return {row_id for row_id in still if row_id is not None}
 
 
 async def recipients(
