@@ -1,7 +1,8 @@
 """Outbox kinds of secretariat broadcasts: each delegate's copy, and the deadline nudge.
 
 A copy is ``copyMessage`` of the secretary's original (formatting and files arrive as
-written) with a ``Đã nhận`` button; a correction's copy replies to the delegate's copy
+written) with a ``Đã nhận`` button (once the original is deleted, the notice kept at its
+arrival is sent instead); a correction's copy replies to the delegate's copy
 of the broadcast it corrects. A nudge replies to the copy, and says nothing at all
 (the row is cancelled) when the delegate acknowledged in the meantime.
 """
@@ -54,8 +55,11 @@ def _render_copy(
     recipient_id = copies.recipients.get(key)
     if source is None or recipient_id is None:
         return None
+    kept = copies.kept.get(key[0])
     return Outgoing(
-        copy_of=source,
+        # Known deleted: the kept notice at once, not one failed copy per delegate.
+        copy_of=None if kept is not None and key[0] in copies.gone else source,
+        kept=kept,
         keyboard=_ack_keyboard(recipient_id, recipient.language),
         reply_to=copies.copies.get(key),
     )

@@ -384,8 +384,9 @@ class Dispatcher:
         now = self._clock()
         attempts = max(row.attempts for row in rows)
         match result:
-            case Delivered(message_id=message_id):
-                outcome = Outcome(OutboxStatus.sent, now, message_id=message_id, late=late)
+            case Delivered(message_id=message_id, note=note):
+                outcome = Outcome(OutboxStatus.sent, now, message_id=message_id, late=late,
+                                  error=note)  # fmt: skip
                 stats.sent += len(rows)
                 stats.messages += 1
             case Blocked(reason=reason):

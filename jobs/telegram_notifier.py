@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -18,6 +25,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind, source_gone
 from bot.services.outbox.rows import (
     Blocked,
     Delivered,
@@ -57,7 +65,7 @@ class TelegramNotifier:
 
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         try:
-            message_id = await self._send(chat_id, message)
+            delivered = await self._send(chat_id, message)
         except Forbidden as error:
             return Blocked(error.message)
         except RetryAfter as error:
@@ -74,7 +82,7 @@ class TelegramNotifier:
             return TransientFailure(error.message)
         except TelegramError as error:  # e.g. InvalidToken: retried, then failed, and logged
             return TransientFailure(f"{type(error).__name__}: {error.message}")
-        return Delivered(message_id)
+        return delivered
 
     async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> SendResult:
         """Replaces a message's text and buttons (a broadcast's progress line).
@@ -104,7 +112,7 @@ class TelegramNotifier:
             return TransientFailure(f"{type(error).__name__}: {error.message}")
         return Delivered(message_id)
 
-    async def _send(self, chat_id: int, message: Outgoing) -> int:
+    async def _send(self, chat_id: int, message: Outgoing) -> Delivered:
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
             if message.reply_to is not None
@@ -112,14 +120,23 @@ class TelegramNotifier:
         )
         if message.copy_of is not None:
             from_chat, source_id = message.copy_of
-            copied = await self._bot.copy_message(
-                chat_id,
-                from_chat,
-                source_id,
-                reply_markup=_markup(message),
-                reply_parameters=reply,
-            )
-            return copied.message_id
+            try:
+                copied = await self._bot.copy_message(
+                    chat_id,
+                    from_chat,
+                    source_id,
+                    reply_markup=_markup(message),
+                    reply_parameters=reply,
+                )
+            except BadRequest as error:
+                # The secretary deleted the original: the notice kept at its arrival goes.
+                if message.kept is None or not source_gone(error.message):
+                    raise
+            else:
+                return Delivered(copied.message_id)
+        if message.kept is not None:
+            sent_id = await self._send_kept(chat_id, message.kept, _markup(message), reply)
+            return Delivered(sent_id, SENT_FROM_KEPT)
         sent = await self._bot.send_message(
             chat_id,
             message.text,
@@ -134,4 +151,31 @@ class TelegramNotifier:
                 await self._bot.send_document(chat_id, content, filename=name)
             except TelegramError:
                 logger.exception("the attachment %s could not be sent", name)
+        return Delivered(sent.message_id)
+
+    async def _send_kept(
+        self,
+        chat_id: int,
+        kept: KeptNotice,
+        markup: InlineKeyboardMarkup | None,
+        reply: ReplyParameters | None,
+    ) -> int:
+        """The notice as it arrived: its entities as they were, so no parse mode."""
+        entities = [MessageEntity.de_json(item, self._bot) for item in json.loads(kept.entities)]
+        common: dict[str, Any] = {"reply_markup": markup, "reply_parameters": reply}
+        if kept.kind is NoticeKind.text:
+            sent = await self._bot.send_message(
+                chat_id, kept.text, entities=entities, parse_mode=None, **common
+            )
+            return sent.message_id
+        file_id = kept.file_id or ""  # a photo or document is always kept with its file
+        caption: dict[str, Any] = {
+            "caption": kept.text or None,
+            "caption_entities": entities or None,
+            "parse_mode": None,
+        }
+        if kept.kind is NoticeKind.photo:
+            sent = await self._bot.send_photo(chat_id, file_id, **caption, **common)
+        else:
+            sent = await self._bot.send_document(chat_id, file_id, **caption, **common)
         return sent.message_id

@@ -146,7 +146,37 @@ class FailureReason(StrEnum):
     blocked = "blocked"
     not_linked = "not_linked"
     inactive = "inactive"
+    source_deleted = "source_deleted"
+    """The secretary deleted the original, and nothing of it was kept to send instead."""
     other = "other"
+
+
+class NoticeKind(StrEnum):
+    text = "text"
+    photo = "photo"
+    document = "document"
+
+
+@dataclass(frozen=True)
+class KeptNotice:
+    """A notice as it arrived: sent as it is when its original can no longer be copied."""
+
+    kind: NoticeKind
+    text: str
+    """The text, or the caption of the photo or document."""
+    entities: str = "[]"
+    """Telegram's entities of the text (or caption), as JSON."""
+    file_id: str | None = None
+
+
+SOURCE_GONE = "message to copy not found"
+"""What Telegram answers (400) to a copy of a message its chat has deleted."""
+SENT_FROM_KEPT = "sent from the kept notice: the original was deleted"
+"""The note a copy sent from the kept notice carries (its outbox row's ``last_error``)."""
+
+
+def source_gone(error: str) -> bool:
+    return SOURCE_GONE in error.lower()
 
 
 def failure_reason(last_error: str | None) -> FailureReason:
@@ -158,4 +188,6 @@ def failure_reason(last_error: str | None) -> FailureReason:
         return FailureReason.not_linked
     if error.startswith("inactive"):
         return FailureReason.inactive
+    if source_gone(error):
+        return FailureReason.source_deleted
     return FailureReason.other

@@ -39,12 +39,14 @@ REASONS: dict[FailureReason, str] = {
     FailureReason.blocked: N_("blocked the bot {count}"),
     FailureReason.not_linked: N_("never linked {count}"),
     FailureReason.inactive: N_("no longer active {count}"),
+    FailureReason.source_deleted: N_("original notice deleted {count}"),
     FailureReason.other: N_("other errors {count}"),
 }
 REASON_NAMES: dict[str, str] = {
     FailureReason.blocked.value: N_("blocked the bot"),
     FailureReason.not_linked.value: N_("never linked"),
     FailureReason.inactive.value: N_("no longer active"),
+    FailureReason.source_deleted.value: N_("original notice deleted"),
     FailureReason.other.value: N_("could not be delivered"),
     "delivered": N_("delivered"),
     "pending": N_("being sent"),
@@ -131,7 +133,19 @@ def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> st
         line += " · " + _("could not be sent {count} ({reasons})").format(
             count=sum(missing.values()), reasons=reasons_text(missing, _)
         )
-    return f"{header}\n{line}"
+    return "\n".join([header, line, *kept_lines(progress, _)])
+
+
+def kept_lines(progress: Progress, _: Gettext) -> list[str]:
+    """Says so when the original was deleted and copies went from the kept notice."""
+    if not progress.from_kept:
+        return []
+    return [
+        _(
+            "⚠️ The original notice was deleted: {count} copies were sent from the text "
+            "kept when it arrived."
+        ).format(count=progress.from_kept)
+    ]
 
 
 def deadline_text(deadline: timedelta, _: Gettext) -> str:
@@ -233,6 +247,7 @@ def report_text(
                 count=sum(missing.values()), reasons=reasons_text(missing, _)
             )
         )
+    lines += kept_lines(progress, _)
     lines.append(
         _("Acknowledged: {count} · not acknowledged: {missing}").format(
             count=progress.acknowledged, missing=progress.not_acknowledged

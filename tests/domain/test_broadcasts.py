@@ -94,7 +94,7 @@ def test_progress_bar(done: int, total: int, bar: str) -> None:
         ("unreachable", FailureReason.blocked),
         ("not linked", FailureReason.not_linked),
         ("inactive", FailureReason.inactive),
-        ("rejected: Bad Request: message to copy not found", FailureReason.other),
+        ("rejected: Bad Request: message to copy not found", FailureReason.source_deleted),
         (None, FailureReason.other),
     ],
 )

@@ -133,6 +133,20 @@ class FakeUser:
         message.document = self.server.store_file(data, filename, mime_type)
         return await self._deliver(message, None)
 
+    def delete(self, message: SentMessage | JSON | int) -> None:
+        """Delete one of this chat's messages in the user's app (the bot hears nothing of
+        it; copying it afterwards is 400 "message to copy not found", as on Telegram)."""
+        if isinstance(message, SentMessage):
+            message_id = message.message_id
+        elif isinstance(message, int):
+            message_id = message
+        else:
+            message_id = int(message["message_id"])
+        found = self.server.message(self.user_id, message_id)
+        if found is None:
+            raise AssertionError(f"no message {message_id} to delete in {self!r}'s chat")
+        found.deleted = True
+
     async def press(self, message: SentMessage | int, button: str) -> str:
         """Press the inline button (by text, else callback_data) on the bot's ``message``.
 

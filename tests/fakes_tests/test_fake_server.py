@@ -580,6 +580,15 @@ async def test_copy_message_from_a_user_chat(api: FakeBotApi, bot: Bot, user: Fa
     assert (stored.document.data, stored.caption) == (b"%PDF", "báo cáo")
     with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
         await bot.copy_message(secretary.chat_id, user.chat_id, 999)
+    user.delete(report)  # in the user's app: copies of it now fail as on Telegram
+    with pytest.raises(BadRequest, match=r"^Message to copy not found$") as refused:
+        await bot.copy_message(secretary.chat_id, user.chat_id, report["message_id"])
+    assert api.calls_to("copyMessage")[-1].response == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: message to copy not found",
+    }
+    assert refused.value.message == "Message to copy not found"
 
 
 async def test_delete_message_and_chat_action(api: FakeBotApi, bot: Bot, user: FakeUser) -> None:

@@ -8,14 +8,15 @@ broadcast it corrects, a nudge to the copy of its own broadcast.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from sqlalchemy import ColumnElement, and_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Broadcast, BroadcastRecipient, OutboxMessage
+from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind
+from bot.models import Broadcast, BroadcastNotice, BroadcastRecipient, OutboxMessage
 from bot.services.outbox.rows import OutboxStatus
 
 Key = tuple[int, int]
@@ -42,6 +43,11 @@ class Copies:
     corrections: of the broadcast corrected)"""
     sent_at: dict[int, str]
     """broadcast → when it was confirmed, in local time"""
+    kept: dict[int, KeptNotice] = field(default_factory=dict)
+    """broadcast → its notice as it arrived, sent instead when the original is gone"""
+    gone: frozenset[int] = frozenset()
+    """Broadcasts whose original is known deleted (a copy was already sent from the kept
+    notice): their copies are sent from it at once, not tried as copies first."""
 
 
 async def broadcast_copies(
@@ -75,6 +81,7 @@ async def broadcast_copies(
         elif broadcast is not None and broadcast.corrects_id is not None:
             wanted[(broadcast_id, delegate_id)] = (broadcast.corrects_id, delegate_id)
     copies = await _copy_message_ids(session, set(wanted.values()))
+    kept, gone = await _kept_notices(session, set(broadcasts))
     return Copies(
         sources={
             b.id: (b.source_chat_id, b.source_message_id)
@@ -91,7 +98,38 @@ async def broadcast_copies(
             for b in broadcasts.values()
             if b.id is not None
         },
+        kept=kept,
+        gone=gone,
     )
+
+
+async def _kept_notices(
+    session: AsyncSession, broadcast_ids: set[int]
+) -> tuple[dict[int, KeptNotice], frozenset[int]]:
+    """The notices kept of these broadcasts, and which of them lost their original."""
+    if not broadcast_ids:
+        return {}, frozenset()
+    notices = (
+        await session.exec(
+            select(BroadcastNotice).where(col(BroadcastNotice.broadcast_id).in_(broadcast_ids))
+        )
+    ).all()
+    gone = (
+        await session.exec(
+            select(BroadcastRecipient.broadcast_id)
+            .join(OutboxMessage, sent_copy())
+            .where(
+                col(BroadcastRecipient.broadcast_id).in_(broadcast_ids),
+                col(OutboxMessage.last_error) == SENT_FROM_KEPT,
+            )
+            .distinct()
+        )
+    ).all()
+    kept = {
+        n.broadcast_id: KeptNotice(NoticeKind(n.kind), n.text, n.entities, n.file_id)
+        for n in notices
+    }
+    return kept, frozenset(gone)
 
 
 async def _copy_message_ids(session: AsyncSession, keys: set[Key]) -> dict[Key, int]:

@@ -22,11 +22,18 @@ from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind, parse_target
+from bot.domain.broadcasts import (
+    FailureReason,
+    KeptNotice,
+    RequestError,
+    Target,
+    TargetKind,
+    parse_target,
+)
 from bot.domain.roster import Role
 from bot.domain.tables import fold_label, shorten
 from bot.i18n import N_
-from bot.models import Broadcast, BroadcastRecipient, Council, Delegate
+from bot.models import Broadcast, BroadcastNotice, BroadcastRecipient, Council, Delegate
 from bot.services.outbox.payloads import BroadcastPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 
@@ -212,9 +219,11 @@ async def create_draft(
     source_message_id: int,
     deadline: timedelta | None,
     now: datetime,
+    notice: KeptNotice | None = None,
 ) -> Broadcast:
     """The notice has arrived: a draft nobody has been sent anything for (flushed: it has
-    its id; the caller commits)."""
+    its id; the caller commits). ``notice``, what it says, is kept with it: the copies are
+    sent from it if the secretary deletes the original."""
     broadcast = Broadcast(
         council_id=council_id,
         created_by=created_by,
@@ -229,6 +238,18 @@ async def create_draft(
     )
     session.add(broadcast)
     await session.flush()
+    if notice is not None:
+        assert broadcast.id is not None
+        session.add(
+            BroadcastNotice(
+                broadcast_id=broadcast.id,
+                kind=notice.kind.value,
+                text=notice.text,
+                entities=notice.entities,
+                file_id=notice.file_id,
+            )
+        )
+        await session.flush()
     return broadcast
 
 

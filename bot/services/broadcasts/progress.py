@@ -21,7 +21,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.broadcasts import FailureReason, failure_reason
+from bot.domain.broadcasts import SENT_FROM_KEPT, FailureReason, failure_reason
 from bot.models import Broadcast, BroadcastRecipient, Delegate, OutboxMessage
 from bot.services.broadcasts.drafts import BroadcastStatus
 from bot.services.outbox.rows import OutboxStatus
@@ -37,6 +37,8 @@ class Progress:
     failed: Counter[FailureReason] = field(default_factory=Counter)
     skipped: Counter[FailureReason] = field(default_factory=Counter)
     acknowledged: int = 0
+    from_kept: int = 0
+    """Copies sent from the notice kept at its arrival: the secretary deleted the original."""
 
     @property
     def finished(self) -> bool:
@@ -93,6 +95,7 @@ async def count_progress(
         if status == OutboxStatus.sent.value:
             progress.delivered += count
             progress.acknowledged += count if was_acknowledged else 0
+            progress.from_kept += count if error == SENT_FROM_KEPT else 0
         elif status in {OutboxStatus.pending.value, OutboxStatus.sending.value}:
             progress.pending += count
         else:

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.broadcasts import KeptNotice
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import PAYLOADS, REVIVABLE, OutboxFailure, Payload, Revive
 from bot.services.outbox.payloads import OutboxKind as OutboxKind
@@ -81,6 +82,8 @@ def outbox_row(
 
 class Delivered(NamedTuple):
     message_id: int
+    note: str | None = None
+    """How it was delivered when that is worth recording (e.g. ``SENT_FROM_KEPT``)."""
 
 
 class Blocked(NamedTuple):
@@ -130,6 +133,9 @@ class Outgoing:
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
+    kept: KeptNotice | None = None
+    """A notice sent as it is: instead of ``copy_of`` when the original is gone (or
+    known gone: then ``copy_of`` is ``None``)."""
 
     @classmethod
     def with_buttons(cls, text: str, *buttons: Button) -> Outgoing:

@@ -10,6 +10,7 @@ answers.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from enum import StrEnum
@@ -18,7 +19,14 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot.domain.broadcasts import RequestError, Target, TargetKind, parse_target
+from bot.domain.broadcasts import (
+    KeptNotice,
+    NoticeKind,
+    RequestError,
+    Target,
+    TargetKind,
+    parse_target,
+)
 from bot.domain.buttons import StopComposingButton
 from bot.domain.callbacks import encode
 from bot.domain.roster import Role
@@ -254,6 +262,7 @@ async def _receive_notice(
         source_message_id=message.message_id,
         deadline=state.deadline,
         now=scope.now,
+        notice=kept_notice(message),
     )
     await scope.commit()
     assert draft.id is not None
@@ -262,3 +271,16 @@ async def _receive_notice(
         reply_markup=texts.preview_markup(draft.id, audience, _),
         do_quote=True,
     )
+
+
+def kept_notice(message: Message) -> KeptNotice:
+    """What the notice says, kept with the draft for when its original is deleted."""
+    entities = message.entities if message.text else message.caption_entities
+    stored = json.dumps([entity.to_dict() for entity in entities], ensure_ascii=False)
+    if message.photo:
+        kind, file_id = NoticeKind.photo, message.photo[-1].file_id
+    elif message.document:
+        kind, file_id = NoticeKind.document, message.document.file_id
+    else:
+        kind, file_id = NoticeKind.text, None
+    return KeptNotice(kind, message.text or message.caption or "", stored, file_id)
