@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -159,7 +158,7 @@ BOM = "\ufeff"
 """CSV files start with it so that Excel reads Vietnamese as UTF-8."""
 
 
-def write_csv(text: str, out: Path | None, *, private: bool = False) -> None:
+def write_csv(text: str, out: Path | None, *, private: bool = True) -> None:
     """A CSV with its BOM, to ``out`` or to the screen; ``private`` files are owner-only."""
     if out is None:
         sys.stdout.flush()
@@ -176,24 +175,19 @@ def check_writable(out: Path) -> None:
         raise BadInputError(N_("{path} is a folder; give a file name"), path=out)
 
 
-def write_bytes(data: bytes, out: Path, *, private: bool = False) -> None:
-    """Writes through a temporary file, so a failure never leaves half a file.
+def write_bytes(data: bytes, out: Path, *, private: bool = True) -> None:
+    """Writes through a new temporary file, so a failure never leaves half a file.
 
-    ``private`` (an invite sheet: each link links an account) makes it readable by its
-    owner only, from the first byte on.
+    ``private`` (the default: invite sheets, report exports and schedules name people)
+    makes it readable by its owner only, from the first byte on; figures only (``stats``)
+    pass ``private=False``.
     """
+    from bot.services.files.output import write_atomically
+
     check_writable(out)
-    temporary = out.with_name(f".{out.name}.tmp")
     try:
-        descriptor = os.open(
-            temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644
-        )
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        temporary.replace(out)
+        write_atomically(data, out, private=private)
     except OSError as error:
         raise BadInputError(
             N_("Cannot write {path}: {error}"), path=out, error=error.strerror
         ) from None
-    finally:
-        temporary.unlink(missing_ok=True)

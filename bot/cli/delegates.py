@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +18,7 @@ from bot.cli.importing import (
 from bot.cli.parsing import Commands
 from bot.config import Settings
 from bot.db import utcnow
+from bot.domain.csv_text import csv_text
 from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
@@ -95,12 +94,8 @@ async def _bot_username(settings: Settings) -> str:
 def _invite_sheet(invites: list[IssuedInvite], username: str) -> str:
     from bot.services.delegates.invites import invite_link
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(INVITE_COLUMNS)
-    for invite in invites:
-        writer.writerow([invite.code, invite.full_name, invite_link(username, invite.token)])
-    return buffer.getvalue()
+    rows = [[i.code, i.full_name, invite_link(username, i.token)] for i in invites]
+    return csv_text([list(INVITE_COLUMNS), *rows], line_end="\n")
 
 
 def cmd_invite(context: Context, args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from bot.cli.common import CommandScope, Context, with_database, write_bytes, wr
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
 from bot.db import utcnow
+from bot.domain.csv_text import csv_text
 from bot.domain.dates import format_day, format_entry_time
 from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
@@ -71,11 +71,9 @@ async def _delegate_id(session: AsyncSession, code: str) -> int:
 
 
 def _csv_text(views: Sequence[AssignmentView]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(LIST_COLUMNS)
+    rows: list[list[str]] = [list(LIST_COLUMNS)]
     for view in views:
-        writer.writerow(
+        rows.append(
             [
                 view.starts_at.date().isoformat(),
                 f"{view.starts_at:%H:%M}",
@@ -87,7 +85,7 @@ def _csv_text(views: Sequence[AssignmentView]) -> str:
                 view.delegate_name,
             ]
         )
-    return buffer.getvalue()
+    return csv_text(rows, line_end="\n")
 
 
 def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> str:

@@ -89,7 +89,7 @@ def cmd_stats(context: Context, args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
-            write_bytes(data, target)
+            write_bytes(data, target, private=False)  # figures per unit, no one named
             print(_("Statistics written to {path}").format(path=target))
         return EXIT_OK
 

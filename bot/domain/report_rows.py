@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot.domain.csv_text import protect_cell as protect_cell
+from bot.domain.csv_text import unprotect_cell
 from bot.domain.reports import MAX_FIGURE, MAX_NOTE, Figures, NotHeldReason
 from bot.domain.schedule import parse_clock, parse_date, parse_kind
 from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
@@ -63,18 +65,6 @@ _REASONS: Mapping[str, NotHeldReason] = {
     "khac": NotHeldReason.other,
     "ly do khac": NotHeldReason.other,
 }
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def protect_cell(value: str) -> str:
-    """A leading quote keeps a spreadsheet from running ``=…`` typed by a delegate."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def unprotect_cell(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,12 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.csv_text import csv_text
 from bot.domain.roster import Role
 from bot.domain.tables import Problem, format_problem_line
 from bot.models import Assignment, Council, Delegate, Event, Occurrence
 from bot.services.delegates.roster import import_roster
 from bot.services.demo.roster import RosterRow, build_roster, council_names
 from bot.services.demo.schedule import ScheduleRow, build_schedule, quarter_of
+from bot.services.files.output import write_atomically
 from bot.services.schedule.imports import import_schedule, local_bounds
 from bot.services.schedule.sync import load_calendar
 
@@ -75,12 +75,9 @@ class DemoResult:
 
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[tuple[str, ...]]) -> Path:
     """UTF-8 with a BOM, so that Excel shows the Vietnamese text right when opened."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    text = csv_text([header, *rows], line_end="\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    write_atomically(text.encode("utf-8-sig"), path, private=True)  # names and phones
     return path
 
 

@@ -10,7 +10,6 @@ A report already given in the bot is replaced by the imported one (both versions
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
@@ -21,12 +20,12 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.csv_text import csv_dict_text
 from bot.domain.report_rows import (
     ALIASES,
     EXPORT_COLUMNS,
     REQUIRED,
     ReportRow,
-    protect_cell,
     read_report_rows,
 )
 from bot.domain.tables import Problem, fold_label
@@ -329,11 +328,7 @@ def _number(value: int | None) -> str:
 def export_csv(rows: Sequence[dict[str, str]]) -> bytes:
     """UTF-8 with a BOM, so that Excel shows Vietnamese correctly; text cells that Excel
     would run as a formula are quoted (``reports import`` removes the quote again)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({name: protect_cell(value) for name, value in row.items()} for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_dict_text(list(EXPORT_COLUMNS), rows).encode("utf-8-sig")
 
 
 def export_xlsx(rows: Sequence[dict[str, str]]) -> bytes:

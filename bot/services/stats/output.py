@@ -13,11 +13,10 @@ Vietnamese whatever the reader's language (like the CSV's column names, they are
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 
+from bot.domain.csv_text import csv_text
 from bot.domain.quarters import Quarter
 from bot.domain.schedule import KIND_LABELS
 from bot.domain.stats import ALL_KINDS, TOTAL, Counts, Line, Statistics
@@ -91,9 +90,7 @@ def csv_rows(stats: Statistics) -> list[list[str]]:
 
 def csv_bytes(stats: Statistics) -> bytes:
     """UTF-8 with a BOM, lines ending in CRLF (what Excel writes and expects)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(csv_rows(stats))
-    return (BOM + buffer.getvalue()).encode("utf-8")
+    return (BOM + csv_text(csv_rows(stats))).encode("utf-8")
 
 
 def kind_label(kind: str) -> str:
