@@ -36,6 +36,7 @@ from bot.services.schedule.sync import extend_horizon
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
 from jobs.leader import SenderElection
+from jobs.retention import purge
 from jobs.telegram_notifier import TelegramNotifier
 from jobs.wakeup import Wakeup
 
@@ -122,6 +123,7 @@ class JobRunner:
             seconds=PROGRESS_INTERVAL.total_seconds(), id="progress", next_run_time=now,
         )  # fmt: skip
         self._scheduler.add_job(self._job(self.extend), "cron", hour=1, minute=30, id="horizon")
+        self._scheduler.add_job(self._job(self.purge), "cron", hour=2, minute=45, id="purge")
         # Only a prompt wake-up: the planner queues the summary on its first run past
         # 07:30 whenever that is (a process down or failing over at 07:30 included).
         self._scheduler.add_job(
@@ -282,6 +284,15 @@ class JobRunner:
         async with self._sessions() as session:
             await extend_horizon(session=session, now=self._clock(), zone=self._settings.zone)
         await self.plan()
+
+    async def purge(self) -> None:
+        """Nightly: old uploads and delivered outbox rows go (``jobs/retention.py``)."""
+        if self._stopping or not await self._is_sender():
+            return
+        purged = await purge(self._sessions, self._clock, still=lambda: not self._stopping)
+        if purged.any:
+            logger.info("purged %d old uploads and %d delivered outbox rows",
+                        purged.uploads, purged.outbox)  # fmt: skip
 
     async def _plan_summary(self) -> int:
         """The day's secretariat summary, once it is due (see ``plan_daily_summary``).
