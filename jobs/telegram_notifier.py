@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import (
     Bot,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     MessageEntity,
@@ -26,6 +27,7 @@ from telegram.error import (
 )
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind, source_gone
+from bot.i18n import LANGUAGES
 from bot.services.outbox.rows import (
     Blocked,
     Delivered,
@@ -113,6 +115,8 @@ class TelegramNotifier:
         return Delivered(message_id)
 
     async def _send(self, chat_id: int, message: Outgoing) -> Delivered:
+        if message.reset_menu:
+            return await self._reset_menu(chat_id)
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
             if message.reply_to is not None
@@ -152,6 +156,14 @@ class TelegramNotifier:
             except TelegramError:
                 logger.exception("the attachment %s could not be sent", name)
         return Delivered(sent.message_id)
+
+    async def _reset_menu(self, chat_id: int) -> Delivered:
+        """Deletes the chat's own menus (each language's): the default menu shows again.
+        Deleting a menu the chat does not have is no error, so a retry is harmless."""
+        scope = BotCommandScopeChat(chat_id)
+        for language in (None, *LANGUAGES):
+            await self._bot.delete_my_commands(scope=scope, language_code=language)
+        return Delivered(0)
 
     async def _send_kept(
         self,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +22,8 @@ from bot.services.files.tabular import (
     format_problem_line,
     read_table,
 )
+from bot.services.outbox.payloads import MenuResetPayload
+from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 
 __all__ = [
     "AUDIT_ACTION",
@@ -99,8 +102,10 @@ async def import_roster(
     # One transaction in the caller's session: autobegun by the first query, committed
     # only at the end, rolled back in a dry run or when nothing changed (and by the
     # caller's session on any error).
-    result = await _upsert(session, entries, now=now, write=not dry_run)
+    demoted: list[int] = []
+    result = await _upsert(session, entries, now=now, write=not dry_run, demoted=demoted)
     if not dry_run and result.changed:
+        await _plan_menu_resets(session, demoted, now)
         audit.record(
             session,
             actor=actor,
@@ -119,9 +124,15 @@ async def import_roster(
 
 
 async def _upsert(
-    session: AsyncSession, entries: Sequence[RosterEntry], *, now: datetime, write: bool
+    session: AsyncSession,
+    entries: Sequence[RosterEntry],
+    *,
+    now: datetime,
+    write: bool,
+    demoted: list[int],
 ) -> RosterImportResult:
-    """Compare the entries with the database; with ``write``, add and change rows."""
+    """Compare the entries with the database; with ``write``, add and change rows.
+    ``demoted`` gets the Telegram ids of linked secretaries the file makes delegates."""
     council_codes = {entry.council for entry in entries}
     councils = await _councils_by_code(session, council_codes)
     new_council_codes = sorted(council_codes - councils.keys())
@@ -142,16 +153,35 @@ async def _upsert(
             if write:
                 assert council_id is not None
                 session.add(_new_delegate(entry, council_id, now))
-        elif _apply(entry, council_id, delegate, now, write=write):
-            updated += 1
         else:
-            unchanged += 1
+            was_secretary = delegate.role == Role.secretary.value
+            if not _apply(entry, council_id, delegate, now, write=write):
+                unchanged += 1
+                continue
+            updated += 1
+            linked = delegate.telegram_user_id
+            if was_secretary and delegate.role != Role.secretary.value and linked is not None:
+                demoted.append(linked)
     return RosterImportResult(
         created=created,
         updated=updated,
         unchanged=unchanged,
         councils_created=len(new_council_codes),
     )
+
+
+async def _plan_menu_resets(session: AsyncSession, chats: Sequence[int], now: datetime) -> None:
+    """A demoted secretary's chat loses the secretariat menu: an outbox row each, in the
+    import's transaction (the dispatcher deletes the chat's menus)."""
+    if not chats:
+        return
+    rows = [
+        outbox_row(
+            MenuResetPayload(), f"{chat}:{now.isoformat()}", now=now, due_at=now, chat_id=chat
+        )
+        for chat in sorted(set(chats))
+    ]
+    await session.exec(insert(OUTBOX_TABLE), params=rows)
 
 
 async def _councils_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[str, Council]:

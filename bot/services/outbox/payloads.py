@@ -29,6 +29,7 @@ class OutboxKind(StrEnum):
     report_prompt = "report_prompt"  # "did it take place?" after an assignment
     broadcast = "broadcast"  # one delegate's copy of a secretariat notice
     broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
+    menu_reset = "menu_reset"  # a demoted secretary's chat loses the secretariat menu
 
 
 URGENT = 0
@@ -140,6 +141,13 @@ class BroadcastNudgePayload(BroadcastPayload):
     kind = OutboxKind.broadcast_nudge
 
 
+class MenuResetPayload(Payload):
+    """No message: the chat's own command menu is deleted (``deleteMyCommands``), so the
+    chat shows the delegate's default menu again."""
+
+    kind = OutboxKind.menu_reset
+
+
 def _by_kind(models: Iterable[type[Payload]]) -> dict[OutboxKind, type[Payload]]:
     found: dict[OutboxKind, type[Payload]] = {}
     for model in models:
@@ -160,5 +168,6 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         ReportPromptPayload,
         BroadcastPayload,
         BroadcastNudgePayload,
+        MenuResetPayload,
     )
 )

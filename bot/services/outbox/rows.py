@@ -133,6 +133,8 @@ class Outgoing:
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
+    reset_menu: bool = False
+    """Not a message: the chat's own command menu is deleted (a demoted secretary's)."""
     kept: KeptNotice | None = None
     """A notice sent as it is: instead of ``copy_of`` when the original is gone (or
     known gone: then ``copy_of`` is ``None``)."""
