@@ -12,7 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox.rows import OutboxKind
+from bot.services.outbox.payloads import OutboxFailure
+from bot.services.outbox.rows import MAX_ATTEMPTS, OutboxKind, OutboxStatus, Outcome, backoff
+
+
+@dataclass
+class DrainStats:
+    sent: int = 0
+    messages: int = 0
+    failed: int = 0
+    missed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    uncertain: int = 0
 
 
 @dataclass
@@ -85,3 +97,18 @@ class SendQueue:
     async def _until(self, condition: Callable[[], bool]) -> None:
         while not condition():
             await self._changed.wait()
+
+
+def retry_outcome(reason: str, now: datetime, attempts: int, *, uncertain: bool) -> Outcome:
+    """Again after a backoff, or failed for good after ``MAX_ATTEMPTS``."""
+    failure = OutboxFailure.uncertain if uncertain else OutboxFailure.transient
+    if attempts >= MAX_ATTEMPTS:
+        return Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain, reason=failure)
+    return Outcome(
+        OutboxStatus.pending,
+        now,
+        error=reason,
+        retry_at=now + backoff(attempts),
+        uncertain=uncertain,
+        reason=failure,
+    )
