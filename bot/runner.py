@@ -37,7 +37,7 @@ from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
 from bot.db import DatabaseBounds, create_engine, create_session_factory, utcnow
-from bot.db_watch import DatabaseWatch, is_unreachable
+from bot.db_watch import DatabaseWatch, describe, is_unreachable
 from bot.errors import BadInputError
 from bot.health import HealthServer, HealthState
 from bot.i18n import N_
@@ -114,8 +114,13 @@ async def open_database(settings: Settings, watch: DatabaseWatch, stop: asyncio.
     while not stop.is_set():
         engine = create_engine(settings.DATABASE_URL, bounds)
         try:
-            if not await _unless_stopped(_reach(engine), stop):
-                return False  # connecting can be given up at once, migrating cannot
+            try:
+                if not await _unless_stopped(_reach(engine), stop):
+                    return False  # connecting can be given up at once, migrating cannot
+            except Exception as error:
+                if not is_unreachable(error):  # a refused password, no such database…
+                    raise _cannot_open(settings, error) from None
+                raise
             await upgrade(engine)
             watch.opened()
             return True
@@ -136,6 +141,12 @@ async def open_database(settings: Settings, watch: DatabaseWatch, stop: asyncio.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
     return False
+
+
+def _cannot_open(settings: Settings, error: Exception) -> BadInputError:
+    url, reason = masked_database_url(settings.DATABASE_URL), describe(error)
+    logger.error("cannot open the database at %s: %s", url, reason)
+    return BadInputError(N_("Cannot open the database at {url}: {reason}"), url=url, reason=reason)
 
 
 async def _reach(engine: AsyncEngine) -> None:

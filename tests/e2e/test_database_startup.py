@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.db_proxy import DatabaseProxy
 from tests.e2e.conftest import TOKEN
@@ -96,5 +97,22 @@ async def test_run_stops_cleanly_while_waiting_for_the_database(
     log = bot.log()
     assert stopped < 5, log
     assert not fake_api.calls  # Telegram was never asked: the database comes first
+    assert PASSWORD not in log
+    assert "Traceback" not in log
+
+
+async def test_a_database_that_does_not_exist_is_a_configuration_error(
+    postgres_database_url: str, fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    url = make_url(postgres_database_url).set(password=PASSWORD, database="no_such_database")
+    env = environment(url.render_as_string(hide_password=False), fake_api.root)
+    async with bot_processes(["worker"], env=env, cwd=tmp_path) as (bot,):
+        code = await asyncio.wait_for(bot.process.wait(), 30)
+    log = bot.log()
+    assert code == 1, log  # not retried: systemd does not restart it in a loop either
+    assert "cannot open the database at postgresql+asyncpg://postgres:***@" in log
+    assert "InvalidCatalogNameError" in log
+    assert "Không mở được cơ sở dữ liệu tại" in log  # the CLI's message
+    assert ATTEMPT not in log
     assert PASSWORD not in log
     assert "Traceback" not in log
