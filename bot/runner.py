@@ -103,10 +103,11 @@ def masked_database_url(url: str) -> str:
 async def open_database(settings: Settings, watch: DatabaseWatch, stop: asyncio.Event) -> bool:
     """Migrates the database, retrying 2, 4, 8 … 60 s apart while it cannot be reached.
 
-    One log line per attempt. ``False`` when a stop came first. Anything else than an
-    unreachable database (a refused password, a failing migration) is raised: retrying
-    would not mend it. A stop during an attempt lets it finish (a migration is one
-    transaction): the process then stops at once.
+    One log line per attempt. ``False`` when a stop came first: connecting is given up at
+    once, a migration under way is let finish (it is one transaction). Anything else than
+    an unreachable database is raised, as retrying would not mend it: a refused password
+    or a missing database as ``BadInputError`` (exit 1, one clear line), a failing
+    migration with its traceback.
     """
     # Migrations get no statement bound (a big table may take a while); connecting does.
     bounds = DatabaseBounds(connect=settings.DB_CONNECT_TIMEOUT, statement=None)

@@ -6,7 +6,9 @@ ran out and then go out a second time. So an outcome that cannot be written is k
 order, and written before the next claim (:meth:`HeldWrites.flush`). Only if the process
 dies meanwhile do those rows go out again, flagged ``outcome_uncertain`` like any other
 possible duplicate. A claim whose commit went through unanswered leaves rows leased to
-this process that it never saw: :meth:`HeldWrites.resume` hands them back.
+this process that it never saw: :meth:`HeldWrites.resume` hands them back. (An outcome
+whose commit went through unanswered is written again and changes nothing; ``record``
+then logs that it found fewer rows to write.)
 """
 
 from __future__ import annotations
