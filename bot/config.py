@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     SECRETARIAT_NAME: str = ""
     SECRETARIAT_CONTACT: str = ""
     HEALTH_PORT: int | None = Field(default=None, ge=1, le=65535)
+    # Bounds on each database call of `run` and `worker` (seconds): connecting, one
+    # statement (PostgreSQL statement_timeout; SQLite's wait for another writer) and the
+    # wait for a pooled connection. A job then always ends while the database is away,
+    # and the next run resumes when it is back. Migrations at start-up are not bounded.
+    DB_CONNECT_TIMEOUT: float = Field(default=10.0, gt=0, le=600)
+    DB_STATEMENT_TIMEOUT: float = Field(default=60.0, gt=0, le=3600)
+    DB_POOL_TIMEOUT: float = Field(default=10.0, gt=0, le=600)
     LOG_LEVEL: str = "INFO"
 
     @field_validator("TIMEZONE")

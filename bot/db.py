@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,27 +66,68 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets the CLI read while the bot writes; busy_timeout makes a second writer wait.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+SQLITE_BUSY_TIMEOUT = 10.0
+"""Seconds an SQLite writer waits for another one (CLI commands; ``run`` uses its bounds)."""
+COMMAND_GRACE = 5.0
+"""Seconds asyncpg waits beyond ``statement_timeout``: the server cancels a slow statement
+first (a clean error), the client gives up on a silent connection only after that."""
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Engine for ``DATABASE_URL``; creates the SQLite file's folder when needed."""
+@dataclass(frozen=True)
+class DatabaseBounds:
+    """How long one database call of a long-running process may take (``DB_*_TIMEOUT``).
+
+    Without them a job whose connection the network silently dropped waits forever, and
+    the scheduler then skips every later run of it ("maximum number of running
+    instances reached"). ``statement`` ``None``: no bound on statements (migrations).
+    """
+
+    connect: float = 10.0
+    statement: float | None = 60.0
+    pool: float = 10.0
+
+
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the CLI read while the bot writes; busy_timeout makes a second writer wait.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return pragmas
+
+
+def create_engine(url: str, bounds: DatabaseBounds | None = None) -> AsyncEngine:
+    """Engine for ``DATABASE_URL``; creates the SQLite file's folder when needed.
+
+    ``bounds`` (``run`` and ``worker``): every connect, statement and wait for a pooled
+    connection ends within them, so a job always ends while the database is away.
+    """
+    # hide_parameters: a failed statement's log line must not show names or phones.
+    options: dict[str, Any] = {"hide_parameters": True}
+    if bounds is not None:
+        options["pool_timeout"] = bounds.pool
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # hide_parameters: a failed statement's log line must not show names or phones.
-        engine = create_async_engine(url, hide_parameters=True)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(url, **options)
+        busy = SQLITE_BUSY_TIMEOUT
+        if bounds is not None and bounds.statement is not None:
+            busy = bounds.statement
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy))
         return engine
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    if bounds is not None and make_url(url).get_driver_name() == "asyncpg":
+        connect_args: dict[str, Any] = {"timeout": bounds.connect}
+        if bounds.statement is not None:
+            connect_args["command_timeout"] = bounds.statement + COMMAND_GRACE
+            milliseconds = str(int(bounds.statement * 1000))
+            connect_args["server_settings"] = {"statement_timeout": milliseconds}
+        options["connect_args"] = connect_args
+    return create_async_engine(url, pool_pre_ping=True, **options)
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db_watch import DatabaseWatch
 from bot.models import OutboxMessage
 from bot.services.outbox.rows import OutboxStatus
 
@@ -68,6 +69,8 @@ class HealthState:
     jobs: JobsState | None = None
     telegram: str = "connecting"
     """``connecting`` until Telegram has answered, then ``connected``; ``stopping`` at the end."""
+    database: DatabaseWatch | None = None
+    """While start-up waits for the database, its attempts (no query is made then)."""
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -100,8 +103,11 @@ async def check(state: HealthState, now: datetime | None = None) -> tuple[bool, 
     backlog: int | None = None
     database = "ok"
     try:
-        async with asyncio.timeout(DATABASE_TIMEOUT):
-            backlog = await _database(state.engine, now)
+        if state.database is not None and state.database.starting:
+            database = state.database.status()  # not migrated yet: nothing to count
+        else:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                backlog = await _database(state.engine, now)
     except TimeoutError:
         database = f"unreachable: no answer within {DATABASE_TIMEOUT:g} s"
     except Exception as error:  # whatever the driver raises, the answer is "unreachable"

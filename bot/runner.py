@@ -1,11 +1,17 @@
 """``delegate-bot run`` and ``worker``: migrate, connect to Telegram, serve, stop cleanly.
 
 Start-up: the stop signals are handled first (SIGTERM or SIGINT at any moment means a
-clean stop and exit code 0), then migrations, the scheduler (planning needs no network),
-the health endpoint (``HEALTH_PORT``), and Telegram: ``getMe``, the command menus and the
-webhook (set for webhook mode, removed for polling) are retried 2, 4, 8 … 60 seconds
-apart, one log line per attempt, while the jobs that need no network run. Only then
-does the dispatcher send. A token Telegram rejects ends the process with exit code 1.
+clean stop and exit code 0), then the health endpoint (``HEALTH_PORT``; 503 until the
+jobs run), the database (connecting and migrating are retried 2, 4, 8 … 60 seconds apart,
+one log line per attempt, so a PostgreSQL still starting or failing over is waited out),
+the scheduler (planning needs no network), and Telegram: ``getMe``, the command menus and
+the webhook (set for webhook mode, removed for polling) are retried the same way while the
+jobs that need no network run. Only then does the dispatcher send. A token Telegram
+rejects ends the process with exit code 1.
+
+Running: every database call is bounded (``DB_*_TIMEOUT``, :class:`bot.db.DatabaseBounds`),
+so while the database is away each job ends, one line says so (``bot.db_watch``), and the
+next run resumes when it answers.
 
 Stop: updates are no longer taken (the long poll is cancelled, the webhook server
 closed); then, side by side and each within ``STOP_TIMEOUT``, the updates already
@@ -24,11 +30,14 @@ from collections.abc import Awaitable, Coroutine
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
-from bot.db import create_engine, create_session_factory, utcnow
+from bot.db import DatabaseBounds, create_engine, create_session_factory, utcnow
+from bot.db_watch import DatabaseWatch, describe, is_unreachable
 from bot.errors import BadInputError
 from bot.health import HealthServer, HealthState
 from bot.i18n import N_
@@ -71,13 +80,96 @@ async def _main(settings: Settings, mode: Mode) -> None:
     _stop_on_signals(stop)
     if (warning := settings.insecure_api_warning()) is not None:
         logger.warning(warning)
-    engine = create_engine(settings.DATABASE_URL)
+    engine = create_engine(settings.DATABASE_URL, database_bounds(settings))
     try:
-        await upgrade(engine)  # a signal meanwhile lets it finish: then stop at once
-        if not stop.is_set():
-            await _Process(settings, mode, engine, stop).run()
+        await _Process(settings, mode, engine, stop).run()
     finally:
         await engine.dispose()
+
+
+def database_bounds(settings: Settings) -> DatabaseBounds:
+    return DatabaseBounds(
+        connect=settings.DB_CONNECT_TIMEOUT,
+        statement=settings.DB_STATEMENT_TIMEOUT,
+        pool=settings.DB_POOL_TIMEOUT,
+    )
+
+
+def masked_database_url(url: str) -> str:
+    """``DATABASE_URL`` without its password, for log lines."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def open_database(settings: Settings, watch: DatabaseWatch, stop: asyncio.Event) -> bool:
+    """Migrates the database, retrying 2, 4, 8 … 60 s apart while it cannot be reached.
+
+    One log line per attempt. ``False`` when a stop came first: connecting is given up at
+    once, a migration under way is let finish (it is one transaction). Anything else than
+    an unreachable database is raised, as retrying would not mend it: a refused password
+    or a missing database as ``BadInputError`` (exit 1, one clear line), a failing
+    migration with its traceback.
+    """
+    # Migrations get no statement bound (a big table may take a while); connecting does.
+    bounds = DatabaseBounds(connect=settings.DB_CONNECT_TIMEOUT, statement=None)
+    watch.starting = True
+    while not stop.is_set():
+        engine = create_engine(settings.DATABASE_URL, bounds)
+        try:
+            try:
+                if not await _unless_stopped(_reach(engine), stop):
+                    return False  # connecting can be given up at once, migrating cannot
+            except Exception as error:
+                if not is_unreachable(error):  # a refused password, no such database…
+                    raise _cannot_open(settings, error) from None
+                raise
+            await upgrade(engine)
+            watch.opened()
+            return True
+        except Exception as error:
+            if not is_unreachable(error):
+                raise
+            reason = watch.failed_to_open(error)
+        finally:
+            await engine.dispose()
+        wait = backoff(watch.attempts)
+        logger.warning(
+            "database is not reachable at %s (%s); attempt %d, next in %g s",
+            masked_database_url(settings.DATABASE_URL),
+            reason,
+            watch.attempts,
+            wait,
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+    return False
+
+
+def _cannot_open(settings: Settings, error: Exception) -> BadInputError:
+    url, reason = masked_database_url(settings.DATABASE_URL), describe(error)
+    logger.error("cannot open the database at %s: %s", url, reason)
+    return BadInputError(N_("Cannot open the database at {url}: {reason}"), url=url, reason=reason)
+
+
+async def _reach(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Runs ``work``; ``False`` (``work`` cancelled) if ``stop`` is set first."""
+    task = asyncio.create_task(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -113,6 +205,8 @@ class _Process:
         self.settings = settings
         self.mode = mode
         self.stop = stop
+        self.database = DatabaseWatch()
+        self.database.observe(engine)
         deps = Deps(
             settings=settings,
             session_factory=create_session_factory(engine),
@@ -126,8 +220,11 @@ class _Process:
             session_factory=deps.session_factory,
             bot=self.application.bot,
             clock=utcnow,
+            watch=self.database,
         )
-        self.health_state = HealthState(engine=engine, mode=mode, jobs=self.jobs)
+        self.health_state = HealthState(
+            engine=engine, mode=mode, jobs=self.jobs, database=self.database
+        )
         self.health: HealthServer | None = None
         self.poller: Poller | None = None
         self._menus_set = False
@@ -137,9 +234,11 @@ class _Process:
         self.jobs.wake()
 
     async def run(self) -> None:
-        self.jobs.start(sending=False)
         try:
             await self._start_health()
+            if not await open_database(self.settings, self.database, self.stop):
+                return
+            self.jobs.start(sending=False)
             if await self._until_stopped(self._connect()):
                 self.health_state.telegram = "connected"
                 self.jobs.enable_sending()

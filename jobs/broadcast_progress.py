@@ -20,6 +20,7 @@ from typing import Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
+from bot.db_watch import is_unreachable
 from bot.domain.durations import QuietHours
 from bot.i18n import Gettext, get_translator
 from bot.messages import broadcast_texts as texts
@@ -108,7 +109,9 @@ class BroadcastProgress:
                 try:
                     _ = get_translator(languages.get(broadcast.created_by))
                     await self._update(session, broadcast, progress[broadcast.id], _, stats)
-                except Exception:  # one broken broadcast must not hold up the others
+                except Exception as error:  # one broken broadcast must not hold up the others
+                    if is_unreachable(error):
+                        raise  # no broadcast can go on: the job ends (one line per outage)
                     logger.exception("could not update the progress of broadcast %s", broadcast.id)
         return stats
 

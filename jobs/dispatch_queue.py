@@ -14,12 +14,32 @@ from typing import Any
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
-from bot.services.outbox.rows import LEASE, OutboxKind, renew_leases
+from bot.services.outbox.payloads import OutboxFailure
+from bot.services.outbox.rows import (
+    LEASE,
+    MAX_ATTEMPTS,
+    OutboxKind,
+    OutboxStatus,
+    Outcome,
+    backoff,
+    renew_leases,
+)
 
 logger = logging.getLogger(__name__)
 
 RENEW_WITHIN = LEASE / 2
 """A row about to be sent gets its lease renewed once less than this is left of it."""
+
+
+@dataclass
+class DrainStats:
+    sent: int = 0
+    messages: int = 0
+    failed: int = 0
+    missed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    uncertain: int = 0
 
 
 @dataclass
@@ -125,3 +145,18 @@ async def keep_leases(
     for row in rows:
         row.lease_until = now + LEASE
     return [row for row in rows if row.id in kept]
+
+
+def retry_outcome(reason: str, now: datetime, attempts: int, *, uncertain: bool) -> Outcome:
+    """Again after a backoff, or failed for good after ``MAX_ATTEMPTS``."""
+    failure = OutboxFailure.uncertain if uncertain else OutboxFailure.transient
+    if attempts >= MAX_ATTEMPTS:
+        return Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain, reason=failure)
+    return Outcome(
+        OutboxStatus.pending,
+        now,
+        error=reason,
+        retry_at=now + backoff(attempts),
+        uncertain=uncertain,
+        reason=failure,
+    )

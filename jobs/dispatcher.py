@@ -17,6 +17,10 @@ Unknown outcomes: when a send times out after the request left, it may or may no
 been delivered (the Bot API has no idempotency key). The policy is at-least-once: the
 row is retried, and flagged ``outcome_uncertain`` so possible duplicates are counted,
 not guessed. Rows reclaimed from a crashed process get the same flag.
+
+The database going away mid-drain ends the drain, not the sends: what is claimed still
+goes out, outcomes wait in memory (``jobs/held_writes.py``) and are written before the
+next claim, and rows whose claim was committed but never answered are handed back then.
 """
 
 from __future__ import annotations
@@ -27,21 +31,21 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
+from bot.db_watch import DatabaseWatch, is_unreachable
 from bot.domain.chat_pauses import ChatPauses
 from bot.messages.notices import NoticeItem, Section, compose
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure
 from bot.services.outbox.rows import (
     LATE_AFTER,
-    MAX_ATTEMPTS,
     Blocked,
     Delivered,
     Notifier,
@@ -54,13 +58,21 @@ from bot.services.outbox.rows import (
     SendResult,
     TransientFailure,
     Uncertain,
-    backoff,
     claim_due,
     mark_unreachable,
     recipients,
     record,
 )
-from jobs.dispatch_queue import Attempt, BatchContext, Group, SendQueue, keep_leases
+from jobs.dispatch_queue import (
+    Attempt,
+    BatchContext,
+    DrainStats,
+    Group,
+    SendQueue,
+    keep_leases,
+    retry_outcome,
+)
+from jobs.held_writes import HeldWrites
 from jobs.outbox_kinds import KindSpec, Recipient
 from jobs.registry import REGISTRY
 
@@ -77,17 +89,6 @@ SENDER_CHECK = 1.0
 """Seconds between two checks that this process still holds the sender lock."""
 
 
-@dataclass
-class DrainStats:
-    sent: int = 0
-    messages: int = 0
-    failed: int = 0
-    missed: int = 0
-    retried: int = 0
-    rate_limited: int = 0
-    uncertain: int = 0
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -99,8 +100,11 @@ class Dispatcher:
         owner: str,
         batch_size: int = BATCH_SIZE,
         registry: Mapping[OutboxKind, KindSpec[Any]] = REGISTRY,
+        watch: DatabaseWatch | None = None,
     ) -> None:
         self._sessions = session_factory
+        self._watch = watch or DatabaseWatch()
+        self._writes = HeldWrites(session_factory, self._watch, owner)
         self._notifier = notifier
         self._zone = zone
         self._clock = clock
@@ -128,6 +132,8 @@ class Dispatcher:
         election stops claiming at once and only finishes what it holds.
         """
         stats = DrainStats()
+        if not await self._writes.resume(self._clock()):
+            return stats
         queue = SendQueue()
         senders = [asyncio.create_task(self._send_queued(queue, stats)) for _ in range(CONCURRENCY)]
         try:
@@ -143,6 +149,10 @@ class Dispatcher:
         await asyncio.gather(*senders)
         return stats
 
+    async def flush(self) -> bool:
+        """Writes the outcomes kept while the database was away; ``True`` once none is."""
+        return await self._writes.flush()
+
     async def _feed(
         self,
         queue: SendQueue,
@@ -152,21 +162,16 @@ class Dispatcher:
         checked = -math.inf
         while not self._stop_requested:
             await queue.wait_for_room(max(0, self._batch_size - REFILL_AT))
-            if still_sender is not None and time.monotonic() >= checked + SENDER_CHECK:
-                if not await still_sender():
-                    return
-                checked = time.monotonic()
-            await self._resume.wait()
-            # A short transaction, committed before anything is sent: from here on the
-            # lease, not an open transaction, keeps the rows ours while Telegram answers.
-            async with self._sessions() as session, session.begin():
-                rows = await claim_due(
-                    session=session,
-                    now=self._clock(),
-                    owner=self._owner,
-                    limit=self._batch_size - queue.held,
-                    holding=queue.holding,
-                )
+            try:
+                if still_sender is not None and time.monotonic() >= checked + SENDER_CHECK:
+                    if not await still_sender():
+                        return
+                    checked = time.monotonic()
+                await self._resume.wait()
+                rows = await self._claim(self._batch_size - queue.held, queue.holding)
+            except Exception as error:  # the database is away: send what is held, then end
+                self._writes.lost(error, "claiming outbox rows")
+                return
             if not rows:
                 if queue.held == 0:
                     return
@@ -174,6 +179,15 @@ class Dispatcher:
                 continue
             queue.hold(rows)
             await self._prepare(rows, queue, stats)
+
+    async def _claim(self, limit: int, holding: set[int]) -> list[OutboxMessage]:
+        # A short transaction, committed before anything is sent: from here on the
+        # lease, not an open transaction, keeps the rows ours while Telegram answers.
+        async with self._sessions() as session, session.begin():
+            return await claim_due(
+                session=session, now=self._clock(), owner=self._owner, limit=limit,
+                holding=holding,
+            )  # fmt: skip
 
     async def _prepare(
         self, rows: list[OutboxMessage], queue: SendQueue, stats: DrainStats
@@ -188,7 +202,14 @@ class Dispatcher:
             rows = [row for row in rows if row not in unreadable]
         try:
             context = await self._context(rows)
-        except Exception:
+        except Exception as error:
+            if is_unreachable(error):  # handed back as they were, no attempt counted
+                self._watch.unreachable(error, "loading what outbox rows say")
+                back = Outcome(OutboxStatus.pending, self._clock(), error="database unreachable",
+                               count_attempt=False)  # fmt: skip
+                await self._record(rows, back)
+                queue.release(rows)
+                return
             logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
             context = BatchContext({}, {}, failed=frozenset(self._kinds(rows)))
         broken = [row for row in rows if self._kind(row) in context.failed]
@@ -206,6 +227,8 @@ class Dispatcher:
             try:
                 await self._resume.wait()  # a 429 holds every sender
                 await self._deliver(group, context, stats)
+            except Exception:  # a sender that died would leave the feeder waiting for room
+                logger.exception("recording the outcome of %d outbox rows failed", len(group.rows))
             finally:
                 queue.release(group.rows)
 
@@ -266,7 +289,9 @@ class Dispatcher:
                         by_kind[kind] = await self._registry[kind].load(
                             session, kind_rows, self._zone
                         )
-                except Exception:  # one kind's bug (or poison row) must not hold up the others
+                except Exception as error:  # one kind's bug must not hold up the others
+                    if is_unreachable(error):
+                        raise  # no kind can load: the whole batch waits
                     logger.exception(
                         "could not load %d %s rows; retrying later", len(kind_rows), kind
                     )
@@ -393,14 +418,15 @@ class Dispatcher:
                 outcome = Outcome(OutboxStatus.failed, now, error=f"blocked: {reason}",
                                   reason=OutboxFailure.blocked)  # fmt: skip
                 stats.failed += len(rows)
-                if group.delegate_id is not None:
-                    async with self._sessions() as session, session.begin():
+                if (delegate_id := group.delegate_id) is not None:
+                    blocked = f"blocked: {reason}"
+
+                    async def mark(session: AsyncSession) -> None:
                         await mark_unreachable(
-                            session=session,
-                            delegate_id=group.delegate_id,
-                            now=now,
-                            reason=f"blocked: {reason}",
+                            session=session, delegate_id=delegate_id, now=now, reason=blocked
                         )
+
+                    await self._writes.write(mark, "marking a delegate unreachable")
             case RateLimited(retry_after=seconds):
                 stats.rate_limited += 1
                 outcome = Outcome(
@@ -415,7 +441,7 @@ class Dispatcher:
             case Uncertain(reason=reason) | TransientFailure(reason=reason):
                 uncertain = isinstance(result, Uncertain)
                 stats.uncertain += int(uncertain)
-                outcome = _retry(reason, now, attempts, uncertain=uncertain)
+                outcome = retry_outcome(reason, now, attempts, uncertain=uncertain)
                 if outcome.status is OutboxStatus.failed:
                     stats.failed += len(rows)
                 else:
@@ -446,9 +472,13 @@ class Dispatcher:
 
     async def _record(self, rows: list[OutboxMessage], outcome: Outcome) -> None:
         """The outcome in a transaction of its own, opened once Telegram has answered (or
-        was never asked): no transaction is ever held across a send."""
-        async with self._sessions() as session, session.begin():
+        was never asked): no transaction is ever held across a send. Kept for later while
+        the database is away."""
+
+        async def write(session: AsyncSession) -> None:
             await record(session=session, rows=rows, outcome=outcome, owner=self._owner)
+
+        await self._writes.write(write, "recording an outbox outcome")
 
     async def _pause(self, seconds: float, chat: ChatKey) -> None:
         """Holds the sends to ``chat`` for as long as Telegram asked; every send of this
@@ -470,18 +500,3 @@ ChatKey = tuple[int | None, int | None]
 def _chat_key(group: Group) -> ChatKey:
     """Where a group goes: its delegate's private chat, or the chat it names."""
     return (group.delegate_id, group.chat_id)
-
-
-def _retry(reason: str, now: datetime, attempts: int, *, uncertain: bool) -> Outcome:
-    """Again after a backoff, or failed for good after ``MAX_ATTEMPTS``."""
-    failure = OutboxFailure.uncertain if uncertain else OutboxFailure.transient
-    if attempts >= MAX_ATTEMPTS:
-        return Outcome(OutboxStatus.failed, now, error=reason, uncertain=uncertain, reason=failure)
-    return Outcome(
-        OutboxStatus.pending,
-        now,
-        error=reason,
-        retry_at=now + backoff(attempts),
-        uncertain=uncertain,
-        reason=failure,
-    )

@@ -11,6 +11,11 @@ only the jobs that need no network run: planning and the horizon write the outbo
 the rows wait in the database. A stop lets the running jobs finish within a bound (a
 drain sends what it has claimed), cuts them short after it, and hands back every row this
 process still holds, so none is left ``sending``.
+
+While the database is away a job ends at its first failed call (each is bounded, see
+``bot.db.DatabaseBounds``) and tells the process's :class:`~bot.db_watch.DatabaseWatch`,
+which logs the outage once; the next run of each job (the dispatch tick every
+``SAFETY_INTERVAL``) resumes once the database answers.
 """
 
 from __future__ import annotations
@@ -28,13 +33,15 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.db import SessionFactory
+from bot.db_watch import DatabaseWatch, is_unreachable
 from bot.domain.reminders import SUMMARY_TIME, summary_day
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.outbox.rows import next_due_at, release_leases, take_over_leases
 from bot.services.outbox.summary import plan_daily_summary
 from bot.services.schedule.sync import extend_horizon
 from jobs.broadcast_progress import BroadcastProgress
-from jobs.dispatcher import Dispatcher, DrainStats
+from jobs.dispatch_queue import DrainStats
+from jobs.dispatcher import Dispatcher
 from jobs.leader import SenderElection
 from jobs.retention import purge
 from jobs.telegram_notifier import TelegramNotifier
@@ -70,8 +77,10 @@ class JobRunner:
         bot: Bot,
         clock: Callable[[], datetime],
         safety_interval: timedelta = SAFETY_INTERVAL,
+        watch: DatabaseWatch | None = None,
     ) -> None:
         self._settings = settings
+        self.watch = watch or DatabaseWatch()
         self._sessions = session_factory
         self._clock = clock
         self._policy = ReminderPolicy.from_settings(settings)
@@ -85,6 +94,7 @@ class JobRunner:
             zone=settings.zone,
             clock=clock,
             owner=self._owner,
+            watch=self.watch,
         )
         self.progress = BroadcastProgress(
             session_factory=session_factory,
@@ -94,11 +104,12 @@ class JobRunner:
             zone=settings.zone,
         )
         self._scheduler = AsyncIOScheduler(timezone=settings.zone, job_defaults=JOB_DEFAULTS)
-        self._wakeup = Wakeup(engine, self._wake_here)
+        self._wakeup = Wakeup(engine, self._wake_here, self.watch)
         self._notifying: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._stopping = False
         self._sending = True
+        self._started = False
         self._running_jobs: set[asyncio.Task[object]] = set()
         self.totals = DrainStats()
         self.last_dispatch_at: datetime | None = None
@@ -108,6 +119,7 @@ class JobRunner:
     def start(self, *, sending: bool = True) -> None:
         """Starts the jobs; without ``sending`` only those that need no Telegram run."""
         self._sending = sending
+        self._started = True
         now = self._clock()
         self._scheduler.add_job(
             self._job(self.tick), "interval", seconds=self._safety_interval.total_seconds(),
@@ -151,7 +163,9 @@ class JobRunner:
         return self._sending and self._election.holding
 
     def _job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        """The job as the scheduler runs it: tracked, so that :meth:`stop` can wait for it."""
+        """The job as the scheduler runs it: tracked, so that :meth:`stop` can wait for it,
+        and ended quietly (one line per outage) when the database is away."""
+        name = getattr(work, "__name__", "a")
 
         async def run() -> None:
             task = asyncio.current_task()
@@ -163,6 +177,10 @@ class JobRunner:
                 if not self._stopping:
                     raise
                 # Cut short by stop(): it hands back the rows; nothing more to report.
+            except Exception as error:
+                if not is_unreachable(error):
+                    raise  # a bug: the scheduler logs it with its traceback
+                self.watch.unreachable(error, f"running the {name} job")
             finally:
                 if task is not None:
                     self._running_jobs.discard(task)
@@ -174,6 +192,8 @@ class JobRunner:
         more; whatever still runs after ``timeout`` seconds is cut short. Every row this
         process still holds is then handed back (pending, due at once)."""
         self._stopping = True
+        if not self._started:  # stopped while waiting for the database: nothing to hand back
+            return
         self.dispatcher.stop()
         if self._scheduler.running:
             self._scheduler.pause()  # running jobs go on; no new ones start
@@ -189,6 +209,7 @@ class JobRunner:
                 await asyncio.wait(pending, timeout=CANCEL_TIMEOUT)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        await self.dispatcher.flush()  # outcomes kept while the database was away
         await self._release(uncertain=cut_short)
         await self._wakeup.close()
         await self._election.release()
@@ -199,8 +220,14 @@ class JobRunner:
                 released = await release_leases(
                     session=session, owner=self._owner, now=self._clock(), uncertain=uncertain
                 )
-        except Exception:  # their lease runs out and another sender takes them then
-            logger.exception("could not hand back the outbox rows in flight")
+        except Exception as error:  # their lease runs out and another sender takes them then
+            if not is_unreachable(error):
+                logger.exception("could not hand back the outbox rows in flight")
+                return
+            logger.warning(
+                "could not hand back the outbox rows in flight (the database is unreachable): "
+                "they go out again once their lease runs out"
+            )
             return
         if released:
             logger.warning("handed back %d outbox rows that were being sent", released)

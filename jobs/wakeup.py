@@ -18,14 +18,22 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.db_watch import DatabaseWatch, is_unreachable
+
 logger = logging.getLogger(__name__)
 
 CHANNEL = "delegate_bot_outbox"
 
 
 class Wakeup:
-    def __init__(self, engine: AsyncEngine, on_wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        on_wake: Callable[[], None],
+        watch: DatabaseWatch | None = None,
+    ) -> None:
         self._engine = engine
+        self._watch = watch or DatabaseWatch()
         self._on_wake = on_wake
         self._enabled = engine.dialect.name == "postgresql"
         self._connection: AsyncConnection | None = None
@@ -44,8 +52,11 @@ class Wakeup:
             driver = raw.driver_connection
             assert driver is not None
             await driver.add_listener(CHANNEL, self._notified)
-        except Exception:  # the safety tick covers for it; try again on the next one
-            logger.warning("cannot listen for outbox wake-ups", exc_info=True)
+        except Exception as error:  # the safety tick covers for it; try again on the next one
+            if is_unreachable(error):
+                self._watch.unreachable(error, "listening for outbox wake-ups")
+            else:
+                logger.warning("cannot listen for outbox wake-ups", exc_info=True)
             return
         self._connection, self._driver = connection, driver
 
@@ -59,8 +70,11 @@ class Wakeup:
                     text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL}
                 )
                 await connection.commit()
-        except Exception:
-            logger.warning("cannot send an outbox wake-up", exc_info=True)
+        except Exception as error:
+            if is_unreachable(error):
+                self._watch.unreachable(error, "sending an outbox wake-up")
+            else:
+                logger.warning("cannot send an outbox wake-up", exc_info=True)
 
     def _notified(self, *_args: object) -> None:
         self._on_wake()

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop
 
+from bot.db_watch import describe, is_unreachable
 from bot.i18n import get_translator
 from bot.telegram.context import BotContext
 
@@ -36,6 +37,8 @@ async def _report(update: object, context: BotContext) -> None:
         error, (Forbidden, BadRequest)
     ):
         logger.warning("Telegram API trouble: %s", error)
+    elif error is not None and is_unreachable(error):  # an outage, not a bug: no traceback
+        logger.warning("database unreachable, an update was not handled: %s", describe(error))
     else:
         logger.error("unhandled error while processing an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -1,0 +1,104 @@
+"""The dispatcher's writes, kept in memory while the database is away and made once it answers.
+
+A message Telegram has accepted is sent, whether or not the database can say so yet: if
+its outcome were lost with the connection, the row would stay ``sending`` until its lease
+ran out and then go out a second time. So an outcome that cannot be written is kept, in
+order, and written before the next claim (:meth:`HeldWrites.flush`). Only if the process
+dies meanwhile do those rows go out again, flagged ``outcome_uncertain`` like any other
+possible duplicate. A claim whose commit went through unanswered leaves rows leased to
+this process that it never saw: :meth:`HeldWrites.resume` hands them back. (An outcome
+whose commit went through unanswered is written again and changes nothing; ``record``
+then logs that it found fewer rows to write.)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import SessionFactory
+from bot.db_watch import DatabaseWatch, is_unreachable
+from bot.services.outbox.rows import release_leases
+
+logger = logging.getLogger(__name__)
+
+Write = Callable[[AsyncSession], Awaitable[object]]
+
+
+class HeldWrites:
+    def __init__(self, sessions: SessionFactory, watch: DatabaseWatch, owner: str) -> None:
+        self._sessions = sessions
+        self._watch = watch
+        self._owner = owner
+        self._held: list[Write] = []
+        self._orphans = False
+        """A claim may have been committed unanswered: rows may be leased to us, unseen."""
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    async def write(self, write: Write, doing: str) -> None:
+        """``write`` in a transaction of its own, or kept for later when the database is away
+        (or while earlier writes are kept: a later outcome must not overtake them)."""
+        if self._held:
+            self._held.append(write)
+            return
+        try:
+            async with self._sessions() as session, session.begin():
+                await write(session)
+        except Exception as error:
+            if not is_unreachable(error):
+                raise
+            self._watch.unreachable(error, doing)
+            self._held.append(write)
+
+    def lost(self, error: Exception, doing: str) -> None:
+        """A read or a claim failed: raised again unless the database is away (noted once)."""
+        if not is_unreachable(error):
+            raise error
+        self._orphans = True
+        self._watch.unreachable(error, doing)
+
+    async def resume(self, now: datetime) -> bool:
+        """Before a drain claims: the kept outcomes written, and the rows of a claim whose
+        answer was lost handed back (nothing is in flight between two drains, so every row
+        still leased to us then is such a row, never sent). ``False`` while still away."""
+        if not await self.flush():
+            return False
+        if not self._orphans:
+            return True
+        try:
+            async with self._sessions() as session, session.begin():
+                await release_leases(session=session, owner=self._owner, now=now, uncertain=False)
+        except Exception as error:
+            if not is_unreachable(error):
+                raise
+            self._watch.unreachable(error, "handing back outbox rows")
+            return False
+        self._orphans = False
+        return True
+
+    async def flush(self) -> bool:
+        """Writes what was kept, all in one transaction; ``True`` once nothing is kept."""
+        if not self._held:
+            return True
+        writes, count = list(self._held), len(self._held)
+        try:
+            async with self._sessions() as session, session.begin():
+                for write in writes:
+                    await write(session)
+        except Exception as error:
+            if is_unreachable(error):
+                self._watch.unreachable(error, "recording outbox outcomes")
+                return False
+            # A bug, not an outage: keeping them would block every later claim. Their
+            # leases run out and the rows go out again, flagged as possible duplicates.
+            logger.exception("could not record %d kept outbox outcomes; dropped", count)
+        else:
+            logger.info("recorded %d outbox outcomes kept while the database was away", count)
+        del self._held[:count]
+        return not self._held
