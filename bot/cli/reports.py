@@ -120,7 +120,7 @@ def register(commands: Commands) -> None:
     )
     export.add_argument(
         "--quarter", required=True, type=quarter_option(_), metavar=_("QUARTER"),
-        help=_("the quarter, e.g. 2022-Q1"),
+        help=_("the quarter, e.g. IV/2026 (also 2026-Q4, Q4/2026, quý 4/2026)"),
     )  # fmt: skip
     export.add_argument(
         "--council", metavar=_("CODE"), help=_("only this council (default: every council)")

@@ -48,7 +48,7 @@ def test_import_then_export_then_import_again(
     capsys.readouterr()
     assert main(["reports", "import", "q4.csv"]) == 0
     assert "1 không đổi" in capsys.readouterr().out
-    assert main(["reports", "export", "--quarter", "2026-Q4", "--format", "xlsx"]) == 0
+    assert main(["reports", "export", "--quarter", "quý IV/2026", "--format", "xlsx"]) == 0
     assert (council / "bao-cao-2026-Q4.xlsx").exists()
 
 
