@@ -26,6 +26,7 @@ class ReportAction(StrEnum):
     attend = "att"
     pick = "pick"
     cancel = "cancel"
+    nobody = "none"  # "Không có công dân đến": held, 0 citizens and 0 petitions at once
 
 
 @callback("rp")
