@@ -117,7 +117,7 @@ async def test_bad_roster_exits_1_and_names_row_and_column(
     capsys.readouterr()
     assert await _run(["delegates", "import", str(roster)]) == 1
     err = capsys.readouterr().err
-    assert "dòng 4, cột level:" in err
+    assert "dòng 4, cột «level»:" in err
     assert "Phát hiện 1 lỗi; chưa ghi dữ liệu nào." in err
     assert await _run(["--lang", "en", "delegates", "import", str(roster)]) == 1
     err = capsys.readouterr().err
@@ -207,7 +207,7 @@ async def test_bad_schedule_exits_1_and_writes_nothing(
     schedule.write_text(SCHEDULE.replace("ML-002", "ML-404"), encoding="utf-8")
     capsys.readouterr()
     assert await _run(["schedule", "import", str(schedule)]) == 1
-    assert "dòng 2, cột delegates:" in capsys.readouterr().err
+    assert "dòng 2, cột «delegates»:" in capsys.readouterr().err
     assert await _run(["schedule", "list", "--from", "2032-01-01", "--format", "csv"]) == 0
     assert capsys.readouterr().out.strip().count("\n") == 0  # header only
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -17,6 +17,7 @@ from bot.domain.tables import Problem, format_problem, shorten
 from bot.i18n import N_, Gettext
 from bot.models import PendingUpload
 from bot.services.delegates.accounts import Identity
+from bot.services.files.tabular import OLD_EXCEL, OLD_EXCEL_EXTENSIONS
 from bot.services.outbox.reminders import ReminderPolicy
 from bot.services.schedule.imports import ScheduleImportResult, summary_text
 from bot.services.schedule.uploads import (
@@ -54,11 +55,13 @@ def _scope(identity: Identity) -> frozenset[int] | None:
     return frozenset({identity.delegate.council_id})
 
 
-def _problem_line(problem: Problem, _: Gettext) -> str:
+def _problem_line(problem: Problem, _: Gettext, headers: Mapping[str, str]) -> str:
     text = format_problem(problem, _)
     if problem.row is not None and problem.column is not None:
+        # The column as the file's own header wrote it («Mã đại biểu»), not its code name.
+        column = headers.get(problem.column, problem.column)
         text = _("row {row}, column {column}: {problem}").format(
-            row=problem.row, column=problem.column, problem=text
+            row=problem.row, column=column, problem=text
         )
     elif problem.row is not None:
         text = _("row {row}: {problem}").format(row=problem.row, problem=text)
@@ -67,7 +70,11 @@ def _problem_line(problem: Problem, _: Gettext) -> str:
 
 
 def problem_messages(
-    problems: Sequence[Problem], _: Gettext, *, messages: int = MAX_PROBLEM_MESSAGES
+    problems: Sequence[Problem],
+    _: Gettext,
+    *,
+    messages: int = MAX_PROBLEM_MESSAGES,
+    headers: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The file's problems in at most ``messages`` messages, filled in order.
 
@@ -83,7 +90,7 @@ def problem_messages(
     chunks = [header]
     shown = 0
     for problem in problems:
-        line = _problem_line(problem, _)
+        line = _problem_line(problem, _, headers or {})
         if len(chunks[-1]) + 1 + len(line) <= _PROBLEM_TEXT_LENGTH:
             chunks[-1] += "\n" + line
         elif len(chunks) < messages:
@@ -126,6 +133,9 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
     assert identity is not None
     document = message.document
     filename = document.file_name or "schedule"
+    if Path(filename).suffix.lower() in OLD_EXCEL_EXTENSIONS:
+        await message.reply_text(escape(_(OLD_EXCEL)))  # with how to convert it
+        return
     if Path(filename).suffix.lower() not in ACCEPTED_SUFFIXES:
         await message.reply_text(_("Please send the schedule as a .csv or .xlsx file."))
         return
@@ -146,7 +156,7 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
         allowed_council_ids=_scope(identity),
     )
     if result.problems:
-        for chunk in problem_messages(result.problems, _):
+        for chunk in problem_messages(result.problems, _, headers=result.headers):
             await message.reply_text(chunk)
         return
     upload_id = await stage_upload(
@@ -244,7 +254,7 @@ async def decide(
         return
     result = await _import(scope, upload, now)
     if result.problems:
-        (text,) = problem_messages(result.problems, _, messages=1)
+        (text,) = problem_messages(result.problems, _, messages=1, headers=result.headers)
         await edit(query, text)
         return
     logger.info("schedule upload %s imported", upload.id)

@@ -59,7 +59,9 @@ def test_a_row_matching_no_duty_exits_1_with_row_and_column(
         REPORTS.replace("12/10/2026", "13/10/2026"), encoding="utf-8"
     )
     assert main(["reports", "import", "reports.csv"]) == 1
-    assert "dòng 2, cột date" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "dòng 2, cột «date»" in err
+    assert "không có lịch tiếp công dân ngày 13/10/2026" in err  # never "reception"
 
 
 def test_unknown_council_exits_1_and_bad_quarter_exits_2(

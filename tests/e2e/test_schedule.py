@@ -195,13 +195,40 @@ async def test_bad_upload_lists_problems_with_rows(harness: Harness) -> None:
     )
     (reply,) = await secretary.wait_for_messages(1)
     assert reply.text is not None
-    assert "dòng 2, cột kind" in reply.text
-    assert "dòng 3, cột ends_at" in reply.text
-    assert "dòng 4, cột delegates" in reply.text
+    assert "dòng 2, cột «kind»" in reply.text
+    assert "dòng 3, cột «ends_at»" in reply.text
+    assert "dòng 4, cột «delegates»" in reply.text
     assert "ML-404" in reply.text
     assert reply.reply_markup is None
     async with harness.session_factory() as session:
         assert (await session.exec(select(PendingUpload))).all() == []
+
+
+async def test_upload_problems_name_the_files_own_headers_and_values(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document(
+        "lich.csv",
+        (
+            "Loại,Nội dung,Bắt đầu,Kết thúc,Địa điểm,Hội đồng,Đại biểu,Lặp lại\n"
+            "họp tổ,Họp tổ,15/12/2026 8h,15/12/2026 11h,Hội trường,HDND-ML,all,\n"
+            "tiếp dân,Tiếp dân,10/12/2026 7h30,10/12/2026 11h,Trụ sở,HDND-ML,all,mỗi khi cần\n"
+        ).encode(),
+    )
+    (reply,) = await secretary.wait_for_messages(1)
+    text = reply.text or ""
+    assert "dòng 2, cột «Loại»: «họp tổ» không phải là loại hoạt động" in text
+    assert "dòng 3, cột «Lặp lại»: «mỗi khi cần»" in text
+    assert "ngày 10 và 20 hằng tháng" in text
+    assert "reception" not in text
+    assert "NAME=VALUE" not in text
+
+
+async def test_an_xls_upload_is_answered_with_how_to_convert_it(harness: Harness) -> None:
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document("lich.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
+    (reply,) = await secretary.wait_for_messages(1)
+    assert "Sổ làm việc Excel (*.xlsx)" in (reply.text or "")
 
 
 async def test_delegate_upload_is_refused(harness: Harness) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -29,6 +29,7 @@ from bot.domain.report_rows import (
     protect_cell,
     read_report_rows,
 )
+from bot.domain.schedule_cells import KIND_WORDS
 from bot.domain.tables import Problem, fold_label
 from bot.i18n import N_
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
@@ -47,6 +48,8 @@ class ReportImportResult:
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     ignored_columns: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The file's own header text per column, for problems (``cột «Ngày»``)."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,17 @@ async def import_reports(
     # openpyxl reads up to 20,000 rows: off the event loop, as the other importers do.
     table, problems = await asyncio.to_thread(read_table, path, aliases=ALIASES, required=REQUIRED)
     if problems:
-        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+        return ReportImportResult(
+            problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
+        )
     rows, problems = read_report_rows(table.rows)
     matches = await _match(session, rows, zone, now, problems)
     if problems:
         await session.rollback()
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+        return ReportImportResult(
+            problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
+        )
     batch = await ReportBatch.load(
         session, {m.occurrence.id for m in matches.values() if m.occurrence.id}
     )
@@ -216,7 +223,11 @@ def _no_assignment(row: ReportRow) -> Problem:
         row.number,
         "date",
         N_("{code} has no {kind} assignment on {day} (or it is already in an earlier row)"),
-        {"code": row.delegate_code, "kind": row.kind, "day": row.day.strftime("%d/%m/%Y")},
+        {
+            "code": row.delegate_code,
+            "kind": KIND_WORDS.get(row.kind, row.kind),  # "tiếp công dân", not "reception"
+            "day": row.day.strftime("%d/%m/%Y"),
+        },
     )
 
 

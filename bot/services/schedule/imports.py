@@ -61,6 +61,8 @@ class ScheduleImportResult:
     event_ids: list[int] = field(default_factory=list)
     council_ids: list[int] = field(default_factory=list)
     """The councils the file is the schedule of (known once the file has no problems)."""
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
+    """The file's own header text per column, for problems (``cột «Loại»``)."""
 
     @property
     def changed(self) -> bool:
@@ -118,6 +120,7 @@ async def import_schedule(
     )
     if read_problems:
         return ScheduleImportResult(problems=read_problems, dry_run=dry_run)
+    headers = dict(table.headers)
     # Checking every row's repeat rule is bounded but not free: off the event loop too.
     entries, problems = await asyncio.to_thread(validate_schedule, table.rows)
     audiences = row_audiences(table.rows)
@@ -127,7 +130,7 @@ async def import_schedule(
     if problems:
         await session.rollback()
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        return ScheduleImportResult(problems=problems, dry_run=dry_run)
+        return ScheduleImportResult(problems=problems, dry_run=dry_run, headers=headers)
     result = await _upsert_events(session, entries, councils, pools, now=now, zone=zone)
     result.council_ids = sorted(c.id for c in councils.values() if c.id is not None)
     events = await _events(session, result.event_ids)
@@ -231,6 +234,7 @@ def _event_values(entry: ScheduleEntry, pool: tuple[str, ...], zone: tzinfo) -> 
         "until": entry.until,
         "shift": entry.shift.value,
         "per_occurrence": entry.per_occurrence,
+        "category": entry.category.value if entry.category is not None else None,
         "pool": ";".join(pool),
     }
 
