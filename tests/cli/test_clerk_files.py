@@ -216,3 +216,37 @@ def test_a_category_on_another_kind_is_refused(
     err = capsys.readouterr().err
     assert "dòng 2, cột «Phân loại»: Chỉ ghi cột này cho lịch tiếp công dân" in err
     assert "dòng 3, cột «Phân loại»: «hàng xóm» không đúng" in err
+
+
+def test_schedule_import_lists_what_it_cancels_and_merge_cancels_nothing(
+    council: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    _schedule(
+        council,
+        "tiếp công dân,Tiếp công dân định kỳ,10/12/2099 7h30,10/12/2099 11h,Trụ sở,HDND-ML,"
+        "ML-001,,",
+        "kỳ họp,Kỳ họp thứ Tư,16/12/2099 7h30,16/12/2099 17h,Hội trường,HDND-ML,all,,",
+    )
+    assert main(["schedule", "import", "lich.csv"]) == 0
+    capsys.readouterr()
+    (council / "thang1.csv").write_text(
+        HEADER + "giám sát,Giám sát chợ,05/01/2100 8h,05/01/2100 11h,Chợ,HDND-ML,all,,\n",
+        encoding="utf-8",
+    )
+    assert main(["schedule", "import", "thang1.csv", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Không có trong tệp nên sẽ hủy từ hôm nay (2 hoạt động); 2 đại biểu" in out
+    assert "  – Tiếp công dân định kỳ" in out
+    assert "  – Kỳ họp thứ Tư" in out
+    assert main(["schedule", "import", "thang1.csv", "--merge"]) == 0
+    out = capsys.readouterr().out
+    assert "không hủy hoạt động nào" in out
+    assert "Tiếp công dân định kỳ" not in out
+    events = asyncio.run(_events(sqlite_url))
+    assert [(e.title, e.cancelled_at) for e in events] == [
+        ("Tiếp công dân định kỳ", None),
+        ("Kỳ họp thứ Tư", None),
+        ("Giám sát chợ", None),
+    ]

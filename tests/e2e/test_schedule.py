@@ -231,6 +231,65 @@ async def test_an_xls_upload_is_answered_with_how_to_convert_it(harness: Harness
     assert "Sổ làm việc Excel (*.xlsx)" in (reply.text or "")
 
 
+async def _uploaded(secretary: Any, name: str, *rows: str) -> Any:
+    before = len(secretary.messages)
+    await secretary.send_document(name, schedule_csv(*rows))
+    return (await secretary.wait_for_messages(before + 1))[before]
+
+
+TWO_EVENTS = (
+    "session,Kỳ họp thứ 5,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,",
+    "reception,Tiếp công dân,2026-12-20 07:30,2026-12-20 11:00,Trụ sở,HDND-ML,ML-001,,,,",
+)
+JANUARY = "supervision,Giám sát chợ,2027-01-05 08:00,2027-01-05 11:00,Chợ,HDND-ML,all,,,,"
+
+
+async def test_an_upload_that_would_cancel_offers_add_only_replace_or_cancel(
+    harness: Harness,
+) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    first = await _uploaded(secretary, "lich.csv", *TWO_EVENTS)
+    assert [b["text"] for b in first.buttons] == ["✅ Xác nhận", "✖️ Hủy"]  # nothing to cancel
+    await secretary.press(first, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (first.text or ""))
+    preview = await _uploaded(secretary, "lich-thang-1.csv", JANUARY)
+    text = preview.text or ""
+    assert "Kỳ họp thứ 5" in text
+    assert "Tiếp công dân" in text
+    assert "01 đại biểu" in text or "1 đại biểu" in text
+    assert [b["text"] for b in preview.buttons] == [
+        "Chỉ thêm và cập nhật",
+        "Thay toàn bộ lịch (hủy 2 hoạt động)",
+        "Hủy",
+    ]
+    await secretary.press(preview, "Chỉ thêm và cập nhật")
+    await harness.api.wait_until(lambda: "Đã lưu" in (preview.text or ""))
+    assert "không hủy hoạt động nào" in (preview.text or "")
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.id)))).all()
+    assert [(e.title, e.cancelled_at) for e in events] == [
+        ("Kỳ họp thứ 5", None),
+        ("Tiếp công dân", None),
+        ("Giám sát chợ", None),
+    ]
+
+
+async def test_replace_the_whole_schedule_cancels_what_the_file_lacks(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    first = await _uploaded(secretary, "lich.csv", *TWO_EVENTS)
+    await secretary.press(first, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (first.text or ""))
+    preview = await _uploaded(secretary, "lich-moi.csv", TWO_EVENTS[0], JANUARY)
+    await secretary.press(preview, "Thay toàn bộ lịch (hủy 1 hoạt động)")
+    await harness.api.wait_until(lambda: "Đã lưu" in (preview.text or ""))
+    assert "Tiếp công dân" in (preview.text or "")
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.id)))).all()
+    assert [e.title for e in events if e.cancelled_at is not None] == ["Tiếp công dân"]
+
+
 async def test_delegate_upload_is_refused(harness: Harness) -> None:
     await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
     delegate = harness.api.user(1001)
