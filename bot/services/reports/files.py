@@ -313,6 +313,7 @@ async def export_rows(
         rows.append(
             {
                 "delegate": delegate.code,
+                "name": delegate.full_name,  # the workbook's name column (not in the CSV)
                 "date": occurrence.starts_at.astimezone(zone).date().isoformat(),
                 "kind": event.kind,
                 "held": "yes" if report.held else "no",
@@ -341,30 +342,9 @@ def export_csv(rows: Sequence[dict[str, str]]) -> bytes:
     """UTF-8 with a BOM, so that Excel shows Vietnamese correctly; text cells that Excel
     would run as a formula are quoted (``reports import`` removes the quote again)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), lineterminator="\r\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(EXPORT_COLUMNS), lineterminator="\r\n", extrasaction="ignore"
+    )
     writer.writeheader()
     writer.writerows({name: protect_cell(value) for name, value in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def export_xlsx(rows: Sequence[dict[str, str]]) -> bytes:
-    """The same columns (English names, so it imports again), header frozen."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet("reports")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    for column, name in enumerate(EXPORT_COLUMNS):
-        sheet.write_string(0, column, name, bold)
-        sheet.set_column(column, column, 28 if name in ("note", "title", "unit") else 12)
-    for number, row in enumerate(rows, start=1):
-        for column, name in enumerate(EXPORT_COLUMNS):
-            value = row[name]
-            if name in ("citizens", "petitions", "forwarded", "voters", "opinions") and value:
-                sheet.write_number(number, column, int(value))
-            else:
-                sheet.write_string(number, column, value)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
