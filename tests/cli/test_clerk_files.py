@@ -250,3 +250,15 @@ def test_schedule_import_lists_what_it_cancels_and_merge_cancels_nothing(
         ("Kỳ họp thứ Tư", None),
         ("Giám sát chợ", None),
     ]
+
+
+def test_a_missing_column_is_named_in_vietnamese(
+    council: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (council / "lich.csv").write_text(
+        "Nội dung,Bắt đầu,Kết thúc,Hội đồng,Đại biểu\n"
+        "Họp,10/12/2026 7h30,10/12/2026 11h,HDND-ML,all\n",
+        encoding="utf-8",
+    )
+    assert main(["schedule", "import", "lich.csv"]) == 1
+    assert "Thiếu cột bắt buộc «Loại»" in capsys.readouterr().err

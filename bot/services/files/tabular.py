@@ -376,12 +376,14 @@ def _build_table(
     for canonical in required:
         if canonical not in positions:
             accepted = ", ".join(dict.fromkeys((canonical, *aliases[canonical])))
+            # Named as a Vietnamese header would name it («Mã đại biểu»), when there is one.
+            shown = next((a for a in aliases[canonical] if not a.isascii()), canonical)
             problems.append(
                 Problem(
                     header_number,
                     canonical,
                     N_("Required column {column} is missing (accepted headers: {accepted})"),
-                    {"column": canonical, "accepted": accepted},
+                    {"column": f"«{shown[:1].upper()}{shown[1:]}»", "accepted": accepted},
                 )
             )
     if problems:
