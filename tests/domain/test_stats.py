@@ -247,3 +247,19 @@ def statistics_with_units(count: int) -> Statistics:
         for n in range(count)
     ]
     return aggregate(Quarter(2026, 1), [COUNCIL], PeriodRows(rows), PeriodRows())
+
+
+@pytest.mark.parametrize(
+    ("args", "quarter", "code"),
+    [
+        (["quý", "IV/2026", "HDND-ML"], Quarter(2026, 4), "HDND-ML"),
+        (["HDND-ML", "Q4/2026"], Quarter(2026, 4), "HDND-ML"),
+        (["2026-Q4"], Quarter(2026, 4), None),
+    ],
+)
+def test_thongke_reads_the_quarter_as_the_office_writes_it(
+    args: list[str], quarter: Quarter, code: str | None
+) -> None:
+    from bot.telegram.stats import _arguments
+
+    assert _arguments(args) == (quarter, code)
