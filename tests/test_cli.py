@@ -117,7 +117,7 @@ async def test_bad_roster_exits_1_and_names_row_and_column(
     capsys.readouterr()
     assert await _run(["delegates", "import", str(roster)]) == 1
     err = capsys.readouterr().err
-    assert "dòng 4, cột level:" in err
+    assert "dòng 4, cột «level»:" in err
     assert "Phát hiện 1 lỗi; chưa ghi dữ liệu nào." in err
     assert await _run(["--lang", "en", "delegates", "import", str(roster)]) == 1
     err = capsys.readouterr().err
@@ -207,7 +207,7 @@ async def test_bad_schedule_exits_1_and_writes_nothing(
     schedule.write_text(SCHEDULE.replace("ML-002", "ML-404"), encoding="utf-8")
     capsys.readouterr()
     assert await _run(["schedule", "import", str(schedule)]) == 1
-    assert "dòng 2, cột delegates:" in capsys.readouterr().err
+    assert "dòng 2, cột «delegates»:" in capsys.readouterr().err
     assert await _run(["schedule", "list", "--from", "2032-01-01", "--format", "csv"]) == 0
     assert capsys.readouterr().out.strip().count("\n") == 0  # header only
 
@@ -268,3 +268,47 @@ async def test_list_dates_day_first_and_days_that_do_not_exist(
             main(argv)
         assert caught.value.code == 2
         assert expected in capsys.readouterr().err
+
+
+async def test_invite_sheet_as_a_printable_workbook(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``delegates invite --format xlsx``: phone, a message to paste into Zalo or SMS, a QR
+    code of each link; owner-only, as the CSV."""
+    from openpyxl import load_workbook
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(GOOD, encoding="utf-8")
+    assert await _run(["delegates", "import", str(roster)]) == 0
+    capsys.readouterr()
+    assert await _run(["delegates", "invite", "--council", "HDND-ML", "--format", "xlsx"]) == 0
+    path = tmp_path / "moi-lien-ket-HDND-ML.xlsx"
+    assert str(path.name) in capsys.readouterr().err
+    assert path.stat().st_mode & 0o777 == 0o600  # each link links an account: owner only
+    book = load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    assert sheet.title == "Mời liên kết"
+    assert [c.value for c in sheet[3]][:5] == [
+        "STT", "Mã đại biểu", "Họ và tên", "Đơn vị", "Số điện thoại",
+    ]  # fmt: skip
+    first = [c.value for c in sheet[4]]
+    assert first[1:5] == ["ML-001", "Nguyễn Văn An", "Xã Mỹ Lộc", "0912345678"]
+    message, link = first[5], first[6]
+    assert isinstance(message, str)
+    assert isinstance(link, str)
+    assert link.startswith("https://t.me/hdnd_test_bot?start=")
+    assert message.startswith("Kính gửi đồng chí Nguyễn Văn An, đại biểu")
+    assert message.endswith(link)
+    assert "hiệu lực đến hết ngày" in message
+    images = sheet._images
+    assert len(images) == 2  # one QR code per delegate, in its row's last column
+    assert [(i.anchor._from.row, i.anchor._from.col) for i in images] == [(3, 7), (4, 7)]
+    assert sheet.page_setup.orientation == "landscape"
+    import segno
+
+    from bot.services.delegates.invite_sheet import qr_png
+
+    # the embedded picture is the QR code of that row's link
+    assert images[0]._data() == qr_png(link)
+    assert segno.make_qr(link, error="m").designator.endswith("-M")

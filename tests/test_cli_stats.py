@@ -77,4 +77,12 @@ def test_bad_quarter_exits_2(env: Path, quarter: str, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as caught:
         main(["stats", "--quarter", quarter])
     assert caught.value.code == 2
-    assert "2022-Q1" in capsys.readouterr().err
+    assert "ghi quý dạng IV/2026 hoặc 2026-Q4" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("quarter", ["I/2026", "Q1/2026", "quý I/2026", "quý 1/2026", "2026-Q1"])
+def test_the_quarter_as_the_office_writes_it(
+    env: Path, quarter: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stats", "--quarter", quarter, "--council", "HDND-ML"]) == 0
+    assert capsys.readouterr().out == EXPECTED_TEXT + "\n"

@@ -5,10 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import CommandScope, Context, check_writable, with_database, write_csv
+from bot.cli.common import (
+    CommandScope,
+    Context,
+    check_writable,
+    with_database,
+    write_bytes,
+    write_csv,
+)
 from bot.cli.importing import (
     ImportRequest,
     add_import_command,
@@ -98,17 +107,53 @@ def _invite_sheet(invites: list[IssuedInvite], username: str) -> str:
     return csv_text([list(INVITE_COLUMNS), *rows], line_end="\n")
 
 
+def _invite_message(_: Gettext, zone: tzinfo) -> Callable[[IssuedInvite, str], str]:
+    def message(invite: IssuedInvite, link: str) -> str:
+        expires = invite.expires_at
+        until = f"{expires.astimezone(zone):%d/%m/%Y}" if expires is not None else ""
+        text = _(
+            "Dear {name}, delegate of {council}: please open this link to receive your "
+            "work schedule and reminders through Telegram (it works once, until {until}): {link}"
+        )
+        return text.format(
+            name=invite.full_name, council=invite.council_name, until=until, link=link
+        )
+
+    return message
+
+
+def _invite_workbook(
+    invites: list[IssuedInvite], username: str, context: Context, council: str
+) -> bytes:
+    from bot.services.delegates.invite_sheet import invite_workbook
+
+    _ = context.gettext
+    title = _("Telegram invite links for delegates")
+    if council:
+        title += f" — {council}"
+    message = _invite_message(_, context.settings.zone)
+    return invite_workbook(invites, username, title=title, message=message)
+
+
 def cmd_invite(context: Context, args: argparse.Namespace) -> int:
     from bot.services.delegates.invites import UnknownCouncilError, issue_invites
 
     _ = context.gettext
     out: Path | None = args.out
+    if out is None and args.format == "xlsx":
+        out = Path(f"moi-lien-ket{'-' + args.council if args.council else ''}.xlsx")
     if out is not None:
         check_writable(out)
     username = asyncio.run(_bot_username(context.settings))
 
     def deliver(invites: list[IssuedInvite]) -> None:
-        write_csv(_invite_sheet(invites, username), out, private=True)
+        if args.format == "xlsx":
+            assert out is not None
+            data = _invite_workbook(invites, username, context, args.council or "")
+            write_bytes(data, out, private=True)  # each link links an account: owner-only
+            print(_("Invite sheet written to {path}").format(path=out), file=sys.stderr)
+        else:
+            write_csv(_invite_sheet(invites, username), out, private=True)
 
     async def work(scope: CommandScope) -> int:
         try:
@@ -158,6 +203,15 @@ def register(commands: Commands) -> None:
         ),
     )
     invite.add_argument("--council", metavar=_("CODE"), help=_("only this council"))
+    invite.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help=_(
+            "csv (default) or xlsx: a printable sheet with the phone, a message to paste "
+            "into Zalo or SMS and a QR code of each link"
+        ),
+    )
     invite.add_argument(
         "--out", type=Path, metavar=_("FILE"), help=_("write to this file instead of the screen")
     )

@@ -75,7 +75,8 @@ def run_import(
     transaction, returning its result; ``summary`` is the line printed on success;
     ``notes`` are warnings printed on stderr before it (e.g. ignored columns);
     ``headers`` gives the file's own header text per canonical column, so that problems
-    name the column as the clerk wrote it (canonical names without it).
+    name the column as the clerk wrote it (by default the result's own ``headers``, when it
+    has them; canonical names without).
     """
     _ = context.gettext
     checked = existing_file(path)
@@ -90,7 +91,8 @@ def run_import(
         )
         result = await apply(request)
         if result.problems:
-            return print_problems(result.problems, _, headers(result) if headers else None)
+            shown = headers(result) if headers else getattr(result, "headers", None)
+            return print_problems(result.problems, _, shown)
         for note in notes(result, _) if notes is not None else ():
             print(note, file=sys.stderr)
         print_summary(summary(result, _), _, dry_run=dry_run)

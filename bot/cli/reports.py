@@ -55,7 +55,8 @@ def cmd_import(context: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.reports.files import export_csv, export_rows, export_xlsx
+    from bot.services.reports.files import export_csv, export_rows
+    from bot.services.reports.workbook import export_workbook
     from bot.services.stats.figures import council_by_code
 
     _ = context.gettext
@@ -79,7 +80,14 @@ def cmd_export(context: Context, args: argparse.Namespace) -> int:
             zone=settings.zone,
             council_ids=council_ids,
         )
-        data = export_xlsx(rows) if args.format == "xlsx" else export_csv(rows)
+        if args.format == "xlsx":
+            title = _("Delegates' reports, quarter {quarter}").format(quarter=args.quarter.roman)
+            title += f"/{args.quarter.year}"
+            if args.council is not None:
+                title += f" — {args.council}"
+            data = export_workbook(rows, title=title)
+        else:
+            data = export_csv(rows)
         target = out
         if target is None and args.format == "xlsx":
             target = Path(f"bao-cao-{args.quarter.label}.xlsx")
@@ -120,7 +128,7 @@ def register(commands: Commands) -> None:
     )
     export.add_argument(
         "--quarter", required=True, type=quarter_option(_), metavar=_("QUARTER"),
-        help=_("the quarter, e.g. 2022-Q1"),
+        help=_("the quarter, e.g. IV/2026 (also 2026-Q4, Q4/2026, quý 4/2026)"),
     )  # fmt: skip
     export.add_argument(
         "--council", metavar=_("CODE"), help=_("only this council (default: every council)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,29 +32,42 @@ LIST_COLUMNS = (
 # --- import ---------------------------------------------------------------------------------
 
 
-async def _import_schedule(request: ImportRequest) -> ScheduleImportResult:
-    from bot.services.outbox.reminders import ReminderPolicy
-    from bot.services.schedule.imports import import_schedule
+def _importer(merge: bool) -> Callable[[ImportRequest], Awaitable[ScheduleImportResult]]:
+    async def apply(request: ImportRequest) -> ScheduleImportResult:
+        from bot.services.outbox.reminders import ReminderPolicy
+        from bot.services.schedule.imports import import_schedule
 
-    return await import_schedule(
-        session=request.session,
-        path=request.path,
-        now=request.now,
-        zone=request.settings.zone,
-        dry_run=request.dry_run,
-        policy=ReminderPolicy.from_settings(request.settings),
-    )
+        return await import_schedule(
+            session=request.session,
+            path=request.path,
+            now=request.now,
+            zone=request.settings.zone,
+            dry_run=request.dry_run,
+            policy=ReminderPolicy.from_settings(request.settings),
+            merge=merge,
+        )
+
+    return apply
 
 
 def _schedule_summary(result: ScheduleImportResult, _: Gettext) -> str:
-    from bot.services.schedule.imports import summary_text
+    """The counts, then every event the file cancels by title and how many delegates are
+    told (the same in a dry run), or that --merge cancelled nothing."""
+    from bot.services.schedule.imports import cancellation_lines, summary_text
 
-    return summary_text(result, _)
+    lines = [summary_text(result, _), *cancellation_lines(result, _)]
+    if result.merge:
+        lines.append(_("Added and updated only (--merge): nothing cancelled."))
+    return "\n".join(lines)
 
 
 def cmd_import(context: Context, args: argparse.Namespace) -> int:
     return run_import(
-        context, args.file, dry_run=args.dry_run, apply=_import_schedule, summary=_schedule_summary
+        context,
+        args.file,
+        dry_run=args.dry_run,
+        apply=_importer(args.merge),
+        summary=_schedule_summary,
     )
 
 
@@ -175,7 +188,7 @@ def register(commands: Commands) -> None:
     schedule = commands.group(
         "schedule", help=_("reception days, voter meetings, sessions, deadlines")
     )
-    add_import_command(
+    importer = add_import_command(
         schedule,
         cmd_import,
         help=_("import a schedule (CSV or XLSX); all or nothing"),
@@ -186,6 +199,11 @@ def register(commands: Commands) -> None:
             "on; past occurrences are never changed."
         ),
         file_help=_("schedule .csv or .xlsx"),
+    )
+    importer.add_argument(
+        "--merge",
+        action="store_true",
+        help=_("add and update only: cancel nothing that is not in the file"),
     )
     _register_list(schedule)
     ics = schedule.command(

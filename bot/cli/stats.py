@@ -17,7 +17,7 @@ from bot.i18n import N_, Gettext
 
 FORMATS = ("text", "csv", "xlsx", "png")
 FILE_FORMATS = ("xlsx", "png")
-BAD_QUARTER = N_('"{value}" is not a quarter such as 2022-Q1')
+BAD_QUARTER = N_('"{value}" is not a quarter: write it as IV/2026 or 2026-Q4')
 
 
 def quarter_option(gettext: Gettext) -> Callable[[str], Quarter]:
@@ -114,7 +114,7 @@ def register(commands: Commands) -> None:
         required=True,
         type=quarter_option(_),
         metavar=_("QUARTER"),
-        help=_("the quarter, e.g. 2022-Q1"),
+        help=_("the quarter, e.g. IV/2026 (also 2026-Q4, Q4/2026, quý 4/2026)"),
     )
     parser.add_argument(
         "--council", metavar=_("CODE"), help=_("only this council (default: every council)")

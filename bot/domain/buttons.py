@@ -26,6 +26,7 @@ class ReportAction(StrEnum):
     attend = "att"
     pick = "pick"
     cancel = "cancel"
+    nobody = "none"  # "Không có công dân đến": held, 0 citizens and 0 petitions at once
 
 
 @callback("rp")
@@ -71,8 +72,9 @@ class StatsQuarterButton(Callback):
 
 
 class UploadDecision(StrEnum):
-    confirm = "ok"
+    confirm = "ok"  # the file is the whole schedule: write it, cancelling what it lacks
     cancel = "no"
+    merge = "add"  # "Chỉ thêm và cập nhật": add and update only, cancel nothing
 
 
 @callback("upload")

@@ -299,16 +299,18 @@ def parse_calendar_exceptions(
         if earlier is not None:
             earlier_row, earlier_kind = earlier
             if earlier_kind is not kind:
+                # The day and the kind as the clerk reads them (02/01/2027, "ngày nghỉ").
+                message = (
+                    N_("{day} is already listed as a day off on row {first_row}")
+                    if earlier_kind.value == "off"
+                    else N_("{day} is already listed as a make-up working day on row {first_row}")
+                )
                 problems.append(
                     Problem(
                         number,
                         "kind",
-                        N_("{day} is already declared {kind} on row {first_row}"),
-                        {
-                            "day": day.isoformat(),
-                            "kind": earlier_kind.value,
-                            "first_row": str(earlier_row),
-                        },
+                        message,
+                        {"day": f"{day:%d/%m/%Y}", "first_row": str(earlier_row)},
                     )
                 )
             continue

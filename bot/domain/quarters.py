@@ -12,10 +12,15 @@ from datetime import UTC, date, datetime, time, tzinfo
 
 ROMAN = ("I", "II", "III", "IV")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-\s*[Qq]([1-4])\s*$")
+# "Q4/2026", "IV/2026", "quý IV/2026", "Quý 4/2026", "quy 4 / 2026", "4/2026": as offices write it.
+_OFFICE_QUARTER = re.compile(
+    r"^\s*(?:(?:qu[yý]|quarter)\s*)?(?:q\s*)?(iv|iii|ii|i|[1-4])\s*/\s*(\d{4})\s*$",
+    re.IGNORECASE,
+)
 
 
 class QuarterError(ValueError):
-    """A quarter written other than ``2022-Q1``."""
+    """A quarter written in none of the forms :meth:`Quarter.parse` reads."""
 
 
 @dataclass(frozen=True, order=True)
@@ -29,11 +34,17 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """``"2022-Q1"`` (also ``2022-q1``, spaces around the dash)."""
+        """``2026-Q4`` (also ``2026-q4``), or as an office writes it: ``Q4/2026``,
+        ``IV/2026``, ``quý IV/2026``, ``quý 4/2026`` (any case, with or without accents)."""
         match = _QUARTER.match(text)
-        if match is None:
-            raise QuarterError(f"{text!r} is not a quarter such as 2022-Q1")
-        return cls(int(match.group(1)), int(match.group(2)))
+        if match is not None:
+            return cls(int(match.group(1)), int(match.group(2)))
+        office = _OFFICE_QUARTER.match(text.replace("Ý", "ý"))
+        if office is None:
+            raise QuarterError(f"{text!r} is not a quarter such as IV/2026 or 2026-Q4")
+        written = office.group(1).upper()
+        number = ROMAN.index(written) + 1 if written in ROMAN else int(written)
+        return cls(int(office.group(2)), number)
 
     @classmethod
     def containing(cls, day: date) -> Quarter:

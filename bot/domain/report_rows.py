@@ -30,6 +30,7 @@ FIGURE_COLUMNS = ("citizens", "petitions", "forwarded", "voters", "opinions")
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "delegate": ("mã đại biểu", "đại biểu", "mã"),
+    "name": ("họ và tên", "họ tên", "full_name"),  # the export's name column, read and ignored
     "date": ("ngày",),
     "kind": ("loại", "hoạt động", "loại hoạt động"),
     "held": ("đã thực hiện", "thực hiện", "có thực hiện"),

@@ -83,6 +83,28 @@ _FILLERS = (
     "|nguoi|trong do|tham du|du|tham gia|phat bieu|hom nay|bao cao|ket qua"
 )
 _STRONG_FILLERS = frozenset({"va", "and"})
+# "Nobody came", "no petitions", "no opinions": each reads as a figure 0 with its label.
+# Folded regular expressions (words separated by blanks), by kind and field.
+_ZEROS: dict[ReportKind, dict[str, str]] = {
+    ReportKind.reception: {
+        "citizens": r"(?:khong|ko|chua)\s+co\s+(?:ai|nguoi dan|luot cong dan|cong dan|luot)"
+        r"(?:\s+nao)?(?:\s+(?:den|toi))?(?:\s+(?:lam viec|lien he|kien nghi|phan anh))?",
+        "petitions": r"(?:khong|ko|chua)\s+(?:co\s+|nhan\s+|nhan duoc\s+|tiep nhan\s+)?"
+        r"(?:don thu|don)(?:\s+nao)?",
+    },
+    ReportKind.voter_meeting: {
+        "opinions": r"(?:khong|ko)\s+co\s+(?:y kien|kien nghi)(?:\s+(?:kien nghi|nao))?",
+    },
+}
+# A whole reply that means "nobody came" (0 citizens, 0 petitions), once folded and trimmed.
+_NOBODY = frozenset({"0", "khong", "ko", "k", "khong co", "khong ai", "khong co ai", "none"})
+# An opening bracket after the figures starts the note (a breakdown such as "(01 khiếu nại,
+# 01 kiến nghị)"), and a figure forwarded is then looked for in the note's words.
+_BREAKDOWN = frozenset("([")
+_FORWARDED_IN_NOTE = re.compile(
+    r"(?<![^\W_])(?:(?:da\s+)?(?:duoc\s+)?chuyen(?:\s+tiep)?(?:\s+den)?\s+([0-9]{1,5})(?![0-9])"
+    r"|([0-9]{1,5})\s+(?:don(?:\s+thu)?\s+)?(?:da\s+)?(?:duoc\s+)?chuyen(?![^\W\d_]))"
+)
 _STRONG_CHARS = frozenset(",;/|.&")
 _NOTE_MARKERS = "ghi chu|note"
 _NONE_NOTES = frozenset({"-", "--", "–", "—", ".", "khong", "khong co", "ko", "none", "no"})
@@ -122,11 +144,20 @@ def _words(phrases: str) -> str:
     return rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"
 
 
+def _zero_words(kind: ReportKind) -> str:
+    zeros = _ZEROS.get(kind, {})
+    if not zeros:
+        return r"(?!x)x"  # matches nothing
+    body = "|".join(f"(?:{pattern.replace(' ', chr(92) + 's+')})" for pattern in zeros.values())
+    return rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"
+
+
 @cache
 def _pattern(kind: ReportKind) -> re.Pattern[str]:
     labels = "|".join(_LABELS[kind].values())
     return re.compile(
         rf"(?P<marker>{_words(_NOTE_MARKERS)}[\s:.\-–—]*)"
+        rf"|(?P<zero>{_zero_words(kind)})"
         r"|(?P<num>(?P<minus>[-–—−])?[0-9]+(?:[.,][0-9]+)*)"
         rf"|(?P<label>{_words(labels)})"
         rf"|(?P<filler>{_words(_FILLERS + '|' + '|'.join(_STRONG_FILLERS))})"
@@ -202,8 +233,21 @@ def _scan(kind: ReportKind, source: str) -> tuple[list[_Token], int]:
         group, text, start, pos = match.lastgroup, match.group(), match.start(), match.end()
         if group == "marker":
             return tokens, pos
+        if group == "word" and text == "co" and count == 0:
+            tokens.append(_Token("filler", start, pos, level=1))  # "Có 85 cử tri dự, …"
+            continue
         if group == "word":
             return tokens, _phrase_start(tokens, start, source)
+        if group == "zero":
+            if count == capacity:
+                return tokens, _phrase_start(tokens, start, source)
+            name = _zero_field(kind, text)
+            tokens.append(_Token("num", start, start, value=0, raw="0"))
+            tokens.append(_Token("label", start, pos, field=name))
+            count += 1
+            continue
+        if group == "sep" and text in _BREAKDOWN and count >= 2:
+            return tokens, start
         if group == "num":
             before = next((t.kind for t in reversed(tokens) if t.kind != "space"), "")
             if match.group("minus") and before == "num":
@@ -228,6 +272,15 @@ def _scan(kind: ReportKind, source: str) -> tuple[list[_Token], int]:
         else:
             tokens.append(_Token("sep", start, pos, level=2 if text in _STRONG_CHARS else 1))
     return tokens, len(source)
+
+
+def _zero_field(kind: ReportKind, folded: str) -> str:
+    text = " ".join(folded.split())
+    return next(
+        name
+        for name, pattern in _ZEROS[kind].items()
+        if re.fullmatch(pattern.replace(" ", r"\s+"), text)
+    )
 
 
 def _bind(kind: ReportKind, tokens: list[_Token]) -> dict[int, int]:
@@ -303,16 +356,27 @@ def _check(kind: ReportKind, placed: dict[str, _Token], note: str) -> Figures | 
             shown = token.raw if len(token.raw) <= 12 else token.raw[:10] + "…"
             return _problem(_FAULTS[token.fault], kind, value=shown)
     values = {name: token.value for name, token in placed.items() if token.value is not None}
+    if kind is ReportKind.reception and values.get("citizens") == 0:
+        values.setdefault("petitions", 0)  # nobody came, so no petitions either
     for name in _FIELDS[kind][:2]:
         if name not in values:
             return _problem(_MISSING[name], kind)
     if kind is ReportKind.voter_meeting:
         return Figures(voters=values["voters"], opinions=values["opinions"], note=note)
     citizens, petitions = values["citizens"], values["petitions"]
-    forwarded = values.get("forwarded", 0)
+    forwarded = values.get("forwarded", _forwarded_in_note(note, petitions))
     if forwarded > petitions:
         return _problem(_FORWARDED_OVER, kind, forwarded=forwarded, petitions=petitions)
     return Figures(citizens=citizens, petitions=petitions, forwarded=forwarded, note=note)
+
+
+def _forwarded_in_note(note: str, petitions: int) -> int:
+    """``… đã chuyển 01 đơn đến UBND xã`` in the note: that figure, when it can be right."""
+    match = _FORWARDED_IN_NOTE.search(_fold(note))
+    if match is None:
+        return 0
+    value = int(match.group(1) or match.group(2))
+    return value if value <= petitions else 0
 
 
 def _report_kind(kind: str) -> ReportKind:
@@ -320,6 +384,10 @@ def _report_kind(kind: str) -> ReportKind:
         return ReportKind(kind)
     except ValueError:
         raise ValueError(f"{kind!r} is not a reportable kind") from None
+
+
+def _trimmed(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", _fold(text)).split())
 
 
 def parse_reply(kind: str, text: str) -> Figures | ReplyProblem:
@@ -331,6 +399,8 @@ def parse_reply(kind: str, text: str) -> Figures | ReplyProblem:
     if report_kind is ReportKind.supervision:
         note = _cap(source)
         return Figures() if " ".join(_fold(note).split()) in _NONE_NOTES else Figures(note=note)
+    if report_kind is ReportKind.reception and _trimmed(source) in _NOBODY:
+        return Figures(citizens=0, petitions=0, forwarded=0)
     tokens, note_start = _scan(report_kind, source)
     while not isinstance(placed := _place(report_kind, tokens), dict):
         # A second figure for a field already given starts the note.

@@ -6,35 +6,56 @@ councils and units are checked against the database by :mod:`bot.services.schedu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from enum import StrEnum
+from datetime import date, datetime
 from typing import TypeVar
 
 from bot.domain.calendar import Shift
-from bot.domain.recurrence import RECURRENCE_MAX_LENGTH, first_date, normalize_rrule, parse_rule
-from bot.domain.roster import CODE_MAX_LENGTH, TEXT_MAX_LENGTH, parse_code
+from bot.domain.recurrence import first_date, parse_rule
+from bot.domain.roster import parse_code
+from bot.domain.schedule_cells import (
+    KEY_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+    REF_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    ReceptionCategory,
+    _check_length,
+    parse_category,
+    parse_delegates,
+    parse_per_occurrence,
+    parse_recurrence,
+    parse_shift,
+)
+from bot.domain.schedule_cells import (
+    PER_OCCURRENCE_MAX as PER_OCCURRENCE_MAX,
+)
+from bot.domain.schedule_cells import (
+    DelegateSelection as DelegateSelection,
+)
+from bot.domain.schedule_cells import (
+    EventKind as EventKind,
+)
+from bot.domain.schedule_cells import (
+    parse_clock as parse_clock,
+)
+from bot.domain.schedule_cells import (
+    parse_date as parse_date,
+)
+from bot.domain.schedule_cells import (
+    parse_kind as parse_kind,
+)
+from bot.domain.schedule_cells import (
+    parse_local_datetime as parse_local_datetime,
+)
 from bot.domain.tables import (
     InvalidValue,
     Problem,
     TableRow,
     check_cell,
     fold_label,
-    match_day,
 )
 from bot.i18n import N_, Gettext
-
-
-class EventKind(StrEnum):
-    reception = "reception"
-    voter_meeting = "voter_meeting"
-    session = "session"
-    deadline = "deadline"
-    supervision = "supervision"
-    other = "other"
-
 
 SCHEDULE_ALIASES: Mapping[str, tuple[str, ...]] = {
     "ref": ("id", "mã lịch", "mã sự kiện"),
@@ -49,50 +70,12 @@ SCHEDULE_ALIASES: Mapping[str, tuple[str, ...]] = {
     "until": ("đến ngày", "lặp đến"),
     "shift": ("dời lịch", "dời ngày", "khi trùng ngày nghỉ"),
     "per_occurrence": ("số người mỗi buổi", "số đại biểu mỗi buổi", "mỗi buổi"),
+    "category": ("phân loại", "hình thức", "hình thức tiếp", "loại tiếp công dân"),
 }
 """Canonical schedule column → header spellings accepted besides the canonical name."""
 
 SCHEDULE_REQUIRED = ("kind", "title", "starts_at", "council", "delegates")
-
-TITLE_MAX_LENGTH = 255
-LOCATION_MAX_LENGTH = 255
-KEY_MAX_LENGTH = 512
-"""``events.key``: ``ref:`` and the ref, or the kind and the folded title."""
-REF_MAX_LENGTH = KEY_MAX_LENGTH - len("ref:")
-PER_OCCURRENCE_MAX = 1000
-_KIND_WORDS: dict[str, EventKind] = {
-    fold_label(word): kind
-    for kind, words in {
-        EventKind.reception: ("reception", "tiếp công dân", "tcd"),
-        EventKind.voter_meeting: ("voter_meeting", "voter meeting", "tiếp xúc cử tri", "txct"),
-        EventKind.session: ("session", "kỳ họp", "họp"),
-        EventKind.deadline: ("deadline", "hạn", "thời hạn", "hạn chót"),
-        EventKind.supervision: ("supervision", "giám sát"),
-        EventKind.other: ("other", "khác", "tập huấn"),
-    }.items()
-    for word in words
-}
-_KINDS_ACCEPTED = ", ".join(kind.value for kind in EventKind)
-_SHIFT_WORDS: dict[str, Shift] = {
-    fold_label(word): shift
-    for shift, words in {
-        Shift.next_working_day: ("next_working_day", "ngày làm việc tiếp theo", "dời"),
-        Shift.none: ("none", "không", "không dời"),
-    }.items()
-    for word in words
-}
-_UNIT_PREFIX = re.compile(r"^\s*unit\s*:\s*", re.IGNORECASE)
-_CODE_SEPARATORS = re.compile(r"[;,\n]+")
 _V = TypeVar("_V")
-
-
-@dataclass(frozen=True)
-class DelegateSelection:
-    """Who a row is for: listed codes (pool order), a whole council, or one unit."""
-
-    codes: tuple[str, ...] = ()
-    everyone: bool = False
-    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +95,8 @@ class ScheduleEntry:
     until: date | None
     shift: Shift
     per_occurrence: int | None
+    category: ReceptionCategory | None = None
+    """Receptions only: ``periodic`` or ``delegate`` (the default); ``None`` otherwise."""
 
 
 @dataclass(frozen=True)
@@ -134,124 +119,6 @@ def row_audiences(rows: Iterable[TableRow]) -> list[RowAudience]:
             continue  # validate_schedule reports these cells
         audiences.append(RowAudience(row.number, council, selection))
     return audiences
-
-
-def parse_kind(text: str) -> EventKind:
-    kind = _KIND_WORDS.get(fold_label(text))
-    if kind is None:
-        raise InvalidValue(
-            N_('"{value}" is not a known kind: use one of {accepted}'),
-            value=text.strip(),
-            accepted=_KINDS_ACCEPTED,
-        )
-    return kind
-
-
-_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2})(?::\d{2})?|[hH](\d{2})?)$")
-
-
-def parse_clock(text: str) -> time | None:
-    """``07:30``, ``7:30``, ``7h30``, ``7h`` (as offices write it); ``None`` if not a time."""
-    match = _CLOCK.match(text.strip())
-    if match is None:
-        return None
-    hour, minute = int(match[1]), int(match[2] or match[3] or 0)
-    return time(hour, minute) if hour < 24 and minute < 60 else None
-
-
-def parse_local_datetime(text: str) -> datetime:
-    """``YYYY-MM-DD HH:MM`` or ``DD/MM/YYYY HH:MM`` (also ``7h30``, ``7h``), local time."""
-    value = " ".join(text.replace("T", " ").split())
-    if not value:
-        raise InvalidValue(N_("A value is required"))
-    parts = value.split(" ")
-    if len(parts) == 2:
-        day = match_day(parts[0], value)
-        clock = parse_clock(parts[1])
-        if day is not None and clock is not None:
-            return datetime.combine(day, clock)
-    raise InvalidValue(N_('"{value}" is not a date and time such as 2026-12-10 08:00'), value=value)
-
-
-def parse_date(text: str) -> date:
-    value = text.strip()
-    if "T" in value or " " in value:  # a date cell from a spreadsheet may carry 00:00
-        value = value.replace("T", " ").split(" ")[0]
-    day = match_day(value, text.strip())
-    if day is None:
-        raise InvalidValue(N_('"{value}" is not a date such as 2026-12-31'), value=text.strip())
-    return day
-
-
-def parse_shift(text: str) -> Shift:
-    shift = _SHIFT_WORDS.get(fold_label(text))
-    if shift is None:
-        raise InvalidValue(
-            N_('"{value}" is not a shift policy: use next_working_day or none'), value=text.strip()
-        )
-    return shift
-
-
-def parse_per_occurrence(text: str) -> int:
-    value = text.strip().removesuffix(".0")
-    digits = value.lstrip("0")
-    if not (value.isascii() and value.isdigit()) or not digits:
-        raise InvalidValue(N_('"{value}" is not a whole number of at least 1'), value=text.strip())
-    if len(digits) > len(str(PER_OCCURRENCE_MAX)) or int(digits) > PER_OCCURRENCE_MAX:
-        raise InvalidValue(
-            N_("At most {limit} delegates per occurrence, not {value}"),
-            value=value,
-            limit=str(PER_OCCURRENCE_MAX),
-        )
-    return int(digits)
-
-
-def parse_recurrence(text: str) -> str:
-    _check_length(text.strip(), RECURRENCE_MAX_LENGTH)
-    try:
-        return normalize_rrule(text)
-    except ValueError as error:
-        reason = getattr(error, "reason", str(error))
-        raise InvalidValue(
-            N_('"{value}" is not a valid RRULE ({reason})'), value=text.strip(), reason=reason
-        ) from None
-
-
-def _check_length(value: str, limit: int) -> str:
-    if len(value) > limit:
-        raise InvalidValue(
-            N_("Too long: {length} characters (at most {limit})"),
-            length=str(len(value)),
-            limit=str(limit),
-        )
-    return value
-
-
-def parse_delegates(text: str) -> DelegateSelection:
-    value = " ".join(text.split())
-    if not value:
-        raise InvalidValue(N_("A value is required"))
-    if fold_label(value) in {"all", "tat ca"}:
-        return DelegateSelection(everyone=True)
-    if _UNIT_PREFIX.match(value):
-        unit = _UNIT_PREFIX.sub("", value).strip()
-        if not unit:
-            raise InvalidValue(N_("Name the unit after unit:, e.g. unit:Xã Mỹ Lộc"))
-        return DelegateSelection(unit=_check_length(unit, TEXT_MAX_LENGTH))
-    codes = tuple(code.strip() for code in _CODE_SEPARATORS.split(value) if code.strip())
-    seen: set[str] = set()
-    for code in codes:
-        if len(code) > CODE_MAX_LENGTH:
-            raise InvalidValue(
-                N_('Code "{code}" is too long: {length} characters (at most {limit})'),
-                code=code,
-                length=str(len(code)),
-                limit=str(CODE_MAX_LENGTH),
-            )
-        if code in seen:
-            raise InvalidValue(N_("Delegate {code} is listed twice"), code=code)
-        seen.add(code)
-    return DelegateSelection(codes=codes)
 
 
 def _title(text: str) -> str:
@@ -296,6 +163,7 @@ class _Cells:
     shift: Shift | None
     per_occurrence: int | None
     ref: str | None
+    category: ReceptionCategory | None
 
 
 def _read_cells(row: TableRow, found: list[Problem]) -> _Cells:
@@ -315,6 +183,7 @@ def _read_cells(row: TableRow, found: list[Problem]) -> _Cells:
         shift=optional("shift", parse_shift),
         per_occurrence=optional("per_occurrence", parse_per_occurrence),
         ref=optional("ref", _ref),
+        category=optional("category", parse_category),
     )
 
 
@@ -329,7 +198,7 @@ def _check_times(row: TableRow, cells: _Cells, found: list[Problem]) -> None:
                 row.number,
                 "ends_at",
                 N_("The end ({ends}) is not after the start ({starts})"),
-                {"ends": f"{ends:%Y-%m-%d %H:%M}", "starts": f"{starts:%Y-%m-%d %H:%M}"},
+                {"ends": _shown(ends), "starts": _shown(starts)},
             )
         )
     if until is not None and not _optional(row, "recurrence"):
@@ -338,6 +207,18 @@ def _check_times(row: TableRow, cells: _Cells, found: list[Problem]) -> None:
         found.append(Problem(row.number, "until", N_("until is before the start date")))
     elif cells.recurrence is not None and starts is not None and not _has_problem(found, "until"):
         _check_first_date(row.number, cells.recurrence, starts, until, found)
+
+
+def _shown(moment: datetime) -> str:
+    """A time as the clerk writes it in the file: ``10/12/2026 7h30``."""
+    return f"{moment:%d/%m/%Y} {moment.hour}h{moment:%M}"
+
+
+def _check_category(row: TableRow, cells: _Cells, found: list[Problem]) -> None:
+    if cells.category is not None and cells.kind not in (None, EventKind.reception):
+        found.append(
+            Problem(row.number, "category", N_("Only a citizen reception has this column filled"))
+        )
 
 
 def _has_problem(found: list[Problem], column: str) -> bool:
@@ -356,7 +237,7 @@ def _check_first_date(
             number,
             "recurrence",
             N_("The rule gives no date between {start} and {end}"),
-            {"start": f"{starts:%Y-%m-%d}", "end": f"{span_end:%Y-%m-%d}"},
+            {"start": f"{starts:%d/%m/%Y}", "end": f"{span_end:%d/%m/%Y}"},
         )
     )
 
@@ -405,6 +286,7 @@ def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], li
         found: list[Problem] = []
         cells = _read_cells(row, found)
         _check_times(row, cells, found)
+        _check_category(row, cells, found)
         key = _key(row, cells, first_row_of_key, found)
         if (
             found
@@ -433,6 +315,9 @@ def validate_schedule(rows: Iterable[TableRow]) -> tuple[list[ScheduleEntry], li
                 shift=cells.shift
                 or (Shift.next_working_day if cells.kind is EventKind.reception else Shift.none),
                 per_occurrence=cells.per_occurrence,
+                category=(cells.category or ReceptionCategory.delegate)
+                if cells.kind is EventKind.reception
+                else None,
             )
         )
     return entries, problems

@@ -92,19 +92,26 @@ def prompt(target: ReportTarget, *, language: str, _: Gettext, again: bool) -> O
             escape(question(target, _)),
         ]
     )
-    return Outgoing(text=text, keyboard=prompt_keyboard(target.assignment_id, _, snooze=True))
+    keyboard = prompt_keyboard(target.assignment_id, _, snooze=True, kind=target.kind)
+    return Outgoing(text=text, keyboard=keyboard)
 
 
 def prompt_keyboard(
-    assignment_id: int, _: Gettext, *, snooze: bool
+    assignment_id: int, _: Gettext, *, snooze: bool, kind: str = ""
 ) -> tuple[tuple[Button, ...], ...]:
-    first = (
-        Button(_("Done"), callback("held", assignment_id)),
-        Button(_("Not held"), callback("no", assignment_id)),
-    )
-    if not snooze:
-        return (first,)
-    return (first, (Button(_("Remind me later"), callback("later", assignment_id)),))
+    """Done / Not held; for a reception also "No citizens came" (the commonest answer at
+    commune level, one tap instead of typing 0 0); and Remind me later on a prompt."""
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(_("Done"), callback("held", assignment_id)),
+            Button(_("Not held"), callback("no", assignment_id)),
+        )
+    ]
+    if kind == "reception":
+        rows.append((Button(_("No citizens came"), callback("none", assignment_id)),))
+    if snooze:
+        rows.append((Button(_("Remind me later"), callback("later", assignment_id)),))
+    return tuple(rows)
 
 
 def reason_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
@@ -132,7 +139,22 @@ def cancel_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...],
 
 
 def ask_figures(kind: str, _: Gettext) -> str:
-    return _(ASK_FIGURES[kind]).format(example=escape(example_reply(kind)))
+    text = _(ASK_FIGURES[kind]).format(example=escape(example_reply(kind)))
+    if kind == "reception":
+        text += "\n" + _("If nobody came, just send <code>0</code> or press «No citizens came».")
+    return text
+
+
+def attend_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
+    """A co-attendee's answer to figures someone else gave: attended, or correct them."""
+    return (
+        (Button(_("I attended too"), callback("att", assignment_id)),),
+        (Button(_("Edit"), callback("edit", assignment_id)),),
+    )
+
+
+def edit_keyboard(assignment_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(_("Edit"), callback("edit", assignment_id)),),)
 
 
 def report_line(report: Report, kind: str, _: Gettext) -> str:

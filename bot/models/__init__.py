@@ -123,6 +123,9 @@ class Event(SQLModel, table=True):
     until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     shift: str = Field(sa_column=Column(String(32), nullable=False))
     per_occurrence: int | None = Field(default=None)
+    # Receptions: "periodic" (the council's own, e.g. the 10th and 20th) or "delegate"
+    # (delegates by assignment, the default); None for the other kinds and before 0015.
+    category: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     # Delegate codes in pool order, ';'-separated, resolved from the file's `delegates`.
     pool: str = Field(default="", sa_column=Column(Text, nullable=False))
     source_row: int | None = Field(default=None)

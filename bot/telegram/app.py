@@ -44,6 +44,7 @@ from bot.telegram import (
     missing,
     onboarding,
     profile,
+    report_entry,
     reports,
     router,
     schedule_upload,
@@ -174,7 +175,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(AGENDA, agenda.agenda))
     application.add_handler(_command(PROFILE, profile.profile))
     application.add_handler(_command(LINKS, profile.links))
-    application.add_handler(_command(REPORT, reports.report_command))
+    application.add_handler(_command(REPORT, report_entry.report_command))
     application.add_handler(_command(MISSING, missing.missing_command))
     application.add_handler(_command(STATS, stats.stats_command))
     application.add_handler(_command(BROADCAST, menu.broadcast_command))
@@ -189,6 +190,14 @@ def register_handlers(application: BotApplication) -> None:
     )
     application.add_handler(
         MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, onboarding.private_only)
+    )
+    # A text outside any conversation may still be a report's figures (a reply to a prompt,
+    # or after the conversation lapsed); the rest gets the "not understood" answer there.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+            report_entry.figures_without_conversation,
+        )
     )
     # Last: anything not handled above in a private chat gets a pointer to /help, and a
     # button nobody took (forged, or from a release that no longer issues it) has expired.

@@ -33,19 +33,18 @@ from bot.services.conversations import (
 )
 from bot.services.delegates.accounts import Identity
 from bot.services.outbox.rows import Button
-from bot.services.reports.prompts import ReportPolicy, snooze_prompt
+from bot.services.reports.prompts import ReportPolicy, prompted_assignment, snooze_prompt
 from bot.services.reports.records import (
     ReportDraft,
     ReportTarget,
     SaveStatus,
     correctable,
-    ended_assignments,
     figures_of,
     save_report,
 )
 from bot.services.reports.targets import report_target
 from bot.telegram.context import BotContext, UpdateScope
-from bot.telegram.scope import Access, on_button, requires
+from bot.telegram.scope import Access, on_button
 from bot.telegram.texts import answer
 
 logger = logging.getLogger(__name__)
@@ -164,14 +163,9 @@ async def _held(p: Press) -> None:
         figures = summarize(target.kind, figures_of(target.carrier), _)
         text = _(
             "{name} has already reported the figures of this meeting: {figures}.\n"
-            "Confirm that you attended, or correct the figures."
+            "If you attended too, press «I attended too»; if the figures are wrong, press «Edit»."
         ).format(name=target.carrier_name, figures=figures)
-        keyboard = (
-            (
-                Button(_("Confirm"), texts.callback("att", target.assignment_id)),
-                Button(_("Edit"), texts.callback("edit", target.assignment_id)),
-            ),
-        )
+        keyboard = texts.attend_keyboard(target.assignment_id, _)
         await _answer(query, f"{head}\n\n{escape(text)}", keyboard=markup(keyboard))
         return
     await _ask_figures(p)
@@ -281,6 +275,23 @@ async def _attend(p: Press) -> None:
     await _save_and_tell(p.scope, p.query.message, p.target, ReportDraft(held=True), query=p.query)
 
 
+async def _nobody(p: Press) -> None:
+    """ "No citizens came": held with 0 and 0 at once; "Edit" stays offered."""
+    if p.target.kind != "reception" or p.target.carrier is not None:
+        await _held(p)  # someone already gave this occurrence's figures: attend or correct
+        return
+    draft = ReportDraft(held=True, figures=Figures(citizens=0, petitions=0, forwarded=0))
+    await _save_and_tell(
+        p.scope,
+        p.query.message,
+        p.target,
+        draft,
+        query=p.query,
+        saved_note=p._("Saved as: no citizens came, no petitions. If that is wrong, press «Edit»."),
+        keyboard=texts.edit_keyboard(p.target.assignment_id, p._),
+    )
+
+
 async def _pick(p: Press) -> None:
     """From the /baocao list: the prompt again, with the current report if there is one."""
     query, identity, target, _ = p.query, p.identity, p.target, p._
@@ -291,7 +302,7 @@ async def _pick(p: Press) -> None:
     if target.report is not None:
         current = texts.report_line(target.report, target.kind, _)
         text += "\n\n" + escape(_("Current report:")) + f" {current}"
-        keyboard = texts.prompt_keyboard(target.assignment_id, _, snooze=False)
+        keyboard = texts.prompt_keyboard(target.assignment_id, _, snooze=False, kind=target.kind)
     if isinstance(query.message, Message):
         await query.message.reply_text(text, reply_markup=markup(keyboard))
 
@@ -306,6 +317,7 @@ _ACTIONS = {
     ReportAction.attend: _attend,
     ReportAction.pick: _pick,
     ReportAction.cancel: _cancel,
+    ReportAction.nobody: _nobody,
 }
 
 
@@ -322,6 +334,8 @@ async def _save_and_tell(
     draft: ReportDraft,
     *,
     query: CallbackQuery | None = None,
+    saved_note: str = "",
+    keyboard: tuple[tuple[Button, ...], ...] | None = None,
 ) -> None:
     """Saves the report and ends the conversation in one transaction, then says so."""
     identity = scope.identity
@@ -351,11 +365,15 @@ async def _save_and_tell(
     lines = texts.describe(target, identity.language, _)
     if refreshed is not None and refreshed.report is not None:
         lines.append(texts.report_line(refreshed.report, target.kind, _))
+    if saved_note and result.status is SaveStatus.saved:
+        text += "\n" + saved_note
     body = "\n".join(lines) + f"\n\n{escape(text)}"
+    found = result.status is not SaveStatus.not_found
+    shown = markup(keyboard) if keyboard is not None and found else None
     if query is not None:
-        await _answer(query, body)
+        await _answer(query, body, keyboard=shown)
     elif isinstance(message, Message):
-        await message.reply_text(body)
+        await message.reply_text(body, reply_markup=shown)
 
 
 async def on_message(
@@ -379,6 +397,14 @@ async def on_message(
         await message.reply_text(escape(problem))
         return True
     assert target is not None
+    if (replied := message.reply_to_message) is not None and scope.identity is not None:
+        answered = await prompted_assignment(
+            session=scope.session,
+            delegate_ids=scope.identity.delegate_ids,
+            message_id=replied.message_id,
+        )
+        if answered is not None and answered != state.assignment_id:
+            return False  # an answer to another duty's prompt: report_entry takes it
     text = (message.text or "").strip()
     if not text:
         await message.reply_text(
@@ -403,12 +429,21 @@ def state_owner(scope: UpdateScope) -> int:
 
 
 async def _read_figures(
-    message: Message, scope: UpdateScope, target: ReportTarget, text: str
+    message: Message, scope: UpdateScope, target: ReportTarget, text: str, *, lead: str = ""
 ) -> None:
+    """The figures read back with Confirm / Edit; a reply it cannot read is explained and
+    the conversation waits for the figures of this duty again."""
     _ = scope._
     parsed = parse_reply(target.kind, text)
     if isinstance(parsed, ReplyProblem):
         problem = _(parsed.message).format(**parsed.params)
+        await start_conversation(
+            session=scope.session,
+            telegram_user_id=state_owner(scope),
+            state=ReportConversation(step=ReportStep.figures, assignment_id=target.assignment_id),
+            now=scope.now,
+        )
+        await scope.commit()
         await message.reply_text(
             escape(problem) + "\n\n" + escape(_("Please send the figures again."))
         )
@@ -424,8 +459,9 @@ async def _read_figures(
         now=scope.now,
     )
     await scope.commit()
+    understood = _understood(target, parsed, scope.language, _)
     await message.reply_text(
-        _understood(target, parsed, scope.language, _),
+        f"{escape(lead)}\n{understood}" if lead else understood,
         reply_markup=markup(texts.confirm_keyboard(target.assignment_id, _)),
     )
 
@@ -440,53 +476,3 @@ def _understood(target: ReportTarget, figures: Figures, language: str, _: Gettex
     ]
     lines.append(escape(_("Press Confirm to save, or Edit to write it again.")))
     return "\n".join(lines)
-
-
-@requires(
-    Access.delegate,
-    refusal=N_(
-        "Only linked delegates can report. Open the invite link from the council office first."
-    ),
-)
-async def report_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
-    """Lists the user's ended duties without a report, and recent reports to correct."""
-    if (message := update.effective_message) is None:
-        return
-    identity = scope.identity
-    assert identity is not None
-    _ = scope._
-    now = scope.now
-    items = await ended_assignments(
-        session=scope.session,
-        now=now,
-        zone=scope.settings.zone,
-        delegate_ids=list(identity.delegate_ids),
-        reported=None,
-        limit=200,
-    )
-    open_items = [i for i in items if not i.reported]
-    recent = [i for i in items if i.reported and correctable(i.ends_at, now)]
-    if not open_items and not recent:
-        await message.reply_text(escape(_("You have no duties waiting for a report. Thank you!")))
-        return
-    several = len({i.council_id for i in items}) > 1
-    rows: list[list[InlineKeyboardButton]] = []
-    for item in (open_items + recent)[:LIST_LIMIT]:
-        label = f"{'✏️ ' if item.reported else ''}{item.starts_at:%d/%m} · " + texts.short_kind(
-            item.kind, _
-        )
-        if several:
-            label += f" · {item.council_name}"
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    label[:60], callback_data=texts.callback("pick", item.assignment_id)
-                )
-            ]
-        )
-    header = _("Duties waiting for your report: {count}.").format(count=len(open_items))
-    if recent:
-        header += "\n" + _("✏️ marks a report you can still correct (within 7 days).")
-    if len(open_items) + len(recent) > LIST_LIMIT:
-        header += "\n" + _("The most recent {shown} are shown.").format(shown=LIST_LIMIT)
-    await message.reply_text(escape(header), reply_markup=InlineKeyboardMarkup(rows))

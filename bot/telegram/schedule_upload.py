@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -17,8 +17,13 @@ from bot.domain.tables import Problem, format_problem, shorten
 from bot.i18n import N_, Gettext
 from bot.models import PendingUpload
 from bot.services.delegates.accounts import Identity
+from bot.services.files.tabular import OLD_EXCEL, OLD_EXCEL_EXTENSIONS
 from bot.services.outbox.reminders import ReminderPolicy
-from bot.services.schedule.imports import ScheduleImportResult, summary_text
+from bot.services.schedule.imports import (
+    ScheduleImportResult,
+    cancellation_lines,
+    summary_text,
+)
 from bot.services.schedule.uploads import (
     MAX_UPLOAD_BYTES,
     UploadStatus,
@@ -54,11 +59,13 @@ def _scope(identity: Identity) -> frozenset[int] | None:
     return frozenset({identity.delegate.council_id})
 
 
-def _problem_line(problem: Problem, _: Gettext) -> str:
+def _problem_line(problem: Problem, _: Gettext, headers: Mapping[str, str]) -> str:
     text = format_problem(problem, _)
     if problem.row is not None and problem.column is not None:
+        # The column as the file's own header wrote it («Mã đại biểu»), not its code name.
+        column = headers.get(problem.column, problem.column)
         text = _("row {row}, column {column}: {problem}").format(
-            row=problem.row, column=problem.column, problem=text
+            row=problem.row, column=column, problem=text
         )
     elif problem.row is not None:
         text = _("row {row}: {problem}").format(row=problem.row, problem=text)
@@ -67,7 +74,11 @@ def _problem_line(problem: Problem, _: Gettext) -> str:
 
 
 def problem_messages(
-    problems: Sequence[Problem], _: Gettext, *, messages: int = MAX_PROBLEM_MESSAGES
+    problems: Sequence[Problem],
+    _: Gettext,
+    *,
+    messages: int = MAX_PROBLEM_MESSAGES,
+    headers: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The file's problems in at most ``messages`` messages, filled in order.
 
@@ -83,7 +94,7 @@ def problem_messages(
     chunks = [header]
     shown = 0
     for problem in problems:
-        line = _problem_line(problem, _)
+        line = _problem_line(problem, _, headers or {})
         if len(chunks[-1]) + 1 + len(line) <= _PROBLEM_TEXT_LENGTH:
             chunks[-1] += "\n" + line
         elif len(chunks) < messages:
@@ -126,6 +137,9 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
     assert identity is not None
     document = message.document
     filename = document.file_name or "schedule"
+    if Path(filename).suffix.lower() in OLD_EXCEL_EXTENSIONS:
+        await message.reply_text(escape(_(OLD_EXCEL)))  # with how to convert it
+        return
     if Path(filename).suffix.lower() not in ACCEPTED_SUFFIXES:
         await message.reply_text(_("Please send the schedule as a .csv or .xlsx file."))
         return
@@ -146,7 +160,7 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
         allowed_council_ids=_scope(identity),
     )
     if result.problems:
-        for chunk in problem_messages(result.problems, _):
+        for chunk in problem_messages(result.problems, _, headers=result.headers):
             await message.reply_text(chunk)
         return
     upload_id = await stage_upload(
@@ -159,11 +173,27 @@ async def receive_file(update: Update, context: BotContext, scope: UpdateScope) 
     )
     await scope.commit()
     await message.reply_text(
-        _checked_text(result, filename, _), reply_markup=_decision_keyboard(upload_id, _)
+        _checked_text(result, filename, _),
+        reply_markup=_decision_keyboard(upload_id, _, cancels=result.events_cancelled),
     )
 
 
-def _decision_keyboard(upload_id: int, _: Gettext) -> InlineKeyboardMarkup:
+def _decision_keyboard(upload_id: int, _: Gettext, *, cancels: int = 0) -> InlineKeyboardMarkup:
+    """Confirm / Cancel; when the file would cancel events, the choice is spelled out:
+    add and update only, or replace the whole schedule (cancelling N), or cancel."""
+
+    def button(text: str, decision: UploadDecision) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text, callback_data=encode(UploadButton(decision, upload_id)))
+
+    if cancels:
+        replace = _("Replace the whole schedule (cancel {count} events)").format(count=cancels)
+        return InlineKeyboardMarkup(
+            [
+                [button(_("Add and update only"), UploadDecision.merge)],
+                [button(replace, UploadDecision.confirm)],
+                [button(_("Cancel"), UploadDecision.cancel)],
+            ]
+        )
     return InlineKeyboardMarkup(
         [
             [
@@ -188,12 +218,15 @@ def _checked_text(result: ScheduleImportResult, filename: str, _: Gettext) -> st
         + escape(summary_text(result, _))
     )
     if result.events_cancelled:
-        # The file replaces its councils' schedule: say plainly what would disappear.
-        text += "\n\n⚠️ " + escape(
+        # The file would replace its councils' schedule: say by title what would disappear,
+        # and who would be told, before the choice.
+        lines = cancellation_lines(result, _)
+        text += "\n\n⚠️ " + "\n".join(escape(line) for line in lines)
+        text += "\n\n" + escape(
             _(
-                "{count} event(s) of this council are not in the file and will be cancelled "
-                "from today. Send the whole schedule, not only the new rows."
-            ).format(count=result.events_cancelled)
+                "Press «Add and update only» to keep them, or «Replace the whole schedule» "
+                "if the file is the whole schedule."
+            )
         )
     return text
 
@@ -208,9 +241,7 @@ async def decide(
     identity, _ = scope.identity, scope._
     assert identity is not None
     decision = (
-        UploadStatus.confirmed
-        if data.decision is UploadDecision.confirm
-        else UploadStatus.cancelled
+        UploadStatus.cancelled if data.decision is UploadDecision.cancel else UploadStatus.confirmed
     )
     now = scope.now
     upload = await decide_upload(
@@ -242,21 +273,26 @@ async def decide(
     if decision is UploadStatus.cancelled:
         await edit(query, _("Cancelled; nothing was written."))
         return
-    result = await _import(scope, upload, now)
+    result = await _import(scope, upload, now, merge=data.decision is UploadDecision.merge)
     if result.problems:
-        (text,) = problem_messages(result.problems, _, messages=1)
+        (text,) = problem_messages(result.problems, _, messages=1, headers=result.headers)
         await edit(query, text)
         return
     logger.info("schedule upload %s imported", upload.id)
+    done = [summary_text(result, _), *cancellation_lines(result, _)]
+    if result.merge:
+        done.append(_("Added and updated only: nothing was cancelled."))
     await edit(
         query,
         _("Schedule saved from <b>{file}</b>:").format(file=escape(upload.filename))
         + "\n"
-        + escape(summary_text(result, _)),
+        + "\n".join(escape(line) for line in done),
     )
 
 
-async def _import(scope: UpdateScope, upload: PendingUpload, now: datetime) -> ScheduleImportResult:
+async def _import(
+    scope: UpdateScope, upload: PendingUpload, now: datetime, *, merge: bool = False
+) -> ScheduleImportResult:
     """The confirmed file, imported in the update's session (committed if it changes
     something); if the import fails, the upload is pending again so Confirm can be retried."""
     identity = scope.identity
@@ -275,6 +311,7 @@ async def _import(scope: UpdateScope, upload: PendingUpload, now: datetime) -> S
             actor=f"tg:{identity.telegram_user_id}",
             allowed_council_ids=_scope(identity),
             policy=ReminderPolicy.from_settings(scope.settings),
+            merge=merge,
         )
     except Exception:
         # Undo what the failed import wrote, then make Confirm pressable again.

@@ -76,10 +76,12 @@ def quarter_keyboard(
 
 
 def _arguments(args: list[str]) -> tuple[Quarter | None, str | None]:
-    """``/thongke 2026-Q1 HDND-ML``: a quarter and a council code, in any order."""
+    """``/thongke IV/2026 HDND-ML`` (or ``2026-Q4``): a quarter and a council code, in any order."""
     quarter: Quarter | None = None
     code: str | None = None
     for arg in args:
+        if arg.casefold() in ("quý", "quy"):
+            continue  # "/thongke quý IV/2026": the word before the quarter
         try:
             quarter = Quarter.parse(arg)
         except QuarterError:

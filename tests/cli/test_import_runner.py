@@ -93,19 +93,19 @@ def test_clean_file_prints_the_summary(
 def test_problems_exit_1_with_row_and_column(
     data_file: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    problem = Problem(3, "held", N_('"{value}" is not a date such as 2026-12-31'), {"value": "x"})
+    message = N_('"{value}" is not a date: write e.g. 31/12/2026')
+    problem = Problem(3, "held", message, {"value": "x"})
     service = FakeService(problems=[problem, Problem(None, None, N_("The file is empty"))])
     assert run(service, ["reports", "import", str(data_file)], sqlite_url) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert (
-        captured.err.splitlines()[0] == 'dòng 3, cột held: "x" không phải là ngày dạng 2026-12-31'
-    )
+    first = captured.err.splitlines()[0]
+    assert first == "dòng 3, cột «held»: «x» không phải là ngày; ghi dạng 31/12/2026"
     assert captured.err.splitlines()[-1] == "Phát hiện 2 lỗi; chưa ghi dữ liệu nào."
 
     assert run(service, ["reports", "import", str(data_file)], sqlite_url, "en") == 1
     err = capsys.readouterr().err
-    assert 'row 3, column held: "x" is not a date such as 2026-12-31' in err
+    assert 'row 3, column held: "x" is not a date: write e.g. 31/12/2026' in err
     assert "The file is empty\n" in err
 
 
@@ -115,7 +115,7 @@ def test_problems_name_the_column_as_the_file_did(
     problem = Problem(4, "held", N_("The file is empty"))
     service = FakeService(problems=[problem], headers={"held": "Đã tổ chức"})
     assert run(service, ["reports", "import", str(data_file)], sqlite_url) == 1
-    assert "dòng 4, cột Đã tổ chức: Tệp" in capsys.readouterr().err
+    assert "dòng 4, cột «Đã tổ chức»: Tệp" in capsys.readouterr().err
 
 
 def test_missing_file_is_bad_input(sqlite_url: str, tmp_path: Path) -> None:
@@ -132,10 +132,10 @@ def test_missing_file_is_bad_input(sqlite_url: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("problem", "vietnamese", "english"),
     [
-        (Problem(5, "phone", "bad"), "dòng 5, cột Số ĐT: bad", "row 5, column Số ĐT: bad"),
-        (Problem(5, "code", "bad"), "dòng 5, cột code: bad", "row 5, column code: bad"),
+        (Problem(5, "phone", "bad"), "dòng 5, cột «Số ĐT»: bad", "row 5, column Số ĐT: bad"),
+        (Problem(5, "code", "bad"), "dòng 5, cột «code»: bad", "row 5, column code: bad"),
         (Problem(5, None, "bad"), "dòng 5: bad", "row 5: bad"),
-        (Problem(None, "phone", "bad"), "cột Số ĐT: bad", "column Số ĐT: bad"),
+        (Problem(None, "phone", "bad"), "cột «Số ĐT»: bad", "column Số ĐT: bad"),
         (Problem(None, None, "bad"), "bad", "bad"),
     ],
 )

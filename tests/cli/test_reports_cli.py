@@ -48,7 +48,7 @@ def test_import_then_export_then_import_again(
     capsys.readouterr()
     assert main(["reports", "import", "q4.csv"]) == 0
     assert "1 không đổi" in capsys.readouterr().out
-    assert main(["reports", "export", "--quarter", "2026-Q4", "--format", "xlsx"]) == 0
+    assert main(["reports", "export", "--quarter", "quý IV/2026", "--format", "xlsx"]) == 0
     assert (council / "bao-cao-2026-Q4.xlsx").exists()
 
 
@@ -59,7 +59,9 @@ def test_a_row_matching_no_duty_exits_1_with_row_and_column(
         REPORTS.replace("12/10/2026", "13/10/2026"), encoding="utf-8"
     )
     assert main(["reports", "import", "reports.csv"]) == 1
-    assert "dòng 2, cột date" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "dòng 2, cột «date»" in err
+    assert "không có lịch tiếp công dân ngày 13/10/2026" in err  # never "reception"
 
 
 def test_unknown_council_exits_1_and_bad_quarter_exits_2(
@@ -69,3 +71,25 @@ def test_unknown_council_exits_1_and_bad_quarter_exits_2(
     with pytest.raises(SystemExit) as caught:
         main(["reports", "export", "--quarter", "2026-Q5"])
     assert caught.value.code == 2
+
+
+def test_the_xlsx_export_is_in_vietnamese_and_imports_again(
+    council: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    (council / "reports.csv").write_text(REPORTS, encoding="utf-8")
+    assert main(["reports", "import", "reports.csv"]) == 0
+    assert main(["reports", "export", "--quarter", "IV/2026", "--format", "xlsx"]) == 0
+    sheet = load_workbook(council / "bao-cao-2026-Q4.xlsx").active
+    assert sheet is not None
+    assert sheet["A1"].value == "Báo cáo kết quả hoạt động của đại biểu, quý IV/2026"
+    assert [c.value for c in sheet[3]][:4] == ["Mã đại biểu", "Họ và tên", "Đơn vị", "Ngày"]
+    assert [c.value for c in sheet[4]][:2] == ["ML-001", "Nguyễn Văn An"]
+    assert sheet["F4"].value == "tiếp công dân"
+    assert sheet["H4"].value == "có"
+    capsys.readouterr()
+    assert main(["reports", "import", "bao-cao-2026-Q4.xlsx"]) == 0
+    captured = capsys.readouterr()
+    assert "1 không đổi" in captured.out
+    assert "bỏ qua" not in captured.err  # every column of the export is recognised

@@ -606,7 +606,7 @@ def test_parse_calendar_exception_problems() -> None:
         (4, "date", '"31/02/2026" is not a date of the calendar'),
         (5, "date", '"next monday" is not a date: write YYYY-MM-DD or DD/MM/YYYY'),
         (5, "kind", '"holiday-ish" is not a kind of day: write off (nghỉ) or workday (làm bù)'),
-        (6, "kind", "2026-01-10 is already declared off on row 2"),
+        (6, "kind", "10/01/2026 is already listed as a day off on row 2"),
         (7, "note", "Too long: 256 characters (at most 255)"),
         (8, "date", "A value is required"),
     ]
@@ -747,3 +747,14 @@ def test_rota_slot_properties(size: int, per: int, index: int) -> None:
     if per < size:
         nxt = rota_slot(pool, index + 1, per)
         assert pool.index(nxt[0]) == (pool.index(slot[-1]) + 1) % size
+
+
+def test_a_day_listed_twice_reads_as_the_clerk_wrote_it() -> None:
+    """Contract: values as the clerk reads them (02/01/2027, "ngày nghỉ"), never ISO or "off"."""
+    _exceptions, problems = parse_calendar_exceptions(
+        [(2, {"date": "02/01/2027", "kind": "nghỉ"}), (3, {"date": "2027-01-02", "kind": "làm bù"})]
+    )
+    vietnamese = get_translator("vi")
+    assert [format_problem(p, vietnamese) for p in problems] == [
+        "Ngày 02/01/2027 đã được ghi là ngày nghỉ ở dòng 2"
+    ]

@@ -34,7 +34,7 @@ def test_times_as_offices_write_them(cell: str, expected: datetime) -> None:
         ("29/02/2027 08:00", "is not a date of the calendar"),
         ("10/12/2026 25h", "is not a date and time"),
         ("10/12/2026 7h75", "is not a date and time"),
-        ("10/12/2026", "is not a date and time"),
+        ("10/12/2026", "has no time"),
         ("hôm nay 7h", "is not a date and time"),
     ],
 )

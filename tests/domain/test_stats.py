@@ -33,6 +33,18 @@ COUNCIL = CouncilInfo(1, "HDND-ML", "HĐND xã Mỹ Lộc")
         ("2022-Q1", Quarter(2022, 1), "2022-Q1"),
         ("2026-q4", Quarter(2026, 4), "2026-Q4"),
         (" 2025 - Q2 ", Quarter(2025, 2), "2025-Q2"),
+        # As the office writes it (contract: --quarter).
+        ("Q4/2026", Quarter(2026, 4), "2026-Q4"),
+        ("IV/2026", Quarter(2026, 4), "2026-Q4"),
+        ("quý IV/2026", Quarter(2026, 4), "2026-Q4"),
+        ("Quý IV/2026", Quarter(2026, 4), "2026-Q4"),
+        ("QUÝ IV/2026", Quarter(2026, 4), "2026-Q4"),
+        ("quý 4/2026", Quarter(2026, 4), "2026-Q4"),
+        ("quy iv/2026", Quarter(2026, 4), "2026-Q4"),
+        ("II/2026", Quarter(2026, 2), "2026-Q2"),
+        ("III / 2026", Quarter(2026, 3), "2026-Q3"),
+        ("I/2027", Quarter(2027, 1), "2027-Q1"),
+        ("4/2026", Quarter(2026, 4), "2026-Q4"),
     ],
 )
 def test_parse_quarter(text: str, expected: Quarter, label: str) -> None:
@@ -40,7 +52,10 @@ def test_parse_quarter(text: str, expected: Quarter, label: str) -> None:
     assert expected.label == label
 
 
-@pytest.mark.parametrize("text", ["2022-Q5", "2022-Q0", "Q1-2022", "2022Q1x", "", "2022-1"])
+@pytest.mark.parametrize(
+    "text",
+    ["2022-Q5", "2022-Q0", "Q1-2022", "2022Q1x", "", "2022-1", "V/2026", "IIII/2026", "quý/2026"],
+)
 def test_bad_quarter(text: str) -> None:
     with pytest.raises(QuarterError):
         Quarter.parse(text)
@@ -232,3 +247,19 @@ def statistics_with_units(count: int) -> Statistics:
         for n in range(count)
     ]
     return aggregate(Quarter(2026, 1), [COUNCIL], PeriodRows(rows), PeriodRows())
+
+
+@pytest.mark.parametrize(
+    ("args", "quarter", "code"),
+    [
+        (["quý", "IV/2026", "HDND-ML"], Quarter(2026, 4), "HDND-ML"),
+        (["HDND-ML", "Q4/2026"], Quarter(2026, 4), "HDND-ML"),
+        (["2026-Q4"], Quarter(2026, 4), None),
+    ],
+)
+def test_thongke_reads_the_quarter_as_the_office_writes_it(
+    args: list[str], quarter: Quarter, code: str | None
+) -> None:
+    from bot.telegram.stats import _arguments
+
+    assert _arguments(args) == (quarter, code)

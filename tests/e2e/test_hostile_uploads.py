@@ -46,7 +46,7 @@ async def test_a_flood_of_long_bad_cells_gets_at_most_two_messages(harness: Harn
     last = replies[-1].text or ""
     assert last.rstrip().split("\n")[-1].startswith("… và ")
     assert last.rstrip().endswith("lỗi khác")
-    assert "dòng 2, cột kind" in (replies[0].text or "")
+    assert "dòng 2, cột «kind»" in (replies[0].text or "")
     assert "xxxxxxxx…" in (replies[0].text or "")  # the cell is quoted, cut short
     async with harness.session_factory() as session:
         assert (await session.exec(select(PendingUpload))).all() == []

@@ -87,6 +87,7 @@ async def test_prompt_held_figures_confirm(
     assert [b["text"] for b in prompt.buttons] == [
         "Đã thực hiện",
         "Không thực hiện",
+        "Không có công dân đến",
         "Nhắc lại sau",
     ]
     asked = await press(harness, user, prompt, "Đã thực hiện")
@@ -178,7 +179,8 @@ async def test_shared_occurrence_figures_given_once(
     screen = await press(harness, second, second_prompt, "Đã thực hiện")
     assert "đã báo cáo số liệu" in screen
     assert "12 lượt công dân" in screen
-    await press(harness, second, second_prompt, "Xác nhận")
+    assert "Xác nhận" not in [b["text"] for b in second_prompt.buttons]
+    await press(harness, second, second_prompt, "Tôi đã cùng tham dự")
     one, two = await reports(harness)
     assert (one.carries_figures, one.citizens) == (True, 12)
     assert (two.held, two.carries_figures, two.citizens) == (True, False, None)
@@ -408,3 +410,89 @@ async def test_a_stale_confirm_attendance_asks_for_the_figures_when_nobody_carri
     await press(harness, user, understood, "Xác nhận")
     (report,) = await reports(harness)
     assert (report.held, report.carries_figures, report.citizens) == (True, True, 12)
+
+
+async def test_no_citizens_came_is_one_tap_and_can_be_corrected(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    prompt = prompt_of(user)
+    done = await press(harness, user, prompt, "Không có công dân đến")
+    assert "Đã lưu báo cáo" in done
+    assert "không có công dân đến" in done
+    (report,) = await reports(harness)
+    assert (report.held, report.citizens, report.petitions, report.forwarded) == (True, 0, 0, 0)
+    assert report.carries_figures
+    asked = await press(harness, user, prompt, "Sửa")
+    assert "số lượt công dân" in asked
+    (understood,) = await user.send_and_wait("2 1")
+    await press(harness, user, understood, "Xác nhận")
+    (report,) = await reports(harness)
+    assert (report.citizens, report.petitions, report.version) == (2, 1, 2)
+
+
+async def test_zero_as_the_figures_means_nobody_came(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    asked = await press(harness, user, prompt_of(user), "Đã thực hiện")
+    assert "gửi số <code>0</code>" in asked or "gửi số 0" in asked
+    (understood,) = await user.send_and_wait("không có công dân đến")
+    assert "0 lượt công dân, 0 đơn thư" in (understood.text or "")
+    await press(harness, user, understood, "Xác nhận")
+    (report,) = await reports(harness)
+    assert (report.held, report.citizens, report.petitions) == (True, 0, 0)
+
+
+async def test_figures_sent_as_a_reply_to_the_prompt(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    before = len(user.messages)
+    await user.send("12 3 1 chuyển UBND xã", reply_to=prompt_of(user))
+    (understood,) = (await user.wait_for_messages(before + 1))[before:]
+    assert "12 lượt công dân, 3 đơn thư" in (understood.text or "")
+    assert await reports(harness) == []  # still nothing before Xác nhận
+    await press(harness, user, understood, "Xác nhận")
+    (report,) = await reports(harness)
+    assert (report.held, report.citizens, report.petitions, report.forwarded) == (True, 12, 3, 1)
+
+
+async def test_figures_after_the_conversation_lapsed_go_to_the_one_awaited_report(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    await press(harness, user, prompt_of(user), "Đã thực hiện")
+    harness.clock.advance(timedelta(hours=3))  # the conversation lasts two hours
+    (offered,) = await user.send_and_wait("7 2")
+    text = offered.text or ""
+    assert "còn một hoạt động chờ báo cáo" in text
+    assert "Tiếp công dân định kỳ" in text
+    assert "7 lượt công dân, 2 đơn thư" in text
+    await press(harness, user, offered, "Xác nhận")
+    (report,) = await reports(harness)
+    assert (report.citizens, report.petitions) == (7, 2)
+    # Nothing awaited any more: figures now get the usual "not understood".
+    (answer,) = await user.send_and_wait("7 2")
+    assert "/help" in (answer.text or "")
+
+
+async def test_figures_without_conversation_and_two_awaited_reports_are_not_guessed(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await schedule(
+        harness,
+        tmp_path,
+        RECEPTION.format(who="ML-001"),
+        "reception,Tiếp công dân lần 2,2026-11-30 07:30,2026-11-30 09:00,Trụ sở xã,"
+        "HDND-ML,ML-001,,,,",
+    )
+    await run_until(harness, policy, harness.clock.now)
+    (answer,) = await user.send_and_wait("7 2")
+    assert "/help" in (answer.text or "")
+    assert await reports(harness) == []

@@ -195,13 +195,99 @@ async def test_bad_upload_lists_problems_with_rows(harness: Harness) -> None:
     )
     (reply,) = await secretary.wait_for_messages(1)
     assert reply.text is not None
-    assert "dòng 2, cột kind" in reply.text
-    assert "dòng 3, cột ends_at" in reply.text
-    assert "dòng 4, cột delegates" in reply.text
+    assert "dòng 2, cột «kind»" in reply.text
+    assert "dòng 3, cột «ends_at»" in reply.text
+    assert "dòng 4, cột «delegates»" in reply.text
     assert "ML-404" in reply.text
     assert reply.reply_markup is None
     async with harness.session_factory() as session:
         assert (await session.exec(select(PendingUpload))).all() == []
+
+
+async def test_upload_problems_name_the_files_own_headers_and_values(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document(
+        "lich.csv",
+        (
+            "Loại,Nội dung,Bắt đầu,Kết thúc,Địa điểm,Hội đồng,Đại biểu,Lặp lại\n"
+            "họp tổ,Họp tổ,15/12/2026 8h,15/12/2026 11h,Hội trường,HDND-ML,all,\n"
+            "tiếp dân,Tiếp dân,10/12/2026 7h30,10/12/2026 11h,Trụ sở,HDND-ML,all,mỗi khi cần\n"
+        ).encode(),
+    )
+    (reply,) = await secretary.wait_for_messages(1)
+    text = reply.text or ""
+    assert "dòng 2, cột «Loại»: «họp tổ» không phải là loại hoạt động" in text
+    assert "dòng 3, cột «Lặp lại»: «mỗi khi cần»" in text
+    assert "ngày 10 và 20 hằng tháng" in text
+    assert "reception" not in text
+    assert "NAME=VALUE" not in text
+
+
+async def test_an_xls_upload_is_answered_with_how_to_convert_it(harness: Harness) -> None:
+    secretary = harness.api.user(ADMIN_ID)
+    await secretary.send_document("lich.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
+    (reply,) = await secretary.wait_for_messages(1)
+    assert "Sổ làm việc Excel (*.xlsx)" in (reply.text or "")
+
+
+async def _uploaded(secretary: Any, name: str, *rows: str) -> Any:
+    before = len(secretary.messages)
+    await secretary.send_document(name, schedule_csv(*rows))
+    return (await secretary.wait_for_messages(before + 1))[before]
+
+
+TWO_EVENTS = (
+    "session,Kỳ họp thứ 5,2026-12-15 08:00,2026-12-15 17:00,Hội trường,HDND-ML,all,,,,",
+    "reception,Tiếp công dân,2026-12-20 07:30,2026-12-20 11:00,Trụ sở,HDND-ML,ML-001,,,,",
+)
+JANUARY = "supervision,Giám sát chợ,2027-01-05 08:00,2027-01-05 11:00,Chợ,HDND-ML,all,,,,"
+
+
+async def test_an_upload_that_would_cancel_offers_add_only_replace_or_cancel(
+    harness: Harness,
+) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    first = await _uploaded(secretary, "lich.csv", *TWO_EVENTS)
+    assert [b["text"] for b in first.buttons] == ["✅ Xác nhận", "✖️ Hủy"]  # nothing to cancel
+    await secretary.press(first, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (first.text or ""))
+    preview = await _uploaded(secretary, "lich-thang-1.csv", JANUARY)
+    text = preview.text or ""
+    assert "Kỳ họp thứ 5" in text
+    assert "Tiếp công dân" in text
+    assert "01 đại biểu" in text or "1 đại biểu" in text
+    assert [b["text"] for b in preview.buttons] == [
+        "Chỉ thêm và cập nhật",
+        "Thay toàn bộ lịch (hủy 2 hoạt động)",
+        "Hủy",
+    ]
+    await secretary.press(preview, "Chỉ thêm và cập nhật")
+    await harness.api.wait_until(lambda: "Đã lưu" in (preview.text or ""))
+    assert "không hủy hoạt động nào" in (preview.text or "")
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.id)))).all()
+    assert [(e.title, e.cancelled_at) for e in events] == [
+        ("Kỳ họp thứ 5", None),
+        ("Tiếp công dân", None),
+        ("Giám sát chợ", None),
+    ]
+
+
+async def test_replace_the_whole_schedule_cancels_what_the_file_lacks(harness: Harness) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    secretary = harness.api.user(ADMIN_ID)
+    first = await _uploaded(secretary, "lich.csv", *TWO_EVENTS)
+    await secretary.press(first, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (first.text or ""))
+    preview = await _uploaded(secretary, "lich-moi.csv", TWO_EVENTS[0], JANUARY)
+    await secretary.press(preview, "Thay toàn bộ lịch (hủy 1 hoạt động)")
+    await harness.api.wait_until(lambda: "Đã lưu" in (preview.text or ""))
+    assert "Tiếp công dân" in (preview.text or "")
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.id)))).all()
+    assert [e.title for e in events if e.cancelled_at is not None] == ["Tiếp công dân"]
 
 
 async def test_delegate_upload_is_refused(harness: Harness) -> None:

@@ -18,10 +18,10 @@ from bot.services.reports.files import (
     ReportImportResult,
     export_csv,
     export_rows,
-    export_xlsx,
     import_reports,
 )
 from bot.services.reports.records import ReportDraft, save_report
+from bot.services.reports.workbook import export_workbook
 from bot.services.schedule.imports import import_schedule
 from tests.factories import add_delegate, in_session
 
@@ -214,13 +214,33 @@ async def test_an_export_imports_again_unchanged(
     assert [(r.id, r.version) for r in await stored(session_factory)] == before
     # the XLSX export imports again unchanged too
     workbook = tmp_path / "export.xlsx"
-    workbook.write_bytes(export_xlsx(rows))
-    assert load_workbook(workbook).active["A2"].value == "ML-001"
+    workbook.write_bytes(export_workbook(rows, title="Báo cáo kết quả hoạt động, quý IV/2026"))
+    sheet = load_workbook(workbook).active
+    assert sheet is not None
+    assert sheet.title == "Báo cáo"
+    assert sheet["A1"].value == "Báo cáo kết quả hoạt động, quý IV/2026"
+    header = [cell.value for cell in sheet[3]]
+    assert header[:8] == [
+        "Mã đại biểu", "Họ và tên", "Đơn vị", "Ngày", "Giờ bắt đầu", "Loại", "Nội dung",
+        "Đã thực hiện",
+    ]  # fmt: skip
+    first = {name: cell.value for name, cell in zip(header, sheet[4], strict=True)}
+    assert first["Mã đại biểu"] == "ML-001"
+    assert first["Họ và tên"]  # the delegate's name, not only a code
+    assert isinstance(first["Ngày"], datetime)  # a real date, shown dd/mm/yyyy
+    assert sheet.cell(4, 4).number_format == "dd/mm/yyyy"
+    assert isinstance(first["Thời điểm báo cáo"], datetime)
+    values = {cell.value for row in sheet.iter_rows(min_row=4) for cell in row}
+    assert values & {"tiếp công dân", "tiếp xúc cử tri", "giám sát"}
+    assert values & {"có", "không"}
+    assert not values & {"reception", "voter_meeting", "yes", "no", "personal", "postponed"}
+    assert "hoãn lịch" in values
     async with session_factory() as session:
         result = await import_reports(
             session=session, path=workbook, now=NOW, zone=ZONE, dry_run=False
         )
     assert (result.problems, result.unchanged) == ([], 4)
+    assert result.ignored_columns == ()
 
 
 TWO_A_DAY = (

@@ -172,6 +172,47 @@ async def test_removed_rows_cancel_future_occurrences_only(
     assert all(o.cancelled_at == later for o in future)
 
 
+async def test_the_cancelled_events_are_named_with_the_delegates_told(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION, SESSION]))
+    later = datetime(2026, 3, 1, tzinfo=UTC)
+    path = write_csv(tmp_path / "s2.csv", [SESSION])
+    preview = await run(session_factory, path, now=later, dry_run=True)
+    assert preview.cancelled_titles == ["Tiếp công dân xã Mỹ Lộc"]
+    assert preview.delegates_told == 3  # the rota's three delegates have upcoming turns
+    result = await run(session_factory, path, now=later)
+    assert (result.events_cancelled, result.cancelled_titles) == (1, ["Tiếp công dân xã Mỹ Lộc"])
+
+
+async def test_merge_adds_and_updates_and_cancels_nothing(
+    session_factory: SessionFactory, roster: None, tmp_path: Path
+) -> None:
+    await run(session_factory, write_csv(tmp_path / "s.csv", [RECEPTION, SESSION]))
+    moved = [*SESSION]
+    moved[4] = "Hội trường UBND xã"
+    extra = [*SESSION]
+    extra[1], extra[2], extra[3] = "Kỳ họp chuyên đề", "2026-03-05 08:00", "2026-03-05 11:00"
+    async with session_factory() as session:
+        result = await import_schedule(
+            session=session,
+            path=write_csv(tmp_path / "thang3.csv", [moved, extra]),
+            now=datetime(2026, 2, 1, tzinfo=UTC),
+            zone=ZONE,
+            dry_run=False,
+            merge=True,
+        )
+    assert (result.events_created, result.events_updated, result.events_cancelled) == (1, 1, 0)
+    assert result.cancelled_titles == []
+    async with session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.id)))).all()
+    assert [(e.title, e.cancelled_at) for e in events] == [
+        ("Tiếp công dân xã Mỹ Lộc", None),
+        ("Kỳ họp thứ 5 HĐND xã", None),
+        ("Kỳ họp chuyên đề", None),
+    ]
+
+
 async def test_bad_file_reports_every_problem_and_writes_nothing(
     session_factory: SessionFactory, roster: None, tmp_path: Path
 ) -> None:

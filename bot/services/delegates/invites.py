@@ -28,6 +28,11 @@ class IssuedInvite:
     code: str
     full_name: str
     token: str
+    phone: str | None = None
+    """For the printed sheet and the message pasted into Zalo or SMS (personal data)."""
+    unit: str = ""
+    council_name: str = ""
+    expires_at: datetime | None = None
 
 
 def hash_token(token: str) -> str:
@@ -72,6 +77,7 @@ async def issue_invites(
             .values(revoked_at=now)
         )
     issued: list[IssuedInvite] = []
+    councils = await _council_names(session, {d.council_id for d in delegates})
     for delegate in delegates:
         assert delegate.id is not None
         token = new_token()
@@ -83,7 +89,17 @@ async def issue_invites(
                 expires_at=now + ttl,
             )
         )
-        issued.append(IssuedInvite(delegate.code, delegate.full_name, token))
+        issued.append(
+            IssuedInvite(
+                delegate.code,
+                delegate.full_name,
+                token,
+                phone=delegate.phone,
+                unit=delegate.unit or "",
+                council_name=councils.get(delegate.council_id, ""),
+                expires_at=now + ttl,
+            )
+        )
     audit.record(
         session,
         actor="cli",
@@ -96,6 +112,11 @@ async def issue_invites(
         deliver(issued)
     await session.commit()
     return issued
+
+
+async def _council_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    found = await session.exec(select(Council).where(col(Council.id).in_(list(ids))))
+    return {council.id: council.name for council in found if council.id is not None}
 
 
 async def _not_linked(session: AsyncSession, council_code: str | None) -> list[Delegate]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +53,8 @@ class RosterImportResult:
     ignored_columns: tuple[str, ...] = ()
     """Header texts that matched no roster column (worth a warning: a typo there
     silently drops that column)."""
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The file's own header text per column, for problems (``cột «Mã đại biểu»``)."""
 
     @property
     def ok(self) -> bool:
@@ -96,7 +98,10 @@ async def import_roster(
     table, entries, problems = await asyncio.to_thread(_read, path)
     if problems:
         return RosterImportResult(
-            problems=problems, dry_run=dry_run, ignored_columns=table.ignored_columns
+            problems=problems,
+            dry_run=dry_run,
+            ignored_columns=table.ignored_columns,
+            headers=table.headers,
         )
 
     # One transaction in the caller's session: autobegun by the first query, committed
@@ -120,7 +125,9 @@ async def import_roster(
         await session.commit()
     else:
         await session.rollback()
-    return replace(result, dry_run=dry_run, ignored_columns=table.ignored_columns)
+    return replace(
+        result, dry_run=dry_run, ignored_columns=table.ignored_columns, headers=table.headers
+    )
 
 
 async def _upsert(

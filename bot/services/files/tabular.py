@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -51,6 +52,29 @@ __all__ = [
 
 CSV_EXTENSIONS = frozenset({".csv"})
 XLSX_EXTENSIONS = frozenset({".xlsx"})
+OLD_EXCEL_EXTENSIONS = frozenset({".xls"})
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""An OLE2 compound file: Excel 97–2003 (.xls), or an .xlsx encrypted with a password."""
+OLD_EXCEL = N_(
+    "The file is in the old Excel format (.xls, Excel 97–2003), or protected by a password, "
+    "and cannot be read. Open it in Excel, choose Save As… → «Excel Workbook (*.xlsx)» "
+    "(without a password) and send it again."
+)
+OLD_FONT = N_(
+    "The file is typed in an old Vietnamese font (TCVN3/.VnTime or VNI), e.g. row {row}: "
+    '"{sample}". Convert it to Unicode (Unikey → Công cụ chuyển mã, from TCVN3 or VNI to '
+    "Unicode) and send it again."
+)
+# Characters that Vietnamese in Unicode never uses but text typed in the old 8-bit fonts
+# is full of, once read as Latin-1: TCVN3 (.VnTime: "NguyÔn V¨n A") and VNI ("Nguyeãn
+# Vaên A", "ñaïi bieåu"). Three cells holding them are not one foreign name's accents.
+_OLD_FONT_CHARS = frozenset("¸µ¶·¹¨©ª®¬¼½¾ÆÇ×ØÞß¦§¤¥¢¡ñÑöÖïÏëËäÄåÅüÜÿ")
+_OLD_FONT_PATTERN = re.compile(
+    "[" + re.escape("".join(sorted(_OLD_FONT_CHARS))) + "]"
+    # VNI puts a tone after its vowel ("xaõ", "Myõ"): no Vietnamese word does that.
+    "|[aeiouyAEIOUY][õûøùïÕÛØÙÏ]"
+)
+_OLD_FONT_THRESHOLD = 3
 _DELIMITERS = (",", ";", "\t")
 HEADER_SEARCH_ROWS = 10
 """The header is looked for among this many first non-empty rows."""
@@ -71,6 +95,9 @@ class Table:
     rows: tuple[TableRow, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     """Header texts that matched no known column (their cells are not read)."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The file's own header text of each recognised column (canonical name → text), so
+    that a problem names the column as the clerk wrote it (``cột «Mã đại biểu»``)."""
 
 
 def read_table(
@@ -92,6 +119,10 @@ def read_table(
         raise ValueError(f"required columns without aliases: {sorted(missing_canonical)}")
 
     extension = path.suffix.lower()
+    if extension in OLD_EXCEL_EXTENSIONS or (
+        extension in XLSX_EXTENSIONS and _starts_with(path, _OLE_MAGIC)
+    ):
+        return Table(), [Problem(None, None, OLD_EXCEL, {})]
     if extension not in CSV_EXTENSIONS | XLSX_EXTENSIONS:
         return Table(), [
             Problem(
@@ -110,7 +141,34 @@ def read_table(
             raw_rows = _read_xlsx(path)
     except _FileProblem as error:
         return Table(), [error.problem]
+    if (font := _old_font(raw_rows)) is not None:
+        return Table(), [font]
     return _build_table(raw_rows, lookup, aliases, required)
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(magic)) == magic
+    except OSError:
+        return False  # reading it again says why
+
+
+def _old_font(raw_rows: Iterable[tuple[int, list[str]]]) -> Problem | None:
+    """A file typed in TCVN3 or VNI: the first row that shows it, or ``None``."""
+    seen, first = 0, None
+    for number, cells in raw_rows:
+        if all(cell.isascii() for cell in cells):
+            continue  # most cells of most files: no character to look at one by one
+        for cell in cells:
+            if cell.isascii() or _OLD_FONT_PATTERN.search(cell) is None:
+                continue
+            first = first or (number, cell)
+            seen += 1
+        if seen >= _OLD_FONT_THRESHOLD and first is not None:
+            params = {"row": str(first[0]), "sample": shorten(first[1], 40)}
+            return Problem(first[0], None, OLD_FONT, params)
+    return None
 
 
 class _FileProblem(Exception):
@@ -163,6 +221,11 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        # Excel saves a CSV typed in TCVN3 or VNI as 8-bit bytes: say so, not "not UTF-8".
+        legacy = data.decode("cp1252", errors="replace").splitlines()[:MAX_ROWS]
+        cells = ((n, re.split(r"[,;\t]", line)) for n, line in enumerate(legacy, start=1))
+        if (font := _old_font(cells)) is not None:
+            raise _FileProblem(font) from error
         line = data.count(b"\n", 0, error.start) + 1
         message = N_('The file is not UTF-8 text (bad byte on line {line}); save it as "CSV UTF-8"')
         raise _FileProblem(Problem(None, None, message, {"line": str(line)})) from error
@@ -313,12 +376,14 @@ def _build_table(
     for canonical in required:
         if canonical not in positions:
             accepted = ", ".join(dict.fromkeys((canonical, *aliases[canonical])))
+            # Named as a Vietnamese header would name it («Mã đại biểu»), when there is one.
+            shown = next((a for a in aliases[canonical] if not a.isascii()), canonical)
             problems.append(
                 Problem(
                     header_number,
                     canonical,
                     N_("Required column {column} is missing (accepted headers: {accepted})"),
-                    {"column": canonical, "accepted": accepted},
+                    {"column": f"«{shown[:1].upper()}{shown[1:]}»", "accepted": accepted},
                 )
             )
     if problems:
@@ -328,7 +393,8 @@ def _build_table(
     if not rows:
         return Table(), [Problem(None, None, N_("The file has a header row but no data rows"), {})]
     columns = tuple(sorted(positions, key=positions.__getitem__))
-    return Table(columns=columns, rows=rows, ignored_columns=tuple(ignored)), []
+    headers = {name: shorten(header_cells[index], 40) for name, index in positions.items()}
+    return Table(columns=columns, rows=rows, ignored_columns=tuple(ignored), headers=headers), []
 
 
 def _header(

@@ -49,13 +49,17 @@ def file_too_large(size: int) -> Problem:
     )
 
 
+NOT_A_WORKBOOK = N_(
+    "The file cannot be opened as an Excel workbook (.xlsx): it is damaged or in another "
+    "format. Open it in Excel, choose Save As… → «Excel Workbook (*.xlsx)» and send it again."
+)
+
+
 def not_a_workbook(error: BaseException) -> Problem:
-    return Problem(
-        None,
-        None,
-        N_("The file is not a valid XLSX workbook: {error}"),
-        {"error": shorten(str(error) or type(error).__name__)},
-    )
+    # The library's own reason ("File is not a zip file") is English and means nothing to a
+    # clerk; it stays in the parameters for the log, and the text says what to do.
+    reason = shorten(str(error) or type(error).__name__)
+    return Problem(None, None, NOT_A_WORKBOOK, {"error": reason})
 
 
 def check_workbook(path: Path) -> Problem | None:

@@ -10,9 +10,8 @@ A report already given in the bot is replaced by the imported one (both versions
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -28,6 +27,7 @@ from bot.domain.report_rows import (
     ReportRow,
     read_report_rows,
 )
+from bot.domain.schedule_cells import KIND_WORDS
 from bot.domain.tables import Problem, fold_label
 from bot.i18n import N_
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
@@ -46,6 +46,8 @@ class ReportImportResult:
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     ignored_columns: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The file's own header text per column, for problems (``cột «Ngày»``)."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,17 @@ async def import_reports(
     # openpyxl reads up to 20,000 rows: off the event loop, as the other importers do.
     table, problems = await asyncio.to_thread(read_table, path, aliases=ALIASES, required=REQUIRED)
     if problems:
-        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+        return ReportImportResult(
+            problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
+        )
     rows, problems = read_report_rows(table.rows)
     matches = await _match(session, rows, zone, now, problems)
     if problems:
         await session.rollback()
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
+        return ReportImportResult(
+            problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
+        )
     batch = await ReportBatch.load(
         session, {m.occurrence.id for m in matches.values() if m.occurrence.id}
     )
@@ -215,7 +221,11 @@ def _no_assignment(row: ReportRow) -> Problem:
         row.number,
         "date",
         N_("{code} has no {kind} assignment on {day} (or it is already in an earlier row)"),
-        {"code": row.delegate_code, "kind": row.kind, "day": row.day.strftime("%d/%m/%Y")},
+        {
+            "code": row.delegate_code,
+            "kind": KIND_WORDS.get(row.kind, row.kind),  # "tiếp công dân", not "reception"
+            "day": row.day.strftime("%d/%m/%Y"),
+        },
     )
 
 
@@ -301,6 +311,7 @@ async def export_rows(
         rows.append(
             {
                 "delegate": delegate.code,
+                "name": delegate.full_name,  # the workbook's name column (not in the CSV)
                 "date": occurrence.starts_at.astimezone(zone).date().isoformat(),
                 "kind": event.kind,
                 "held": "yes" if report.held else "no",
@@ -329,26 +340,3 @@ def export_csv(rows: Sequence[dict[str, str]]) -> bytes:
     """UTF-8 with a BOM, so that Excel shows Vietnamese correctly; text cells that Excel
     would run as a formula are quoted (``reports import`` removes the quote again)."""
     return csv_dict_text(list(EXPORT_COLUMNS), rows).encode("utf-8-sig")
-
-
-def export_xlsx(rows: Sequence[dict[str, str]]) -> bytes:
-    """The same columns (English names, so it imports again), header frozen."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet("reports")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    for column, name in enumerate(EXPORT_COLUMNS):
-        sheet.write_string(0, column, name, bold)
-        sheet.set_column(column, column, 28 if name in ("note", "title", "unit") else 12)
-    for number, row in enumerate(rows, start=1):
-        for column, name in enumerate(EXPORT_COLUMNS):
-            value = row[name]
-            if name in ("citizens", "petitions", "forwarded", "voters", "opinions") and value:
-                sheet.write_number(number, column, int(value))
-            else:
-                sheet.write_string(number, column, value)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()

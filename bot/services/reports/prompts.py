@@ -164,3 +164,26 @@ async def snooze_prompt(
         unique=["kind", "dedupe_key"],
     )
     return due
+
+
+async def prompted_assignment(
+    *, session: AsyncSession, delegate_ids: Collection[int], message_id: int
+) -> int | None:
+    """The assignment whose report prompt is Telegram message ``message_id`` in one of these
+    delegates' chat (a delegate answering the prompt with Telegram's "reply"), or ``None``.
+    """
+    if not delegate_ids:
+        return None
+    return (
+        await session.exec(
+            select(OutboxMessage.assignment_id)
+            .where(
+                OutboxMessage.kind == OutboxKind.report_prompt.value,
+                OutboxMessage.telegram_message_id == message_id,
+                col(OutboxMessage.delegate_id).in_(list(delegate_ids)),
+                col(OutboxMessage.assignment_id).is_not(None),
+            )
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(1)
+        )
+    ).first()

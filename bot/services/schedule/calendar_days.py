@@ -33,6 +33,8 @@ class CalendarImportResult:
     problems: list[Problem] = field(default_factory=list)
     sync: SyncCounts = field(default_factory=SyncCounts)
     dry_run: bool = False
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
+    """The file's own header text per column, for problems."""
 
 
 async def import_calendar(
@@ -61,7 +63,7 @@ async def import_calendar(
         return CalendarImportResult(problems=problems, dry_run=dry_run)
     exceptions, problems = parse_calendar_exceptions((row.number, row.values) for row in table.rows)
     if problems:
-        return CalendarImportResult(problems=problems, dry_run=dry_run)
+        return CalendarImportResult(problems=problems, dry_run=dry_run, headers=dict(table.headers))
     result = await _upsert_days(session, exceptions, dry_run=dry_run)
     result.sync = await sync_occurrences(
         session=session,

@@ -34,7 +34,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.tables import Problem
 from bot.i18n import Gettext
-from bot.models import Council, Delegate, Event
+from bot.models import Assignment, Council, Delegate, Event, Occurrence
 from bot.services import audit
 from bot.services.files.tabular import read_table
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
@@ -61,6 +61,13 @@ class ScheduleImportResult:
     event_ids: list[int] = field(default_factory=list)
     council_ids: list[int] = field(default_factory=list)
     """The councils the file is the schedule of (known once the file has no problems)."""
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
+    """The file's own header text per column, for problems (``cột «Loại»``)."""
+    cancelled_titles: list[str] = field(default_factory=list)
+    """Titles of the events the file cancels (not in it, and not imported with ``merge``)."""
+    delegates_told: int = 0
+    """Delegates with an upcoming assignment in those events: each is told of the change."""
+    merge: bool = False
 
     @property
     def changed(self) -> bool:
@@ -85,6 +92,28 @@ def summary_text(result: ScheduleImportResult, _: Gettext) -> str:
     )
 
 
+CANCELLED_SHOWN = 30
+"""Titles listed one by one; more are counted on a last line."""
+
+
+def cancellation_lines(result: ScheduleImportResult, _: Gettext) -> list[str]:
+    """What the upload would cancel, by title, and how many delegates would be told: a
+    file of "lịch tháng 1" must not silently cancel everything else."""
+    if not result.events_cancelled:
+        return []
+    lines = [
+        _(
+            "Not in the file, so cancelled from today ({count}), "
+            "and {delegates} delegate(s) will be told:"
+        ).format(count=result.events_cancelled, delegates=result.delegates_told)
+    ]
+    lines += [f"  – {title}" for title in result.cancelled_titles[:CANCELLED_SHOWN]]
+    if result.events_cancelled > CANCELLED_SHOWN:
+        more = result.events_cancelled - CANCELLED_SHOWN
+        lines.append("  " + _("… and {count} more").format(count=more))
+    return lines
+
+
 def _utc(local: datetime, zone: tzinfo) -> datetime:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
@@ -103,11 +132,13 @@ async def import_schedule(
     allowed_council_ids: frozenset[int] | None = None,
     horizon: timedelta = HORIZON,
     policy: ReminderPolicy | None = None,
+    merge: bool = False,
 ) -> ScheduleImportResult:
     """Bring the councils named in the file to exactly the file's schedule, all or nothing.
 
     Events of those councils that the file no longer lists are cancelled (their future
-    occurrences only). ``allowed_council_ids`` restricts a secretary to their councils.
+    occurrences only), unless ``merge``: then the file adds and updates, and cancels
+    nothing. ``allowed_council_ids`` restricts a secretary to their councils.
     Runs in the caller's ``session`` and commits it when the file changes something (a
     dry run, a problem or an unchanged schedule roll it back). With a ``policy``, the
     outbox is planned in the same transaction, so a bot running in another process sends
@@ -118,6 +149,7 @@ async def import_schedule(
     )
     if read_problems:
         return ScheduleImportResult(problems=read_problems, dry_run=dry_run)
+    headers = dict(table.headers)
     # Checking every row's repeat rule is bounded but not free: off the event loop too.
     entries, problems = await asyncio.to_thread(validate_schedule, table.rows)
     audiences = row_audiences(table.rows)
@@ -127,8 +159,11 @@ async def import_schedule(
     if problems:
         await session.rollback()
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        return ScheduleImportResult(problems=problems, dry_run=dry_run)
-    result = await _upsert_events(session, entries, councils, pools, now=now, zone=zone)
+        return ScheduleImportResult(problems=problems, dry_run=dry_run, headers=headers)
+    result = await _upsert_events(
+        session, entries, councils, pools, now=now, zone=zone, merge=merge
+    )
+    result.headers = headers
     result.council_ids = sorted(c.id for c in councils.values() if c.id is not None)
     events = await _events(session, result.event_ids)
     result.sync = await sync_occurrences(
@@ -231,6 +266,7 @@ def _event_values(entry: ScheduleEntry, pool: tuple[str, ...], zone: tzinfo) -> 
         "until": entry.until,
         "shift": entry.shift.value,
         "per_occurrence": entry.per_occurrence,
+        "category": entry.category.value if entry.category is not None else None,
         "pool": ";".join(pool),
     }
 
@@ -243,8 +279,9 @@ async def _upsert_events(
     *,
     now: datetime,
     zone: tzinfo,
+    merge: bool = False,
 ) -> ScheduleImportResult:
-    result = ScheduleImportResult()
+    result = ScheduleImportResult(merge=merge)
     council_ids = [c.id for c in councils.values()]
     existing = {
         (event.council_id, event.key): event
@@ -283,15 +320,46 @@ async def _upsert_events(
             result.events_updated += 1
         else:
             result.events_unchanged += 1
-    for identity, event in existing.items():
-        if identity not in seen and event.cancelled_at is None:
-            event.cancelled_at = now
-            event.updated_at = now
-            session.add(event)
-            result.events_cancelled += 1
+    dropped = [
+        event
+        for identity, event in existing.items()
+        if not merge and identity not in seen and event.cancelled_at is None
+    ]
+    result.delegates_told = await _delegates_with_upcoming(session, dropped, now)
+    for event in sorted(dropped, key=lambda e: (e.starts_at, e.title)):
+        event.cancelled_at = now
+        event.updated_at = now
+        session.add(event)
+        result.events_cancelled += 1
+        result.cancelled_titles.append(event.title)
     await session.flush()
     result.event_ids = [e.id for e in [*existing.values(), *created] if e.id is not None]
     return result
+
+
+async def _delegates_with_upcoming(
+    session: AsyncSession, events: Sequence[Event], now: datetime
+) -> int:
+    """Delegates assigned to an occurrence of these events that has not started yet."""
+    ids = [event.id for event in events if event.id is not None]
+    delegates: set[int] = set()
+    for batch in chunks(ids):
+        delegates.update(
+            (
+                await session.exec(
+                    select(Assignment.delegate_id)
+                    .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+                    .where(
+                        col(Occurrence.event_id).in_(batch),
+                        col(Occurrence.starts_at) > now,
+                        col(Occurrence.cancelled_at).is_(None),
+                        col(Assignment.cancelled_at).is_(None),
+                    )
+                    .distinct()
+                )
+            ).all()
+        )
+    return len(delegates)
 
 
 async def _events(session: AsyncSession, ids: Sequence[int]) -> list[Event]:

@@ -152,6 +152,7 @@ async def import_uploaded_schedule(
     actor: str,
     allowed_council_ids: frozenset[int] | None,
     policy: ReminderPolicy | None = None,
+    merge: bool = False,
 ) -> ScheduleImportResult:
     """Runs the file through the same import as the CLI (from a private temporary copy).
 
@@ -173,4 +174,5 @@ async def import_uploaded_schedule(
             actor=actor,
             allowed_council_ids=allowed_council_ids,
             policy=policy,
+            merge=merge,
         )
