@@ -61,6 +61,16 @@ class Content:
         return asdict(self)
 
 
+def gives_figures(figures: Figures | None) -> bool:
+    """Whether a report (or a file's row) gives any figure, ``forwarded`` alone included.
+
+    Saving such a report makes it its occurrence's carrier, so a file may give one per
+    occurrence: a co-attendee's ``forwarded = 0`` would otherwise replace the carrier's
+    citizens and petitions with nothing.
+    """
+    return figures is not None and any(getattr(figures, name) is not None for name in FIGURE_FIELDS)
+
+
 def desired(
     *,
     held: bool,

@@ -430,13 +430,18 @@ async def test_a_forwarded_only_row_is_a_second_set_of_figures_in_one_file(
 async def test_an_older_export_does_not_undo_a_newer_correction_in_the_bot(
     session_factory: SessionFactory, tmp_path: Path, duties: None
 ) -> None:
-    await run(
-        session_factory,
-        tmp_path,
-        "ML-001,2026-12-10,reception,có,12,3,,1,,,\n"
-        "ML-002,2026-12-10,reception,có,,,,,,,\n"
-        "ML-002,15/12/2026,supervision,không,,,,,,,hoãn\n",
+    early = datetime(2026, 12, 11, 3, 0, tzinfo=UTC)  # within the bot's correction window
+    first = tmp_path / "first.csv"
+    first.write_text(
+        HEADER
+        + "ML-001,2026-12-10,reception,có,12,3,,1,,,\nML-002,2026-12-10,reception,có,,,,,,,\n",
+        encoding="utf-8",
     )
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=first, now=early, zone=ZONE, dry_run=False
+        )
+    assert result.created == 2
     async with session_factory() as session:
         rows = await export_rows(
             session=session,
@@ -452,32 +457,31 @@ async def test_an_older_export_does_not_undo_a_newer_correction_in_the_bot(
             await session.exec(select(Assignment).order_by(col(Assignment.id)).offset(1))
         ).first()
     assert second is not None
-    await in_session(
+    saved = await in_session(
         session_factory,
         save_report,
         assignment_id=second.id or 0,
         delegate_ids=[second.delegate_id],
         draft=ReportDraft(held=True, figures=Figures(citizens=20, petitions=5, forwarded=0)),
         actor="tg:1002",
-        now=NOW + timedelta(hours=1),
+        now=early + timedelta(hours=1),
     )
+    assert saved.status.value == "saved"
     before = [(r.id, r.citizens, r.version) for r in await stored(session_factory)]
     async with session_factory() as session:
         result = await import_reports(
-            session=session, path=export, now=NOW + timedelta(hours=2), zone=ZONE, dry_run=False
+            session=session, path=export, now=NOW, zone=ZONE, dry_run=False
         )
-    refused = [(p.row, p.column) for p in result.problems]
-    assert refused, result.problems
-    assert all(column == "reported_at" for _, column in refused), result.problems
-    assert 4 not in [row for row, _ in refused]  # the untouched supervision row is fine
+    # Row 2 (ML-001's 12 and 3) would take the figures back; row 3 changes nothing.
+    assert [(p.row, p.column) for p in result.problems] == [(2, "reported_at")]
     text = result.problems[0].message.format(**result.problems[0].params)
-    assert "20/12/2026" in text  # when the newer report was saved, local time
+    assert "11/12/2026 11:00" in text  # when the newer report was saved, local time
     assert [(r.id, r.citizens, r.version) for r in await stored(session_factory)] == before
     # Without the reported_at cell the office says: this row wins.
     export.write_text(HEADER + "ML-001,2026-12-10,reception,có,12,3,,1,,,\n", encoding="utf-8")
     async with session_factory() as session:
         result = await import_reports(
-            session=session, path=export, now=NOW + timedelta(hours=2), zone=ZONE, dry_run=False
+            session=session, path=export, now=NOW, zone=ZONE, dry_run=False
         )
     assert result.problems == []
     assert result.updated == 1

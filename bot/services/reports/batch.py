@@ -43,6 +43,14 @@ class _Held:
 
 
 @dataclass(frozen=True)
+class Newer:
+    """A row refused: a report it would change was saved after the row was exported."""
+
+    updated_at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
 class _Version:
     held: _Held
     version: int
@@ -82,8 +90,11 @@ class ReportBatch:
         reason: str | None,
         figures: Figures | None,
         note: str,
-    ) -> str:
-        """One row's report: ``"created"``, ``"updated"`` or ``"unchanged"``."""
+        exported_at: datetime | None = None,
+    ) -> str | Newer:
+        """One row's report: ``"created"``, ``"updated"`` or ``"unchanged"``; or, for a
+        row of an export older than a stored report it would change, :class:`Newer` and
+        nothing applied (re-importing an old export must not undo a newer correction)."""
         assert assignment.id is not None
         reports = self._reports[occurrence_id]
         own = reports.get(assignment.id)
@@ -97,6 +108,8 @@ class ReportBatch:
         changes = apply_report([(k, h.content) for k, h in reports.items()], assignment.id, wanted)
         if not changes:
             return "unchanged"
+        if exported_at is not None and (newer := _newer(reports, changes, exported_at)):
+            return newer
         if own is None:
             reports[assignment.id] = _Held(wanted, Source.imported.value, 0, None, assignment)
         for key, content in changes:
@@ -139,6 +152,20 @@ class ReportBatch:
                 "actor": actor,
                 "recorded_at": now,
             }
+
+
+def _newer(
+    reports: dict[int, _Held], changes: list[tuple[int, Content]], exported_at: datetime
+) -> Newer | None:
+    """The first stored report among ``changes`` saved after ``exported_at`` (the export
+    writes minutes, so a report saved in the same minute is not newer)."""
+    for key, _content in changes:
+        stored = reports[key].stored
+        if stored is None:
+            continue
+        if stored.updated_at.replace(second=0, microsecond=0) > exported_at:
+            return Newer(stored.updated_at, stored.source)
+    return None
 
 
 def _releases(held: _Held) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.report_carrier import gives_figures
 from bot.domain.report_rows import (
     ALIASES,
     EXPORT_COLUMNS,
@@ -34,7 +35,7 @@ from bot.i18n import N_
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services import audit
 from bot.services.files.tabular import read_table
-from bot.services.reports.batch import ReportBatch
+from bot.services.reports.batch import Newer, ReportBatch
 
 AUDIT_ACTION = "reports.import"
 
@@ -96,16 +97,22 @@ async def import_reports(
     for row in rows:
         match = matches[row.number]
         assert match.occurrence.id is not None
-        counts[
-            batch.apply(
-                match.assignment,
-                match.occurrence.id,
-                held=row.held,
-                reason=row.reason,
-                figures=row.figures,
-                note=row.note,
-            )
-        ] += 1
+        outcome = batch.apply(
+            match.assignment,
+            match.occurrence.id,
+            held=row.held,
+            reason=row.reason,
+            figures=row.figures,
+            note=row.note,
+            exported_at=row.reported_at.replace(tzinfo=zone) if row.reported_at else None,
+        )
+        if isinstance(outcome, Newer):
+            problems.append(_newer(row, outcome, zone))
+        else:
+            counts[outcome] += 1
+    if problems:
+        await session.rollback()
+        return ReportImportResult(problems=problems, ignored_columns=table.ignored_columns)
     if dry_run:
         await session.rollback()
     else:
@@ -169,10 +176,7 @@ async def _match(
         assert match.assignment.id is not None
         assert match.occurrence.id is not None
         taken.add(match.assignment.id)
-        if row.figures is not None and any(
-            getattr(row.figures, name) is not None
-            for name in ("citizens", "petitions", "voters", "opinions")
-        ):
+        if gives_figures(row.figures):
             if (other := figures_of.get(match.occurrence.id)) is not None:
                 problems.append(_twice(row, other))
             figures_of[match.occurrence.id] = row.number
@@ -243,6 +247,23 @@ def _not_yet(row: ReportRow) -> Problem:
         "date",
         N_("The duty of {day} has not taken place yet; it cannot be reported"),
         {"day": row.day.strftime("%d/%m/%Y")},
+    )
+
+
+def _newer(row: ReportRow, newer: Newer, zone: tzinfo) -> Problem:
+    assert row.reported_at is not None
+    return Problem(
+        row.number,
+        "reported_at",
+        N_(
+            "This report was changed on {changed} (by {source}), after this row was "
+            "exported ({exported}); clear the reported_at cell to overwrite it"
+        ),
+        {
+            "changed": newer.updated_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+            "source": newer.source,
+            "exported": row.reported_at.strftime("%d/%m/%Y %H:%M"),
+        },
     )
 
 
