@@ -34,7 +34,7 @@ from bench.common import (
     table,
 )
 from bench.stats_bench import CREATED, NOW, QUARTER, ZONE, Builder, Rows, _units, insert_rows
-from bot.domain.report_rows import IMPORT_COLUMNS, OPTIONAL_COLUMNS
+from bot.domain.report_rows import IMPORT_COLUMNS, KIND_FIGURES, OPTIONAL_COLUMNS
 from bot.models import Delegate
 from bot.services.files.tabular import MAX_ROWS
 from bot.services.reports.files import import_reports
@@ -75,10 +75,11 @@ def report_file(rows: Rows, codes: dict[int, str], path: Path) -> int:
                 "note": "",
                 "start": local.strftime("%H:%M"),
             }
+            kind_figures = KIND_FIGURES.get(row["kind"], ())
             for name in ("citizens", "petitions", "forwarded", "voters", "opinions"):
-                value = report[name]
+                value = report[name] if name in kind_figures else None  # the kind's own only
                 row[name] = "" if value is None else value
-            if report["forwarded"] is not None:  # the generator's figures ignore this rule
+            if row["forwarded"] != "":  # the generator's figures ignore this rule
                 row["forwarded"] = min(report["forwarded"], report["petitions"])
             writer.writerow(row)
     return len(rows.reports)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from bot.domain.reports import MAX_FIGURE, MAX_NOTE, Figures, NotHeldReason
 from bot.domain.schedule import parse_clock, parse_date, parse_kind
@@ -181,7 +182,7 @@ def parse_code(text: str) -> str:
 def _figures(
     row: TableRow, kind: str | None, held: bool | None, problems: list[Problem]
 ) -> Figures | None:
-    values = {name: check_cell(row, name, parse_figure, problems) for name in FIGURE_COLUMNS}
+    values = {name: check_cell(row, name, _parse_figure, problems) for name in FIGURE_COLUMNS}
     note = unprotect_cell(row.values.get("note", "").strip())[:MAX_NOTE]
     if all(value is None for value in values.values()):
         return None
@@ -238,16 +239,28 @@ def _check_kind_figures(
         )
 
 
+# A quarter's file repeats the same few dates, kinds, yes/no and figures thousands of
+# times: each distinct cell is parsed once (pure functions, immutable results; a
+# refused value raises again, exceptions are not cached).
+_parse_date = lru_cache(maxsize=4096)(parse_date)
+_parse_kind = lru_cache(maxsize=256)(parse_kind)
+_parse_held = lru_cache(maxsize=256)(parse_held)
+_parse_reason = lru_cache(maxsize=256)(parse_reason)
+_parse_start = lru_cache(maxsize=4096)(parse_start)
+_parse_figure = lru_cache(maxsize=4096)(parse_figure)
+_parse_reported_at = lru_cache(maxsize=4096)(parse_reported_at)
+
+
 def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
     """One row checked cell by cell; every problem of the row, not just the first."""
     problems: list[Problem] = []
     code = check_cell(row, "delegate", parse_code, problems)
-    day = check_cell(row, "date", parse_date, problems)
-    kind = check_cell(row, "kind", parse_kind, problems)
-    held = check_cell(row, "held", parse_held, problems)
-    reason = check_cell(row, "reason", parse_reason, problems)
-    start = check_cell(row, "start", parse_start, problems)
-    reported_at = check_cell(row, "reported_at", parse_reported_at, problems)
+    day = check_cell(row, "date", _parse_date, problems)
+    kind = check_cell(row, "kind", _parse_kind, problems)
+    held = check_cell(row, "held", _parse_held, problems)
+    reason = check_cell(row, "reason", _parse_reason, problems)
+    start = check_cell(row, "start", _parse_start, problems)
+    reported_at = check_cell(row, "reported_at", _parse_reported_at, problems)
     figures = _figures(row, kind.value if kind is not None else None, held, problems)
     if held is False and figures is not None:
         problems.append(
