@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import resource
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -336,6 +337,7 @@ async def main(args: argparse.Namespace) -> None:
         f"Schedule: {len(rows):,} rows; {assignments:,} assignments "
         f"({assignments / args.delegates:.1f} per delegate): {per_kind}"
     )
+    print(f"Peak resident memory of the bench process: {peak_rss_mb():.0f} MB")
     print()
     print(
         table(
@@ -344,6 +346,12 @@ async def main(args: argparse.Namespace) -> None:
             align="lrrrl",
         )
     )
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set (``ru_maxrss``, kilobytes on Linux): the planner
+    holds what ``run``'s planner holds, so this bounds what planning adds to ``run``."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def rolling(
