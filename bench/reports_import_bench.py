@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -125,13 +126,16 @@ async def main(args: argparse.Namespace) -> None:
                         totals[2] += result.unchanged
                 seconds = took[0]
                 timings.append(
-                    (phase, f"{seconds:.1f}", f"{rows / seconds:,.0f}",
-                     " / ".join(f"{n:,}" for n in totals))
+                    (phase, f"{seconds:.1f}", f"{rows / seconds:,.0f}", f"{took[1]:.1f}",
+                     f"{rows / took[1]:,.0f}", " / ".join(f"{n:,}" for n in totals))
                 )  # fmt: skip
         stored = await count(database, "SELECT count(*) FROM reports")
         assert stored == rows, (stored, rows)
         print()
-        print(table(("phase", "time (s)", "rows/s", "created / updated / unchanged"), timings))
+        print(f"Load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+        headers = ("phase", "time (s)", "rows/s", "CPU s (bench)", "rows/CPU s",
+                   "created / updated / unchanged")  # fmt: skip
+        print(table(headers, timings))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
