@@ -40,7 +40,6 @@ from bot.models import Delegate
 from bot.services.files.tabular import MAX_ROWS
 from bot.services.reports.files import import_reports
 
-
 # Each kind's own figure columns (``bot.domain.report_rows.KIND_FIGURES``), written here
 # so that the bench also runs on code from before that check, for comparison.
 KIND_FIGURES = {
