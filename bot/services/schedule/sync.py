@@ -163,22 +163,21 @@ async def sync_occurrences(
         horizon_end=horizon_end,
         since=since,
         historic=stored.historic,
+        units=stored.units,
     )
     for event in events:
         assert event.id is not None
         _sync_event(run, event, stored.by_event.get(event.id, {}))
-    run.counts.assignments_created += await _insert_fresh(session, run.fresh, now)
+    run.counts.assignments_created += await _insert_fresh(session, run.fresh, run.units, now)
     await session.flush()
     await _write_slots(session, run)
-    await _snapshot_units(session)
     return run.counts
 
 
 @dataclass
 class _Slot:
-    """A stored assignment as a sync sees it: plain columns, not an ORM object (a
-    re-import reads every future assignment, 80,000 at 10,000 delegates, and changes
-    few). Changed ones are written back in one executemany."""
+    """A stored assignment as plain columns, not an ORM object: a re-import reads every
+    future one (80,000 at 10,000 delegates) and changes few, written in one executemany."""
 
     id: int
     delegate_id: int
@@ -199,13 +198,12 @@ class _Run:
     horizon_end: datetime
     since: date
     historic: set[int]
+    units: dict[int, str | None]
     counts: SyncCounts = field(default_factory=SyncCounts)
     fresh: list[tuple[Occurrence, tuple[int, ...]]] = field(default_factory=list)
     """New occurrences and their members, whose assignments are inserted in one batch."""
-    joined: list[tuple[int, int]] = field(default_factory=list)
-    """(occurrence id, delegate id): new members of stored occurrences, inserted in one batch."""
-    dirty: dict[int, _Slot] = field(default_factory=dict)
-    """Stored assignments changed (cancelled, brought back, moved), by id."""
+    joined: list[tuple[int, int]] = field(default_factory=list)  # new (occurrence, delegate)
+    dirty: dict[int, _Slot] = field(default_factory=dict)  # changed stored assignments, by id
 
     def touch(self, slot: _Slot) -> None:
         self.dirty[slot.id] = slot
@@ -277,6 +275,8 @@ class _Stored:
     """Events with an occurrence dated before ``since``: their dates before it are written."""
     delegate_ids: dict[str, int] = field(default_factory=dict)
     """Pool codes → delegate ids."""
+    units: dict[int, str | None] = field(default_factory=dict)
+    """Delegate id → unit, remembered by each new assignment (a later roster may change it)."""
 
 
 async def _stored(
@@ -317,22 +317,33 @@ async def _stored(
     codes = (code for e in events for code in e.pool.split(";") if code)
     for batch in chunks(codes):
         found = await session.exec(
-            select(Delegate.code, Delegate.id).where(col(Delegate.code).in_(batch))
+            select(Delegate.code, Delegate.id, Delegate.unit).where(col(Delegate.code).in_(batch))
         )
-        stored.delegate_ids.update({code: id_ for code, id_ in found if id_ is not None})
+        for code, id_, unit in found:
+            if id_ is not None:
+                stored.delegate_ids[code] = id_
+                stored.units[id_] = unit
     return stored
 
 
 async def _insert_fresh(
-    session: AsyncSession, fresh: Sequence[tuple[Occurrence, tuple[int, ...]]], now: datetime
+    session: AsyncSession,
+    fresh: Sequence[tuple[Occurrence, tuple[int, ...]]],
+    units: dict[int, str | None],
+    now: datetime,
 ) -> int:
     """The new occurrences' assignments, in one batched insert (the ORM would send SQLite
-    one INSERT per assignment); how many."""
+    one INSERT per assignment), each with its delegate's unit of today; how many."""
     if not fresh:
         return 0
     await session.flush()
     new_assignments = [
-        {"occurrence_id": occurrence.id, "delegate_id": delegate_id, "created_at": now}
+        {
+            "occurrence_id": occurrence.id,
+            "delegate_id": delegate_id,
+            "created_at": now,
+            "unit": units.get(delegate_id),
+        }
         for occurrence, members in fresh
         for delegate_id in members
     ]
@@ -424,16 +435,6 @@ def _cancel_dropped(
                 run.counts.assignments_cancelled += 1
 
 
-async def _snapshot_units(session: AsyncSession) -> None:
-    """New assignments remember the delegate's unit, which a later roster may change."""
-    unit = (
-        sql_select(col(Delegate.unit))
-        .where(col(Delegate.id) == col(Assignment.delegate_id))
-        .scalar_subquery()
-    )
-    await session.exec(update(Assignment).where(col(Assignment.unit).is_(None)).values(unit=unit))
-
-
 def _rekey_single(
     stored: dict[date, Occurrence], desired: dict[date, _Desired], now: datetime
 ) -> dict[date, Occurrence]:
@@ -486,7 +487,12 @@ async def _write_slots(session: AsyncSession, run: _Run) -> None:
         await session.exec(
             insert(ASSIGNMENT_TABLE),
             params=[
-                {"occurrence_id": occurrence_id, "delegate_id": delegate_id, "created_at": run.now}
+                {
+                    "occurrence_id": occurrence_id,
+                    "delegate_id": delegate_id,
+                    "created_at": run.now,
+                    "unit": run.units.get(delegate_id),
+                }
                 for occurrence_id, delegate_id in run.joined
             ],
         )
