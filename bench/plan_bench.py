@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import resource
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -165,6 +166,8 @@ class Row:
     rows: int | str
     seconds: float
     note: str = ""
+    cpu: float | None = None
+    """CPU seconds of the bench process (the Python side; PostgreSQL's own work is not in it)."""
 
     def cells(self) -> tuple[object, ...]:
         per_second = (
@@ -172,7 +175,8 @@ class Row:
             if isinstance(self.rows, int) and self.rows and self.seconds
             else ""
         )
-        return (self.phase, self.rows, f"{self.seconds:.2f}", per_second, self.note)
+        cpu = "" if self.cpu is None else f"{self.cpu:.2f}"
+        return (self.phase, self.rows, f"{self.seconds:.2f}", cpu, per_second, self.note)
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ class Planned:
     reported: int  # what plan_outbox said (PlanCounts.created)
     seconds: float
     stored: int  # outbox rows after the call
+    cpu: float = 0.0
 
     def mismatch(self) -> str:
         if self.reported == self.created:
@@ -238,7 +243,7 @@ async def main(args: argparse.Namespace) -> None:
             await add_linked_delegates(
                 database, delegates=args.delegates, councils=args.councils, now=IMPORT_NOW
             )
-        record(Row("bulk insert delegates", args.delegates, took[0]))
+        record(Row("bulk insert delegates", args.delegates, took[0], cpu=took[1]))
 
         rows = schedule_rows(args.councils, unit_sizes_of(args.delegates, args.councils))
         with tempfile.TemporaryDirectory() as folder:
@@ -269,12 +274,13 @@ async def main(args: argparse.Namespace) -> None:
                     f"{imported.events_created:,} events, "
                     f"{sync.occurrences_created:,} occurrences, "
                     f"{sync.assignments_created:,} assignments",
+                    took[1],
                 )
             )
             with stopwatch() as took:
                 again = await do_import()
             assert not again.changed, again
-            record(Row("import same file again", 0, took[0], "nothing changed"))
+            record(Row("import same file again", 0, took[0], "nothing changed", took[1]))
 
         assignments = await count(database, "SELECT count(*) FROM assignments")
         per_kind = await _assignments_by_kind(database)
@@ -289,7 +295,7 @@ async def main(args: argparse.Namespace) -> None:
                 async with database.sessions() as session, session.begin():
                     counts = await plan_outbox(session=session, policy=policy, now=now)
             after = await count(database, COUNT_OUTBOX)
-            return Planned(after - before, counts.created, took[0], after)
+            return Planned(after - before, counts.created, took[0], after, took[1])
 
         # 2. the normal planning window
         done = await plan(policy, PLAN_NOW)
@@ -299,6 +305,7 @@ async def main(args: argparse.Namespace) -> None:
                 done.created,
                 done.seconds,
                 f"{done.stored:,} rows stored" + done.mismatch(),
+                done.cpu,
             )
         )
 
@@ -317,6 +324,7 @@ async def main(args: argparse.Namespace) -> None:
                 done.seconds,
                 f"{done.stored:,} rows stored ({await outbox_by_kind(database)}); "
                 f"assignments without a row: {unplanned}" + done.mismatch(),
+                done.cpu,
             )
         )
         done = await plan(wide, PLAN_NOW)
@@ -326,6 +334,7 @@ async def main(args: argparse.Namespace) -> None:
                 done.created,
                 done.seconds,
                 f"{done.stored:,} rows stored" + done.mismatch(),
+                done.cpu,
             )
         )
 
@@ -336,14 +345,21 @@ async def main(args: argparse.Namespace) -> None:
         f"Schedule: {len(rows):,} rows; {assignments:,} assignments "
         f"({assignments / args.delegates:.1f} per delegate): {per_kind}"
     )
+    print(f"Peak resident memory of the bench process: {peak_rss_mb():.0f} MB")
     print()
     print(
         table(
-            ("phase", "rows", "seconds", "rows/s", "notes"),
+            ("phase", "rows", "seconds", "CPU s (bench)", "rows/s", "notes"),
             [r.cells() for r in results],
-            align="lrrrl",
+            align="lrrrrl",
         )
     )
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set (``ru_maxrss``, kilobytes on Linux): the planner
+    holds what ``run``'s planner holds, so this bounds what planning adds to ``run``."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def rolling(
@@ -382,6 +398,7 @@ async def rolling(
             done.created,
             done.seconds,
             "the 5-minute planner tick once the outbox is full",
+            done.cpu,
         )
     )
 

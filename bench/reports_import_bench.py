@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -38,6 +39,13 @@ from bot.domain.report_rows import IMPORT_COLUMNS, OPTIONAL_COLUMNS
 from bot.models import Delegate
 from bot.services.files.tabular import MAX_ROWS
 from bot.services.reports.files import import_reports
+
+# Each kind's own figure columns (``bot.domain.report_rows.KIND_FIGURES``), written here
+# so that the bench also runs on code from before that check, for comparison.
+KIND_FIGURES = {
+    "reception": ("citizens", "petitions", "forwarded"),
+    "voter_meeting": ("voters", "opinions"),
+}
 
 
 def report_files(rows: Rows, codes: dict[int, str], folder: Path) -> list[Path]:
@@ -75,10 +83,11 @@ def report_file(rows: Rows, codes: dict[int, str], path: Path) -> int:
                 "note": "",
                 "start": local.strftime("%H:%M"),
             }
+            kind_figures = KIND_FIGURES.get(row["kind"], ())
             for name in ("citizens", "petitions", "forwarded", "voters", "opinions"):
-                value = report[name]
+                value = report[name] if name in kind_figures else None  # the kind's own only
                 row[name] = "" if value is None else value
-            if report["forwarded"] is not None:  # the generator's figures ignore this rule
+            if row["forwarded"] != "":  # the generator's figures ignore this rule
                 row["forwarded"] = min(report["forwarded"], report["petitions"])
             writer.writerow(row)
     return len(rows.reports)
@@ -124,13 +133,16 @@ async def main(args: argparse.Namespace) -> None:
                         totals[2] += result.unchanged
                 seconds = took[0]
                 timings.append(
-                    (phase, f"{seconds:.1f}", f"{rows / seconds:,.0f}",
-                     " / ".join(f"{n:,}" for n in totals))
+                    (phase, f"{seconds:.1f}", f"{rows / seconds:,.0f}", f"{took[1]:.1f}",
+                     f"{rows / took[1]:,.0f}", " / ".join(f"{n:,}" for n in totals))
                 )  # fmt: skip
         stored = await count(database, "SELECT count(*) FROM reports")
         assert stored == rows, (stored, rows)
         print()
-        print(table(("phase", "time (s)", "rows/s", "created / updated / unchanged"), timings))
+        print(f"Load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+        headers = ("phase", "time (s)", "rows/s", "CPU s (bench)", "rows/CPU s",
+                   "created / updated / unchanged")  # fmt: skip
+        print(table(headers, timings))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

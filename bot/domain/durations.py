@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -19,6 +20,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: int(amount)})
 
 
+@lru_cache(maxsize=256)
 def format_duration(value: timedelta) -> str:
     """Inverse of :func:`parse_duration` for whole minutes."""
     minutes = int(value.total_seconds()) // 60

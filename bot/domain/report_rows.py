@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
+from functools import lru_cache
 
 from bot.domain.csv_text import protect_cell as protect_cell
 from bot.domain.csv_text import unprotect_cell
@@ -27,6 +28,24 @@ EXPORT_EXTRA = ("title", "unit", "reported_at", "source", "start")
 EXPORT_COLUMNS = IMPORT_COLUMNS + OPTIONAL_COLUMNS + EXPORT_EXTRA
 REQUIRED = ("delegate", "date", "kind", "held")
 FIGURE_COLUMNS = ("citizens", "petitions", "forwarded", "voters", "opinions")
+KIND_FIGURES: Mapping[str, tuple[str, ...]] = {
+    "reception": ("citizens", "petitions", "forwarded"),
+    "voter_meeting": ("voters", "opinions"),
+}
+"""The figure columns of each kind; any other kind (a supervision) has none."""
+PRIMARY_FIGURES: Mapping[str, tuple[str, str]] = {
+    "reception": ("citizens", "petitions"),
+    "voter_meeting": ("voters", "opinions"),
+}
+"""Given together or not at all: half a set would replace a carrier's whole set."""
+_REPORTED_AT_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+)
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "delegate": ("mã đại biểu", "đại biểu", "mã"),
@@ -81,6 +100,9 @@ class ReportRow:
     note: str
     title: str = ""
     start: time | None = None
+    reported_at: datetime | None = None
+    """Local (naive) time of the report an export row was taken from; ``None`` on paper
+    entries. A stored report changed after it is newer than the row."""
 
 
 def parse_held(text: str) -> bool:
@@ -124,6 +146,19 @@ def parse_start(text: str) -> time | None:
     return clock
 
 
+def parse_reported_at(text: str) -> datetime | None:
+    value = text.strip()
+    if not value:
+        return None
+    for pattern in _REPORTED_AT_FORMATS:
+        try:
+            # Local wall-clock time: the importer attaches the council zone.
+            return datetime.strptime(value, pattern)  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise InvalidValue(N_('"{value}" is not a date and time such as 2026-12-20 09:30'), value=value)
+
+
 def parse_code(text: str) -> str:
     code = text.strip()
     if not code:
@@ -135,10 +170,20 @@ def parse_code(text: str) -> str:
     return code
 
 
-def _figures(row: TableRow, problems: list[Problem]) -> Figures | None:
-    values = {name: check_cell(row, name, parse_figure, problems) for name in FIGURE_COLUMNS}
+def _figures(
+    row: TableRow, kind: str | None, held: bool | None, problems: list[Problem]
+) -> Figures | None:
+    values = {name: check_cell(row, name, _parse_figure, problems) for name in FIGURE_COLUMNS}
     note = unprotect_cell(row.values.get("note", "").strip())[:MAX_NOTE]
     if all(value is None for value in values.values()):
+        return None
+    if held is False:
+        return Figures(**values, note=note)  # refused as a whole: "did not take place"
+    if kind is None:
+        return None  # the kind's own problem is reported; its figures cannot be checked
+    before = len(problems)
+    _check_kind_figures(row.number, kind, values, problems)
+    if len(problems) > before:
         return None
     forwarded, petitions = values["forwarded"], values["petitions"]
     if forwarded is not None and petitions is not None and forwarded > petitions:
@@ -155,16 +200,59 @@ def _figures(row: TableRow, problems: list[Problem]) -> Figures | None:
     return Figures(**values, note=note)
 
 
+def _check_kind_figures(
+    number: int, kind: str, values: Mapping[str, int | None], problems: list[Problem]
+) -> None:
+    """Only the kind's figure columns, and both of its primary figures or neither."""
+    allowed = KIND_FIGURES.get(kind, ())
+    for name in FIGURE_COLUMNS:
+        if values[name] is not None and name not in allowed:
+            problems.append(
+                Problem(
+                    number,
+                    name,
+                    N_("A {kind} row has no {column} figure: leave it empty"),
+                    {"kind": kind, "column": name},
+                )
+            )
+    primary = PRIMARY_FIGURES.get(kind)
+    if primary is None or any(values[name] is not None and name not in allowed for name in values):
+        return
+    missing = [name for name in primary if values[name] is None]
+    if missing:
+        problems.append(
+            Problem(
+                number,
+                missing[0],
+                N_("Give both {first} and {second}, or no figures at all"),
+                {"first": primary[0], "second": primary[1]},
+            )
+        )
+
+
+# A quarter's file repeats the same few dates, kinds, yes/no and figures thousands of
+# times: each distinct cell is parsed once (pure functions, immutable results; a
+# refused value raises again, exceptions are not cached).
+_parse_date = lru_cache(maxsize=4096)(parse_date)
+_parse_kind = lru_cache(maxsize=256)(parse_kind)
+_parse_held = lru_cache(maxsize=256)(parse_held)
+_parse_reason = lru_cache(maxsize=256)(parse_reason)
+_parse_start = lru_cache(maxsize=4096)(parse_start)
+_parse_figure = lru_cache(maxsize=4096)(parse_figure)
+_parse_reported_at = lru_cache(maxsize=4096)(parse_reported_at)
+
+
 def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
     """One row checked cell by cell; every problem of the row, not just the first."""
     problems: list[Problem] = []
     code = check_cell(row, "delegate", parse_code, problems)
-    day = check_cell(row, "date", parse_date, problems)
-    kind = check_cell(row, "kind", parse_kind, problems)
-    held = check_cell(row, "held", parse_held, problems)
-    reason = check_cell(row, "reason", parse_reason, problems)
-    start = check_cell(row, "start", parse_start, problems)
-    figures = _figures(row, problems)
+    day = check_cell(row, "date", _parse_date, problems)
+    kind = check_cell(row, "kind", _parse_kind, problems)
+    held = check_cell(row, "held", _parse_held, problems)
+    reason = check_cell(row, "reason", _parse_reason, problems)
+    start = check_cell(row, "start", _parse_start, problems)
+    reported_at = check_cell(row, "reported_at", _parse_reported_at, problems)
+    figures = _figures(row, kind.value if kind is not None else None, held, problems)
     if held is False and figures is not None:
         problems.append(
             Problem(row.number, "held", N_("A duty that did not take place has no figures"))
@@ -190,6 +278,7 @@ def read_report_row(row: TableRow) -> tuple[ReportRow | None, list[Problem]]:
             note=note,
             title=unprotect_cell(row.values.get("title", "").strip()),
             start=start,
+            reported_at=reported_at,
         ),
         [],
     )

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from bot.i18n import N_, Gettext
@@ -52,6 +53,7 @@ def normalize_label(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
+@lru_cache(maxsize=65_536)
 def fold_label(text: str) -> str:
     """:func:`normalize_label` without Vietnamese diacritics: ``"Mã Đại biểu"`` → ``"ma dai bieu"``.
 

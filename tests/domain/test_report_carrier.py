@@ -75,3 +75,14 @@ def test_figures_of_a_meeting_nobody_else_held_are_dropped() -> None:
 def test_not_held_drops_figures_and_held_drops_the_reason() -> None:
     assert said(held=False, figures=TWELVE, reason="other").citizens is None
     assert said(held=True, reason="other").reason is None
+
+
+def test_forwarded_alone_counts_as_giving_figures() -> None:
+    """The one-carrier check of a file counts every figure column, ``forwarded`` too: a
+    co-attendee's ``forwarded=0`` would otherwise make its row the carrier unnoticed."""
+    from bot.domain.report_carrier import gives_figures
+
+    assert gives_figures(Figures(forwarded=0))
+    assert gives_figures(Figures(voters=0))
+    assert not gives_figures(Figures(note="chỉ ghi chú"))
+    assert not gives_figures(None)

@@ -3,7 +3,7 @@ the newer report winning with history kept, and an export that imports again unc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -371,3 +371,151 @@ async def test_two_co_attendees_giving_figures_at_once_leave_one_carrier(
     assert len(reports) == 2
     assert sum(r.carries_figures for r in reports) == 1
     assert sum(r.citizens or 0 for r in reports) == 10
+
+
+# --- issue 18 item 2: figure columns per kind, forwarded, an older export ---------------
+
+
+@pytest.mark.parametrize(
+    ("body", "column", "fragment"),
+    [
+        # a voter meeting counts voters and opinions, not citizens
+        ("ML-001,2026-12-12,voter_meeting,có,50,,,,85,12,\n", "citizens", "voter_meeting"),
+        # a supervision has no figures at all
+        ("ML-002,2026-12-15,supervision,có,999,,,,,,\n", "citizens", "supervision"),
+        ("ML-002,2026-12-15,supervision,có,,,,,3,,\n", "voters", "supervision"),
+        # a reception counts citizens, petitions and forwarded, not voters
+        ("ML-001,2026-12-10,reception,có,12,3,,,40,,\n", "voters", "reception"),
+        # both primary figures, or none
+        ("ML-001,2026-12-10,reception,có,12,,,,,,\n", "petitions", ""),
+        ("ML-001,2026-12-12,voter_meeting,có,,,,,,12,\n", "voters", ""),
+        # forwarded alone (a template's 0) is not a set of figures
+        ("ML-002,2026-12-10,reception,có,,,,0,,,\n", "citizens", ""),
+    ],
+)
+async def test_figure_columns_must_belong_to_the_kind(
+    session_factory: SessionFactory,
+    tmp_path: Path,
+    duties: None,
+    body: str,
+    column: str,
+    fragment: str,
+) -> None:
+    result = await run(session_factory, tmp_path, body)
+    assert [(p.row, p.column) for p in result.problems] == [(2, column)], result.problems
+    assert fragment in result.problems[0].message.format(**result.problems[0].params)
+    assert await stored(session_factory) == []
+
+
+async def _carrier_in_the_bot(session_factory: SessionFactory, now: datetime) -> Assignment:
+    """ML-001 reports the shared reception in the bot with 12 citizens and 3 petitions."""
+    async with session_factory() as session:
+        first = (await session.exec(select(Assignment).order_by(col(Assignment.id)))).first()
+    assert first is not None
+    assert first.id is not None
+    await in_session(
+        session_factory,
+        save_report,
+        assignment_id=first.id,
+        delegate_ids=[first.delegate_id],
+        draft=ReportDraft(held=True, figures=Figures(citizens=12, petitions=3, forwarded=1)),
+        actor="tg:1001",
+        now=now,
+    )
+    return first
+
+
+async def test_a_co_attendee_row_with_only_forwarded_keeps_the_carriers_figures(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    await _carrier_in_the_bot(session_factory, NOW)
+    result = await run(session_factory, tmp_path, "ML-002,2026-12-10,reception,có,,,,0,,,\n")
+    assert [(p.row, p.column) for p in result.problems] == [(2, "citizens")]
+    (carrier,) = await stored(session_factory)
+    assert (carrier.carries_figures, carrier.citizens, carrier.petitions) == (True, 12, 3)
+
+
+async def test_a_forwarded_only_row_is_a_second_set_of_figures_in_one_file(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    result = await run(
+        session_factory,
+        tmp_path,
+        "ML-001,2026-12-10,reception,có,12,3,,1,,,\nML-002,2026-12-10,reception,có,,,,0,,,\n",
+    )
+    assert (3, "citizens") in [(p.row, p.column) for p in result.problems]
+    assert await stored(session_factory) == []
+
+
+async def test_an_older_export_does_not_undo_a_newer_correction_in_the_bot(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    early = datetime(2026, 12, 11, 3, 0, tzinfo=UTC)  # within the bot's correction window
+    first = tmp_path / "first.csv"
+    first.write_text(
+        HEADER
+        + "ML-001,2026-12-10,reception,có,12,3,,1,,,\nML-002,2026-12-10,reception,có,,,,,,,\n",
+        encoding="utf-8",
+    )
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=first, now=early, zone=ZONE, dry_run=False
+        )
+    assert result.created == 2
+    async with session_factory() as session:
+        rows = await export_rows(
+            session=session,
+            starts_from=datetime(2026, 9, 30, 17, tzinfo=UTC),
+            starts_before=datetime(2026, 12, 31, 17, tzinfo=UTC),
+            zone=ZONE,
+        )
+    export = tmp_path / "export.csv"
+    export.write_bytes(export_csv(rows))
+    # An hour later ML-002 corrects the figures in the bot: 20 citizens, 5 petitions.
+    async with session_factory() as session:
+        second = (
+            await session.exec(select(Assignment).order_by(col(Assignment.id)).offset(1))
+        ).first()
+    assert second is not None
+    saved = await in_session(
+        session_factory,
+        save_report,
+        assignment_id=second.id or 0,
+        delegate_ids=[second.delegate_id],
+        draft=ReportDraft(held=True, figures=Figures(citizens=20, petitions=5, forwarded=0)),
+        actor="tg:1002",
+        now=early + timedelta(hours=1),
+    )
+    assert saved.status.value == "saved"
+    before = [(r.id, r.citizens, r.version) for r in await stored(session_factory)]
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=export, now=NOW, zone=ZONE, dry_run=False
+        )
+    # Row 2 (ML-001's 12 and 3) would take the figures back; row 3 changes nothing.
+    assert [(p.row, p.column) for p in result.problems] == [(2, "reported_at")]
+    text = result.problems[0].message.format(**result.problems[0].params)
+    assert "11/12/2026 11:00" in text  # when the newer report was saved, local time
+    assert [(r.id, r.citizens, r.version) for r in await stored(session_factory)] == before
+    # Without the reported_at cell the office says: this row wins.
+    export.write_text(HEADER + "ML-001,2026-12-10,reception,có,12,3,,1,,,\n", encoding="utf-8")
+    async with session_factory() as session:
+        result = await import_reports(
+            session=session, path=export, now=NOW, zone=ZONE, dry_run=False
+        )
+    assert result.problems == []
+    assert result.updated == 1
+
+
+async def test_a_reported_at_that_is_not_a_time_is_refused(
+    session_factory: SessionFactory, tmp_path: Path, duties: None
+) -> None:
+    path = tmp_path / "reports.csv"
+    path.write_text(
+        "delegate,date,kind,held,citizens,petitions,note,reported_at\n"
+        "ML-001,2026-12-10,reception,có,12,3,,hôm qua\n",
+        encoding="utf-8",
+    )
+    async with session_factory() as session:
+        result = await import_reports(session=session, path=path, now=NOW, zone=ZONE, dry_run=False)
+    assert [(p.row, p.column) for p in result.problems] == [(2, "reported_at")]

@@ -94,6 +94,15 @@ class ReminderPayload(Payload):
     lead: str = ""
     """Which lead time ("1d", "2h", "catchup"): for whoever reads the table."""
 
+    _packed: ClassVar[dict[str, str]] = {}
+    """A planned quarter packs 170,000 of these with a handful of distinct leads."""
+
+    def pack(self) -> str:
+        packed = self._packed.get(self.lead)
+        if packed is None:
+            packed = self._packed[self.lead] = super().pack()
+        return packed
+
 
 class ChangePayload(Payload):
     kind = OutboxKind.change

@@ -15,11 +15,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import chunks
 from bot.domain.csv_text import csv_dict_text
+from bot.domain.report_carrier import gives_figures
 from bot.domain.report_rows import (
     ALIASES,
     EXPORT_COLUMNS,
@@ -33,7 +37,7 @@ from bot.i18n import N_
 from bot.models import Assignment, Delegate, Event, Occurrence, Report
 from bot.services import audit
 from bot.services.files.tabular import read_table
-from bot.services.reports.batch import ReportBatch
+from bot.services.reports.batch import Newer, Owner, ReportBatch
 
 AUDIT_ACTION = "reports.import"
 
@@ -52,8 +56,8 @@ class ReportImportResult:
 
 @dataclass(frozen=True)
 class _Match:
-    assignment: Assignment
-    occurrence: Occurrence
+    owner: Owner
+    starts_at: datetime
     title: str
 
 
@@ -62,9 +66,7 @@ def _narrow(options: list[_Match], row: ReportRow, zone: tzinfo) -> list[_Match]
     if row.title:
         options = [m for m in options if fold_label(m.title) == fold_label(row.title)]
     if row.start is not None:
-        options = [
-            m for m in options if m.occurrence.starts_at.astimezone(zone).time() == row.start
-        ]
+        options = [m for m in options if m.starts_at.astimezone(zone).time() == row.start]
     return options
 
 
@@ -94,23 +96,26 @@ async def import_reports(
         return ReportImportResult(
             problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
         )
-    batch = await ReportBatch.load(
-        session, {m.occurrence.id for m in matches.values() if m.occurrence.id}
-    )
+    batch = await ReportBatch.load(session, {m.owner.occurrence_id for m in matches.values()})
     counts: Counter[str] = Counter()
     for row in rows:
-        match = matches[row.number]
-        assert match.occurrence.id is not None
-        counts[
-            batch.apply(
-                match.assignment,
-                match.occurrence.id,
-                held=row.held,
-                reason=row.reason,
-                figures=row.figures,
-                note=row.note,
-            )
-        ] += 1
+        outcome = batch.apply(
+            matches[row.number].owner,
+            held=row.held,
+            reason=row.reason,
+            figures=row.figures,
+            note=row.note,
+            exported_at=row.reported_at.replace(tzinfo=zone) if row.reported_at else None,
+        )
+        if isinstance(outcome, Newer):
+            problems.append(_newer(row, outcome, zone))
+        else:
+            counts[outcome] += 1
+    if problems:
+        await session.rollback()
+        return ReportImportResult(
+            problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
+        )
     if dry_run:
         await session.rollback()
     else:
@@ -141,18 +146,19 @@ async def _match(
     """Each row's assignment; problems for rows with none, or clashing with another row."""
     if not rows:
         return {}
-    codes = {row.delegate_code for row in rows}
-    delegates = {
-        d.code: d
-        for d in (await session.exec(select(Delegate).where(col(Delegate.code).in_(codes)))).all()
-    }
-    candidates = await _candidates(session, rows, delegates, zone)
+    delegates: dict[str, int] = {}
+    for chunk in chunks(row.delegate_code for row in rows):
+        found = await session.exec(
+            select(Delegate.code, Delegate.id).where(col(Delegate.code).in_(chunk))
+        )
+        delegates.update((code, id_) for code, id_ in found.all() if id_ is not None)
+    candidates = await _candidates(session, rows, delegates.values(), zone)
     matches: dict[int, _Match] = {}
     taken: set[int] = set()
     figures_of: dict[int, int] = {}
     for row in rows:
-        delegate = delegates.get(row.delegate_code)
-        if delegate is None or delegate.id is None:
+        delegate_id = delegates.get(row.delegate_code)
+        if delegate_id is None:
             problems.append(
                 Problem(
                     row.number,
@@ -162,57 +168,64 @@ async def _match(
                 )
             )
             continue
-        options = _narrow(candidates.get((delegate.id, row.kind, row.day), []), row, zone)
-        options = [m for m in options if m.assignment.id not in taken]
+        options = _narrow(candidates.get((delegate_id, row.kind, row.day), []), row, zone)
+        options = [m for m in options if m.owner.assignment_id not in taken]
         if len(options) != 1:
             problems.append(_ambiguous(row, len(options)) if options else _no_assignment(row))
             continue
         match = options[0]
-        if match.occurrence.starts_at > now:
+        if match.starts_at > now:
             problems.append(_not_yet(row))
             continue
-        assert match.assignment.id is not None
-        assert match.occurrence.id is not None
-        taken.add(match.assignment.id)
-        if row.figures is not None and any(
-            getattr(row.figures, name) is not None
-            for name in ("citizens", "petitions", "voters", "opinions")
-        ):
-            if (other := figures_of.get(match.occurrence.id)) is not None:
+        taken.add(match.owner.assignment_id)
+        if gives_figures(row.figures):
+            if (other := figures_of.get(match.owner.occurrence_id)) is not None:
                 problems.append(_twice(row, other))
-            figures_of[match.occurrence.id] = row.number
+            figures_of[match.owner.occurrence_id] = row.number
         matches[row.number] = match
     return matches
 
 
 async def _candidates(
-    session: AsyncSession, rows: Sequence[ReportRow], delegates: dict[str, Delegate], zone: tzinfo
+    session: AsyncSession, rows: Sequence[ReportRow], delegate_ids: Collection[int], zone: tzinfo
 ) -> _Candidates:
-    """The live assignments of the rows' delegates in the rows' days, by delegate, kind and
-    local day."""
+    """The live assignments of the rows' delegates and kinds in the rows' days, by
+    delegate, kind and local day: plain columns, a chunk of delegates per query."""
     first = datetime.combine(min(r.day for r in rows), time.min, zone)
     last = datetime.combine(max(r.day for r in rows) + timedelta(days=1), time.min, zone)
-    found = (
-        await session.exec(
-            select(Assignment, Occurrence, Event)
+    kinds = sorted({row.kind for row in rows})
+    candidates: _Candidates = defaultdict(list)
+    for chunk in chunks(delegate_ids):
+        # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+        query: Any = (
+            sql_select(
+                col(Assignment.id),
+                col(Assignment.delegate_id),
+                col(Assignment.occurrence_id),
+                col(Occurrence.starts_at),
+                col(Event.kind),
+                col(Event.title),
+            )
             .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
             .join(Event, col(Event.id) == col(Occurrence.event_id))
             .where(
-                col(Assignment.delegate_id).in_([d.id for d in delegates.values()]),
+                col(Assignment.delegate_id).in_(chunk),
+                col(Event.kind).in_(kinds),
                 col(Assignment.cancelled_at).is_(None),
                 col(Occurrence.cancelled_at).is_(None),
                 col(Occurrence.starts_at) >= first,
                 col(Occurrence.starts_at) < last,
             )
-            .order_by(col(Occurrence.starts_at))
         )
-    ).all()
-    candidates: _Candidates = defaultdict(list)
-    for assignment, occurrence, event in found:
-        day = occurrence.starts_at.astimezone(zone).date()
-        candidates[(assignment.delegate_id, event.kind, day)].append(
-            _Match(assignment, occurrence, event.title)
-        )
+        found = await session.exec(query)
+        for assignment_id, delegate_id, occurrence_id, starts_at, kind, title in found.all():
+            assert assignment_id is not None
+            day = starts_at.astimezone(zone).date()
+            candidates[(delegate_id, kind, day)].append(
+                _Match(Owner(assignment_id, occurrence_id, delegate_id), starts_at, title)
+            )
+    for options in candidates.values():
+        options.sort(key=lambda match: match.starts_at)
     return candidates
 
 
@@ -252,6 +265,23 @@ def _not_yet(row: ReportRow) -> Problem:
         "date",
         N_("The duty of {day} has not taken place yet; it cannot be reported"),
         {"day": row.day.strftime("%d/%m/%Y")},
+    )
+
+
+def _newer(row: ReportRow, newer: Newer, zone: tzinfo) -> Problem:
+    assert row.reported_at is not None
+    return Problem(
+        row.number,
+        "reported_at",
+        N_(
+            "This report was changed on {changed} (by {source}), after this row was "
+            "exported ({exported}); clear the reported_at cell to overwrite it"
+        ),
+        {
+            "changed": newer.updated_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+            "source": newer.source,
+            "exported": row.reported_at.strftime("%d/%m/%Y %H:%M"),
+        },
     )
 
 

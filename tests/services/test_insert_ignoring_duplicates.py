@@ -1,0 +1,70 @@
+"""``insert_ignoring_duplicates`` on both backends: new rows counted, duplicates skipped
+(within one call and against stored rows), NULLs and aware datetimes kept. On
+PostgreSQL it sends each column as one array (``unnest``), in chunks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+import bot.db
+from bot.db import SessionFactory, create_session_factory, insert_ignoring_duplicates
+from bot.models import OutboxMessage
+from bot.services.outbox.payloads import AdditionPayload
+from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
+
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+
+
+def _rows(keys: range) -> list[dict[str, object]]:
+    return [
+        outbox_row(
+            AdditionPayload(),
+            f"k{key}",
+            now=NOW,
+            due_at=NOW + timedelta(minutes=key),
+            chat_id=10_000_000_000 + key,  # BIGINT
+            expires_at=None if key % 2 else NOW + timedelta(days=1),
+        )
+        for key in keys
+    ]
+
+
+async def _check(sessions: SessionFactory) -> None:
+    async with sessions() as session:
+        assert (
+            await insert_ignoring_duplicates(
+                session, OUTBOX_TABLE, _rows(range(5)), unique=["kind", "dedupe_key"]
+            )
+            == 5
+        )
+        # three stored already, two new, one of them twice in the same call
+        again = _rows(range(3, 7)) + _rows(range(6, 7))
+        assert (
+            await insert_ignoring_duplicates(
+                session, OUTBOX_TABLE, again, unique=["kind", "dedupe_key"]
+            )
+            == 2
+        )
+        await session.commit()
+    async with sessions() as session:
+        stored = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+    assert [r.dedupe_key for r in stored] == [f"k{n}" for n in range(7)]
+    assert stored[3].due_at == NOW + timedelta(minutes=3)
+    assert stored[3].expires_at is None
+    assert stored[4].expires_at == NOW + timedelta(days=1)
+    assert stored[6].chat_id == 10_000_000_006
+
+
+async def test_on_sqlite(session_factory: SessionFactory) -> None:
+    await _check(session_factory)
+
+
+async def test_on_postgresql_in_chunks(
+    pg_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.db, "UNNEST_CHUNK", 2)
+    await _check(create_session_factory(pg_engine))
