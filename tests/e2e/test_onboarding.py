@@ -45,7 +45,7 @@ async def test_invite_link_links_the_account(harness: Harness) -> None:
 async def test_start_without_token_explains_how_to_get_one(harness: Harness) -> None:
     (reply,) = await harness.api.user(1002).send_and_wait("/start")
     assert reply.text is not None
-    assert "Văn phòng HĐND" in reply.text
+    assert "mở đường liên kết mời riêng mà Văn phòng đã gửi" in reply.text
 
 
 async def test_every_refusal_gets_a_clear_reply_and_links_nothing(harness: Harness) -> None:

@@ -116,8 +116,10 @@ Không thực hiện: hoãn 01, trùng lịch 01, ốm đau hoặc việc riêng
 
 
 async def _fixture(sessions: SessionFactory, tmp_path: Path) -> None:
-    await add_delegate(sessions, "ML-001", full_name="Nguyễn Thị Hoa", role="secretary")
-    await add_delegate(sessions, "ML-002", full_name="Trần Văn Bình")
+    # The Standing Committee's share comes from the title: ML-001 holds one, and ML-002,
+    # the office's account (role secretary) with no title, never counts in it.
+    await add_delegate(sessions, "ML-001", full_name="Nguyễn Thị Hoa", title="Phó Chủ tịch HĐND")
+    await add_delegate(sessions, "ML-002", full_name="Trần Văn Bình", role="secretary")
     await add_delegate(sessions, "ML-003", full_name="Lê Văn Cường", unit="Xã Mỹ Thành")
     await add_delegate(
         sessions, "X-001", full_name="Phạm Thu Hà", council="HDND-X", unit="Phường Một"

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy import ColumnElement, and_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Broadcast, BroadcastRecipient, OutboxMessage
+from bot.models import Broadcast, BroadcastRecipient, Council, OutboxMessage
 from bot.services.outbox.rows import OutboxStatus
 
 Key = tuple[int, int]
@@ -40,8 +40,10 @@ class Copies:
     copies: dict[Key, int]
     """→ the message id of the delegate's copy (for nudges: of this broadcast; for
     corrections: of the broadcast corrected)"""
-    sent_at: dict[int, str]
+    sent_at: dict[int, datetime]
     """broadcast → when it was confirmed, in local time"""
+    councils: dict[int, Council]
+    """broadcast → its council (whose office the nudge names)"""
 
 
 async def broadcast_copies(
@@ -75,6 +77,12 @@ async def broadcast_copies(
         elif broadcast is not None and broadcast.corrects_id is not None:
             wanted[(broadcast_id, delegate_id)] = (broadcast.corrects_id, delegate_id)
     copies = await _copy_message_ids(session, set(wanted.values()))
+    council_ids = {b.council_id for b in broadcasts.values()}
+    councils = {
+        c.id: c
+        for c in (await session.exec(select(Council).where(col(Council.id).in_(council_ids))))
+        if c.id is not None
+    }
     return Copies(
         sources={
             b.id: (b.source_chat_id, b.source_message_id)
@@ -87,9 +95,14 @@ async def broadcast_copies(
         },
         copies={key: copies[source] for key, source in wanted.items() if source in copies},
         sent_at={
-            b.id: (b.confirmed_at or b.created_at).astimezone(zone).strftime("%H:%M %d/%m/%Y")
+            b.id: (b.confirmed_at or b.created_at).astimezone(zone)
             for b in broadcasts.values()
             if b.id is not None
+        },
+        councils={
+            b.id: councils[b.council_id]
+            for b in broadcasts.values()
+            if b.id is not None and b.council_id in councils
         },
     )
 

@@ -39,6 +39,11 @@ class Progress:
     acknowledged: int = 0
 
     @property
+    def targeted(self) -> int:
+        """Everyone the notice was for: the one denominator of every screen."""
+        return self.total + sum(self.skipped.values())
+
+    @property
     def finished(self) -> bool:
         return self.pending == 0
 

@@ -29,6 +29,7 @@ from bot.services.broadcasts.drafts import (
     CouncilRef,
     create_draft,
     get_broadcast,
+    may_broadcast,
     resolve_audience,
     resolve_council,
 )
@@ -110,7 +111,12 @@ async def managed_broadcast(scope: UpdateScope, broadcast_id: int) -> Broadcast 
     broadcast = await get_broadcast(session=scope.session, broadcast_id=broadcast_id)
     if broadcast is None or broadcast.id is None:
         return None
-    return broadcast if secretary(scope).may_manage(broadcast.council_id) else None
+    allowed = await may_broadcast(
+        session=scope.session,
+        managed=secretary(scope).managed_councils,
+        council_id=broadcast.council_id,
+    )
+    return broadcast if allowed else None
 
 
 async def start_step(
@@ -160,11 +166,18 @@ async def ask_for_notice(
             "Now send the notice: a text (formatting is kept), a photo, or a document such "
             "as the invitation PDF with its caption."
         )
+        intro += "\n" + texts.CLASSIFIED_WARNING_MARK + _(texts.CLASSIFIED_WARNING)
     intro += "\n" + _(
         "Keep your message in this chat: each delegate receives a copy of it, and the "
         "copies are made from it."
     )
     await message.reply_text(intro, reply_markup=texts.markup((stop_button(_),)))
+
+
+def has_file(message: Message | None) -> bool:
+    """Whether the notice carries a photo or a document (then the preview warns that
+    classified documents never go through Telegram)."""
+    return message is not None and bool(message.photo or message.document)
 
 
 async def conversation_council(
@@ -173,7 +186,7 @@ async def conversation_council(
     """The council the conversation is about, if the caller still manages it."""
     identity = secretary(scope)
     council_id = state.council
-    if council_id is None or not identity.may_manage(council_id):
+    if council_id is None:
         return None
     return await resolve_council(
         session=scope.session, managed=identity.managed_councils, code=None, home=council_id
@@ -258,7 +271,7 @@ async def _receive_notice(
     await scope.commit()
     assert draft.id is not None
     await message.reply_text(
-        texts.preview_text(audience, state.deadline, _),
-        reply_markup=texts.preview_markup(draft.id, audience, _),
+        texts.preview_text(audience, state.deadline, _, has_file=has_file(message)),
+        reply_markup=texts.preview_markup(draft.id, audience, _, state.deadline),
         do_quote=True,
     )

@@ -84,7 +84,7 @@ async def on_ack(
     if ack.outcome is AckOutcome.not_yours or ack.at is None:
         await answer(query, _(NOT_FOR_YOU), show_alert=True)
         return
-    label = texts.acknowledged_label(ack.at, scope.settings.zone, _)
+    label = texts.acknowledged_label(ack.at, scope.settings.zone, _, scope.language)
     if ack.outcome is AckOutcome.recorded:
         await answer(query, _("Thank you: the council office can see you have received it."))
     else:
@@ -183,7 +183,7 @@ async def on_report(
     ]
     label = texts.target_label(target_of(broadcast), _)
     await message.reply_text(
-        texts.report_text(broadcast, label, progress, scope.settings.zone, _),
+        texts.report_text(broadcast, label, progress, scope.settings.zone, _, scope.language),
         reply_markup=texts.report_detail_markup(data.broadcast_id, _),
     )
 
