@@ -57,6 +57,17 @@ def _render_copy(
     recipient_id = copies.recipients.get(key)
     if source is None or recipient_id is None:
         return None
+    album = copies.albums.get(key[0], ())
+    if album:
+        _ = get_translator(recipient.language)
+        return Outgoing(
+            copy_of=source,
+            album=album,
+            text=_("📎 The notice above has {count} files and photos.").format(
+                count=len(album) + 1
+            ),
+            keyboard=_ack_keyboard(recipient_id, recipient.language),
+        )
     return Outgoing(
         copy_of=source,
         keyboard=_ack_keyboard(recipient_id, recipient.language),

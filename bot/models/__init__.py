@@ -346,6 +346,9 @@ class Broadcast(SQLModel, table=True):
     audience: str = Field(default="", max_length=512)
     source_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # An album (several photos or documents sent together): the ids of its other parts,
+    # " "-separated, after ``source_message_id``; copied with one copyMessages.
+    album_message_ids: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The confirmation message, edited in place as deliveries progress.
     progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     progress_message_id: int | None = Field(

@@ -1,4 +1,4 @@
-"""council names, levels, parents; delegates' titles, groups and committees
+"""council names, levels, parents; delegates' titles, groups and committees; albums
 
 Revision ID: 0014
 Revises: 0010
@@ -33,6 +33,8 @@ def upgrade() -> None:
                 'standing_committee', sa.Boolean(), nullable=False, server_default=sa.false()
             )
         )
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('album_message_ids', sa.Text(), nullable=True))
     # Existing councils take the level their delegates were imported with.
     op.execute(
         "UPDATE councils SET level = (SELECT MIN(d.level) FROM delegates d "
@@ -41,6 +43,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.drop_column('album_message_ids')
     with op.batch_alter_table('delegates', schema=None) as batch_op:
         for name in ('standing_committee', 'committee', 'group_name', 'title'):
             batch_op.drop_column(name)

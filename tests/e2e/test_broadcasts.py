@@ -551,3 +551,52 @@ async def test_a_province_office_reaches_its_communes_and_its_groups(harness: Ha
     assert "Không tìm thấy HĐND có mã NB-Y" in (refusal.text or "")
     (refusal,) = await harness.api.user(7201).send_and_wait("/thongbao hđnd:NB-T tất cả")
     assert "Không tìm thấy HĐND có mã NB-T" in (refusal.text or "")
+
+
+async def test_an_album_is_one_notice_copied_with_copy_messages(council: Harness) -> None:
+    """Two documents sent together: one draft, one preview; each delegate gets both with
+    one ``copyMessages``, then a short message carrying «Đã nhận»."""
+    harness = council
+    secretary = harness.api.user(SECRETARY)
+    prompt = await next_message(secretary, secretary.send("/thongbao ML-001 ML-002"))
+    assert "Không gửi tài liệu mật qua Telegram" in (prompt.text or "")
+    before = len(secretary.messages)
+    await secretary.send_album(
+        [("giay-moi.pdf", b"%PDF giay moi"), ("tai-lieu.pdf", b"%PDF tai lieu")],
+        caption="Giấy mời và tài liệu Kỳ họp thứ Tư",
+    )
+    preview = (await secretary.wait_for_messages(before + 1))[before]  # one for both parts
+    assert "⚠️ Không gửi tài liệu mật qua Telegram." in (preview.text or "")
+    await confirm(harness, preview)
+    await dispatcher(harness).drain()
+    assert len(harness.api.calls_to("copyMessages")) == 2
+    assert harness.api.calls_to("copyMessage") == []
+    for code in ("ML-001", "ML-002"):
+        user = harness.api.user(LINKED[code])
+        first, second, after = user.messages
+        assert (first.method, second.method, after.method) == (
+            "copyMessages", "copyMessages", "sendMessage"
+        )  # fmt: skip
+        assert first.document is not None
+        assert first.document.data == b"%PDF giay moi"
+        assert second.document is not None
+        assert second.document.data == b"%PDF tai lieu"
+        assert first.caption == "Giấy mời và tài liệu Kỳ họp thứ Tư"
+        assert first.media_group_id is not None
+        assert first.media_group_id == second.media_group_id
+        assert after.text == "📎 Thông báo ở trên gồm 2 tệp, ảnh. Đồng chí đọc xong bấm «Đã nhận»."
+        await harness.api.wait_for_callback_answer(await user.press(after, "Đã nhận"))
+        await harness.api.wait_until(lambda after=after: after.edits == 1)
+    # a message after the album is not taken as part of it
+    (reply,) = await secretary.send_and_wait("Nội dung lạc đề")
+    assert "Xem trước" not in (reply.text or "")
+    async with harness.session_factory() as session:
+        (broadcast,) = (await session.exec(select(Broadcast))).all()
+    assert broadcast.album_message_ids is not None
+    assert len(broadcast.album_message_ids.split()) == 1
+    assert (
+        await count_rows(
+            harness, BroadcastRecipient, col(BroadcastRecipient.acknowledged_at).is_not(None)
+        )
+        == 2
+    )

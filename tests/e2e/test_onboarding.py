@@ -31,7 +31,10 @@ async def test_invite_link_links_the_account(harness: Harness) -> None:
     (reply,) = await user.send_and_wait(f"/start {token}")
     assert reply.text is not None
     assert "Nguyễn Văn <An>" in reply.text  # escaped in HTML, shown as written
-    assert "ML-001" in reply.text
+    # the council by its name, never the delegate's code; the Vietnamese help command
+    assert reply.text.startswith("Chào mừng đồng chí Nguyễn Văn <An>, đại biểu HĐND HDND-ML!")
+    assert "ML-001" not in reply.text
+    assert "/trogiup" in reply.text
     assert await linked_user_id(harness, "ML-001") == 1001
     async with harness.session_factory() as session:
         stored = (await session.exec(select(Invite))).one()
@@ -173,7 +176,7 @@ async def test_unlinked_users_language_carries_over_when_linking(harness: Harnes
 async def test_anything_else_gets_a_pointer_to_help(harness: Harness) -> None:
     (reply,) = await harness.api.user(7001).send_and_wait("xin chào")
     assert reply.text is not None
-    assert "/help" in reply.text
+    assert "/trogiup" in reply.text
 
 
 async def test_command_menus_are_set_in_both_languages(harness: Harness) -> None:

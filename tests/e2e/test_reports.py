@@ -128,7 +128,7 @@ async def test_not_held_with_a_reason_and_with_a_written_reason(
     user = await linked_delegate(harness)
     await prompted(harness, policy, tmp_path)
     prompt = prompt_of(user)
-    assert "Vì sao" in await press(harness, user, prompt, "Không thực hiện")
+    assert "lý do không thực hiện" in await press(harness, user, prompt, "Không thực hiện")
     assert "Đã lưu báo cáo" in await press(harness, user, prompt, "Trùng lịch công tác khác")
     (report,) = await reports(harness)
     assert (report.held, report.reason, report.citizens) == (False, "clash", None)
@@ -153,7 +153,7 @@ async def test_remind_later_asks_again_two_hours_on_instead_of_the_follow_up(
     user = await linked_delegate(harness)
     await prompted(harness, policy, tmp_path)
     text = await press(harness, user, prompt_of(user), "Nhắc lại sau")
-    assert "Sẽ nhắc lại đồng chí lúc 12h00" in text
+    assert "Bot sẽ nhắc lại đồng chí lúc 12h00" in text
     await run_until(harness, policy, harness.clock.now + timedelta(days=3))
     # the first prompt and the snoozed one; the follow-up was replaced
     assert await prompt_statuses(harness) == {
@@ -301,7 +301,7 @@ async def test_random_text_and_stickers_at_every_step_get_a_clear_answer(
 ) -> None:
     user = await linked_delegate(harness)
     (nothing_open,) = await user.send_and_wait("xin chào")
-    assert "/help" in (nothing_open.text or "")
+    assert "/trogiup" in (nothing_open.text or "")
     await prompted(harness, policy, tmp_path)
     await press(harness, user, prompt_of(user), "Đã thực hiện")
     (sticker_answer,) = await user_sticker(harness, user)

@@ -8,7 +8,7 @@ broadcast it corrects, a nudge to the copy of its own broadcast.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from sqlalchemy import ColumnElement, and_, tuple_
@@ -44,6 +44,8 @@ class Copies:
     """broadcast → when it was confirmed, in local time"""
     councils: dict[int, Council]
     """broadcast → its council (whose office the nudge names)"""
+    albums: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """broadcast → the ids of its album's other parts (none for a single message)"""
 
 
 async def broadcast_copies(
@@ -98,6 +100,11 @@ async def broadcast_copies(
             b.id: (b.confirmed_at or b.created_at).astimezone(zone)
             for b in broadcasts.values()
             if b.id is not None
+        },
+        albums={
+            b.id: tuple(int(part) for part in b.album_message_ids.split())
+            for b in broadcasts.values()
+            if b.id is not None and b.album_message_ids
         },
         councils={
             b.id: councils[b.council_id]

@@ -295,6 +295,17 @@ async def create_draft(
     return broadcast
 
 
+async def add_album_part(*, session: AsyncSession, broadcast_id: int, message_id: int) -> bool:
+    """Adds a part of an album to a draft; False if it is no longer a draft."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
+        return False
+    broadcast.album_message_ids = f"{broadcast.album_message_ids or ''} {message_id}".strip()
+    session.add(broadcast)
+    await session.flush()
+    return True
+
+
 async def get_broadcast(*, session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     return await session.get(Broadcast, broadcast_id)
 

@@ -27,6 +27,7 @@ from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import (
     CouncilRef,
+    add_album_part,
     create_draft,
     get_broadcast,
     may_broadcast,
@@ -56,6 +57,8 @@ class BroadcastStep(StrEnum):
     """Waiting for delegate codes."""
     notice = "notice"
     """Waiting for the notice itself."""
+    album = "album"
+    """The notice is an album: its other parts are on their way."""
 
 
 @conversation_kind("broadcast", ttl=timedelta(hours=2))
@@ -69,6 +72,9 @@ class BroadcastConversation(ConversationState):
     """The recipients: chosen before the council (an admin's), or those the notice is for."""
     units: tuple[str, ...] = ()
     """The unit menu's names, so that a button carries only an index."""
+    album_draft: int | None = None
+    media_group: str | None = None
+    """The album whose parts are added to ``album_draft`` as they arrive."""
 
     @property
     def deadline(self) -> timedelta | None:
@@ -205,12 +211,14 @@ async def on_message(
     """
     if (message := update.effective_message) is None:
         return False
-    if state.step is not BroadcastStep.notice and not message.text:
+    if state.step not in (BroadcastStep.notice, BroadcastStep.album) and not message.text:
         return False
     _ = scope._
     if scope.identity is None or not scope.identity.is_secretary:
         await refuse(update, _(SECRETARIES_ONLY))
         return True
+    if state.step is BroadcastStep.album:
+        return await _album_part(message, scope, state)
     if state.step is BroadcastStep.notice:
         await _receive_notice(message, scope, state)
         return True
@@ -227,6 +235,24 @@ async def on_message(
         return True
     await ask_for_notice(message, scope, council, target, state.deadline)
     return True
+
+
+async def _album_part(message: Message, scope: UpdateScope, state: BroadcastConversation) -> bool:
+    """A part of the album being sent is added to its draft; anything else ends the wait
+    and is handled as usual."""
+    same_album = state.album_draft is not None and message.media_group_id == state.media_group
+    if same_album and await add_album_part(
+        session=scope.session, broadcast_id=state.album_draft or 0, message_id=message.message_id
+    ):
+        await scope.commit()
+        return True
+    await end_conversation(
+        session=scope.session,
+        telegram_user_id=secretary(scope).telegram_user_id,
+        kind=BroadcastConversation,
+    )
+    await scope.commit()
+    return False
 
 
 async def _receive_notice(
@@ -268,6 +294,11 @@ async def _receive_notice(
         deadline=state.deadline,
         now=scope.now,
     )
+    if message.media_group_id is not None:
+        # The album's other parts arrive as messages of their own, right after this one.
+        await start_step(scope, BroadcastStep.album, state.deadline, council=council.id,
+                         target=state.target, album_draft=draft.id,
+                         media_group=message.media_group_id)  # fmt: skip
     await scope.commit()
     assert draft.id is not None
     await message.reply_text(
