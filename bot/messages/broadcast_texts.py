@@ -77,6 +77,15 @@ def acknowledged_label(at: datetime, zone: ZoneInfo, _: Gettext, language: str =
     return _("✅ Received at {time}").format(time=moment(at, zone, language))
 
 
+_PLACE_WORDS = ("Xã ", "Phường ", "Thị trấn ", "Đặc khu ", "Tỉnh ", "Thành phố ")
+
+
+def in_sentence(unit: str) -> str:
+    """``Xã Mỹ Lộc`` → ``xã Mỹ Lộc``: a unit's name inside a sentence (other names as
+    written)."""
+    return unit[:1].lower() + unit[1:] if unit.startswith(_PLACE_WORDS) else unit
+
+
 def markup(*rows: tuple[Button, ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row] for row in rows]
@@ -106,7 +115,7 @@ def _target_words(target: Target, _: Gettext) -> str:
         case TargetKind.level:
             return _("{level}-level delegates").format(level=_(LEVELS.get(target.value, "")))
         case TargetKind.unit:
-            return _("unit {unit}").format(unit=escape(target.value))
+            return _("unit {unit}").format(unit=escape(in_sentence(target.value)))
         case TargetKind.correction:
             return _("correction of notice #{number}").format(number=target.corrects_id)
         case _:

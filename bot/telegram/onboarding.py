@@ -152,7 +152,9 @@ async def help_command(update: Update, context: BotContext, scope: UpdateScope) 
     parts = [f"{header}\n\n{command_lines(commands, _)}"]
     if identity is not None and identity.is_linked:
         parts.append(reminder_schedule(context.deps.settings, identity.language, _))
-    parts.append(contact_line(context.deps.settings, _))
+    delegate = identity.delegate if identity is not None else None
+    council = await scope.session.get(Council, delegate.council_id) if delegate else None
+    parts.append(contact_line(context.deps.settings, _, council))
     await message.reply_text("\n\n".join(parts))
 
 

@@ -187,7 +187,11 @@ async def test_text_notice_reaches_each_recipient_once_with_progress_and_ack(
     pressed_at = harness.clock.now
     local = pressed_at.astimezone(harness.settings.zone)
     label = f"✅ Đã nhận lúc {local.hour}h{local:%M} ngày {local:%d/%m/%Y}"
-    await harness.api.wait_for_callback_answer(await delegate.press(copy, "Đã nhận"))
+    thanks = await harness.api.wait_for_callback_answer(await delegate.press(copy, "Đã nhận"))
+    # the office that sent it, named as since 2025
+    assert thanks.get("text") == (
+        "Cảm ơn đồng chí: Văn phòng HĐND và UBND HDND-ML đã ghi nhận đồng chí nhận được thông báo."
+    )
     await harness.api.wait_until(lambda: copy.find_button(label) is not None)
     harness.clock.advance(timedelta(minutes=5))
     answer = await harness.api.wait_for_callback_answer(await delegate.press(copy, label))
@@ -226,7 +230,7 @@ async def test_document_with_caption_and_deadline_nudges_the_unacknowledged(
     harness = council
     secretary = harness.api.user(SECRETARY)
     prompt = await next_message(secretary, secretary.send("/thongbao unit:xa my thanh hạn 2d"))
-    assert "đại biểu thuộc xa my thanh" in (prompt.text or "")
+    assert "đại biểu đơn vị xa my thanh" in (prompt.text or "")
     pdf = b"%PDF-1.4 giay moi ky hop"
     preview = await next_message(
         secretary,
@@ -398,7 +402,7 @@ async def test_menu_buttons_lead_to_the_notice_prompt(council: Harness) -> None:
 
     unit_menu = await next_message(secretary, secretary.press(await menu(), "Theo đơn vị"))
     prompt = await next_message(secretary, secretary.press(unit_menu, "Xã Mỹ Thành"))
-    assert "đại biểu thuộc Xã Mỹ Thành" in (prompt.text or "")
+    assert "đại biểu đơn vị xã Mỹ Thành" in (prompt.text or "")
     assert "(2 đại biểu)" in (prompt.text or "")
 
     # no "by level" inside one council; the Standing Committee instead

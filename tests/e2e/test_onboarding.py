@@ -111,8 +111,9 @@ async def test_help_lists_what_each_role_may_do(harness: Harness) -> None:
 
 async def test_unlinked_user_sees_no_ones_data(harness: Harness) -> None:
     await add_delegate(
-        harness.session_factory, "ML-001", full_name="Phạm Thị Mai", telegram_user_id=4001
-    )
+        harness.session_factory, "ML-001", full_name="Phạm Thị Mai", telegram_user_id=4001,
+        title="Phó Chủ tịch HĐND", group="Tổ đại biểu số 2", committee="Ban Pháp chế",
+    )  # fmt: skip
     stranger = harness.api.user(4000)
     for command in ("/toi", "/me", "/lienket", "/links"):
         (reply,) = await stranger.send_and_wait(command)
@@ -123,6 +124,10 @@ async def test_unlinked_user_sees_no_ones_data(harness: Harness) -> None:
     assert own.text is not None
     assert "Phạm Thị Mai" in own.text
     assert "0912345678" not in own.text  # a phone number is not echoed into chats
+    assert "Chức vụ: Phó Chủ tịch HĐND" in own.text
+    assert "Tổ đại biểu: Tổ đại biểu số 2" in own.text
+    assert "Ban: Ban Pháp chế" in own.text
+    assert "Phạm Thị Mai" not in reply.text  # nor is it in a stranger's replies
 
 
 async def test_secretary_sees_only_their_own_council(harness: Harness) -> None:

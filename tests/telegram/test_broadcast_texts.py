@@ -43,6 +43,11 @@ def test_times_read_as_the_office_writes_them() -> None:
     assert texts.acknowledged_label(at, zone, VI) == "✅ Đã nhận lúc 8h14 ngày 07/12/2026"
 
 
+def test_a_unit_reads_in_lower_case_inside_the_sentence() -> None:
+    unit = texts.target_label(Target(TargetKind.unit, "Xã Mỹ Lộc"), VI)
+    assert unit == "đại biểu đơn vị xã Mỹ Lộc"
+
+
 def test_new_targets_read_in_words() -> None:
     assert texts.target_label(Target(TargetKind.standing), VI) == "Thường trực HĐND"
     group = texts.target_label(Target(TargetKind.group, "Tổ đại biểu số 1"), VI)
@@ -54,7 +59,7 @@ def test_new_targets_read_in_words() -> None:
 
 def test_labels_escape_what_users_wrote() -> None:
     unit = texts.target_label(Target(TargetKind.unit, "<b>Xã</b> & Co"), VI)
-    assert unit == "đại biểu thuộc &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
+    assert unit == "đại biểu đơn vị &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
     codes = texts.target_label(Target(TargetKind.codes, codes=("<A>",)), VI)
     assert "&lt;A&gt;" in codes
 

@@ -25,7 +25,8 @@ from bot.domain.buttons import (
 )
 from bot.i18n import N_
 from bot.messages import broadcast_texts as texts
-from bot.models import Broadcast
+from bot.messages.office import office_name
+from bot.models import Broadcast, Council
 from bot.services.broadcasts.acks import AckOutcome, acknowledge
 from bot.services.broadcasts.drafts import (
     BroadcastStatus,
@@ -86,7 +87,12 @@ async def on_ack(
         return
     label = texts.acknowledged_label(ack.at, scope.settings.zone, _, scope.language)
     if ack.outcome is AckOutcome.recorded:
-        await answer(query, _("Thank you: the council office can see you have received it."))
+        council = await scope.session.get(Council, ack.council_id) if ack.council_id else None
+        office = office_name(_, council, override=scope.settings.SECRETARIAT_NAME)
+        await answer(
+            query,
+            _("Thank you: {office} can see you have received it.").format(office=office),
+        )
     else:
         await answer(query, label)
     await _show_acknowledged(query.message, label, data.recipient_id, context)
