@@ -6,7 +6,7 @@ the copy but has not acknowledged it gets one reminder (quiet hours respected).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -38,7 +38,7 @@ class AckOutcome(StrEnum):
 class Ack:
     outcome: AckOutcome
     at: datetime | None = None
-    council_id: int | None = None
+    council_id: int | None = field(default=None, compare=False)
     """The council the notice came from (whose office thanks the delegate)."""
 
 
