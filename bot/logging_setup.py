@@ -48,3 +48,5 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # "generated new fontManager" on the first chart: English noise on the clerk's screen.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)

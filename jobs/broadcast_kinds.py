@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.dates import format_moment
 from bot.i18n import get_translator
 from bot.messages.broadcast_texts import ack_button
+from bot.messages.office import capitalized, office_name
 from bot.models import OutboxMessage
 from bot.services.broadcasts.copies import Copies, Key, broadcast_copies
 from bot.services.outbox.payloads import BroadcastNudgePayload, BroadcastPayload
@@ -55,6 +58,17 @@ def _render_copy(
     recipient_id = copies.recipients.get(key)
     if source is None or recipient_id is None:
         return None
+    album = copies.albums.get(key[0], ())
+    if album:
+        _ = get_translator(recipient.language)
+        return Outgoing(
+            copy_of=source,
+            album=album,
+            text=_("📎 The notice above has {count} files and photos.").format(
+                count=len(album) + 1
+            ),
+            keyboard=_ack_keyboard(recipient_id, recipient.language),
+        )
     kept = copies.kept.get(key[0])
     return Outgoing(
         # Known deleted: the kept notice at once, not one failed copy per delegate.
@@ -74,10 +88,15 @@ def _render_nudge(
     if recipient_id is None or copy_id is None or copies.acknowledged.get(key, False):
         return None  # acknowledged meanwhile, or there is no copy to point at
     _ = get_translator(recipient.language)
+    sent_at = copies.sent_at.get(key[0])
+    office = office_name(_, copies.councils.get(key[0]))
     text = _(
-        "The council office (Văn phòng HĐND) has not yet had your confirmation of the "
-        "notice sent at {time}. Please read it and press «Received» under it."
-    ).format(time=copies.sent_at.get(key[0], ""))
+        "{office} has not yet had your confirmation of the notice sent at {time}. "
+        "Please read it and press «Received» under it."
+    ).format(
+        office=escape(capitalized(office)),
+        time=format_moment(sent_at, recipient.language) if sent_at is not None else "",
+    )
     return Outgoing(
         text=text, keyboard=_ack_keyboard(recipient_id, recipient.language), reply_to=copy_id
     )

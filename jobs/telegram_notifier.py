@@ -122,6 +122,13 @@ class TelegramNotifier:
             if message.reply_to is not None
             else None
         )
+        if message.copy_of is not None and message.album:
+            from_chat, source_id = message.copy_of
+            await self._bot.copy_messages(chat_id, from_chat, (source_id, *message.album))
+            after = await self._bot.send_message(
+                chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=_markup(message)
+            )
+            return Delivered(after.message_id)
         if message.copy_of is not None:
             from_chat, source_id = message.copy_of
             try:

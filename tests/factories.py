@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlmodel import select
 
 from bot.db import SessionFactory
+from bot.domain.titles import is_standing_committee
 from bot.models import Council, Delegate
 
 T = TypeVar("T")
@@ -27,11 +28,15 @@ async def add_delegate(
     unit: str = "Xã Mỹ Lộc",
     phone: str = "0912345678",
     active: bool = True,
+    title: str = "",
+    group: str = "",
+    committee: str = "",
+    level: str = "commune",
 ) -> Delegate:
     async with session_factory() as session, session.begin():
         existing = (await session.exec(select(Council).where(Council.code == council))).first()
         if existing is None:
-            existing = Council(code=council, name=f"HĐND {council}", created_at=NOW)
+            existing = Council(code=council, name=f"HĐND {council}", level=level, created_at=NOW)
             session.add(existing)
             await session.flush()
         assert existing.id is not None
@@ -39,7 +44,11 @@ async def add_delegate(
             code=code,
             full_name=full_name,
             council_id=existing.id,
-            level="commune",
+            level=level,
+            title=title,
+            standing_committee=is_standing_committee(title),
+            group_name=group,
+            committee=committee,
             unit=unit,
             constituency="Đơn vị bầu cử số 1",
             phone=phone,

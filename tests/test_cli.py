@@ -153,7 +153,7 @@ async def test_schedule_import_list_ics_and_calendar(
     schedule.write_text(SCHEDULE, encoding="utf-8")
     assert await _run(["delegates", "import", str(roster)]) == 0
     assert await _run(["schedule", "import", str(schedule), "--dry-run"]) == 0
-    assert "Chạy thử" in capsys.readouterr().out
+    assert "Kiểm tra thử (chưa ghi vào dữ liệu)" in capsys.readouterr().out
     assert await _run(["schedule", "import", str(schedule)]) == 0
     capsys.readouterr()
 

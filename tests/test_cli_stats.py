@@ -68,7 +68,7 @@ def test_xlsx_and_png_go_to_a_default_file(env: Path, capsys: pytest.CaptureFixt
 
 def test_unknown_council_exits_1(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats", "--quarter", "2026-Q1", "--council", "NOPE"]) == 1
-    assert capsys.readouterr().err.strip() == "Không có hội đồng mã NOPE"
+    assert capsys.readouterr().err.strip() == "Không tìm thấy HĐND có mã NOPE"
     assert not list(env.glob("thong-ke-*"))
 
 

@@ -54,12 +54,14 @@ async def _import_roster(request: ImportRequest) -> RosterImportResult:
 
 def _roster_summary(result: RosterImportResult, _: Gettext) -> str:
     return _(
-        "{created} created, {updated} updated, {unchanged} unchanged, {councils} new council(s)."
+        "Delegates: {created} created, {updated} updated, {unchanged} unchanged; "
+        "councils: {councils} created, {renamed} updated."
     ).format(
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
         councils=result.councils_created,
+        renamed=result.councils_updated,
     )
 
 
@@ -187,8 +189,10 @@ def register(commands: Commands) -> None:
             "import a roster (CSV or XLSX): delegates are added or updated by code; all or nothing"
         ),
         description=_(
-            "Columns: code, full_name, council, level, unit, constituency, phone, role "
-            "(English or Vietnamese headers). Any bad row is reported as "
+            "Columns: code, full_name, council, level, unit, constituency, phone, role; "
+            "optional council_name, parent_council, title, group, committee "
+            "(English or Vietnamese headers). Level: province or commune; role: delegate or "
+            "secretary (the office's staff). Any bad row is reported as "
             "'row N, column X: problem' and nothing is written (exit 1)."
         ),
         file_help=_("roster .csv or .xlsx"),

@@ -109,7 +109,8 @@ def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> s
         if view.starts_at.date() != current:
             current = view.starts_at.date()
             buffer.write(f"\n{format_day(current, language)}\n")
-        where = f" @ {view.location}" if view.location else ""
+        # "@" is not Vietnamese punctuation: "— tại Trụ sở xã".
+        where = " — " + _("at {place}").format(place=view.location) if view.location else ""
         buffer.write(
             f"  {format_entry_time(view.kind, view.starts_at, view.ends_at, language):<13} "
             f"{view.title}{where} — {view.delegate_code} {view.delegate_name}\n"

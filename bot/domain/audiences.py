@@ -24,6 +24,9 @@ class Member:
 
     code: str
     unit: str
+    office: bool = False
+    """An account of the council's office (role ``secretary``): not a delegate, so never
+    in ``all`` or ``unit:`` (named by code, it is)."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,10 @@ def _pool(
     """The row's pool among ``members``; ``None`` when the row is refused outright."""
     selection: DelegateSelection = entry.delegates
     if selection.everyone:
-        return tuple(m.code for m in members), []
+        return tuple(m.code for m in members if not m.office), []
     if selection.unit is not None:
         wanted = fold_label(selection.unit)
-        pool = tuple(m.code for m in members if fold_label(m.unit) == wanted)
+        pool = tuple(m.code for m in members if not m.office and fold_label(m.unit) == wanted)
         if pool:
             return pool, []
         return None, [

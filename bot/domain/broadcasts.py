@@ -1,15 +1,20 @@
 """Who a secretariat notice is for, as the secretary writes it after ``/thongbao``.
 
-``all``, ``level:<province|district|commune>``, ``unit:<unit>``, ``secretaries``, or
-delegate codes separated by spaces or ``;``; an admin may put ``council:<CODE>`` first;
-``hạn 2d`` at the end sets an acknowledgement deadline. Pure parsing: the council, the
-codes and the units are checked against the database by ``bot/services/broadcasts/drafts.py``.
+``all`` (``tất cả``: delegates only, never the office's accounts), ``level:<…>``,
+``unit:<unit>`` (``đơn vị:``), ``group:<tổ>`` (``tổ:``), ``committee:<ban>`` (``ban:``),
+``standing`` (``thường trực``: the Standing Committee by title), ``secretaries``
+(``văn phòng``), or delegate codes separated by spaces or ``;``; ``children``
+(``cấp dưới``) before any of them names the same target in every child council;
+``council:<CODE>`` (``hđnd:``) first picks another council (an admin's, or a child of
+the caller's); ``hạn 2 ngày`` / ``hạn 2d`` at the end sets an acknowledgement deadline.
+Pure parsing: the council, the codes and the units are checked against the database by
+``bot/services/broadcasts/drafts.py``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 
@@ -22,11 +27,26 @@ PROGRESS_WIDTH = 10
 MAX_DEADLINE = timedelta(days=30)
 
 _DEADLINE = re.compile(r"(?:^|\s)(?:hạn|han|deadline)\s*:?\s*(\d.*?)\s*$", re.IGNORECASE)
-_COUNCIL = re.compile(r"^\s*council\s*:\s*(\S+)\s*", re.IGNORECASE)
-_PREFIXED = re.compile(r"^\s*(level|unit|cap|cấp|don vi|đơn vị)\s*:\s*(.*)$", re.IGNORECASE)
+_COUNCIL = re.compile(r"^\s*(?:council|hđnd|hdnd)\s*:\s*(\S+)\s*", re.IGNORECASE)
+_CHILDREN = re.compile(r"^\s*(?:children|cấp dưới|cap duoi)(?:\s+|$)", re.IGNORECASE)
+_PREFIXED = re.compile(
+    r"^\s*(level|unit|cap|cấp|don vi|đơn vị|group|tổ|to|committee|ban)\s*:\s*(.*)$",
+    re.IGNORECASE,
+)
 _CODE_SEPARATORS = re.compile(r"[\s;,]+")
-_ALL = frozenset({"all", "tat ca", "tatca"})
-_SECRETARIES = frozenset({"secretaries", "thu ky", "thuky", "secretary"})
+_VI_DURATION = re.compile(r"^(\d+)\s*(ngày|ngay|giờ|gio|tiếng|tieng|phút|phut)$", re.IGNORECASE)
+_VI_UNITS = {"ngay": "d", "gio": "h", "tieng": "h", "phut": "m"}
+_ALL = frozenset({"all", "tat ca", "tatca", "tat ca dai bieu"})
+_SECRETARIES = frozenset({"secretaries", "thu ky", "thuky", "secretary", "van phong", "vanphong"})
+_STANDING = frozenset({"standing", "thuong truc", "thuong truc hdnd", "thuongtruc"})
+_PREFIX_KINDS = {
+    "unit": "unit",
+    "don vi": "unit",
+    "group": "group",
+    "to": "group",
+    "committee": "committee",
+    "ban": "committee",
+}
 _LEVEL_NAMES = {"tinh": Level.province, "huyen": Level.district, "xa": Level.commune}
 
 
@@ -34,6 +54,9 @@ class TargetKind(StrEnum):
     all = "all"
     level = "level"
     unit = "unit"
+    group = "group"
+    committee = "committee"
+    standing = "standing"
     secretaries = "secretaries"
     codes = "codes"
     correction = "correction"  # the recipients of an earlier broadcast
@@ -46,18 +69,21 @@ class Target:
     """The level or the unit name."""
     codes: tuple[str, ...] = ()
     corrects_id: int | None = None
+    children: bool = False
+    """The same target in every council whose parent is the broadcast's council."""
 
     def describe(self) -> str:
         """The stored form (``broadcasts.audience``), which :func:`parse_target` reads back."""
+        prefix = "children " if self.children else ""
         match self.kind:
-            case TargetKind.level | TargetKind.unit:
-                return f"{self.kind.value}:{self.value}"
+            case TargetKind.level | TargetKind.unit | TargetKind.group | TargetKind.committee:
+                return f"{prefix}{self.kind.value}:{self.value}"
             case TargetKind.codes:
-                return " ".join(self.codes)
+                return prefix + " ".join(self.codes)
             case TargetKind.correction:
                 return f"correction:{self.corrects_id}"
             case _:
-                return self.kind.value
+                return prefix + self.kind.value
 
 
 @dataclass(frozen=True)
@@ -93,8 +119,12 @@ def parse_request(text: str) -> Request:
 
 
 def parse_deadline(text: str) -> timedelta:
+    """``2d``, ``48h``, ``30m``, or as the office says it: ``2 ngày``, ``48 giờ``, ``30 phút``."""
+    spoken = text.strip().lower()
+    if match := _VI_DURATION.match(spoken):
+        spoken = match[1] + _VI_UNITS[fold_label(match[2])]
     try:
-        value = parse_duration(text.lower())
+        value = parse_duration(spoken)
     except ValueError:
         raise RequestError(
             N_("{value} is not a deadline such as 2d, 12h or 30m."), {"value": text}
@@ -105,11 +135,21 @@ def parse_deadline(text: str) -> timedelta:
 
 
 def parse_target(text: str) -> Target:
+    if match := _CHILDREN.match(text):
+        rest = text[match.end() :].strip()
+        if not rest:
+            return Target(TargetKind.all, children=True)
+        target = parse_target(rest)
+        if target.kind is TargetKind.correction or target.children:
+            raise RequestError(N_("Say who should receive the notice."))
+        return replace(target, children=True)
     folded = fold_label(text)
     if folded in _ALL:
         return Target(TargetKind.all)
     if folded in _SECRETARIES:
         return Target(TargetKind.secretaries)
+    if folded in _STANDING:
+        return Target(TargetKind.standing)
     if folded.startswith("correction:") and folded.removeprefix("correction:").isdigit():
         return Target(TargetKind.correction, corrects_id=int(folded.removeprefix("correction:")))
     if match := _PREFIXED.match(text):
@@ -123,9 +163,12 @@ def parse_target(text: str) -> Target:
                     {"level": value},
                 )
             return Target(TargetKind.level, level)
+        kind = TargetKind(_PREFIX_KINDS[prefix])
         if not value:
-            raise RequestError(N_("Name the unit after unit:, e.g. unit:Xã Mỹ Lộc"))
-        return Target(TargetKind.unit, value)
+            raise RequestError(
+                N_("Name the unit, group or committee after the colon, e.g. tổ:Tổ đại biểu số 1")
+            )
+        return Target(kind, value)
     codes = tuple(dict.fromkeys(code for code in _CODE_SEPARATORS.split(text) if code))
     if not codes:
         raise RequestError(N_("Say who should receive the notice."))

@@ -90,9 +90,12 @@ class UploadButton(Callback):
 class RecipientChoice(StrEnum):
     all = "all"
     secretaries = "sec"
-    level = "level"
+    level = "level"  # no longer offered (one council has one level); old menus still work
     unit = "unit"
     codes = "codes"
+    standing = "std"
+    children = "kids"  # every delegate of the councils under this one
+    children_standing = "kstd"  # their Standing Committees
 
 
 class LevelChoice(StrEnum):

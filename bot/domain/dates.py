@@ -38,6 +38,14 @@ def format_clock(moment: datetime, language: str = "vi") -> str:
     return f"{moment.hour}h{moment.minute:02d}"
 
 
+def format_moment(moment: datetime, language: str = "vi") -> str:
+    """A moment in local time, the one way every screen writes it: ``8h14 ngày 07/12/2026``
+    (en ``08:14 on 07/12/2026``)."""
+    if language == "en":
+        return f"{moment:%H:%M} on {moment:%d/%m/%Y}"
+    return f"{format_clock(moment, language)} ngày {moment:%d/%m/%Y}"
+
+
 def format_time_range(starts_at: datetime, ends_at: datetime | None, language: str = "vi") -> str:
     """``7h30–11h00`` (vi) or ``07:30–11:00`` (en); a deadline has only its time."""
     start = format_clock(starts_at, language)

@@ -37,7 +37,12 @@ ROSTER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "unit": ("đơn vị", "đơn vị hành chính"),
     "constituency": ("đơn vị bầu cử", "khu vực bầu cử", "đvbc"),
     "phone": ("phone number", "telephone", "số điện thoại", "điện thoại", "sđt", "số đt"),
-    "role": ("vai trò",),
+    "role": ("vai trò", "quyền"),
+    "council_name": ("tên hđnd", "tên hội đồng", "council name"),
+    "parent_council": ("hđnd cấp trên", "mã hđnd cấp trên", "parent council", "parent"),
+    "title": ("chức vụ", "chức danh"),
+    "group": ("tổ đại biểu", "tổ"),
+    "committee": ("ban", "ban hđnd"),
 }
 """Canonical roster column → header spellings accepted besides the canonical name."""
 
@@ -49,24 +54,40 @@ _PHONE_SEPARATORS = re.compile(r"[\s.()\-]+")
 _LEVELS: dict[str, Level] = {
     fold_label(word): level
     for level, words in {
-        Level.province: ("province", "tỉnh"),
+        Level.province: (
+            "province",
+            "tỉnh",
+            "thành phố",
+            "tp",
+            "thành phố trực thuộc trung ương",
+        ),
+        # Districts and towns ended on 1 July 2025: read for the history only, never offered.
         Level.district: ("district", "huyện", "quận", "thị xã"),
-        Level.commune: ("commune", "xã", "phường", "thị trấn"),
+        Level.commune: ("commune", "xã", "phường", "đặc khu", "thị trấn"),
     }.items()
     for word in words
 }
 _LEVEL_PREFIX = fold_label("cấp") + " "
-_LEVELS_ACCEPTED = "province, district, commune, tỉnh, huyện, xã"
+_LEVELS_ACCEPTED = "tỉnh (thành phố), xã (phường, đặc khu)"
 
 _ROLES: dict[str, Role] = {
     fold_label(word): role
     for role, words in {
         Role.delegate: ("delegate", "đại biểu"),
-        Role.secretary: ("secretary", "thư ký"),
+        # "thư ký" is the session's minute-taker in a council, not the office: still read
+        # (older files), no longer offered.
+        Role.secretary: (
+            "secretary",
+            "văn phòng",
+            "cán bộ văn phòng",
+            "chuyên viên",
+            "quản trị",
+            "thư ký",
+        ),
     }.items()
     for word in words
 }
-_ROLES_ACCEPTED = "delegate, secretary, đại biểu, thư ký"
+_ROLES_ACCEPTED = "đại biểu, văn phòng"
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,11 @@ class RosterEntry:
     constituency: str | None = None
     phone: str | None = None
     role: Role | None = None
+    council_name: str | None = None
+    parent_council: str | None = None
+    title: str | None = None
+    group: str | None = None
+    committee: str | None = None
 
 
 def parse_code(text: str) -> str:
@@ -215,6 +241,7 @@ def validate_roster(rows: Iterable[TableRow]) -> tuple[list[RosterEntry], list[P
             check_cell(row, "phone", normalize_phone, row_problems) if "phone" in present else None
         )
         role = check_cell(row, "role", parse_role, row_problems) if "role" in present else None
+        optional = _optional_cells(row, row_problems)
 
         if code is not None:
             first = first_row_of_code.setdefault(code, row.number)
@@ -241,9 +268,57 @@ def validate_roster(rows: Iterable[TableRow]) -> tuple[list[RosterEntry], list[P
                 constituency=constituency,
                 phone=phone,
                 role=role,
+                **optional,
             )
         )
+    problems.extend(_council_disagreements(entries))
     return entries, problems
+
+
+_OPTIONAL_TEXT = ("council_name", "title", "group", "committee")
+
+
+def _optional_cells(row: TableRow, problems: list[Problem]) -> dict[str, str | None]:
+    """The optional columns present in the file (``None`` for an absent one)."""
+    present = row.values.keys()
+    values: dict[str, str | None] = {
+        name: check_cell(row, name, parse_text, problems) if name in present else None
+        for name in _OPTIONAL_TEXT
+    }
+    parent = row.values.get("parent_council", "")
+    values["parent_council"] = (
+        check_cell(row, "parent_council", parse_code, problems) if parent.strip() else None
+    )
+    return values
+
+
+def _council_disagreements(entries: Iterable[RosterEntry]) -> list[Problem]:
+    """Rows of one council that give it another name or parent than its first row."""
+    first: dict[str, RosterEntry] = {}
+    problems: list[Problem] = []
+    for entry in entries:
+        seen = first.setdefault(entry.council, entry)
+        if seen is entry:
+            continue
+        for column, mine, theirs in (
+            ("council_name", entry.council_name, seen.council_name),
+            ("parent_council", entry.parent_council, seen.parent_council),
+        ):
+            if mine and theirs and mine != theirs:
+                problems.append(
+                    Problem(
+                        entry.row,
+                        column,
+                        N_('"{value}" differs from row {first_row} ("{first}") for council {code}'),
+                        {
+                            "value": str(mine),
+                            "first_row": str(seen.row),
+                            "first": str(theirs),
+                            "code": entry.council,
+                        },
+                    )
+                )
+    return problems
 
 
 def _required_text(text: str) -> str:

@@ -136,7 +136,7 @@ class UnitKindRow:
     kind: str
     counts: Counts
     sessions: int  # distinct occurrences with a "held" report by a delegate of the unit
-    standing_committee_held: int = 0  # of ``counts.held``, turns of secretaries
+    standing_committee_held: int = 0  # of ``counts.held``: the Standing Committee (by title)
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class Period:
     counts: Mapping[str, Counts] = field(default_factory=dict)
     sessions: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences held
     ended: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences that ended
-    standing_committee_receptions: int = 0  # reception turns held by secretaries
+    standing_committee_receptions: int = 0  # reception turns held by the Standing Committee
 
     def of(self, kind: str) -> Counts:
         return self.counts.get(kind, Counts())

@@ -27,6 +27,7 @@ from bot.domain.buttons import (
     UnreachableButton,
 )
 from bot.domain.callbacks import encode
+from bot.domain.dates import format_moment
 from bot.i18n import N_, Gettext
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import Audience
@@ -34,6 +35,8 @@ from bot.services.broadcasts.progress import Progress
 from bot.services.outbox.rows import Button
 
 DEADLINE_CHOICES = (24, 72, 168)
+CLASSIFIED_WARNING_MARK = "⚠️ "
+CLASSIFIED_WARNING = N_("Do not send classified (Mật) documents through Telegram.")
 
 REASONS: dict[FailureReason, str] = {
     FailureReason.blocked: N_("blocked the bot {count}"),
@@ -66,8 +69,23 @@ def ack_button(recipient_id: int, _: Gettext) -> Button:
     return Button(_("Received"), ack_data(recipient_id))
 
 
-def acknowledged_label(at: datetime, zone: ZoneInfo, _: Gettext) -> str:
-    return _("✅ Received at {time}").format(time=at.astimezone(zone).strftime("%H:%M"))
+def moment(at: datetime, zone: ZoneInfo, language: str) -> str:
+    """``8h14 ngày 07/12/2026``: every time on a broadcast screen (bot.domain.dates)."""
+    return format_moment(at.astimezone(zone), language)
+
+
+def acknowledged_label(at: datetime, zone: ZoneInfo, _: Gettext, language: str = "vi") -> str:
+    # With its date: the button may be pressed days after the notice.
+    return _("✅ Received at {time}").format(time=moment(at, zone, language))
+
+
+_PLACE_WORDS = ("Xã ", "Phường ", "Thị trấn ", "Đặc khu ", "Tỉnh ", "Thành phố ")
+
+
+def in_sentence(unit: str) -> str:
+    """``Xã Mỹ Lộc`` → ``xã Mỹ Lộc``: a unit's name inside a sentence (other names as
+    written)."""
+    return unit[:1].lower() + unit[1:] if unit.startswith(_PLACE_WORDS) else unit
 
 
 def markup(*rows: tuple[Button, ...]) -> InlineKeyboardMarkup:
@@ -78,15 +96,28 @@ def markup(*rows: tuple[Button, ...]) -> InlineKeyboardMarkup:
 
 def target_label(target: Target, _: Gettext) -> str:
     """Who a broadcast is for, in words (already HTML-escaped)."""
+    label = _target_words(target, _)
+    if target.children:
+        return _("{target} of the councils under it").format(target=label)
+    return label
+
+
+def _target_words(target: Target, _: Gettext) -> str:
     match target.kind:
         case TargetKind.all:
             return _("all delegates")
         case TargetKind.secretaries:
             return _("the council secretariat")
+        case TargetKind.standing:
+            return _("the Standing Committee")
+        case TargetKind.group:
+            return _("the delegates of {group}").format(group=escape(target.value))
+        case TargetKind.committee:
+            return _("the members of {committee}").format(committee=escape(target.value))
         case TargetKind.level:
             return _("{level}-level delegates").format(level=_(LEVELS.get(target.value, "")))
         case TargetKind.unit:
-            return _("unit {unit}").format(unit=escape(target.value))
+            return _("unit {unit}").format(unit=escape(in_sentence(target.value)))
         case TargetKind.correction:
             return _("correction of notice #{number}").format(number=target.corrects_id)
         case _:
@@ -107,30 +138,24 @@ def reasons_text(reasons: Counter[FailureReason], _: Gettext) -> str:
 
 def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> str:
     """The confirmation message while the copies go out, and its final summary."""
+    # One denominator on every screen: everyone targeted, reachable or not.
     header = _("📢 Notice #{number} to {audience}").format(number=number, audience=label)
     if not progress.finished:
         line = _("Sending {bar} {delivered}/{total}").format(
-            bar=progress_bar(progress.delivered, progress.total),
+            bar=progress_bar(progress.delivered, progress.targeted),
             delivered=progress.delivered,
-            total=progress.total,
+            total=progress.targeted,
         )
         errors = sum(progress.failed.values())
         if errors:
             line += " · " + _("errors {count}").format(count=errors)
         return f"{header}\n{line}"
-    line = _("✅ Sent: {delivered}/{total}").format(
-        delivered=progress.delivered, total=progress.total
+    line = _("✅ Sent: {delivered}/{total} delegates received it.").format(
+        delivered=progress.delivered, total=progress.targeted
     )
-    skipped = sum(progress.skipped.values())
-    if skipped:
-        # The copies sent count those that could be queued; the whole audience is named too,
-        # so that whoever reads "delivered/total" finds the fraction they mean.
-        line += " · " + _("{delivered}/{recipients} delegates").format(
-            delivered=progress.delivered, recipients=progress.total + skipped
-        )
     missing = progress.not_delivered
     if missing:
-        line += " · " + _("could not be sent {count} ({reasons})").format(
+        line += " " + _("Could not be sent: {count} ({reasons}).").format(
             count=sum(missing.values()), reasons=reasons_text(missing, _)
         )
     return "\n".join([header, line, *kept_lines(progress, _)])
@@ -157,7 +182,9 @@ def deadline_text(deadline: timedelta, _: Gettext) -> str:
     return _("{count} minute(s)").format(count=int(deadline.total_seconds() // 60))
 
 
-def preview_text(audience: Audience, deadline: timedelta | None, _: Gettext) -> str:
+def preview_text(
+    audience: Audience, deadline: timedelta | None, _: Gettext, *, has_file: bool = False
+) -> str:
     lines = [
         _("<b>Preview</b> of the notice above, for {audience} of {council}.").format(
             audience=target_label(audience.target, _), council=escape(audience.council_name)
@@ -183,16 +210,21 @@ def preview_text(audience: Audience, deadline: timedelta | None, _: Gettext) -> 
     lines.append(
         _(
             "Each delegate gets a copy of your message with a «Received» button. "
-            "Nothing is sent before you press «Confirm»."
-        )
+            "Nothing is sent before you press «Send to {count} delegates»."
+        ).format(count=len(audience.reachable))
     )
+    if has_file:
+        lines.append(CLASSIFIED_WARNING_MARK + _(CLASSIFIED_WARNING))
     return "\n".join(lines)
 
 
-def preview_markup(broadcast_id: int, audience: Audience, _: Gettext) -> InlineKeyboardMarkup:
+def preview_markup(
+    broadcast_id: int, audience: Audience, _: Gettext, deadline: timedelta | None = None
+) -> InlineKeyboardMarkup:
     # Nobody who can receive it: nothing to confirm, only to cancel (and see who and why).
     confirm = encode(ConfirmBroadcastButton(broadcast_id))
-    first = (Button(_("Confirm"), confirm),) if audience.reachable else ()
+    send = _("📤 Send to {count} delegates").format(count=len(audience.reachable))
+    first = (Button(send, confirm),) if audience.reachable else ()
     cancel = Button(_("Cancel"), encode(CancelBroadcastButton(broadcast_id)))
     rows: list[tuple[Button, ...]] = [(*first, cancel)]
     if audience.cannot:
@@ -204,14 +236,21 @@ def preview_markup(broadcast_id: int, audience: Audience, _: Gettext) -> InlineK
                 ),
             )
         )
+    # Two rows that fit a phone, the current choice marked.
+    chosen = int(deadline.total_seconds() // 3600) if deadline is not None else 0
     deadlines = [
         Button(
-            _("⏰ {deadline}").format(deadline=deadline_text(timedelta(hours=hours), _)),
+            ("✔ " if hours == chosen else "")
+            + (
+                _("⏰ {deadline}").format(deadline=deadline_text(timedelta(hours=hours), _))
+                if hours
+                else _("No deadline")
+            ),
             encode(DeadlineButton(broadcast_id, hours)),
         )
-        for hours in DEADLINE_CHOICES
+        for hours in (*DEADLINE_CHOICES, 0)
     ]
-    rows.append((*deadlines, Button(_("No deadline"), encode(DeadlineButton(broadcast_id, 0)))))
+    rows += [tuple(deadlines[:2]), tuple(deadlines[2:])]
     return markup(*rows)
 
 
@@ -225,17 +264,20 @@ def report_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
 
 
 def report_text(
-    broadcast: Broadcast, label: str, progress: Progress, zone: ZoneInfo, _: Gettext
+    broadcast: Broadcast,
+    label: str,
+    progress: Progress,
+    zone: ZoneInfo,
+    _: Gettext,
+    language: str = "vi",
 ) -> str:
     sent = broadcast.confirmed_at or broadcast.created_at
     lines = [
         _("📢 Notice #{number} to {audience}, sent {time}.").format(
-            number=broadcast.id,
-            audience=label,
-            time=sent.astimezone(zone).strftime("%H:%M %d/%m/%Y"),
+            number=broadcast.id, audience=label, time=moment(sent, zone, language)
         ),
         _("Delivered: {delivered}/{total}").format(
-            delivered=progress.delivered, total=progress.total
+            delivered=progress.delivered, total=progress.targeted
         ),
     ]
     if progress.pending:
@@ -256,7 +298,7 @@ def report_text(
     if broadcast.ack_deadline is not None:
         lines.append(
             _("Acknowledgement deadline: {time}").format(
-                time=broadcast.ack_deadline.astimezone(zone).strftime("%H:%M %d/%m/%Y")
+                time=moment(broadcast.ack_deadline, zone, language)
             )
         )
     return "\n".join(lines)
@@ -276,17 +318,17 @@ def report_detail_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
 
 
 def recent_line(broadcast: Broadcast, label: str, progress: Progress, zone: ZoneInfo,
-                _: Gettext) -> str:  # fmt: skip
+                _: Gettext, language: str = "vi") -> str:  # fmt: skip
     sent = broadcast.confirmed_at or broadcast.created_at
     return _(
         "#{number} {time} · {audience}: delivered {delivered}/{total}, failed {failed}, "
         "acknowledged {acknowledged}"
     ).format(
         number=broadcast.id,
-        time=sent.astimezone(zone).strftime("%d/%m %H:%M"),
+        time=moment(sent, zone, language),
         audience=label,
         delivered=progress.delivered,
-        total=progress.total,
+        total=progress.targeted,
         failed=sum(progress.not_delivered.values()),
         acknowledged=progress.acknowledged,
     )

@@ -30,7 +30,13 @@ class Council(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
+    # The name people say ("HĐND xã Mỹ Lộc"); the code until a roster names it.
     name: str = Field(max_length=255)
+    # ``province|district|commune`` (bot.domain.roster.Level), from the roster; it names the
+    # office (bot.messages.office). ``None`` for a council created before 0014.
+    level: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    # The upper council (a commune's province): its office may reach this one.
+    parent_id: int | None = Field(default=None, foreign_key="councils.id", nullable=True)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
 
 
@@ -46,6 +52,15 @@ class Delegate(SQLModel, table=True):
     constituency: str = Field(default="", max_length=255)
     phone: str = Field(default="", max_length=32)
     role: str = Field(default=Role.delegate.value, sa_column=Column(String(16), nullable=False))
+    # Chức vụ ("Chủ tịch HĐND", "Trưởng Ban Pháp chế"): the Standing Committee is read from
+    # it (bot.domain.titles), never from ``role``, which is the bot's access right.
+    title: str = Field(default="", max_length=255)
+    # Whether ``title`` is the Standing Committee's, kept with it so that statistics can
+    # filter in SQL.
+    standing_committee: bool = Field(default=False)
+    # Tổ đại biểu and Ban: names, used as broadcast targets.
+    group_name: str = Field(default="", max_length=255)
+    committee: str = Field(default="", max_length=255)
     # Not unique: one person may sit on two councils (a delegate record in each).
     telegram_user_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, nullable=True, index=True)
@@ -334,6 +349,9 @@ class Broadcast(SQLModel, table=True):
     audience: str = Field(default="", max_length=512)
     source_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # An album (several photos or documents sent together): the ids of its other parts,
+    # " "-separated, after ``source_message_id``; copied with one copyMessages.
+    album_message_ids: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The confirmation message, edited in place as deliveries progress.
     progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     progress_message_id: int | None = Field(

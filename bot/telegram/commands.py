@@ -31,7 +31,7 @@ class Command:
 
 
 START = Command("start", None, Audience.anyone, N_("link your account with an invite link"))
-HELP = Command("help", "trogiup", Audience.anyone, N_("commands you can use"))
+HELP = Command("trogiup", "help", Audience.anyone, N_("commands you can use"))
 LANGUAGE = Command("ngonngu", "lang", Audience.anyone, N_("language: vi or en"), "vi|en")
 AGENDA = Command("lich", "agenda", Audience.delegate, N_("your assignments in the next 30 days"))
 PROFILE = Command("toi", "me", Audience.delegate, N_("your delegate record"))
@@ -48,7 +48,7 @@ STATS = Command(
     "stats",
     Audience.secretary,
     N_("quarterly statistics: text, chart and spreadsheet"),
-    "[2026-Q1] [CODE]",
+    "[2026-Q4] [HĐND]",
 )
 
 BROADCAST = Command(
@@ -56,7 +56,7 @@ BROADCAST = Command(
     "broadcast",
     Audience.secretary,
     N_("send a notice to delegates and see who has received it"),
-    "[all|level:…|unit:…|secretaries|codes] [hạn 2d]",
+    "[tất cả|thường trực|đơn vị:…|tổ:…|ban:…|văn phòng|cấp dưới …|mã] [hạn 2 ngày]",
 )
 
 COMMANDS: tuple[Command, ...] = (

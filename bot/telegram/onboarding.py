@@ -12,6 +12,7 @@ from bot.domain.dates import format_lead_time
 from bot.domain.roster import Role
 from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
+from bot.models import Council
 from bot.services.delegates.accounts import LinkOutcome, redeem_invite, set_language
 from bot.services.outbox.reminders import ReminderPolicy, plan_for_delegates
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
@@ -108,14 +109,20 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
             if result.delegate.role == Role.secretary.value:
                 await set_secretary_menu(context.bot, user.id)
+            # A code means nothing to a delegate: the council's name does.
             text = _(
-                "Welcome, {name}! Your Telegram account is now linked to delegate {code}. "
-                "You will receive your reminders here.\n\nSend /help to see what you can do."
+                "Welcome, {name}, delegate of {council}! Your duties and reminders will "
+                "come here from now on.\n\nSend /trogiup to see what you can do."
             )
         else:
             text = _("Your account is already linked to delegate {code} ({name}).")
+        council = await scope.session.get(Council, result.delegate.council_id)
         await message.reply_text(
-            text.format(name=escape(result.delegate.full_name), code=escape(result.delegate.code))
+            text.format(
+                name=escape(result.delegate.full_name),
+                code=escape(result.delegate.code),
+                council=escape(council.name if council is not None else result.delegate.code),
+            )
         )
         return
     logger.info("invite refused: %s", result.outcome.value)
@@ -145,7 +152,9 @@ async def help_command(update: Update, context: BotContext, scope: UpdateScope) 
     parts = [f"{header}\n\n{command_lines(commands, _)}"]
     if identity is not None and identity.is_linked:
         parts.append(reminder_schedule(context.deps.settings, identity.language, _))
-    parts.append(contact_line(context.deps.settings, _))
+    delegate = identity.delegate if identity is not None else None
+    council = await scope.session.get(Council, delegate.council_id) if delegate else None
+    parts.append(contact_line(context.deps.settings, _, council))
     await message.reply_text("\n\n".join(parts))
 
 
@@ -185,7 +194,9 @@ async def language(update: Update, context: BotContext, scope: UpdateScope) -> N
     await set_language(session=scope.session, identity=identity, language=choice)
     await scope.commit()
     _ = get_translator(choice)
-    await message.reply_text(_("Language set to English."))
+    # Each language its own message: one id for both would read right only by accident.
+    done = N_("Language set to English.") if choice == "en" else N_("Language set to Vietnamese.")
+    await message.reply_text(_(done))
 
 
 @requires(Access.anyone)

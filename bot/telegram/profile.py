@@ -35,6 +35,13 @@ def _record_text(delegate: Delegate, council: str, _: Gettext) -> str:
         lines.append(
             _("Constituency: {constituency}").format(constituency=escape(delegate.constituency))
         )
+    for label, value in (
+        (N_("Title: {value}"), delegate.title),
+        (N_("Delegates' group: {value}"), delegate.group_name),
+        (N_("Committee: {value}"), delegate.committee),
+    ):
+        if value:
+            lines.append(_(label).format(value=escape(value)))
     if delegate.role == Role.secretary.value:
         lines.append(_("Role: council secretariat"))
     return "\n".join(lines)

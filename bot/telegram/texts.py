@@ -12,13 +12,14 @@ from telegram.error import BadRequest
 
 from bot.config import Settings
 from bot.i18n import Gettext
+from bot.messages.office import NamedCouncil, capitalized, office_name
 from bot.messages.texts import MAX_MESSAGE_LENGTH as MAX_MESSAGE_LENGTH
 from bot.messages.texts import split_message as split_message
 
 
-def contact_line(settings: Settings, _: Gettext) -> str:
+def contact_line(settings: Settings, _: Gettext, council: NamedCouncil | None = None) -> str:
     """Whom to ask when the bot cannot help: the office's name and contact, if configured."""
-    office = settings.SECRETARIAT_NAME.strip() or _("the council office (Văn phòng HĐND)")
+    office = capitalized(office_name(_, council, override=settings.SECRETARIAT_NAME))
     if settings.SECRETARIAT_CONTACT.strip():
         return _("Contact: {office} — {contact}").format(
             office=escape(office), contact=escape(settings.SECRETARIAT_CONTACT.strip())

@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0015'
-down_revision: str | None = '0011'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

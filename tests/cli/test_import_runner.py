@@ -86,7 +86,7 @@ def test_clean_file_prints_the_summary(
     assert not service.calls[0].dry_run
 
     assert run(service, ["reports", "import", str(data_file), "--dry-run"], sqlite_url) == 0
-    assert capsys.readouterr().out == "Chạy thử, chưa ghi gì: 3 rows\n"
+    assert capsys.readouterr().out == "Kiểm tra thử (chưa ghi vào dữ liệu): 3 rows\n"
     assert service.calls[1].dry_run
 
 

@@ -43,6 +43,22 @@ from bot.domain.broadcasts import (
             Request(Target(TargetKind.all), "HDND-NT", timedelta(days=3)),
         ),
         ("council:HDND-NT", Request(None, "HDND-NT")),
+        # the contract's Vietnamese keywords and the 2026 targets
+        ("tất cả hạn 2 ngày", Request(Target(TargetKind.all), deadline=timedelta(days=2))),
+        ("tat ca han 48 giờ", Request(Target(TargetKind.all), deadline=timedelta(hours=48))),
+        ("văn phòng", Request(Target(TargetKind.secretaries))),
+        ("thường trực", Request(Target(TargetKind.standing))),
+        ("standing", Request(Target(TargetKind.standing))),
+        ("tổ: Tổ đại biểu số 1", Request(Target(TargetKind.group, "Tổ đại biểu số 1"))),
+        ("group:Tổ 2", Request(Target(TargetKind.group, "Tổ 2"))),
+        ("ban:Ban Pháp chế", Request(Target(TargetKind.committee, "Ban Pháp chế"))),
+        ("đơn vị: Phường Một", Request(Target(TargetKind.unit, "Phường Một"))),
+        ("cấp dưới thường trực", Request(Target(TargetKind.standing, children=True))),
+        ("children all", Request(Target(TargetKind.all, children=True))),
+        ("cấp dưới", Request(Target(TargetKind.all, children=True))),
+        ("hđnd:NB-X1 tất cả", Request(Target(TargetKind.all), "NB-X1")),
+        ("HĐND:NB-X1 ban:Pháp chế hạn 3 ngày", Request(
+            Target(TargetKind.committee, "Pháp chế"), "NB-X1", timedelta(days=3))),
     ],
 )  # fmt: skip
 def test_requests(text: str, expected: Request) -> None:
@@ -50,8 +66,10 @@ def test_requests(text: str, expected: Request) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["level:ward", "unit:", "all hạn 2 tuần", "all hạn 1m", "all hạn 90d", ";"]
-)
+    "text",
+    ["level:ward", "unit:", "all hạn 2 tuần", "all hạn 1m", "all hạn 90d", ";", "tổ:",
+     "cấp dưới cấp dưới all", "all hạn 31 ngày"],
+)  # fmt: skip
 def test_bad_requests_say_why(text: str) -> None:
     with pytest.raises(RequestError) as caught:
         parse_request(text)
@@ -67,6 +85,11 @@ def test_bad_requests_say_why(text: str) -> None:
         Target(TargetKind.unit, "Xã Mỹ Lộc"),
         Target(TargetKind.codes, codes=("A-1", "B-2")),
         Target(TargetKind.correction, corrects_id=12),
+        Target(TargetKind.standing),
+        Target(TargetKind.group, "Tổ đại biểu số 1"),
+        Target(TargetKind.committee, "Ban Kinh tế – Ngân sách"),
+        Target(TargetKind.standing, children=True),
+        Target(TargetKind.unit, "Phường Một", children=True),
     ],
 )
 def test_stored_form_reads_back(target: Target) -> None:

@@ -96,6 +96,13 @@ def test_normalised_phones_are_fixed_points(phone: str) -> None:
         ("thị trấn", Level.commune),
         ("quận", Level.district),
         ("Xa\u0303", Level.commune),  # decomposed (NFD) "Xã"
+        # The words of the 2025 reform: the six centrally-run cities are provinces, the
+        # special zones communes.
+        ("thành phố", Level.province),
+        ("Thành phố trực thuộc Trung ương", Level.province),
+        ("TP", Level.province),
+        ("đặc khu", Level.commune),
+        ("Cấp đặc khu", Level.commune),
     ],
 )
 def test_level_is_parsed(text: str, expected: Level) -> None:
@@ -107,7 +114,8 @@ def test_level_is_rejected(text: str) -> None:
     with pytest.raises(InvalidValue) as raised:
         parse_level(text)
     assert raised.value.params["value"] == text
-    assert "province" in raised.value.params["accepted"]
+    # The levels offered are those of today: no district, no town.
+    assert raised.value.params["accepted"] == "tỉnh (thành phố), xã (phường, đặc khu)"
 
 
 def test_empty_level_is_required() -> None:
@@ -125,6 +133,9 @@ def test_empty_level_is_required() -> None:
         ("đại  biểu", Role.delegate),
         ("THƯ KÝ", Role.secretary),
         ("thu ky", Role.secretary),
+        ("Văn phòng", Role.secretary),
+        ("cán bộ văn phòng", Role.secretary),
+        ("chuyên viên", Role.secretary),
     ],
 )
 def test_role_is_parsed(text: str, expected: Role) -> None:
@@ -230,6 +241,59 @@ def test_valid_row_becomes_an_entry() -> None:
             role=Role.delegate,
         )
     ]
+
+
+def test_council_name_parent_title_group_and_committee_are_read() -> None:
+    extra = {
+        "council_name": "HĐND  xã Mỹ Lộc",
+        "parent_council": "NB-T",
+        "title": "Phó Chủ tịch HĐND",
+        "group": "Tổ đại biểu số 2",
+        "committee": "Ban Pháp chế",
+    }
+    [entry], problems = validate_roster([row(2, **extra)])
+    assert problems == []
+    assert (entry.council_name, entry.parent_council, entry.title) == (
+        "HĐND xã Mỹ Lộc",
+        "NB-T",
+        "Phó Chủ tịch HĐND",
+    )
+    assert (entry.group, entry.committee) == ("Tổ đại biểu số 2", "Ban Pháp chế")
+
+
+def test_rows_of_one_council_must_agree_on_its_name_and_parent() -> None:
+    rows = [
+        row(2, council_name="HĐND xã Mỹ Lộc", parent_council="NB-T"),
+        row(3, code="ML-X01-002", council_name="HĐND xã Mỹ Lộc", parent_council=""),
+        row(4, code="ML-X01-003", council_name="HĐND phường Mỹ Lộc", parent_council="HN-T"),
+    ]
+    _entries, problems = validate_roster(rows)
+    assert [(p.row, p.column) for p in problems] == [(4, "council_name"), (4, "parent_council")]
+    assert problems[0].params == {
+        "value": "HĐND phường Mỹ Lộc",
+        "first_row": "2",
+        "first": "HĐND xã Mỹ Lộc",
+        "code": "ML-X01",
+    }
+
+
+def test_a_bad_parent_code_names_its_column() -> None:
+    _entries, [problem] = validate_roster([row(2, parent_council="HĐND tỉnh")])
+    assert (problem.row, problem.column) == (2, "parent_council")
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Tên HĐND", "council_name"),
+        ("HĐND cấp trên", "parent_council"),
+        ("Chức vụ", "title"),
+        ("Tổ đại biểu", "group"),
+        ("Ban", "committee"),
+    ],
+)
+def test_new_columns_have_vietnamese_headers(header: str, column: str) -> None:
+    assert fold_label(header) in {fold_label(a) for a in ROSTER_ALIASES[column]}
 
 
 def test_absent_optional_columns_are_none() -> None:

@@ -49,7 +49,8 @@ async def test_a_move_shows_time_day_and_place_before_and_after(
     assert "🗓 13h30–17h00 Thứ Tư, 09/12/2026 (còn 8 ngày)" in text
     # the same length of time: the start alone says it
     assert (
-        "🔁 Trước: 7h30 Thứ Năm, 10/12/2026, Trụ sở xã → Nay: 13h30 Thứ Tư, 09/12/2026, Hội trường"
+        "🔁 Lịch cũ: 7h30 Thứ Năm, 10/12/2026, Trụ sở xã → "
+        "Lịch mới: 13h30 Thứ Tư, 09/12/2026, Hội trường"
     ) in text
     assert "Lý do" not in text
 
@@ -62,12 +63,12 @@ async def test_only_what_changed_is_named(
     harness.clock.now = START + timedelta(hours=1)
     await schedule(harness, tmp_path, RECEPTION.replace("Trụ sở xã", "Nhà văn hóa thôn 3"))
     text = await change_notice(harness, policy, user)
-    assert "🔁 Trước: Trụ sở xã → Nay: Nhà văn hóa thôn 3" in text
+    assert "🔁 Lịch cũ: Trụ sở xã → Lịch mới: Nhà văn hóa thôn 3" in text
     harness.clock.now += timedelta(hours=1)
     longer = RECEPTION.replace("Trụ sở xã", "Nhà văn hóa thôn 3").replace("11:00", "11:30")
     await schedule(harness, tmp_path, longer)
     text = await change_notice(harness, policy, user)
-    assert "🔁 Trước: 7h30–11h00 → Nay: 7h30–11h30" in text
+    assert "🔁 Lịch cũ: 7h30–11h00 → Lịch mới: 7h30–11h30" in text
 
 
 async def test_a_day_off_declared_later_moves_the_reception_and_says_why(
@@ -89,7 +90,7 @@ async def test_a_day_off_declared_later_moves_the_reception_and_says_why(
     assert result.problems == []
     text = await change_notice(harness, policy, user)
     assert "🗓 7h30–11h00 Thứ Sáu, 11/12/2026 (còn 10 ngày)" in text
-    assert "🔁 Trước: Thứ Năm, 10/12/2026 → Nay: Thứ Sáu, 11/12/2026" in text
+    assert "🔁 Lịch cũ: Thứ Năm, 10/12/2026 → Lịch mới: Thứ Sáu, 11/12/2026" in text
     assert (
         "ℹ️ Lý do: Thứ Năm, 10/12/2026 là ngày nghỉ (Nghỉ bù Quốc khánh), "
         "lịch chuyển sang ngày làm việc kế tiếp."
@@ -139,7 +140,7 @@ def test_a_shift_off_a_weekend_day_off_gives_the_reason_without_a_name() -> None
     text, _buttons = compose(
         [Section(change_blocks, [NoticeItem(view=view)])], language="vi", now=now, late=False
     )
-    assert "🔁 Trước: Thứ Bảy, 12/12/2026 → Nay: Thứ Hai, 14/12/2026" in text
+    assert "🔁 Lịch cũ: Thứ Bảy, 12/12/2026 → Lịch mới: Thứ Hai, 14/12/2026" in text
     assert (
         "ℹ️ Lý do: Thứ Bảy, 12/12/2026 là ngày nghỉ, lịch chuyển sang ngày làm việc kế tiếp." in text
     )

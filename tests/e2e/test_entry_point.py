@@ -46,7 +46,7 @@ async def test_run_serves_updates_and_stops_on_sigterm(
         assert database.exists()
         (reply,) = await fake_api.user(1234).send_and_wait("/start", timeout=10)
         assert reply.text is not None
-        assert "Văn phòng HĐND" in reply.text
+        assert "Văn phòng đã gửi" in reply.text
         assert fake_api.commands(language_code="vi")
     finally:
         process.send_signal(signal.SIGTERM)

@@ -55,7 +55,9 @@ async def test_cli_import_is_picked_up_by_the_running_bot(
         user = fake_api.user(4242)
         await fake_api.wait_for_call("deleteWebhook", timeout=30)
         (welcome,) = await user.send_and_wait(f"/start {token}", timeout=15)
-        assert "ML-001" in (welcome.text or ""), logs(processes)
+        assert "đại biểu HDND-ML" in (welcome.text or ""), logs(
+            processes
+        )  # the council, not a code
 
         starts = datetime.now(UTC).astimezone(ZONE) + timedelta(hours=3)
         schedule = tmp_path / "schedule.csv"

@@ -31,7 +31,10 @@ async def test_invite_link_links_the_account(harness: Harness) -> None:
     (reply,) = await user.send_and_wait(f"/start {token}")
     assert reply.text is not None
     assert "Nguyễn Văn <An>" in reply.text  # escaped in HTML, shown as written
-    assert "ML-001" in reply.text
+    # the council by its name, never the delegate's code; the Vietnamese help command
+    assert reply.text.startswith("Chào mừng đồng chí Nguyễn Văn <An>, đại biểu HĐND HDND-ML!")
+    assert "ML-001" not in reply.text
+    assert "/trogiup" in reply.text
     assert await linked_user_id(harness, "ML-001") == 1001
     async with harness.session_factory() as session:
         stored = (await session.exec(select(Invite))).one()
@@ -45,7 +48,7 @@ async def test_invite_link_links_the_account(harness: Harness) -> None:
 async def test_start_without_token_explains_how_to_get_one(harness: Harness) -> None:
     (reply,) = await harness.api.user(1002).send_and_wait("/start")
     assert reply.text is not None
-    assert "Văn phòng HĐND" in reply.text
+    assert "mở đường liên kết mời riêng mà Văn phòng đã gửi" in reply.text
 
 
 async def test_every_refusal_gets_a_clear_reply_and_links_nothing(harness: Harness) -> None:
@@ -108,8 +111,9 @@ async def test_help_lists_what_each_role_may_do(harness: Harness) -> None:
 
 async def test_unlinked_user_sees_no_ones_data(harness: Harness) -> None:
     await add_delegate(
-        harness.session_factory, "ML-001", full_name="Phạm Thị Mai", telegram_user_id=4001
-    )
+        harness.session_factory, "ML-001", full_name="Phạm Thị Mai", telegram_user_id=4001,
+        title="Phó Chủ tịch HĐND", group="Tổ đại biểu số 2", committee="Ban Pháp chế",
+    )  # fmt: skip
     stranger = harness.api.user(4000)
     for command in ("/toi", "/me", "/lienket", "/links"):
         (reply,) = await stranger.send_and_wait(command)
@@ -120,6 +124,10 @@ async def test_unlinked_user_sees_no_ones_data(harness: Harness) -> None:
     assert own.text is not None
     assert "Phạm Thị Mai" in own.text
     assert "0912345678" not in own.text  # a phone number is not echoed into chats
+    assert "Chức vụ: Phó Chủ tịch HĐND" in own.text
+    assert "Tổ đại biểu: Tổ đại biểu số 2" in own.text
+    assert "Ban: Ban Pháp chế" in own.text
+    assert "Phạm Thị Mai" not in reply.text  # nor is it in a stranger's replies
 
 
 async def test_secretary_sees_only_their_own_council(harness: Harness) -> None:
@@ -173,7 +181,7 @@ async def test_unlinked_users_language_carries_over_when_linking(harness: Harnes
 async def test_anything_else_gets_a_pointer_to_help(harness: Harness) -> None:
     (reply,) = await harness.api.user(7001).send_and_wait("xin chào")
     assert reply.text is not None
-    assert "/help" in reply.text
+    assert "/trogiup" in reply.text
 
 
 async def test_command_menus_are_set_in_both_languages(harness: Harness) -> None:

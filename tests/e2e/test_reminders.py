@@ -260,7 +260,7 @@ async def test_a_duty_of_today_added_after_the_digest_is_announced(
     before = len(user.messages)
     await run_until(harness, policy, harness.clock.now)
     (new,) = [m.text or "" for m in user.messages[before:]]
-    assert "Lịch mới trong ngày" in new
+    assert "Lịch bổ sung trong hôm nay" in new
     assert "Giám sát trường học" in new
     assert "Họp giao ban" not in new
 

@@ -129,7 +129,7 @@ async def test_not_held_with_a_reason_and_with_a_written_reason(
     user = await linked_delegate(harness)
     await prompted(harness, policy, tmp_path)
     prompt = prompt_of(user)
-    assert "Vì sao" in await press(harness, user, prompt, "Không thực hiện")
+    assert "lý do không thực hiện" in await press(harness, user, prompt, "Không thực hiện")
     assert "Đã lưu báo cáo" in await press(harness, user, prompt, "Trùng lịch công tác khác")
     (report,) = await reports(harness)
     assert (report.held, report.reason, report.citizens) == (False, "clash", None)
@@ -154,7 +154,7 @@ async def test_remind_later_asks_again_two_hours_on_instead_of_the_follow_up(
     user = await linked_delegate(harness)
     await prompted(harness, policy, tmp_path)
     text = await press(harness, user, prompt_of(user), "Nhắc lại sau")
-    assert "Sẽ nhắc lại đồng chí lúc 12h00" in text
+    assert "Bot sẽ nhắc lại đồng chí lúc 12h00" in text
     await run_until(harness, policy, harness.clock.now + timedelta(days=3))
     # the first prompt and the snoozed one; the follow-up was replaced
     assert await prompt_statuses(harness) == {
@@ -303,7 +303,7 @@ async def test_random_text_and_stickers_at_every_step_get_a_clear_answer(
 ) -> None:
     user = await linked_delegate(harness)
     (nothing_open,) = await user.send_and_wait("xin chào")
-    assert "/help" in (nothing_open.text or "")
+    assert "/trogiup" in (nothing_open.text or "")
     await prompted(harness, policy, tmp_path)
     await press(harness, user, prompt_of(user), "Đã thực hiện")
     (sticker_answer,) = await user_sticker(harness, user)
@@ -478,7 +478,7 @@ async def test_figures_after_the_conversation_lapsed_go_to_the_one_awaited_repor
     assert (report.citizens, report.petitions) == (7, 2)
     # Nothing awaited any more: figures now get the usual "not understood".
     (answer,) = await user.send_and_wait("7 2")
-    assert "/help" in (answer.text or "")
+    assert "/trogiup" in (answer.text or "")
 
 
 async def test_figures_without_conversation_and_two_awaited_reports_are_not_guessed(
@@ -494,5 +494,5 @@ async def test_figures_without_conversation_and_two_awaited_reports_are_not_gues
     )
     await run_until(harness, policy, harness.clock.now)
     (answer,) = await user.send_and_wait("7 2")
-    assert "/help" in (answer.text or "")
+    assert "/trogiup" in (answer.text or "")
     assert await reports(harness) == []

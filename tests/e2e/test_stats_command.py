@@ -25,10 +25,11 @@ DELEGATE_ID = 7002
 
 @pytest.fixture
 async def council(harness: Harness, tmp_path: Path) -> Harness:
-    """The fixture quarter (2026-Q1) of the service test; ML-001 is a secretary."""
+    """The fixture quarter (2026-Q1) of the service test; ML-002 is the office's account
+    (a secretary), ML-001 a delegate of the Standing Committee (by title)."""
     await _fixture(harness.session_factory, tmp_path)
     async with harness.session_factory() as session, session.begin():
-        for code, user_id in (("ML-001", SECRETARY_ID), ("ML-002", DELEGATE_ID)):
+        for code, user_id in (("ML-002", SECRETARY_ID), ("ML-001", DELEGATE_ID)):
             await session.exec(
                 update(Delegate).where(col(Delegate.code) == code).values(telegram_user_id=user_id)
             )
@@ -38,7 +39,7 @@ async def council(harness: Harness, tmp_path: Path) -> Harness:
 async def test_a_delegate_is_politely_refused(council: Harness) -> None:
     (reply,) = await council.api.user(DELEGATE_ID).send_and_wait("/thongke")
     assert reply.text is not None
-    assert "Văn phòng HĐND" in reply.text
+    assert "Thống kê theo quý do Văn phòng lập" in reply.text
     assert reply.reply_markup is None
 
 
@@ -71,13 +72,13 @@ async def test_quarter_and_council_can_be_typed(council: Harness) -> None:
     )
     assert summary.text == EXPECTED_TEXT
     (refusal,) = await council.api.user(SECRETARY_ID).send_and_wait("/thongke HDND-X")
-    assert refusal.text == "Không có hội đồng mã HDND-X trong các hội đồng đồng chí phụ trách."
+    assert refusal.text == "Không có HĐND mã HDND-X trong các HĐND đồng chí phụ trách."
 
 
 async def test_admin_chooses_the_council_first(council: Harness) -> None:
     admin = council.api.user(ADMIN_ID)
     (menu,) = await admin.send_and_wait("/thongke")
-    assert menu.text == "Chọn hội đồng:"
+    assert menu.text == "Chọn HĐND:"
     assert [b["text"] for b in menu.buttons] == ["Tất cả các HĐND", "HĐND HDND-ML", "HĐND HDND-X"]
     await admin.press(menu, "HĐND HDND-X")
     await council.api.wait_until(lambda: menu.text == "Thống kê của HĐND HDND-X: chọn quý.")

@@ -75,11 +75,11 @@ async def test_a_broadcast_notice_uses_one_session(harness: Harness) -> None:
     assert "gửi nội dung thông báo" in (prompt.text or ""), prompt.text
     with counted(harness) as notice:
         (preview,) = await secretary.send_and_wait("Họp tổ đại biểu lúc 14:00")
-    assert "Sẽ nhận: 2 đại biểu" in (preview.text or "")
+    assert "Sẽ nhận: 1 đại biểu" in (preview.text or "")  # the office's account is not one
     with counted(harness) as confirm:
-        query = await secretary.press(preview, "Xác nhận")
+        query = await secretary.press(preview, "📤 Gửi cho 1 đại biểu")
         await harness.api.wait_for_callback_answer(query)
-        await harness.api.wait_until(lambda: "0/2" in (preview.text or ""))
+        await harness.api.wait_until(lambda: "0/1" in (preview.text or ""))
     assert notice.opened == 1
     assert confirm.opened == 1
 

@@ -201,6 +201,7 @@ class FakeBotApi:
             "sendDocument": self._send_media,
             "sendPhoto": self._send_media,
             "copyMessage": self._copy_message,
+            "copyMessages": self._copy_messages,
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -806,6 +807,36 @@ class FakeBotApi:
         message.reply_markup, message.reply_to_message_id = markup, reply_to
         self.store_message(message)
         return {"message_id": message.message_id}
+
+    async def _copy_messages(self, method: MethodSpec, params: JSON) -> JSON:
+        """1–100 messages of one chat, in increasing order of their ids (as the Bot API
+        requires); messages that cannot be found are skipped. Albums stay albums."""
+        ids = params["message_ids"]
+        if isinstance(ids, str):
+            ids = json.loads(ids)
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise bad_request("message_ids must hold 1-100 message identifiers")
+        if ids != sorted(set(ids)):
+            raise bad_request("message identifiers must be in a strictly increasing order")
+        user = self._chat_user(params["chat_id"])
+        source_user = self._chat_user(params["from_chat_id"], writing=False)
+        copied = []
+        group = f"copy-{user.user_id}-{ids[0]}" if len(ids) > 1 else None
+        for message_id in ids:
+            source = self.message(source_user.user_id, message_id)
+            if source is None:
+                continue
+            self._admit_send(user.user_id)
+            message = self._new_bot_message(user, method, params)
+            message.text, message.document, message.photo = (
+                source.text, source.document, source.photo
+            )  # fmt: skip
+            message.caption, message.entities = source.caption, list(source.entities)
+            message.source, message.parse_mode = source.source, source.parse_mode
+            message.media_group_id = group if source.media_group_id else None
+            self.store_message(message)
+            copied.append({"message_id": message.message_id})
+        return copied
 
     async def _edit_message_text(self, method: MethodSpec, params: JSON) -> Any:
         if "inline_message_id" in params:

@@ -141,6 +141,8 @@ class SentMessage:
     history: list[MessageVersion] = field(default_factory=list, repr=False)
     edit_date: int | None = None
     deleted: bool = False
+    media_group_id: str | None = None
+    """The album the message belongs to (several photos or documents sent together)."""
 
     @property
     def chat_id(self) -> int:
@@ -207,4 +209,6 @@ class SentMessage:
             message["reply_markup"] = self.reply_markup
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
+        if self.media_group_id is not None:
+            message["media_group_id"] = self.media_group_id
         return message

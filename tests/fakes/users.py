@@ -147,6 +147,21 @@ class FakeUser:
             raise AssertionError(f"no message {message_id} to delete in {self!r}'s chat")
         found.deleted = True
 
+    async def send_album(
+        self, files: list[tuple[str, bytes]], caption: str | None = None
+    ) -> list[JSON]:
+        """Send documents as one album, as Telegram does: one message (and one update)
+        per file, sharing a ``media_group_id``; the caption rides on the first."""
+        group = f"album-{self.user_id}-{len(self.messages)}"
+        sent = []
+        for index, (filename, data) in enumerate(files):
+            mime_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            message = self._new_message(caption=caption if index == 0 else None)
+            message.document = self.server.store_file(data, filename, mime_type)
+            message.media_group_id = group
+            sent.append(await self._deliver(message, None))
+        return sent
+
     async def press(self, message: SentMessage | int, button: str) -> str:
         """Press the inline button (by text, else callback_data) on the bot's ``message``.
 

@@ -116,8 +116,10 @@ Không thực hiện: hoãn 01, trùng lịch 01, ốm đau hoặc việc riêng
 
 
 async def _fixture(sessions: SessionFactory, tmp_path: Path) -> None:
-    await add_delegate(sessions, "ML-001", full_name="Nguyễn Thị Hoa", role="secretary")
-    await add_delegate(sessions, "ML-002", full_name="Trần Văn Bình")
+    # The Standing Committee's share comes from the title: ML-001 holds one, and ML-002,
+    # the office's account (role secretary) with no title, never counts in it.
+    await add_delegate(sessions, "ML-001", full_name="Nguyễn Thị Hoa", title="Phó Chủ tịch HĐND")
+    await add_delegate(sessions, "ML-002", full_name="Trần Văn Bình", role="secretary")
     await add_delegate(sessions, "ML-003", full_name="Lê Văn Cường", unit="Xã Mỹ Thành")
     await add_delegate(
         sessions, "X-001", full_name="Phạm Thu Hà", council="HDND-X", unit="Phường Một"
@@ -215,7 +217,7 @@ def _check_xlsx(data: bytes) -> None:
     book = load_workbook(io.BytesIO(data), read_only=True)
     assert book.sheetnames == ["Theo đơn vị", "Theo đại biểu", "Chưa báo cáo", "Biểu đồ"]
     units = [list(row) for row in book["Theo đơn vị"].iter_rows(values_only=True)]
-    assert units[0][:4] == ["Đơn vị", "Loại việc", "Lượt phân công", None]
+    assert units[0][:4] == ["Đơn vị", "Hoạt động", "Lượt phân công", None]
     assert units[1][2:4] == ["Quý I/2026", "Quý IV/2025"]
     expected = list(csv.reader(io.StringIO(EXPECTED_CSV)))[1:]
     by_key = {(row[0], row[1]): row for row in units[2:]}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind
 from bot.domain.buttons import CouncilButton, StopComposingButton, UnitButton
@@ -21,20 +23,43 @@ def test_progress_while_sending_and_at_the_end() -> None:
     sending = Progress(total=526, delivered=268, pending=256,
                        failed=Counter({FailureReason.blocked: 2}))  # fmt: skip
     assert texts.progress_text(7, label, sending, VI).splitlines() == [
-        "📢 Thông báo số 7 gửi tất cả đại biểu",
+        "📢 Tin thông báo #7 gửi tất cả đại biểu",
         "Đang gửi ▓▓▓▓▓░░░░░ 268/526 · 2 lỗi",
     ]
     done = Progress(total=526, delivered=526, skipped=Counter(
         {FailureReason.blocked: 2, FailureReason.not_linked: 1}))  # fmt: skip
+    # one denominator: everyone targeted, those who could not receive it included
     assert texts.progress_text(7, label, done, VI).splitlines()[-1] == (
-        "✅ Đã gửi xong: 526/526 · 526/529 đại biểu · "
-        "không gửi được 3 (2 đã chặn bot, 1 chưa liên kết)"
+        "✅ Đã gửi xong: 526/529 đại biểu nhận được. "
+        "Không gửi được 3: 2 đã chặn bot, 1 chưa liên kết."
     )
+
+
+def test_times_read_as_the_office_writes_them() -> None:
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    at = datetime(2026, 12, 7, 1, 14, tzinfo=UTC)
+    assert texts.moment(at, zone, "vi") == "8h14 ngày 07/12/2026"
+    assert texts.moment(at, zone, "en") == "08:14 on 07/12/2026"
+    assert texts.acknowledged_label(at, zone, VI) == "✅ Đã nhận lúc 8h14 ngày 07/12/2026"
+
+
+def test_a_unit_reads_in_lower_case_inside_the_sentence() -> None:
+    unit = texts.target_label(Target(TargetKind.unit, "Xã Mỹ Lộc"), VI)
+    assert unit == "đại biểu đơn vị xã Mỹ Lộc"
+
+
+def test_new_targets_read_in_words() -> None:
+    assert texts.target_label(Target(TargetKind.standing), VI) == "Thường trực HĐND"
+    group = texts.target_label(Target(TargetKind.group, "Tổ đại biểu số 1"), VI)
+    assert group == "đại biểu Tổ đại biểu số 1"
+    both = texts.target_label(Target(TargetKind.standing, children=True), VI)
+    assert both == "Thường trực HĐND của các HĐND cấp dưới"
+    assert texts.target_label(Target(TargetKind.secretaries), VI) == "Văn phòng (người quản trị)"
 
 
 def test_labels_escape_what_users_wrote() -> None:
     unit = texts.target_label(Target(TargetKind.unit, "<b>Xã</b> & Co"), VI)
-    assert unit == "đại biểu thuộc &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
+    assert unit == "đại biểu đơn vị &lt;b&gt;Xã&lt;/b&gt; &amp; Co"
     codes = texts.target_label(Target(TargetKind.codes, codes=("<A>",)), VI)
     assert "&lt;A&gt;" in codes
 

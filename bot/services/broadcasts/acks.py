@@ -6,7 +6,7 @@ the copy but has not acknowledged it gets one reminder (quiet hours respected).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -38,6 +38,8 @@ class AckOutcome(StrEnum):
 class Ack:
     outcome: AckOutcome
     at: datetime | None = None
+    council_id: int | None = field(default=None, compare=False)
+    """The council the notice came from (whose office thanks the delegate)."""
 
 
 async def acknowledge(
@@ -49,16 +51,17 @@ async def acknowledge(
     """
     found = (
         await session.exec(
-            select(BroadcastRecipient, Delegate)
+            select(BroadcastRecipient, Delegate, Broadcast.council_id)
             .join(Delegate, col(Delegate.id) == col(BroadcastRecipient.delegate_id))
+            .join(Broadcast, col(Broadcast.id) == col(BroadcastRecipient.broadcast_id))
             .where(col(BroadcastRecipient.id) == recipient_id)
         )
     ).first()
     if found is None or found[1].telegram_user_id != telegram_user_id:
         return Ack(AckOutcome.not_yours)
-    recipient = found[0]
+    recipient, council_id = found[0], found[2]
     if recipient.acknowledged_at is not None:
-        return Ack(AckOutcome.already, recipient.acknowledged_at)
+        return Ack(AckOutcome.already, recipient.acknowledged_at, council_id)
     result = await session.exec(
         update(BroadcastRecipient)
         .where(
@@ -69,8 +72,8 @@ async def acknowledge(
     )
     if result.rowcount != 1:  # a simultaneous press won
         await session.refresh(recipient)
-        return Ack(AckOutcome.already, recipient.acknowledged_at)
-    return Ack(AckOutcome.recorded, now)
+        return Ack(AckOutcome.already, recipient.acknowledged_at, council_id)
+    return Ack(AckOutcome.recorded, now, council_id)
 
 
 async def plan_due_nudges(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy import ColumnElement, and_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind
-from bot.models import Broadcast, BroadcastNotice, BroadcastRecipient, OutboxMessage
+from bot.models import Broadcast, BroadcastNotice, BroadcastRecipient, Council, OutboxMessage
 from bot.services.outbox.rows import OutboxStatus
 
 Key = tuple[int, int]
@@ -41,8 +41,12 @@ class Copies:
     copies: dict[Key, int]
     """→ the message id of the delegate's copy (for nudges: of this broadcast; for
     corrections: of the broadcast corrected)"""
-    sent_at: dict[int, str]
+    sent_at: dict[int, datetime]
     """broadcast → when it was confirmed, in local time"""
+    councils: dict[int, Council]
+    """broadcast → its council (whose office the nudge names)"""
+    albums: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """broadcast → the ids of its album's other parts (none for a single message)"""
     kept: dict[int, KeptNotice] = field(default_factory=dict)
     """broadcast → its notice as it arrived, sent instead when the original is gone"""
     gone: frozenset[int] = frozenset()
@@ -82,6 +86,13 @@ async def broadcast_copies(
             wanted[(broadcast_id, delegate_id)] = (broadcast.corrects_id, delegate_id)
     copies = await _copy_message_ids(session, set(wanted.values()))
     kept, gone = await _kept_notices(session, set(broadcasts))
+
+    council_ids = {b.council_id for b in broadcasts.values()}
+    councils = {
+        c.id: c
+        for c in (await session.exec(select(Council).where(col(Council.id).in_(council_ids))))
+        if c.id is not None
+    }
     return Copies(
         sources={
             b.id: (b.source_chat_id, b.source_message_id)
@@ -94,12 +105,22 @@ async def broadcast_copies(
         },
         copies={key: copies[source] for key, source in wanted.items() if source in copies},
         sent_at={
-            b.id: (b.confirmed_at or b.created_at).astimezone(zone).strftime("%H:%M %d/%m/%Y")
+            b.id: (b.confirmed_at or b.created_at).astimezone(zone)
             for b in broadcasts.values()
             if b.id is not None
         },
         kept=kept,
         gone=gone,
+        albums={
+            b.id: tuple(int(part) for part in b.album_message_ids.split())
+            for b in broadcasts.values()
+            if b.id is not None and b.album_message_ids
+        },
+        councils={
+            b.id: councils[b.council_id]
+            for b in broadcasts.values()
+            if b.id is not None and b.council_id in councils
+        },
     )
 
 

@@ -105,14 +105,32 @@ async def resolve_council(
         return None
     if council is None or council.id is None:
         return None
-    if managed is not None and council.id not in managed:
+    # A parent council's office reaches its children's councils too (contract: hđnd:).
+    if managed is not None and council.id not in managed and council.parent_id not in managed:
         return None
     return CouncilRef(council.id, council.code, council.name)
+
+
+async def may_broadcast(
+    *, session: AsyncSession, managed: frozenset[int] | None, council_id: int
+) -> bool:
+    """Whether the caller may write to this council's delegates: their own council, or one
+    whose parent they manage (a province office and its communes); an admin, any."""
+    if managed is None or council_id in managed:
+        return True
+    council = await session.get(Council, council_id)
+    return council is not None and council.parent_id in managed
 
 
 async def list_councils(*, session: AsyncSession) -> list[CouncilRef]:
     councils = (await session.exec(select(Council).order_by(col(Council.code)))).all()
     return [CouncilRef(c.id, c.code, c.name) for c in councils if c.id is not None]
+
+
+async def has_children(*, session: AsyncSession, council_id: int) -> bool:
+    """Whether some council names this one as its parent (a province over its communes)."""
+    child = await session.exec(select(Council.id).where(col(Council.parent_id) == council_id))
+    return child.first() is not None
 
 
 async def council_units(*, session: AsyncSession, council_id: int) -> list[str]:
@@ -135,7 +153,21 @@ async def resolve_audience(*, session: AsyncSession, council_id: int, target: Ta
     council = await session.get(Council, council_id)
     if council is None:
         raise RequestError(N_("Unknown council code: {code}"), {"code": str(council_id)})
-    delegates = await _named_delegates(session, council, target)
+    if target.children:
+        children = (
+            await session.exec(select(Council).where(col(Council.parent_id) == council_id))
+        ).all()
+        if not children:
+            raise RequestError(N_("{council} has no councils under it."), {"council": council.name})
+        found: list[Delegate] = []
+        for child in children:
+            try:  # a unit or a group that only some of the children have
+                found.extend(await _named_delegates(session, child, target))
+            except RequestError:
+                continue
+        delegates: Sequence[Delegate] = found
+    else:
+        delegates = await _named_delegates(session, council, target)
     reachable: list[Person] = []
     cannot: list[tuple[Person, FailureReason]] = []
     for delegate in sorted(delegates, key=lambda d: d.code):
@@ -154,6 +186,30 @@ async def resolve_audience(*, session: AsyncSession, council_id: int, target: Ta
     return Audience(council_id, council.name, target, tuple(reachable), tuple(cannot))
 
 
+async def _members(
+    session: AsyncSession, council: Council, target: Target, query: Any
+) -> Sequence[Delegate]:
+    """The delegates of a Tổ đại biểu or a Ban, by name (any case, with or without accents;
+    ``Pháp chế`` finds ``Ban Pháp chế``)."""
+    wanted = fold_label(target.value)
+    members: Sequence[Delegate] = (await session.exec(query)).all()
+    field = "group_name" if target.kind is TargetKind.group else "committee"
+
+    def named(value: str) -> bool:
+        folded = fold_label(value)
+        return bool(folded) and (folded == wanted or folded.endswith(" " + wanted))
+
+    found = [d for d in members if named(getattr(d, field))]
+    if not found:
+        message = (
+            N_("No active delegate of {council} is in the delegates' group {name}")
+            if target.kind is TargetKind.group
+            else N_("No active delegate of {council} sits on the committee {name}")
+        )
+        raise RequestError(message, {"council": council.name, "name": shorten(target.value)})
+    return found
+
+
 async def _named_delegates(
     session: AsyncSession, council: Council, target: Target
 ) -> Sequence[Delegate]:
@@ -162,7 +218,14 @@ async def _named_delegates(
     query = select(Delegate)
     match target.kind:
         case TargetKind.all:
-            return (await session.exec(query.where(in_council, active))).all()
+            # Delegates only: the office's own accounts are reached with "văn phòng".
+            condition = col(Delegate.role) != Role.secretary.value
+            return (await session.exec(query.where(in_council, active, condition))).all()
+        case TargetKind.standing:
+            condition = col(Delegate.standing_committee).is_(True)
+            return (await session.exec(query.where(in_council, active, condition))).all()
+        case TargetKind.group | TargetKind.committee:
+            return await _members(session, council, target, query.where(in_council, active))
         case TargetKind.level:
             condition = col(Delegate.level) == target.value
             return (await session.exec(query.where(in_council, active, condition))).all()
@@ -251,6 +314,17 @@ async def create_draft(
         )
         await session.flush()
     return broadcast
+
+
+async def add_album_part(*, session: AsyncSession, broadcast_id: int, message_id: int) -> bool:
+    """Adds a part of an album to a draft; False if it is no longer a draft."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status != BroadcastStatus.draft.value:
+        return False
+    broadcast.album_message_ids = f"{broadcast.album_message_ids or ''} {message_id}".strip()
+    session.add(broadcast)
+    await session.flush()
+    return True
 
 
 async def get_broadcast(*, session: AsyncSession, broadcast_id: int) -> Broadcast | None:

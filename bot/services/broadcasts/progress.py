@@ -41,6 +41,11 @@ class Progress:
     """Copies sent from the notice kept at its arrival: the secretary deleted the original."""
 
     @property
+    def targeted(self) -> int:
+        """Everyone the notice was for: the one denominator of every screen."""
+        return self.total + sum(self.skipped.values())
+
+    @property
     def finished(self) -> bool:
         return self.pending == 0
 

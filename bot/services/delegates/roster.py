@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.roster import ROSTER_ALIASES, ROSTER_REQUIRED, Role, RosterEntry, validate_roster
+from bot.domain.titles import is_standing_committee
+from bot.i18n import N_
 from bot.models import Council, Delegate
 from bot.services import audit
 from bot.services.files.tabular import (
@@ -48,6 +50,8 @@ class RosterImportResult:
     updated: int = 0
     unchanged: int = 0
     councils_created: int = 0
+    councils_updated: int = 0
+    """Existing councils given another name, level or parent."""
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     ignored_columns: tuple[str, ...] = ()
@@ -62,7 +66,7 @@ class RosterImportResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.councils_created)
+        return bool(self.created or self.updated or self.councils_created or self.councils_updated)
 
 
 def read_roster(path: Path) -> tuple[list[RosterEntry], list[Problem]]:
@@ -107,6 +111,12 @@ async def import_roster(
     # One transaction in the caller's session: autobegun by the first query, committed
     # only at the end, rolled back in a dry run or when nothing changed (and by the
     # caller's session on any error).
+    parent_problems = await _unknown_parents(session, entries)
+    if parent_problems:
+        await session.rollback()
+        return RosterImportResult(
+            problems=parent_problems, dry_run=dry_run, ignored_columns=table.ignored_columns
+        )
     demoted: list[int] = []
     result = await _upsert(session, entries, now=now, write=not dry_run, demoted=demoted)
     if not dry_run and result.changed:
@@ -149,6 +159,9 @@ async def _upsert(
         session.add_all(fresh)
         await session.flush()
         councils.update({council.code: council for council in fresh})
+    councils_updated = await _describe_councils(
+        session, entries, councils, fresh=new_council_codes, write=write
+    )
 
     created = updated = unchanged = 0
     for entry in entries:
@@ -174,6 +187,7 @@ async def _upsert(
         updated=updated,
         unchanged=unchanged,
         councils_created=len(new_council_codes),
+        councils_updated=councils_updated,
     )
 
 
@@ -189,6 +203,63 @@ async def _plan_menu_resets(session: AsyncSession, chats: Sequence[int], now: da
         for chat in sorted(set(chats))
     ]
     await session.exec(insert(OUTBOX_TABLE), params=rows)
+
+
+async def _describe_councils(
+    session: AsyncSession,
+    entries: Sequence[RosterEntry],
+    councils: dict[str, Council],
+    *,
+    fresh: Collection[str],
+    write: bool,
+) -> int:
+    """How many existing councils get another name, level or parent from their first row
+    (an empty cell keeps the stored value; a new council's name is its code); with
+    ``write``, every council in the file is given them."""
+    parents = await _councils_by_code(
+        session, {e.parent_council for e in entries if e.parent_council} - councils.keys()
+    )
+    parents.update(councils)
+    changed = 0
+    first_rows = {entry.council: entry for entry in reversed(entries)}
+    for code, entry in first_rows.items():
+        council = councils.get(code)
+        if council is None:  # new, in a dry run: counted as created already
+            continue
+        parent = parents.get(entry.parent_council or "")
+        wanted: dict[str, object] = {"level": entry.level.value}
+        if entry.council_name:
+            wanted["name"] = entry.council_name
+        if entry.parent_council:
+            wanted["parent_id"] = parent.id if parent is not None else -1
+        changes = {k: v for k, v in wanted.items() if getattr(council, k) != v}
+        if changes and code not in fresh:
+            changed += 1
+        if write:
+            for name, value in changes.items():
+                setattr(council, name, value)
+    return changed
+
+
+async def _unknown_parents(session: AsyncSession, entries: Sequence[RosterEntry]) -> list[Problem]:
+    """``parent_council`` codes that are neither in the file nor in the database, or a
+    council named as its own parent."""
+    in_file = {entry.council for entry in entries}
+    wanted = {e.parent_council for e in entries if e.parent_council} - in_file
+    known = await _councils_by_code(session, wanted)
+    problems: list[Problem] = []
+    for entry in entries:
+        parent = entry.parent_council
+        if parent is None:
+            continue
+        if parent == entry.council:
+            message = N_("A council cannot be its own upper council ({code})")
+        elif parent not in in_file and parent not in known:
+            message = N_("No council with code {code}: import the upper council first")
+        else:
+            continue
+        problems.append(Problem(entry.row, "parent_council", message, {"code": parent}))
+    return problems
 
 
 async def _councils_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[str, Council]:
@@ -222,6 +293,10 @@ def _new_delegate(entry: RosterEntry, council_id: int, now: datetime) -> Delegat
         constituency=entry.constituency or "",
         phone=entry.phone or "",
         role=(entry.role or Role.delegate).value,
+        title=entry.title or "",
+        standing_committee=is_standing_committee(entry.title or ""),
+        group_name=entry.group or "",
+        committee=entry.committee or "",
         active=True,
         created_at=now,
         updated_at=now,
@@ -250,6 +325,15 @@ def _apply(
         wanted["phone"] = entry.phone
     if entry.role is not None:
         wanted["role"] = entry.role.value
+    for column, text in (
+        ("title", entry.title),
+        ("group_name", entry.group),
+        ("committee", entry.committee),
+    ):
+        if text is not None:
+            wanted[column] = text
+    if entry.title is not None:
+        wanted["standing_committee"] = is_standing_committee(entry.title)
     changes = {name: value for name, value in wanted.items() if getattr(delegate, name) != value}
     if changes and write:
         for name, value in changes.items():

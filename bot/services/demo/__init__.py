@@ -1,4 +1,9 @@
-"""A realistic demo council: a district of 2022 with a quarter of schedule, for trying the bot.
+"""Realistic demos for trying the bot, each with a quarter of schedule around today.
+
+The demo of 2026 (:func:`seed_province_demo`, modules ``province`` and
+``province_schedule``) is a province council and the commune, ward and special-zone
+councils under it, after the 2025 reform. The dated example (:func:`seed_demo`, modules
+``roster`` and ``schedule``) is a district of 2022, as the seed describes one.
 
 ``seed_demo`` writes a roster and a schedule as ordinary CSV files and imports them with
 :func:`~bot.services.delegates.roster.import_roster` and
@@ -10,8 +15,9 @@ twice in one quarter leaves the database exactly as it was.
 
 The demo council (``HDND-DEMO``, district level, historical data style) has 18 units
 (communes and towns), 35 district delegates elected in 9 constituencies of two units each
-(two of them, ``DEMO-H-001`` and ``DEMO-H-002``, members of the Standing Committee, have
-the role ``secretary``: they are delegates too and attend what every delegate attends), and
+(two of them, ``DEMO-H-001`` and ``DEMO-H-002``, have the role ``secretary``, as the
+bot's managers did before titles were read: ``all`` in a schedule no longer assigns them,
+receptions of their unit and events naming them do), and
 491 commune delegates in 18 commune councils ``HDND-DEMO-X01`` … ``HDND-DEMO-X18``.
 """
 
@@ -37,6 +43,7 @@ from bot.services.demo.seed import (
     DemoError,
     DemoResult,
     seed_demo,
+    seed_province_demo,
 )
 
 __all__ = [
@@ -60,4 +67,5 @@ __all__ = [
     "council_names",
     "quarter_of",
     "seed_demo",
+    "seed_province_demo",
 ]

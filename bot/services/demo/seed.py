@@ -19,6 +19,9 @@ from bot.domain.roster import Role
 from bot.domain.tables import Problem, format_problem_line
 from bot.models import Assignment, Council, Delegate, Event, Occurrence
 from bot.services.delegates.roster import import_roster
+from bot.services.demo.province import ROSTER_HEADER, build_province_roster
+from bot.services.demo.province import council_names as province_council_names
+from bot.services.demo.province_schedule import build_province_schedule
 from bot.services.demo.roster import RosterRow, build_roster, council_names
 from bot.services.demo.schedule import ScheduleRow, build_schedule, quarter_of
 from bot.services.files.output import write_atomically
@@ -28,6 +31,11 @@ from bot.services.schedule.sync import load_calendar
 DEMO_ACTOR = "demo"
 ROSTER_FILE = "demo-roster.csv"
 SCHEDULE_FILE = "demo-schedule.csv"
+SCHEDULE_HEADER = (
+    "Loại", "Tiêu đề", "Bắt đầu", "Kết thúc", "Địa điểm", "Mã HĐND", "Đại biểu",
+    "Lặp lại", "Lặp đến", "Dời ngày", "Số đại biểu mỗi buổi",
+)  # fmt: skip
+"""The 2026 schedule's Vietnamese headers, in :class:`ScheduleRow`'s order."""
 
 
 class DemoError(RuntimeError):
@@ -81,20 +89,11 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[tuple[str, ...]
     return path
 
 
-def _write_files(
-    folder: Path, roster: Sequence[RosterRow], schedule: Sequence[ScheduleRow]
-) -> tuple[Path, Path]:
-    roster_file = _write_csv(
-        folder / ROSTER_FILE,
-        [item.name for item in fields(RosterRow)],
-        [astuple(row) for row in roster],
+def _write_files(folder: Path, files: _Files) -> tuple[Path, Path]:
+    return (
+        _write_csv(folder / ROSTER_FILE, *files.roster),
+        _write_csv(folder / SCHEDULE_FILE, *files.schedule),
     )
-    schedule_file = _write_csv(
-        folder / SCHEDULE_FILE,
-        [item.name for item in fields(ScheduleRow)],
-        [astuple(row) for row in schedule],
-    )
-    return roster_file, schedule_file
 
 
 @contextmanager
@@ -116,20 +115,71 @@ async def seed_demo(
     zone: ZoneInfo,
     workdir: Path | None = None,
 ) -> DemoResult:
-    """Create (or confirm) the demo councils, delegates and the schedule of ``now``'s quarter.
+    """The dated example: the 2022-style district and its communes (see the package doc),
+    scheduled in ``now``'s quarter. :func:`seed_province_demo` is the demo of 2026."""
+    label, first_day, last_day = quarter_of(now.astimezone(zone).date())
+    roster = build_roster()
+    calendar = await load_calendar(session=session)
+    schedule = build_schedule(first_day, last_day, calendar, roster)
+    files = _Files(
+        roster=([item.name for item in fields(RosterRow)], [astuple(row) for row in roster]),
+        schedule=(
+            [item.name for item in fields(ScheduleRow)],
+            [astuple(row) for row in schedule],
+        ),
+        names=council_names(),
+    )
+    return await _seed(session, now, zone, workdir, files, (label, first_day, last_day))
+
+
+async def seed_province_demo(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    zone: ZoneInfo,
+    workdir: Path | None = None,
+) -> DemoResult:
+    """Create (or confirm) the demo of 2026: a province council, the commune, ward and
+    special-zone councils under it, and the schedule of ``now``'s quarter, written as an
+    office writes its files (Vietnamese headers and words) and imported like them."""
+    label, first_day, last_day = quarter_of(now.astimezone(zone).date())
+    roster = build_province_roster()
+    calendar = await load_calendar(session=session)
+    schedule = build_province_schedule(first_day, last_day, calendar, roster)
+    files = _Files(
+        roster=(list(ROSTER_HEADER), [astuple(row) for row in roster]),
+        schedule=(list(SCHEDULE_HEADER), [astuple(row) for row in schedule]),
+        names=province_council_names(),
+    )
+    return await _seed(session, now, zone, workdir, files, (label, first_day, last_day))
+
+
+@dataclass(frozen=True)
+class _Files:
+    roster: tuple[list[str], list[tuple[str, ...]]]
+    schedule: tuple[list[str], list[tuple[str, ...]]]
+    names: dict[str, str]
+    """The demo's councils and their names (those the roster file does not name)."""
+
+
+async def _seed(
+    session: AsyncSession,
+    now: datetime,
+    zone: ZoneInfo,
+    workdir: Path | None,
+    files: _Files,
+    quarter: tuple[str, date, date],
+) -> DemoResult:
+    """Write the files, import them, count what the demo has.
 
     The files are written to ``workdir`` (created if needed, files overwritten) and kept
     there, or to a temporary folder that is removed afterwards. Raises :class:`DemoError`
     if an import reports problems (nothing of that import is written). Each step commits
     the caller's ``session`` as it goes: the roster, the councils' names, the schedule.
     """
-    label, first_day, last_day = quarter_of(now.astimezone(zone).date())
-    roster = build_roster()
-    calendar = await load_calendar(session=session)
-    schedule = build_schedule(first_day, last_day, calendar, roster)
-
+    label, first_day, last_day = quarter
     with _folder(workdir) as folder:
-        roster_file, schedule_file = await asyncio.to_thread(_write_files, folder, roster, schedule)
+        roster_file, schedule_file = await asyncio.to_thread(_write_files, folder, files)
         roster_result = await import_roster(
             session=session,
             path=roster_file,
@@ -139,7 +189,7 @@ async def seed_demo(
         )
         if roster_result.problems:
             raise DemoError(ROSTER_FILE, roster_result.problems)
-        renamed = await _name_councils(session)
+        renamed = await _name_councils(session, files.names)
         schedule_result = await import_schedule(
             session=session,
             path=schedule_file,
@@ -151,7 +201,7 @@ async def seed_demo(
         if schedule_result.problems:
             raise DemoError(SCHEDULE_FILE, schedule_result.problems)
 
-    counts = await _counts(session, first_day, last_day, zone)
+    counts = await _counts(session, first_day, last_day, zone, list(files.names))
     return DemoResult(
         quarter=label,
         first_day=first_day,
@@ -171,9 +221,8 @@ async def seed_demo(
     )
 
 
-async def _name_councils(session: AsyncSession) -> bool:
+async def _name_councils(session: AsyncSession, names: dict[str, str]) -> bool:
     """Give the councils the roster import created (named by code) their display names."""
-    names = council_names()
     changed = False
     councils = (await session.exec(select(Council).where(col(Council.code).in_(list(names))))).all()
     for council in councils:
@@ -188,7 +237,7 @@ async def _name_councils(session: AsyncSession) -> bool:
 
 
 async def _counts(
-    session: AsyncSession, first_day: date, last_day: date, zone: ZoneInfo
+    session: AsyncSession, first_day: date, last_day: date, zone: ZoneInfo, codes: list[str]
 ) -> dict[str, int]:
     starts_from, starts_before = local_bounds(first_day, last_day, zone)
     assert starts_from is not None
@@ -196,9 +245,7 @@ async def _counts(
     council_ids = [
         council_id
         for council_id in (
-            await session.exec(
-                select(Council.id).where(col(Council.code).in_(list(council_names())))
-            )
+            await session.exec(select(Council.id).where(col(Council.code).in_(codes)))
         ).all()
         if council_id is not None
     ]

@@ -130,6 +130,10 @@ class Outgoing:
     keyboard: tuple[tuple[Button, ...], ...] = ()
     copy_of: tuple[int, int] | None = None
     """(chat id, message id) of a message to copy as it is (``copyMessage``)."""
+    album: tuple[int, ...] = ()
+    """With ``copy_of``: the album's other message ids. The whole album is copied with
+    ``copyMessages`` (buttons cannot ride on an album), then ``text`` with ``keyboard``
+    is sent right after it; that short message is the one the row records."""
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""

@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import chunks
 from bot.domain.audiences import Member, Roster, resolve_pools
+from bot.domain.roster import Role
 from bot.domain.schedule import (
     SCHEDULE_ALIASES,
     SCHEDULE_REQUIRED,
@@ -243,7 +244,8 @@ async def _resolve(
     ).all()
     members: dict[int, list[Member]] = defaultdict(list)
     for delegate in delegates:
-        members[delegate.council_id].append(Member(delegate.code, delegate.unit))
+        office = delegate.role == Role.secretary.value
+        members[delegate.council_id].append(Member(delegate.code, delegate.unit, office))
     # Each code once, in chunks: a file lists codes row after row, repeated, without bound.
     listed = (code for audience in audiences for code in audience.delegates.codes)
     known: list[str] = []

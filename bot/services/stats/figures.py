@@ -44,7 +44,6 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quarters import Quarter
-from bot.domain.roster import Role
 from bot.domain.stats import (
     COUNT_FIELDS,
     REASONS,
@@ -266,9 +265,10 @@ def _per_occurrence_unit(
     bounds: tuple[datetime, datetime], council_ids: frozenset[int] | None
 ) -> CTE:
     """The quarter's live assignments grouped per occurrence and unit: the report
-    columns (``c0``…), secretaries' held turns, and the occurrence's start and end."""
+    columns (``c0``…), the Standing Committee's held turns (by title, not by the bot's
+    role), and the occurrence's start and end."""
     secretary_held = _count(
-        and_(col(Report.held).is_(True), col(Delegate.role) == Role.secretary.value)
+        and_(col(Report.held).is_(True), col(Delegate.standing_committee).is_(True))
     )
     return (
         _in_quarter(

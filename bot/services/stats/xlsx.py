@@ -58,11 +58,11 @@ UNIT_FIGURES: tuple[tuple[str, str], ...] = (
     ("petitions", "Đơn thư tiếp nhận"),
     ("forwarded", "Đơn thư đã chuyển"),
     ("voters", "Lượt cử tri"),
-    ("opinions", "Ý kiến kiến nghị"),
+    ("opinions", "Ý kiến, kiến nghị"),
     (RATE, "Tỷ lệ thực hiện"),
 )
 DELEGATE_FIGURES = tuple(item for item in UNIT_FIGURES if item[0] != "sessions")
-MISSING_HEADERS = ("Thời gian", "Loại việc", "Nội dung", "Đơn vị", "Mã đại biểu", "Họ và tên")
+MISSING_HEADERS = ("Thời gian", "Hoạt động", "Nội dung", "Đơn vị", "Mã đại biểu", "Họ và tên")
 CHART_COLORS = ("#2E7D32", "#EF6C00", "#C62828")
 
 
@@ -179,7 +179,7 @@ def _write_pairs(
 
 def _units_sheet(book: Any, formats: _Formats, stats: Statistics, title: str) -> None:
     sheet = book.add_worksheet(SHEET_UNITS)
-    _key_headers(sheet, formats, ("Đơn vị", "Loại việc"))
+    _key_headers(sheet, formats, ("Đơn vị", "Hoạt động"))
     _paired_headers(sheet, formats, stats, 2, UNIT_FIGURES)
     units = [unit_label(line.unit) for line in stats.lines]
     sheet.set_column(0, 0, _width(units, 12))

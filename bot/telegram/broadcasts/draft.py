@@ -32,7 +32,12 @@ from bot.services.broadcasts.drafts import (
     target_of,
 )
 from bot.services.broadcasts.progress import count_progress, save_progress
-from bot.telegram.broadcasts.notice import NOT_AVAILABLE, managed_broadcast, render_error
+from bot.telegram.broadcasts.notice import (
+    NOT_AVAILABLE,
+    has_file,
+    managed_broadcast,
+    render_error,
+)
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import EXPIRED, Access, on_button
 from bot.telegram.texts import answer, edit, split_message
@@ -181,8 +186,11 @@ async def on_deadline(
         return
     await scope.commit()
     await answer(query)
+    deadline = draft_deadline(broadcast)
+    # The preview quotes the notice: whether it carries a file is read from there.
+    notice = query.message.reply_to_message if isinstance(query.message, Message) else None
     await edit(
         query,
-        texts.preview_text(audience, draft_deadline(broadcast), _),
-        texts.preview_markup(data.broadcast_id, audience, _),
+        texts.preview_text(audience, deadline, _, has_file=has_file(notice)),
+        texts.preview_markup(data.broadcast_id, audience, _, deadline),
     )

@@ -1,4 +1,5 @@
-"""/thongbao and its recipient menu: all, by level, by unit, the secretariat, typed codes.
+"""/thongbao and its recipient menu: all, the Standing Committee, by unit, the office,
+typed codes, and the councils under this one.
 
 ``/thongbao [recipients] [hạn 2d]`` goes straight to "send the notice" when it names the
 recipients; otherwise it shows the menu (an admin without a council of their own first
@@ -32,6 +33,7 @@ from bot.messages import broadcast_texts as texts
 from bot.services.broadcasts.drafts import (
     CouncilRef,
     council_units,
+    has_children,
     list_councils,
     resolve_council,
     target_of,
@@ -122,27 +124,39 @@ async def show_menu(
     await start_step(scope, BroadcastStep.choose, deadline, council=council.id)
     lines = [
         _("Send a notice to which delegates of {council}?").format(council=escape(council.name)),
-        _("You can also type them: all, level:commune, unit:…, secretaries, or codes."),
+        _(
+            "You can also type them: tất cả, thường trực, đơn vị:…, tổ:…, ban:…, văn phòng, "
+            "or delegate codes; cấp dưới before any of them means the councils under this one."
+        ),
     ]
     recent = await recent_broadcasts(session=scope.session, council_ids=frozenset({council.id}))
     zone = scope.settings.zone
     if recent:
         lines += ["", _("Recent notices:")]
         lines += [
-            texts.recent_line(b, texts.target_label(target_of(b), _), progress, zone, _)
+            texts.recent_line(
+                b, texts.target_label(target_of(b), _), progress, zone, _, scope.language
+            )
             for b, progress in recent
         ]
     rows: list[tuple[Button, ...]] = [
         (
             Button(_("All delegates"), _to(RecipientChoice.all)),
-            Button(_("By level"), _to(RecipientChoice.level)),
+            Button(_("Standing Committee"), _to(RecipientChoice.standing)),
         ),
         (
             Button(_("By unit"), _to(RecipientChoice.unit)),
             Button(_("Secretariat"), _to(RecipientChoice.secretaries)),
         ),
-        (Button(_("Delegate codes"), _to(RecipientChoice.codes)), stop_button(_)),
     ]
+    if await has_children(session=scope.session, council_id=council.id):
+        rows.append(
+            (
+                Button(_("Councils under it: delegates"), _to(RecipientChoice.children)),
+                Button(_("Councils under it: Standing"), _to(RecipientChoice.children_standing)),
+            )
+        )
+    rows.append((Button(_("Delegate codes"), _to(RecipientChoice.codes)), stop_button(_)))
     if recent:
         rows.append(
             tuple(
@@ -217,12 +231,16 @@ async def on_recipients(
     menu, council = found
     _ = scope._
     deadline = menu.state.deadline
+    direct = {
+        RecipientChoice.all: Target(TargetKind.all),
+        RecipientChoice.secretaries: Target(TargetKind.secretaries),
+        RecipientChoice.standing: Target(TargetKind.standing),
+        RecipientChoice.children: Target(TargetKind.all, children=True),
+        RecipientChoice.children_standing: Target(TargetKind.standing, children=True),
+    }
     match data.choice:
-        case RecipientChoice.all:
-            await ask_for_notice(menu.message, scope, council, Target(TargetKind.all), deadline)
-        case RecipientChoice.secretaries:
-            target = Target(TargetKind.secretaries)
-            await ask_for_notice(menu.message, scope, council, target, deadline)
+        case choice if choice in direct:
+            await ask_for_notice(menu.message, scope, council, direct[choice], deadline)
         case RecipientChoice.level:
             buttons = tuple(
                 Button(_(texts.LEVELS[level.value]), encode(LevelButton(level)))

@@ -35,8 +35,10 @@ from bot.messages import broadcast_texts as texts
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import (
     CouncilRef,
+    add_album_part,
     create_draft,
     get_broadcast,
+    may_broadcast,
     resolve_audience,
     resolve_council,
 )
@@ -63,6 +65,8 @@ class BroadcastStep(StrEnum):
     """Waiting for delegate codes."""
     notice = "notice"
     """Waiting for the notice itself."""
+    album = "album"
+    """The notice is an album: its other parts are on their way."""
 
 
 @conversation_kind("broadcast", ttl=timedelta(hours=2))
@@ -76,6 +80,9 @@ class BroadcastConversation(ConversationState):
     """The recipients: chosen before the council (an admin's), or those the notice is for."""
     units: tuple[str, ...] = ()
     """The unit menu's names, so that a button carries only an index."""
+    album_draft: int | None = None
+    media_group: str | None = None
+    """The album whose parts are added to ``album_draft`` as they arrive."""
 
     @property
     def deadline(self) -> timedelta | None:
@@ -118,7 +125,12 @@ async def managed_broadcast(scope: UpdateScope, broadcast_id: int) -> Broadcast 
     broadcast = await get_broadcast(session=scope.session, broadcast_id=broadcast_id)
     if broadcast is None or broadcast.id is None:
         return None
-    return broadcast if secretary(scope).may_manage(broadcast.council_id) else None
+    allowed = await may_broadcast(
+        session=scope.session,
+        managed=secretary(scope).managed_councils,
+        council_id=broadcast.council_id,
+    )
+    return broadcast if allowed else None
 
 
 async def start_step(
@@ -168,11 +180,18 @@ async def ask_for_notice(
             "Now send the notice: a text (formatting is kept), a photo, or a document such "
             "as the invitation PDF with its caption."
         )
+        intro += "\n" + texts.CLASSIFIED_WARNING_MARK + _(texts.CLASSIFIED_WARNING)
     intro += "\n" + _(
         "Keep your message in this chat: each delegate receives a copy of it, and the "
         "copies are made from it."
     )
     await message.reply_text(intro, reply_markup=texts.markup((stop_button(_),)))
+
+
+def has_file(message: Message | None) -> bool:
+    """Whether the notice carries a photo or a document (then the preview warns that
+    classified documents never go through Telegram)."""
+    return message is not None and bool(message.photo or message.document)
 
 
 async def conversation_council(
@@ -181,7 +200,7 @@ async def conversation_council(
     """The council the conversation is about, if the caller still manages it."""
     identity = secretary(scope)
     council_id = state.council
-    if council_id is None or not identity.may_manage(council_id):
+    if council_id is None:
         return None
     return await resolve_council(
         session=scope.session, managed=identity.managed_councils, code=None, home=council_id
@@ -200,12 +219,14 @@ async def on_message(
     """
     if (message := update.effective_message) is None:
         return False
-    if state.step is not BroadcastStep.notice and not message.text:
+    if state.step not in (BroadcastStep.notice, BroadcastStep.album) and not message.text:
         return False
     _ = scope._
     if scope.identity is None or not scope.identity.is_secretary:
         await refuse(update, _(SECRETARIES_ONLY))
         return True
+    if state.step is BroadcastStep.album:
+        return await _album_part(message, scope, state)
     if state.step is BroadcastStep.notice:
         await _receive_notice(message, scope, state)
         return True
@@ -222,6 +243,24 @@ async def on_message(
         return True
     await ask_for_notice(message, scope, council, target, state.deadline)
     return True
+
+
+async def _album_part(message: Message, scope: UpdateScope, state: BroadcastConversation) -> bool:
+    """A part of the album being sent is added to its draft; anything else ends the wait
+    and is handled as usual."""
+    same_album = state.album_draft is not None and message.media_group_id == state.media_group
+    if same_album and await add_album_part(
+        session=scope.session, broadcast_id=state.album_draft or 0, message_id=message.message_id
+    ):
+        await scope.commit()
+        return True
+    await end_conversation(
+        session=scope.session,
+        telegram_user_id=secretary(scope).telegram_user_id,
+        kind=BroadcastConversation,
+    )
+    await scope.commit()
+    return False
 
 
 async def _receive_notice(
@@ -264,11 +303,16 @@ async def _receive_notice(
         now=scope.now,
         notice=kept_notice(message),
     )
+    if message.media_group_id is not None:
+        # The album's other parts arrive as messages of their own, right after this one.
+        await start_step(scope, BroadcastStep.album, state.deadline, council=council.id,
+                         target=state.target, album_draft=draft.id,
+                         media_group=message.media_group_id)  # fmt: skip
     await scope.commit()
     assert draft.id is not None
     await message.reply_text(
-        texts.preview_text(audience, state.deadline, _),
-        reply_markup=texts.preview_markup(draft.id, audience, _),
+        texts.preview_text(audience, state.deadline, _, has_file=has_file(message)),
+        reply_markup=texts.preview_markup(draft.id, audience, _, state.deadline),
         do_quote=True,
     )
 

@@ -25,7 +25,8 @@ from bot.domain.buttons import (
 )
 from bot.i18n import N_
 from bot.messages import broadcast_texts as texts
-from bot.models import Broadcast
+from bot.messages.office import office_name
+from bot.models import Broadcast, Council
 from bot.services.broadcasts.acks import AckOutcome, acknowledge
 from bot.services.broadcasts.drafts import (
     BroadcastStatus,
@@ -84,9 +85,14 @@ async def on_ack(
     if ack.outcome is AckOutcome.not_yours or ack.at is None:
         await answer(query, _(NOT_FOR_YOU), show_alert=True)
         return
-    label = texts.acknowledged_label(ack.at, scope.settings.zone, _)
+    label = texts.acknowledged_label(ack.at, scope.settings.zone, _, scope.language)
     if ack.outcome is AckOutcome.recorded:
-        await answer(query, _("Thank you: the council office can see you have received it."))
+        council = await scope.session.get(Council, ack.council_id) if ack.council_id else None
+        office = office_name(_, council, override=scope.settings.SECRETARIAT_NAME)
+        await answer(
+            query,
+            _("Thank you: {office} can see you have received it.").format(office=office),
+        )
     else:
         await answer(query, label)
     await _show_acknowledged(query.message, label, data.recipient_id, context)
@@ -183,7 +189,7 @@ async def on_report(
     ]
     label = texts.target_label(target_of(broadcast), _)
     await message.reply_text(
-        texts.report_text(broadcast, label, progress, scope.settings.zone, _),
+        texts.report_text(broadcast, label, progress, scope.settings.zone, _, scope.language),
         reply_markup=texts.report_detail_markup(data.broadcast_id, _),
     )
 
