@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.availability import register_away
 from bot.cli.common import CommandScope, Context, check_writable, with_database, write_csv
 from bot.cli.importing import (
     ImportRequest,
@@ -153,6 +154,7 @@ def register(commands: Commands) -> None:
         ),
         file_help=_("roster .csv or .xlsx"),
     )
+    register_away(delegates)
     invite = delegates.command(
         "invite",
         cmd_invite,

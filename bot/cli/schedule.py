@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli.availability import register_attendance
 from bot.cli.common import CommandScope, Context, with_database, write_bytes, write_csv
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
@@ -190,6 +191,7 @@ def register(commands: Commands) -> None:
         file_help=_("schedule .csv or .xlsx"),
     )
     _register_list(schedule)
+    register_attendance(schedule)
     ics = schedule.command(
         "ics", cmd_ics, help=_("a delegate's calendar as iCalendar (.ics) with alarms")
     )

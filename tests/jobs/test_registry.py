@@ -23,6 +23,9 @@ from bot.services.outbox.payloads import (
     ReminderPayload,
     ReportPromptPayload,
     Revive,
+    SubstituteEscalationPayload,
+    SubstituteNewsPayload,
+    SubstituteOfferPayload,
     SummaryPayload,
 )
 from bot.services.outbox.rows import OutboxKind, outbox_row
@@ -40,6 +43,9 @@ EXAMPLES: dict[OutboxKind, Payload] = {
     OutboxKind.report_prompt: ReportPromptPayload(step="later", ends=1_796_000_000),
     OutboxKind.broadcast: BroadcastPayload(broadcast=7),
     OutboxKind.broadcast_nudge: BroadcastNudgePayload(broadcast=7),
+    OutboxKind.substitute_offer: SubstituteOfferPayload(offer=3),
+    OutboxKind.substitute_escalation: SubstituteEscalationPayload(release=4),
+    OutboxKind.substitute_news: SubstituteNewsPayload(release=4, news="assigned"),
 }
 """One payload per kind: a new kind needs an example here, and so a round trip."""
 

@@ -29,6 +29,9 @@ class OutboxKind(StrEnum):
     report_prompt = "report_prompt"  # "did it take place?" after an assignment
     broadcast = "broadcast"  # one delegate's copy of a secretariat notice
     broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
+    substitute_offer = "substitute_offer"  # "stand in for …?" with Nhận thay / Không nhận
+    substitute_escalation = "substitute_escalation"  # the office chooses a stand-in
+    substitute_news = "substitute_news"  # who stands in; the office's choice to the stand-in
 
 
 URGENT = 0
@@ -140,6 +143,24 @@ class BroadcastNudgePayload(BroadcastPayload):
     kind = OutboxKind.broadcast_nudge
 
 
+class SubstituteOfferPayload(Payload):
+    kind = OutboxKind.substitute_offer
+    offer: int
+
+
+class SubstituteEscalationPayload(Payload):
+    kind = OutboxKind.substitute_escalation
+    release: int
+
+
+class SubstituteNewsPayload(Payload):
+    kind = OutboxKind.substitute_news
+    release: int
+    news: str = "found"
+    """``found`` (to the absent delegate and the office), ``assigned`` (to the delegate
+    the office chose, with ``Không nhận``), ``declined`` (to the office: they refused)."""
+
+
 def _by_kind(models: Iterable[type[Payload]]) -> dict[OutboxKind, type[Payload]]:
     found: dict[OutboxKind, type[Payload]] = {}
     for model in models:
@@ -160,5 +181,8 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         ReportPromptPayload,
         BroadcastPayload,
         BroadcastNudgePayload,
+        SubstituteOfferPayload,
+        SubstituteEscalationPayload,
+        SubstituteNewsPayload,
     )
 )

@@ -28,7 +28,7 @@ from bot.domain.calendar import (
     expand_occurrences,
     rota_slot,
 )
-from bot.models import Assignment, CalendarDay, Delegate, Event, Occurrence
+from bot.models import Assignment, CalendarDay, Delegate, Event, Occurrence, Release
 
 logger = logging.getLogger(__name__)
 ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
@@ -162,6 +162,7 @@ async def sync_occurrences(
         horizon_end=horizon_end,
         since=since,
         historic=stored.historic,
+        releases=stored.releases,
     )
     for event in events:
         assert event.id is not None
@@ -185,6 +186,8 @@ class _Run:
     horizon_end: datetime
     since: date
     historic: set[int]
+    releases: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+    """Per occurrence: delegates who released their place, and who stands in."""
     counts: SyncCounts = field(default_factory=SyncCounts)
     fresh: list[tuple[Occurrence, tuple[int, ...]]] = field(default_factory=list)
     """New occurrences and their members, whose assignments are inserted in one batch."""
@@ -231,6 +234,10 @@ def _sync_future(
     """A future occurrence moved, brought back or left as it is, and its rota's members."""
     assert occurrence.id is not None
     current = run.by_occurrence.get(occurrence.id, {})
+    # Availability: a released place is never given back to the rota's delegate, and a
+    # stand-in keeps the place (a re-import or the nightly run undoes neither).
+    released, stand_ins = run.releases.get(occurrence.id, (set(), set()))
+    members = tuple(d for d in (*members, *sorted(stand_ins - set(members))) if d not in released)
     moved = _update_future(
         occurrence, want, location, calendar=run.calendar, zone=run.zone, now=run.now
     )
@@ -260,6 +267,8 @@ class _Stored:
     """Events with an occurrence dated before ``since``: their dates before it are written."""
     delegate_ids: dict[str, int] = field(default_factory=dict)
     """Pool codes → delegate ids."""
+    releases: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+    """Per occurrence: delegates who released their place, and who stands in."""
 
 
 async def _stored(
@@ -282,6 +291,16 @@ async def _stored(
         )
         for assignment in assignments:
             stored.by_occurrence[assignment.occurrence_id][assignment.delegate_id] = assignment
+        releases = await session.exec(
+            select(Release.occurrence_id, Release.delegate_id, Release.taken_by)
+            .join(Occurrence, col(Occurrence.id) == col(Release.occurrence_id))
+            .where(col(Occurrence.event_id).in_(ids), recent)
+        )
+        for occurrence_id, released_id, taken_by in releases:
+            gone, stand_ins = stored.releases.setdefault(occurrence_id, (set(), set()))
+            gone.add(released_id)
+            if taken_by is not None:
+                stand_ins.add(taken_by)
         older = exists().where(
             col(Occurrence.event_id) == col(Event.id), col(Occurrence.original_date) < since
         )
