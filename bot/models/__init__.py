@@ -368,9 +368,4 @@ class BroadcastRecipient(SQLModel, table=True):
 # Each feature's own tables live in a module of this package and are imported
 # below, so that importing bot.models registers every table on SQLModel.metadata
 # (Alembic and the schema check rely on it). One line per feature module.
-from bot.models.availability import (
-    Absence as Absence,
-    Release as Release,
-    SessionAnswer as SessionAnswer,
-    SubstituteOffer as SubstituteOffer,
-)  # noqa: E402,E501,I001
+from bot.models.availability import Absence as Absence, Release as Release, SessionAnswer as SessionAnswer, SubstituteOffer as SubstituteOffer  # noqa: E402,E501,I001  # fmt: skip
