@@ -82,7 +82,7 @@ async def take_place(
     offer, context = found
     if context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None:
         return TakeResult(TakeOutcome.late, context)
-    if offer.status == OfferStatus.declined.value:
+    if offer.status == OfferStatus.declined.value or context.release.taken_by == offer.delegate_id:
         return TakeResult(TakeOutcome.answered, context)
     won = await _claim(session, context.release, offer.delegate_id, now=now, assigned_by="")
     if not won:
