@@ -13,6 +13,8 @@ from sqlmodel import col, select
 from bot.models import Assignment, Delegate, Occurrence, Release
 from bot.services.outbox.reminders import ReminderPolicy
 from bot.services.schedule.sync import extend_horizon
+from bot.telegram.app import build_application, post_init
+from bot.telegram.context import Deps
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, run_until, schedule
 from tests.factories import add_delegate
@@ -252,3 +254,40 @@ async def test_session_answers_and_roll_call(
             )
         ).all()
     assert len(active) == 1
+
+
+async def test_a_restart_between_the_offer_and_the_press(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """The offer is a row and a button: a new process with empty memory takes the press."""
+    users, _office = await team(harness)
+    await schedule(harness, tmp_path, ROTA)
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp công dân")[0])
+    await run_until(harness, policy, harness.clock.now)
+    (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
+    application = harness.application
+    assert application.updater is not None
+    await application.updater.stop()
+    fresh = build_application(
+        Deps(
+            settings=harness.settings, session_factory=harness.session_factory, clock=harness.clock
+        )
+    )
+    await fresh.initialize()
+    await post_init(fresh)
+    await fresh.start()
+    assert fresh.updater is not None
+    await fresh.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        text = await pressed_and_edited(harness, users["ML-B"], offer, "🙋 Nhận thay")
+        assert "Cảm ơn đồng chí đã nhận thay" in text
+    finally:
+        await fresh.updater.stop()
+        await fresh.stop()
+        await fresh.shutdown()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+    async with harness.session_factory() as session:
+        (stored,) = (await session.exec(select(Release))).all()
+        b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()
+    assert stored.taken_by == b.id
