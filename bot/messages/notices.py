@@ -26,7 +26,7 @@ from bot.domain.dates import (
 )
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
-from bot.messages.availability_texts import away_button, session_buttons
+from bot.messages.availability_texts import away_button, roll_lines, session_buttons
 from bot.messages.missing import FILENAME, fit, missing_lines
 from bot.messages.texts import split_message
 from bot.services.outbox.rows import Button, Outgoing
@@ -223,6 +223,11 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
                     )
                 )
             )
+    rolls = [roll for summary in summaries for roll in summary.attendance]
+    if rolls:
+        lines.append("")
+        lines.append("📋 <b>" + escape(_("Attendance at tomorrow's session")) + "</b>")
+        lines.extend(roll_lines(rolls, language, _))
     if missing:
         lines.append("")
         lines.append(

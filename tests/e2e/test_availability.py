@@ -12,12 +12,13 @@ from sqlmodel import col, select
 
 from bot.models import Assignment, Delegate, Occurrence, Release
 from bot.services.outbox.reminders import ReminderPolicy
+from bot.services.outbox.summary import plan_daily_summary
 from bot.services.schedule.sync import extend_horizon
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import Deps
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, run_until, schedule
-from tests.factories import add_delegate
+from tests.factories import add_delegate, in_session
 from tests.fakes import FakeUser
 from tests.fakes.models import SentMessage
 
@@ -243,6 +244,17 @@ async def test_session_answers_and_roll_call(
     assert "Xin vắng: 1" in text
     assert "Chưa trả lời: 3" in text
     assert "ML-B Đại biểu B — Ốm đau, việc riêng" in text
+    # The day before the session, the office's daily summary carries the same roll.
+    harness.clock.now = datetime(2026, 12, 17, 1, 0, tzinfo=UTC)  # 08:00 local
+    settings = harness.settings
+    await in_session(
+        harness.session_factory, plan_daily_summary, now=harness.clock.now, zone=settings.zone,
+        quiet=settings.QUIET_HOURS, admin_ids=frozenset(),
+        escalate_after=settings.REPORT_ESCALATE_AFTER,
+    )  # fmt: skip
+    await run_until(harness, policy, harness.clock.now)
+    (summary,) = with_text(office, "Điểm danh kỳ họp ngày mai")
+    assert "ML-B Đại biểu B — Ốm đau, việc riêng" in (summary.text or "")
     # Not a release: B keeps the assignment (statistics count it as not held).
     async with harness.session_factory() as session:
         b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()

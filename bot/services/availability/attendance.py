@@ -83,6 +83,7 @@ class SessionRoll:
     """One session occurrence and every assigned delegate's answer."""
 
     occurrence_id: int
+    council_id: int
     title: str
     council_name: str
     starts_at: datetime
@@ -129,6 +130,7 @@ async def session_rolls(
         rolls.append(
             SessionRoll(
                 occurrence_id=occurrence.id,
+                council_id=event.council_id,
                 title=event.title,
                 council_name=council.name,
                 starts_at=occurrence.starts_at.astimezone(zone),

@@ -121,6 +121,8 @@ class SummaryPayload(Payload):
     """Failures and missed rows counted from here."""
     overdue_before: datetime | None = None
     """Assignments that ended before this and have no report are listed."""
+    sessions_on: date | None = None
+    """The answers to this day's sessions are shown (availability: the day before)."""
 
 
 class ReportPromptPayload(Payload):
