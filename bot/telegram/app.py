@@ -47,6 +47,7 @@ from bot.domain.callbacks import Callback, matches
 from bot.telegram import (
     agenda,
     availability,
+    availability_reason,
     missing,
     onboarding,
     profile,
@@ -176,6 +177,7 @@ def register_handlers(application: BotApplication) -> None:
                 {
                     reports.ReportConversation: reports.on_message,
                     notice.BroadcastConversation: notice.on_message,
+                    availability_reason.AwayReasonConversation: availability_reason.on_message,
                 }
             ),
         ),

@@ -57,6 +57,7 @@ from bot.services.availability.standins import (
 )
 from bot.services.outbox.rows import Button
 from bot.services.schedule.views import assignments_by_id
+from bot.telegram.availability_reason import ask_for_reason
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer, edit, split_message
@@ -124,6 +125,9 @@ async def on_release(
         await answer(query, _(_REFUSED[outcome]), show_alert=True)
         return
     lines = await _duty(scope, data.assignment_id)
+    other = data.reason is AwayReason.other
+    if other:
+        await ask_for_reason(scope, release_id=outcome.release.id)
     await scope.commit()
     context.deps.wake()
     await answer(query)
@@ -134,6 +138,7 @@ async def on_release(
             escape(_("Reason: {reason}").format(reason=_(REASONS[data.reason]))),
             escape(_("A stand-in is being sought; you will be told who takes the place.")),
         ]
+        + ([escape(_("Please write the reason in one message."))] if other else [])
     )
     await edit(query, text)
 
@@ -305,6 +310,9 @@ async def on_session_answer(
         now=scope.now,
     )
     lines = await _duty(scope, data.assignment_id)
+    other = saved and data.reason is AwayReason.other
+    if other:
+        await ask_for_reason(scope, session_assignment_id=data.assignment_id)
     await scope.commit()
     if not saved:
         await answer(query, _("This session has begun, or is not yours."), show_alert=True)
@@ -320,6 +328,7 @@ async def on_session_answer(
                     *lines,
                     escape(_("Reason: {reason}").format(reason=reason)),
                 ]
+                + ([escape(_("Please write the reason in one message."))] if other else [])
             ),
         )
 

@@ -85,14 +85,17 @@ async def pressed_and_edited(
     return current.text or ""
 
 
-async def excuse(harness: Harness, user: FakeUser, on: SentMessage) -> None:
-    """``Xin vắng`` on a message, then the reason ``Trùng lịch công tác``."""
+async def excuse(
+    harness: Harness, user: FakeUser, on: SentMessage, reason: str = "Trùng lịch công tác"
+) -> str:
+    """``Xin vắng`` on a message, then a reason; the edited text."""
     before = len(user.messages)
     await press(harness, user, on, "🙅 Xin vắng")
     (asked, *_) = (await user.wait_for_messages(before + 1))[before:]
     assert "Lý do xin vắng?" in (asked.text or "")
-    text = await pressed_and_edited(harness, user, asked, "Trùng lịch công tác")
+    text = await pressed_and_edited(harness, user, asked, reason)
     assert "Đã ghi nhận đồng chí xin vắng" in text
+    return text
 
 
 async def test_decline_offers_refusal_next_taker_others_edited_late_press(
@@ -153,12 +156,15 @@ async def test_inside_the_window_the_office_is_asked_and_assigns(
     harness.clock.now = datetime(2026, 12, 8, 0, tzinfo=UTC)  # reminders are planned 9 days ahead
     await run_until(harness, policy, datetime(2026, 12, 14, 3, tzinfo=UTC))
     first = with_text(users["ML-A"], "Tiếp xúc cử tri")[0]
-    await excuse(harness, users["ML-A"], first)
+    text = await excuse(harness, users["ML-A"], first, "Lý do khác")
+    assert "Xin đồng chí ghi lý do trong một tin nhắn." in text
+    (noted,) = await users["ML-A"].send_and_wait("đi công tác tỉnh")
+    assert "Đã ghi nhận lý do." in (noted.text or "")
     await run_until(harness, policy, harness.clock.now)
     assert with_text(users["ML-C"], "Đồng chí có thể nhận thay?")
     (asked,) = with_text(office, "Cần phân công đại biểu thay")
     assert "Đại biểu A" in (asked.text or "")
-    assert "Trùng lịch công tác" in (asked.text or "")
+    assert "Lý do khác: đi công tác tỉnh" in (asked.text or "")
     button = asked.buttons[0]
     assert "Đại biểu C" in button["text"]
     # A delegate replaying the office's button is refused (only the office assigns).

@@ -165,3 +165,19 @@ async def _lines(session: AsyncSession, occurrence_id: int) -> list[AttendanceLi
         )
         for delegate, answer in rows
     ]
+
+
+async def set_answer_note(
+    *, session: AsyncSession, assignment_id: int, delegate_ids: Collection[int], note: str
+) -> bool:
+    """The text of ``Lý do khác`` for a session's ``Xin vắng``; only by its delegate."""
+    answer = (
+        await session.exec(
+            select(SessionAnswer).where(col(SessionAnswer.assignment_id) == assignment_id)
+        )
+    ).first()
+    if answer is None or answer.delegate_id not in delegate_ids:
+        return False
+    answer.note = note.strip()[:500]
+    session.add(answer)
+    return True

@@ -291,3 +291,18 @@ def news_rows(
         )
         for delegate_id in recipients
     ]
+
+
+async def set_release_note(
+    *, session: AsyncSession, release_id: int, delegate_ids: Collection[int], note: str
+) -> bool:
+    """The text of ``Lý do khác``, written after the release; only by its delegate."""
+    release = await session.get(Release, release_id)
+    if release is None or release.delegate_id not in delegate_ids:
+        return False
+    release.note = note.strip()[:MAX_NOTE]
+    session.add(release)
+    return True
+
+
+MAX_NOTE = 500

@@ -190,14 +190,12 @@ async def plan_summaries(
     if not summaries:
         return 0
     by_council = await _secretaries(session, list(summaries))
+    template = SummaryPayload(
+        councils=(), since=since, overdue_before=overdue_before, sessions_on=sessions_on
+    )
 
     def payload(councils: Iterable[int]) -> SummaryPayload:
-        return SummaryPayload(
-            councils=tuple(councils),
-            since=since,
-            overdue_before=overdue_before,
-            sessions_on=sessions_on,
-        )
+        return template.model_copy(update={"councils": tuple(councils)})
 
     rows: list[dict[str, Any]] = [
         outbox_row(
