@@ -309,3 +309,34 @@ async def test_a_restart_between_the_offer_and_the_press(
         (stored,) = (await session.exec(select(Release))).all()
         b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()
     assert stored.taken_by == b.id
+
+
+async def test_refusals(harness: Harness, policy: ReminderPolicy, tmp_path: Path) -> None:
+    """/vang needs a linked delegate; an offer answers only its own candidate; a duty can
+    be released only by its delegate."""
+    users, _office = await team(harness)
+    stranger = harness.api.user(2999)
+    stranger.started = True
+    (refused,) = await stranger.send_and_wait("/vang 10/12/2026")
+    assert "Đã ghi nhận" not in (refused.text or "")
+    await schedule(harness, tmp_path, ROTA)
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    (reminder,) = with_text(users["ML-A"], "Tiếp công dân")
+    release_data = reminder.find_button("🙅 Xin vắng")
+    assert release_data is not None
+    (own,) = await users["ML-B"].send_and_wait("/lich")
+    query = await users["ML-B"].press_data(own, release_data["callback_data"] + ":clash")
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không phải của đồng chí" in answer.get("text", "")
+    await excuse(harness, users["ML-A"], reminder)
+    await run_until(harness, policy, harness.clock.now)
+    (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
+    take = offer.find_button("🙋 Nhận thay")
+    assert take is not None
+    (mine,) = await users["ML-E"].send_and_wait("/lich")
+    query = await users["ML-E"].press_data(mine, take["callback_data"])
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không gửi cho đồng chí" in answer.get("text", "")
+    async with harness.session_factory() as session:
+        (stored,) = (await session.exec(select(Release))).all()
+    assert stored.taken_by is None
