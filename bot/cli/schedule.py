@@ -91,18 +91,26 @@ def _csv_text(views: Sequence[AssignmentView]) -> str:
     return buffer.getvalue()
 
 
-def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> str:
-    """Assignments grouped by day, the day written as a council office writes it."""
+def _plain_text(
+    views: Sequence[AssignmentView],
+    language: str,
+    _: Gettext,
+    away: Sequence[AssignmentView] = (),
+) -> str:
+    """Assignments grouped by day, the day written as a council office writes it; a
+    released turn nobody has taken yet is shown as such (``away``)."""
     buffer = io.StringIO()
     current: date | None = None
-    for view in views:
+    released = {view.assignment_id for view in away}
+    for view in sorted([*views, *away], key=lambda v: (v.starts_at, v.delegate_code)):
         if view.starts_at.date() != current:
             current = view.starts_at.date()
             buffer.write(f"\n{format_day(current, language)}\n")
         where = f" @ {view.location}" if view.location else ""
+        note = f" ({_('away, no stand-in yet')})" if view.assignment_id in released else ""
         buffer.write(
             f"  {format_entry_time(view.kind, view.starts_at, view.ends_at, language):<13} "
-            f"{view.title}{where} — {view.delegate_code} {view.delegate_name}\n"
+            f"{view.title}{where} — {view.delegate_code} {view.delegate_name}{note}\n"
         )
     if not views:
         buffer.write(_("No assignments in this period.") + "\n")
@@ -110,6 +118,7 @@ def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> s
 
 
 def cmd_list(context: Context, args: argparse.Namespace) -> int:
+    from bot.services.availability.candidates import open_releases
     from bot.services.schedule.imports import list_assignments, local_bounds
 
     zone = context.settings.zone
@@ -132,7 +141,14 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         if args.format == "csv":
             write_csv(_csv_text(views), None)
         else:
-            sys.stdout.write(_plain_text(views, context.language, context.gettext))
+            away = await open_releases(
+                session=scope.session,
+                zone=zone,
+                starts_from=starts_from,
+                starts_before=starts_before,
+                delegate_ids=delegate_ids,
+            )
+            sys.stdout.write(_plain_text(views, context.language, context.gettext, away))
         return EXIT_OK
 
     return with_database(context.settings, work)

@@ -65,6 +65,9 @@ async def test_away_releases_and_attendance_lists_answers(
         ("2032-02-20", "session", "ML-003"),
         ("2032-03-12", "reception", "ML-001"),
     ]
+    # The text listing shows the released turn nobody has taken yet.
+    assert await _run(["schedule", "list", "--from", "2032-01-01", "--to", "2032-01-31"]) == 0
+    assert "ML-001 Nguyễn Văn An (xin vắng, chưa có người thay)" in capsys.readouterr().out
     assert await _run(["schedule", "attendance", "--date", "21/02/2032"]) == 0
     assert "Không có kỳ họp trong ngày này." in capsys.readouterr().out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -210,3 +210,28 @@ async def release_views(
 
 MAX_CHOICES = 8
 """Buttons offered to the office at most (one per candidate, fewest duties first)."""
+
+
+async def open_releases(
+    *,
+    session: AsyncSession,
+    zone: tzinfo,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+    delegate_ids: Sequence[int] | None = None,
+) -> list[AssignmentView]:
+    """Released assignments nobody has taken yet (the office sees them as "xin vắng")."""
+    query = (
+        select(Release.assignment_id)
+        .join(Occurrence, col(Occurrence.id) == col(Release.occurrence_id))
+        .where(col(Release.taken_by).is_(None), col(Occurrence.cancelled_at).is_(None))
+    )
+    if starts_from is not None:
+        query = query.where(col(Occurrence.starts_at) >= starts_from)
+    if starts_before is not None:
+        query = query.where(col(Occurrence.starts_at) < starts_before)
+    if delegate_ids is not None:
+        query = query.where(col(Release.delegate_id).in_(list(delegate_ids)))
+    ids = list((await session.exec(query)).all())
+    views = await assignments_by_id(session=session, ids=ids, zone=zone)
+    return sorted(views.values(), key=lambda v: (v.starts_at, v.delegate_code))
