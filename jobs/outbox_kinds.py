@@ -42,7 +42,7 @@ from bot.services.outbox.payloads import (
     Revive,
     SummaryPayload,
 )
-from bot.services.outbox.rows import OutboxKind, Outgoing
+from bot.services.outbox.rows import OutboxKind, Outgoing, assignments_reminded
 from bot.services.outbox.summary import CouncilSummary, council_summaries
 from bot.services.schedule.views import (
     AssignmentView,
@@ -108,6 +108,29 @@ async def _load_views(
 def _assignment_item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
     view = views.get(row.assignment_id) if row.assignment_id is not None else None
     return NoticeItem(view=view) if view is not None else None
+
+
+@dataclass(frozen=True)
+class _Reminded:
+    views: dict[int, AssignmentView]
+    told: frozenset[int]
+    """Assignments with a reminder already sent: this one is not their first."""
+
+
+async def _load_reminders(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> _Reminded:
+    ids = [row.assignment_id for row in rows if row.assignment_id is not None]
+    told = await assignments_reminded(session=session, ids=ids)
+    return _Reminded(await _load_views(session, rows, zone), told)
+
+
+def _reminder_item(row: OutboxMessage, loaded: _Reminded) -> NoticeItem | None:
+    """A reminder; the first of its duty offers ``Xin vắng`` (availability)."""
+    item = _assignment_item(row, loaded.views)
+    if item is None or row.assignment_id in loaded.told:
+        return item
+    return NoticeItem(view=item.view, first=True)
 
 
 # --- the 07:00 digest: a delegate's whole day -------------------------------------------------
@@ -181,7 +204,7 @@ def _summary_render(
 NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
     # In the order a merged notice reads: the day first, then what is coming, then news.
     KindSpec(DigestPayload, _load_days, item=_digest_item, block=digest_blocks),
-    KindSpec(ReminderPayload, _load_views, item=_assignment_item, block=reminder_blocks),
+    KindSpec(ReminderPayload, _load_reminders, item=_reminder_item, block=reminder_blocks),
     KindSpec(AdditionPayload, _load_views, item=_assignment_item, block=addition_blocks),
     KindSpec(ChangePayload, _load_views, item=_assignment_item, block=change_blocks),
     KindSpec(CancellationPayload, _load_views, item=_assignment_item, block=cancellation_blocks),

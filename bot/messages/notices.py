@@ -45,6 +45,8 @@ class NoticeItem:
     view: AssignmentView | None = None
     day: date | None = None
     day_views: tuple[AssignmentView, ...] = ()
+    first: bool = False
+    """The duty's first reminder: it offers ``Xin vắng`` (availability)."""
 
 
 @dataclass(frozen=True)
@@ -364,18 +366,20 @@ def availability_rows(sections: Sequence[Section], language: str) -> list[list[B
     """Under reminders: ``Xin vắng`` for a duty that can be handed on, ``Tham dự`` /
     ``Xin vắng`` for a session (availability). One row per duty."""
     _ = get_translator(language)
-    views = [
-        item.view
+    items = [
+        item
         for section in sections
         if section.block is reminder_blocks
         for item in section.items
         if item.view is not None
     ]
-    several = len(views) > 1
+    several = len(items) > 1
     rows: list[list[Button]] = []
-    for view in views:
+    for item in items:
+        view = item.view
+        assert view is not None
         label = f" · {view.starts_at:%d/%m}" if several else ""
-        if view.kind in RELEASABLE_KINDS:
+        if view.kind in RELEASABLE_KINDS and item.first:
             button = away_button(view.assignment_id, _)
             rows.append([Button(button.text + label, button.callback_data)])
         elif view.kind == SESSION_KIND:
