@@ -255,6 +255,7 @@ async def on_choose(
         managed=scope.identity.managed_councils,
         actor=f"tg:{scope.identity.telegram_user_id}",
         now=scope.now,
+        zone=scope.settings.zone,
     )
     lines = await _duty(scope, release.release.assignment_id) if release is not None else []
     await scope.commit()

@@ -243,13 +243,13 @@ async def test_not_a_rota_goes_to_the_office_who_assigns(
         # ML-B already attends this meeting: not a candidate; ML-C is not in its list.
         outcome, _context, _chosen = await assign_stand_in(
             session=session, release_id=released.id, delegate_id=people["ML-C"],
-            managed=None, actor="tg:900", now=NOW,
+            managed=None, actor="tg:900", now=NOW, zone=ZONE,
         )  # fmt: skip
     assert outcome is AssignOutcome.not_candidate
     async with session_factory() as session:
         outcome, _context, _chosen = await assign_stand_in(
             session=session, release_id=released.id, delegate_id=people["ML-B"],
-            managed=frozenset({999}), actor="tg:900", now=NOW,
+            managed=frozenset({999}), actor="tg:900", now=NOW, zone=ZONE,
         )  # fmt: skip
     assert outcome is AssignOutcome.not_allowed
 
@@ -270,7 +270,7 @@ async def test_rota_escalates_inside_the_window_and_office_choice_may_be_decline
     async with session_factory() as session:
         outcome, _c, chosen = await assign_stand_in(
             session=session, release_id=released.id, delegate_id=people["ML-E"],
-            managed=None, actor="tg:900", now=late,
+            managed=None, actor="tg:900", now=late, zone=ZONE,
         )  # fmt: skip
         await session.commit()
     assert outcome is AssignOutcome.assigned
@@ -330,3 +330,37 @@ async def test_absence_releases_turns_planned_later(
     rows = await outbox_of(session_factory, OutboxKind.reminder)
     assert all(row.assignment_id != assignment.id or row.status == OutboxStatus.cancelled.value
                for row in rows)  # fmt: skip
+
+
+async def test_a_stand_in_who_gives_up_is_replaced_without_asking_the_first_again(
+    session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
+) -> None:
+    await load_schedule(session_factory, tmp_path, ROTA)
+    mine = await first_assignment(session_factory, people["ML-A"])
+    await release(session_factory, mine, people["ML-A"])
+    async with session_factory() as session:
+        won = await take_place(
+            session=session, offer_id=(await offers(session_factory))[people["ML-B"]][0],
+            delegate_ids=[people["ML-B"]], now=NOW,
+        )  # fmt: skip
+        await session.commit()
+    assert won.context is not None
+    stand_in = won.context.release.stand_in_assignment_id
+    assert stand_in is not None
+    await release(session_factory, stand_in, people["ML-B"])
+    async with session_factory() as session:
+        second = (
+            await session.exec(
+                select(SubstituteOffer.delegate_id)
+                .join(Release, col(Release.id) == col(SubstituteOffer.release_id))
+                .where(col(Release.assignment_id) == stand_in)
+            )
+        ).all()
+    assert set(second) == {people["ML-C"], people["ML-D"], people["ML-E"]}
+    # The nightly run keeps both releases: nobody is put back on the occurrence.
+    async with session_factory() as session:
+        await extend_horizon(session=session, now=NOW + timedelta(hours=1), zone=ZONE)
+    assert await stand_in_state(session_factory, mine) == {
+        people["ML-A"]: False,
+        people["ML-B"]: False,
+    }

@@ -71,7 +71,17 @@ async def candidates(
             select(Delegate).where(col(Delegate.code).in_(pool), col(Delegate.active).is_(True))
         )
     ).all()
-    by_code = {d.code: d for d in found if d.id != context.release.delegate_id}
+    # Whoever gave up a place at this occurrence is not asked to take one back.
+    gave_up = set(
+        (
+            await session.exec(
+                select(Release.delegate_id).where(
+                    col(Release.occurrence_id) == context.release.occurrence_id
+                )
+            )
+        ).all()
+    )
+    by_code = {d.code: d for d in found if d.id not in gave_up}
     ids = [d.id for d in by_code.values() if d.id is not None]
     if not ids:
         return []

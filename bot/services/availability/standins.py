@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import update
@@ -20,7 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import insert_ignoring_duplicates
 from bot.domain.availability import OfferStatus
 from bot.models import Assignment, Delegate, OutboxMessage, Release, SubstituteOffer
-from bot.services.availability.candidates import ReleaseContext, release_context
+from bot.services.availability.candidates import (
+    ReleaseContext,
+    ordered_candidates,
+    release_context,
+)
 from bot.services.availability.releases import (
     SubstitutePolicy,
     news_rows,
@@ -263,6 +267,7 @@ async def assign_stand_in(
     managed: frozenset[int] | None,
     actor: str,
     now: datetime,
+    zone: tzinfo,
 ) -> tuple[AssignOutcome, ReleaseContext | None, Delegate | None]:
     """The office's button: ``delegate_id`` stands in; they are told and may decline."""
     context = await release_context(session, release_id)
@@ -272,12 +277,8 @@ async def assign_stand_in(
         return AssignOutcome.not_allowed, context, None
     if context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None:
         return AssignOutcome.late, context, None
-    delegate = await _delegate(session, delegate_id)
-    if (
-        delegate is None
-        or delegate.code not in context.pool
-        or delegate_id == (context.release.delegate_id)
-    ):
+    eligible = await ordered_candidates(session, context, zone=zone)
+    if delegate_id not in eligible:  # away, busy, unreachable, not of the list…
         return AssignOutcome.not_candidate, context, None
     if not await _claim(session, context.release, delegate_id, now=now, assigned_by=actor):
         await session.refresh(context.release)
@@ -302,4 +303,4 @@ async def assign_stand_in(
         + news_rows(context, [context.release.delegate_id], "found", now=now),
         unique=["kind", "dedupe_key"],
     )
-    return AssignOutcome.assigned, context, delegate
+    return AssignOutcome.assigned, context, await _delegate(session, delegate_id)
