@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     REPORT_PROMPT_DELAY: Annotated[timedelta, NoDecode] = timedelta(minutes=30)
     REPORT_FOLLOWUP_AFTER: Annotated[timedelta, NoDecode] = timedelta(days=1)
     REPORT_ESCALATE_AFTER: Annotated[timedelta, NoDecode] = timedelta(days=3)
+    # Availability: how many stand-in candidates are asked at once, and how long before
+    # the start the office is asked to choose when nobody has taken the place.
+    SUBSTITUTE_FANOUT: int = Field(default=3, ge=1, le=20)
+    SUBSTITUTE_ESCALATE_BEFORE: Annotated[timedelta, NoDecode] = timedelta(days=2)
     WEBHOOK_URL: str | None = None
     WEBHOOK_SECRET: SecretStr | None = None
     WEBHOOK_LISTEN: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
@@ -172,7 +176,11 @@ class Settings(BaseSettings):
         return parse_quiet_hours(value) if isinstance(value, str) else value
 
     @field_validator(
-        "REPORT_PROMPT_DELAY", "REPORT_FOLLOWUP_AFTER", "REPORT_ESCALATE_AFTER", mode="before"
+        "REPORT_PROMPT_DELAY",
+        "REPORT_FOLLOWUP_AFTER",
+        "REPORT_ESCALATE_AFTER",
+        "SUBSTITUTE_ESCALATE_BEFORE",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: Any) -> Any:

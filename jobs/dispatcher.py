@@ -41,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import SessionFactory
 from bot.db_watch import DatabaseWatch, is_unreachable
 from bot.domain.chat_pauses import ChatPauses
-from bot.messages.notices import NoticeItem, Section, compose
+from bot.messages.notices import NoticeItem, Section, availability_rows, compose
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure
 from bot.services.outbox.rows import (
@@ -395,7 +395,8 @@ class Dispatcher:
         if not sections:
             return None
         text, buttons = compose(sections, language=recipient.language, now=now, late=late)
-        return Outgoing.with_buttons(text, *buttons)
+        extra = availability_rows(sections, recipient.language)
+        return Outgoing(text=text, keyboard=tuple(tuple(r) for r in (*extra, buttons)))
 
     async def _outcome(
         self,

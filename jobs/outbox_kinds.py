@@ -42,7 +42,7 @@ from bot.services.outbox.payloads import (
     Revive,
     SummaryPayload,
 )
-from bot.services.outbox.rows import OutboxKind, Outgoing
+from bot.services.outbox.rows import OutboxKind, Outgoing, assignments_reminded
 from bot.services.outbox.summary import CouncilSummary, council_summaries
 from bot.services.schedule.views import (
     AssignmentView,
@@ -110,6 +110,29 @@ def _assignment_item(row: OutboxMessage, views: dict[int, AssignmentView]) -> No
     return NoticeItem(view=view) if view is not None else None
 
 
+@dataclass(frozen=True)
+class _Reminded:
+    views: dict[int, AssignmentView]
+    told: frozenset[int]
+    """Assignments with a reminder already sent: this one is not their first."""
+
+
+async def _load_reminders(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> _Reminded:
+    ids = [row.assignment_id for row in rows if row.assignment_id is not None]
+    told = await assignments_reminded(session=session, ids=ids)
+    return _Reminded(await _load_views(session, rows, zone), told)
+
+
+def _reminder_item(row: OutboxMessage, loaded: _Reminded) -> NoticeItem | None:
+    """A reminder; the first of its duty offers ``Xin vắng`` (availability)."""
+    item = _assignment_item(row, loaded.views)
+    if item is None or row.assignment_id in loaded.told:
+        return item
+    return NoticeItem(view=item.view, first=True)
+
+
 # --- the 07:00 digest: a delegate's whole day -------------------------------------------------
 
 DayViews = dict[tuple[int, date], tuple[AssignmentView, ...]]
@@ -157,11 +180,13 @@ async def _load_summaries(
         return {}
     payloads = [SummaryPayload.unpack(row.payload) for row in rows]
     overdue = [p.overdue_before for p in payloads if p.overdue_before is not None]
+    days = [p.sessions_on for p in payloads if p.sessions_on is not None]
     return await council_summaries(
         session=session,
         since=min(p.since for p in payloads),
         overdue_before=min(overdue) if overdue else None,
         zone=zone,
+        sessions_on=min(days) if days else None,
     )
 
 
@@ -179,7 +204,7 @@ def _summary_render(
 NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
     # In the order a merged notice reads: the day first, then what is coming, then news.
     KindSpec(DigestPayload, _load_days, item=_digest_item, block=digest_blocks),
-    KindSpec(ReminderPayload, _load_views, item=_assignment_item, block=reminder_blocks),
+    KindSpec(ReminderPayload, _load_reminders, item=_reminder_item, block=reminder_blocks),
     KindSpec(AdditionPayload, _load_views, item=_assignment_item, block=addition_blocks),
     KindSpec(ChangePayload, _load_views, item=_assignment_item, block=change_blocks),
     KindSpec(CancellationPayload, _load_views, item=_assignment_item, block=cancellation_blocks),

@@ -10,6 +10,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.availability import register_away
 from bot.cli.common import (
     CommandScope,
     Context,
@@ -197,6 +198,7 @@ def register(commands: Commands) -> None:
         ),
         file_help=_("roster .csv or .xlsx"),
     )
+    register_away(delegates)
     invite = delegates.command(
         "invite",
         cmd_invite,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli.availability import register_attendance
 from bot.cli.common import CommandScope, Context, with_database, write_bytes, write_csv
 from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
@@ -101,19 +102,28 @@ def _csv_text(views: Sequence[AssignmentView]) -> str:
     return csv_text(rows, line_end="\n")
 
 
-def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> str:
-    """Assignments grouped by day, the day written as a council office writes it."""
+def _plain_text(
+    views: Sequence[AssignmentView],
+    language: str,
+    _: Gettext,
+    away: Sequence[AssignmentView] = (),
+) -> str:
+    """Assignments grouped by day, the day written as a council office writes it; a
+    released turn nobody has taken yet is shown as such (``away``)."""
     buffer = io.StringIO()
     current: date | None = None
-    for view in views:
+    released = {view.assignment_id for view in away}
+    for view in sorted([*views, *away], key=lambda v: (v.starts_at, v.delegate_code)):
         if view.starts_at.date() != current:
             current = view.starts_at.date()
             buffer.write(f"\n{format_day(current, language)}\n")
         # "@" is not Vietnamese punctuation: "— tại Trụ sở xã".
         where = " — " + _("at {place}").format(place=view.location) if view.location else ""
+
+        note = f" ({_('away, no stand-in yet')})" if view.assignment_id in released else ""
         buffer.write(
             f"  {format_entry_time(view.kind, view.starts_at, view.ends_at, language):<13} "
-            f"{view.title}{where} — {view.delegate_code} {view.delegate_name}\n"
+            f"{view.title}{where} — {view.delegate_code} {view.delegate_name}{note}\n"
         )
     if not views:
         buffer.write(_("No assignments in this period.") + "\n")
@@ -121,6 +131,7 @@ def _plain_text(views: Sequence[AssignmentView], language: str, _: Gettext) -> s
 
 
 def cmd_list(context: Context, args: argparse.Namespace) -> int:
+    from bot.services.availability.candidates import open_releases
     from bot.services.schedule.imports import list_assignments, local_bounds
 
     zone = context.settings.zone
@@ -143,7 +154,14 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         if args.format == "csv":
             write_csv(_csv_text(views), None)
         else:
-            sys.stdout.write(_plain_text(views, context.language, context.gettext))
+            away = await open_releases(
+                session=scope.session,
+                zone=zone,
+                starts_from=starts_from,
+                starts_before=starts_before,
+                delegate_ids=delegate_ids,
+            )
+            sys.stdout.write(_plain_text(views, context.language, context.gettext, away))
         return EXIT_OK
 
     return with_database(context.settings, work)
@@ -207,6 +225,7 @@ def register(commands: Commands) -> None:
         help=_("add and update only: cancel nothing that is not in the file"),
     )
     _register_list(schedule)
+    register_attendance(schedule)
     ics = schedule.command(
         "ics", cmd_ics, help=_("a delegate's calendar as iCalendar (.ics) with alarms")
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.availability import AwayReason
 from bot.domain.callbacks import Callback, callback
 from bot.domain.reports import NotHeldReason
 
@@ -202,3 +203,59 @@ class BroadcastWorkbookButton(Callback):
 @dataclass(frozen=True)
 class CorrectionButton(Callback):
     broadcast_id: int
+
+
+# --- availability: Xin vắng, stand-ins, session answers, absences ------------------------------
+
+
+@callback("av:rel")
+@dataclass(frozen=True)
+class ReleaseButton(Callback):
+    """``Xin vắng`` on an assignment; without a reason it asks for one."""
+
+    assignment_id: int
+    reason: AwayReason | None = None
+
+
+class OfferAnswer(StrEnum):
+    take = "take"
+    decline = "no"
+
+
+@callback("av:off")
+@dataclass(frozen=True)
+class StandInButton(Callback):
+    """``Nhận thay`` / ``Không nhận`` on an offer (or on the office's choice)."""
+
+    offer_id: int
+    answer: OfferAnswer
+
+
+@callback("av:pick")
+@dataclass(frozen=True)
+class ChooseStandInButton(Callback):
+    """The office assigns ``delegate_id`` to stand in for a release."""
+
+    release_id: int
+    delegate_id: int
+
+
+class SessionChoice(StrEnum):
+    attend = "att"
+    absent = "abs"
+
+
+@callback("av:ses")
+@dataclass(frozen=True)
+class SessionAnswerButton(Callback):
+    """``Tham dự`` / ``Xin vắng`` on a session reminder; an absence asks for a reason."""
+
+    assignment_id: int
+    choice: SessionChoice
+    reason: AwayReason | None = None
+
+
+@callback("av:wd")
+@dataclass(frozen=True)
+class WithdrawAbsenceButton(Callback):
+    absence_id: int

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 from typing import NamedTuple
 
+from bot.domain.availability import RELEASABLE_KINDS, SESSION_KIND
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
 from bot.domain.dates import (
@@ -25,6 +26,7 @@ from bot.domain.dates import (
 )
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
+from bot.messages.availability_texts import away_button, roll_lines, session_buttons
 from bot.messages.missing import FILENAME, fit, missing_lines
 from bot.messages.texts import split_message
 from bot.services.outbox.rows import Button, Outgoing
@@ -43,6 +45,8 @@ class NoticeItem:
     view: AssignmentView | None = None
     day: date | None = None
     day_views: tuple[AssignmentView, ...] = ()
+    first: bool = False
+    """The duty's first reminder: it offers ``Xin vắng`` (availability)."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,11 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
                     )
                 )
             )
+    rolls = [roll for summary in summaries for roll in summary.attendance]
+    if rolls:
+        lines.append("")
+        lines.append("📋 <b>" + escape(_("Attendance at tomorrow's session")) + "</b>")
+        lines.extend(roll_lines(rolls, language, _))
     if missing:
         lines.append("")
         lines.append(
@@ -351,3 +360,36 @@ def compose(
         text = chunks[0] + "\n…"
     buttons = [Button(_("📋 My schedule"), AGENDA_BUTTON)]
     return text, buttons
+
+
+def availability_rows(sections: Sequence[Section], language: str) -> list[list[Button]]:
+    """Under reminders: ``Xin vắng`` for a duty that can be handed on, ``Tham dự`` /
+    ``Xin vắng`` for a session (availability). One row per duty."""
+    _ = get_translator(language)
+    items = [
+        item
+        for section in sections
+        if section.block is reminder_blocks
+        for item in section.items
+        if item.view is not None
+    ]
+    several = len(items) > 1
+    rows: list[list[Button]] = []
+    for item in items:
+        view = item.view
+        assert view is not None
+        label = f" · {view.starts_at:%d/%m}" if several else ""
+        if view.kind in RELEASABLE_KINDS and item.first:
+            button = away_button(view.assignment_id, _)
+            rows.append([Button(button.text + label, button.callback_data)])
+        elif view.kind == SESSION_KIND:
+            rows.append(
+                [
+                    Button(b.text + label, b.callback_data)
+                    for b in session_buttons(view.assignment_id, _)
+                ]
+            )
+    return rows[:MAX_AVAILABILITY_ROWS]
+
+
+MAX_AVAILABILITY_ROWS = 6

@@ -389,4 +389,8 @@ class BroadcastRecipient(SQLModel, table=True):
 # Each feature's own tables live in a module of this package and are imported
 # below, so that importing bot.models registers every table on SQLModel.metadata
 # (Alembic and the schema check rely on it). One line per feature module.
-from bot.models.broadcast_notices import BroadcastNotice as BroadcastNotice  # noqa: E402
+from bot.models.availability import Absence as Absence
+from bot.models.availability import Release as Release
+from bot.models.availability import SessionAnswer as SessionAnswer
+from bot.models.availability import SubstituteOffer as SubstituteOffer
+from bot.models.broadcast_notices import BroadcastNotice as BroadcastNotice

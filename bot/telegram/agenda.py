@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.domain.availability import RELEASABLE_KINDS
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
+from bot.messages.availability_texts import away_button
 from bot.services.schedule.ics import build_ics, ics_filename
 from bot.services.schedule.imports import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, UpdateScope
@@ -47,10 +50,26 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
     return lines
 
 
-def ics_keyboard(_: Gettext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("📅 Add to my calendar (.ics)"), callback_data=ICS_CALLBACK)]]
+def ics_keyboard(_: Gettext, views: Sequence[AssignmentView] = ()) -> InlineKeyboardMarkup:
+    """The calendar file, and ``Xin vắng`` for each duty that can be handed on."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{away_button(v.assignment_id, _).text} · {v.starts_at:%d/%m} "
+                f"{headline(v.kind, v.title, _)}"[:60],
+                callback_data=away_button(v.assignment_id, _).callback_data,
+            )
+        ]
+        for v in views
+        if v.kind in RELEASABLE_KINDS
+    ][:MAX_AWAY_BUTTONS]
+    rows.append(
+        [InlineKeyboardButton(_("📅 Add to my calendar (.ics)"), callback_data=ICS_CALLBACK)]
     )
+    return InlineKeyboardMarkup(rows)
+
+
+MAX_AWAY_BUTTONS = 10
 
 
 @requires(Access.delegate)
@@ -80,7 +99,7 @@ async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> Non
     chunks = split_message("\n".join([header, "", *agenda_lines(views, identity.language, _)]))
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await message.reply_text(chunk, reply_markup=ics_keyboard(_) if last else None)
+        await message.reply_text(chunk, reply_markup=ics_keyboard(_, views) if last else None)
 
 
 @on_button(AgendaButton, Access.delegate)

@@ -23,6 +23,7 @@ from bot.domain.buttons import (
     BroadcastReportButton,
     BroadcastWorkbookButton,
     CancelBroadcastButton,
+    ChooseStandInButton,
     ConfirmBroadcastButton,
     CorrectionButton,
     CouncilButton,
@@ -30,17 +31,23 @@ from bot.domain.buttons import (
     LevelButton,
     NamesButton,
     RecipientsButton,
+    ReleaseButton,
     ReportButton,
+    SessionAnswerButton,
+    StandInButton,
     StatsCouncilButton,
     StatsQuarterButton,
     StopComposingButton,
     UnitButton,
     UnreachableButton,
     UploadButton,
+    WithdrawAbsenceButton,
 )
 from bot.domain.callbacks import Callback, matches
 from bot.telegram import (
     agenda,
+    availability,
+    availability_reason,
     missing,
     onboarding,
     profile,
@@ -55,6 +62,8 @@ from bot.telegram.broadcasts import report as broadcast_report
 from bot.telegram.budget import UserBudget
 from bot.telegram.commands import (
     AGENDA,
+    ATTENDANCE,
+    AWAY,
     BROADCAST,
     HELP,
     LANGUAGE,
@@ -146,6 +155,11 @@ BUTTONS: tuple[tuple[type[Callback], object], ...] = (
     (ReportButton, reports.on_report_button),
     (AgendaButton, agenda.agenda_button),
     (UploadButton, schedule_upload.decide),
+    (ReleaseButton, availability.on_release),
+    (StandInButton, availability.on_stand_in),
+    (ChooseStandInButton, availability.on_choose),
+    (SessionAnswerButton, availability.on_session_answer),
+    (WithdrawAbsenceButton, availability.on_withdraw),
 )
 """Every button type and its one handler (``bot/domain/buttons.py``)."""
 
@@ -164,6 +178,7 @@ def register_handlers(application: BotApplication) -> None:
                 {
                     reports.ReportConversation: reports.on_message,
                     notice.BroadcastConversation: notice.on_message,
+                    availability_reason.AwayReasonConversation: availability_reason.on_message,
                 }
             ),
         ),
@@ -179,6 +194,8 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(MISSING, missing.missing_command))
     application.add_handler(_command(STATS, stats.stats_command))
     application.add_handler(_command(BROADCAST, menu.broadcast_command))
+    application.add_handler(_command(AWAY, availability.away_command))
+    application.add_handler(_command(ATTENDANCE, availability.attendance_command))
     for data_type, callback in BUTTONS:
         application.add_handler(
             CallbackQueryHandler(callback, pattern=matches(data_type))  # type: ignore[arg-type]

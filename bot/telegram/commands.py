@@ -59,17 +59,30 @@ BROADCAST = Command(
     "[tất cả|thường trực|đơn vị:…|tổ:…|ban:…|văn phòng|cấp dưới …|mã] [hạn 2 ngày]",
 )
 
+AWAY = Command(
+    "vang",
+    "away",
+    Audience.delegate,
+    N_("an absence: your duties in it are handed on to a stand-in"),
+    "DD/MM/YYYY [DD/MM/YYYY] [lý do]",
+)
+ATTENDANCE = Command(
+    "diemdanh", "attendance", Audience.secretary, N_("answers to the next session's reminder")
+)
+
 COMMANDS: tuple[Command, ...] = (
     START,
     HELP,
     LANGUAGE,
     AGENDA,
     REPORT,
+    AWAY,
     PROFILE,
     LINKS,
     MISSING,
     STATS,
     BROADCAST,
+    ATTENDANCE,
 )
 
 

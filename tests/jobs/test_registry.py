@@ -24,6 +24,9 @@ from bot.services.outbox.payloads import (
     ReminderPayload,
     ReportPromptPayload,
     Revive,
+    SubstituteEscalationPayload,
+    SubstituteNewsPayload,
+    SubstituteOfferPayload,
     SummaryPayload,
 )
 from bot.services.outbox.rows import OutboxKind, outbox_row
@@ -42,6 +45,9 @@ EXAMPLES: dict[OutboxKind, Payload] = {
     OutboxKind.broadcast: BroadcastPayload(broadcast=7),
     OutboxKind.broadcast_nudge: BroadcastNudgePayload(broadcast=7),
     OutboxKind.menu_reset: MenuResetPayload(),
+    OutboxKind.substitute_offer: SubstituteOfferPayload(offer=3),
+    OutboxKind.substitute_escalation: SubstituteEscalationPayload(release=4),
+    OutboxKind.substitute_news: SubstituteNewsPayload(release=4, news="assigned"),
 }
 """One payload per kind: a new kind needs an example here, and so a round trip."""
 

@@ -31,6 +31,10 @@ class OutboxKind(StrEnum):
     broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
     menu_reset = "menu_reset"  # a demoted secretary's chat loses the secretariat menu
 
+    substitute_offer = "substitute_offer"  # "stand in for …?" with Nhận thay / Không nhận
+    substitute_escalation = "substitute_escalation"  # the office chooses a stand-in
+    substitute_news = "substitute_news"  # who stands in; the office's choice to the stand-in
+
 
 URGENT = 0
 """Priority of messages tied to a moment (reminders, report prompts): claimed first."""
@@ -128,6 +132,8 @@ class SummaryPayload(Payload):
     """Failures and missed rows counted from here."""
     overdue_before: datetime | None = None
     """Assignments that ended before this and have no report are listed."""
+    sessions_on: date | None = None
+    """The answers to this day's sessions are shown (availability: the day before)."""
 
 
 class ReportPromptPayload(Payload):
@@ -157,6 +163,24 @@ class MenuResetPayload(Payload):
     kind = OutboxKind.menu_reset
 
 
+class SubstituteOfferPayload(Payload):
+    kind = OutboxKind.substitute_offer
+    offer: int
+
+
+class SubstituteEscalationPayload(Payload):
+    kind = OutboxKind.substitute_escalation
+    release: int
+
+
+class SubstituteNewsPayload(Payload):
+    kind = OutboxKind.substitute_news
+    release: int
+    news: str = "found"
+    """``found`` (to the absent delegate and the office), ``assigned`` (to the delegate
+    the office chose, with ``Không nhận``), ``declined`` (to the office: they refused)."""
+
+
 def _by_kind(models: Iterable[type[Payload]]) -> dict[OutboxKind, type[Payload]]:
     found: dict[OutboxKind, type[Payload]] = {}
     for model in models:
@@ -178,5 +202,8 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         BroadcastPayload,
         BroadcastNudgePayload,
         MenuResetPayload,
+        SubstituteOfferPayload,
+        SubstituteEscalationPayload,
+        SubstituteNewsPayload,
     )
 )

@@ -23,7 +23,9 @@ from bot.config import Settings
 from bot.db import insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
-from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Release
+from bot.services.availability.absences import apply_absences
+from bot.services.availability.releases import SubstitutePolicy, plan_substitutes
 from bot.services.outbox.payloads import (
     AdditionPayload,
     CancellationPayload,
@@ -47,6 +49,8 @@ class ReminderPolicy:
     zone: ZoneInfo
     reports: ReportPolicy | None = None
     """When set, report prompts are planned with the reminders."""
+    availability: SubstitutePolicy | None = None
+    """When set, absence periods and stand-in offers are planned first."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReminderPolicy:
@@ -55,6 +59,7 @@ class ReminderPolicy:
             quiet=settings.QUIET_HOURS,
             zone=settings.zone,
             reports=ReportPolicy.from_settings(settings),
+            availability=SubstitutePolicy.from_settings(settings),
         )
 
     @property
@@ -109,6 +114,13 @@ async def plan_outbox(
     the planner would have added for them, and no clean-up of other rows.
     """
     counts = PlanCounts()
+    if delegate_ids is None and policy.availability is not None:
+        # Before the reminders: an assignment inside an absence (planned since by the
+        # horizon job or an import) is released before anything is planned for it.
+        await apply_absences(session=session, now=now, policy=policy.availability)
+        counts.created += await plan_substitutes(
+            session=session, policy=policy.availability, now=now
+        )
     # Reads first: on SQLite the first write takes the database's write lock, which the
     # dispatcher and the handlers then wait for until the caller's transaction ends.
     until = now + policy.plan_ahead
@@ -379,6 +391,8 @@ async def _cancellation_rows(
             ),
             col(Occurrence.starts_at) > now,
             col(Assignment.id).in_(told),
+            # A released assignment is the delegate's own doing: no "cancelled" notice.
+            col(Assignment.id).not_in(sql_select(col(Release.assignment_id))),
             _of(only),
         )
     )

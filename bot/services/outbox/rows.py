@@ -152,6 +152,20 @@ class Notifier(Protocol):
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult: ...
 
 
+async def assignments_reminded(*, session: AsyncSession, ids: Sequence[int]) -> frozenset[int]:
+    """Of these assignments, those that already had a reminder sent."""
+    if not ids:
+        return frozenset()
+    found = await session.exec(
+        select(OutboxMessage.assignment_id).where(
+            col(OutboxMessage.kind) == OutboxKind.reminder.value,
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+            col(OutboxMessage.assignment_id).in_(sorted(set(ids))),
+        )
+    )
+    return frozenset(i for i in found.all() if i is not None)
+
+
 def backoff(attempts: int) -> timedelta:
     """15 s, 30 s, 1 min, 2 min… after the n-th failed attempt."""
     return BACKOFF_BASE * int(2 ** max(0, attempts - 1))

@@ -4,9 +4,9 @@ which assignments are still without a report well after they ended."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func
@@ -19,9 +19,11 @@ from bot.domain.durations import QuietHours
 from bot.domain.reminders import SUMMARY_TIME, summary_day
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
+from bot.services.availability.attendance import SessionRoll, session_rolls
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
+from bot.services.schedule.views import local_bounds
 
 PERIOD = timedelta(days=1)
 CATCH_UP_LIMIT = timedelta(days=7)
@@ -38,11 +40,18 @@ class CouncilSummary:
     uncertain: int = 0
     missing: list[PendingItem] = field(default_factory=list)
     """Assignments still without a report, most recent first."""
+    attendance: list[SessionRoll] = field(default_factory=list)
+    """Tomorrow's sessions and the delegates' answers (availability)."""
 
     @property
     def empty(self) -> bool:
         return not (
-            self.unreachable or self.failed or self.missed or self.uncertain or self.missing
+            self.unreachable
+            or self.failed
+            or self.missed
+            or self.uncertain
+            or self.missing
+            or self.attendance
         )
 
 
@@ -52,6 +61,7 @@ async def council_summaries(
     since: datetime,
     overdue_before: datetime | None = None,
     zone: tzinfo = UTC,
+    sessions_on: date | None = None,
 ) -> dict[int, CouncilSummary]:
     """Per council: unreachable delegates, rows failed or missed since ``since``, and
     reports missing for assignments that ended before ``overdue_before``."""
@@ -94,7 +104,21 @@ async def council_summaries(
         ):
             if missing.council_id in councils:
                 summary(missing.council_id).missing.append(missing)
+    if sessions_on is not None:
+        await _attendance(session, sessions_on, zone, summary)
     return {key: value for key, value in summaries.items() if not value.empty}
+
+
+async def _attendance(
+    session: AsyncSession, day: date, zone: tzinfo, summary: Callable[[int], CouncilSummary]
+) -> None:
+    """The answers to ``day``'s sessions, for the office the day before."""
+    start, end = local_bounds(day, day, zone)
+    assert start is not None
+    for roll in await session_rolls(
+        session=session, zone=zone, council_ids=None, starts_from=start, starts_before=end
+    ):
+        summary(roll.council_id).attendance.append(roll)
 
 
 async def plan_daily_summary(
@@ -132,6 +156,8 @@ async def plan_daily_summary(
         day_key=day.isoformat(),
         since=max(since, now - CATCH_UP_LIMIT),
         escalate_after=escalate_after,
+        zone=zone,
+        sessions_on=day + timedelta(days=1),
     )
 
 
@@ -144,6 +170,8 @@ async def plan_summaries(
     period: timedelta = PERIOD,
     since: datetime | None = None,
     escalate_after: timedelta | None = None,
+    zone: tzinfo = UTC,
+    sessions_on: date | None = None,
 ) -> int:
     """Queues the day's summary for every secretary (own council) and admin (all councils).
 
@@ -152,13 +180,22 @@ async def plan_summaries(
     """
     since = since if since is not None else now - period
     overdue_before = now - escalate_after if escalate_after is not None else None
-    summaries = await council_summaries(session=session, since=since, overdue_before=overdue_before)
+    summaries = await council_summaries(
+        session=session,
+        since=since,
+        overdue_before=overdue_before,
+        zone=zone,
+        sessions_on=sessions_on,
+    )
     if not summaries:
         return 0
     by_council = await _secretaries(session, list(summaries))
+    template = SummaryPayload(
+        councils=(), since=since, overdue_before=overdue_before, sessions_on=sessions_on
+    )
 
     def payload(councils: Iterable[int]) -> SummaryPayload:
-        return SummaryPayload(councils=tuple(councils), since=since, overdue_before=overdue_before)
+        return template.model_copy(update={"councils": tuple(councils)})
 
     rows: list[dict[str, Any]] = [
         outbox_row(

@@ -29,7 +29,7 @@ from bot.domain.calendar import (
     expand_occurrences,
     rota_slot,
 )
-from bot.models import Assignment, CalendarDay, Delegate, Event, Occurrence
+from bot.models import Assignment, CalendarDay, Delegate, Event, Occurrence, Release
 
 logger = logging.getLogger(__name__)
 ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
@@ -164,6 +164,7 @@ async def sync_occurrences(
         since=since,
         historic=stored.historic,
         units=stored.units,
+        releases=stored.releases,
     )
     for event in events:
         assert event.id is not None
@@ -199,6 +200,9 @@ class _Run:
     since: date
     historic: set[int]
     units: dict[int, str | None]
+
+    releases: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+    """Per occurrence: delegates who released their place, and who stands in."""
     counts: SyncCounts = field(default_factory=SyncCounts)
     fresh: list[tuple[Occurrence, tuple[int, ...]]] = field(default_factory=list)
     """New occurrences and their members, whose assignments are inserted in one batch."""
@@ -248,6 +252,10 @@ def _sync_future(
     """A future occurrence moved, brought back or left as it is, and its rota's members."""
     assert occurrence.id is not None
     current = run.by_occurrence.get(occurrence.id, {})
+    # Availability: a released place is never given back to the rota's delegate, and a
+    # stand-in keeps the place (a re-import or the nightly run undoes neither).
+    released, stand_ins = run.releases.get(occurrence.id, (set(), set()))
+    members = tuple(d for d in (*members, *sorted(stand_ins - set(members))) if d not in released)
     moved = _update_future(
         occurrence, want, location, calendar=run.calendar, zone=run.zone, now=run.now
     )
@@ -277,6 +285,9 @@ class _Stored:
     """Pool codes → delegate ids."""
     units: dict[int, str | None] = field(default_factory=dict)
     """Delegate id → unit, remembered by each new assignment (a later roster may change it)."""
+
+    releases: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+    """Per occurrence: delegates who released their place, and who stands in."""
 
 
 async def _stored(
@@ -309,6 +320,16 @@ async def _stored(
             assert id_ is not None
             slot = _Slot(id_, delegate_id, cancelled_at, changed_at)
             stored.by_occurrence[occurrence_id][delegate_id] = slot
+        releases = await session.exec(
+            select(Release.occurrence_id, Release.delegate_id, Release.taken_by)
+            .join(Occurrence, col(Occurrence.id) == col(Release.occurrence_id))
+            .where(col(Occurrence.event_id).in_(ids), recent)
+        )
+        for occurrence_id, released_id, taken_by in releases:
+            gone, stand_ins = stored.releases.setdefault(occurrence_id, (set(), set()))
+            gone.add(released_id)
+            if taken_by is not None:
+                stand_ins.add(taken_by)
         older = exists().where(
             col(Occurrence.event_id) == col(Event.id), col(Occurrence.original_date) < since
         )

@@ -43,6 +43,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.availability import Answer
 from bot.domain.quarters import Quarter
 from bot.domain.stats import (
     COUNT_FIELDS,
@@ -58,7 +59,7 @@ from bot.domain.stats import (
     UnitKindRow,
     aggregate,
 )
-from bot.models import Assignment, Council, Delegate, Event, Occurrence, Report
+from bot.models import Assignment, Council, Delegate, Event, Occurrence, Report, SessionAnswer
 
 AnySelect = Select[*tuple[Any, ...]]
 _FIGURES = ("citizens", "petitions", "forwarded", "voters", "opinions")
@@ -180,6 +181,14 @@ def _in_quarter(
         .join(Event, col(Event.id) == col(Occurrence.event_id))
         .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
         .outerjoin(Report, col(Report.assignment_id) == col(Assignment.id))
+        # A session answered "Xin vắng" counts as not held, with its reason (availability).
+        .outerjoin(
+            SessionAnswer,
+            and_(
+                col(SessionAnswer.assignment_id) == col(Assignment.id),
+                col(SessionAnswer.answer) == Answer.absent.value,
+            ),
+        )
         .where(
             col(Occurrence.starts_at) >= start,
             col(Occurrence.starts_at) < end,
@@ -201,25 +210,32 @@ def _report_columns() -> list[ColumnElement[Any]]:
     then the five figures summed over the reports that carry them. Whether an
     assignment without a report is overdue or upcoming depends on its occurrence only, so
     callers decide it per occurrence (or per row, :func:`_status_columns`)."""
+    away = col(SessionAnswer.id).is_not(None)
     held = col(Report.held)
-    reason = col(Report.reason)
-    named = [_count(and_(held.is_(False), reason == value)) for value in REASONS[:-1]]
-    other = _count(and_(held.is_(False), or_(reason.is_(None), not_(reason.in_(REASONS[:-1])))))
+    not_held = or_(held.is_(False), and_(col(Report.id).is_(None), away))
+    reason = func.coalesce(col(Report.reason), col(SessionAnswer.reason))
+    named = [_count(and_(not_held, reason == value)) for value in REASONS[:-1]]
+    other = _count(and_(not_held, or_(reason.is_(None), not_(reason.in_(REASONS[:-1])))))
     carrier = col(Report.carries_figures).is_(True)
     return [
         func.count(),
         _count(held.is_(True)),
         *named,
         other,
-        _count(col(Report.id).is_(None)),
+        _count(_no_report()),
         *(func.sum(case((carrier, getattr(Report, name)))) for name in _FIGURES),
     ]
+
+
+def _no_report() -> ColumnElement[bool]:
+    """Neither a report nor a session's "Xin vắng" (which stands for one)."""
+    return and_(col(Report.id).is_(None), col(SessionAnswer.id).is_(None))
 
 
 def _status_columns(now: datetime) -> list[ColumnElement[Any]]:
     """``Counts`` fields in order, per assignment row."""
     columns = _report_columns()
-    no_report = col(Report.id).is_(None)
+    no_report = _no_report()
     return [
         *columns[:6],
         _count(and_(no_report, _ended(now))),

@@ -1,0 +1,203 @@
+"""Texts of the availability flow: offers, the office's choice, who stands in, roll calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from bot.domain.availability import Answer, AwayReason
+from bot.domain.buttons import (
+    ChooseStandInButton,
+    OfferAnswer,
+    ReleaseButton,
+    SessionAnswerButton,
+    SessionChoice,
+    StandInButton,
+)
+from bot.domain.callbacks import encode
+from bot.domain.dates import format_clock, format_day, format_entry_when
+from bot.domain.schedule import headline
+from bot.i18n import N_, Gettext
+from bot.services.availability.attendance import SessionRoll
+from bot.services.availability.candidates import ReleaseView
+from bot.services.outbox.rows import Button, Outgoing
+from bot.services.schedule.views import AssignmentView
+
+REASONS: dict[AwayReason, str] = {
+    AwayReason.clash: N_("Schedule clash"),
+    AwayReason.personal: N_("Illness or personal matter"),
+    AwayReason.other: N_("Other reason"),
+}
+"""Button labels and how the reason reads to the office."""
+
+
+def reason_text(reason: str | None, note: str, _: Gettext) -> str:
+    label = _(REASONS[AwayReason(reason)]) if reason in set(AwayReason) else ""
+    return ": ".join(part for part in (label, note) if part)
+
+
+def duty_lines(view: AssignmentView, language: str, _: Gettext) -> list[str]:
+    """What, when and where, as the other availability texts name a duty."""
+    lines = [
+        f"<b>{escape(headline(view.kind, view.title, _))}</b>",
+        "🗓 " + escape(format_entry_when(view.kind, view.starts_at, view.ends_at, language)),
+    ]
+    if view.location:
+        lines.append(f"📍 {escape(view.location)}")
+    if view.council_name:
+        lines.append(f"🏛 {escape(view.council_name)}")
+    return lines
+
+
+def away_button(assignment_id: int, _: Gettext) -> Button:
+    return Button(_("🙅 Can't attend"), encode(ReleaseButton(assignment_id)))
+
+
+def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
+    return [
+        Button(
+            _("✅ Will attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.attend))
+        ),
+        Button(
+            _("🙅 Can't attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.absent))
+        ),
+    ]
+
+
+def reason_buttons(assignment_id: int, _: Gettext, *, session: bool) -> list[list[Button]]:
+    def data(reason: AwayReason) -> str:
+        if session:
+            return encode(SessionAnswerButton(assignment_id, SessionChoice.absent, reason))
+        return encode(ReleaseButton(assignment_id, reason))
+
+    return [[Button(_(label), data(reason))] for reason, label in REASONS.items()]
+
+
+def offer_message(item: ReleaseView, offer_id: int, language: str, _: Gettext) -> Outgoing:
+    lines = [
+        "🤝 <b>" + escape(_("Can you stand in?")) + "</b>",
+        escape(_("Đồng chí {name} cannot attend this duty:").format(name=item.absent_name)),
+        "",
+        *duty_lines(item.view, language, _),
+        "",
+        escape(_("The first delegate to accept takes the place.")),
+    ]
+    return Outgoing(
+        text="\n".join(lines),
+        keyboard=(
+            (
+                Button(_("🙋 I'll stand in"), encode(StandInButton(offer_id, OfferAnswer.take))),
+                Button(_("Can't"), encode(StandInButton(offer_id, OfferAnswer.decline))),
+            ),
+        ),
+    )
+
+
+def taken_text(item: ReleaseView, taker: str | None, language: str, _: Gettext) -> str:
+    """The edit of an offer someone else took."""
+    lines = [
+        "✔️ <b>" + escape(_("This place has been taken")) + "</b>",
+        *duty_lines(item.view, language, _),
+    ]
+    if taker:
+        lines.append(escape(_("Đồng chí {name} stands in. Thank you.").format(name=taker)))
+    return "\n".join(lines)
+
+
+def escalation_message(item: ReleaseView, language: str, _: Gettext) -> Outgoing:
+    release = item.release
+    reason = reason_text(release.reason, release.note, _)
+    lines = [
+        "⚠️ <b>" + escape(_("A stand-in is needed")) + "</b>",
+        *duty_lines(item.view, language, _),
+        escape(_("Away: {name}").format(name=item.absent_name))
+        + (escape(f" — {reason}") if reason else ""),
+    ]
+    declined = sum(1 for s in item.offers.values() if s == "declined")
+    if declined:
+        lines.append(escape(_("Declined the offer: {count}").format(count=declined)))
+    if item.candidates:
+        lines.append(escape(_("Choose who stands in:")))
+    else:
+        lines.append(escape(_("No delegate of this duty's list is free: please arrange it.")))
+    assert release.id is not None
+    keyboard = tuple(
+        (Button(f"{code} {name}"[:60], encode(ChooseStandInButton(release.id, delegate_id))),)
+        for delegate_id, code, name in item.candidates
+    )
+    return Outgoing(text="\n".join(lines), keyboard=keyboard)
+
+
+def news_message(
+    item: ReleaseView, news: str, *, offer_id: int | None, language: str, _: Gettext
+) -> Outgoing | None:
+    if news == "assigned":
+        lines = [
+            "📌 <b>" + escape(_("The council office asks you to stand in")) + "</b>",
+            escape(_("In place of Đồng chí {name}:").format(name=item.absent_name)),
+            *duty_lines(item.view, language, _),
+            escape(_("You will get its reminders. If you cannot, press the button below.")),
+        ]
+        buttons = (
+            ((Button(_("Can't"), encode(StandInButton(offer_id, OfferAnswer.decline))),),)
+            if offer_id is not None
+            else ()
+        )
+        return Outgoing(text="\n".join(lines), keyboard=buttons)
+    if news == "declined":
+        return Outgoing(
+            text="\n".join(
+                [
+                    "⚠️ <b>" + escape(_("The chosen stand-in cannot attend")) + "</b>",
+                    *duty_lines(item.view, language, _),
+                ]
+            )
+        )
+    if item.taker_name is None:
+        return None  # taken back meanwhile: nothing true to say
+    return Outgoing(
+        text="\n".join(
+            [
+                "🤝 <b>" + escape(_("Stand-in found")) + "</b>",
+                *duty_lines(item.view, language, _),
+                escape(
+                    _("Đồng chí {taker} stands in for Đồng chí {absent}.").format(
+                        taker=item.taker_name, absent=item.absent_name
+                    )
+                ),
+            ]
+        )
+    )
+
+
+ANSWERS = {
+    Answer.attend: N_("Attending: {count}"),
+    Answer.absent: N_("Absent: {count}"),
+    Answer.none: N_("No answer: {count}"),
+}
+
+
+def roll_lines(rolls: Sequence[SessionRoll], language: str, _: Gettext) -> list[str]:
+    """``/diemdanh`` and the Standing Committee's summary: per session, names by answer."""
+    lines: list[str] = []
+    for roll in rolls:
+        if lines:
+            lines.append("")
+        lines.append(f"<b>{escape(roll.title)}</b> — {escape(roll.council_name)}")
+        lines.append(
+            "🗓 "
+            + escape(
+                f"{format_clock(roll.starts_at, language)} "
+                f"{format_day(roll.starts_at.date(), language)}"
+            )
+        )
+        for answer, label in ANSWERS.items():
+            people = [line for line in roll.lines if line.answer is answer]
+            lines.append("<b>" + escape(_(label).format(count=len(people))) + "</b>")
+            for line in people:
+                text = f"• {line.delegate_code} {line.delegate_name}"
+                if answer is Answer.absent:
+                    reason = reason_text(line.reason, line.note, _)
+                    text += f" — {reason}" if reason else ""
+                lines.append(escape(text))
+    return lines

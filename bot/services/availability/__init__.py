@@ -1,0 +1,1 @@
+"""Availability: released assignments and stand-ins, absence periods, session answers."""

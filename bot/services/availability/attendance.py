@@ -1,0 +1,183 @@
+"""Answers to session reminders (``Tham dự`` / ``Xin vắng``) and the office's roll call."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.availability import SESSION_KIND, Answer, AwayReason
+from bot.models import Assignment, Council, Delegate, Event, Occurrence, SessionAnswer
+
+
+async def record_answer(
+    *,
+    session: AsyncSession,
+    assignment_id: int,
+    delegate_ids: Collection[int] | None,
+    answer: Answer,
+    reason: AwayReason | None,
+    note: str,
+    now: datetime,
+    absence_id: int | None = None,
+    keep_existing: bool = False,
+) -> bool:
+    """The delegate's answer to one session (the latest counts); ``False`` when the
+    assignment is not theirs, not a session, over, or (``keep_existing``) answered."""
+    row = (
+        await session.exec(
+            select(Assignment, Occurrence, Event)
+            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+            .join(Event, col(Event.id) == col(Occurrence.event_id))
+            .where(col(Assignment.id) == assignment_id)
+        )
+    ).first()
+    if row is None:
+        return False
+    assignment, occurrence, event = row
+    if delegate_ids is not None and assignment.delegate_id not in delegate_ids:
+        return False
+    if event.kind != SESSION_KIND or assignment.cancelled_at is not None:
+        return False
+    if occurrence.starts_at <= now:
+        return False
+    existing = (
+        await session.exec(
+            select(SessionAnswer).where(col(SessionAnswer.assignment_id) == assignment_id)
+        )
+    ).first()
+    if existing is not None and keep_existing:
+        return False
+    assert occurrence.id is not None
+    stored = existing or SessionAnswer(
+        assignment_id=assignment_id,
+        occurrence_id=occurrence.id,
+        delegate_id=assignment.delegate_id,
+        answer=answer.value,
+        answered_at=now,
+    )
+    stored.answer = answer.value
+    stored.reason = reason.value if reason is not None else None
+    stored.note = note
+    stored.absence_id = absence_id
+    stored.answered_at = now
+    session.add(stored)
+    return True
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    delegate_code: str
+    delegate_name: str
+    answer: Answer
+    reason: str | None
+    note: str
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SessionRoll:
+    """One session occurrence and every assigned delegate's answer."""
+
+    occurrence_id: int
+    council_id: int
+    title: str
+    council_name: str
+    starts_at: datetime
+    location: str
+    lines: tuple[AttendanceLine, ...]
+
+    def count(self, answer: Answer) -> int:
+        return sum(1 for line in self.lines if line.answer is answer)
+
+
+async def session_rolls(
+    *,
+    session: AsyncSession,
+    zone: tzinfo,
+    council_ids: Sequence[int] | None,
+    starts_from: datetime,
+    starts_before: datetime | None = None,
+    first_only: bool = False,
+) -> list[SessionRoll]:
+    """The sessions starting in ``[starts_from, starts_before)`` with their answers;
+    ``first_only``: the next session day's sessions only."""
+    query = (
+        select(Occurrence, Event, Council)
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Council, col(Council.id) == col(Event.council_id))
+        .where(
+            col(Event.kind) == SESSION_KIND,
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) >= starts_from,
+        )
+        .order_by(col(Occurrence.starts_at))
+    )
+    if council_ids is not None:
+        query = query.where(col(Event.council_id).in_(list(council_ids)))
+    if starts_before is not None:
+        query = query.where(col(Occurrence.starts_at) < starts_before)
+    found = list((await session.exec(query.limit(50))).all())
+    if first_only and found:
+        day = found[0][0].starts_at.astimezone(zone).date()
+        found = [f for f in found if f[0].starts_at.astimezone(zone).date() == day]
+    rolls = []
+    for occurrence, event, council in found:
+        assert occurrence.id is not None
+        rolls.append(
+            SessionRoll(
+                occurrence_id=occurrence.id,
+                council_id=event.council_id,
+                title=event.title,
+                council_name=council.name,
+                starts_at=occurrence.starts_at.astimezone(zone),
+                location=occurrence.location,
+                lines=tuple(await _lines(session, occurrence.id)),
+            )
+        )
+    return rolls
+
+
+async def _lines(session: AsyncSession, occurrence_id: int) -> list[AttendanceLine]:
+    rows = (
+        await session.exec(
+            select(Delegate, SessionAnswer)
+            .join(Assignment, col(Assignment.delegate_id) == col(Delegate.id))
+            .outerjoin(SessionAnswer, col(SessionAnswer.assignment_id) == col(Assignment.id))
+            .where(
+                col(Assignment.occurrence_id) == occurrence_id,
+                col(Assignment.cancelled_at).is_(None),
+            )
+            .order_by(col(Delegate.code))
+        )
+    ).all()
+    return [
+        AttendanceLine(
+            delegate_code=delegate.code,
+            delegate_name=delegate.full_name,
+            answer=Answer(answer.answer) if answer is not None else Answer.none,
+            reason=answer.reason if answer is not None else None,
+            note=answer.note if answer is not None else "",
+            answered_at=answer.answered_at if answer is not None else None,
+        )
+        for delegate, answer in rows
+    ]
+
+
+async def set_answer_note(
+    *, session: AsyncSession, assignment_id: int, delegate_ids: Collection[int], note: str
+) -> bool:
+    """The text of ``Lý do khác`` for a session's ``Xin vắng``; only by its delegate."""
+    answer = (
+        await session.exec(
+            select(SessionAnswer).where(col(SessionAnswer.assignment_id) == assignment_id)
+        )
+    ).first()
+    if answer is None or answer.delegate_id not in delegate_ids:
+        return False
+    answer.note = note.strip()[:500]
+    session.add(answer)
+    return True

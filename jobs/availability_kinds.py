@@ -1,0 +1,123 @@
+"""The availability flow's outbox kinds: each a message of its own, never merged.
+
+An offer carries ``Nhận thay`` / ``Không nhận``; the office's escalation a button per
+candidate; news says who stands in. Each is rendered from the database at send time, so
+an offer whose place was taken meanwhile is not sent at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.availability import OfferStatus
+from bot.i18n import get_translator
+from bot.messages.availability_texts import escalation_message, news_message, offer_message
+from bot.models import OutboxMessage, SubstituteOffer
+from bot.services.availability.candidates import ReleaseView, release_views
+from bot.services.outbox.payloads import (
+    SubstituteEscalationPayload,
+    SubstituteNewsPayload,
+    SubstituteOfferPayload,
+)
+from bot.services.outbox.rows import Outgoing
+from jobs.outbox_kinds import KindSpec, Recipient
+
+
+class _Offers:
+    def __init__(self, offers: dict[int, SubstituteOffer], views: dict[int, ReleaseView]) -> None:
+        self.offers = offers
+        self.views = views
+
+
+async def _load_offers(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> _Offers:
+    ids = [SubstituteOfferPayload.unpack(row.payload).offer for row in rows]
+    offers = {
+        o.id: o
+        for o in (
+            await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.id).in_(ids)))
+        ).all()
+        if o.id is not None
+    }
+    views = await release_views(
+        session=session,
+        release_ids=sorted({o.release_id for o in offers.values()}),
+        zone=zone,
+        with_candidates=False,
+    )
+    return _Offers(offers, views)
+
+
+def _render_offer(
+    row: OutboxMessage, loaded: _Offers, recipient: Recipient, _now: datetime
+) -> Outgoing | None:
+    offer = loaded.offers.get(SubstituteOfferPayload.unpack(row.payload).offer)
+    if offer is None or offer.status != OfferStatus.pending.value or offer.id is None:
+        return None  # answered, or the place was taken before it went out
+    item = loaded.views.get(offer.release_id)
+    if item is None or item.release.taken_by is not None:
+        return None
+    language = recipient.language
+    return offer_message(item, offer.id, language, get_translator(language))
+
+
+async def _load_escalations(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> dict[int, ReleaseView]:
+    ids = sorted({SubstituteEscalationPayload.unpack(row.payload).release for row in rows})
+    return await release_views(session=session, release_ids=ids, zone=zone, with_candidates=True)
+
+
+def _render_escalation(
+    row: OutboxMessage, views: dict[int, ReleaseView], recipient: Recipient, _now: datetime
+) -> Outgoing | None:
+    item = views.get(SubstituteEscalationPayload.unpack(row.payload).release)
+    if item is None or item.release.taken_by is not None:
+        return None
+    language = recipient.language
+    return escalation_message(item, language, get_translator(language))
+
+
+async def _load_news(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> tuple[dict[int, ReleaseView], dict[tuple[int, int], int]]:
+    ids = sorted({SubstituteNewsPayload.unpack(row.payload).release for row in rows})
+    views = await release_views(session=session, release_ids=ids, zone=zone, with_candidates=False)
+    offers = (
+        await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.release_id).in_(ids)))
+    ).all()
+    return views, {(o.release_id, o.delegate_id): o.id for o in offers if o.id is not None}
+
+
+def _render_news(
+    row: OutboxMessage,
+    loaded: tuple[dict[int, ReleaseView], dict[tuple[int, int], int]],
+    recipient: Recipient,
+    _now: datetime,
+) -> Outgoing | None:
+    views, offers = loaded
+    payload = SubstituteNewsPayload.unpack(row.payload)
+    item = views.get(payload.release)
+    if item is None:
+        return None
+    if payload.news == "assigned" and item.release.taken_by != row.delegate_id:
+        return None  # the choice was undone before the message went out
+    offer_id = offers.get((payload.release, row.delegate_id or 0))
+    language = recipient.language
+    return news_message(
+        item, payload.news, offer_id=offer_id, language=language, _=get_translator(language)
+    )
+
+
+AVAILABILITY_KINDS: tuple[KindSpec[Any], ...] = (
+    KindSpec(SubstituteOfferPayload, _load_offers, render=_render_offer),
+    KindSpec(SubstituteEscalationPayload, _load_escalations, render=_render_escalation),
+    KindSpec(SubstituteNewsPayload, _load_news, render=_render_news),
+)

@@ -1,0 +1,344 @@
+"""Availability through the real bot and the fake Bot API: Xin vắng, offers, a refusal,
+the next offer, a taker, the other offers edited, a late press; escalation and the
+office's choice; /vang over a turn planned later; session answers and /diemdanh."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.models import Assignment, Delegate, Occurrence, Release
+from bot.services.outbox.reminders import ReminderPolicy
+from bot.services.outbox.summary import plan_daily_summary
+from bot.services.schedule.sync import extend_horizon
+from bot.telegram.app import build_application, post_init
+from bot.telegram.context import Deps
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import START, run_until, schedule
+from tests.factories import add_delegate, in_session
+from tests.fakes import FakeUser
+from tests.fakes.models import SentMessage
+
+POOL = ("ML-A", "ML-B", "ML-C", "ML-D", "ML-E")
+ROTA = (
+    "reception,Tiếp công dân,2026-12-10 07:30,2026-12-10 11:00,Trụ sở xã,HDND-ML,"
+    + ";".join(POOL)
+    + ",FREQ=MONTHLY;BYMONTHDAY=10,,none,1"
+)
+VOTERS = (
+    "voter_meeting,Tiếp xúc cử tri,2026-12-15 08:00,2026-12-15 11:00,Nhà văn hóa,HDND-ML,"
+    "ML-A;ML-B,,,,"
+)
+SESSION = (
+    "session,Kỳ họp thứ ba,2026-12-18 08:00,2026-12-18 17:00,Hội trường,HDND-ML,"
+    + ";".join(POOL)
+    + ",,,,"
+)
+OFFICE_ID = 2900
+
+
+@pytest.fixture
+def policy(harness: Harness) -> ReminderPolicy:
+    return ReminderPolicy.from_settings(harness.settings)
+
+
+async def team(harness: Harness) -> tuple[dict[str, FakeUser], FakeUser]:
+    """Five linked delegates ML-A…ML-E (users 2001…) and the office (2900)."""
+    harness.clock.now = START
+    users = {}
+    for number, code in enumerate(POOL, start=1):
+        await add_delegate(
+            harness.session_factory, code, full_name=f"Đại biểu {code[-1]}",
+            telegram_user_id=2000 + number,
+        )  # fmt: skip
+        users[code] = harness.api.user(2000 + number)
+        users[code].started = True
+    await add_delegate(
+        harness.session_factory, "ML-VP", full_name="Văn phòng", role="secretary",
+        telegram_user_id=OFFICE_ID,
+    )  # fmt: skip
+    office = harness.api.user(OFFICE_ID)
+    office.started = True
+    return users, office
+
+
+def with_text(user: FakeUser, needle: str) -> list[SentMessage]:
+    return [m for m in user.messages if needle in (m.text or "")]
+
+
+async def press(harness: Harness, user: FakeUser, message: SentMessage, button: str) -> dict:
+    query = await user.press(message, button)
+    return await harness.api.wait_for_callback_answer(query)
+
+
+async def pressed_and_edited(
+    harness: Harness, user: FakeUser, message: SentMessage, button: str
+) -> str:
+    current = harness.api.message(user.user_id, message.message_id)
+    assert current is not None
+    edits = len(current.history)
+    await press(harness, user, message, button)
+    await harness.api.wait_until(lambda: len(current.history) > edits, message="no edit")
+    return current.text or ""
+
+
+async def excuse(
+    harness: Harness, user: FakeUser, on: SentMessage, reason: str = "Trùng lịch công tác"
+) -> str:
+    """``Xin vắng`` on a message, then a reason; the edited text."""
+    before = len(user.messages)
+    await press(harness, user, on, "🙅 Xin vắng")
+    (asked, *_) = (await user.wait_for_messages(before + 1))[before:]
+    assert "Lý do xin vắng?" in (asked.text or "")
+    text = await pressed_and_edited(harness, user, asked, reason)
+    assert "Đã ghi nhận đồng chí xin vắng" in text
+    return text
+
+
+async def test_decline_offers_refusal_next_taker_others_edited_late_press(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    users, office = await team(harness)
+    await schedule(harness, tmp_path, ROTA)
+    # The first reminder, three days before (7 December), offers Xin vắng.
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    (reminder,) = with_text(users["ML-A"], "Tiếp công dân")
+    assert "🙅 Xin vắng" in [b["text"] for b in reminder.buttons]
+    await excuse(harness, users["ML-A"], reminder)
+    await run_until(harness, policy, harness.clock.now)
+    offers = {code: with_text(users[code], "Đồng chí có thể nhận thay?") for code in POOL}
+    assert {code for code, found in offers.items() if found} == {"ML-B", "ML-C", "ML-D"}
+    # C cannot: E, the next in order, is asked.
+    text = await pressed_and_edited(harness, users["ML-C"], offers["ML-C"][0], "Không nhận")
+    assert "không nhận thay" in text
+    await run_until(harness, policy, harness.clock.now)
+    (offer_e,) = with_text(users["ML-E"], "Đồng chí có thể nhận thay?")
+    # D takes it; B's and E's offers are edited to say so.
+    text = await pressed_and_edited(harness, users["ML-D"], offers["ML-D"][0], "🙋 Nhận thay")
+    assert "Cảm ơn đồng chí đã nhận thay" in text
+    for code, message in (("ML-B", offers["ML-B"][0]), ("ML-E", offer_e)):
+        current = harness.api.message(users[code].user_id, message.message_id)
+        assert current is not None
+        await harness.api.wait_until(
+            lambda current=current: "Đã có đại biểu nhận thay" in (current.text or "")
+        )
+        assert "Đại biểu D" in (current.text or "")
+    # B presses the button of the offer as it was before the edit: a clear answer.
+    old = offers["ML-B"][0].history[0].reply_markup
+    assert old is not None
+    data = old["inline_keyboard"][0][0]["callback_data"]
+    query = await users["ML-B"].press_data(offers["ML-B"][0], data)
+    late = await harness.api.wait_for_callback_answer(query)
+    assert "đã có đại biểu khác nhận thay" in late.get("text", "")
+    # The absent delegate and the office are told who stands in.
+    await run_until(harness, policy, harness.clock.now)
+    assert with_text(users["ML-A"], "Đồng chí Đại biểu D thay Đồng chí Đại biểu A")
+    assert with_text(office, "Đồng chí Đại biểu D thay Đồng chí Đại biểu A")
+    # D now has the reminders of the duty; A has none and no "cancelled" notice.
+    await run_until(harness, policy, datetime(2026, 12, 10, 0, tzinfo=UTC))
+    assert with_text(users["ML-D"], "🔔")
+    assert not with_text(users["ML-A"], "Đã hủy")
+    assert len(with_text(users["ML-A"], "🔔")) == 1
+
+
+async def test_inside_the_window_the_office_is_asked_and_assigns(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """A release two days or less before the start: the offer goes out and the office is
+    asked at once, with a button per candidate; a secretary of another council may not
+    press it; the office's choice is told to the stand-in and to the absent delegate."""
+    users, office = await team(harness)
+    # A rota of two among three: A and B meet the voters, C is the one candidate.
+    await schedule(harness, tmp_path, VOTERS.replace("ML-A;ML-B,,,,", "ML-A;ML-B;ML-C,,,,2"))
+    harness.clock.now = datetime(2026, 12, 8, 0, tzinfo=UTC)  # reminders are planned 9 days ahead
+    await run_until(harness, policy, datetime(2026, 12, 14, 3, tzinfo=UTC))
+    first, second = with_text(users["ML-A"], "Tiếp xúc cử tri")
+    # Only the first reminder offers Xin vắng.
+    assert "🙅 Xin vắng" not in [b["text"] for b in second.buttons]
+    text = await excuse(harness, users["ML-A"], first, "Lý do khác")
+    assert "Xin đồng chí ghi lý do trong một tin nhắn." in text
+    (noted,) = await users["ML-A"].send_and_wait("đi công tác tỉnh")
+    assert "Đã ghi nhận lý do." in (noted.text or "")
+    await run_until(harness, policy, harness.clock.now)
+    assert with_text(users["ML-C"], "Đồng chí có thể nhận thay?")
+    (asked,) = with_text(office, "Cần phân công đại biểu thay")
+    assert "Đại biểu A" in (asked.text or "")
+    assert "Lý do khác: đi công tác tỉnh" in (asked.text or "")
+    button = asked.buttons[0]
+    assert "Đại biểu C" in button["text"]
+    # A delegate replaying the office's button is refused (only the office assigns).
+    query = await users["ML-B"].press_data(
+        with_text(users["ML-B"], "Tiếp xúc cử tri")[0], button["callback_data"]
+    )
+    refused = await harness.api.wait_for_callback_answer(query)
+    assert refused.get("show_alert")
+    text = await pressed_and_edited(harness, office, asked, button["text"])
+    assert "Đại biểu C được phân công thay" in text
+    await run_until(harness, policy, harness.clock.now)
+    assert with_text(users["ML-C"], "Văn phòng đề nghị đồng chí đi thay")
+    assert with_text(users["ML-A"], "Đồng chí Đại biểu C thay Đồng chí Đại biểu A")
+
+
+async def test_a_voter_meeting_everyone_attends_goes_to_the_office(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    users, office = await team(harness)
+    await schedule(harness, tmp_path, VOTERS)
+    harness.clock.now = datetime(2026, 12, 8, 0, tzinfo=UTC)
+    await run_until(harness, policy, datetime(2026, 12, 8, 3, tzinfo=UTC))
+    await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp xúc cử tri")[0])
+    await run_until(harness, policy, harness.clock.now)
+    (asked,) = with_text(office, "Cần phân công đại biểu thay")
+    assert "đề nghị Văn phòng bố trí" in (asked.text or "")
+    assert not any(with_text(users[c], "nhận thay?") for c in POOL)
+
+
+async def test_away_over_a_range_including_a_turn_planned_later(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    users, _office = await team(harness)
+    await schedule(harness, tmp_path, ROTA)
+    # A serves 10 December and 10 May (every fifth month); May is beyond the horizon.
+    answer = await users["ML-A"].send_and_wait("/vang 01/12/2026 31/05/2027 đi học tập trung")
+    assert "Đã ghi nhận xin vắng" in (answer[0].text or "")
+    assert "Số nhiệm vụ chuyển người thay: 1" in (answer[0].text or "")
+    async with harness.session_factory() as session:
+        await extend_horizon(
+            session=session, now=datetime(2027, 3, 1, 3, tzinfo=UTC), zone=harness.settings.zone
+        )
+    harness.clock.now = datetime(2027, 3, 1, 3, tzinfo=UTC)
+    await run_until(harness, policy, harness.clock.now)
+    async with harness.session_factory() as session:
+        releases = (
+            await session.exec(
+                select(Occurrence.original_date)
+                .join(Release, col(Release.occurrence_id) == col(Occurrence.id))
+                .order_by(col(Occurrence.original_date))
+            )
+        ).all()
+    assert [d.isoformat() for d in releases] == ["2026-12-10", "2027-05-10"]
+    # /vang alone lists the absence with a button to withdraw it.
+    (listing,) = await users["ML-A"].send_and_wait("/vang")
+    assert "đi học tập trung" in (listing.text or "")
+    text = await pressed_and_edited(harness, users["ML-A"], listing, listing.buttons[0]["text"])
+    assert "Đã rút đăng ký vắng" in text
+
+
+async def test_session_answers_and_roll_call(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    users, office = await team(harness)
+    await schedule(harness, tmp_path, SESSION)
+    # The session's first reminder comes 7 days before: 11 December.
+    harness.clock.now = datetime(2026, 12, 10, 0, tzinfo=UTC)
+    await run_until(harness, policy, datetime(2026, 12, 11, 3, tzinfo=UTC))
+    reminder_a = with_text(users["ML-A"], "Kỳ họp thứ ba")[0]
+    reminder_b = with_text(users["ML-B"], "Kỳ họp thứ ba")[0]
+    answer = await press(harness, users["ML-A"], reminder_a, "✅ Tham dự")
+    assert "tham dự" in answer.get("text", "")
+    before = len(users["ML-B"].messages)
+    await press(harness, users["ML-B"], reminder_b, "🙅 Xin vắng")
+    (asked, *_) = (await users["ML-B"].wait_for_messages(before + 1))[before:]
+    await pressed_and_edited(harness, users["ML-B"], asked, "Ốm đau, việc riêng")
+    # A delegate may not call the roll.
+    (refused,) = await users["ML-C"].send_and_wait("/diemdanh")
+    assert "Điểm danh" not in (refused.text or "")
+    (roll,) = await office.send_and_wait("/diemdanh")
+    text = roll.text or ""
+    assert "Tham dự: 1" in text
+    assert "Xin vắng: 1" in text
+    assert "Chưa trả lời: 3" in text
+    assert "ML-B Đại biểu B — Ốm đau, việc riêng" in text
+    # The day before the session, the office's daily summary carries the same roll.
+    harness.clock.now = datetime(2026, 12, 17, 1, 0, tzinfo=UTC)  # 08:00 local
+    settings = harness.settings
+    await in_session(
+        harness.session_factory, plan_daily_summary, now=harness.clock.now, zone=settings.zone,
+        quiet=settings.QUIET_HOURS, admin_ids=frozenset(),
+        escalate_after=settings.REPORT_ESCALATE_AFTER,
+    )  # fmt: skip
+    await run_until(harness, policy, harness.clock.now)
+    (summary,) = with_text(office, "Điểm danh kỳ họp ngày mai")
+    assert "ML-B Đại biểu B — Ốm đau, việc riêng" in (summary.text or "")
+    # Not a release: B keeps the assignment (statistics count it as not held).
+    async with harness.session_factory() as session:
+        b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()
+        active = (
+            await session.exec(
+                select(Assignment).where(
+                    Assignment.delegate_id == b.id, col(Assignment.cancelled_at).is_(None)
+                )
+            )
+        ).all()
+    assert len(active) == 1
+
+
+async def test_a_restart_between_the_offer_and_the_press(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """The offer is a row and a button: a new process with empty memory takes the press."""
+    users, _office = await team(harness)
+    await schedule(harness, tmp_path, ROTA)
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp công dân")[0])
+    await run_until(harness, policy, harness.clock.now)
+    (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
+    application = harness.application
+    assert application.updater is not None
+    await application.updater.stop()
+    fresh = build_application(
+        Deps(
+            settings=harness.settings, session_factory=harness.session_factory, clock=harness.clock
+        )
+    )
+    await fresh.initialize()
+    await post_init(fresh)
+    await fresh.start()
+    assert fresh.updater is not None
+    await fresh.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        text = await pressed_and_edited(harness, users["ML-B"], offer, "🙋 Nhận thay")
+        assert "Cảm ơn đồng chí đã nhận thay" in text
+    finally:
+        await fresh.updater.stop()
+        await fresh.stop()
+        await fresh.shutdown()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+    async with harness.session_factory() as session:
+        (stored,) = (await session.exec(select(Release))).all()
+        b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()
+    assert stored.taken_by == b.id
+
+
+async def test_refusals(harness: Harness, policy: ReminderPolicy, tmp_path: Path) -> None:
+    """/vang needs a linked delegate; an offer answers only its own candidate; a duty can
+    be released only by its delegate."""
+    users, _office = await team(harness)
+    stranger = harness.api.user(2999)
+    stranger.started = True
+    (refused,) = await stranger.send_and_wait("/vang 10/12/2026")
+    assert "Đã ghi nhận" not in (refused.text or "")
+    await schedule(harness, tmp_path, ROTA)
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    (reminder,) = with_text(users["ML-A"], "Tiếp công dân")
+    release_data = reminder.find_button("🙅 Xin vắng")
+    assert release_data is not None
+    (own,) = await users["ML-B"].send_and_wait("/lich")
+    query = await users["ML-B"].press_data(own, release_data["callback_data"] + ":clash")
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không phải của đồng chí" in answer.get("text", "")
+    await excuse(harness, users["ML-A"], reminder)
+    await run_until(harness, policy, harness.clock.now)
+    (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
+    take = offer.find_button("🙋 Nhận thay")
+    assert take is not None
+    (mine,) = await users["ML-E"].send_and_wait("/lich")
+    query = await users["ML-E"].press_data(mine, take["callback_data"])
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không gửi cho đồng chí" in answer.get("text", "")
+    async with harness.session_factory() as session:
+        (stored,) = (await session.exec(select(Release))).all()
+    assert stored.taken_by is None
