@@ -7,8 +7,9 @@ from typing import Any
 from bot.services.outbox.rows import OutboxKind
 from jobs.broadcast_kinds import BROADCAST_KINDS
 from jobs.outbox_kinds import NOTICE_KINDS, KindSpec, build_registry
+from jobs.petition_answers import PETITION_ANSWER
 from jobs.report_prompts import REPORT_PROMPT
 
 REGISTRY: dict[OutboxKind, KindSpec[Any]] = build_registry(
-    (*NOTICE_KINDS, REPORT_PROMPT, *BROADCAST_KINDS)
+    (*NOTICE_KINDS, REPORT_PROMPT, *BROADCAST_KINDS, PETITION_ANSWER)
 )

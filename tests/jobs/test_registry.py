@@ -20,6 +20,7 @@ from bot.services.outbox.payloads import (
     ChangePayload,
     DigestPayload,
     Payload,
+    PetitionAnswerPayload,
     ReminderPayload,
     ReportPromptPayload,
     Revive,
@@ -40,6 +41,7 @@ EXAMPLES: dict[OutboxKind, Payload] = {
     OutboxKind.report_prompt: ReportPromptPayload(step="later", ends=1_796_000_000),
     OutboxKind.broadcast: BroadcastPayload(broadcast=7),
     OutboxKind.broadcast_nudge: BroadcastNudgePayload(broadcast=7),
+    OutboxKind.petition_answer: PetitionAnswerPayload(petition=3, version=2),
 }
 """One payload per kind: a new kind needs an example here, and so a round trip."""
 

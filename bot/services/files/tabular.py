@@ -13,7 +13,7 @@ import io
 import unicodedata
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -71,6 +71,8 @@ class Table:
     rows: tuple[TableRow, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     """Header texts that matched no known column (their cells are not read)."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Each recognised column's header as the file wrote it, to name it in problems."""
 
 
 def read_table(
@@ -328,7 +330,8 @@ def _build_table(
     if not rows:
         return Table(), [Problem(None, None, N_("The file has a header row but no data rows"), {})]
     columns = tuple(sorted(positions, key=positions.__getitem__))
-    return Table(columns=columns, rows=rows, ignored_columns=tuple(ignored)), []
+    headers = {name: shorten(header_cells[index]) for name, index in positions.items()}
+    return Table(columns=columns, rows=rows, ignored_columns=tuple(ignored), headers=headers), []
 
 
 def _header(

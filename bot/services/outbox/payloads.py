@@ -29,6 +29,7 @@ class OutboxKind(StrEnum):
     report_prompt = "report_prompt"  # "did it take place?" after an assignment
     broadcast = "broadcast"  # one delegate's copy of a secretariat notice
     broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
+    petition_answer = "petition_answer"  # the agency answered an item the delegate received
 
 
 URGENT = 0
@@ -140,6 +141,16 @@ class BroadcastNudgePayload(BroadcastPayload):
     kind = OutboxKind.broadcast_nudge
 
 
+class PetitionAnswerPayload(Payload):
+    """Only the item's id: its text (personal data) is read at send time, never stored here."""
+
+    kind = OutboxKind.petition_answer
+    revive = Revive.recent
+    petition: int
+    version: int
+    """The item's version the answer was recorded in: a newer answer makes this one moot."""
+
+
 def _by_kind(models: Iterable[type[Payload]]) -> dict[OutboxKind, type[Payload]]:
     found: dict[OutboxKind, type[Payload]] = {}
     for model in models:
@@ -160,5 +171,6 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         ReportPromptPayload,
         BroadcastPayload,
         BroadcastNudgePayload,
+        PetitionAnswerPayload,
     )
 )

@@ -1,0 +1,98 @@
+"""Texts of the petitions register: type and action names, the answer notice, the lists.
+
+``summary`` and ``citizen`` are personal data: only texts meant for the receiving
+delegate or the council's secretaries may carry them (the callers check who reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+from bot.domain.petitions import PetitionAction, PetitionType
+from bot.domain.tables import shorten
+from bot.i18n import N_, Gettext
+
+TYPE_NAMES = {
+    PetitionType.complaint: N_("complaint"),
+    PetitionType.denunciation: N_("denunciation"),
+    PetitionType.proposal: N_("proposal"),
+    PetitionType.feedback: N_("feedback"),
+    PetitionType.opinion: N_("voters' opinion"),
+}
+ACTION_NAMES = {
+    PetitionAction.forwarded: N_("forwarded"),
+    PetitionAction.guided: N_("guided"),
+    PetitionAction.returned: N_("returned"),
+    PetitionAction.filed: N_("filed"),
+}
+TELEGRAM_LIMIT = 4096
+SUMMARY_IN_LIST = 80
+"""Characters of a summary shown in a list line."""
+
+
+def type_name(kind: str, _: Gettext) -> str:
+    return _(TYPE_NAMES[PetitionType(kind)])
+
+
+def action_name(action: str, _: Gettext) -> str:
+    return _(ACTION_NAMES[PetitionAction(action)])
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value is not None else ""
+
+
+def answer_notice(
+    *,
+    ref: str,
+    kind: str,
+    received_on: date,
+    summary: str,
+    agency: str,
+    answered_on: date | None,
+    answer: str,
+    _: Gettext,
+) -> str:
+    """To the delegate who received the item: its answer, to pass on to the citizen or voters."""
+    opinion = kind == PetitionType.opinion.value
+    head = (
+        _(
+            "The voters' opinion No. {ref} you received on {day} has been answered by "
+            "{agency} ({answered}). Please inform the voters at your next meeting."
+        )
+        if opinion
+        else _(
+            "The petition No. {ref} ({kind}) you received on {day} has been answered by "
+            "{agency} ({answered}). Please inform the citizen."
+        )
+    )
+    text = head.format(
+        ref=escape(ref),
+        kind=escape(type_name(kind, _)),
+        day=day(received_on),
+        agency=escape(agency or "—"),
+        answered=day(answered_on),
+    )
+    lines = [text]
+    if summary:
+        lines.append(_("Content: {summary}").format(summary=escape(shorten(summary, 300))))
+    if answer:
+        lines.append(_("Answer: {answer}").format(answer=escape(shorten(answer, 3000))))
+    return "\n".join(lines)[:TELEGRAM_LIMIT]
+
+
+def fit(lines: Sequence[str], more: str, limit: int = TELEGRAM_LIMIT) -> str:
+    """``lines`` joined, cut at a line so the text stays within Telegram's limit; ``more``
+    (with ``{count}``) says how many lines were left out."""
+    kept: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        reserve = len(more) + 12 if index < len(lines) - 1 else 0
+        if size + len(line) + 1 + reserve > limit:
+            kept.append(more.format(count=len(lines) - index))
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
