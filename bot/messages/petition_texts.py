@@ -13,6 +13,7 @@ from html import escape
 from bot.domain.petitions import PetitionAction, PetitionType
 from bot.domain.tables import shorten
 from bot.i18n import N_, Gettext
+from bot.models.petitions import Petition
 
 TYPE_NAMES = {
     PetitionType.complaint: N_("complaint"),
@@ -96,3 +97,50 @@ def fit(lines: Sequence[str], more: str, limit: int = TELEGRAM_LIMIT) -> str:
         kept.append(line)
         size += len(line) + 1
     return "\n".join(kept)
+
+
+def awaited_lines(items: Sequence[Petition], today: date, _: Gettext) -> list[str]:
+    """The office's follow-up list: overdue items, then those due within 3 days; one line
+    each (register number, type, agency, due date, the summary's start)."""
+    overdue = [p for p in items if p.due_on is not None and p.due_on < today]
+    soon = [p for p in items if p.due_on is not None and p.due_on >= today]
+    lines: list[str] = []
+    for title, group in (
+        (_("Overdue answers: {count}"), overdue),
+        (_("Answers due within 3 days: {count}"), soon),
+    ):
+        if not group:
+            continue
+        lines.append("<b>" + escape(title.format(count=len(group))) + "</b>")
+        lines.extend(_awaited_line(p, _) for p in group)
+    return lines
+
+
+def _awaited_line(petition: Petition, _: Gettext) -> str:
+    line = _("• No. {ref} ({kind}) to {agency}, due {due}").format(
+        ref=escape(petition.ref),
+        kind=escape(type_name(petition.type, _)),
+        agency=escape(petition.agency or "—"),
+        due=day(petition.due_on),
+    )
+    if petition.summary:
+        line += ": " + escape(shorten(petition.summary, SUMMARY_IN_LIST))
+    return line
+
+
+def received_line(petition: Petition, _: Gettext) -> str:
+    """One item in the receiving delegate's own list."""
+    state = (
+        _("answered {day}").format(day=day(petition.answered_on))
+        if petition.answered_on is not None
+        else _("awaiting the answer, due {day}").format(day=day(petition.due_on))
+        if petition.due_on is not None
+        else action_name(petition.action, _)
+        if petition.action
+        else ""
+    )
+    kind = escape(type_name(petition.type, _))
+    line = f"• {escape(petition.ref)} ({kind}), {day(petition.received_on)}"
+    if petition.summary:
+        line += ": " + escape(shorten(petition.summary, SUMMARY_IN_LIST))
+    return line + (f" — <i>{escape(state)}</i>" if state else "")

@@ -29,6 +29,7 @@ from bot.domain.buttons import (
     DeadlineButton,
     LevelButton,
     NamesButton,
+    PetitionButton,
     RecipientsButton,
     ReportButton,
     StatsCouncilButton,
@@ -43,6 +44,8 @@ from bot.telegram import (
     agenda,
     missing,
     onboarding,
+    petitions,
+    petitions_command,
     profile,
     reports,
     router,
@@ -59,6 +62,7 @@ from bot.telegram.commands import (
     LANGUAGE,
     LINKS,
     MISSING,
+    PETITIONS,
     PROFILE,
     REPORT,
     START,
@@ -145,6 +149,7 @@ BUTTONS: tuple[tuple[type[Callback], object], ...] = (
     (ReportButton, reports.on_report_button),
     (AgendaButton, agenda.agenda_button),
     (UploadButton, schedule_upload.decide),
+    (PetitionButton, petitions.on_button_press),
 )
 """Every button type and its one handler (``bot/domain/buttons.py``)."""
 
@@ -163,6 +168,8 @@ def register_handlers(application: BotApplication) -> None:
                 {
                     reports.ReportConversation: reports.on_message,
                     notice.BroadcastConversation: notice.on_message,
+                    petitions.PetitionEntry: petitions.on_entry_message,
+                    petitions.PetitionAnswer: petitions.on_answer_message,
                 }
             ),
         ),
@@ -177,6 +184,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(REPORT, reports.report_command))
     application.add_handler(_command(MISSING, missing.missing_command))
     application.add_handler(_command(STATS, stats.stats_command))
+    application.add_handler(_command(PETITIONS, petitions_command.petitions_command))
     application.add_handler(_command(BROADCAST, menu.broadcast_command))
     for data_type, callback in BUTTONS:
         application.add_handler(

@@ -59,6 +59,13 @@ BROADCAST = Command(
     "[all|level:…|unit:…|secretaries|codes] [hạn 2d]",
 )
 
+PETITIONS = Command(
+    "donthu",
+    "petitions",
+    Audience.delegate,
+    N_("petitions and voters' opinions: your items; for the office, answers due"),
+)
+
 COMMANDS: tuple[Command, ...] = (
     START,
     HELP,
@@ -68,6 +75,7 @@ COMMANDS: tuple[Command, ...] = (
     PROFILE,
     LINKS,
     MISSING,
+    PETITIONS,
     STATS,
     BROADCAST,
 )
