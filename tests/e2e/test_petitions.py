@@ -129,7 +129,8 @@ async def test_voter_meeting_opinion_needs_no_type(
     await schedule(
         harness,
         tmp_path,
-        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,HDND-ML,ML-001,,,,",
+        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
+        "HDND-ML,ML-001,,,,",
     )
     await run_until(harness, policy, harness.clock.now)
     prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
