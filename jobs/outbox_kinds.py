@@ -157,11 +157,13 @@ async def _load_summaries(
         return {}
     payloads = [SummaryPayload.unpack(row.payload) for row in rows]
     overdue = [p.overdue_before for p in payloads if p.overdue_before is not None]
+    days = [p.petitions_on for p in payloads if p.petitions_on is not None]
     return await council_summaries(
         session=session,
         since=min(p.since for p in payloads),
         overdue_before=min(overdue) if overdue else None,
         zone=zone,
+        petitions_on=min(days) if days else None,
     )
 
 

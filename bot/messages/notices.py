@@ -26,6 +26,7 @@ from bot.domain.dates import (
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.messages.missing import FILENAME, fit, missing_lines
+from bot.messages.petition_texts import awaited_lines
 from bot.messages.texts import split_message
 from bot.services.outbox.rows import Button, Outgoing
 from bot.services.outbox.summary import CouncilSummary
@@ -221,6 +222,7 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
                     )
                 )
             )
+    lines.extend(_petition_lines(summaries, _))
     if missing:
         lines.append("")
         lines.append(
@@ -231,6 +233,27 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
     text, cut = fit(lines, missing_lines(missing, _), _)
     document = (FILENAME, missing_workbook(missing)) if cut else None
     return Outgoing(text=text, document=document)
+
+
+SUMMARY_PETITIONS = 15
+"""Petition lines in the daily summary; /donthu lists the rest."""
+
+
+def _petition_lines(summaries: Sequence[CouncilSummary], _: Gettext) -> list[str]:
+    """Answers overdue or due soon, per council; without the items' summaries, which are
+    personal data and the summary also reaches admins of every council."""
+    lines: list[str] = []
+    for summary in summaries:
+        if not summary.petitions or summary.petitions_on is None:
+            continue
+        found = awaited_lines(summary.petitions, summary.petitions_on, _, with_summary=False)
+        lines.append("")
+        lines.append("📨 <b>" + escape(summary.council_name) + "</b>")
+        if len(found) > SUMMARY_PETITIONS:
+            more = _("… and {count} more: /donthu").format(count=len(found) - SUMMARY_PETITIONS)
+            found = [*found[:SUMMARY_PETITIONS], escape(more)]
+        lines.extend(found)
+    return lines
 
 
 def _views_of(items: Sequence[NoticeItem]) -> list[AssignmentView]:

@@ -99,7 +99,9 @@ def fit(lines: Sequence[str], more: str, limit: int = TELEGRAM_LIMIT) -> str:
     return "\n".join(kept)
 
 
-def awaited_lines(items: Sequence[Petition], today: date, _: Gettext) -> list[str]:
+def awaited_lines(
+    items: Sequence[Petition], today: date, _: Gettext, *, with_summary: bool = True
+) -> list[str]:
     """The office's follow-up list: overdue items, then those due within 3 days; one line
     each (register number, type, agency, due date, the summary's start)."""
     overdue = [p for p in items if p.due_on is not None and p.due_on < today]
@@ -112,18 +114,18 @@ def awaited_lines(items: Sequence[Petition], today: date, _: Gettext) -> list[st
         if not group:
             continue
         lines.append("<b>" + escape(title.format(count=len(group))) + "</b>")
-        lines.extend(_awaited_line(p, _) for p in group)
+        lines.extend(_awaited_line(p, _, with_summary=with_summary) for p in group)
     return lines
 
 
-def _awaited_line(petition: Petition, _: Gettext) -> str:
+def _awaited_line(petition: Petition, _: Gettext, *, with_summary: bool) -> str:
     line = _("• No. {ref} ({kind}) to {agency}, due {due}").format(
         ref=escape(petition.ref),
         kind=escape(type_name(petition.type, _)),
         agency=escape(petition.agency or "—"),
         due=day(petition.due_on),
     )
-    if petition.summary:
+    if with_summary and petition.summary:
         line += ": " + escape(shorten(petition.summary, SUMMARY_IN_LIST))
     return line
 

@@ -119,6 +119,8 @@ class SummaryPayload(Payload):
     """Failures and missed rows counted from here."""
     overdue_before: datetime | None = None
     """Assignments that ended before this and have no report are listed."""
+    petitions_on: date | None = None
+    """Petitions' answers overdue, or due within 3 days, on this day are listed."""
 
 
 class ReportPromptPayload(Payload):

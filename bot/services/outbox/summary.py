@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func
@@ -19,8 +19,10 @@ from bot.domain.durations import QuietHours
 from bot.domain.reminders import SUMMARY_TIME, summary_day
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
+from bot.models.petitions import Petition
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.petitions.items import awaited
 from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
 
 PERIOD = timedelta(days=1)
@@ -38,11 +40,20 @@ class CouncilSummary:
     uncertain: int = 0
     missing: list[PendingItem] = field(default_factory=list)
     """Assignments still without a report, most recent first."""
+    petitions: list[Petition] = field(default_factory=list)
+    """Forwarded petitions and opinions whose answer is overdue or due within 3 days."""
+    petitions_on: date | None = None
+    """The day ``petitions`` were counted for (overdue: due before it)."""
 
     @property
     def empty(self) -> bool:
         return not (
-            self.unreachable or self.failed or self.missed or self.uncertain or self.missing
+            self.unreachable
+            or self.failed
+            or self.missed
+            or self.uncertain
+            or self.missing
+            or self.petitions
         )
 
 
@@ -52,9 +63,11 @@ async def council_summaries(
     since: datetime,
     overdue_before: datetime | None = None,
     zone: tzinfo = UTC,
+    petitions_on: date | None = None,
 ) -> dict[int, CouncilSummary]:
-    """Per council: unreachable delegates, rows failed or missed since ``since``, and
-    reports missing for assignments that ended before ``overdue_before``."""
+    """Per council: unreachable delegates, rows failed or missed since ``since``,
+    reports missing for assignments that ended before ``overdue_before``, and (with
+    ``petitions_on``) the answers overdue or due within 3 days of that day."""
     summaries: dict[int, CouncilSummary] = {}
     councils = {c.id: c for c in (await session.exec(select(Council))).all()}
 
@@ -94,6 +107,12 @@ async def council_summaries(
         ):
             if missing.council_id in councils:
                 summary(missing.council_id).missing.append(missing)
+    if petitions_on is not None:
+        for petition in await awaited(session=session, council_ids=None, today=petitions_on):
+            if petition.council_id in councils:
+                item = summary(petition.council_id)
+                item.petitions.append(petition)
+                item.petitions_on = petitions_on
     return {key: value for key, value in summaries.items() if not value.empty}
 
 
@@ -132,6 +151,7 @@ async def plan_daily_summary(
         day_key=day.isoformat(),
         since=max(since, now - CATCH_UP_LIMIT),
         escalate_after=escalate_after,
+        petitions_on=day,
     )
 
 
@@ -144,6 +164,7 @@ async def plan_summaries(
     period: timedelta = PERIOD,
     since: datetime | None = None,
     escalate_after: timedelta | None = None,
+    petitions_on: date | None = None,
 ) -> int:
     """Queues the day's summary for every secretary (own council) and admin (all councils).
 
@@ -152,13 +173,20 @@ async def plan_summaries(
     """
     since = since if since is not None else now - period
     overdue_before = now - escalate_after if escalate_after is not None else None
-    summaries = await council_summaries(session=session, since=since, overdue_before=overdue_before)
+    summaries = await council_summaries(
+        session=session, since=since, overdue_before=overdue_before, petitions_on=petitions_on
+    )
     if not summaries:
         return 0
     by_council = await _secretaries(session, list(summaries))
 
     def payload(councils: Iterable[int]) -> SummaryPayload:
-        return SummaryPayload(councils=tuple(councils), since=since, overdue_before=overdue_before)
+        return SummaryPayload(
+            councils=tuple(councils),
+            since=since,
+            overdue_before=overdue_before,
+            petitions_on=petitions_on,
+        )
 
     rows: list[dict[str, Any]] = [
         outbox_row(

@@ -205,12 +205,18 @@ async def received_by(
 
 
 async def answers_since(
-    *, session: AsyncSession, delegate_id: int, since: datetime | None, until: datetime
+    *,
+    session: AsyncSession,
+    delegate_id: int,
+    since: datetime | None,
+    until: datetime,
+    kinds: Collection[str] = (PetitionType.opinion.value,),
 ) -> list[Petition]:
-    """Voters' opinions the delegate received whose answer was recorded in the window."""
+    """Items (by default voters' opinions) the delegate received whose answer was recorded
+    in ``[since, until)``, oldest answer first."""
     query = select(Petition).where(
         col(Petition.delegate_id) == delegate_id,
-        col(Petition.type) == PetitionType.opinion.value,
+        col(Petition.type).in_(list(kinds)),
         col(Petition.answer_recorded_at).is_not(None),
         col(Petition.answer_recorded_at) < until,
     )
