@@ -32,6 +32,7 @@ from bot.messages.notices import (
     summary_message,
 )
 from bot.models import Delegate, OutboxMessage
+from bot.models.petitions import Petition
 from bot.services.outbox.payloads import (
     AdditionPayload,
     CancellationPayload,
@@ -44,6 +45,7 @@ from bot.services.outbox.payloads import (
 )
 from bot.services.outbox.rows import OutboxKind, Outgoing
 from bot.services.outbox.summary import CouncilSummary, council_summaries
+from bot.services.petitions.items import meeting_answers
 from bot.services.schedule.views import (
     AssignmentView,
     assignments_by_id,
@@ -103,6 +105,28 @@ async def _load_views(
         ids=[row.assignment_id for row in rows if row.assignment_id is not None],
         zone=zone,
     )
+
+
+@dataclass(frozen=True)
+class _Reminders:
+    views: dict[int, AssignmentView]
+    answers: dict[int, list[Petition]]
+    """For the first reminder of a voter meeting: the answers to pass on to the voters."""
+
+
+async def _load_reminders(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> _Reminders:
+    views = await _load_views(session, rows, zone)
+    answers = await meeting_answers(session=session, views=list(views.values()))
+    return _Reminders(views, answers)
+
+
+def _reminder_item(row: OutboxMessage, loaded: _Reminders) -> NoticeItem | None:
+    item = _assignment_item(row, loaded.views)
+    if item is None or row.assignment_id is None:
+        return item
+    return NoticeItem(view=item.view, answers=tuple(loaded.answers.get(row.assignment_id, ())))
 
 
 def _assignment_item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
@@ -181,7 +205,7 @@ def _summary_render(
 NOTICE_KINDS: tuple[KindSpec[Any], ...] = (
     # In the order a merged notice reads: the day first, then what is coming, then news.
     KindSpec(DigestPayload, _load_days, item=_digest_item, block=digest_blocks),
-    KindSpec(ReminderPayload, _load_views, item=_assignment_item, block=reminder_blocks),
+    KindSpec(ReminderPayload, _load_reminders, item=_reminder_item, block=reminder_blocks),
     KindSpec(AdditionPayload, _load_views, item=_assignment_item, block=addition_blocks),
     KindSpec(ChangePayload, _load_views, item=_assignment_item, block=change_blocks),
     KindSpec(CancellationPayload, _load_views, item=_assignment_item, block=cancellation_blocks),

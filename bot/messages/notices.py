@@ -26,8 +26,9 @@ from bot.domain.dates import (
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.messages.missing import FILENAME, fit, missing_lines
-from bot.messages.petition_texts import awaited_lines
+from bot.messages.petition_texts import awaited_lines, meeting_answer_lines
 from bot.messages.texts import split_message
+from bot.models.petitions import Petition
 from bot.services.outbox.rows import Button, Outgoing
 from bot.services.outbox.summary import CouncilSummary
 from bot.services.reports.missing_export import missing_workbook
@@ -44,6 +45,9 @@ class NoticeItem:
     view: AssignmentView | None = None
     day: date | None = None
     day_views: tuple[AssignmentView, ...] = ()
+    answers: tuple[Petition, ...] = ()
+    """A voter meeting's first reminder: answers to the delegate's voters' opinions
+    recorded since their previous meeting (personal data: only to that delegate)."""
 
 
 @dataclass(frozen=True)
@@ -283,19 +287,21 @@ def digest_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[l
 def reminder_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
     """Reminders, gathered under one header."""
     _ = context._
-    views = [
-        item.view
+    shown = [
+        item
         for item in items
         if item.view is not None and item.view.assignment_id not in context.in_digest
     ]
-    if not views:
+    if not shown:
         return []
     header = (
-        _("🔔 Reminder") if len(views) == 1 else _("🔔 You have {count} upcoming duties:")
-    ).format(count=len(views))
+        _("🔔 Reminder") if len(shown) == 1 else _("🔔 You have {count} upcoming duties:")
+    ).format(count=len(shown))
     return [[f"<b>{escape(header)}</b>"]] + [
-        _block(v, language=context.language, now=context.now, _=_, council=context.council)
-        for v in views
+        _block(item.view, language=context.language, now=context.now, _=_, council=context.council)
+        + meeting_answer_lines(item.answers, _)
+        for item in shown
+        if item.view is not None
     ]
 
 

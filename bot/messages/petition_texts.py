@@ -146,3 +146,37 @@ def received_line(petition: Petition, _: Gettext) -> str:
     if petition.summary:
         line += ": " + escape(shorten(petition.summary, SUMMARY_IN_LIST))
     return line + (f" — <i>{escape(state)}</i>" if state else "")
+
+
+MEETING_ANSWERS = 10
+"""Answers listed in a voter meeting's reminder; /donthu lists them all."""
+
+
+def meeting_answer_lines(answers: Sequence[Petition], _: Gettext) -> list[str]:
+    """Under a voter meeting's first reminder: what to report back to the voters."""
+    if not answers:
+        return []
+    lines = [
+        "📬 <b>"
+        + escape(
+            _("Answers to voters' opinions since your last meeting: {count}").format(
+                count=len(answers)
+            )
+        )
+        + "</b>"
+    ]
+    for petition in answers[:MEETING_ANSWERS]:
+        line = f"• {escape(petition.ref)}"
+        if petition.summary:
+            line += ": " + escape(shorten(petition.summary, SUMMARY_IN_LIST))
+        line += " — " + escape(
+            _("{agency} answered: {answer}").format(
+                agency=petition.agency or "—", answer=shorten(petition.answer, 200)
+            )
+        )
+        lines.append(line)
+    if len(answers) > MEETING_ANSWERS:
+        lines.append(
+            escape(_("… and {count} more: /donthu").format(count=len(answers) - MEETING_ANSWERS))
+        )
+    return lines

@@ -4,7 +4,7 @@ delegate told; the citizen's name never reaches the logs."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,11 +12,11 @@ from sqlmodel import col, select
 
 from bot.domain.buttons import PetitionButton, PetitionStep
 from bot.domain.callbacks import encode
-from bot.models import Conversation
+from bot.models import Conversation, Delegate
 from bot.models.petitions import Petition, PetitionChange
 from bot.services.outbox.reminders import ReminderPolicy
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import linked_delegate, run_until, schedule
+from tests.e2e.steps import START, linked_delegate, run_until, schedule
 from tests.e2e.test_reports import press, prompt_of, prompted
 from tests.factories import add_delegate
 from tests.fakes import FakeUser
@@ -178,3 +178,49 @@ async def test_another_councils_office_cannot_answer(
     assert "không thuộc sổ theo dõi" in str(answered)
     async with harness.session_factory() as session:
         assert await session.get(Conversation, 3001) is None
+
+
+async def test_first_voter_meeting_reminder_lists_answers_since_the_last_one(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await linked_delegate(harness)
+    await schedule(
+        harness,
+        tmp_path,
+        "voter_meeting,TXCT trước kỳ họp,2026-11-20 08:00,2026-11-20 10:00,Nhà văn hóa,"
+        "HDND-ML,ML-001,,,,",
+        "voter_meeting,TXCT sau kỳ họp,2026-12-20 08:00,2026-12-20 10:00,Nhà văn hóa,"
+        "HDND-ML,ML-001,,,,",
+    )
+    async with harness.session_factory() as session, session.begin():
+        delegate = (await session.exec(select(Delegate).where(Delegate.code == "ML-001"))).one()
+        for ref, recorded in (("1/2026", START - timedelta(days=20)), ("2/2026", START)):
+            session.add(
+                Petition(
+                    council_id=delegate.council_id,
+                    ref=ref,
+                    source="voter_meeting",
+                    received_on=date(2026, 11, 1),
+                    delegate_id=delegate.id,
+                    type="opinion",
+                    summary=f"Ý kiến {ref} về chiếu sáng",
+                    action="forwarded",
+                    agency="UBND xã",
+                    forwarded_on=date(2026, 11, 2),
+                    due_on=date(2026, 12, 2),
+                    answered_on=date(2026, 11, 30),
+                    answer="Đã lắp đèn ngõ 4",
+                    answer_recorded_at=recorded,
+                    created_at=START,
+                    updated_at=START,
+                )
+            )
+    harness.clock.now = datetime(2026, 12, 12, 3, 0, tzinfo=UTC)  # the planner's horizon
+    await run_until(harness, policy, datetime(2026, 12, 20, 0, 0, tzinfo=UTC))
+    reminders = [m.text or "" for m in user.messages if "20/12/2026" in (m.text or "")]
+    assert len(reminders) >= 2
+    first, *others = reminders
+    assert "Ý kiến cử tri đã được trả lời từ lần tiếp xúc trước: 1" in first
+    assert "2/2026: Ý kiến 2/2026 về chiếu sáng — UBND xã trả lời: Đã lắp đèn ngõ 4" in first
+    assert "1/2026" not in first  # recorded before the previous meeting
+    assert all("đã được trả lời" not in text for text in others)

@@ -8,7 +8,7 @@ office, not an admin who is not that council's office).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -25,11 +25,12 @@ from bot.domain.petitions import (
     next_ref,
 )
 from bot.domain.roster import Role
-from bot.models import Delegate, Occurrence, Report
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Report
 from bot.models.petitions import Petition
 from bot.services.delegates.accounts import Identity
 from bot.services.petitions import history
 from bot.services.petitions.notices import queue_answer_notice
+from bot.services.schedule.views import AssignmentView
 
 DELEGATE_LIST_LIMIT = 20
 
@@ -223,3 +224,48 @@ async def answers_since(
     if since is not None:
         query = query.where(col(Petition.answer_recorded_at) >= since)
     return list((await session.exec(query.order_by(col(Petition.answered_on)))).all())
+
+
+async def meeting_answers(
+    *, session: AsyncSession, views: Sequence[AssignmentView]
+) -> dict[int, list[Petition]]:
+    """For the first reminder of each voter meeting: the answers to the delegate's voters'
+    opinions recorded since their previous voter meeting, by assignment id."""
+    meetings = [v for v in views if v.kind == "voter_meeting"]
+    if not meetings:
+        return {}
+    reminded = set(
+        (
+            await session.exec(
+                select(OutboxMessage.assignment_id).where(
+                    col(OutboxMessage.kind) == "reminder",
+                    col(OutboxMessage.status) == "sent",
+                    col(OutboxMessage.assignment_id).in_([v.assignment_id for v in meetings]),
+                )
+            )
+        ).all()
+    )
+    found: dict[int, list[Petition]] = {}
+    for view in meetings:
+        if view.assignment_id in reminded:
+            continue  # not the first reminder: the list was given then
+        previous = (
+            await session.exec(
+                select(func.max(Occurrence.starts_at))
+                .join(Assignment, col(Assignment.occurrence_id) == col(Occurrence.id))
+                .join(Event, col(Event.id) == col(Occurrence.event_id))
+                .where(
+                    col(Assignment.delegate_id) == view.delegate_id,
+                    col(Event.kind) == "voter_meeting",
+                    col(Assignment.cancelled_at).is_(None),
+                    col(Occurrence.cancelled_at).is_(None),
+                    col(Occurrence.starts_at) < view.starts_at,
+                )
+            )
+        ).one()
+        answers = await answers_since(
+            session=session, delegate_id=view.delegate_id, since=previous, until=view.starts_at
+        )
+        if answers:
+            found[view.assignment_id] = answers
+    return found
