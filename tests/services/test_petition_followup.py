@@ -127,3 +127,58 @@ async def test_answers_since_the_last_meeting(session_factory: SessionFactory) -
             kinds=("proposal",),
         )
     assert [p.ref for p in found] == ["2/2026"]
+
+
+async def test_quarterly_statistics_carry_the_register(session_factory: SessionFactory) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.quarters import Quarter
+    from bot.domain.stats_text import summary_text
+    from bot.services.stats.figures import quarterly_statistics
+
+    # received 01/11/2026 (Q4): 1/2026 overdue, 2/2026 and 3/2026 awaited, 4/2026 filed,
+    # 5/2026 answered on 10/12 though due 05/12 (late) — 05 kiến nghị, 04 forwarded.
+    council = await _seed(session_factory)
+    async with session_factory() as session:
+        stats = await quarterly_statistics(
+            session=session,
+            quarter=Quarter(2026, 4),
+            zone=ZoneInfo("Asia/Ho_Chi_Minh"),
+            now=NOW,
+            council_ids=frozenset({council}),
+        )
+    text = summary_text(stats, "vi")
+    assert (
+        "Về đơn thư, ý kiến cử tri: tiếp nhận 05 đơn (05 kiến nghị), đã chuyển 04 đơn đến cơ "
+        "quan có thẩm quyền, 01 đơn đã có văn bản trả lời (01 quá hạn), 03 đơn đang chờ trả lời."
+    ) in text
+    assert "Nội dung riêng" not in text
+
+
+async def test_the_workbook_has_the_register_sheet(session_factory: SessionFactory) -> None:
+    import io
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    from bot.domain.quarters import Quarter
+    from bot.services.stats.figures import quarterly_statistics
+    from bot.services.stats.xlsx import xlsx_bytes
+
+    await _seed(session_factory)
+    async with session_factory() as session:
+        stats = await quarterly_statistics(
+            session=session, quarter=Quarter(2026, 4), zone=ZoneInfo("Asia/Ho_Chi_Minh"), now=NOW
+        )
+    book = load_workbook(io.BytesIO(xlsx_bytes(stats)))
+    sheet = book["Đơn thư"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:6] == [
+        "Hội đồng",
+        "Khiếu nại",
+        "Tố cáo",
+        "Kiến nghị",
+        "Phản ánh",
+        "Tổng số đơn",
+    ]
+    assert rows[1][1:10] == [0, 0, 5, 0, 5, 4, 0, 1, 3]
