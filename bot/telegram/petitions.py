@@ -54,7 +54,8 @@ PENDING_SINCE = timedelta(days=92)
 """Reports this recent offer their unrecorded items in ``/donthu``."""
 
 
-@conversation_kind("petition_entry", ttl=timedelta(days=1))
+# Two hours, as a report: a question left unanswered must not capture tomorrow's messages.
+@conversation_kind("petition_entry", ttl=timedelta(hours=2))
 class PetitionEntry(ConversationState):
     """Recording a report's items; item ``index`` of ``total`` is being written."""
 
@@ -251,6 +252,10 @@ async def on_entry_message(
 ) -> bool:
     """The summary or the agency of the item being recorded."""
     if (message := update.effective_message) is None or message.document is not None:
+        return False
+    if message.reply_to_message is not None:
+        # A Telegram reply answers the message it quotes (a report prompt takes figures
+        # that way); this flow reads plain messages only.
         return False
     _ = scope._
     text = (message.text or "").strip()

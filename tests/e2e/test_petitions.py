@@ -179,6 +179,24 @@ async def test_another_councils_office_cannot_answer(
     async with harness.session_factory() as session:
         assert await session.get(Conversation, 3001) is None
 
+    # the council's own office answers with the agency's letter as a file
+    office = harness.api.user(2001)
+    office.started = True
+    await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=2001)
+    before = len(office.messages)
+    query = await office.press_data(
+        (await office.send_and_wait("/donthu"))[0].message_id,
+        encode(PetitionButton(PetitionStep.answer, item.id)),
+    )
+    await harness.api.wait_for_callback_answer(query)
+    await office.wait_for_messages(before + 2)
+    before = len(office.messages)
+    await office.send_document("cong-van-15.pdf", b"%PDF-1.4", caption="Công văn số 15/TTr")
+    (done,) = await next_messages(office, before)
+    assert "Đã ghi trả lời cho số 1/2026" in done
+    (item,) = await petitions(harness)
+    assert item.answer == "Tệp: cong-van-15.pdf\nCông văn số 15/TTr"
+
 
 async def test_first_voter_meeting_reminder_lists_answers_since_the_last_one(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
