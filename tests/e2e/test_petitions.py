@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from bot.domain.buttons import PetitionButton, PetitionStep
 from bot.domain.callbacks import encode
-from bot.models import Conversation, Delegate
+from bot.models import Conversation, Delegate, Report
 from bot.models.petitions import Petition, PetitionChange
 from bot.services.outbox.reminders import ReminderPolicy
 from tests.e2e.conftest import Harness
@@ -242,3 +242,30 @@ async def test_first_voter_meeting_reminder_lists_answers_since_the_last_one(
     assert "2/2026: Ý kiến 2/2026 về chiếu sáng — UBND xã trả lời: Đã lắp đèn ngõ 4" in first
     assert "1/2026" not in first  # recorded before the previous meeting
     assert all("đã được trả lời" not in text for text in others)
+
+
+async def test_refusals_unlinked_and_another_delegates_report(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await reported(harness, policy, tmp_path)
+    later = await press(harness, user, user.messages[-1], "Để sau")
+    assert "/donthu" in later
+    stranger = harness.api.user(4001)
+    stranger.started = True
+    (refused,) = await stranger.send_and_wait("/donthu")
+    assert "liên kết" in (refused.text or "") or "lời mời" in (refused.text or "")
+    # a co-attendee (another delegate of the council) replays the resume button
+    colleague = harness.api.user(1002)
+    colleague.started = True
+    await add_delegate(harness.session_factory, "ML-002", telegram_user_id=1002)
+    (listing,) = await colleague.send_and_wait("/donthu")
+    assert "chưa có đơn thư" in (listing.text or "")
+    async with harness.session_factory() as session:
+        report = (await session.exec(select(Report))).one()
+    query = await colleague.press_data(
+        listing.message_id, encode(PetitionButton(PetitionStep.resume, report.id or 0))
+    )
+    answered = await harness.api.wait_for_callback_answer(query)
+    assert "không thuộc sổ theo dõi" in str(answered)
+    async with harness.session_factory() as session:
+        assert await session.get(Conversation, 1002) is None
