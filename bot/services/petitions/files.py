@@ -97,33 +97,16 @@ async def import_petitions(
             problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
         )
     existing = await _existing(session, [c.id for c in councils.values() if c.id is not None])
-    counts: Counter[str] = Counter()
-    answered: list[Petition] = []
-    for row in rows:
-        council_id = councils[row.council].id
-        assert council_id is not None
-        delegate = delegates.get(row.delegate)
-        values = _values(row, council_id, delegate.id if delegate is not None else None)
-        petition = existing.get((council_id, row.ref))
-        new = petition is None
-        if petition is None:
-            petition = Petition(created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
-        elif not history.differs(petition, values):
-            counts["unchanged"] += 1
-            continue
-        else:
-            was_answered = (petition.answered_on, petition.answer)
-            for name, value in values.items():
-                setattr(petition, name, value)
-            if (petition.answered_on, petition.answer) != was_answered:
-                answered.append(petition)
-        if new and petition.answered_on is not None:
-            answered.append(petition)
-        counts["created" if new else "updated"] += 1
-        if not dry_run:
-            await history.save(
-                session, petition, source="import", actor=f"{actor}:{path.name}", now=now, new=new
-            )
+    counts, answered = await _upsert(
+        session,
+        rows,
+        councils,
+        delegates,
+        existing,
+        dry_run=dry_run,
+        actor=f"{actor}:{path.name}",
+        now=now,
+    )
     told = 0
     if dry_run:
         await session.rollback()
@@ -143,6 +126,47 @@ async def import_petitions(
         ignored_columns=table.ignored_columns,
         headers=table.headers,
     )
+
+
+async def _upsert(
+    session: AsyncSession,
+    rows: Sequence[PetitionRow],
+    councils: Mapping[str, Council],
+    delegates: Mapping[str, Delegate],
+    existing: Mapping[tuple[int, str], Petition],
+    *,
+    dry_run: bool,
+    actor: str,
+    now: datetime,
+) -> tuple[Counter[str], list[Petition]]:
+    """Each row added, updated or left unchanged (its version kept unless a dry run); the
+    items whose answer is new or changed, whose delegate is to be told."""
+    counts: Counter[str] = Counter()
+    answered: list[Petition] = []
+    for row in rows:
+        council_id = councils[row.council].id
+        assert council_id is not None
+        delegate = delegates.get(row.delegate)
+        values = _values(row, council_id, delegate.id if delegate is not None else None)
+        petition = existing.get((council_id, row.ref))
+        new = petition is None
+        if petition is None:
+            petition = Petition(created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
+            if petition.answered_on is not None:
+                answered.append(petition)
+        elif not history.differs(petition, values):
+            counts["unchanged"] += 1
+            continue
+        else:
+            was_answered = (petition.answered_on, petition.answer)
+            for name, value in values.items():
+                setattr(petition, name, value)
+            if (petition.answered_on, petition.answer) != was_answered:
+                answered.append(petition)
+        counts["created" if new else "updated"] += 1
+        if not dry_run:
+            await history.save(session, petition, source="import", actor=actor, now=now, new=new)
+    return counts, answered
 
 
 async def _resolve(
