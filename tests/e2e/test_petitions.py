@@ -58,13 +58,23 @@ async def test_report_to_register_to_answer_to_delegate_told(
     policy: ReminderPolicy,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The default LOG_LEVEL (INFO) everywhere, and the bot's own loggers at DEBUG.
     # (Libraries' DEBUG output — PTB's getUpdates, aiosqlite's parameters — holds every
     # message and row by design: DEBUG is never the production level.)
+    # Another test in this process may have disabled existing loggers (a logging config
+    # applied with disable_existing_loggers): turn them back on, or the scan sees nothing.
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "disabled", False)
+            monkeypatch.setattr(logger, "propagate", True)
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="bot")
     caplog.set_level(logging.DEBUG, logger="jobs")
+    # The CLI's logging set-up (run by other tests in this process) quiets httpx; its
+    # request lines at INFO make sure the scan below has records to read.
+    caplog.set_level(logging.INFO, logger="httpx")
     user = await reported(harness, policy, tmp_path)
     before = len(user.messages)
     await user.press(user.messages[-1], "Khiếu nại")
