@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.durations import QuietHours, parse_duration, parse_quiet_hours
+from bot.domain.petitions import DEFAULT_ANSWER_DAYS
 
 EVENT_KINDS = ("reception", "voter_meeting", "session", "deadline", "supervision", "other")
 
@@ -109,6 +110,11 @@ class Settings(BaseSettings):
     DB_CONNECT_TIMEOUT: float = Field(default=10.0, gt=0, le=600)
     DB_STATEMENT_TIMEOUT: float = Field(default=60.0, gt=0, le=3600)
     DB_POOL_TIMEOUT: float = Field(default=10.0, gt=0, le=600)
+
+    # Days from forwarding a petition or voters' opinion to the agency's answer, by type.
+    PETITION_ANSWER_DAYS: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_ANSWER_DAYS)
+    )
     LOG_LEVEL: str = "INFO"
 
     @field_validator("TIMEZONE")
@@ -169,6 +175,26 @@ class Settings(BaseSettings):
                 raise ValueError(f'{kind}: expected a list of lead times such as ["3d", "2h"]')
             merged[kind] = items
         return _offsets(merged)
+
+    @field_validator("PETITION_ANSWER_DAYS", mode="before")
+    @classmethod
+    def _petition_answer_days(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            raw = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc.msg}") from None
+        if not isinstance(raw, dict):
+            raise ValueError('expected a JSON object such as {"complaint": 30, "proposal": 15}')
+        merged = dict(DEFAULT_ANSWER_DAYS)
+        for kind, days in raw.items():
+            if kind not in DEFAULT_ANSWER_DAYS:
+                raise ValueError(f"unknown type {kind!r} (one of {', '.join(DEFAULT_ANSWER_DAYS)})")
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+                raise ValueError(f"{kind}: expected a whole number of days from 1 to 365")
+            merged[kind] = days
+        return merged
 
     @field_validator("QUIET_HOURS", mode="before")
     @classmethod

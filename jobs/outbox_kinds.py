@@ -32,6 +32,7 @@ from bot.messages.notices import (
     summary_message,
 )
 from bot.models import Delegate, OutboxMessage
+from bot.models.petitions import Petition
 from bot.services.outbox.payloads import (
     AdditionPayload,
     CancellationPayload,
@@ -44,6 +45,7 @@ from bot.services.outbox.payloads import (
 )
 from bot.services.outbox.rows import OutboxKind, Outgoing, assignments_reminded
 from bot.services.outbox.summary import CouncilSummary, council_summaries
+from bot.services.petitions.items import meeting_answers
 from bot.services.schedule.views import (
     AssignmentView,
     assignments_by_id,
@@ -105,32 +107,41 @@ async def _load_views(
     )
 
 
-def _assignment_item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
-    view = views.get(row.assignment_id) if row.assignment_id is not None else None
-    return NoticeItem(view=view) if view is not None else None
-
-
 @dataclass(frozen=True)
-class _Reminded:
+class _Reminders:
     views: dict[int, AssignmentView]
     told: frozenset[int]
     """Assignments with a reminder already sent: this one is not their first."""
+    answers: dict[int, list[Petition]]
+    """For the first reminder of a voter meeting: the answers to pass on to the voters."""
 
 
 async def _load_reminders(
     session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
-) -> _Reminded:
+) -> _Reminders:
+    views = await _load_views(session, rows, zone)
     ids = [row.assignment_id for row in rows if row.assignment_id is not None]
     told = await assignments_reminded(session=session, ids=ids)
-    return _Reminded(await _load_views(session, rows, zone), told)
+    answers = await meeting_answers(session=session, views=list(views.values()))
+    return _Reminders(views, told, answers)
 
 
-def _reminder_item(row: OutboxMessage, loaded: _Reminded) -> NoticeItem | None:
-    """A reminder; the first of its duty offers ``Xin vắng`` (availability)."""
+def _reminder_item(row: OutboxMessage, loaded: _Reminders) -> NoticeItem | None:
+    """A reminder; the first of its duty offers ``Xin vắng`` (availability), and a voter
+    meeting's brings the answers received since the delegate's previous one."""
     item = _assignment_item(row, loaded.views)
-    if item is None or row.assignment_id in loaded.told:
+    if item is None or row.assignment_id is None:
         return item
-    return NoticeItem(view=item.view, first=True)
+    return NoticeItem(
+        view=item.view,
+        first=row.assignment_id not in loaded.told,
+        answers=tuple(loaded.answers.get(row.assignment_id, ())),
+    )
+
+
+def _assignment_item(row: OutboxMessage, views: dict[int, AssignmentView]) -> NoticeItem | None:
+    view = views.get(row.assignment_id) if row.assignment_id is not None else None
+    return NoticeItem(view=view) if view is not None else None
 
 
 # --- the 07:00 digest: a delegate's whole day -------------------------------------------------
@@ -181,12 +192,14 @@ async def _load_summaries(
     payloads = [SummaryPayload.unpack(row.payload) for row in rows]
     overdue = [p.overdue_before for p in payloads if p.overdue_before is not None]
     days = [p.sessions_on for p in payloads if p.sessions_on is not None]
+    petition_days = [p.petitions_on for p in payloads if p.petitions_on is not None]
     return await council_summaries(
         session=session,
         since=min(p.since for p in payloads),
         overdue_before=min(overdue) if overdue else None,
         zone=zone,
         sessions_on=min(days) if days else None,
+        petitions_on=min(petition_days) if petition_days else None,
     )
 
 

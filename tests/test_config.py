@@ -176,3 +176,27 @@ def test_plain_http_bot_api_elsewhere_is_warned_about(url: str, warns: bool) -> 
     if warning is not None:
         assert "TELEGRAM_API_URL" in warning
         assert url in warning
+
+
+def test_petition_answer_days_default_and_override() -> None:
+    from bot.config import Settings
+
+    assert Settings(_env_file=None).PETITION_ANSWER_DAYS["proposal"] == 15  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, PETITION_ANSWER_DAYS='{"proposal": 10}')  # type: ignore[call-arg,arg-type]
+    assert settings.PETITION_ANSWER_DAYS == {
+        "complaint": 30,
+        "denunciation": 30,
+        "proposal": 10,
+        "feedback": 15,
+        "opinion": 30,
+    }
+
+
+@pytest.mark.parametrize("raw", ['{"letter": 10}', '{"proposal": 0}', '{"proposal": "x"}', "[1]"])
+def test_petition_answer_days_refused(raw: str) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, PETITION_ANSWER_DAYS=raw)  # type: ignore[call-arg,arg-type]

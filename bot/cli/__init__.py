@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import calendar, delegates, demo, reports, run, schedule, stats
+from bot.cli import calendar, delegates, demo, petitions, reports, run, schedule, stats
 from bot.cli.common import Context, Handler, load_settings
 from bot.cli.parsing import Commands, Parser, add_language_option, choose_language
 from bot.errors import EXIT_OK, CommandError
@@ -24,7 +24,7 @@ from bot.logging_setup import configure_logging
 
 __all__ = ["GROUPS", "build_parser", "main"]
 
-GROUPS = (run, delegates, calendar, schedule, reports, stats, demo)
+GROUPS = (run, delegates, calendar, schedule, reports, petitions, stats, demo)
 
 
 def build_parser(language: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:

@@ -259,3 +259,22 @@ class SessionAnswerButton(Callback):
 @dataclass(frozen=True)
 class WithdrawAbsenceButton(Callback):
     absence_id: int
+
+
+# --- the petitions register: pt:<step>:<id>[:<value>] -----------------------------------------
+
+
+class PetitionStep(StrEnum):
+    type = "t"  # id: report; value: the item's type
+    action = "a"  # id: report; value: what was done with it
+    later = "l"  # id: report; the rest is recorded later (/donthu)
+    resume = "r"  # id: report; record its remaining items now
+    answer = "ans"  # id: petition; the office records the agency's answer
+
+
+@callback("pt")
+@dataclass(frozen=True)
+class PetitionButton(Callback):
+    step: PetitionStep
+    id: int
+    value: str | None = None

@@ -23,6 +23,7 @@ from datetime import datetime
 from operator import add, attrgetter
 from typing import Generic, TypeVar
 
+from bot.domain.petition_stats import RegisterFigures
 from bot.domain.quarters import Quarter
 from bot.domain.tables import fold_label
 
@@ -243,6 +244,8 @@ class Summary:
     council: CouncilInfo | None
     current: Period
     previous: Period
+    register: RegisterFigures | None = None
+    """The petitions register's items received in the quarter (types, answers)."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,8 @@ class Statistics:
     delegates: tuple[DelegateLine, ...]
     summaries: tuple[Summary, ...]
     missing: tuple[MissingReport, ...] = ()
+    register: Mapping[int | None, RegisterFigures] = field(default_factory=dict)
+    """The petitions register's figures, per council and for all (``None``)."""
 
     @property
     def overall(self) -> Line:

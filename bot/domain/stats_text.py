@@ -9,6 +9,7 @@ dot (``1.250``). Council names are plain text: HTML callers escape the result.
 
 from __future__ import annotations
 
+from bot.domain.petition_stats import register_sentence
 from bot.domain.quarters import Quarter
 from bot.domain.stats import REPORTED_KINDS, Counts, Period, Statistics, Summary
 from bot.i18n import N_, Gettext, get_translator
@@ -62,6 +63,8 @@ def summary_paragraph(summary: Summary, quarter: Quarter, language: str) -> str:
         ),
         _reports_line(summary.current.reported(), summary.previous.reported(), language),
     ]
+    if summary.register is not None and (sentence := register_sentence(summary.register, language)):
+        lines.insert(1, sentence)
     not_held = summary.current.reported()
     if not_held.not_held:
         lines.append(_not_held_line(not_held, language))

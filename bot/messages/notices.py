@@ -28,7 +28,9 @@ from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.messages.availability_texts import away_button, roll_lines, session_buttons
 from bot.messages.missing import FILENAME, fit, missing_lines
+from bot.messages.petition_texts import awaited_lines, meeting_answer_lines
 from bot.messages.texts import split_message
+from bot.models.petitions import Petition
 from bot.services.outbox.rows import Button, Outgoing
 from bot.services.outbox.summary import CouncilSummary
 from bot.services.reports.missing_export import missing_workbook
@@ -47,6 +49,10 @@ class NoticeItem:
     day_views: tuple[AssignmentView, ...] = ()
     first: bool = False
     """The duty's first reminder: it offers ``Xin vắng`` (availability)."""
+
+    answers: tuple[Petition, ...] = ()
+    """A voter meeting's first reminder: answers to the delegate's voters' opinions
+    recorded since their previous meeting (personal data: only to that delegate)."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,8 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
         lines.append("")
         lines.append("📋 <b>" + escape(_("Attendance at tomorrow's session")) + "</b>")
         lines.extend(roll_lines(rolls, language, _))
+
+    lines.extend(_petition_lines(summaries, _))
     if missing:
         lines.append("")
         lines.append(
@@ -240,6 +248,27 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
     text, cut = fit(lines, missing_lines(missing, _), _)
     document = (FILENAME, missing_workbook(missing)) if cut else None
     return Outgoing(text=text, document=document)
+
+
+SUMMARY_PETITIONS = 15
+"""Petition lines in the daily summary; /donthu lists the rest."""
+
+
+def _petition_lines(summaries: Sequence[CouncilSummary], _: Gettext) -> list[str]:
+    """Answers overdue or due soon, per council; without the items' summaries, which are
+    personal data and the summary also reaches admins of every council."""
+    lines: list[str] = []
+    for summary in summaries:
+        if not summary.petitions or summary.petitions_on is None:
+            continue
+        found = awaited_lines(summary.petitions, summary.petitions_on, _, with_summary=False)
+        lines.append("")
+        lines.append("📨 <b>" + escape(summary.council_name) + "</b>")
+        if len(found) > SUMMARY_PETITIONS:
+            more = _("… and {count} more: /donthu").format(count=len(found) - SUMMARY_PETITIONS)
+            found = [*found[:SUMMARY_PETITIONS], escape(more)]
+        lines.extend(found)
+    return lines
 
 
 def _views_of(items: Sequence[NoticeItem]) -> list[AssignmentView]:
@@ -269,19 +298,21 @@ def digest_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[l
 def reminder_blocks(items: Sequence[NoticeItem], context: NoticeContext) -> list[list[str]]:
     """Reminders, gathered under one header."""
     _ = context._
-    views = [
-        item.view
+    shown = [
+        item
         for item in items
         if item.view is not None and item.view.assignment_id not in context.in_digest
     ]
-    if not views:
+    if not shown:
         return []
     header = (
-        _("🔔 Reminder") if len(views) == 1 else _("🔔 You have {count} upcoming duties:")
-    ).format(count=len(views))
+        _("🔔 Reminder") if len(shown) == 1 else _("🔔 You have {count} upcoming duties:")
+    ).format(count=len(shown))
     return [[f"<b>{escape(header)}</b>"]] + [
-        _block(v, language=context.language, now=context.now, _=_, council=context.council)
-        for v in views
+        _block(item.view, language=context.language, now=context.now, _=_, council=context.council)
+        + meeting_answer_lines(item.answers, _)
+        for item in shown
+        if item.view is not None
     ]
 
 

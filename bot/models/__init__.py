@@ -394,3 +394,4 @@ from bot.models.availability import Release as Release
 from bot.models.availability import SessionAnswer as SessionAnswer
 from bot.models.availability import SubstituteOffer as SubstituteOffer
 from bot.models.broadcast_notices import BroadcastNotice as BroadcastNotice
+from bot.models.petitions import Petition, PetitionChange  # noqa: F401

@@ -30,6 +30,7 @@ from bot.domain.buttons import (
     DeadlineButton,
     LevelButton,
     NamesButton,
+    PetitionButton,
     RecipientsButton,
     ReleaseButton,
     ReportButton,
@@ -50,6 +51,8 @@ from bot.telegram import (
     availability_reason,
     missing,
     onboarding,
+    petitions,
+    petitions_command,
     profile,
     report_entry,
     reports,
@@ -69,6 +72,7 @@ from bot.telegram.commands import (
     LANGUAGE,
     LINKS,
     MISSING,
+    PETITIONS,
     PROFILE,
     REPORT,
     START,
@@ -160,6 +164,7 @@ BUTTONS: tuple[tuple[type[Callback], object], ...] = (
     (ChooseStandInButton, availability.on_choose),
     (SessionAnswerButton, availability.on_session_answer),
     (WithdrawAbsenceButton, availability.on_withdraw),
+    (PetitionButton, petitions.on_button_press),
 )
 """Every button type and its one handler (``bot/domain/buttons.py``)."""
 
@@ -179,6 +184,8 @@ def register_handlers(application: BotApplication) -> None:
                     reports.ReportConversation: reports.on_message,
                     notice.BroadcastConversation: notice.on_message,
                     availability_reason.AwayReasonConversation: availability_reason.on_message,
+                    petitions.PetitionEntry: petitions.on_entry_message,
+                    petitions.PetitionAnswer: petitions.on_answer_message,
                 }
             ),
         ),
@@ -193,6 +200,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(_command(REPORT, report_entry.report_command))
     application.add_handler(_command(MISSING, missing.missing_command))
     application.add_handler(_command(STATS, stats.stats_command))
+    application.add_handler(_command(PETITIONS, petitions_command.petitions_command))
     application.add_handler(_command(BROADCAST, menu.broadcast_command))
     application.add_handler(_command(AWAY, availability.away_command))
     application.add_handler(_command(ATTENDANCE, availability.attendance_command))

@@ -70,6 +70,13 @@ ATTENDANCE = Command(
     "diemdanh", "attendance", Audience.secretary, N_("answers to the next session's reminder")
 )
 
+PETITIONS = Command(
+    "donthu",
+    "petitions",
+    Audience.delegate,
+    N_("petitions and voters' opinions: your items; for the office, answers due"),
+)
+
 COMMANDS: tuple[Command, ...] = (
     START,
     HELP,
@@ -80,6 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     PROFILE,
     LINKS,
     MISSING,
+    PETITIONS,
     STATS,
     BROADCAST,
     ATTENDANCE,

@@ -44,6 +44,7 @@ from bot.services.reports.records import (
 )
 from bot.services.reports.targets import report_target
 from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.petitions import offer_after_report
 from bot.telegram.scope import Access, on_button
 from bot.telegram.texts import answer
 
@@ -374,6 +375,8 @@ async def _save_and_tell(
         await _answer(query, body, keyboard=shown)
     elif isinstance(message, Message):
         await message.reply_text(body, reply_markup=shown)
+    if result.status is SaveStatus.saved:  # its petitions or opinions into the register
+        await offer_after_report(scope, query.message if query else message, refreshed)
 
 
 async def on_message(

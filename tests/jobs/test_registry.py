@@ -21,6 +21,7 @@ from bot.services.outbox.payloads import (
     DigestPayload,
     MenuResetPayload,
     Payload,
+    PetitionAnswerPayload,
     ReminderPayload,
     ReportPromptPayload,
     Revive,
@@ -48,6 +49,7 @@ EXAMPLES: dict[OutboxKind, Payload] = {
     OutboxKind.substitute_offer: SubstituteOfferPayload(offer=3),
     OutboxKind.substitute_escalation: SubstituteEscalationPayload(release=4),
     OutboxKind.substitute_news: SubstituteNewsPayload(release=4, news="assigned"),
+    OutboxKind.petition_answer: PetitionAnswerPayload(petition=3, version=2),
 }
 """One payload per kind: a new kind needs an example here, and so a round trip."""
 

@@ -35,6 +35,8 @@ class OutboxKind(StrEnum):
     substitute_escalation = "substitute_escalation"  # the office chooses a stand-in
     substitute_news = "substitute_news"  # who stands in; the office's choice to the stand-in
 
+    petition_answer = "petition_answer"  # the agency answered an item the delegate received
+
 
 URGENT = 0
 """Priority of messages tied to a moment (reminders, report prompts): claimed first."""
@@ -135,6 +137,9 @@ class SummaryPayload(Payload):
     sessions_on: date | None = None
     """The answers to this day's sessions are shown (availability: the day before)."""
 
+    petitions_on: date | None = None
+    """Petitions' answers overdue, or due within 3 days, on this day are listed."""
+
 
 class ReportPromptPayload(Payload):
     kind = OutboxKind.report_prompt
@@ -181,6 +186,16 @@ class SubstituteNewsPayload(Payload):
     the office chose, with ``Không nhận``), ``declined`` (to the office: they refused)."""
 
 
+class PetitionAnswerPayload(Payload):
+    """Only the item's id: its text (personal data) is read at send time, never stored here."""
+
+    kind = OutboxKind.petition_answer
+    revive = Revive.recent
+    petition: int
+    version: int
+    """The item's version the answer was recorded in: a newer answer makes this one moot."""
+
+
 def _by_kind(models: Iterable[type[Payload]]) -> dict[OutboxKind, type[Payload]]:
     found: dict[OutboxKind, type[Payload]] = {}
     for model in models:
@@ -205,5 +220,6 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         SubstituteOfferPayload,
         SubstituteEscalationPayload,
         SubstituteNewsPayload,
+        PetitionAnswerPayload,
     )
 )

@@ -19,9 +19,11 @@ from bot.domain.durations import QuietHours
 from bot.domain.reminders import SUMMARY_TIME, summary_day
 from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
+from bot.models.petitions import Petition
 from bot.services.availability.attendance import SessionRoll, session_rolls
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.petitions.items import awaited
 from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
 from bot.services.schedule.views import local_bounds
 
@@ -43,6 +45,11 @@ class CouncilSummary:
     attendance: list[SessionRoll] = field(default_factory=list)
     """Tomorrow's sessions and the delegates' answers (availability)."""
 
+    petitions: list[Petition] = field(default_factory=list)
+    """Forwarded petitions and opinions whose answer is overdue or due within 3 days."""
+    petitions_on: date | None = None
+    """The day ``petitions`` were counted for (overdue: due before it)."""
+
     @property
     def empty(self) -> bool:
         return not (
@@ -52,6 +59,7 @@ class CouncilSummary:
             or self.uncertain
             or self.missing
             or self.attendance
+            or self.petitions
         )
 
 
@@ -62,9 +70,11 @@ async def council_summaries(
     overdue_before: datetime | None = None,
     zone: tzinfo = UTC,
     sessions_on: date | None = None,
+    petitions_on: date | None = None,
 ) -> dict[int, CouncilSummary]:
-    """Per council: unreachable delegates, rows failed or missed since ``since``, and
-    reports missing for assignments that ended before ``overdue_before``."""
+    """Per council: unreachable delegates, rows failed or missed since ``since``,
+    reports missing for assignments that ended before ``overdue_before``, and (with
+    ``petitions_on``) the answers overdue or due within 3 days of that day."""
     summaries: dict[int, CouncilSummary] = {}
     councils = {c.id: c for c in (await session.exec(select(Council))).all()}
 
@@ -106,6 +116,13 @@ async def council_summaries(
                 summary(missing.council_id).missing.append(missing)
     if sessions_on is not None:
         await _attendance(session, sessions_on, zone, summary)
+
+    if petitions_on is not None:
+        for petition in await awaited(session=session, council_ids=None, today=petitions_on):
+            if petition.council_id in councils:
+                item = summary(petition.council_id)
+                item.petitions.append(petition)
+                item.petitions_on = petitions_on
     return {key: value for key, value in summaries.items() if not value.empty}
 
 
@@ -158,6 +175,7 @@ async def plan_daily_summary(
         escalate_after=escalate_after,
         zone=zone,
         sessions_on=day + timedelta(days=1),
+        petitions_on=day,
     )
 
 
@@ -172,6 +190,7 @@ async def plan_summaries(
     escalate_after: timedelta | None = None,
     zone: tzinfo = UTC,
     sessions_on: date | None = None,
+    petitions_on: date | None = None,
 ) -> int:
     """Queues the day's summary for every secretary (own council) and admin (all councils).
 
@@ -186,12 +205,17 @@ async def plan_summaries(
         overdue_before=overdue_before,
         zone=zone,
         sessions_on=sessions_on,
+        petitions_on=petitions_on,
     )
     if not summaries:
         return 0
     by_council = await _secretaries(session, list(summaries))
     template = SummaryPayload(
-        councils=(), since=since, overdue_before=overdue_before, sessions_on=sessions_on
+        councils=(),
+        since=since,
+        overdue_before=overdue_before,
+        sessions_on=sessions_on,
+        petitions_on=petitions_on,
     )
 
     def payload(councils: Iterable[int]) -> SummaryPayload:

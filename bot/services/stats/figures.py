@@ -60,6 +60,7 @@ from bot.domain.stats import (
     aggregate,
 )
 from bot.models import Assignment, Council, Delegate, Event, Occurrence, Report, SessionAnswer
+from bot.services.petitions.stats import with_register
 
 AnySelect = Select[*tuple[Any, ...]]
 _FIGURES = ("citizens", "petitions", "forwarded", "voters", "opinions")
@@ -108,7 +109,8 @@ async def quarterly_statistics(
             council_ids=council_ids,
             zone=zone,
         )
-    return aggregate(quarter, councils, current, previous, missing)
+    stats = aggregate(quarter, councils, current, previous, missing)
+    return await with_register(session=session, stats=stats, council_ids=council_ids)
 
 
 # PostgreSQL: the planner cannot know how many groups the first level makes, so it sorts;

@@ -22,6 +22,7 @@ from typing import Any
 import xlsxwriter
 
 from bot.domain.stats import REASONS, TOTAL, Counts, Statistics
+from bot.services.petitions.stats import register_sheet
 from bot.services.stats.output import (
     VI_HELD,
     VI_NOT_HELD,
@@ -107,6 +108,7 @@ def xlsx_bytes(stats: Statistics) -> bytes:
     book.set_properties({"title": title, "subject": "Thống kê hoạt động của đại biểu HĐND"})
     formats = _Formats.of(book)
     _units_sheet(book, formats, stats, title)
+    register_sheet(book, formats.header, formats.text, formats.number, stats)
     _delegates_sheet(book, formats, stats, title)
     _missing_sheet(book, formats, stats, title)
     _chart_sheet(book, formats, stats, title)

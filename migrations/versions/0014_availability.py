@@ -1,7 +1,7 @@
 """availability: absences, released assignments, stand-in offers, session answers
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 07:00:00.000000
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import bot.db
 
 
-revision: str = '0012'
-down_revision: str | None = '0015'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

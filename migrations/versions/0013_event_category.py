@@ -1,7 +1,7 @@
 """events.category: whose citizen reception it is (periodic or by delegates)
 
-Revision ID: 0015
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 07:30:00.000000
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

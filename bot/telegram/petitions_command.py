@@ -1,0 +1,102 @@
+"""``/donthu``: the register for whoever asks.
+
+The office (secretaries of a council) sees the forwarded items whose answer is overdue
+or due within 3 days, grouped, each with **Đã có trả lời**; a delegate sees the items
+they received and the reports whose items are still to be recorded.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.domain.buttons import PetitionButton, PetitionStep
+from bot.domain.callbacks import encode
+from bot.i18n import Gettext
+from bot.messages import petition_texts as texts
+from bot.services.petitions.items import (
+    awaited,
+    office_councils,
+    pending_entries,
+    received_by,
+)
+from bot.telegram.context import BotContext, UpdateScope
+from bot.telegram.petitions import PENDING_SINCE
+from bot.telegram.scope import NOT_LINKED, Access, requires
+
+ANSWER_BUTTONS = 10
+"""``Đã có trả lời`` buttons under the office's list (the most urgent items)."""
+
+
+@requires(Access.delegate, refusal=NOT_LINKED)
+async def petitions_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
+    """The office's follow-up, then the caller's own items."""
+    if (message := update.effective_message) is None or scope.identity is None:
+        return
+    _ = scope._
+    councils = office_councils(scope.identity)
+    if councils:
+        text, keyboard = await _office(scope, councils, _)
+        await message.reply_text(text, reply_markup=keyboard)
+    own = [d.id for d in scope.identity.delegates if d.id is not None and d.role != "secretary"]
+    if own or not councils:
+        text, keyboard = await _delegate(scope, own, _)
+        await message.reply_text(text, reply_markup=keyboard)
+
+
+async def _office(
+    scope: UpdateScope, councils: frozenset[int], _: Gettext
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    today = scope.now.astimezone(scope.settings.zone).date()
+    items = await awaited(session=scope.session, council_ids=councils, today=today)
+    if not items:
+        return escape(_("No forwarded item is overdue or due within 3 days.")), None
+    lines = texts.awaited_lines(items, today, _)
+    text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                _("Answered: No. {ref}").format(ref=p.ref),
+                callback_data=encode(PetitionButton(PetitionStep.answer, p.id)),
+            )
+        ]
+        for p in items[:ANSWER_BUTTONS]
+        if p.id is not None
+    ]
+    return text, InlineKeyboardMarkup(buttons)
+
+
+async def _delegate(
+    scope: UpdateScope, delegate_ids: list[int], _: Gettext
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    pending = await pending_entries(
+        session=scope.session,
+        delegate_ids=delegate_ids,
+        since=scope.now - PENDING_SINCE,
+        zone=scope.settings.zone,
+    )
+    items = await received_by(session=scope.session, delegate_ids=delegate_ids)
+    if not pending and not items:
+        return escape(_("You have no petitions or voters' opinions in the register yet.")), None
+    lines: list[str] = []
+    if items:
+        lines.append("<b>" + escape(_("Items you received")) + "</b>")
+        lines.extend(texts.received_line(p, _) for p in items)
+    if pending:
+        lines.append(
+            escape(_("Reports with items still to record: {count}").format(count=len(pending)))
+        )
+    text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                _("Record {left} items of {day}").format(
+                    left=p.total - p.recorded, day=texts.day(p.received_on)
+                ),
+                callback_data=encode(PetitionButton(PetitionStep.resume, p.report_id)),
+            )
+        ]
+        for p in pending[:5]
+    ]
+    return text, InlineKeyboardMarkup(buttons) if buttons else None
