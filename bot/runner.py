@@ -2,7 +2,8 @@
 
 Start-up: the stop signals are handled first (SIGTERM or SIGINT at any moment means a
 clean stop and exit code 0), then migrations, the scheduler (planning needs no network),
-the health endpoint (``HEALTH_PORT``), and Telegram: ``getMe``, the command menus and the
+the web server (``/healthz`` on ``HEALTH_PORT``, the Mini App and ``/healthz`` on
+``WEBAPP_PORT``, both on ``WEBAPP_LISTEN``), and Telegram: ``getMe``, the command menus and the
 webhook (set for webhook mode, removed for polling) are retried 2, 4, 8 … 60 seconds
 apart, one log line per attempt, while the jobs that need no network run. Only then
 does the dispatcher send. A token Telegram rejects ends the process with exit code 1.
@@ -24,19 +25,23 @@ from collections.abc import Awaitable, Coroutine
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
 from bot.db import create_engine, create_session_factory, utcnow
 from bot.errors import BadInputError
-from bot.health import HealthServer, HealthState
+from bot.health import HealthState
 from bot.i18n import N_
 from bot.migrate import upgrade
 from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
 from bot.telegram.rate_limit import retry_after_seconds
+from bot.web.app import health_app, webapp
+from bot.web.deps import WebDeps
+from bot.web.server import WebServer
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
@@ -113,7 +118,7 @@ class _Process:
         self.settings = settings
         self.mode = mode
         self.stop = stop
-        deps = Deps(
+        self.deps = deps = Deps(
             settings=settings,
             session_factory=create_session_factory(engine),
             clock=utcnow,
@@ -128,7 +133,7 @@ class _Process:
             clock=utcnow,
         )
         self.health_state = HealthState(engine=engine, mode=mode, jobs=self.jobs)
-        self.health: HealthServer | None = None
+        self.web_servers: list[WebServer] = []
         self.poller: Poller | None = None
         self._menus_set = False
 
@@ -139,7 +144,7 @@ class _Process:
     async def run(self) -> None:
         self.jobs.start(sending=False)
         try:
-            await self._start_health()
+            await self._start_web()
             if await self._until_stopped(self._connect()):
                 self.health_state.telegram = "connected"
                 self.jobs.enable_sending()
@@ -165,16 +170,22 @@ class _Process:
             return None
         return task.result()
 
-    async def _start_health(self) -> None:
-        port = self.settings.HEALTH_PORT
-        if port is None:
-            return
-        server = HealthServer(self.health_state, host=self.settings.WEBHOOK_LISTEN, port=port)
-        try:
-            await server.start()
-        except OSError as error:
-            raise self._cannot_listen(port, error) from None
-        self.health = server
+    async def _start_web(self) -> None:
+        """``/healthz`` alone on ``HEALTH_PORT``; the Mini App with it on ``WEBAPP_PORT``."""
+        settings = self.settings
+        wanted: list[tuple[int, web.Application]] = []
+        if settings.WEBAPP_PORT is not None:
+            deps = WebDeps(settings, self.deps.session_factory, self.deps.clock)
+            wanted.append((settings.WEBAPP_PORT, webapp(deps, self.health_state)))
+        if settings.HEALTH_PORT is not None and settings.HEALTH_PORT != settings.WEBAPP_PORT:
+            wanted.append((settings.HEALTH_PORT, health_app(self.health_state, self.deps.clock)))
+        for port, app in wanted:
+            server = WebServer(app, host=settings.WEBAPP_LISTEN, port=port)
+            try:
+                await server.start()
+            except OSError as error:
+                raise self._cannot_listen(settings.WEBAPP_LISTEN, port, error) from None
+            self.web_servers.append(server)
 
     async def _connect(self) -> bool:
         """Until Telegram answers every start-up call; a rejected token raises."""
@@ -255,7 +266,8 @@ class _Process:
                 allowed_updates=ALLOWED_UPDATES,
             )
         except OSError as error:
-            raise self._cannot_listen(settings.WEBHOOK_PORT, error) from None
+            listen, port = settings.WEBHOOK_LISTEN, settings.WEBHOOK_PORT
+            raise self._cannot_listen(listen, port, error) from None
         logger.info(
             "receiving updates by webhook on %s:%s",
             settings.WEBHOOK_LISTEN,
@@ -278,8 +290,8 @@ class _Process:
             await _bounded(updater.stop(), _left(deadline), "closing the webhook server")
         await asyncio.gather(self.jobs.stop(_left(deadline)), self._finish_updates(deadline))
         await _bounded(self.application.shutdown(), CLOSE_TIMEOUT, "closing Telegram connections")
-        if self.health is not None:
-            await self.health.close()
+        for server in self.web_servers:
+            await server.close()
         logger.info("stopped in %.1f s", time.monotonic() - began)
 
     async def _finish_updates(self, deadline: float) -> None:
@@ -301,8 +313,8 @@ class _Process:
             token=token,
         )
 
-    def _cannot_listen(self, port: int, error: OSError) -> BadInputError:
-        address = f"{self.settings.WEBHOOK_LISTEN}:{port}"
+    def _cannot_listen(self, host: str, port: int, error: OSError) -> BadInputError:
+        address = f"{host}:{port}"
         reason = error.strerror or str(error)
         logger.error("cannot listen on %s: %s", address, reason)
         return BadInputError(
