@@ -79,9 +79,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _as_json(error: web.HTTPException) -> web.StreamResponse:
-    """aiohttp's plain-text errors as JSON (``{"error": "not found"}``), like the API's own."""
+    """aiohttp's raised answers as plain responses (headers can then be added), its
+    plain-text errors as JSON (``{"error": "not found"}``), like the API's own."""
     if error.content_type == "application/json" or error.status < HTTPStatus.BAD_REQUEST:
-        return error
+        return web.Response(status=error.status, body=error.body, headers=error.headers)
     response = web.json_response({"error": (error.reason or "").lower()}, status=error.status)
     if (allow := error.headers.get("Allow")) is not None:
         response.headers["Allow"] = allow

@@ -44,7 +44,7 @@ class RequestScope:
 
 
 DEPS = web.AppKey("deps", WebDeps)
-_SCOPE = "scope"
+_SCOPE = web.RequestKey("scope", RequestScope)
 
 
 def set_scope(request: web.Request, scope: RequestScope) -> None:
@@ -52,6 +52,4 @@ def set_scope(request: web.Request, scope: RequestScope) -> None:
 
 
 def scope_of(request: web.Request) -> RequestScope:
-    scope = request[_SCOPE]
-    assert isinstance(scope, RequestScope)
-    return scope
+    return request[_SCOPE]
