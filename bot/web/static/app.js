@@ -63,7 +63,7 @@
 
   const main = () => document.getElementById("main");
 
-  function show(...nodes) { main().replaceChildren(...nodes); }
+  function show(...nodes) { main().replaceChildren(...nodes.flat().filter(Boolean)); }
 
   function showError(error) {
     let text = T.error_other || "Error";
@@ -119,10 +119,12 @@
   }
 
   async function officeCalendar() {
-    const first = month || new Date(new Date().getFullYear(), new Date().getMonth(), 1);
+    // The first time without a month: the server's clock says which month is "this" one.
+    const data = await api("office/calendar", month
+      ? { month: month.getFullYear() + "-" + pad(month.getMonth() + 1) } : undefined);
+    const [year, number] = data.month.split("-").map(Number);
+    const first = new Date(year, number - 1, 1);
     month = first;
-    const key = first.getFullYear() + "-" + pad(first.getMonth() + 1);
-    const data = await api("office/calendar", { month: key });
     const byDay = {};
     data.occurrences.forEach((o) => { (byDay[o.date] = byDay[o.date] || []).push(o); });
     const nav = h("div", { class: "nav" },
@@ -205,6 +207,7 @@
         h("span", {}, u.held + " " + T.held), h("span", {}, u.not_held + " " + T.not_held),
         h("span", {}, u.unreported + " " + T.unreported), h("span", {}, u.citizens + " " + T.citizens))));
     const image = h("img", { class: "chart", id: "chart", alt: T.chart_alt });
+    image.addEventListener("load", () => { image.dataset.loaded = "1"; });
     show(nav, figures, h("p", { class: "summary card", id: "summary" }, data.summary), image, units);
     const blob = await api("office/stats/chart.png", { quarter: data.quarter });
     if (chartUrl) URL.revokeObjectURL(chartUrl);
