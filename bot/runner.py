@@ -39,6 +39,7 @@ from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
 from bot.telegram.rate_limit import retry_after_seconds
+from bot.telegram.webapp_menu import SYNC_INTERVAL, MenuButtons
 from bot.web.app import health_app, webapp
 from bot.web.deps import WebDeps
 from bot.web.server import WebServer
@@ -133,6 +134,7 @@ class _Process:
             clock=utcnow,
         )
         self.health_state = HealthState(engine=engine, mode=mode, jobs=self.jobs)
+        self.menu_buttons = MenuButtons(self.application.bot, settings, deps.session_factory)
         self.web_servers: list[WebServer] = []
         self.poller: Poller | None = None
         self._menus_set = False
@@ -148,6 +150,8 @@ class _Process:
             if await self._until_stopped(self._connect()):
                 self.health_state.telegram = "connected"
                 self.jobs.enable_sending()
+                if self.mode != "worker" and self.settings.WEBAPP_URL:
+                    self.jobs.every(SYNC_INTERVAL, self.menu_buttons.refresh, name="menu_buttons")
                 await self._until_stopped(self._receive())
         except InvalidToken:
             raise self._token_rejected() from None

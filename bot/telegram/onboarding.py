@@ -19,6 +19,7 @@ from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.menus import set_secretary_menu
 from bot.telegram.scope import Access, requires
 from bot.telegram.texts import contact_line
+from bot.telegram.webapp_menu import set_menu_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
             if result.delegate.role == Role.secretary.value:
                 await set_secretary_menu(context.bot, user.id)
+            await set_menu_buttons(context.bot, scope, user.id)
             text = _(
                 "Welcome, {name}! Your Telegram account is now linked to delegate {code}. "
                 "You will receive your reminders here.\n\nSend /help to see what you can do."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -10,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.roster import Role
 from bot.domain.webapp import CouncilRole, Membership, office_councils
-from bot.models import Council
+from bot.i18n import DEFAULT_LANGUAGE
+from bot.models import Council, Delegate
 from bot.services.delegates.accounts import Identity, identify
 
 
@@ -94,3 +96,39 @@ async def resolve_user(
         if council.id is not None and (council.id in offices or council.id in delegate_of)
     ]
     return WebUser(identity=identity, councils=tuple(found))
+
+
+@dataclass(frozen=True)
+class MenuWanted:
+    """The Mini App button a chat should have: the office's or a delegate's, in a language."""
+
+    office: bool
+    language: str
+
+
+async def menu_wanted(
+    *, session: AsyncSession, admin_ids: frozenset[int], chats: Collection[int] | None = None
+) -> dict[int, MenuWanted]:
+    """Each linked account's button (admins': the office's), optionally for some chats only."""
+    query = select(Delegate.telegram_user_id, Delegate.role, Delegate.language).where(
+        col(Delegate.active).is_(True), col(Delegate.telegram_user_id).is_not(None)
+    )
+    if chats is not None:
+        query = query.where(col(Delegate.telegram_user_id).in_(list(chats)))
+    office: dict[int, bool] = {}
+    language: dict[int, str] = {}
+    for user_id, role, chosen in (await session.exec(query.order_by(col(Delegate.id)))).all():
+        if user_id is None:
+            continue
+        office[user_id] = office.get(user_id, False) or role == Role.secretary.value
+        language.setdefault(user_id, chosen)  # the first record's, as ``identify`` reads it
+    wanted = {
+        user_id: MenuWanted(
+            office=office[user_id] or user_id in admin_ids, language=language[user_id]
+        )
+        for user_id in office
+    }
+    for admin in admin_ids:
+        if chats is None or admin in chats:
+            wanted.setdefault(admin, MenuWanted(office=True, language=DEFAULT_LANGUAGE))
+    return wanted
