@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import create_engine, utcnow
+from bot.db import create_engine, create_session_factory, utcnow
 from bot.health import HealthState
+from bot.migrate import upgrade
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import outbox_row
@@ -23,6 +24,7 @@ from jobs.scheduler import JobRunner
 from tests.e2e.conftest import TOKEN, Harness
 from tests.e2e.net import free_port, get, wait_for_health
 from tests.e2e.processes import bot_processes, logs
+from tests.factories import add_delegate
 from tests.fakes import FakeBotApi
 
 
@@ -155,3 +157,36 @@ async def test_unreachable_database_is_unhealthy(
     finally:
         await server.close()
         await missing.dispose()
+
+
+@pytest.mark.slow  # starts python -m bot
+async def test_run_serves_the_mini_app_with_healthz_and_sets_menu_buttons(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """WEBAPP_PORT: the page, the API (401 without initData) and /healthz on one port,
+    on loopback by default; WEBAPP_URL: linked chats get the Mini App button."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await upgrade(engine)
+    await add_delegate(
+        create_session_factory(engine), "VP-1", role="secretary", telegram_user_id=501
+    )
+    await engine.dispose()
+    fake_api.user(501)
+    port = free_port()
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "TELEGRAM_API_URL": fake_api.root,
+        "WEBAPP_PORT": str(port),
+        "WEBAPP_URL": "https://bot.example.vn/app/",
+    }
+    async with bot_processes(["run"], env=env, cwd=tmp_path) as (bot,):
+        status, report = await wait_for_health(port, bot)
+        assert status in (200, 503), report
+        assert (await get(port, "/app/api/me"))[:2] == (401, {"error": "missing"})
+        await fake_api.wait_until(lambda: 501 in fake_api.menu_buttons, timeout=30)
+        assert fake_api.menu_buttons[501]["text"] == "Bảng điều khiển"
+        assert await bot.terminate() == 0, logs([bot])
+    assert "Traceback" not in bot.log(), logs([bot])
+    assert f"serving http://127.0.0.1:{port}/" in bot.log()
