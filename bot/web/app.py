@@ -15,6 +15,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bot.health import MAX_CONCURRENT_CHECKS, HealthState, check
 from bot.web import api
@@ -94,8 +95,8 @@ async def _no_server_header(request: web.Request, response: web.StreamResponse) 
     response.headers.pop("Server", None)
 
 
-def _application(*middlewares: Handler | object) -> web.Application:
-    app = web.Application(middlewares=[security_headers, errors, *middlewares])  # type: ignore[list-item]
+def _application(*middlewares: Middleware) -> web.Application:
+    app = web.Application(middlewares=[security_headers, errors, *middlewares])
     app.on_response_prepare.append(_no_server_header)
     return app
 
