@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Coroutine
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
@@ -40,9 +39,6 @@ from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
 from bot.telegram.rate_limit import retry_after_seconds
 from bot.telegram.webapp_menu import SYNC_INTERVAL, MenuButtons
-from bot.web.app import health_app, webapp
-from bot.web.deps import WebDeps
-from bot.web.server import WebServer
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
@@ -135,7 +131,7 @@ class _Process:
         )
         self.health_state = HealthState(engine=engine, mode=mode, jobs=self.jobs)
         self.menu_buttons = MenuButtons(self.application.bot, settings, deps.session_factory)
-        self.web_servers: list[WebServer] = []
+        self.web_servers: list[Any] = []  # bot.web.server.WebServer
         self.poller: Poller | None = None
         self._menus_set = False
 
@@ -177,6 +173,15 @@ class _Process:
     async def _start_web(self) -> None:
         """``/healthz`` alone on ``HEALTH_PORT``; the Mini App with it on ``WEBAPP_PORT``."""
         settings = self.settings
+        if settings.WEBAPP_PORT is None and settings.HEALTH_PORT is None:
+            return
+        # Imported here: aiohttp.web costs half a second of start-up to processes without it.
+        from aiohttp import web
+
+        from bot.web.app import health_app, webapp
+        from bot.web.deps import WebDeps
+        from bot.web.server import WebServer
+
         wanted: list[tuple[int, web.Application]] = []
         if settings.WEBAPP_PORT is not None:
             deps = WebDeps(settings, self.deps.session_factory, self.deps.clock)
