@@ -364,7 +364,6 @@ class BroadcastRecipient(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     nudged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
-
 # Each feature's own tables live in a module of this package and are imported
 # below, so that importing bot.models registers every table on SQLModel.metadata
 # (Alembic and the schema check rely on it). One line per feature module.
