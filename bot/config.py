@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     PETITION_ANSWER_DAYS: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_ANSWER_DAYS)
     )
+
+    # The Mini App (bot/web): its public address (the menu button opens it), and where
+    # this process serves it with /healthz; loopback by default, a TLS proxy in front.
+    WEBAPP_URL: str | None = None
+    WEBAPP_PORT: int | None = Field(default=None, ge=1, le=65535)
+    WEBAPP_LISTEN: str = "127.0.0.1"
     LOG_LEVEL: str = "INFO"
 
     @field_validator("TIMEZONE")
@@ -235,6 +241,18 @@ class Settings(BaseSettings):
         ):
             raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram requires it)")
         return self
+
+    @field_validator("WEBAPP_URL")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        # Telegram opens only https:// Mini Apps; plain http is for a test on this machine.
+        if value is None:
+            return None
+        if not value.startswith("https://") and not (
+            value.startswith("http://") and is_local_host(value)
+        ):
+            raise ValueError("WEBAPP_URL must be an https:// URL (Telegram requires it)")
+        return value
 
     def insecure_api_warning(self) -> str | None:
         """A warning when the token would travel unencrypted: plain http:// to another host."""

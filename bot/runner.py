@@ -1,8 +1,9 @@
 """``delegate-bot run`` and ``worker``: migrate, connect to Telegram, serve, stop cleanly.
 
 Start-up: the stop signals are handled first (SIGTERM or SIGINT at any moment means a
-clean stop and exit code 0), then the health endpoint (``HEALTH_PORT``; 503 until the
-jobs run), the database (connecting and migrating are retried 2, 4, 8 … 60 seconds apart,
+clean stop and exit code 0), then the web server (``/healthz`` on ``HEALTH_PORT``, 503
+until the jobs run; the Mini App and ``/healthz`` on ``WEBAPP_PORT``; both on
+``WEBAPP_LISTEN``), the database (connecting and migrating are retried 2, 4, 8 … 60 seconds apart,
 one log line per attempt, so a PostgreSQL still starting or failing over is waited out),
 the scheduler (planning needs no network), and Telegram: ``getMe``, the command menus and
 the webhook (set for webhook mode, removed for polling) are retried the same way while the
@@ -39,13 +40,14 @@ from bot.config import Settings
 from bot.db import DatabaseBounds, create_engine, create_session_factory, utcnow
 from bot.db_watch import DatabaseWatch, describe, is_unreachable
 from bot.errors import BadInputError
-from bot.health import HealthServer, HealthState
+from bot.health import HealthState
 from bot.i18n import N_
 from bot.migrate import upgrade
 from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
 from bot.telegram.rate_limit import retry_after_seconds
+from bot.telegram.webapp_menu import SYNC_INTERVAL, MenuButtons
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
@@ -207,7 +209,7 @@ class _Process:
         self.stop = stop
         self.database = DatabaseWatch()
         self.database.observe(engine)
-        deps = Deps(
+        self.deps = deps = Deps(
             settings=settings,
             session_factory=create_session_factory(engine),
             clock=utcnow,
@@ -225,7 +227,8 @@ class _Process:
         self.health_state = HealthState(
             engine=engine, mode=mode, jobs=self.jobs, database=self.database
         )
-        self.health: HealthServer | None = None
+        self.menu_buttons = MenuButtons(self.application.bot, settings, deps.session_factory)
+        self.web_servers: list[Any] = []  # bot.web.server.WebServer
         self.poller: Poller | None = None
         self._menus_set = False
 
@@ -235,13 +238,15 @@ class _Process:
 
     async def run(self) -> None:
         try:
-            await self._start_health()
+            await self._start_web()
             if not await open_database(self.settings, self.database, self.stop):
                 return
             self.jobs.start(sending=False)
             if await self._until_stopped(self._connect()):
                 self.health_state.telegram = "connected"
                 self.jobs.enable_sending()
+                if self.mode != "worker" and self.settings.WEBAPP_URL:
+                    self.jobs.every(SYNC_INTERVAL, self.menu_buttons.refresh, name="menu_buttons")
                 await self._until_stopped(self._receive())
         except InvalidToken:
             raise self._token_rejected() from None
@@ -264,16 +269,31 @@ class _Process:
             return None
         return task.result()
 
-    async def _start_health(self) -> None:
-        port = self.settings.HEALTH_PORT
-        if port is None:
+    async def _start_web(self) -> None:
+        """``/healthz`` alone on ``HEALTH_PORT``; the Mini App with it on ``WEBAPP_PORT``."""
+        settings = self.settings
+        if settings.WEBAPP_PORT is None and settings.HEALTH_PORT is None:
             return
-        server = HealthServer(self.health_state, host=self.settings.WEBHOOK_LISTEN, port=port)
-        try:
-            await server.start()
-        except OSError as error:
-            raise self._cannot_listen(port, error) from None
-        self.health = server
+        # Imported here: aiohttp.web costs half a second of start-up to processes without it.
+        from aiohttp import web
+
+        from bot.web.app import health_app, webapp
+        from bot.web.deps import WebDeps
+        from bot.web.server import WebServer
+
+        wanted: list[tuple[int, web.Application]] = []
+        if settings.WEBAPP_PORT is not None:
+            deps = WebDeps(settings, self.deps.session_factory, self.deps.clock)
+            wanted.append((settings.WEBAPP_PORT, webapp(deps, self.health_state)))
+        if settings.HEALTH_PORT is not None and settings.HEALTH_PORT != settings.WEBAPP_PORT:
+            wanted.append((settings.HEALTH_PORT, health_app(self.health_state, self.deps.clock)))
+        for port, app in wanted:
+            server = WebServer(app, host=settings.WEBAPP_LISTEN, port=port)
+            try:
+                await server.start()
+            except OSError as error:
+                raise self._cannot_listen(settings.WEBAPP_LISTEN, port, error) from None
+            self.web_servers.append(server)
 
     async def _connect(self) -> bool:
         """Until Telegram answers every start-up call; a rejected token raises."""
@@ -354,7 +374,8 @@ class _Process:
                 allowed_updates=ALLOWED_UPDATES,
             )
         except OSError as error:
-            raise self._cannot_listen(settings.WEBHOOK_PORT, error) from None
+            listen, port = settings.WEBHOOK_LISTEN, settings.WEBHOOK_PORT
+            raise self._cannot_listen(listen, port, error) from None
         logger.info(
             "receiving updates by webhook on %s:%s",
             settings.WEBHOOK_LISTEN,
@@ -377,8 +398,8 @@ class _Process:
             await _bounded(updater.stop(), _left(deadline), "closing the webhook server")
         await asyncio.gather(self.jobs.stop(_left(deadline)), self._finish_updates(deadline))
         await _bounded(self.application.shutdown(), CLOSE_TIMEOUT, "closing Telegram connections")
-        if self.health is not None:
-            await self.health.close()
+        for server in self.web_servers:
+            await server.close()
         logger.info("stopped in %.1f s", time.monotonic() - began)
 
     async def _finish_updates(self, deadline: float) -> None:
@@ -400,8 +421,8 @@ class _Process:
             token=token,
         )
 
-    def _cannot_listen(self, port: int, error: OSError) -> BadInputError:
-        address = f"{self.settings.WEBHOOK_LISTEN}:{port}"
+    def _cannot_listen(self, host: str, port: int, error: OSError) -> BadInputError:
+        address = f"{host}:{port}"
         reason = error.strerror or str(error)
         logger.error("cannot listen on %s: %s", address, reason)
         return BadInputError(

@@ -145,6 +145,17 @@ class JobRunner:
         self._scheduler.start()
         logger.info("scheduler started%s", "" if sending else "; sending waits for Telegram")
 
+    def every(self, seconds: float, work: Callable[[], Awaitable[object]], *, name: str) -> None:
+        """One more job run now and then every ``seconds`` (tracked like the others, so
+        :meth:`stop` waits for it); for work the runtime adds, such as the Mini App buttons."""
+
+        async def run() -> None:
+            await work()
+
+        self._scheduler.add_job(
+            self._job(run), "interval", seconds=seconds, id=name, next_run_time=self._clock()
+        )
+
     def enable_sending(self) -> None:
         """Telegram answers: dispatch (and campaign to be the sender) from now on."""
         if not self._sending:

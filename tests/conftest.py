@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
 from tests import database_template, parallel, process_watch
+from tests.web.browser import CHROMIUM_SKIP_REASON
 
 POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyncpg://…)"
 
@@ -126,21 +127,27 @@ async def pg_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+# CI sets these: a test skipped for the missing service then fails the run.
+REQUIRED_IN_CI = {
+    "CI_REQUIRE_POSTGRES": ("PostgreSQL", POSTGRES_SKIP_REASON),
+    "CI_REQUIRE_CHROMIUM": ("browser", CHROMIUM_SKIP_REASON),
+}
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """CI sets CI_REQUIRE_POSTGRES=1: a skipped PostgreSQL test then fails the run."""
-    if os.environ.get("CI_REQUIRE_POSTGRES") != "1":
-        return
+    """CI_REQUIRE_POSTGRES=1 / CI_REQUIRE_CHROMIUM=1: a skipped PostgreSQL or browser test
+    then fails the run."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = [
-        report
-        for report in (reporter.stats.get("skipped", []) if reporter is not None else [])
-        if POSTGRES_SKIP_REASON in str(report.longrepr)
-    ]
-    if skipped:
+    reports = reporter.stats.get("skipped", []) if reporter is not None else []
+    for variable, (what, reason) in REQUIRED_IN_CI.items():
+        if os.environ.get(variable) != "1":
+            continue
+        skipped = [report for report in reports if reason in str(report.longrepr)]
+        if not skipped:
+            continue
         if reporter is not None:
             reporter.write_line(
-                f"FAILED: {len(skipped)} PostgreSQL tests were skipped "
-                "although CI_REQUIRE_POSTGRES=1",
+                f"FAILED: {len(skipped)} {what} tests were skipped although {variable}=1",
                 red=True,
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

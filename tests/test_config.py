@@ -200,3 +200,18 @@ def test_petition_answer_days_refused(raw: str) -> None:
 
     with pytest.raises(ValidationError):
         Settings(_env_file=None, PETITION_ANSWER_DAYS=raw)  # type: ignore[call-arg,arg-type]
+
+
+def test_the_mini_app_listens_on_loopback_and_needs_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name, raising=False)
+    s = settings()
+    assert (s.WEBAPP_URL, s.WEBAPP_PORT, s.WEBAPP_LISTEN) == (None, None, "127.0.0.1")
+    assert settings(WEBAPP_URL="https://bot.example.vn/app/").WEBAPP_URL == (
+        "https://bot.example.vn/app/"
+    )
+    assert settings(WEBAPP_URL="http://127.0.0.1:8090/app/").WEBAPP_URL is not None  # a test
+    with pytest.raises(ValidationError, match="WEBAPP_URL must be an https:// URL"):
+        settings(WEBAPP_URL="http://bot.example.vn/app/")
+    with pytest.raises(ValidationError, match="WEBAPP_PORT"):
+        settings(WEBAPP_PORT=70000)

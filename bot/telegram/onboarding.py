@@ -20,6 +20,7 @@ from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.menus import set_secretary_menu
 from bot.telegram.scope import Access, requires
 from bot.telegram.texts import contact_line
+from bot.telegram.webapp_menu import set_menu_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             if result.delegate.role == Role.secretary.value:
                 await set_secretary_menu(context.bot, user.id)
             # A code means nothing to a delegate: the council's name does.
+
+            await set_menu_buttons(context.bot, scope, user.id)
             text = _(
                 "Welcome, {name}, delegate of {council}! Your duties and reminders will "
                 "come here from now on.\n\nSend /trogiup to see what you can do."

@@ -12,15 +12,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import create_engine
-from bot.health import HealthServer, HealthState
+from bot.db import create_engine, create_session_factory, utcnow
+from bot.health import HealthState
+from bot.migrate import upgrade
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import outbox_row
+from bot.web.app import health_app
+from bot.web.server import WebServer
 from jobs.scheduler import JobRunner
 from tests.e2e.conftest import TOKEN, Harness
 from tests.e2e.net import free_port, get, wait_for_health
 from tests.e2e.processes import bot_processes, logs
+from tests.factories import add_delegate
 from tests.fakes import FakeBotApi
 
 
@@ -32,8 +36,7 @@ async def test_running_bot_reports_healthy(fake_api: FakeBotApi, tmp_path: Path)
         "BOT_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         "TELEGRAM_API_URL": fake_api.root,
-        "HEALTH_PORT": str(port),
-        "WEBHOOK_LISTEN": "127.0.0.1",
+        "HEALTH_PORT": str(port),  # on WEBAPP_LISTEN, loopback by default
     }
     async with bot_processes(["run"], env=env, cwd=tmp_path) as (bot,):
         await wait_for_health(port, bot)
@@ -66,10 +69,11 @@ async def test_running_bot_reports_healthy(fake_api: FakeBotApi, tmp_path: Path)
         assert (await get(port, "/healthz?verbose=1"))[0] == 200  # the query is ignored
         status, body = await get(port, "/healthz", method="HEAD")
         assert (status, body) == (200, None)
-        assert (await raw(port, b"GARBAGE\r\n\r\n")).startswith(b"HTTP/1.1 400 ")
-        assert (await raw(port, b"GET /healthz HTTP/1.1\r\n" + b"X" * 10_000)).startswith(
-            b"HTTP/1.1 400 "
-        )
+        # aiohttp answers a request it cannot parse as HTTP/1.0, and closes the connection.
+        assert (await raw(port, b"GARBAGE\r\n\r\n")).split(b" ", 2)[1] == b"400"
+        assert (await raw(port, b"GET /healthz HTTP/1.1\r\n" + b"X" * 10_000)).split(b" ", 2)[
+            1
+        ] == b"400"
 
         assert await bot.terminate() == 0, logs([bot])
     assert "Traceback" not in bot.log(), logs([bot])
@@ -100,8 +104,8 @@ async def jobs(harness: Harness, engine: AsyncEngine) -> AsyncIterator[JobRunner
     await runner.stop(timeout=1)
 
 
-async def serve(state: HealthState) -> HealthServer:
-    server = HealthServer(state, host="127.0.0.1", port=0)
+async def serve(state: HealthState) -> WebServer:
+    server = WebServer(health_app(state, utcnow), host="127.0.0.1", port=0)
     await server.start()
     return server
 
@@ -153,3 +157,36 @@ async def test_unreachable_database_is_unhealthy(
     finally:
         await server.close()
         await missing.dispose()
+
+
+@pytest.mark.slow  # starts python -m bot
+async def test_run_serves_the_mini_app_with_healthz_and_sets_menu_buttons(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """WEBAPP_PORT: the page, the API (401 without initData) and /healthz on one port,
+    on loopback by default; WEBAPP_URL: linked chats get the Mini App button."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await upgrade(engine)
+    await add_delegate(
+        create_session_factory(engine), "VP-1", role="secretary", telegram_user_id=501
+    )
+    await engine.dispose()
+    fake_api.user(501)
+    port = free_port()
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "TELEGRAM_API_URL": fake_api.root,
+        "WEBAPP_PORT": str(port),
+        "WEBAPP_URL": "https://bot.example.vn/app/",
+    }
+    async with bot_processes(["run"], env=env, cwd=tmp_path) as (bot,):
+        status, report = await wait_for_health(port, bot)
+        assert status in (200, 503), report
+        assert (await get(port, "/app/api/me"))[:2] == (401, {"error": "missing"})
+        await fake_api.wait_until(lambda: 501 in fake_api.menu_buttons, timeout=30)
+        assert fake_api.menu_buttons[501]["text"] == "Bảng điều khiển"
+        assert await bot.terminate() == 0, logs([bot])
+    assert "Traceback" not in bot.log(), logs([bot])
+    assert f"serving http://127.0.0.1:{port}/" in bot.log()

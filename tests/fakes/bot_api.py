@@ -59,6 +59,7 @@ from tests.fakes.protocol import (
     BotApiError,
     bad_request,
     check_commands,
+    check_menu_button,
     check_reply_markup,
     checked_text,
     decode_params,
@@ -123,6 +124,7 @@ class FakeBotApi:
         rejected_429: sends refused by the rate limit (injected 429s not included).
         webhook: the last ``setWebhook`` parameters, or ``None``.
         my_commands: ``setMyCommands`` lists by (scope JSON, language code).
+        menu_buttons: ``setChatMenuButton`` buttons by chat id (``None``: the default).
         internal_errors: exceptions raised by the fake itself (answered with 500).
     """
 
@@ -164,6 +166,7 @@ class FakeBotApi:
         self.internal_errors: list[Exception] = []
         self.webhook: JSON | None = None
         self.my_commands: dict[tuple[str, str], list[JSON]] = {}
+        self.menu_buttons: dict[int | None, JSON] = {}
 
         # state
         self._users: dict[int, FakeUser] = {}
@@ -213,6 +216,8 @@ class FakeBotApi:
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "getChatMenuButton": self._get_chat_menu_button,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -948,6 +953,21 @@ class FakeBotApi:
         )
         self._notify()
         return True
+
+    async def _set_chat_menu_button(self, method: MethodSpec, params: JSON) -> bool:
+        chat_id = params.get("chat_id")
+        if chat_id is not None:
+            chat_id = self._chat_user(chat_id, writing=False).chat_id
+        button = params.get("menu_button", {"type": "default"})
+        self.menu_buttons[chat_id] = check_menu_button(button, self.spec)
+        self._notify()
+        return True
+
+    async def _get_chat_menu_button(self, method: MethodSpec, params: JSON) -> JSON:
+        chat_id = params.get("chat_id")
+        if chat_id is not None:
+            chat_id = self._chat_user(chat_id, writing=False).chat_id
+        return self.menu_buttons.get(chat_id, self.menu_buttons.get(None, {"type": "commands"}))
 
 
 # ---------------------------------------------------------------------- helpers

@@ -232,3 +232,35 @@ def check_commands(commands: Any) -> list[JSON]:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         checked.append({"command": command["command"], "description": command["description"]})
     return checked
+
+
+# The ``type`` each MenuButton subtype carries (the spec's words "must be web_app" etc.).
+MENU_BUTTON_TYPES = {
+    "commands": "MenuButtonCommands",
+    "web_app": "MenuButtonWebApp",
+    "default": "MenuButtonDefault",
+}
+MAX_MENU_BUTTON_TEXT = 64  # what Telegram's clients show; longer is refused ("BUTTON_TEXT_INVALID")
+
+
+def check_menu_button(button: Any, spec: BotApiSpec) -> JSON:
+    """A ``MenuButton`` as ``setChatMenuButton`` takes it: a known subtype with its
+    required fields, and for ``web_app`` a non-empty text and an https:// URL."""
+    if not isinstance(button, dict) or button.get("type") not in MENU_BUTTON_TYPES:
+        raise bad_request("can't parse menu button JSON object")
+    fields = spec.types[MENU_BUTTON_TYPES[button["type"]]]
+    for name, field in fields.items():
+        if field.required and name not in button:
+            raise bad_request(f"menu button: {name} is required")
+    if button["type"] != "web_app":
+        return {"type": button["type"]}
+    text = button.get("text")
+    if not isinstance(text, str) or not 1 <= len(text.strip()) <= MAX_MENU_BUTTON_TEXT:
+        raise bad_request("BUTTON_TEXT_INVALID")
+    web_app = button.get("web_app")
+    if not isinstance(web_app, dict) or not set(web_app) <= set(spec.types["WebAppInfo"]):
+        raise bad_request("can't parse web_app JSON object")
+    url = web_app.get("url")
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise bad_request("WEB_APP_URL_INVALID")  # Telegram opens only https:// Mini Apps
+    return {"type": "web_app", "text": text, "web_app": {"url": url}}

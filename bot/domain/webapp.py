@@ -1,0 +1,73 @@
+"""The Mini App's rules: who sees which council, and each assignment's state on the calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.reports import REPORTABLE_KINDS
+
+
+class CouncilRole(StrEnum):
+    office = "office"
+    """The council's secretariat (role ``secretary``), or an admin."""
+    delegate = "delegate"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One of the user's delegate records: a council and the role held there."""
+
+    council_id: int
+    role: CouncilRole
+
+
+def office_councils(
+    memberships: Iterable[Membership],
+    children: Mapping[int, Iterable[int]],
+) -> frozenset[int]:
+    """The councils whose office views this user may open: the councils where they are the
+    office, and (the contract) the child councils of those, at any depth."""
+    seen: set[int] = set()
+    todo = [m.council_id for m in memberships if m.role is CouncilRole.office]
+    while todo:
+        council = todo.pop()
+        if council in seen:
+            continue
+        seen.add(council)
+        todo.extend(children.get(council, ()))
+    return frozenset(seen)
+
+
+class AssignmentState(StrEnum):
+    """An assigned delegate's state on the office's calendar (the contract's words)."""
+
+    waiting = "waiting"
+    """chờ: not ended yet."""
+    reported = "reported"
+    """đã báo cáo: held, and reported."""
+    unreported = "unreported"
+    """chưa báo cáo: ended, no report."""
+    not_held = "not_held"
+    """không thực hiện: reported as not held."""
+    past = "past"
+    """đã diễn ra: an ended duty that takes no report (a session, a deadline)."""
+    # ``xin vắng`` and ``người thay`` come with the availability feature (issue 15).
+
+
+def assignment_state(
+    *, kind: str, ended_at: datetime, now: datetime, held: bool | None
+) -> AssignmentState:
+    """``held`` is the report's answer, ``None`` without a report. Kinds that take no
+    report (a session, a deadline) are ``waiting`` until they end and ``past`` after."""
+    if held is False:
+        return AssignmentState.not_held
+    if held is True:
+        return AssignmentState.reported
+    if ended_at > now:
+        return AssignmentState.waiting
+    if kind not in REPORTABLE_KINDS:
+        return AssignmentState.past
+    return AssignmentState.unreported

@@ -1,0 +1,134 @@
+"""Who opened the Mini App: their councils and roles, from the same records the bot uses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.roster import Role
+from bot.domain.webapp import CouncilRole, Membership, office_councils
+from bot.i18n import DEFAULT_LANGUAGE
+from bot.models import Council, Delegate
+from bot.services.delegates.accounts import Identity, identify
+
+
+@dataclass(frozen=True)
+class CouncilAccess:
+    id: int
+    code: str
+    name: str
+    role: CouncilRole
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The user of one request: the bot's :class:`Identity` and what it opens here."""
+
+    identity: Identity
+    councils: tuple[CouncilAccess, ...]
+    """Every council the user sees, with the role held there (an office sees its children)."""
+
+    @property
+    def is_office(self) -> bool:
+        return any(c.role is CouncilRole.office for c in self.councils)
+
+    @property
+    def office_council_ids(self) -> frozenset[int]:
+        return frozenset(c.id for c in self.councils if c.role is CouncilRole.office)
+
+
+async def council_children(*, session: AsyncSession) -> dict[int, list[int]]:
+    """Each council's child councils.
+
+    MERGE POINT (issue 17): the councils table gets its parent council there; until then
+    no council has children, and this is the one place that reads the link.
+    """
+    parent = getattr(Council, "parent_id", None)
+    if parent is None:
+        return {}
+    children: dict[int, list[int]] = defaultdict(list)
+    rows = (await session.exec(select(Council.id, parent).where(parent.is_not(None)))).all()
+    for child, of in rows:
+        if child is not None:
+            children[int(of)].append(child)
+    return children
+
+
+async def resolve_user(
+    *,
+    session: AsyncSession,
+    telegram_user_id: int,
+    admin_ids: frozenset[int],
+    language_code: str | None,
+) -> WebUser:
+    """The councils this user may open and their role in each (none: not linked)."""
+    identity = await identify(
+        session=session,
+        telegram_user_id=telegram_user_id,
+        admin_ids=admin_ids,
+        fallback_language=language_code,
+    )
+    memberships = [
+        Membership(
+            d.council_id,
+            CouncilRole.office if d.role == Role.secretary.value else CouncilRole.delegate,
+        )
+        for d in identity.delegates
+    ]
+    councils = (await session.exec(select(Council).order_by(col(Council.code)))).all()
+    if identity.is_admin:
+        offices = frozenset(c.id for c in councils if c.id is not None)
+    else:
+        offices = office_councils(memberships, await council_children(session=session))
+    delegate_of = {m.council_id for m in memberships}
+    found = [
+        CouncilAccess(
+            id=council.id,
+            code=council.code,
+            name=council.name,
+            role=CouncilRole.office if council.id in offices else CouncilRole.delegate,
+        )
+        for council in councils
+        if council.id is not None and (council.id in offices or council.id in delegate_of)
+    ]
+    return WebUser(identity=identity, councils=tuple(found))
+
+
+@dataclass(frozen=True)
+class MenuWanted:
+    """The Mini App button a chat should have: the office's or a delegate's, in a language."""
+
+    office: bool
+    language: str
+
+
+async def menu_wanted(
+    *, session: AsyncSession, admin_ids: frozenset[int], chats: Collection[int] | None = None
+) -> dict[int, MenuWanted]:
+    """Each linked account's button (admins': the office's), optionally for some chats only."""
+    query = select(Delegate.telegram_user_id, Delegate.role, Delegate.language).where(
+        col(Delegate.active).is_(True), col(Delegate.telegram_user_id).is_not(None)
+    )
+    if chats is not None:
+        query = query.where(col(Delegate.telegram_user_id).in_(list(chats)))
+    office: dict[int, bool] = {}
+    language: dict[int, str] = {}
+    for user_id, role, chosen in (await session.exec(query.order_by(col(Delegate.id)))).all():
+        if user_id is None:
+            continue
+        office[user_id] = office.get(user_id, False) or role == Role.secretary.value
+        language.setdefault(user_id, chosen)  # the first record's, as ``identify`` reads it
+    wanted = {
+        user_id: MenuWanted(
+            office=office[user_id] or user_id in admin_ids, language=language[user_id]
+        )
+        for user_id in office
+    }
+    for admin in admin_ids:
+        if chats is None or admin in chats:
+            wanted.setdefault(admin, MenuWanted(office=True, language=DEFAULT_LANGUAGE))
+    return wanted

@@ -1,0 +1,1 @@
+"""The Mini App (the office's dashboard, the delegate's calendar) and ``/healthz``."""
