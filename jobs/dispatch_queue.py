@@ -49,6 +49,14 @@ class Group:
     rows: list[OutboxMessage] = field(default_factory=list)
 
 
+ChatKey = tuple[int | None, int | None]
+
+
+def chat_key(group: Group) -> ChatKey:
+    """Where a group goes: its delegate's private chat, or the chat it names."""
+    return (group.delegate_id, group.chat_id)
+
+
 @dataclass
 class BatchContext:
     delegates: dict[int, Delegate]

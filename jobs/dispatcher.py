@@ -44,6 +44,7 @@ from bot.domain.chat_pauses import ChatPauses
 from bot.messages.notices import NoticeItem, Section, availability_rows, compose
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure
+from bot.services.outbox.reachability import mark_unreachable
 from bot.services.outbox.rows import (
     LATE_AFTER,
     Blocked,
@@ -59,16 +60,17 @@ from bot.services.outbox.rows import (
     TransientFailure,
     Uncertain,
     claim_due,
-    mark_unreachable,
     recipients,
     record,
 )
 from jobs.dispatch_queue import (
     Attempt,
     BatchContext,
+    ChatKey,
     DrainStats,
     Group,
     SendQueue,
+    chat_key,
     keep_leases,
     retry_outcome,
 )
@@ -333,7 +335,7 @@ class Dispatcher:
         if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
-        if (wait := self._chats.wait(_chat_key(group), time.monotonic())) > 0:  # a 429: later
+        if (wait := self._chats.wait(chat_key(group), time.monotonic())) > 0:  # a 429: later
             await self._outcome(rows, RateLimited(wait), group, late=late, stats=stats)
             return
         attempt.sending = True
@@ -438,7 +440,7 @@ class Dispatcher:
                     count_attempt=False,
                     reason=OutboxFailure.rate_limited,
                 )
-                await self._pause(seconds, _chat_key(group))
+                await self._pause(seconds, chat_key(group))
             case Uncertain(reason=reason) | TransientFailure(reason=reason):
                 uncertain = isinstance(result, Uncertain)
                 stats.uncertain += int(uncertain)
@@ -493,11 +495,3 @@ class Dispatcher:
             await asyncio.sleep(seconds)
         finally:
             self._resume.set()
-
-
-ChatKey = tuple[int | None, int | None]
-
-
-def _chat_key(group: Group) -> ChatKey:
-    """Where a group goes: its delegate's private chat, or the chat it names."""
-    return (group.delegate_id, group.chat_id)

@@ -15,8 +15,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.services.conversations import ConversationState
+from bot.services.outbox.reachability import mark_reachable
 from bot.services.outbox.reminders import ReminderPolicy, plan_for_delegates
-from bot.services.outbox.rows import mark_reachable
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import open_scope, scope_of
 

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure
-from bot.services.outbox.rows import OutboxKind, OutboxStatus, mark_reachable
+from bot.services.outbox.reachability import mark_reachable
+from bot.services.outbox.rows import OutboxKind, OutboxStatus
 from tests.factories import add_delegate, in_session
 
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)

@@ -46,7 +46,7 @@ BULK = 10
 
 class Revive(StrEnum):
     """Whether a row that failed because its recipient could not be reached is queued
-    again when they write to the bot (``services.outbox.mark_reachable``)."""
+    again when they write to the bot (``services.outbox.reachability.mark_reachable``)."""
 
     until_expiry = "until_expiry"
     """While what it announces is still ahead (``expires_at``): reminders, notices, the

@@ -9,18 +9,14 @@ moved nor cancelled by a later sync, only created if it was missing.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, or_, update
-from sqlalchemy import select as sql_select
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import chunks
 from bot.domain.calendar import (
     CalendarException,
     ExceptionKind,
@@ -29,7 +25,8 @@ from bot.domain.calendar import (
     expand_occurrences,
     rota_slot,
 )
-from bot.models import Assignment, CalendarDay, Delegate, Event, Occurrence, Release
+from bot.models import Assignment, CalendarDay, Event, Occurrence
+from bot.services.schedule.stored import Slot, load_stored
 
 logger = logging.getLogger(__name__)
 ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
@@ -152,7 +149,7 @@ async def sync_occurrences(
     # A few days back from today, so that nothing the rule may still move is taken for
     # history; older dates are history, written once and never reloaded.
     since = now.astimezone(zone).date() - HISTORY_MARGIN
-    stored = await _stored(session, events, since=since, now=now)
+    stored = await load_stored(session, events, since=since, now=now)
     run = _Run(
         session,
         await load_calendar(session=session),
@@ -176,23 +173,12 @@ async def sync_occurrences(
 
 
 @dataclass
-class _Slot:
-    """A stored assignment as plain columns, not an ORM object: a re-import reads every
-    future one (80,000 at 10,000 delegates) and changes few, written in one executemany."""
-
-    id: int
-    delegate_id: int
-    cancelled_at: datetime | None
-    changed_at: datetime | None
-
-
-@dataclass
 class _Run:
     """One sync: what each event's pass reads, and what the passes add up."""
 
     session: AsyncSession
     calendar: WorkingCalendar
-    by_occurrence: dict[int, dict[int, _Slot]]
+    by_occurrence: dict[int, dict[int, Slot]]
     delegate_ids: dict[str, int]
     now: datetime
     zone: tzinfo
@@ -207,9 +193,9 @@ class _Run:
     fresh: list[tuple[Occurrence, tuple[int, ...]]] = field(default_factory=list)
     """New occurrences and their members, whose assignments are inserted in one batch."""
     joined: list[tuple[int, int]] = field(default_factory=list)  # new (occurrence, delegate)
-    dirty: dict[int, _Slot] = field(default_factory=dict)  # changed stored assignments, by id
+    dirty: dict[int, Slot] = field(default_factory=dict)  # changed stored assignments, by id
 
-    def touch(self, slot: _Slot) -> None:
+    def touch(self, slot: Slot) -> None:
         self.dirty[slot.id] = slot
 
 
@@ -269,82 +255,6 @@ def _sync_future(
                 run.touch(slot)
                 run.counts.assignments_changed += 1
     _sync_members(run, occurrence.id, current, members)
-
-
-@dataclass
-class _Stored:
-    """What a sync reads of the stored schedule: never the history, which only grows."""
-
-    by_event: dict[int, dict[date, Occurrence]] = field(default_factory=lambda: defaultdict(dict))
-    """Occurrences by original date: those from ``since`` on, and older ones moved later."""
-    by_occurrence: dict[int, dict[int, _Slot]] = field(default_factory=lambda: defaultdict(dict))
-    """Those occurrences' assignments by delegate."""
-    historic: set[int] = field(default_factory=set)
-    """Events with an occurrence dated before ``since``: their dates before it are written."""
-    delegate_ids: dict[str, int] = field(default_factory=dict)
-    """Pool codes → delegate ids."""
-    units: dict[int, str | None] = field(default_factory=dict)
-    """Delegate id → unit, remembered by each new assignment (a later roster may change it)."""
-
-    releases: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
-    """Per occurrence: delegates who released their place, and who stands in."""
-
-
-async def _stored(
-    session: AsyncSession, events: Sequence[Event], *, since: date, now: datetime
-) -> _Stored:
-    """The part of the events' schedule a sync may touch, read in bounded chunks (asyncpg
-    takes at most 32,767 parameters, and events and history only grow)."""
-    stored = _Stored()
-    recent = or_(col(Occurrence.original_date) >= since, col(Occurrence.starts_at) > now)
-    for ids in chunks(e.id for e in events if e.id is not None):
-        occurrences = await session.exec(
-            select(Occurrence).where(col(Occurrence.event_id).in_(ids), recent)
-        )
-        for occurrence in occurrences:
-            stored.by_event[occurrence.event_id][occurrence.original_date] = occurrence
-        # SQLAlchemy's select: SQLModel's is typed for at most four columns.
-        query: Any = (
-            sql_select(
-                col(Assignment.id),
-                col(Assignment.occurrence_id),
-                col(Assignment.delegate_id),
-                col(Assignment.cancelled_at),
-                col(Assignment.changed_at),
-            )
-            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-            .where(col(Occurrence.event_id).in_(ids), recent)
-        )
-        assignments = await session.exec(query)
-        for id_, occurrence_id, delegate_id, cancelled_at, changed_at in assignments:
-            assert id_ is not None
-            slot = _Slot(id_, delegate_id, cancelled_at, changed_at)
-            stored.by_occurrence[occurrence_id][delegate_id] = slot
-        releases = await session.exec(
-            select(Release.occurrence_id, Release.delegate_id, Release.taken_by)
-            .join(Occurrence, col(Occurrence.id) == col(Release.occurrence_id))
-            .where(col(Occurrence.event_id).in_(ids), recent)
-        )
-        for occurrence_id, released_id, taken_by in releases:
-            gone, stand_ins = stored.releases.setdefault(occurrence_id, (set(), set()))
-            gone.add(released_id)
-            if taken_by is not None:
-                stand_ins.add(taken_by)
-        older = exists().where(
-            col(Occurrence.event_id) == col(Event.id), col(Occurrence.original_date) < since
-        )
-        historic = await session.exec(select(Event.id).where(col(Event.id).in_(ids), older))
-        stored.historic.update(i for i in historic if i is not None)
-    codes = (code for e in events for code in e.pool.split(";") if code)
-    for batch in chunks(codes):
-        found = await session.exec(
-            select(Delegate.code, Delegate.id, Delegate.unit).where(col(Delegate.code).in_(batch))
-        )
-        for code, id_, unit in found:
-            if id_ is not None:
-                stored.delegate_ids[code] = id_
-                stored.units[id_] = unit
-    return stored
 
 
 async def _insert_fresh(
@@ -471,7 +381,7 @@ def _rekey_single(
 
 
 def _sync_members(
-    run: _Run, occurrence_id: int, current: dict[int, _Slot], members: tuple[int, ...]
+    run: _Run, occurrence_id: int, current: dict[int, Slot], members: tuple[int, ...]
 ) -> None:
     """Future occurrence: add the rota's new members, cancel those no longer on it."""
     for delegate_id in members:
