@@ -83,6 +83,19 @@ async def _duty(scope: UpdateScope, assignment_id: int) -> list[str]:
     return duty_lines(view, scope.language, scope._) if view is not None else []
 
 
+async def _own_duty(scope: UpdateScope, assignment_id: int) -> list[str] | None:
+    """The caller's own duty, described; ``None`` when it is not theirs (or is gone), so
+    that a forged button shows nothing of someone else's schedule."""
+    assert scope.identity is not None
+    views = await assignments_by_id(
+        session=scope.session, ids=[assignment_id], zone=scope.settings.zone
+    )
+    view = views.get(assignment_id)
+    if view is None or view.delegate_id not in scope.identity.delegate_ids:
+        return None
+    return duty_lines(view, scope.language, scope._)
+
+
 _REFUSED = {
     ReleaseRefusal.not_found: N_("This duty no longer exists."),
     ReleaseRefusal.not_yours: N_("This duty is not yours."),
@@ -102,8 +115,10 @@ async def on_release(
     assert scope.identity is not None
     _ = scope._
     if data.reason is None:
+        if (lines := await _own_duty(scope, data.assignment_id)) is None:
+            await answer(query, _(_REFUSED[ReleaseRefusal.not_yours]), show_alert=True)
+            return
         await answer(query)
-        lines = await _duty(scope, data.assignment_id)
         text = "\n".join(["🙅 <b>" + escape(_("Why can't you attend?")) + "</b>", *lines])
         if query.message is not None:
             await context.bot.send_message(
@@ -291,8 +306,10 @@ async def on_session_answer(
     assert scope.identity is not None
     _ = scope._
     if data.choice is SessionChoice.absent and data.reason is None:
+        if (lines := await _own_duty(scope, data.assignment_id)) is None:
+            await answer(query, _(_REFUSED[ReleaseRefusal.not_yours]), show_alert=True)
+            return
         await answer(query)
-        lines = await _duty(scope, data.assignment_id)
         if query.message is not None:
             await context.bot.send_message(
                 chat_id=query.message.chat.id,

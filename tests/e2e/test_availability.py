@@ -330,6 +330,12 @@ async def test_refusals(harness: Harness, policy: ReminderPolicy, tmp_path: Path
     query = await users["ML-B"].press_data(own, release_data["callback_data"] + ":clash")
     answer = await harness.api.wait_for_callback_answer(query)
     assert "không phải của đồng chí" in answer.get("text", "")
+    # The first step (the reasons) shows nothing of another delegate's duty either.
+    before = len(users["ML-B"].messages)
+    query = await users["ML-B"].press_data(own, release_data["callback_data"])
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không phải của đồng chí" in answer.get("text", "")
+    assert len(users["ML-B"].messages) == before
     await excuse(harness, users["ML-A"], reminder)
     await run_until(harness, policy, harness.clock.now)
     (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
