@@ -185,6 +185,26 @@ async def insert_ignoring_duplicates(
     return len(result.all())
 
 
+async def insert_or_nothing(
+    session: AsyncSession, table: Any, values: dict[str, Any], *, unique: list[str]
+) -> int | None:
+    """One row's ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: its new id, or ``None``
+    when another transaction wrote the same key first (a race settled by the index)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = (await session.connection()).dialect
+    statement: Any = (
+        postgresql.insert(table) if dialect.name == "postgresql" else sqlite.insert(table)
+    )
+    statement = (
+        statement.values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(table.c.id)
+    )
+    found: int | None = (await session.exec(statement)).scalar_one_or_none()
+    return found
+
+
 UNNEST_CHUNK = 50_000
 """Rows per ``INSERT … SELECT FROM unnest(…)``: one array parameter per column."""
 

@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 import bot.db
-from bot.db import SessionFactory, create_session_factory, insert_ignoring_duplicates
+from bot.db import (
+    SessionFactory,
+    create_session_factory,
+    insert_ignoring_duplicates,
+    insert_or_nothing,
+)
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import AdditionPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
@@ -68,3 +73,27 @@ async def test_on_postgresql_in_chunks(
 ) -> None:
     monkeypatch.setattr(bot.db, "UNNEST_CHUNK", 2)
     await _check(create_session_factory(pg_engine))
+
+
+async def _one_each(sessions: SessionFactory) -> None:
+    """Two transactions insert the same key: the first gets its id, the second ``None``
+    (no IntegrityError), and one row is stored."""
+    (row,) = _rows(range(1))
+    async with sessions() as first, sessions() as second:
+        new_id = await insert_or_nothing(first, OUTBOX_TABLE, row, unique=["kind", "dedupe_key"])
+        assert new_id is not None
+        await first.commit()
+        again = await insert_or_nothing(second, OUTBOX_TABLE, row, unique=["kind", "dedupe_key"])
+        assert again is None
+        await second.commit()
+    async with sessions() as session:
+        (stored,) = (await session.exec(select(OutboxMessage))).all()
+    assert stored.id == new_id
+
+
+async def test_insert_or_nothing_on_sqlite(session_factory: SessionFactory) -> None:
+    await _one_each(session_factory)
+
+
+async def test_insert_or_nothing_on_postgresql(pg_engine: AsyncEngine) -> None:
+    await _one_each(create_session_factory(pg_engine))

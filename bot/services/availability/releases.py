@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.db import insert_ignoring_duplicates
+from bot.db import insert_ignoring_duplicates, insert_or_nothing
 from bot.domain.availability import (
     ABSENCE_RELEASES,
     RELEASABLE_KINDS,
@@ -59,6 +59,8 @@ STOPPED_KINDS = (
     OutboxKind.report_prompt.value,
 )
 """What a released assignment would still have been sent: none of it goes."""
+
+OFFERS_TABLE = SubstituteOffer.metadata.tables["substitute_offers"]
 
 
 @dataclass(frozen=True)
@@ -193,20 +195,26 @@ async def _plan_one(
     ordered = await ordered_candidates(session, context, zone=policy.zone) if context.rota else []
     rows: list[dict[str, Any]] = []
     for delegate_id in next_offers(ordered, statuses, policy.fanout):
-        offer = SubstituteOffer(
-            release_id=release.id,
-            delegate_id=delegate_id,
-            status=OfferStatus.pending.value,
-            offered_at=now,
+        # The planner's tick and a delegate's «Không nhận» may offer at the same moment:
+        # the unique (release, delegate) index settles it, and only the winner queues.
+        offer_id = await insert_or_nothing(
+            session,
+            OFFERS_TABLE,
+            {
+                "release_id": release.id,
+                "delegate_id": delegate_id,
+                "status": OfferStatus.pending.value,
+                "offered_at": now,
+            },
+            unique=["release_id", "delegate_id"],
         )
-        session.add(offer)
-        await session.flush()
-        assert offer.id is not None
         statuses[delegate_id] = OfferStatus.pending
+        if offer_id is None:
+            continue
         rows.append(
             outbox_row(
-                SubstituteOfferPayload(offer=offer.id),
-                f"o{offer.id}",
+                SubstituteOfferPayload(offer=offer_id),
+                f"o{offer_id}",
                 now=now,
                 due_at=now,
                 delegate_id=delegate_id,
