@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.domain.buttons import PetitionButton, PetitionStep
 from bot.domain.callbacks import encode
+from bot.domain.roster import Role
 from bot.i18n import Gettext
 from bot.messages import petition_texts as texts
 from bot.services.petitions.items import (
@@ -39,7 +40,11 @@ async def petitions_command(update: Update, context: BotContext, scope: UpdateSc
     if councils:
         text, keyboard = await _office(scope, councils, _)
         await message.reply_text(text, reply_markup=keyboard)
-    own = [d.id for d in scope.identity.delegates if d.id is not None and d.role != "secretary"]
+    own = [
+        d.id
+        for d in scope.identity.delegates
+        if d.id is not None and d.role != Role.secretary.value
+    ]
     if own or not councils:
         text, keyboard = await _delegate(scope, own, _)
         await message.reply_text(text, reply_markup=keyboard)
