@@ -87,12 +87,7 @@ async def broadcast_copies(
     copies = await _copy_message_ids(session, set(wanted.values()))
     kept, gone = await _kept_notices(session, set(broadcasts))
 
-    council_ids = {b.council_id for b in broadcasts.values()}
-    councils = {
-        c.id: c
-        for c in (await session.exec(select(Council).where(col(Council.id).in_(council_ids))))
-        if c.id is not None
-    }
+    councils = await _councils_of(session, broadcasts.values())
     return Copies(
         sources={
             b.id: (b.source_chat_id, b.source_message_id)
@@ -116,12 +111,25 @@ async def broadcast_copies(
             for b in broadcasts.values()
             if b.id is not None and b.album_message_ids
         },
-        councils={
-            b.id: councils[b.council_id]
-            for b in broadcasts.values()
-            if b.id is not None and b.council_id in councils
-        },
+        councils=councils,
     )
+
+
+async def _councils_of(
+    session: AsyncSession, broadcasts: Collection[Broadcast]
+) -> dict[int, Council]:
+    """broadcast → its council (a nudge names the council's office)."""
+    ids = {b.council_id for b in broadcasts}
+    councils = {
+        c.id: c
+        for c in (await session.exec(select(Council).where(col(Council.id).in_(ids))))
+        if c.id is not None
+    }
+    return {
+        b.id: councils[b.council_id]
+        for b in broadcasts
+        if b.id is not None and b.council_id in councils
+    }
 
 
 async def _kept_notices(

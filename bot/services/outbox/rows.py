@@ -211,6 +211,18 @@ async def _give_up_on_poison(session: AsyncSession, now: datetime) -> None:
     )
 
 
+async def _due_ids(session: AsyncSession, due: ColumnElement[bool], limit: int) -> list[int]:
+    """The next due rows' ids, most urgent first, skipping rows another process locks."""
+    found = await session.exec(
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.due_at), col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [id_ for id_ in found.all() if id_ is not None]
+
+
 async def claim_due(
     *,
     session: AsyncSession,
@@ -236,21 +248,7 @@ async def claim_due(
     await _give_up_on_poison(session, now)
     # Ids first, then the update: as a subquery of the UPDATE, PostgreSQL may re-run
     # the LIMIT for every row of a nested loop and so claim every due row at once.
-    candidates = list(
-        (
-            await session.exec(
-                select(OutboxMessage.id)
-                .where(due)
-                .order_by(
-                    col(OutboxMessage.priority),
-                    col(OutboxMessage.due_at),
-                    col(OutboxMessage.id),
-                )
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-    )
+    candidates = await _due_ids(session, due, limit)
     if not candidates:
         return []
     # `due` again: on SQLite another process may have claimed some of them meanwhile.

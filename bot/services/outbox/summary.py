@@ -4,7 +4,7 @@ which assignments are still without a report well after they ended."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -83,19 +83,7 @@ async def council_summaries(
             summaries[council_id] = CouncilSummary(council_id, councils[council_id].name)
         return summaries[council_id]
 
-    unreachable = (
-        await session.exec(
-            select(Delegate)
-            .where(
-                col(Delegate.reachable).is_(False),
-                col(Delegate.active).is_(True),
-                col(Delegate.telegram_user_id).is_not(None),
-            )
-            .order_by(col(Delegate.code))
-        )
-    ).all()
-    for delegate in unreachable:
-        summary(delegate.council_id).unreachable.append(f"{delegate.code} {delegate.full_name}")
+    await _unreachable(session, summary)
     for council_id, status, uncertain in await _outcomes_since(session, since):
         item = summary(council_id)
         if status == OutboxStatus.failed.value:
@@ -116,14 +104,36 @@ async def council_summaries(
                 summary(missing.council_id).missing.append(missing)
     if sessions_on is not None:
         await _attendance(session, sessions_on, zone, summary)
-
     if petitions_on is not None:
-        for petition in await awaited(session=session, council_ids=None, today=petitions_on):
-            if petition.council_id in councils:
-                item = summary(petition.council_id)
-                item.petitions.append(petition)
-                item.petitions_on = petitions_on
+        await _petitions(session, petitions_on, summary)
     return {key: value for key, value in summaries.items() if not value.empty}
+
+
+async def _unreachable(session: AsyncSession, summary: Callable[[int], CouncilSummary]) -> None:
+    """Linked delegates the bot can no longer reach (they blocked it)."""
+    unreachable = (
+        await session.exec(
+            select(Delegate)
+            .where(
+                col(Delegate.reachable).is_(False),
+                col(Delegate.active).is_(True),
+                col(Delegate.telegram_user_id).is_not(None),
+            )
+            .order_by(col(Delegate.code))
+        )
+    ).all()
+    for delegate in unreachable:
+        summary(delegate.council_id).unreachable.append(f"{delegate.code} {delegate.full_name}")
+
+
+async def _petitions(
+    session: AsyncSession, day: date, summary: Callable[[int], CouncilSummary]
+) -> None:
+    """Answers overdue, or due within 3 days of ``day`` (the petitions register)."""
+    for petition in await awaited(session=session, council_ids=None, today=day):
+        item = summary(petition.council_id)
+        item.petitions.append(petition)
+        item.petitions_on = day
 
 
 async def _attendance(
@@ -218,6 +228,23 @@ async def plan_summaries(
         petitions_on=petitions_on,
     )
 
+    rows = _summary_rows(template, summaries, by_council, admin_ids, day_key, now, period)
+    return await insert_ignoring_duplicates(
+        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
+    )
+
+
+def _summary_rows(
+    template: SummaryPayload,
+    summaries: Mapping[int, CouncilSummary],
+    by_council: Mapping[int, list[Delegate]],
+    admin_ids: Iterable[int],
+    day_key: str,
+    now: datetime,
+    period: timedelta,
+) -> list[dict[str, Any]]:
+    """One row per secretary (their council) and per admin (every council)."""
+
     def payload(councils: Iterable[int]) -> SummaryPayload:
         return template.model_copy(update={"councils": tuple(councils)})
 
@@ -244,9 +271,7 @@ async def plan_summaries(
         )
         for admin in sorted(admin_ids)
     )
-    return await insert_ignoring_duplicates(
-        session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
-    )
+    return rows
 
 
 async def _secretaries(session: AsyncSession, council_ids: list[int]) -> dict[int, list[Delegate]]:
