@@ -48,6 +48,21 @@ def invite_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={token}"
 
 
+async def _revoke_unused(session: AsyncSession, delegate_ids: list[int], now: datetime) -> None:
+    """Their links not used yet stop working. In chunks: a first issue for every council
+    names every delegate of the installation."""
+    for ids in chunks(delegate_ids):
+        await session.exec(
+            update(Invite)
+            .where(
+                col(Invite.delegate_id).in_(ids),
+                col(Invite.used_at).is_(None),
+                col(Invite.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+
 async def issue_invites(
     *,
     session: AsyncSession,
@@ -65,17 +80,7 @@ async def issue_invites(
     caller's ``session`` (on any error nothing is committed).
     """
     delegates = await _not_linked(session, council_code)
-    # In chunks: a first issue for every council names every delegate of the installation.
-    for ids in chunks(d.id for d in delegates):
-        await session.exec(
-            update(Invite)
-            .where(
-                col(Invite.delegate_id).in_(ids),
-                col(Invite.used_at).is_(None),
-                col(Invite.revoked_at).is_(None),
-            )
-            .values(revoked_at=now)
-        )
+    await _revoke_unused(session, [d.id for d in delegates if d.id is not None], now)
     issued: list[IssuedInvite] = []
     councils = await _council_names(session, {d.council_id for d in delegates})
     for delegate in delegates:

@@ -273,6 +273,19 @@ def _event_values(entry: ScheduleEntry, pool: tuple[str, ...], zone: tzinfo) -> 
     }
 
 
+async def _cancel_dropped(
+    session: AsyncSession, dropped: list[Event], result: ScheduleImportResult, now: datetime
+) -> None:
+    """Events no longer in the file are cancelled from now; the summary names each."""
+    result.delegates_told = await _delegates_with_upcoming(session, dropped, now)
+    for event in sorted(dropped, key=lambda e: (e.starts_at, e.title)):
+        event.cancelled_at = now
+        event.updated_at = now
+        session.add(event)
+        result.events_cancelled += 1
+        result.cancelled_titles.append(event.title)
+
+
 async def _upsert_events(
     session: AsyncSession,
     entries: Sequence[ScheduleEntry],
@@ -322,18 +335,9 @@ async def _upsert_events(
             result.events_updated += 1
         else:
             result.events_unchanged += 1
-    dropped = [
-        event
-        for identity, event in existing.items()
-        if not merge and identity not in seen and event.cancelled_at is None
-    ]
-    result.delegates_told = await _delegates_with_upcoming(session, dropped, now)
-    for event in sorted(dropped, key=lambda e: (e.starts_at, e.title)):
-        event.cancelled_at = now
-        event.updated_at = now
-        session.add(event)
-        result.events_cancelled += 1
-        result.cancelled_titles.append(event.title)
+    if not merge:
+        dropped = [e for key, e in existing.items() if key not in seen and e.cancelled_at is None]
+        await _cancel_dropped(session, dropped, result, now)
     await session.flush()
     result.event_ids = [e.id for e in [*existing.values(), *created] if e.id is not None]
     return result
