@@ -34,6 +34,7 @@ from tests.web.seed import (
 Client = TestClient[Any, Any]
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE_ENDPOINTS = (
+    "office/petitions",
     "office/calendar",
     "office/missing",
     "office/broadcasts",

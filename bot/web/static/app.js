@@ -215,6 +215,27 @@
     image.src = chartUrl;
   }
 
+  // --- petitions (Đơn thư): overdue answers, then those due within 3 days -------------------
+  function fill(template, values) {
+    return Object.entries(values).reduce((text, [k, v]) => text.split("{" + k + "}").join(v), template || "");
+  }
+
+  async function officePetitions() {
+    const data = await api("office/petitions");
+    if (!data.total) { show(h("p", { class: "muted", id: "petitions-empty" }, T.nothing_petitions)); return; }
+    show(data.groups.filter((g) => g.items.length).map((group) => h("section", { class: "petitions", "data-group": group.group },
+      h("h2", {}, fill(T["petitions_" + group.group], { count: group.items.length })),
+      group.items.map((p) => h("div", { class: "card petition", "data-petition": p.id },
+        h("div", { class: "row" },
+          h("strong", { class: "grow" }, p.ref + " · " + p.type_name),
+          h("span", { class: group.group === "overdue" ? "chip overdue" : "chip state-waiting" },
+            fill(T.due_on, { day: dayText(p.due_on) }))),
+        h("div", { class: "muted" }, [p.agency, p.council,
+          p.delegate ? fill(T.received_by, { who: p.delegate.code + " " + p.delegate.name }) : ""].filter(Boolean).join(" · ")),
+        p.summary ? h("div", { class: "summary" }, p.summary) : null,
+        p.citizen ? h("div", { class: "muted citizen" }, p.citizen) : null)))));
+  }
+
   // --- a delegate's own calendar ----------------------------------------------------------------
   async function myCalendar() {
     const data = await api("my/calendar");
@@ -233,7 +254,7 @@
     broadcasts: ["tab_broadcasts", officeBroadcasts],
     stats: ["tab_stats", officeStats],
     mine: ["tab_mine", myCalendar],
-    // MERGE POINT: "petitions" (Đơn thư) comes with the petitions register.
+    petitions: ["tab_petitions", officePetitions],
   };
 
   async function render(name) {
@@ -263,7 +284,7 @@
       me = await api("me");
     } catch (error) { showError(error); return; }
     const views = [];
-    if (me.office) views.push("calendar", "missing", "broadcasts", "stats");
+    if (me.office) views.push("calendar", "missing", "broadcasts", "stats", "petitions");
     if (me.councils.some((c) => c.role === "delegate")) views.push("mine");
     if (!me.linked && !me.office) { showError(new ApiError(403, "not_linked")); return; }
     document.getElementById("title").textContent = me.office ? T.title_office : T.title_delegate;
