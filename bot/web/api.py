@@ -116,7 +116,14 @@ def _occurrences(entries: Sequence[CalendarEntry]) -> list[dict[str, Any]]:
             },
         )
         occurrence["delegates"].append(
-            {"code": view.delegate_code, "name": view.delegate_name, "state": entry.state.value}
+            {
+                "assignment_id": view.assignment_id,
+                "code": view.delegate_code,
+                "name": view.delegate_name,
+                "state": entry.state.value,
+                "stand_in": entry.stand_in,
+                "releasable": entry.releasable,
+            }
         )
     return list(found.values())
 
