@@ -28,7 +28,7 @@ from tests.web.test_api import Client, status_of
 TODAY = date(2026, 11, 26)
 
 
-async def _petitions(session_factory: SessionFactory, seeded: Seeded) -> None:
+async def add_petitions(session_factory: SessionFactory, seeded: Seeded) -> None:
     """A: one overdue, one due in 2 days, one due in 10 days (not listed), one answered;
     B: one overdue."""
     async with session_factory() as session, session.begin():
@@ -62,7 +62,7 @@ def _refs(body: dict[str, Any]) -> dict[str, list[str]]:
 async def test_the_office_sees_donthu_s_list_grouped(
     client: Client, session_factory: SessionFactory, seeded: Seeded
 ) -> None:
-    await _petitions(session_factory, seeded)
+    await add_petitions(session_factory, seeded)
     status, body = await status_of(client, "office/petitions", headers(OFFICE_A)["Authorization"])
     assert status == 200, body
     assert _refs(body) == {"overdue": ["1/2026"], "due_soon": ["2/2026"]}
@@ -81,7 +81,7 @@ async def test_the_office_sees_donthu_s_list_grouped(
 async def test_delegates_and_other_offices_get_403(
     client: Client, session_factory: SessionFactory, seeded: Seeded
 ) -> None:
-    await _petitions(session_factory, seeded)
+    await add_petitions(session_factory, seeded)
     for user in (DELEGATE_A1, DELEGATE_B1):
         status, body = await status_of(client, "office/petitions", headers(user)["Authorization"])
         assert (status, body) == (403, {"error": "office_only"})
@@ -95,7 +95,7 @@ async def test_delegates_and_other_offices_get_403(
 async def test_personal_data_only_to_the_council_s_own_secretaries(
     client: Client, session_factory: SessionFactory, seeded: Seeded
 ) -> None:
-    await _petitions(session_factory, seeded)
+    await add_petitions(session_factory, seeded)
     await seed_province(session_factory, seeded)
     for user in (OFFICE_P, ADMIN):
         status, body = await status_of(client, "office/petitions", headers(user)["Authorization"])
