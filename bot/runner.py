@@ -283,7 +283,9 @@ class _Process:
 
         wanted: list[tuple[int, web.Application]] = []
         if settings.WEBAPP_PORT is not None:
-            deps = WebDeps(settings, self.deps.session_factory, self.deps.clock)
+            deps = WebDeps(
+                settings, self.deps.session_factory, self.deps.clock, wake=self._wake_dispatcher
+            )
             wanted.append((settings.WEBAPP_PORT, webapp(deps, self.health_state)))
         if settings.HEALTH_PORT is not None and settings.HEALTH_PORT != settings.WEBAPP_PORT:
             wanted.append((settings.HEALTH_PORT, health_app(self.health_state, self.deps.clock)))

@@ -54,14 +54,29 @@ class AssignmentState(StrEnum):
     """không thực hiện: reported as not held."""
     past = "past"
     """đã diễn ra: an ended duty that takes no report (a session, a deadline)."""
-    # ``xin vắng`` and ``người thay`` come with the availability feature (issue 15).
+    released = "released"
+    """xin vắng: the delegate gave the duty up (``Xin vắng``, an absence)."""
+    stand_in = "stand_in"
+    """người thay: a duty taken in another's place, not ended yet (then its report state)."""
 
 
 def assignment_state(
-    *, kind: str, ended_at: datetime, now: datetime, held: bool | None
+    *,
+    kind: str,
+    ended_at: datetime,
+    now: datetime,
+    held: bool | None,
+    released: bool = False,
+    stand_in: bool = False,
 ) -> AssignmentState:
     """``held`` is the report's answer, ``None`` without a report. Kinds that take no
-    report (a session, a deadline) are ``waiting`` until they end and ``past`` after."""
+    report (a session, a deadline) are ``waiting`` until they end and ``past`` after.
+    A released duty is ``released`` whatever else; a stand-in's duty is ``stand_in``
+    until it ends, and then reads like any other (the office follows its report)."""
+    if released:
+        return AssignmentState.released
+    if stand_in and held is None and ended_at > now:
+        return AssignmentState.stand_in
     if held is False:
         return AssignmentState.not_held
     if held is True:

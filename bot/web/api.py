@@ -2,8 +2,9 @@
 
 The office's endpoints (``office/…``) answer the councils where the user is the office
 (and their child councils); a delegate gets 403. ``?council=ID`` narrows them to one of
-those councils. ``my/calendar`` is the delegate's own. Petitions (``/donthu``, issue 16)
-and availability (``Xin vắng``, issue 15) are built elsewhere and are not here yet.
+those councils. ``my/calendar`` is the delegate's own. The office's ``Đơn thư`` is in
+``api_petitions``, the delegate's ``Xin vắng`` in ``api_absence`` (both use ``office_scope``
+or ``scope_of`` from here).
 """
 
 from __future__ import annotations
@@ -115,7 +116,14 @@ def _occurrences(entries: Sequence[CalendarEntry]) -> list[dict[str, Any]]:
             },
         )
         occurrence["delegates"].append(
-            {"code": view.delegate_code, "name": view.delegate_name, "state": entry.state.value}
+            {
+                "assignment_id": view.assignment_id,
+                "code": view.delegate_code,
+                "name": view.delegate_name,
+                "state": entry.state.value,
+                "stand_in": entry.stand_in,
+                "releasable": entry.releasable,
+            }
         )
     return list(found.values())
 
@@ -317,6 +325,4 @@ ROUTES: tuple[tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
     ("office/broadcasts/{broadcast_id}", office_broadcast),
     ("office/stats", office_stats),
     ("office/stats/chart.png", office_stats_chart),
-    # MERGE POINT: "office/petitions" (Đơn thư, issue 16) and the delegate's "Xin vắng"
-    # (issue 15) come with those features' services.
 )

@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bot.health import MAX_CONCURRENT_CHECKS, HealthState, check
-from bot.web import api
+from bot.web import api, api_absence, api_petitions
 from bot.web.auth import authenticate
 from bot.web.deps import DEPS, WebDeps
 from bot.web.strings import page_strings
@@ -147,6 +147,8 @@ def webapp(deps: WebDeps, state: HealthState | None = None) -> web.Application:
     app.router.add_get("/app/", page)
     app.router.add_get("/app/strings.json", strings)
     app.router.add_static("/app/static/", STATIC, append_version=False)
-    for path, handler in api.ROUTES:
+    for path, handler in (*api.ROUTES, *api_petitions.ROUTES):
         app.router.add_get(f"/app/api/{path}", handler)
+    for path, handler in api_absence.POST_ROUTES:
+        app.router.add_post(f"/app/api/{path}", handler)
     return app

@@ -29,6 +29,9 @@ class WebDeps:
     )
     """Requests each Telegram user may make: the bot's token bucket (``bot/telegram/budget``),
     sized for a page that reads one or two answers a tab."""
+    wake: Callable[[], None] = lambda: None
+    """Wakes this process's outbox dispatcher (the runner's), so that the stand-in offers a
+    ``Xin vắng`` plans go now rather than at its next poll."""
 
 
 @dataclass

@@ -153,3 +153,31 @@ async def _broadcast(session: object, council: int, to: list[Delegate], acked: s
             )
         )  # fmt: skip
     return broadcast.id
+
+
+OFFICE_P, DELEGATE_P1 = 500, 501
+"""The province council's office and one of its delegates (``seed_province``)."""
+
+
+async def seed_province(session_factory: SessionFactory, seeded: Seeded) -> int:
+    """A province council, parent of A and B (siblings), with an office, a delegate and a
+    reception on 10/11 of its own."""
+    async with session_factory() as session, session.begin():
+        p = Council(code="HDND-P", name="HĐND tỉnh Ninh Bình", level="province", created_at=NOW)
+        session.add(p)
+        await session.flush()
+        assert p.id is not None
+        for child in (seeded.council_a, seeded.council_b):
+            council = await session.get(Council, child)
+            assert council is not None
+            council.parent_id = p.id
+        office = _delegate("VP-P", "Vũ Văn Tỉnh", p.id, OFFICE_P, "", "secretary")
+        p1 = _delegate("P1", "Hoàng Thị Tỉnh", p.id, DELEGATE_P1, "Tỉnh", "delegate")
+        reception = _event(p.id, "tcd-p", "reception", "Tiếp công dân tỉnh")
+        session.add_all([office, p1, reception])
+        await session.flush()
+        day = _occurrence(reception, NOW - timedelta(days=16))
+        session.add(day)
+        await session.flush()
+        session.add(Assignment(occurrence_id=day.id, delegate_id=p1.id, created_at=NOW))
+    return p.id

@@ -22,15 +22,19 @@ from tests.web.seed import (
     ADMIN,
     DELEGATE_A1,
     DELEGATE_B1,
+    DELEGATE_P1,
     OFFICE_A,
     OFFICE_B,
+    OFFICE_P,
     STRANGER,
     Seeded,
+    seed_province,
 )
 
 Client = TestClient[Any, Any]
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE_ENDPOINTS = (
+    "office/petitions",
     "office/calendar",
     "office/missing",
     "office/broadcasts",
@@ -157,6 +161,46 @@ async def test_an_office_cannot_name_another_council(client: Client, seeded: See
         client, f"office/calendar?council={seeded.council_b}&month=2026-11", admin
     )
     assert _codes(calendar) == {"B1"}
+
+
+@pytest.mark.parametrize(
+    ("user", "offices", "seen"),
+    [
+        (OFFICE_P, {"HDND-P", "HDND-A", "HDND-B"}, {"P1", "A1", "A2", "B1"}),
+        (OFFICE_A, {"HDND-A"}, {"A1", "A2"}),
+        (OFFICE_B, {"HDND-B"}, {"B1"}),
+        (DELEGATE_P1, set(), None),
+    ],
+    ids=["province office", "commune office", "sibling office", "province delegate"],
+)
+async def test_a_parent_councils_office_sees_its_children(
+    client: Client,
+    session_factory: SessionFactory,
+    seeded: Seeded,
+    user: int,
+    offices: set[str],
+    seen: set[str] | None,
+) -> None:
+    province = await seed_province(session_factory, seeded)
+    auth = headers(user)["Authorization"]
+    _, me = await status_of(client, "me", auth)
+    assert {c["code"] for c in me["councils"] if c["role"] == "office"} == offices
+    status, calendar = await status_of(client, "office/calendar?month=2026-11", auth)
+    if seen is None:
+        assert status == 403
+        return
+    assert _codes(calendar) == seen
+    status, missing = await status_of(client, "office/missing", auth)
+    assert {i["code"] for u in missing["units"] for i in u["items"]} <= seen
+    for council, allowed in (
+        (province, user == OFFICE_P),
+        (seeded.council_a, user in (OFFICE_P, OFFICE_A)),
+        (seeded.council_b, user in (OFFICE_P, OFFICE_B)),
+    ):
+        status, _ = await status_of(client, f"office/calendar?council={council}", auth)
+        assert status == (200 if allowed else 403), (council, status)
+    status, _ = await status_of(client, f"office/broadcasts/{seeded.broadcast_a}", auth)
+    assert status == (200 if user in (OFFICE_P, OFFICE_A) else 404)
 
 
 async def test_a_delegate_sees_only_their_own_calendar(client: Client) -> None:

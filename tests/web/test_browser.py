@@ -19,10 +19,12 @@ from urllib.parse import quote
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.db import SessionFactory
 from tests.factories import NOW
 from tests.web.browser import chromium, require_chromium
 from tests.web.conftest import OTHER_TOKEN, init_data
-from tests.web.seed import DELEGATE_A1, OFFICE_A
+from tests.web.seed import DELEGATE_A1, OFFICE_A, Seeded
+from tests.web.test_api_petitions import add_petitions
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DESKTOP = {"width": 1280, "height": 860}
@@ -117,7 +119,7 @@ async def test_the_office_sees_its_dashboard(
     assert await page.title() == "Bảng điều khiển"
     assert await page.inner_text("#month-title") == "11/2026"
     tabs = await page.locator("#tabs button").all_inner_texts()
-    assert tabs == ["Lịch", "Chưa báo cáo", "Thông báo", "Thống kê"]
+    assert tabs == ["Lịch", "Chưa báo cáo", "Thông báo", "Thống kê", "Đơn thư"]
     text = await page.inner_text("main")
     assert "Nguyễn Thị Hoa" in text
     assert "Lê Văn Bình" in text
@@ -168,6 +170,41 @@ async def test_a_delegate_sees_their_calendar_on_a_phone_without_telegram_s_scri
     await shoot(page, "miniapp-delegate-phone.png", tmp_path)
 
 
+async def test_the_office_s_petitions_tab(
+    browser: Any, client: TestClient[Any, Any], session_factory: SessionFactory, seeded: Seeded
+) -> None:
+    await add_petitions(session_factory, seeded)
+    page = await open_app(browser, client, init_data(OFFICE_A), viewport=PHONE)
+    await page.wait_for_selector("#month-grid")
+    await tab(page, "Đơn thư")
+    titles = await page.locator(".petitions h2").all_inner_texts()
+    assert titles == ["Quá hạn trả lời: 1", "Đến hạn trả lời trong 3 ngày: 1"]
+    first = await page.inner_text(".petition >> nth=0")
+    assert "1/2026 · khiếu nại" in first
+    assert "hạn 24/11/2026" in first
+    assert "Ông Nguyễn Văn Dân" in first  # the council's own secretary
+    await no_horizontal_scroll(page)
+
+
+async def test_a_delegate_asks_for_leave_from_the_calendar(
+    browser: Any, client: TestClient[Any, Any]
+) -> None:
+    page = await open_app(browser, client, init_data(DELEGATE_A1), viewport=PHONE)
+    await page.wait_for_selector("#upcoming")
+    assert await page.locator("#past .release-open").count() == 0
+    await page.get_by_role("button", name="🙅 Xin vắng").click()
+    assert await page.inner_text("#upcoming .release strong") == "Lý do xin vắng?"
+    await page.get_by_role("button", name="Trùng lịch công tác").click()
+    await page.wait_for_selector(".release-done")
+    assert "Đã ghi nhận đồng chí xin vắng" in await page.inner_text(".release-done")
+    assert await page.locator("#upcoming .chip").all_inner_texts() == ["xin vắng"]
+    await no_horizontal_scroll(page)
+    await page.reload()
+    await page.wait_for_selector("#upcoming")
+    assert await page.locator("#upcoming .chip").all_inner_texts() == ["xin vắng"]
+    assert await page.locator(".release-open").count() == 0
+
+
 async def test_every_office_view_fits_a_360_pixel_phone(
     browser: Any, client: TestClient[Any, Any], tmp_path: Path
 ) -> None:
@@ -175,7 +212,7 @@ async def test_every_office_view_fits_a_360_pixel_phone(
     await page.wait_for_selector("#month-grid")
     await no_horizontal_scroll(page)
     await shoot(page, "miniapp-office-phone.png", tmp_path)
-    for label in ("Chưa báo cáo", "Thông báo", "Thống kê"):
+    for label in ("Chưa báo cáo", "Thông báo", "Thống kê", "Đơn thư"):
         await tab(page, label)
         if label == "Thống kê":
             await page.wait_for_selector("#chart[data-loaded='1']")

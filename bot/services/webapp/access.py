@@ -42,19 +42,13 @@ class WebUser:
 
 
 async def council_children(*, session: AsyncSession) -> dict[int, list[int]]:
-    """Each council's child councils.
-
-    MERGE POINT (issue 17): the councils table gets its parent council there; until then
-    no council has children, and this is the one place that reads the link.
-    """
-    parent = getattr(Council, "parent_id", None)
-    if parent is None:
-        return {}
+    """Each council's child councils (``Council.parent_id``): a parent council's office
+    sees its children's views, at any depth (``office_councils``)."""
     children: dict[int, list[int]] = defaultdict(list)
-    rows = (await session.exec(select(Council.id, parent).where(parent.is_not(None)))).all()
-    for child, of in rows:
-        if child is not None:
-            children[int(of)].append(child)
+    query = select(Council.id, Council.parent_id).where(col(Council.parent_id).is_not(None))
+    for child, of in (await session.exec(query)).all():
+        if child is not None and of is not None:
+            children[of].append(child)
     return children
 
 

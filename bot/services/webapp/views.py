@@ -14,10 +14,17 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.availability import RELEASABLE_KINDS
 from bot.domain.webapp import AssignmentState, assignment_state
-from bot.models import Report
+from bot.models import Event, Occurrence, Report
+from bot.models.availability import Release
 from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
-from bot.services.schedule.views import AssignmentView, list_assignments, local_bounds
+from bot.services.schedule.views import (
+    AssignmentView,
+    assignments_by_id,
+    list_assignments,
+    local_bounds,
+)
 
 OWN_PAST = timedelta(days=62)
 OWN_AHEAD = timedelta(days=120)
@@ -28,6 +35,10 @@ OWN_AHEAD = timedelta(days=120)
 class CalendarEntry:
     view: AssignmentView
     state: AssignmentState
+    stand_in: bool = False
+    """Taken in another delegate's place (``người thay``)."""
+    releasable: bool = False
+    """Upcoming, of a kind ``Xin vắng`` hands on, and not given up already."""
 
 
 def month_bounds(month: date, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -57,22 +68,71 @@ async def _held(session: AsyncSession, assignment_ids: Sequence[int]) -> dict[in
     return found
 
 
-async def _entries(
-    session: AsyncSession, views: Sequence[AssignmentView], now: datetime
-) -> list[CalendarEntry]:
-    held = await _held(session, [v.assignment_id for v in views])
-    return [
-        CalendarEntry(
-            view=view,
-            state=assignment_state(
-                kind=view.kind,
-                ended_at=view.ends_at or view.starts_at,
-                now=now,
-                held=held.get(view.assignment_id),
-            ),
+async def _stand_ins(session: AsyncSession, assignment_ids: Sequence[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(assignment_ids), 1000):
+        chunk = list(assignment_ids[start : start + 1000])
+        query = sql_select(col(Release.stand_in_assignment_id)).where(
+            col(Release.stand_in_assignment_id).in_(chunk)
         )
-        for view in views
-    ]
+        found.update(int(a) for (a,) in (await session.exec(query)).all())  # type: ignore[call-overload]
+    return found
+
+
+async def _released(
+    session: AsyncSession,
+    zone: tzinfo,
+    start: datetime,
+    end: datetime,
+    *,
+    delegate_ids: Sequence[int] | None = None,
+    council_ids: Collection[int] | None = None,
+) -> list[AssignmentView]:
+    """The duties given up (``Xin vắng``) in the window: their assignments are cancelled,
+    so the active list does not hold them; a cancelled occurrence shows nothing."""
+    query = (
+        sql_select(col(Release.assignment_id))
+        .join(Occurrence, col(Occurrence.id) == col(Release.occurrence_id))
+        .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .where(
+            col(Occurrence.cancelled_at).is_(None),
+            col(Occurrence.starts_at) >= start,
+            col(Occurrence.starts_at) < end,
+        )
+    )
+    if delegate_ids is not None:
+        query = query.where(col(Release.delegate_id).in_(list(delegate_ids)))
+    if council_ids is not None:
+        query = query.where(col(Event.council_id).in_(list(council_ids)))
+    ids = [int(a) for (a,) in (await session.exec(query)).all()]  # type: ignore[call-overload]
+    return list((await assignments_by_id(session=session, ids=ids, zone=zone)).values())
+
+
+async def _entries(
+    session: AsyncSession,
+    views: Sequence[AssignmentView],
+    released: Sequence[AssignmentView],
+    now: datetime,
+) -> list[CalendarEntry]:
+    active = {v.assignment_id for v in views}
+    gone = [v for v in released if v.assignment_id not in active]  # a withdrawn absence
+    held = await _held(session, [v.assignment_id for v in views])
+    stand_ins = await _stand_ins(session, [v.assignment_id for v in views])
+    entries = []
+    for view in [*views, *gone]:
+        is_released = view.assignment_id not in active
+        state = assignment_state(
+            kind=view.kind,
+            ended_at=view.ends_at or view.starts_at,
+            now=now,
+            held=held.get(view.assignment_id),
+            released=is_released,
+            stand_in=view.assignment_id in stand_ins,
+        )
+        releasable = not is_released and view.kind in RELEASABLE_KINDS and view.starts_at > now
+        entries.append(CalendarEntry(view, state, view.assignment_id in stand_ins, releasable))
+    entries.sort(key=lambda e: (e.view.starts_at, e.view.delegate_code, e.view.title))
+    return entries
 
 
 async def council_month(
@@ -92,7 +152,8 @@ async def council_month(
         starts_from=start,
         starts_before=end,
     )
-    return await _entries(session, views, now)
+    released = await _released(session, zone, start, end, council_ids=council_ids)
+    return await _entries(session, views, released, now)
 
 
 async def own_calendar(
@@ -108,7 +169,10 @@ async def own_calendar(
         starts_from=now - OWN_PAST,
         starts_before=now + OWN_AHEAD,
     )
-    return await _entries(session, views, now)
+    released = await _released(
+        session, zone, now - OWN_PAST, now + OWN_AHEAD, delegate_ids=delegate_ids
+    )
+    return await _entries(session, views, released, now)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,19 @@
     return path.endsWith(".png") ? response.blob() : response.json();
   }
 
+  async function post(path, body) {
+    const response = await fetch("/app/api/" + path, {
+      method: "POST",
+      headers: { Authorization: "tma " + initData, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      cache: "no-store",
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (!response.ok) throw new ApiError(response.status, data.error || "");
+    return data;
+  }
+
   const main = () => document.getElementById("main");
 
   function show(...nodes) { main().replaceChildren(...nodes.flat().filter(Boolean)); }
@@ -87,13 +100,15 @@
       ? h("ul", { class: "people" }, item.delegates.map((d) =>
         h("li", {}, h("span", {}, d.code + " " + d.name), state(d.state))))
       : null;
-    const own = !withPeople && item.delegates.length ? state(item.delegates[0].state) : null;
-    return h("div", { class: "card occurrence", "data-occurrence": item.occurrence_id },
+    const mine = !withPeople && item.delegates.length ? item.delegates[0] : null;
+    const card = h("div", { class: "card occurrence", "data-occurrence": item.occurrence_id },
       h("div", { class: "row" },
         h("strong", { class: "grow" }, item.title),
-        h("span", { class: "muted" }, kind(item.kind)), own),
+        h("span", { class: "muted" }, kind(item.kind)), mine ? state(mine.state) : null),
       h("div", { class: "muted" }, [when, item.location, item.council].filter(Boolean).join(" · ")),
       people);
+    if (mine && mine.releasable) card.append(releaseBox(mine.assignment_id));
+    return card;
   }
 
   // --- the office's calendar --------------------------------------------------------------
@@ -215,7 +230,61 @@
     image.src = chartUrl;
   }
 
+  // --- petitions (Đơn thư): overdue answers, then those due within 3 days -------------------
+  function fill(template, values) {
+    return Object.entries(values).reduce((text, [k, v]) => text.split("{" + k + "}").join(v), template || "");
+  }
+
+  async function officePetitions() {
+    const data = await api("office/petitions");
+    if (!data.total) { show(h("p", { class: "muted", id: "petitions-empty" }, T.nothing_petitions)); return; }
+    show(data.groups.filter((g) => g.items.length).map((group) => h("section", { class: "petitions", "data-group": group.group },
+      h("h2", {}, fill(T["petitions_" + group.group], { count: group.items.length })),
+      group.items.map((p) => h("div", { class: "card petition", "data-petition": p.id },
+        h("div", { class: "row" },
+          h("strong", { class: "grow" }, p.ref + " · " + p.type_name),
+          h("span", { class: group.group === "overdue" ? "chip overdue" : "chip state-waiting" },
+            fill(T.due_on, { day: dayText(p.due_on) }))),
+        h("div", { class: "muted" }, [p.agency, p.council,
+          p.delegate ? fill(T.received_by, { who: p.delegate.code + " " + p.delegate.name }) : ""].filter(Boolean).join(" · ")),
+        p.summary ? h("div", { class: "summary" }, p.summary) : null,
+        p.citizen ? h("div", { class: "muted citizen" }, p.citizen) : null)))));
+  }
+
   // --- a delegate's own calendar ----------------------------------------------------------------
+  // "Xin vắng": the reasons the bot's button offers, then the same release on the server.
+  const RELEASE_ERRORS = { started: "release_started", not_releasable: "release_started",
+    already: "release_already", not_found: "release_gone", not_yours: "release_gone" };
+
+  function releaseBox(assignmentId) {
+    const box = h("div", { class: "release", "data-assignment": assignmentId });
+    const message = h("p", { class: "muted release-message" });
+    const note = h("input", { type: "text", maxlength: "500", class: "release-note", placeholder: T.reason_note || "" });
+    async function send(reason) {
+      for (const b of box.querySelectorAll("button")) b.disabled = true;
+      try {
+        await post("my/release", { assignment_id: assignmentId, reason, note: reason === "other" ? note.value : "" });
+        box.replaceChildren(h("p", { class: "release-done" }, T.released_done + ". " + T.released_seeking));
+        const chip = box.parentNode && box.parentNode.querySelector(".chip");
+        if (chip) chip.replaceWith(state("released"));
+      } catch (error) {
+        for (const b of box.querySelectorAll("button")) b.disabled = false;
+        message.textContent = error instanceof ApiError && RELEASE_ERRORS[error.code]
+          ? T[RELEASE_ERRORS[error.code]] : (T.error_other || "Error");
+      }
+    }
+    function choose() {
+      const reasons = ["clash", "personal", "other"].map((reason) => h("button", {
+        type: "button", class: "reason", "data-reason": reason, on: { click: () => send(reason) },
+      }, T["reason_" + reason]));
+      box.replaceChildren(h("strong", {}, T.release_why), h("div", { class: "reasons" }, reasons), note,
+        h("button", { type: "button", class: "more", on: { click: () => box.replaceChildren(opener) } }, T.cancel), message);
+    }
+    const opener = h("button", { type: "button", class: "more release-open", on: { click: choose } }, T.release);
+    box.append(opener);
+    return box;
+  }
+
   async function myCalendar() {
     const data = await api("my/calendar");
     const now = data.now;
@@ -224,7 +293,6 @@
     if (!upcoming.length && !past.length) { show(h("p", { class: "muted" }, T.nothing_mine)); return; }
     show(h("h2", {}, T.upcoming), h("div", { id: "upcoming" }, upcoming.map((o) => occurrenceCard(o, false))),
       h("h2", {}, T.past), h("div", { id: "past" }, past.map((o) => occurrenceCard(o, false))));
-    // MERGE POINT: "Xin vắng" on each upcoming item comes with the availability feature.
   }
 
   const VIEWS = {
@@ -233,7 +301,7 @@
     broadcasts: ["tab_broadcasts", officeBroadcasts],
     stats: ["tab_stats", officeStats],
     mine: ["tab_mine", myCalendar],
-    // MERGE POINT: "petitions" (Đơn thư) comes with the petitions register.
+    petitions: ["tab_petitions", officePetitions],
   };
 
   async function render(name) {
@@ -263,7 +331,7 @@
       me = await api("me");
     } catch (error) { showError(error); return; }
     const views = [];
-    if (me.office) views.push("calendar", "missing", "broadcasts", "stats");
+    if (me.office) views.push("calendar", "missing", "broadcasts", "stats", "petitions");
     if (me.councils.some((c) => c.role === "delegate")) views.push("mine");
     if (!me.linked && !me.office) { showError(new ApiError(403, "not_linked")); return; }
     document.getElementById("title").textContent = me.office ? T.title_office : T.title_delegate;
