@@ -81,11 +81,18 @@ class Counts:
 
     @property
     def completion_rate(self) -> float | None:
-        """Held out of due; ``None`` when nothing was due yet."""
-        return self.held / self.due if self.due else None
+        """Held out of due (:func:`completion_rate`)."""
+        return completion_rate(self)
 
     def not_held_by_reason(self) -> dict[str, int]:
         return {reason: getattr(self, f"not_held_{reason}") for reason in REASONS}
+
+
+def completion_rate(counts: Counts) -> float | None:
+    """The one completion rate of the text, the CSV and the workbook: assignments held
+    out of those due (held, not held, or ended without a report); ``None`` when nothing
+    was due yet."""
+    return counts.held / counts.due if counts.due else None
 
 
 COUNT_FIELDS = tuple(f.name for f in fields(Counts))
@@ -137,6 +144,7 @@ class UnitKindRow:
     counts: Counts
     sessions: int  # distinct occurrences with a "held" report by a delegate of the unit
     standing_committee_held: int = 0  # of ``counts.held``: the Standing Committee (by title)
+    periodic_held: int = 0  # of ``counts.held``: turns at the council's periodic reception
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,7 @@ class KindRow:
     kind: str
     held: int  # with at least one report saying it was held
     ended: int  # that took place (ended, not cancelled), reported or not
+    periodic_held: int = 0  # of ``held``: the council's periodic receptions
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,8 @@ class CouncilInfo:
     id: int
     code: str
     name: str
+    level: str | None = None  # ``province|district|commune`` (bot.domain.roster.Level)
+    parent_id: int | None = None
 
 
 # --- the aggregates -------------------------------------------------------------------------
@@ -227,9 +238,16 @@ class Period:
     sessions: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences held
     ended: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences that ended
     standing_committee_receptions: int = 0  # reception turns held by the Standing Committee
+    periodic_turns: int = 0  # reception turns held at the council's periodic reception
+    periodic_sessions: int = 0  # periodic receptions held (distinct occurrences)
 
     def of(self, kind: str) -> Counts:
         return self.counts.get(kind, Counts())
+
+    @property
+    def delegate_reception_sessions(self) -> int:
+        """Receptions by assignment held, the periodic ones left out (counted in turns)."""
+        return self.sessions.get("reception", 0) - self.periodic_sessions
 
     def reported(self) -> Counts:
         return total(self.of(kind) for kind in REPORTED_KINDS)
@@ -237,12 +255,16 @@ class Period:
 
 @dataclass(frozen=True)
 class Summary:
-    """What the text says about one council, or about every council chosen (``council``
-    ``None``)."""
+    """What the text says about one council, or (``council`` ``None``) about the
+    ``count`` councils of one ``level`` taken together, with the previous quarter and the
+    same quarter of the previous year beside it."""
 
     council: CouncilInfo | None
     current: Period
     previous: Period
+    year_ago: Period = field(default_factory=Period)
+    level: str | None = None
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -276,15 +298,17 @@ def aggregate(
     current: PeriodRows,
     previous: PeriodRows,
     missing: Sequence[MissingReport] = (),
+    year_ago: PeriodRows | None = None,
 ) -> Statistics:
-    """Every breakdown of ``quarter`` with ``previous`` (the quarter before) beside it."""
+    """Every breakdown of ``quarter`` with ``previous`` (the quarter before) beside it;
+    the summaries also compare with ``year_ago`` (the same quarter a year before)."""
     return Statistics(
         quarter=quarter,
         councils=tuple(sorted(councils, key=lambda c: sort_key(c.code))),
         lines=tuple(unit_kind_lines(current, previous)),
         units=tuple(unit_lines(current, previous)),
         delegates=tuple(delegate_lines(current, previous)),
-        summaries=tuple(summaries(councils, current, previous)),
+        summaries=tuple(summaries(councils, current, previous, year_ago or PeriodRows())),
         missing=tuple(sorted(missing, key=lambda m: (m.starts_at, sort_key(m.delegate_code)))),
     )
 
@@ -389,45 +413,99 @@ def delegate_lines(current: PeriodRows, previous: PeriodRows) -> list[DelegateLi
     ]
 
 
-def periods(rows: PeriodRows) -> dict[int | None, Period]:
-    """Per kind for each council, and for all of them under ``None``; one pass."""
-    counts: dict[int | None, _Sums[str]] = defaultdict(_Sums)
-    standing: dict[int | None, int] = defaultdict(int)
-    sessions: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    ended: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+LEVELS = ("province", "district", "commune")
+"""The order of the paragraphs when several councils are covered (upper council first)."""
+
+
+def _group_order(key: str) -> tuple[int, str]:
+    """Upper councils chosen with their communes first, then the levels, top down."""
+    if key.startswith("council:"):
+        return -1, key
+    return (LEVELS.index(key) if key in LEVELS else len(LEVELS)), key
+
+
+def periods(rows: PeriodRows, group: Mapping[int, K]) -> dict[K, Period]:
+    """Per kind for each group of councils (``group`` maps a council to its group; a
+    council not in it is left out); one pass."""
+    counts: dict[K, _Sums[str]] = defaultdict(_Sums)
+    standing: dict[K, int] = defaultdict(int)
+    periodic: dict[K, list[int]] = defaultdict(lambda: [0, 0])
+    sessions: dict[K, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    ended: dict[K, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows.units:
-        for key in (row.council_id, None):
-            counts[key].add(row.kind, row.counts)
-            if row.kind == "reception":
-                standing[key] += row.standing_committee_held
+        if row.council_id not in group:
+            continue
+        key = group[row.council_id]
+        counts[key].add(row.kind, row.counts)
+        if row.kind == "reception":
+            standing[key] += row.standing_committee_held
+            periodic[key][0] += row.periodic_held
     for kind_row in rows.kinds:
-        for key in (kind_row.council_id, None):
-            sessions[key][kind_row.kind] += kind_row.held
-            ended[key][kind_row.kind] += kind_row.ended
+        if kind_row.council_id not in group:
+            continue
+        key = group[kind_row.council_id]
+        sessions[key][kind_row.kind] += kind_row.held
+        ended[key][kind_row.kind] += kind_row.ended
+        if kind_row.kind == "reception":
+            periodic[key][1] += kind_row.periodic_held
     return {
         key: Period(
             {kind: counts[key][kind] for kind in counts[key].seen()},
             dict(sessions[key]),
             dict(ended[key]),
             standing[key],
+            periodic[key][0],
+            periodic[key][1],
         )
         for key in {*counts, *sessions}
     }
 
 
 def summaries(
-    councils: Sequence[CouncilInfo], current: PeriodRows, previous: PeriodRows
+    councils: Sequence[CouncilInfo],
+    current: PeriodRows,
+    previous: PeriodRows,
+    year_ago: PeriodRows | None = None,
 ) -> list[Summary]:
-    """One summary per council with assignments in either quarter; an overall one first
-    when there are several. A single council chosen is named even when it has nothing."""
-    now, before = periods(current), periods(previous)
+    """One summary per level, upper council first: a level with one council is named
+    after it, several councils of one level are added together (the seed reports the
+    district council, then "HĐND cấp xã" as one). A single council chosen is named even
+    when it has nothing; with several, a council without any assignment in the three
+    quarters is left out, unless it is the upper council of another one chosen."""
+    rows_ago = year_ago or PeriodRows()
     if len(councils) == 1:
         council = councils[0]
-        return [Summary(council, now.get(council.id, Period()), before.get(council.id, Period()))]
-    chosen = sorted(
-        (c for c in councils if c.id in now or c.id in before), key=lambda c: sort_key(c.code)
-    )
-    result = [Summary(c, now.get(c.id, Period()), before.get(c.id, Period())) for c in chosen]
-    if len(result) != 1:
-        result.insert(0, Summary(None, now.get(None, Period()), before.get(None, Period())))
+        group = {council.id: council.id}
+        now, before, ago = (periods(rows, group) for rows in (current, previous, rows_ago))
+        return [
+            Summary(
+                council,
+                now.get(council.id, Period()),
+                before.get(council.id, Period()),
+                ago.get(council.id, Period()),
+            )
+        ]
+    chosen = {council.id for council in councils}
+    parents = {c.parent_id for c in councils if c.parent_id in chosen}
+    # An upper council chosen with its communes (``--children``) is a paragraph of its
+    # own even when the roster gave both the same level.
+    groups: dict[int, str] = {
+        c.id: f"council:{c.id}" if c.id in parents else (c.level or "") for c in councils
+    }
+    by_group = [periods(rows, groups) for rows in (current, previous, rows_ago)]
+    active = {row.council_id for rows in (current, previous, rows_ago) for row in rows.units}
+    shown = [c for c in councils if c.id in active or c.id in parents]
+    result = []
+    for key in sorted({groups[c.id] for c in shown}, key=_group_order):
+        members = [c for c in shown if groups[c.id] == key]
+        result.append(
+            Summary(
+                members[0] if len(members) == 1 else None,
+                by_group[0].get(key, Period()),
+                by_group[1].get(key, Period()),
+                by_group[2].get(key, Period()),
+                level=members[0].level,
+                count=len(members),
+            )
+        )
     return result

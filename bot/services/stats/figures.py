@@ -45,6 +45,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.availability import Answer
 from bot.domain.quarters import Quarter
+from bot.domain.schedule_cells import ReceptionCategory
 from bot.domain.stats import (
     COUNT_FIELDS,
     REASONS,
@@ -98,6 +99,12 @@ async def quarterly_statistics(
         council_ids=council_ids,
         detailed=detailed,
     )
+    year_ago = await period_rows(
+        session=session,
+        bounds=quarter.year_before().bounds(zone),
+        now=now,
+        council_ids=council_ids,
+    )
     councils = await _councils(session, council_ids)
     missing: Sequence[MissingReport] = []
     if detailed:
@@ -108,7 +115,7 @@ async def quarterly_statistics(
             council_ids=council_ids,
             zone=zone,
         )
-    return aggregate(quarter, councils, current, previous, missing)
+    return aggregate(quarter, councils, current, previous, missing, year_ago)
 
 
 # PostgreSQL: the planner cannot know how many groups the first level makes, so it sorts;
@@ -125,15 +132,25 @@ async def _tune_for_aggregation(session: AsyncSession) -> None:
             await connection.execute(text(setting))
 
 
-async def council_by_code(*, session: AsyncSession, code: str) -> CouncilInfo | None:
-    rows = await _all(
-        session,
-        sql_select(col(Council.id), col(Council.code), col(Council.name)).where(
-            col(Council.code) == code
-        ),
+def _council_columns() -> AnySelect:
+    return sql_select(
+        col(Council.id),
+        col(Council.code),
+        col(Council.name),
+        col(Council.level),
+        col(Council.parent_id),
     )
-    row = rows[0] if rows else None
-    return None if row is None else CouncilInfo(row[0], row[1], row[2])
+
+
+async def council_by_code(*, session: AsyncSession, code: str) -> CouncilInfo | None:
+    rows = await _all(session, _council_columns().where(col(Council.code) == code))
+    return CouncilInfo(*rows[0]) if rows else None
+
+
+async def child_council_ids(*, session: AsyncSession, parent_id: int) -> frozenset[int]:
+    """The councils whose upper council is ``parent_id`` (a province's communes)."""
+    statement = sql_select(col(Council.id)).where(col(Council.parent_id) == parent_id)
+    return frozenset(row[0] for row in await _all(session, statement))
 
 
 async def list_councils(
@@ -144,12 +161,10 @@ async def list_councils(
 
 
 async def _councils(session: AsyncSession, council_ids: frozenset[int] | None) -> list[CouncilInfo]:
-    statement = sql_select(col(Council.id), col(Council.code), col(Council.name)).order_by(
-        col(Council.code)
-    )
+    statement = _council_columns().order_by(col(Council.code))
     if council_ids is not None:
         statement = statement.where(col(Council.id).in_(sorted(council_ids)))
-    return [CouncilInfo(row[0], row[1], row[2]) for row in await _all(session, statement)]
+    return [CouncilInfo(*row) for row in await _all(session, statement)]
 
 
 async def _all(session: AsyncSession, statement: Executable) -> list[tuple[Any, ...]]:
@@ -258,12 +273,16 @@ async def period_rows(
     kinds: list[KindRow] = []
     for row in await _all(session, _units_and_kinds_statement(bounds, now, council_ids)):
         level, council_id, unit, kind = row[:4]
-        sessions, standing, ended = (int(value) for value in row[-3:])
+        sessions, standing, ended, periodic = (int(value or 0) for value in row[-4:])
         if level == 0:
-            counts = _counts(row[4:-3])
-            units.append(UnitKindRow(council_id, unit or "", kind, counts, sessions, standing))
+            counts = _counts(row[4:-4])
+            units.append(
+                UnitKindRow(council_id, unit or "", kind, counts, sessions, standing, periodic)
+            )
         else:
-            kinds.append(KindRow(council_id, kind, held=sessions, ended=ended))
+            kinds.append(
+                KindRow(council_id, kind, held=sessions, ended=ended, periodic_held=periodic)
+            )
     delegates = []
     if detailed:
         delegates = [
@@ -295,6 +314,9 @@ def _per_occurrence_unit(
                 func.min(col(Event.kind)).label("kind"),
                 *(column.label(f"c{i}") for i, column in enumerate(_report_columns())),
                 secretary_held.label("standing"),
+                func.max(
+                    case((col(Event.category) == ReceptionCategory.periodic.value, 1), else_=0)
+                ).label("periodic"),
                 func.min(col(Occurrence.starts_at)).label("starts_at"),
                 func.min(col(Occurrence.ends_at)).label("ends_at"),
             ),
@@ -333,6 +355,7 @@ def _units_and_kinds_statement(
         func.count(case((c.c1 > 0, 1))),  # occurrences with a held turn: sessions
         func.sum(c.standing),
         literal_column("0"),
+        func.sum(case((c.periodic > 0, c.c1), else_=0)),  # periodic reception turns held
     ).group_by(c.council_id, c.unit, c.kind)
     per_occurrence = (
         sql_select(
@@ -340,6 +363,7 @@ def _units_and_kinds_statement(
             func.min(c.kind).label("kind"),
             func.sum(c.c1).label("held"),
             func.max(case((ended, 1), else_=0)).label("ended"),
+            func.max(c.periodic).label("periodic"),
         )
         .group_by(c.occurrence_id)
         .subquery("per_occurrence")
@@ -353,6 +377,7 @@ def _units_and_kinds_statement(
         func.count(case((per_occurrence.c.held > 0, 1))),
         literal_column("0"),
         func.count(case((per_occurrence.c.ended > 0, 1))),
+        func.count(case((and_(per_occurrence.c.held > 0, per_occurrence.c.periodic > 0), 1))),
     ).group_by(per_occurrence.c.council_id, per_occurrence.c.kind)
     return union_all(units, kinds)
 
