@@ -237,7 +237,8 @@ class Period:
     counts: Mapping[str, Counts] = field(default_factory=dict)
     sessions: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences held
     ended: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences that ended
-    standing_committee_receptions: int = 0  # reception turns held by the Standing Committee
+    # Delegates' reception turns (not the periodic one) held by the Standing Committee.
+    standing_committee_receptions: int = 0
     periodic_turns: int = 0  # reception turns held at the council's periodic reception
     periodic_sessions: int = 0  # periodic receptions held (distinct occurrences)
 

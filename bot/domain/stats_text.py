@@ -139,7 +139,7 @@ def _reception_sentences(period: Period, name: str, language: str) -> list[str]:
         )
     if sessions := period.delegate_reception_sessions:
         turns = reception.held - period.periodic_turns
-        standing = min(period.standing_committee_receptions, turns)
+        standing = period.standing_committee_receptions
         message = (
             N_(
                 "The delegates of {council} received citizens on {sessions} occasion(s) "

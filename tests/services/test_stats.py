@@ -324,3 +324,21 @@ def test_chart_png_is_1200_wide_and_not_blank(units: int) -> None:
     if units:
         green = (pixels[:, :, 1] > 0.4) & (pixels[:, :, 0] < 0.3) & (pixels[:, :, 2] < 0.3)
         assert green.sum() > 1000  # the "held" bars are drawn
+
+
+async def test_periodic_reception_counts_in_turns(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """E1 (two delegates, both held) is the council's periodic reception: counted in
+    turns, apart from the delegates' receptions counted in occasions (E2, E5)."""
+    await _fixture(session_factory, tmp_path)
+    async with session_factory() as session, session.begin():
+        await session.exec(
+            update(Event).where(col(Event.key) == "ref:E1").values(category="periodic")
+        )
+    text = summary_text(await _statistics(session_factory), "vi")
+    assert text.startswith(
+        "Trong quý I/2026, HĐND HDND-ML đã tổ chức 02 lượt tiếp công dân định kỳ. "
+        "Đại biểu HĐND HDND-ML đã tiếp công dân 02 buổi theo phân công (02 lượt đại biểu, "
+        "trong đó Thường trực HĐND 01 lượt). Đã tiếp 21 lượt công dân, "
+    )

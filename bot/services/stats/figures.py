@@ -353,7 +353,9 @@ def _units_and_kinds_statement(
         func.sum(case((ended, 0), else_=c.c6)),  # without a report, still to come
         *(func.sum(c[f"c{i}"]) for i in range(7, 12)),
         func.count(case((c.c1 > 0, 1))),  # occurrences with a held turn: sessions
-        func.sum(c.standing),
+        # The Standing Committee's turns at the delegates' receptions (the periodic one is
+        # counted apart, in turns).
+        func.sum(case((c.periodic > 0, 0), else_=c.standing)),
         literal_column("0"),
         func.sum(case((c.periodic > 0, c.c1), else_=0)),  # periodic reception turns held
     ).group_by(c.council_id, c.unit, c.kind)
