@@ -253,6 +253,10 @@ class Period:
     def reported(self) -> Counts:
         return total(self.of(kind) for kind in REPORTED_KINDS)
 
+    def everything(self) -> Counts:
+        """Every kind: the CSV's ``TOTAL,all`` row and the workbook's ``Tất cả``."""
+        return total(self.counts.values())
+
 
 @dataclass(frozen=True)
 class Summary:

@@ -262,10 +262,11 @@ def comparison_line(summary: Summary, quarter: Quarter, language: str) -> str:
 
 
 def follow_up_line(summary: Summary, language: str) -> str | None:
-    """Who reported, what was not held and why, the completion rate; ``None`` when the
-    council had nothing that took place or is to come."""
+    """How many turns took place, how many were held (the one completion rate, over every
+    kind as in the CSV's ``TOTAL,all``), not held and why, not reported, still to come;
+    ``None`` when the council had nothing that took place or is to come."""
     _ = get_translator(language)
-    counts = summary.current.reported()
+    counts = summary.current.everything()
     if not counts.due and not counts.upcoming:
         return None
 
@@ -274,16 +275,12 @@ def follow_up_line(summary: Summary, language: str) -> str | None:
 
     parts = []
     if counts.due:
-        parts.append(
-            _("reported {reported}/{due} turn(s) that took place").format(
-                reported=n(counts.held + counts.not_held), due=n(counts.due)
-            )
-        )
+        parts.append(_("{due} turn(s) took place").format(due=n(counts.due)))
         parts.append(
             _("{held} held (completion rate {rate}, previous quarter {previous})").format(
                 held=n(counts.held),
                 rate=rate(completion_rate(counts), language),
-                previous=rate(completion_rate(summary.previous.reported()), language),
+                previous=rate(completion_rate(summary.previous.everything()), language),
             )
             if counts.held
             else _("none held")

@@ -100,11 +100,10 @@ So với quý trước (quý IV/2021): không có hoạt động; cùng kỳ nă
 không có hoạt động.
 
 Theo dõi nội bộ (không đưa vào báo cáo):
-HĐND huyện Mê Linh: đại biểu đã báo cáo 138/140 lượt hoạt động đã diễn ra; 135 lượt \
-thực hiện (tỷ lệ thực hiện 96,4%, quý trước 80,0%); 03 lượt không thực hiện (trùng lịch \
-03); 02 lượt chưa báo cáo.
-HĐND 2 xã, phường: đại biểu đã báo cáo 517/517 lượt hoạt động đã diễn ra; 517 lượt \
-thực hiện (tỷ lệ thực hiện 100,0%, quý trước –)."""
+HĐND huyện Mê Linh: 175 lượt hoạt động đã diễn ra; 170 lượt thực hiện (tỷ lệ thực hiện \
+97,1%, quý trước 80,0%); 03 lượt không thực hiện (trùng lịch 03); 02 lượt chưa báo cáo.
+HĐND 2 xã, phường: 517 lượt hoạt động đã diễn ra; 517 lượt thực hiện (tỷ lệ thực hiện \
+100,0%, quý trước –)."""
 
 
 def _stats(*councils: CouncilInfo) -> Statistics:
@@ -134,8 +133,10 @@ def test_nothing_reported_says_so() -> None:
         "Trong quý I/2022, HĐND xã Tiền Phong tiếp công dân: 04 buổi theo lịch, "
         "chưa có báo cáo kết quả."
     )
-    assert "HĐND xã Tiền Phong: đại biểu đã báo cáo 0/04 lượt" in text
-    assert "chưa lượt nào thực hiện; 04 lượt chưa báo cáo." in text
+    assert text.endswith(
+        "HĐND xã Tiền Phong: 04 lượt hoạt động đã diễn ra; chưa lượt nào thực hiện; "
+        "04 lượt chưa báo cáo."
+    )
 
 
 def test_a_paragraph_takes_one_more_sentence() -> None:

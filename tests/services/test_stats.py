@@ -14,7 +14,7 @@ The council HDND-ML, quarter 2026-Q1 (zone Asia/Ho_Chi_Minh, UTC+7), seen on 10 
 | E6 | 01/04 01:00 (31/03 18:00 UTC) | reception | ML-002 | held, 7 citizens: **Q2** |
 | E7 | 01/01 06:30 (31/12 23:30 UTC) | supervision | ML-002 | held: **Q1**, not Q4 |
 | E8 | 24/02 08:00, cancelled | voter_meeting | ML-001 | held, 50 voters: not counted |
-| E10 | 31/03 23:30 | deadline | ML-002 | none: unreported |
+| E10 | 31/03 23:30 | deadline | ML-002 | none: held once over (no prompt) |
 | E11 | 10/03 07:30 | reception | ML-002 | not held (postponed) |
 | E9 | 10/11/2025 07:30 | reception | ML-001 | held: 9 citizens, 2 petitions, 2 fwd |
 
@@ -93,13 +93,13 @@ unit,kind,assigned,held,not_held,unreported,citizens,petitions,forwarded,voters,
 Xã Mỹ Lộc,reception,4,3,1,0,16,4,1,0,0,2,0,1,0,0,0,0.75,1,1,0,0,9,2,2,0,0,1
 Xã Mỹ Lộc,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0
 Xã Mỹ Lộc,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0
-Xã Mỹ Lộc,deadline,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+Xã Mỹ Lộc,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
 Xã Mỹ Thành,reception,1,1,0,0,5,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
 TOTAL,reception,5,4,1,0,21,4,1,0,0,3,0,1,0,0,0,0.8,1,1,0,0,9,2,2,0,0,1
 TOTAL,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0
 TOTAL,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0
-TOTAL,deadline,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
-TOTAL,all,11,6,2,3,21,4,1,85,12,5,0,1,1,0,0,0.5455,1,1,0,0,9,2,2,0,0,1
+TOTAL,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
+TOTAL,all,11,7,2,2,21,4,1,85,12,6,0,1,1,0,0,0.6364,1,1,0,0,9,2,2,0,0,1
 """
 
 EXPECTED_TEXT = """\
@@ -112,9 +112,9 @@ So với quý trước (quý IV/2025): 01 buổi tiếp công dân, 09 lượt c
 (quý I/2025): không có hoạt động.
 
 Theo dõi nội bộ (không đưa vào báo cáo):
-HĐND HDND-ML: đại biểu đã báo cáo 08/10 lượt hoạt động đã diễn ra; 06 lượt thực hiện (tỷ \
-lệ thực hiện 60,0%, quý trước 100,0%); 02 lượt không thực hiện (hoãn 01, trùng lịch 01); \
-02 lượt chưa báo cáo."""
+HĐND HDND-ML: 11 lượt hoạt động đã diễn ra; 07 lượt thực hiện (tỷ lệ thực hiện 63,6%, \
+quý trước 100,0%); 02 lượt không thực hiện (hoãn 01, trùng lịch 01); 02 lượt chưa báo \
+cáo."""
 
 
 async def _fixture(sessions: SessionFactory, tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ async def test_every_council_adds_the_other_one(
     stats = await _statistics(session_factory, all_councils=True)
     rows = list(csv.reader(io.StringIO(csv_bytes(stats).decode("utf-8-sig"))))
     assert rows[1][:8] == ["Phường Một", "reception", "1", "1", "0", "0", "100", "10"]
-    assert rows[-1][:8] == ["TOTAL", "all", "12", "7", "2", "3", "121", "14"]
+    assert rows[-1][:8] == ["TOTAL", "all", "12", "8", "2", "2", "121", "14"]
     text = summary_text(stats, "vi")
     # Two commune councils: one paragraph for the level, their figures added up.
     assert text.startswith(
@@ -342,3 +342,19 @@ async def test_periodic_reception_counts_in_turns(
         "Đại biểu HĐND HDND-ML đã tiếp công dân 02 buổi theo phân công (02 lượt đại biểu, "
         "trong đó Thường trực HĐND 01 lượt). Đã tiếp 21 lượt công dân, "
     )
+
+
+async def test_one_completion_rate_in_text_csv_and_workbook(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """7 held of 11 due (the deadline E10 held once over, never "unreported")."""
+    await _fixture(session_factory, tmp_path)
+    stats = await _statistics(session_factory)
+    rows = list(csv.reader(io.StringIO(csv_bytes(stats).decode("utf-8-sig"))))
+    assert rows[-1][:2] == ["TOTAL", "all"]
+    assert rows[-1][rows[0].index("completion_rate")] == "0.6364"
+    assert "(tỷ lệ thực hiện 63,6%, " in summary_text(stats, "vi")
+    book = load_workbook(io.BytesIO(xlsx_bytes(stats)), read_only=True)
+    units = [list(row) for row in book["Theo đơn vị"].iter_rows(values_only=True)]
+    (overall,) = [row for row in units if row[:2] == ["Tổng cộng", "Tất cả"]]
+    assert overall[2::2][15] == pytest.approx(7 / 11)

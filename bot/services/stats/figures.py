@@ -343,16 +343,24 @@ def _units_and_kinds_statement(
     per_unit = _per_occurrence_unit(bounds, council_ids)
     c = per_unit.c
     ended = func.coalesce(c.ends_at, c.starts_at) <= now
+    # The contract: a kind without a report prompt (session, deadline, other) is held once
+    # it has ended, unless answered "Xin vắng" (not held); it is never "unreported". So
+    # the one completion rate (bot.domain.stats.completion_rate) reads the same in the
+    # text, the CSV and the workbook.
+    prompted = c.kind.in_(REPORTED_KINDS)
+    held = c.c1 + case((and_(not_(prompted), ended), c.c6), else_=0)
     units = sql_select(
         literal_column("0"),
         c.council_id,
         c.unit,
         c.kind,
-        *(func.sum(c[f"c{i}"]) for i in range(6)),
-        func.sum(case((ended, c.c6), else_=0)),  # without a report and over: unreported
+        func.sum(c.c0),
+        func.sum(held),
+        *(func.sum(c[f"c{i}"]) for i in range(2, 6)),
+        func.sum(case((and_(prompted, ended), c.c6), else_=0)),  # over, no report: unreported
         func.sum(case((ended, 0), else_=c.c6)),  # without a report, still to come
         *(func.sum(c[f"c{i}"]) for i in range(7, 12)),
-        func.count(case((c.c1 > 0, 1))),  # occurrences with a held turn: sessions
+        func.count(case((held > 0, 1))),  # occurrences with a held turn: sessions
         # The Standing Committee's turns at the delegates' receptions (the periodic one is
         # counted apart, in turns).
         func.sum(case((c.periodic > 0, 0), else_=c.standing)),
@@ -363,7 +371,7 @@ def _units_and_kinds_statement(
         sql_select(
             func.min(c.council_id).label("council_id"),
             func.min(c.kind).label("kind"),
-            func.sum(c.c1).label("held"),
+            func.sum(held).label("held"),
             func.max(case((ended, 1), else_=0)).label("ended"),
             func.max(c.periodic).label("periodic"),
         )
