@@ -145,6 +145,7 @@ class UnitKindRow:
     sessions: int  # distinct occurrences with a "held" report by a delegate of the unit
     standing_committee_held: int = 0  # of ``counts.held``: the Standing Committee (by title)
     periodic_held: int = 0  # of ``counts.held``: turns at the council's periodic reception
+    periodic_sessions: int = 0  # of ``sessions``: periodic receptions
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class Line:
     sessions: int
     previous: Counts
     previous_sessions: int
+    council: str = ""  # the council's code when several are covered (no merging across)
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ class Summary:
     year_ago: Period = field(default_factory=Period)
     level: str | None = None
     count: int = 1
+    council_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,8 @@ class Statistics:
     delegates: tuple[DelegateLine, ...]
     summaries: tuple[Summary, ...]
     missing: tuple[MissingReport, ...] = ()
+    # Per council and unit, the quarter in the text's terms (the "Biểu tổng hợp" rows).
+    unit_periods: Mapping[tuple[int, str], Period] = field(default_factory=dict)
 
     @property
     def overall(self) -> Line:
@@ -310,52 +315,66 @@ def aggregate(
     return Statistics(
         quarter=quarter,
         councils=tuple(sorted(councils, key=lambda c: sort_key(c.code))),
-        lines=tuple(unit_kind_lines(current, previous)),
+        lines=tuple(
+            unit_kind_lines(
+                current, previous, {c.id: c.code for c in councils} if len(councils) > 1 else {}
+            )
+        ),
         units=tuple(unit_lines(current, previous)),
         delegates=tuple(delegate_lines(current, previous)),
         summaries=tuple(summaries(councils, current, previous, year_ago or PeriodRows())),
         missing=tuple(sorted(missing, key=lambda m: (m.starts_at, sort_key(m.delegate_code)))),
+        unit_periods=unit_periods(current),
     )
 
 
 @dataclass
 class _Table:
-    """Turns per (unit, kind) and per kind; held occurrences per (unit, kind) and per kind."""
+    """Turns per (council, unit, kind) and per kind; held occurrences likewise. The
+    council is ``""`` unless ``codes`` names it (several councils: a unit of one council
+    is never merged with a same-named unit of another)."""
 
-    counts: _Sums[tuple[str, str]] = field(default_factory=_Sums)
+    counts: _Sums[tuple[str, str, str]] = field(default_factory=_Sums)
     kind_counts: _Sums[str] = field(default_factory=_Sums)
-    unit_sessions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    unit_sessions: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
     kind_sessions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @classmethod
-    def of(cls, rows: PeriodRows) -> _Table:
+    def of(cls, rows: PeriodRows, codes: Mapping[int, str]) -> _Table:
         table = cls()
         for row in rows.units:
-            table.counts.add((row.unit, row.kind), row.counts)
+            key = (codes.get(row.council_id, ""), row.unit, row.kind)
+            table.counts.add(key, row.counts)
             table.kind_counts.add(row.kind, row.counts)
-            table.unit_sessions[row.unit, row.kind] += row.sessions
+            table.unit_sessions[key] += row.sessions
         for kind_row in rows.kinds:
             table.kind_sessions[kind_row.kind] += kind_row.held
         return table
 
 
-def unit_kind_lines(current: PeriodRows, previous: PeriodRows) -> list[Line]:
-    """The contract's table: a row per unit and kind with at least one assignment this
-    quarter, then ``TOTAL`` per kind, then ``TOTAL,all``."""
-    now, before = _Table.of(current), _Table.of(previous)
+def unit_kind_lines(
+    current: PeriodRows, previous: PeriodRows, codes: Mapping[int, str] | None = None
+) -> list[Line]:
+    """The contract's table: a row per (council,) unit and kind with at least one
+    assignment this quarter, then ``TOTAL`` per kind, then ``TOTAL,all``. ``codes`` (the
+    council codes, when several councils are covered) keeps councils apart."""
+    now, before = _Table.of(current, codes or {}), _Table.of(previous, codes or {})
     keys = [key for key in now.counts.seen() if now.counts[key].assigned]
     lines = [
         Line(
             unit=unit,
             kind=kind,
-            counts=now.counts[unit, kind],
-            sessions=now.unit_sessions.get((unit, kind), 0),
-            previous=before.counts[unit, kind],
-            previous_sessions=before.unit_sessions.get((unit, kind), 0),
+            counts=now.counts[council, unit, kind],
+            sessions=now.unit_sessions.get((council, unit, kind), 0),
+            previous=before.counts[council, unit, kind],
+            previous_sessions=before.unit_sessions.get((council, unit, kind), 0),
+            council=council,
         )
-        for unit, kind in sorted(keys, key=lambda k: (sort_key(k[0]), _kind_order(k[1])))
+        for council, unit, kind in sorted(
+            keys, key=lambda k: (sort_key(k[0]), sort_key(k[1]), _kind_order(k[2]))
+        )
     ]
-    kinds = sorted({kind for _unit, kind in keys}, key=_kind_order)
+    kinds = sorted({kind for _council, _unit, kind in keys}, key=_kind_order)
     totals = [
         Line(
             unit=TOTAL,
@@ -376,6 +395,33 @@ def unit_kind_lines(current: PeriodRows, previous: PeriodRows) -> list[Line]:
         previous_sessions=sum(before.kind_sessions.values()),
     )
     return [*lines, *totals, everything]
+
+
+def unit_periods(rows: PeriodRows) -> dict[tuple[int, str], Period]:
+    """Per council and unit, the figures the text gives per council: occurrences held by
+    the unit's delegates (a session held once it is over), periodic turns apart."""
+    counts: dict[tuple[int, str], _Sums[str]] = defaultdict(_Sums)
+    sessions: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    periodic: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows.units:
+        key = (row.council_id, row.unit)
+        counts[key].add(row.kind, row.counts)
+        sessions[key][row.kind] += row.sessions
+        if row.kind == "reception":
+            periodic[key][0] += row.periodic_held
+            periodic[key][1] += row.periodic_sessions
+            periodic[key][2] += row.standing_committee_held
+    return {
+        key: Period(
+            {kind: counts[key][kind] for kind in counts[key].seen()},
+            dict(sessions[key]),
+            {"session": sessions[key].get("session", 0)},
+            periodic[key][2],
+            periodic[key][0],
+            periodic[key][1],
+        )
+        for key in counts
+    }
 
 
 def _reported_per_unit(rows: PeriodRows) -> _Sums[str]:
@@ -488,6 +534,8 @@ def summaries(
                 now.get(council.id, Period()),
                 before.get(council.id, Period()),
                 ago.get(council.id, Period()),
+                level=council.level,
+                council_ids=(council.id,),
             )
         ]
     chosen = {council.id for council in councils}
@@ -511,6 +559,7 @@ def summaries(
                 by_group[2].get(key, Period()),
                 level=members[0].level,
                 count=len(members),
+                council_ids=tuple(c.id for c in members),
             )
         )
     return result

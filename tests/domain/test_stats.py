@@ -275,3 +275,23 @@ def test_thongke_reads_the_quarter_as_the_office_writes_it(
     from bot.telegram.stats import _arguments
 
     assert _arguments(args) == (quarter, code)
+
+
+def test_same_named_units_of_two_councils_stay_apart() -> None:
+    """The all-councils table: "Thị trấn An Thịnh" of the district and of the town's own
+    council are two rows, each with its council's code."""
+    other = CouncilInfo(2, "HDND-X", "HĐND thị trấn An Thịnh")
+    current = PeriodRows(
+        units=[
+            _unit("Thị trấn An Thịnh", "reception", Counts(assigned=1, held=1), 1),
+            _unit("Thị trấn An Thịnh", "reception", Counts(assigned=2, held=2), 2, council=2),
+        ]
+    )
+    stats = aggregate(Quarter(2026, 1), [COUNCIL, other], current, PeriodRows())
+    assert [(line.council, line.unit, line.counts.held) for line in stats.lines[:2]] == [
+        ("HDND-ML", "Thị trấn An Thịnh", 1),
+        ("HDND-X", "Thị trấn An Thịnh", 2),
+    ]
+    assert stats.lines[-1].counts.held == 3
+    single = aggregate(Quarter(2026, 1), [COUNCIL], current, PeriodRows())
+    assert single.lines[0].council == ""

@@ -274,7 +274,13 @@ async def test_every_council_adds_the_other_one(
     await _fixture(session_factory, tmp_path)
     stats = await _statistics(session_factory, all_councils=True)
     rows = list(csv.reader(io.StringIO(csv_bytes(stats).decode("utf-8-sig"))))
-    assert rows[1][:8] == ["Phường Một", "reception", "1", "1", "0", "0", "100", "10"]
+    assert rows[0][-1] == "council"
+    (phuong,) = [row for row in rows if row[0] == "Phường Một"]
+    assert phuong[:8] == ["Phường Một", "reception", "1", "1", "0", "0", "100", "10"]
+    assert phuong[-1] == "HDND-X"
+    assert rows[1][0] == "Xã Mỹ Lộc"
+    assert rows[1][-1] == "HDND-ML"
+    assert rows[-1][-1] == ""
     assert rows[-1][:8] == ["TOTAL", "all", "12", "8", "2", "2", "121", "14"]
     text = summary_text(stats, "vi")
     # Two commune councils: one paragraph for the level, their figures added up.

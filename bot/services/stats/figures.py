@@ -273,11 +273,22 @@ async def period_rows(
     kinds: list[KindRow] = []
     for row in await _all(session, _units_and_kinds_statement(bounds, now, council_ids)):
         level, council_id, unit, kind = row[:4]
-        sessions, standing, ended, periodic = (int(value or 0) for value in row[-4:])
+        sessions, standing, ended, periodic, periodic_sessions = (
+            int(value or 0) for value in row[-5:]
+        )
         if level == 0:
-            counts = _counts(row[4:-4])
+            counts = _counts(row[4:-5])
             units.append(
-                UnitKindRow(council_id, unit or "", kind, counts, sessions, standing, periodic)
+                UnitKindRow(
+                    council_id,
+                    unit or "",
+                    kind,
+                    counts,
+                    sessions,
+                    standing,
+                    periodic,
+                    periodic_sessions,
+                )
             )
         else:
             kinds.append(
@@ -366,6 +377,7 @@ def _units_and_kinds_statement(
         func.sum(case((c.periodic > 0, 0), else_=c.standing)),
         literal_column("0"),
         func.sum(case((c.periodic > 0, c.c1), else_=0)),  # periodic reception turns held
+        func.count(case((and_(held > 0, c.periodic > 0), 1))),  # periodic receptions held
     ).group_by(c.council_id, c.unit, c.kind)
     per_occurrence = (
         sql_select(
@@ -388,6 +400,7 @@ def _units_and_kinds_statement(
         literal_column("0"),
         func.count(case((per_occurrence.c.ended > 0, 1))),
         func.count(case((and_(per_occurrence.c.held > 0, per_occurrence.c.periodic > 0), 1))),
+        literal_column("0"),
     ).group_by(per_occurrence.c.council_id, per_occurrence.c.kind)
     return union_all(units, kinds)
 
