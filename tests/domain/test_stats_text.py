@@ -47,8 +47,9 @@ CURRENT = PeriodRows(
             sessions=60,
             standing_committee_held=5,
             periodic_held=81,
+            periodic_sessions=6,
         ),
-        UnitKindRow(1, "Huyện Mê Linh", "session", Counts(assigned=35, held=35), 0),
+        UnitKindRow(1, "Huyện Mê Linh", "session", Counts(assigned=35, held=35), 1),
         UnitKindRow(2, "Xã Tiền Phong", "reception", Counts(assigned=300, held=300), 300),
         UnitKindRow(
             2,

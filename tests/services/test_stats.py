@@ -217,7 +217,13 @@ def _check_statistics(stats: Statistics) -> None:
 
 def _check_xlsx(data: bytes) -> None:
     book = load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames == ["Theo đơn vị", "Theo đại biểu", "Chưa báo cáo", "Biểu đồ"]
+    assert book.sheetnames == [
+        "Biểu tổng hợp",
+        "Theo đơn vị",
+        "Theo đại biểu",
+        "Chưa báo cáo",
+        "Biểu đồ",
+    ]
     units = [list(row) for row in book["Theo đơn vị"].iter_rows(values_only=True)]
     assert units[0][:4] == ["Đơn vị", "Hoạt động", "Lượt phân công", None]
     assert units[1][2:4] == ["Quý I/2026", "Quý IV/2025"]
