@@ -273,6 +273,7 @@ class Summary:
     level: str | None = None
     count: int = 1
     council_ids: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()  # the councils' names (the group's words follow them)
 
 
 @dataclass(frozen=True)
@@ -536,6 +537,7 @@ def summaries(
                 ago.get(council.id, Period()),
                 level=council.level,
                 council_ids=(council.id,),
+                names=(council.name,),
             )
         ]
     chosen = {council.id for council in councils}
@@ -560,6 +562,7 @@ def summaries(
                 level=members[0].level,
                 count=len(members),
                 council_ids=tuple(c.id for c in members),
+                names=tuple(c.name for c in members),
             )
         )
     return result

@@ -31,6 +31,8 @@ GROUP_NAMES = {
     "commune": N_("the councils of {count} communes and wards"),
 }
 GROUP_NAME = N_("{count} councils")
+# Before July 2025 a district's lower councils were communes and towns (thị trấn).
+TOWNS_GROUP_NAME = N_("the councils of {count} communes and towns")
 
 
 def figure(value: int, language: str) -> str:
@@ -64,6 +66,9 @@ def who(summary: Summary, _: Gettext) -> str:
     if summary.council is not None:
         return summary.council.name
     message = GROUP_NAMES.get(summary.level or "", GROUP_NAME)
+    names = " ".join(summary.names).lower()
+    if summary.level == "commune" and "thị trấn" in names and "phường" not in names:
+        message = TOWNS_GROUP_NAME
     return _(message).format(count=summary.count)
 
 

@@ -23,6 +23,7 @@ COMMUNES = (
     "Thanh Lâm", "Tam Đồng", "Liên Mạc", "Vạn Yên", "Chu Phan", "Tiến Thịnh", "Mê Linh",
     "Văn Khê", "Hoàng Kim", "Tiền Phong", "Tráng Việt",
 )  # fmt: skip
+TOWNS = ("Chi Đông", "Quang Minh")  # thị trấn in 2022
 DISTRICT_DELEGATES = [f"ML-H-{n:03d}" for n in range(1, 10)]
 
 
@@ -40,9 +41,10 @@ def _roster() -> str:
         )
     for index, name in enumerate(COMMUNES):
         council, code = _commune(index)
+        kind = "thị trấn" if name in TOWNS else "xã"
         rows.append(
-            f"{code},Đại biểu {code},{council},xã,Xã {name},Đơn vị số 1,,đại biểu,"
-            f"HĐND xã {name},HDND-ML"
+            f"{code},Đại biểu {code},{council},{kind},{kind.capitalize()} {name},Đơn vị số 1,,"
+            f"đại biểu,HĐND {kind} {name},HDND-ML"
         )
     return "\n".join(rows) + "\n"
 
@@ -148,7 +150,7 @@ def test_the_seed_quarter_reads_as_the_seed(
         "phản ánh, đã chuyển 04 đơn đến cơ quan có thẩm quyền giải quyết theo quy định."
     )
     assert communes.startswith(
-        "Trong quý I/2022, đại biểu HĐND 18 xã, phường đã tiếp công dân 445 buổi theo phân "
+        "Trong quý I/2022, đại biểu HĐND 18 xã, thị trấn đã tiếp công dân 445 buổi theo phân "
         "công (445 lượt đại biểu). Đã tiếp 445 lượt công dân. Tổ chức 48 hội nghị tiếp xúc "
         "cử tri với 1.920 lượt cử tri tham dự, tiếp nhận 96 ý kiến, kiến nghị. Tổ chức 24 "
         "cuộc giám sát."
@@ -169,9 +171,9 @@ def test_the_seed_quarter_workbook_has_the_same_totals(seed_quarter: Path) -> No
     }
     assert totals == {
         "Cộng: HĐND huyện Mê Linh": (81, 54, 351, 4, 4, 0, 0, 0, 0, 0),
-        "Cộng: HĐND 18 xã, phường": (0, 445, 445, 0, 0, 48, 1920, 96, 24, 0),
+        "Cộng: HĐND 18 xã, thị trấn": (0, 445, 445, 0, 0, 48, 1920, 96, 24, 0),
     }
     rows = list(sheet.iter_rows(min_row=6, values_only=True))
     assert rows[0][:3] == (1, "HĐND huyện Mê Linh", "Thị trấn Quang Minh")
     assert rows[2][0] == 2
-    assert str(rows[2][1]).startswith("HĐND xã ")
+    assert str(rows[2][1]).startswith("HĐND ")

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.domain.stats import Period, Statistics, Summary, completion_rate, sort_key
+from bot.domain.stats import Period, Statistics, completion_rate, sort_key
+from bot.domain.stats_text import who
+from bot.i18n import get_translator
 from bot.services.stats.output import scope_title, unit_label, vi_quarter
 
 SHEET_REVIEW = "Biểu tổng hợp"
@@ -41,19 +43,13 @@ FIGURES: tuple[tuple[str, Callable[[Period], float | int | None]], ...] = (
 HEADER_ROW = 3  # the column names; the row under it numbers the columns (1), (2)…
 
 
-def _group_name(summary: Summary, names: dict[int, str]) -> str:
-    if summary.council is not None:
-        return summary.council.name
-    words = {"province": "tỉnh, thành phố", "district": "quận, huyện", "commune": "xã, phường"}
-    return f"HĐND {summary.count} {words.get(summary.level or '', '')}".strip()
-
-
 def review_sheet(book: Any, stats: Statistics) -> None:
     """Adds "Biểu tổng hợp" to ``book`` (an XlsxWriter workbook)."""
     sheet = book.add_worksheet(SHEET_REVIEW)
     f = _formats(book)
     several = len(stats.councils) > 1
     names = {c.id: c.name for c in stats.councils}
+    vi = get_translator("vi")  # a document for the council office
     keys = ["STT", *(["HĐND"] if several else []), "Đơn vị"]
     last = len(keys) + len(FIGURES) - 1
     sheet.merge_range(0, 0, 0, last, TITLE, f["title"])
@@ -83,9 +79,7 @@ def review_sheet(book: Any, stats: Statistics) -> None:
             sheet.write_string(row, len(keys) - 1, unit_label(unit), f["text"])
             _figures(sheet, row, len(keys), stats.unit_periods[council_id, unit], f, bold=False)
             row += 1
-        sheet.merge_range(
-            row, 0, row, len(keys) - 1, f"Cộng: {_group_name(summary, names)}", f["bold_text"]
-        )
+        sheet.merge_range(row, 0, row, len(keys) - 1, f"Cộng: {who(summary, vi)}", f["bold_text"])
         _figures(sheet, row, len(keys), summary.current, f, bold=True)
         row += 1
     end = _signing_block(sheet, row + 1, last, f)
