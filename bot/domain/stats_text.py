@@ -75,6 +75,10 @@ def who(summary: Summary, _: Gettext) -> str:
 def summary_text(stats: Statistics, language: str) -> str:
     """A paragraph per summary of ``stats``, then the internal follow-up."""
     _ = get_translator(language)
+    if not stats.summaries:  # several councils, none with a duty in the three quarters
+        return _("In {quarter}, the councils chosen had no duties scheduled.").format(
+            quarter=quarter_inline(stats.quarter, _)
+        )
     paragraphs = [
         " ".join(council_sentences(s, stats.quarter, language))
         + "\n"

@@ -151,3 +151,15 @@ def test_a_paragraph_takes_one_more_sentence() -> None:
 def test_the_one_completion_rate() -> None:
     assert completion_rate(Counts(assigned=5, held=3, not_held_other=1, unreported=1)) == 0.6
     assert completion_rate(Counts(assigned=2, upcoming=2)) is None
+
+
+def test_several_councils_without_anything() -> None:
+    stats = aggregate(Q1, COMMUNES, PeriodRows(), PeriodRows())
+    assert summary_text(stats, "vi") == (
+        "Trong quý I/2022, các HĐND đã chọn không có hoạt động nào theo lịch."
+    )
+    # The upper council chosen with its communes (--children) keeps its paragraph.
+    stats = aggregate(Q1, [DISTRICT, *COMMUNES], PeriodRows(), PeriodRows())
+    assert summary_text(stats, "vi").startswith(
+        "Trong quý I/2022, HĐND huyện Mê Linh không có hoạt động tiếp công dân"
+    )
