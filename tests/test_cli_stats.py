@@ -58,7 +58,7 @@ def test_xlsx_and_png_go_to_a_default_file(env: Path, capsys: pytest.CaptureFixt
     path = env / "thong-ke-2026-Q1-HDND-ML.xlsx"
     assert str(path.name) in capsys.readouterr().out
     book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True)
-    assert book.sheetnames[0] == "Theo đơn vị"
+    assert book.sheetnames[:2] == ["Biểu tổng hợp", "Theo đơn vị"]
     assert main(["stats", "--quarter", "2026-Q1", "--format", "png"]) == 0
     assert (env / "thong-ke-2026-Q1-tat-ca.png").read_bytes().startswith(b"\x89PNG")
     out = env / "chart.png"
@@ -86,3 +86,46 @@ def test_the_quarter_as_the_office_writes_it(
 ) -> None:
     assert main(["stats", "--quarter", quarter, "--council", "HDND-ML"]) == 0
     assert capsys.readouterr().out == EXPECTED_TEXT + "\n"
+
+
+def _make_child(sqlite_url: str, child: str, parent: str) -> None:
+    """The roster's ``parent_council`` column, set directly."""
+
+    async def update() -> None:
+        from sqlalchemy import text
+
+        engine = create_engine(sqlite_url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "UPDATE councils SET parent_id = (SELECT id FROM councils WHERE code = :p)"
+                        " WHERE code = :c"
+                    ),
+                    {"p": parent, "c": child},
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(update())
+
+
+def test_children_add_the_lower_councils(
+    env: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--children``: the council's paragraph, then its child councils' (HDND-X here)."""
+    _make_child(sqlite_url, "HDND-X", "HDND-ML")
+    assert main(["stats", "--quarter", "I/2026", "--council", "HDND-ML", "--children"]) == 0
+    paragraphs = capsys.readouterr().out.split("\n\n")
+    assert paragraphs[0] == EXPECTED_TEXT.split("\n\n")[0]
+    assert paragraphs[1].startswith(
+        "Trong quý I/2026, đại biểu HĐND HDND-X đã tiếp công dân 01 buổi theo phân công"
+    )
+    follow_up = paragraphs[2].splitlines()
+    assert follow_up[0] == "Theo dõi nội bộ (không đưa vào báo cáo):"
+    assert [line.split(":")[0] for line in follow_up[1:]] == ["HĐND HDND-ML", "HĐND HDND-X"]
+    # Without --children the child council is not there; --children alone is refused.
+    assert main(["stats", "--quarter", "I/2026", "--council", "HDND-ML"]) == 0
+    assert "HDND-X" not in capsys.readouterr().out
+    assert main(["stats", "--quarter", "I/2026", "--children"]) == 1
+    assert "--children" in capsys.readouterr().err

@@ -57,7 +57,7 @@ def _default_path(stats: Statistics, output: str) -> Path:
 
 
 def cmd_stats(context: Context, args: argparse.Namespace) -> int:
-    from bot.services.stats.figures import council_by_code, quarterly_statistics
+    from bot.services.stats.figures import child_council_ids, council_by_code, quarterly_statistics
 
     _ = context.gettext
     settings = context.settings
@@ -73,6 +73,10 @@ def cmd_stats(context: Context, args: argparse.Namespace) -> int:
             if council is None:
                 raise BadInputError(N_("Unknown council code: {code}"), code=args.council)
             council_ids = frozenset({council.id})
+            if args.children:
+                council_ids |= await child_council_ids(session=scope.session, parent_id=council.id)
+        elif args.children:
+            raise BadInputError(N_("--children needs --council CODE"))
         stats = await quarterly_statistics(
             session=scope.session,
             quarter=args.quarter,
@@ -118,6 +122,11 @@ def register(commands: Commands) -> None:
     )
     parser.add_argument(
         "--council", metavar=_("CODE"), help=_("only this council (default: every council)")
+    )
+    parser.add_argument(
+        "--children",
+        action="store_true",
+        help=_("with --council: add the councils whose upper council it is (its communes)"),
     )
     parser.add_argument(
         "--format",

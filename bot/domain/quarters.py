@@ -67,6 +67,10 @@ class Quarter:
             Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
         )
 
+    def year_before(self) -> Quarter:
+        """The same quarter a year before ("cùng kỳ năm trước")."""
+        return Quarter(self.year - 1, self.number)
+
     def following(self) -> Quarter:
         return (
             Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)

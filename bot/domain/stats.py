@@ -17,174 +17,66 @@ under the unit of each assignment.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
-from operator import add, attrgetter
-from typing import Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.domain.petition_stats import RegisterFigures
 from bot.domain.quarters import Quarter
+from bot.domain.stats_counts import (
+    ALL_KINDS,
+    COUNT_FIELDS,
+    KINDS,
+    REASONS,
+    REPORTED_KINDS,
+    TOTAL,
+    CouncilInfo,
+    Counts,
+    DelegateRow,
+    KindRow,
+    MissingReport,
+    PeriodRows,
+    UnitKindRow,
+    _Sums,
+    completion_rate,
+    total,
+)
 from bot.domain.tables import fold_label
 
-KINDS = ("reception", "voter_meeting", "supervision", "session", "deadline", "other")
-"""Every event kind, in the order a report lists them."""
-REPORTED_KINDS = ("reception", "voter_meeting", "supervision")
-"""The kinds delegates report on; the chart, the per-delegate sheet and the missing list
-count these only (a deadline or a session has no completion report to miss)."""
-REASONS = ("postponed", "clash", "personal", "other")
-TOTAL = "TOTAL"
-ALL_KINDS = "all"
+__all__ = [
+    "ALL_KINDS",
+    "COUNT_FIELDS",
+    "KINDS",
+    "LEVELS",
+    "REASONS",
+    "REPORTED_KINDS",
+    "TOTAL",
+    "CouncilInfo",
+    "Counts",
+    "DelegateLine",
+    "DelegateRow",
+    "KindRow",
+    "Line",
+    "MissingReport",
+    "Period",
+    "PeriodRows",
+    "Statistics",
+    "Summary",
+    "UnitKindRow",
+    "UnitLine",
+    "aggregate",
+    "completion_rate",
+    "delegate_lines",
+    "periods",
+    "sort_key",
+    "summaries",
+    "total",
+    "unit_kind_lines",
+    "unit_lines",
+    "unit_periods",
+]
 
 K = TypeVar("K")
-
-
-# --- counts ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    """Additive figures of a set of assignments (turns) and of the reports carrying figures."""
-
-    assigned: int = 0
-    held: int = 0
-    not_held_postponed: int = 0
-    not_held_clash: int = 0
-    not_held_personal: int = 0
-    not_held_other: int = 0
-    unreported: int = 0
-    upcoming: int = 0
-    citizens: int = 0
-    petitions: int = 0
-    forwarded: int = 0
-    voters: int = 0
-    opinions: int = 0
-
-    def values(self) -> tuple[int, ...]:
-        return _COUNTS_VALUES(self)
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(*map(add, self.values(), other.values()))
-
-    @property
-    def not_held(self) -> int:
-        return (
-            self.not_held_postponed
-            + self.not_held_clash
-            + self.not_held_personal
-            + self.not_held_other
-        )
-
-    @property
-    def due(self) -> int:
-        """Assignments that have taken place or were reported: the base of the rates."""
-        return self.held + self.not_held + self.unreported
-
-    @property
-    def completion_rate(self) -> float | None:
-        """Held out of due; ``None`` when nothing was due yet."""
-        return self.held / self.due if self.due else None
-
-    def not_held_by_reason(self) -> dict[str, int]:
-        return {reason: getattr(self, f"not_held_{reason}") for reason in REASONS}
-
-
-COUNT_FIELDS = tuple(f.name for f in fields(Counts))
-_COUNTS_VALUES = attrgetter(*COUNT_FIELDS)
-
-
-def total(counts: Iterable[Counts]) -> Counts:
-    sums = [0] * len(COUNT_FIELDS)
-    for item in counts:
-        for index, value in enumerate(item.values()):
-            sums[index] += value
-    return Counts(*sums)
-
-
-class _Sums(Generic[K]):
-    """Running ``Counts`` totals per key, without a new object per addition."""
-
-    def __init__(self) -> None:
-        self._totals: dict[K, list[int]] = {}
-
-    def add(self, key: K, counts: Counts) -> None:
-        running = self._totals.get(key)
-        if running is None:
-            self._totals[key] = list(counts.values())
-            return
-        for index, value in enumerate(counts.values()):
-            running[index] += value
-
-    def __getitem__(self, key: K) -> Counts:
-        running = self._totals.get(key)
-        return Counts() if running is None else Counts(*running)
-
-    def seen(self) -> list[K]:
-        """The keys added so far, in order."""
-        return list(self._totals)
-
-
-# --- rows from the database -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitKindRow:
-    """The assignments of one kind in one council under one unit (the unit at assignment
-    time), counted in the database."""
-
-    council_id: int
-    unit: str
-    kind: str
-    counts: Counts
-    sessions: int  # distinct occurrences with a "held" report by a delegate of the unit
-    standing_committee_held: int = 0  # of ``counts.held``: the Standing Committee (by title)
-
-
-@dataclass(frozen=True)
-class KindRow:
-    """Distinct occurrences of one kind in one council (not additive over units)."""
-
-    council_id: int
-    kind: str
-    held: int  # with at least one report saying it was held
-    ended: int  # that took place (ended, not cancelled), reported or not
-
-
-@dataclass(frozen=True)
-class DelegateRow:
-    """One delegate's assignments of the reported kinds under one unit."""
-
-    delegate_id: int
-    code: str
-    name: str
-    unit: str
-    counts: Counts
-
-
-@dataclass(frozen=True)
-class PeriodRows:
-    units: Sequence[UnitKindRow] = ()
-    kinds: Sequence[KindRow] = ()
-    delegates: Sequence[DelegateRow] = ()
-
-
-@dataclass(frozen=True)
-class MissingReport:
-    """An assignment of a reported kind that has ended without a report."""
-
-    starts_at: datetime  # local time
-    kind: str
-    title: str
-    unit: str
-    delegate_code: str
-    delegate_name: str
-
-
-@dataclass(frozen=True)
-class CouncilInfo:
-    id: int
-    code: str
-    name: str
 
 
 # --- the aggregates -------------------------------------------------------------------------
@@ -200,6 +92,7 @@ class Line:
     sessions: int
     previous: Counts
     previous_sessions: int
+    council: str = ""  # the council's code when several are covered (no merging across)
 
 
 @dataclass(frozen=True)
@@ -227,23 +120,41 @@ class Period:
     counts: Mapping[str, Counts] = field(default_factory=dict)
     sessions: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences held
     ended: Mapping[str, int] = field(default_factory=dict)  # distinct occurrences that ended
-    standing_committee_receptions: int = 0  # reception turns held by the Standing Committee
+    # Delegates' reception turns (not the periodic one) held by the Standing Committee.
+    standing_committee_receptions: int = 0
+    periodic_turns: int = 0  # reception turns held at the council's periodic reception
+    periodic_sessions: int = 0  # periodic receptions held (distinct occurrences)
 
     def of(self, kind: str) -> Counts:
         return self.counts.get(kind, Counts())
 
+    @property
+    def delegate_reception_sessions(self) -> int:
+        """Receptions by assignment held, the periodic ones left out (counted in turns)."""
+        return self.sessions.get("reception", 0) - self.periodic_sessions
+
     def reported(self) -> Counts:
         return total(self.of(kind) for kind in REPORTED_KINDS)
+
+    def everything(self) -> Counts:
+        """Every kind: the CSV's ``TOTAL,all`` row and the workbook's ``Tất cả``."""
+        return total(self.counts.values())
 
 
 @dataclass(frozen=True)
 class Summary:
-    """What the text says about one council, or about every council chosen (``council``
-    ``None``)."""
+    """What the text says about one council, or (``council`` ``None``) about the
+    ``count`` councils of one ``level`` taken together, with the previous quarter and the
+    same quarter of the previous year beside it."""
 
     council: CouncilInfo | None
     current: Period
     previous: Period
+    year_ago: Period = field(default_factory=Period)
+    level: str | None = None
+    count: int = 1
+    council_ids: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()  # the councils' names (the group's words follow them)
     register: RegisterFigures | None = None
     """The petitions register's items received in the quarter (types, answers)."""
 
@@ -257,6 +168,8 @@ class Statistics:
     delegates: tuple[DelegateLine, ...]
     summaries: tuple[Summary, ...]
     missing: tuple[MissingReport, ...] = ()
+    # Per council and unit, the quarter in the text's terms (the "Biểu tổng hợp" rows).
+    unit_periods: Mapping[tuple[int, str], Period] = field(default_factory=dict)
     register: Mapping[int | None, RegisterFigures] = field(default_factory=dict)
     """The petitions register's figures, per council and for all (``None``)."""
 
@@ -281,57 +194,73 @@ def aggregate(
     current: PeriodRows,
     previous: PeriodRows,
     missing: Sequence[MissingReport] = (),
+    year_ago: PeriodRows | None = None,
 ) -> Statistics:
-    """Every breakdown of ``quarter`` with ``previous`` (the quarter before) beside it."""
+    """Every breakdown of ``quarter`` with ``previous`` (the quarter before) beside it;
+    the summaries also compare with ``year_ago`` (the same quarter a year before)."""
     return Statistics(
         quarter=quarter,
         councils=tuple(sorted(councils, key=lambda c: sort_key(c.code))),
-        lines=tuple(unit_kind_lines(current, previous)),
+        lines=tuple(
+            unit_kind_lines(
+                current, previous, {c.id: c.code for c in councils} if len(councils) > 1 else {}
+            )
+        ),
         units=tuple(unit_lines(current, previous)),
         delegates=tuple(delegate_lines(current, previous)),
-        summaries=tuple(summaries(councils, current, previous)),
+        summaries=tuple(summaries(councils, current, previous, year_ago or PeriodRows())),
         missing=tuple(sorted(missing, key=lambda m: (m.starts_at, sort_key(m.delegate_code)))),
+        unit_periods=unit_periods(current),
     )
 
 
 @dataclass
 class _Table:
-    """Turns per (unit, kind) and per kind; held occurrences per (unit, kind) and per kind."""
+    """Turns per (council, unit, kind) and per kind; held occurrences likewise. The
+    council is ``""`` unless ``codes`` names it (several councils: a unit of one council
+    is never merged with a same-named unit of another)."""
 
-    counts: _Sums[tuple[str, str]] = field(default_factory=_Sums)
+    counts: _Sums[tuple[str, str, str]] = field(default_factory=_Sums)
     kind_counts: _Sums[str] = field(default_factory=_Sums)
-    unit_sessions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    unit_sessions: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
     kind_sessions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @classmethod
-    def of(cls, rows: PeriodRows) -> _Table:
+    def of(cls, rows: PeriodRows, codes: Mapping[int, str]) -> _Table:
         table = cls()
         for row in rows.units:
-            table.counts.add((row.unit, row.kind), row.counts)
+            key = (codes.get(row.council_id, ""), row.unit, row.kind)
+            table.counts.add(key, row.counts)
             table.kind_counts.add(row.kind, row.counts)
-            table.unit_sessions[row.unit, row.kind] += row.sessions
+            table.unit_sessions[key] += row.sessions
         for kind_row in rows.kinds:
             table.kind_sessions[kind_row.kind] += kind_row.held
         return table
 
 
-def unit_kind_lines(current: PeriodRows, previous: PeriodRows) -> list[Line]:
-    """The contract's table: a row per unit and kind with at least one assignment this
-    quarter, then ``TOTAL`` per kind, then ``TOTAL,all``."""
-    now, before = _Table.of(current), _Table.of(previous)
+def unit_kind_lines(
+    current: PeriodRows, previous: PeriodRows, codes: Mapping[int, str] | None = None
+) -> list[Line]:
+    """The contract's table: a row per (council,) unit and kind with at least one
+    assignment this quarter, then ``TOTAL`` per kind, then ``TOTAL,all``. ``codes`` (the
+    council codes, when several councils are covered) keeps councils apart."""
+    now, before = _Table.of(current, codes or {}), _Table.of(previous, codes or {})
     keys = [key for key in now.counts.seen() if now.counts[key].assigned]
     lines = [
         Line(
             unit=unit,
             kind=kind,
-            counts=now.counts[unit, kind],
-            sessions=now.unit_sessions.get((unit, kind), 0),
-            previous=before.counts[unit, kind],
-            previous_sessions=before.unit_sessions.get((unit, kind), 0),
+            counts=now.counts[council, unit, kind],
+            sessions=now.unit_sessions.get((council, unit, kind), 0),
+            previous=before.counts[council, unit, kind],
+            previous_sessions=before.unit_sessions.get((council, unit, kind), 0),
+            council=council,
         )
-        for unit, kind in sorted(keys, key=lambda k: (sort_key(k[0]), _kind_order(k[1])))
+        for council, unit, kind in sorted(
+            keys, key=lambda k: (sort_key(k[0]), sort_key(k[1]), _kind_order(k[2]))
+        )
     ]
-    kinds = sorted({kind for _unit, kind in keys}, key=_kind_order)
+    kinds = sorted({kind for _council, _unit, kind in keys}, key=_kind_order)
     totals = [
         Line(
             unit=TOTAL,
@@ -352,6 +281,33 @@ def unit_kind_lines(current: PeriodRows, previous: PeriodRows) -> list[Line]:
         previous_sessions=sum(before.kind_sessions.values()),
     )
     return [*lines, *totals, everything]
+
+
+def unit_periods(rows: PeriodRows) -> dict[tuple[int, str], Period]:
+    """Per council and unit, the figures the text gives per council: occurrences held by
+    the unit's delegates (a session held once it is over), periodic turns apart."""
+    counts: dict[tuple[int, str], _Sums[str]] = defaultdict(_Sums)
+    sessions: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    periodic: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows.units:
+        key = (row.council_id, row.unit)
+        counts[key].add(row.kind, row.counts)
+        sessions[key][row.kind] += row.sessions
+        if row.kind == "reception":
+            periodic[key][0] += row.periodic_held
+            periodic[key][1] += row.periodic_sessions
+            periodic[key][2] += row.standing_committee_held
+    return {
+        key: Period(
+            {kind: counts[key][kind] for kind in counts[key].seen()},
+            dict(sessions[key]),
+            {"session": sessions[key].get("session", 0)},
+            periodic[key][2],
+            periodic[key][0],
+            periodic[key][1],
+        )
+        for key in counts
+    }
 
 
 def _reported_per_unit(rows: PeriodRows) -> _Sums[str]:
@@ -394,45 +350,104 @@ def delegate_lines(current: PeriodRows, previous: PeriodRows) -> list[DelegateLi
     ]
 
 
-def periods(rows: PeriodRows) -> dict[int | None, Period]:
-    """Per kind for each council, and for all of them under ``None``; one pass."""
-    counts: dict[int | None, _Sums[str]] = defaultdict(_Sums)
-    standing: dict[int | None, int] = defaultdict(int)
-    sessions: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    ended: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+LEVELS = ("province", "district", "commune")
+"""The order of the paragraphs when several councils are covered (upper council first)."""
+
+
+def _group_order(key: str) -> tuple[int, str]:
+    """Upper councils chosen with their communes first, then the levels, top down."""
+    if key.startswith("council:"):
+        return -1, key
+    return (LEVELS.index(key) if key in LEVELS else len(LEVELS)), key
+
+
+def periods(rows: PeriodRows, group: Mapping[int, K]) -> dict[K, Period]:
+    """Per kind for each group of councils (``group`` maps a council to its group; a
+    council not in it is left out); one pass."""
+    counts: dict[K, _Sums[str]] = defaultdict(_Sums)
+    standing: dict[K, int] = defaultdict(int)
+    periodic: dict[K, list[int]] = defaultdict(lambda: [0, 0])
+    sessions: dict[K, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    ended: dict[K, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows.units:
-        for key in (row.council_id, None):
-            counts[key].add(row.kind, row.counts)
-            if row.kind == "reception":
-                standing[key] += row.standing_committee_held
+        if row.council_id not in group:
+            continue
+        key = group[row.council_id]
+        counts[key].add(row.kind, row.counts)
+        if row.kind == "reception":
+            standing[key] += row.standing_committee_held
+            periodic[key][0] += row.periodic_held
     for kind_row in rows.kinds:
-        for key in (kind_row.council_id, None):
-            sessions[key][kind_row.kind] += kind_row.held
-            ended[key][kind_row.kind] += kind_row.ended
+        if kind_row.council_id not in group:
+            continue
+        key = group[kind_row.council_id]
+        sessions[key][kind_row.kind] += kind_row.held
+        ended[key][kind_row.kind] += kind_row.ended
+        if kind_row.kind == "reception":
+            periodic[key][1] += kind_row.periodic_held
     return {
         key: Period(
             {kind: counts[key][kind] for kind in counts[key].seen()},
             dict(sessions[key]),
             dict(ended[key]),
             standing[key],
+            periodic[key][0],
+            periodic[key][1],
         )
         for key in {*counts, *sessions}
     }
 
 
 def summaries(
-    councils: Sequence[CouncilInfo], current: PeriodRows, previous: PeriodRows
+    councils: Sequence[CouncilInfo],
+    current: PeriodRows,
+    previous: PeriodRows,
+    year_ago: PeriodRows | None = None,
 ) -> list[Summary]:
-    """One summary per council with assignments in either quarter; an overall one first
-    when there are several. A single council chosen is named even when it has nothing."""
-    now, before = periods(current), periods(previous)
+    """One summary per level, upper council first: a level with one council is named
+    after it, several councils of one level are added together (the seed reports the
+    district council, then "HĐND cấp xã" as one). A single council chosen is named even
+    when it has nothing; with several, a council without any assignment in the three
+    quarters is left out, unless it is the upper council of another one chosen."""
+    rows_ago = year_ago or PeriodRows()
     if len(councils) == 1:
         council = councils[0]
-        return [Summary(council, now.get(council.id, Period()), before.get(council.id, Period()))]
-    chosen = sorted(
-        (c for c in councils if c.id in now or c.id in before), key=lambda c: sort_key(c.code)
-    )
-    result = [Summary(c, now.get(c.id, Period()), before.get(c.id, Period())) for c in chosen]
-    if len(result) != 1:
-        result.insert(0, Summary(None, now.get(None, Period()), before.get(None, Period())))
+        group = {council.id: council.id}
+        now, before, ago = (periods(rows, group) for rows in (current, previous, rows_ago))
+        return [
+            Summary(
+                council,
+                now.get(council.id, Period()),
+                before.get(council.id, Period()),
+                ago.get(council.id, Period()),
+                level=council.level,
+                council_ids=(council.id,),
+                names=(council.name,),
+            )
+        ]
+    chosen = {council.id for council in councils}
+    parents = {c.parent_id for c in councils if c.parent_id in chosen}
+    # An upper council chosen with its communes (``--children``) is a paragraph of its
+    # own even when the roster gave both the same level.
+    groups: dict[int, str] = {
+        c.id: f"council:{c.id}" if c.id in parents else (c.level or "") for c in councils
+    }
+    by_group = [periods(rows, groups) for rows in (current, previous, rows_ago)]
+    active = {row.council_id for rows in (current, previous, rows_ago) for row in rows.units}
+    shown = [c for c in councils if c.id in active or c.id in parents]
+    result = []
+    for key in sorted({groups[c.id] for c in shown}, key=_group_order):
+        members = [c for c in shown if groups[c.id] == key]
+        result.append(
+            Summary(
+                members[0] if len(members) == 1 else None,
+                by_group[0].get(key, Period()),
+                by_group[1].get(key, Period()),
+                by_group[2].get(key, Period()),
+                level=members[0].level,
+                count=len(members),
+                council_ids=tuple(c.id for c in members),
+                names=tuple(c.name for c in members),
+            )
+        )
     return result

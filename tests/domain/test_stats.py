@@ -180,7 +180,9 @@ def test_moved_delegate_is_listed_under_both_units() -> None:
     assert (delegate.counts.assigned, delegate.counts.held) == (2, 1)
 
 
-def test_several_councils_get_an_overall_summary_first() -> None:
+def test_several_councils_give_one_summary_per_level() -> None:
+    """Councils without a level (before 0014) are one group; two communes add up, a
+    single council of its level is named."""
     other = CouncilInfo(2, "HDND-X", "HĐND phường X")
     current = PeriodRows(
         units=[
@@ -190,13 +192,20 @@ def test_several_councils_get_an_overall_summary_first() -> None:
         kinds=[KindRow(1, "reception", 1, 1), KindRow(2, "reception", 1, 1)],
     )
     stats = aggregate(Quarter(2026, 1), [other, COUNCIL], current, PeriodRows())
-    assert [s.council.code if s.council else None for s in stats.summaries] == [
-        None,
-        "HDND-ML",
-        "HDND-X",
+    (both,) = stats.summaries
+    assert (both.council, both.level, both.count) == (None, None, 2)
+    assert both.current.of("reception").held == 3
+    assert both.current.sessions["reception"] == 2
+    province = CouncilInfo(1, "HDND-T", "HĐND tỉnh", "province")
+    communes = [CouncilInfo(n, f"X{n}", f"HĐND xã {n}", "commune", 1) for n in (2, 3)]
+    current = PeriodRows(
+        units=[_unit("U", "reception", Counts(assigned=1, held=1), 1, council=n) for n in (1, 2, 3)]
+    )
+    summaries = aggregate(Quarter(2026, 1), [*communes, province], current, PeriodRows()).summaries
+    assert [(s.council, s.level, s.count) for s in summaries] == [
+        (province, "province", 1),
+        (None, "commune", 2),
     ]
-    assert stats.summaries[0].current.of("reception").held == 3
-    assert stats.summaries[0].current.sessions["reception"] == 2
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -204,7 +213,7 @@ def test_several_councils_get_an_overall_summary_first() -> None:
 
 @pytest.mark.parametrize(
     ("value", "vi", "en"),
-    [(0, "00", "0"), (4, "04", "4"), (10, "10", "10"), (1250, "1.250", "1,250")],
+    [(0, "0", "0"), (4, "04", "4"), (10, "10", "10"), (1250, "1.250", "1,250")],
 )
 def test_figures_are_written_as_council_reports_do(value: int, vi: str, en: str) -> None:
     assert figure(value, "vi") == vi
@@ -224,11 +233,14 @@ def test_text_in_english_and_without_anything() -> None:
     )
     stats = aggregate(Quarter(2022, 1), [COUNCIL], current, PeriodRows())
     assert summary_text(stats, "en").splitlines()[0] == (
-        "Quarter I/2022, HĐND xã Mỹ Lộc: 1 supervision visit(s)."
+        "In quarter I/2022, HĐND xã Mỹ Lộc held 1 supervision visit(s)."
     )
     empty = aggregate(Quarter(2022, 1), [COUNCIL], PeriodRows(), PeriodRows())
     assert empty.lines[-1].counts == Counts()
-    assert "không có lịch tiếp công dân" in summary_text(empty, "vi")
+    assert summary_text(empty, "vi").splitlines()[0] == (
+        "Trong quý I/2022, HĐND xã Mỹ Lộc không có hoạt động tiếp công dân, tiếp xúc cử tri,"
+        " giám sát hay kỳ họp."
+    )
 
 
 def statistics_with_units(count: int) -> Statistics:
@@ -263,3 +275,23 @@ def test_thongke_reads_the_quarter_as_the_office_writes_it(
     from bot.telegram.stats import _arguments
 
     assert _arguments(args) == (quarter, code)
+
+
+def test_same_named_units_of_two_councils_stay_apart() -> None:
+    """The all-councils table: "Thị trấn An Thịnh" of the district and of the town's own
+    council are two rows, each with its council's code."""
+    other = CouncilInfo(2, "HDND-X", "HĐND thị trấn An Thịnh")
+    current = PeriodRows(
+        units=[
+            _unit("Thị trấn An Thịnh", "reception", Counts(assigned=1, held=1), 1),
+            _unit("Thị trấn An Thịnh", "reception", Counts(assigned=2, held=2), 2, council=2),
+        ]
+    )
+    stats = aggregate(Quarter(2026, 1), [COUNCIL, other], current, PeriodRows())
+    assert [(line.council, line.unit, line.counts.held) for line in stats.lines[:2]] == [
+        ("HDND-ML", "Thị trấn An Thịnh", 1),
+        ("HDND-X", "Thị trấn An Thịnh", 2),
+    ]
+    assert stats.lines[-1].counts.held == 3
+    single = aggregate(Quarter(2026, 1), [COUNCIL], current, PeriodRows())
+    assert single.lines[0].council == ""

@@ -14,7 +14,7 @@ The council HDND-ML, quarter 2026-Q1 (zone Asia/Ho_Chi_Minh, UTC+7), seen on 10 
 | E6 | 01/04 01:00 (31/03 18:00 UTC) | reception | ML-002 | held, 7 citizens: **Q2** |
 | E7 | 01/01 06:30 (31/12 23:30 UTC) | supervision | ML-002 | held: **Q1**, not Q4 |
 | E8 | 24/02 08:00, cancelled | voter_meeting | ML-001 | held, 50 voters: not counted |
-| E10 | 31/03 23:30 | deadline | ML-002 | none: unreported |
+| E10 | 31/03 23:30 | deadline | ML-002 | none: held once over (no prompt) |
 | E11 | 10/03 07:30 | reception | ML-002 | not held (postponed) |
 | E9 | 10/11/2025 07:30 | reception | ML-001 | held: 9 citizens, 2 petitions, 2 fwd |
 
@@ -93,26 +93,28 @@ unit,kind,assigned,held,not_held,unreported,citizens,petitions,forwarded,voters,
 Xã Mỹ Lộc,reception,4,3,1,0,16,4,1,0,0,2,0,1,0,0,0,0.75,1,1,0,0,9,2,2,0,0,1
 Xã Mỹ Lộc,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0
 Xã Mỹ Lộc,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0
-Xã Mỹ Lộc,deadline,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+Xã Mỹ Lộc,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
 Xã Mỹ Thành,reception,1,1,0,0,5,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
 TOTAL,reception,5,4,1,0,21,4,1,0,0,3,0,1,0,0,0,0.8,1,1,0,0,9,2,2,0,0,1
 TOTAL,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0
 TOTAL,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0
-TOTAL,deadline,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
-TOTAL,all,11,6,2,3,21,4,1,85,12,5,0,1,1,0,0,0.5455,1,1,0,0,9,2,2,0,0,1
+TOTAL,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
+TOTAL,all,11,7,2,2,21,4,1,85,12,6,0,1,1,0,0,0.6364,1,1,0,0,9,2,2,0,0,1
 """
 
 EXPECTED_TEXT = """\
-Quý I/2026, HĐND HDND-ML: đại biểu HĐND tiếp công dân 03 buổi (04 lượt đại biểu, \
-trong đó Thường trực HĐND 02 lượt), tiếp 21 lượt công dân; tiếp nhận 04 đơn thư, chuyển \
-01 đơn thư đến cơ quan có thẩm quyền; tổ chức 01 hội nghị tiếp xúc cử tri với 85 lượt cử \
-tri tham dự, tiếp nhận 12 ý kiến, kiến nghị; 01 cuộc giám sát.
-Quý trước (Quý IV/2025): đại biểu HĐND tiếp công dân 01 buổi (01 lượt đại biểu, trong \
-đó Thường trực HĐND 01 lượt), tiếp 09 lượt công dân; tiếp nhận 02 đơn thư, chuyển 02 đơn \
-thư đến cơ quan có thẩm quyền.
-Báo cáo của đại biểu: 06 lượt đã thực hiện, 02 lượt không thực hiện, 02 lượt chưa báo \
-cáo, 00 lượt chưa diễn ra; tỷ lệ thực hiện 60,0% (quý trước 100,0%).
-Không thực hiện: hoãn 01, trùng lịch 01, ốm đau hoặc việc riêng 00, lý do khác 00."""
+Trong quý I/2026, đại biểu HĐND HDND-ML đã tiếp công dân 03 buổi theo phân công (04 lượt \
+đại biểu, trong đó Thường trực HĐND 02 lượt). Đã tiếp 21 lượt công dân, tiếp nhận 04 đơn \
+khiếu nại, tố cáo, kiến nghị, phản ánh, đã chuyển 01 đơn đến cơ quan có thẩm quyền giải \
+quyết theo quy định. Tổ chức 01 hội nghị tiếp xúc cử tri với 85 lượt cử tri tham dự, tiếp \
+nhận 12 ý kiến, kiến nghị. Tổ chức 01 cuộc giám sát.
+So với quý trước (quý IV/2025): 01 buổi tiếp công dân, 09 lượt công dân; cùng kỳ năm 2025 \
+(quý I/2025): không có hoạt động.
+
+Theo dõi nội bộ (không đưa vào báo cáo):
+HĐND HDND-ML: 11 lượt hoạt động đã diễn ra; 07 lượt thực hiện (tỷ lệ thực hiện 63,6%, \
+quý trước 100,0%); 02 lượt không thực hiện (hoãn 01, trùng lịch 01); 02 lượt chưa báo \
+cáo."""
 
 
 async def _fixture(sessions: SessionFactory, tmp_path: Path) -> None:
@@ -215,7 +217,13 @@ def _check_statistics(stats: Statistics) -> None:
 
 def _check_xlsx(data: bytes) -> None:
     book = load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames == ["Theo đơn vị", "Theo đại biểu", "Chưa báo cáo", "Biểu đồ"]
+    assert book.sheetnames == [
+        "Biểu tổng hợp",
+        "Theo đơn vị",
+        "Theo đại biểu",
+        "Chưa báo cáo",
+        "Biểu đồ",
+    ]
     units = [list(row) for row in book["Theo đơn vị"].iter_rows(values_only=True)]
     assert units[0][:4] == ["Đơn vị", "Hoạt động", "Lượt phân công", None]
     assert units[1][2:4] == ["Quý I/2026", "Quý IV/2025"]
@@ -272,12 +280,22 @@ async def test_every_council_adds_the_other_one(
     await _fixture(session_factory, tmp_path)
     stats = await _statistics(session_factory, all_councils=True)
     rows = list(csv.reader(io.StringIO(csv_bytes(stats).decode("utf-8-sig"))))
-    assert rows[1][:8] == ["Phường Một", "reception", "1", "1", "0", "0", "100", "10"]
-    assert rows[-1][:8] == ["TOTAL", "all", "12", "7", "2", "3", "121", "14"]
+    assert rows[0][-1] == "council"
+    (phuong,) = [row for row in rows if row[0] == "Phường Một"]
+    assert phuong[:8] == ["Phường Một", "reception", "1", "1", "0", "0", "100", "10"]
+    assert phuong[-1] == "HDND-X"
+    assert rows[1][0] == "Xã Mỹ Lộc"
+    assert rows[1][-1] == "HDND-ML"
+    assert rows[-1][-1] == ""
+    assert rows[-1][:8] == ["TOTAL", "all", "12", "8", "2", "2", "121", "14"]
     text = summary_text(stats, "vi")
-    assert text.startswith("Quý I/2026, các HĐND đã chọn: ")
-    assert "Quý I/2026, HĐND HDND-ML: " in text
-    assert "Quý I/2026, HĐND HDND-X: " in text
+    # Two commune councils: one paragraph for the level, their figures added up.
+    assert text.startswith(
+        "Trong quý I/2026, đại biểu HĐND 2 xã, phường đã tiếp công dân 04 buổi theo phân công"
+        " (05 lượt đại biểu, "
+    )
+    assert text.count("Trong quý") == 1
+    assert "HDND-X" not in text
 
 
 async def test_mid_quarter_counts_upcoming(session_factory: SessionFactory, tmp_path: Path) -> None:
@@ -318,3 +336,37 @@ def test_chart_png_is_1200_wide_and_not_blank(units: int) -> None:
     if units:
         green = (pixels[:, :, 1] > 0.4) & (pixels[:, :, 0] < 0.3) & (pixels[:, :, 2] < 0.3)
         assert green.sum() > 1000  # the "held" bars are drawn
+
+
+async def test_periodic_reception_counts_in_turns(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """E1 (two delegates, both held) is the council's periodic reception: counted in
+    turns, apart from the delegates' receptions counted in occasions (E2, E5)."""
+    await _fixture(session_factory, tmp_path)
+    async with session_factory() as session, session.begin():
+        await session.exec(
+            update(Event).where(col(Event.key) == "ref:E1").values(category="periodic")
+        )
+    text = summary_text(await _statistics(session_factory), "vi")
+    assert text.startswith(
+        "Trong quý I/2026, HĐND HDND-ML đã tổ chức 02 lượt tiếp công dân định kỳ. "
+        "Đại biểu HĐND HDND-ML đã tiếp công dân 02 buổi theo phân công (02 lượt đại biểu, "
+        "trong đó Thường trực HĐND 01 lượt). Đã tiếp 21 lượt công dân, "
+    )
+
+
+async def test_one_completion_rate_in_text_csv_and_workbook(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """7 held of 11 due (the deadline E10 held once over, never "unreported")."""
+    await _fixture(session_factory, tmp_path)
+    stats = await _statistics(session_factory)
+    rows = list(csv.reader(io.StringIO(csv_bytes(stats).decode("utf-8-sig"))))
+    assert rows[-1][:2] == ["TOTAL", "all"]
+    assert rows[-1][rows[0].index("completion_rate")] == "0.6364"
+    assert "(tỷ lệ thực hiện 63,6%, " in summary_text(stats, "vi")
+    book = load_workbook(io.BytesIO(xlsx_bytes(stats)), read_only=True)
+    units = [list(row) for row in book["Theo đơn vị"].iter_rows(values_only=True)]
+    (overall,) = [row for row in units if row[:2] == ["Tổng cộng", "Tất cả"]]
+    assert overall[2::2][15] == pytest.approx(7 / 11)

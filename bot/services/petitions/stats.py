@@ -10,7 +10,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.petition_stats import RegisterFigures, RegisterItem, register_figures
-from bot.domain.stats import Statistics
+from bot.domain.stats import Statistics, Summary
 from bot.models.petitions import Petition
 
 
@@ -36,13 +36,15 @@ async def with_register(
     if not items:
         return stats
     figures = register_figures(items)
-    summaries = tuple(
-        dataclasses.replace(
-            summary,
-            register=figures.get(summary.council.id if summary.council is not None else None),
-        )
-        for summary in stats.summaries
-    )
+
+    def of(summary: Summary) -> RegisterFigures | None:
+        if summary.council is not None:
+            return figures.get(summary.council.id)
+        # A level's paragraph (several councils): their items only, not every council's.
+        group = set(summary.council_ids)
+        return register_figures([i for i in items if i.council_id in group]).get(None)
+
+    summaries = tuple(dataclasses.replace(s, register=of(s)) for s in stats.summaries)
     return dataclasses.replace(stats, summaries=summaries, register=figures)
 
 

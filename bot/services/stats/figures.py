@@ -45,6 +45,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.availability import Answer
 from bot.domain.quarters import Quarter
+from bot.domain.schedule_cells import ReceptionCategory
 from bot.domain.stats import (
     COUNT_FIELDS,
     REASONS,
@@ -99,6 +100,12 @@ async def quarterly_statistics(
         council_ids=council_ids,
         detailed=detailed,
     )
+    year_ago = await period_rows(
+        session=session,
+        bounds=quarter.year_before().bounds(zone),
+        now=now,
+        council_ids=council_ids,
+    )
     councils = await _councils(session, council_ids)
     missing: Sequence[MissingReport] = []
     if detailed:
@@ -109,7 +116,7 @@ async def quarterly_statistics(
             council_ids=council_ids,
             zone=zone,
         )
-    stats = aggregate(quarter, councils, current, previous, missing)
+    stats = aggregate(quarter, councils, current, previous, missing, year_ago)
     return await with_register(session=session, stats=stats, council_ids=council_ids)
 
 
@@ -127,15 +134,25 @@ async def _tune_for_aggregation(session: AsyncSession) -> None:
             await connection.execute(text(setting))
 
 
-async def council_by_code(*, session: AsyncSession, code: str) -> CouncilInfo | None:
-    rows = await _all(
-        session,
-        sql_select(col(Council.id), col(Council.code), col(Council.name)).where(
-            col(Council.code) == code
-        ),
+def _council_columns() -> AnySelect:
+    return sql_select(
+        col(Council.id),
+        col(Council.code),
+        col(Council.name),
+        col(Council.level),
+        col(Council.parent_id),
     )
-    row = rows[0] if rows else None
-    return None if row is None else CouncilInfo(row[0], row[1], row[2])
+
+
+async def council_by_code(*, session: AsyncSession, code: str) -> CouncilInfo | None:
+    rows = await _all(session, _council_columns().where(col(Council.code) == code))
+    return CouncilInfo(*rows[0]) if rows else None
+
+
+async def child_council_ids(*, session: AsyncSession, parent_id: int) -> frozenset[int]:
+    """The councils whose upper council is ``parent_id`` (a province's communes)."""
+    statement = sql_select(col(Council.id)).where(col(Council.parent_id) == parent_id)
+    return frozenset(row[0] for row in await _all(session, statement))
 
 
 async def list_councils(
@@ -146,12 +163,10 @@ async def list_councils(
 
 
 async def _councils(session: AsyncSession, council_ids: frozenset[int] | None) -> list[CouncilInfo]:
-    statement = sql_select(col(Council.id), col(Council.code), col(Council.name)).order_by(
-        col(Council.code)
-    )
+    statement = _council_columns().order_by(col(Council.code))
     if council_ids is not None:
         statement = statement.where(col(Council.id).in_(sorted(council_ids)))
-    return [CouncilInfo(row[0], row[1], row[2]) for row in await _all(session, statement)]
+    return [CouncilInfo(*row) for row in await _all(session, statement)]
 
 
 async def _all(session: AsyncSession, statement: Executable) -> list[tuple[Any, ...]]:
@@ -260,12 +275,27 @@ async def period_rows(
     kinds: list[KindRow] = []
     for row in await _all(session, _units_and_kinds_statement(bounds, now, council_ids)):
         level, council_id, unit, kind = row[:4]
-        sessions, standing, ended = (int(value) for value in row[-3:])
+        sessions, standing, ended, periodic, periodic_sessions = (
+            int(value or 0) for value in row[-5:]
+        )
         if level == 0:
-            counts = _counts(row[4:-3])
-            units.append(UnitKindRow(council_id, unit or "", kind, counts, sessions, standing))
+            counts = _counts(row[4:-5])
+            units.append(
+                UnitKindRow(
+                    council_id,
+                    unit or "",
+                    kind,
+                    counts,
+                    sessions,
+                    standing,
+                    periodic,
+                    periodic_sessions,
+                )
+            )
         else:
-            kinds.append(KindRow(council_id, kind, held=sessions, ended=ended))
+            kinds.append(
+                KindRow(council_id, kind, held=sessions, ended=ended, periodic_held=periodic)
+            )
     delegates = []
     if detailed:
         delegates = [
@@ -297,6 +327,9 @@ def _per_occurrence_unit(
                 func.min(col(Event.kind)).label("kind"),
                 *(column.label(f"c{i}") for i, column in enumerate(_report_columns())),
                 secretary_held.label("standing"),
+                func.max(
+                    case((col(Event.category) == ReceptionCategory.periodic.value, 1), else_=0)
+                ).label("periodic"),
                 func.min(col(Occurrence.starts_at)).label("starts_at"),
                 func.min(col(Occurrence.ends_at)).label("ends_at"),
             ),
@@ -323,25 +356,38 @@ def _units_and_kinds_statement(
     per_unit = _per_occurrence_unit(bounds, council_ids)
     c = per_unit.c
     ended = func.coalesce(c.ends_at, c.starts_at) <= now
+    # The contract: a kind without a report prompt (session, deadline, other) is held once
+    # it has ended, unless answered "Xin vắng" (not held); it is never "unreported". So
+    # the one completion rate (bot.domain.stats.completion_rate) reads the same in the
+    # text, the CSV and the workbook.
+    prompted = c.kind.in_(REPORTED_KINDS)
+    held = c.c1 + case((and_(not_(prompted), ended), c.c6), else_=0)
     units = sql_select(
         literal_column("0"),
         c.council_id,
         c.unit,
         c.kind,
-        *(func.sum(c[f"c{i}"]) for i in range(6)),
-        func.sum(case((ended, c.c6), else_=0)),  # without a report and over: unreported
+        func.sum(c.c0),
+        func.sum(held),
+        *(func.sum(c[f"c{i}"]) for i in range(2, 6)),
+        func.sum(case((and_(prompted, ended), c.c6), else_=0)),  # over, no report: unreported
         func.sum(case((ended, 0), else_=c.c6)),  # without a report, still to come
         *(func.sum(c[f"c{i}"]) for i in range(7, 12)),
-        func.count(case((c.c1 > 0, 1))),  # occurrences with a held turn: sessions
-        func.sum(c.standing),
+        func.count(case((held > 0, 1))),  # occurrences with a held turn: sessions
+        # The Standing Committee's turns at the delegates' receptions (the periodic one is
+        # counted apart, in turns).
+        func.sum(case((c.periodic > 0, 0), else_=c.standing)),
         literal_column("0"),
+        func.sum(case((c.periodic > 0, c.c1), else_=0)),  # periodic reception turns held
+        func.count(case((and_(held > 0, c.periodic > 0), 1))),  # periodic receptions held
     ).group_by(c.council_id, c.unit, c.kind)
     per_occurrence = (
         sql_select(
             func.min(c.council_id).label("council_id"),
             func.min(c.kind).label("kind"),
-            func.sum(c.c1).label("held"),
+            func.sum(held).label("held"),
             func.max(case((ended, 1), else_=0)).label("ended"),
+            func.max(c.periodic).label("periodic"),
         )
         .group_by(c.occurrence_id)
         .subquery("per_occurrence")
@@ -355,6 +401,8 @@ def _units_and_kinds_statement(
         func.count(case((per_occurrence.c.held > 0, 1))),
         literal_column("0"),
         func.count(case((per_occurrence.c.ended > 0, 1))),
+        func.count(case((and_(per_occurrence.c.held > 0, per_occurrence.c.periodic > 0), 1))),
+        literal_column("0"),
     ).group_by(per_occurrence.c.council_id, per_occurrence.c.kind)
     return union_all(units, kinds)
 

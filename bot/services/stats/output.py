@@ -70,8 +70,11 @@ def _rate(counts: Counts) -> str:
 
 
 def csv_rows(stats: Statistics) -> list[list[str]]:
-    """The CSV's rows, header first, as strings."""
-    rows: list[list[str]] = [list(CSV_COLUMNS)]
+    """The CSV's rows, header first, as strings. Several councils: a trailing ``council``
+    column with the council's code (empty on the ``TOTAL`` rows), rows per council, unit
+    and kind (contract)."""
+    several = len(stats.councils) > 1
+    rows: list[list[str]] = [[*CSV_COLUMNS, *(["council"] if several else [])]]
     for line in stats.lines:
         rows.append(
             [
@@ -83,6 +86,7 @@ def csv_rows(stats: Statistics) -> list[list[str]]:
                     str(figure_value(line.previous, line.previous_sessions, name))
                     for name in PREVIOUS_OF
                 ),
+                *([line.council] if several else []),
             ]
         )
     return rows

@@ -7,7 +7,8 @@ and it streams a write-only workbook without holding a cell model in memory. (op
 used to *read* files here, can draw charts too, but its chart API is thinner and it keeps
 every cell as an object.)
 
-Sheets: by unit and kind (the CSV's rows, each figure beside the previous quarter's), by
+Sheets: "Biểu tổng hợp" (:mod:`bot.services.stats.review_sheet`, the office's printed
+table), by unit and kind (the CSV's rows, each figure beside the previous quarter's), by
 delegate, the reports still missing, and the chart (held / not held / not reported per
 unit, the reported kinds) with its data.
 """
@@ -33,6 +34,7 @@ from bot.services.stats.output import (
     unit_label,
     vi_quarter,
 )
+from bot.services.stats.review_sheet import review_sheet
 
 SHEET_UNITS = "Theo đơn vị"
 SHEET_DELEGATES = "Theo đại biểu"
@@ -107,6 +109,7 @@ def xlsx_bytes(stats: Statistics) -> bytes:
     title = f"Thống kê {vi_quarter(stats.quarter)} — {scope_title(stats)}"
     book.set_properties({"title": title, "subject": "Thống kê hoạt động của đại biểu HĐND"})
     formats = _Formats.of(book)
+    review_sheet(book, stats)
     _units_sheet(book, formats, stats, title)
     register_sheet(book, formats.header, formats.text, formats.number, stats)
     _delegates_sheet(book, formats, stats, title)
@@ -181,27 +184,35 @@ def _write_pairs(
 
 def _units_sheet(book: Any, formats: _Formats, stats: Statistics, title: str) -> None:
     sheet = book.add_worksheet(SHEET_UNITS)
-    _key_headers(sheet, formats, ("Đơn vị", "Hoạt động"))
-    _paired_headers(sheet, formats, stats, 2, UNIT_FIGURES)
+    # Several councils: the council first, so that same-named units stay apart.
+    names = {c.code: c.name for c in stats.councils} if len(stats.councils) > 1 else None
+    keys = ("HĐND", "Đơn vị", "Hoạt động") if names else ("Đơn vị", "Hoạt động")
+    first = len(keys)
+    _key_headers(sheet, formats, keys)
+    _paired_headers(sheet, formats, stats, first, UNIT_FIGURES)
     units = [unit_label(line.unit) for line in stats.lines]
-    sheet.set_column(0, 0, _width(units, 12))
-    sheet.set_column(1, 1, 16)
+    if names:
+        sheet.set_column(0, 0, _width(list(names.values()), 12))
+    sheet.set_column(first - 2, first - 2, _width(units, 12))
+    sheet.set_column(first - 1, first - 1, 16)
     for offset, line in enumerate(stats.lines):
         row = 2 + offset
         bold = line.unit == TOTAL
         text = formats.bold_text if bold else formats.text
-        sheet.write_string(row, 0, unit_label(line.unit), text)
-        sheet.write_string(row, 1, kind_label(line.kind), text)
+        if names:
+            sheet.write_string(row, 0, names.get(line.council, line.council), text)
+        sheet.write_string(row, first - 2, unit_label(line.unit), text)
+        sheet.write_string(row, first - 1, kind_label(line.kind), text)
         _write_pairs(
             sheet,
             row,
-            2,
+            first,
             UNIT_FIGURES,
             (line.counts, line.sessions),
             (line.previous, line.previous_sessions),
             (formats.bold_number, formats.bold_rate) if bold else (formats.number, formats.rate),
         )
-    sheet.freeze_panes(2, 2)
+    sheet.freeze_panes(2, first)
     _page_setup(sheet, title, 2)
 
 
