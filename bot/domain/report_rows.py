@@ -18,6 +18,7 @@ from bot.domain.csv_text import protect_cell as protect_cell
 from bot.domain.csv_text import unprotect_cell
 from bot.domain.reports import MAX_FIGURE, MAX_NOTE, Figures, NotHeldReason
 from bot.domain.schedule import parse_clock, parse_date, parse_kind
+from bot.domain.schedule_cells import KIND_WORDS
 from bot.domain.tables import InvalidValue, Problem, TableRow, check_cell, fold_label
 from bot.i18n import N_
 
@@ -80,6 +81,9 @@ _REASONS: Mapping[str, NotHeldReason] = {
     "om": NotHeldReason.personal,
     "viec rieng": NotHeldReason.personal,
     "om/viec rieng": NotHeldReason.personal,
+    "om dau": NotHeldReason.personal,
+    "om dau, viec rieng": NotHeldReason.personal,
+    "om dau viec rieng": NotHeldReason.personal,
     "om hoac viec rieng": NotHeldReason.personal,
     "other": NotHeldReason.other,
     "khac": NotHeldReason.other,
@@ -212,7 +216,8 @@ def _check_kind_figures(
                     number,
                     name,
                     N_("A {kind} row has no {column} figure: leave it empty"),
-                    {"kind": kind, "column": name},
+                    # The office's words, not the codes ("tiếp công dân", "số cử tri").
+                    {"kind": KIND_WORDS.get(kind, kind), "column": _figure_label(name)},
                 )
             )
     primary = PRIMARY_FIGURES.get(kind)
@@ -225,9 +230,14 @@ def _check_kind_figures(
                 number,
                 missing[0],
                 N_("Give both {first} and {second}, or no figures at all"),
-                {"first": primary[0], "second": primary[1]},
+                {"first": _figure_label(primary[0]), "second": _figure_label(primary[1])},
             )
         )
+
+
+def _figure_label(name: str) -> str:
+    """A figure column as the export's header says it (``voters`` → ``số cử tri``)."""
+    return ALIASES[name][-1] if name in ALIASES else name
 
 
 # A quarter's file repeats the same few dates, kinds, yes/no and figures thousands of

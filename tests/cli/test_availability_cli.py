@@ -51,7 +51,7 @@ async def test_away_releases_and_attendance_lists_answers(
     away = ["delegates", "away", "ML-001", "--from", "01/01/2032", "--to", "2032-02-20"]
     assert await _run([*away, "--reason", "học tập trung"]) == 0
     out = capsys.readouterr().out
-    assert "1 nhiệm vụ chuyển người thay, 1 kỳ họp xin vắng" in out
+    assert "1 hoạt động cần người thay, 1 kỳ họp vắng mặt" in out
     assert await _run(argv) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"))))
     assert rows[1][:4] == ["ML-001", "Nguyễn Văn An", "absent", "other: học tập trung"]
@@ -82,7 +82,7 @@ async def test_away_refuses_bad_input_and_writes_nothing(
     assert "NOPE" in capsys.readouterr().err
     bad = ["delegates", "away", "ML-001", "--from", "10/01/2032", "--to", "01/01/2032"]
     assert await _run(bad) == 1
-    assert "Ngày kết thúc trước ngày bắt đầu." in capsys.readouterr().err
+    assert "Ngày kết thúc không được trước ngày bắt đầu." in capsys.readouterr().err
     assert await _run(["delegates", "away", "ML-001", "--from", "01/01/2020"]) == 1
     assert await _run(["schedule", "attendance", "--date", "20/02/2032", "--council", "XX"]) == 1
     listing = ["schedule", "list", "--from", "2032-01-01", "--to", "2032-01-31", "--format", "csv"]

@@ -215,7 +215,7 @@ def test_a_category_on_another_kind_is_refused(
     assert main(["schedule", "import", "lich.csv"]) == 1
     err = capsys.readouterr().err
     assert "dòng 2, cột «Phân loại»: Chỉ ghi cột này cho lịch tiếp công dân" in err
-    assert "dòng 3, cột «Phân loại»: «hàng xóm» không đúng" in err
+    assert "dòng 3, cột «Phân loại»: «hàng xóm» không phải là phân loại tiếp công dân" in err
 
 
 def test_schedule_import_lists_what_it_cancels_and_merge_cancels_nothing(

@@ -106,7 +106,7 @@ def test_an_export_imports_again_unchanged(
     capsys.readouterr()
     before = _rows(sqlite_url)
     assert main(["petitions", "import", str(out)]) == 0
-    assert "0 mục mới, 0 cập nhật, 3 không đổi" in capsys.readouterr().out
+    assert "thêm mới 0, cập nhật 0, giữ nguyên 3" in capsys.readouterr().out
     after = _rows(sqlite_url)
     assert [p.model_dump() for p in after[0]] == [p.model_dump() for p in before[0]]
     assert after[1:] == before[1:]
@@ -132,7 +132,7 @@ def test_an_answer_by_file_updates_and_tells_the_delegate(
     (council / "so2.csv").write_text(answered, encoding="utf-8")
     capsys.readouterr()
     assert main(["petitions", "import", "so2.csv"]) == 0
-    assert "0 mục mới, 1 cập nhật, 2 không đổi" in capsys.readouterr().out
+    assert "thêm mới 0, cập nhật 1, giữ nguyên 2" in capsys.readouterr().out
     petitions, changes, told = _rows(sqlite_url)
     assert petitions[0].answer == "Đã hòa giải thành"
     assert petitions[0].version == 2

@@ -92,7 +92,7 @@ async def excuse(
     before = len(user.messages)
     await press(harness, user, on, "🙅 Xin vắng")
     (asked, *_) = (await user.wait_for_messages(before + 1))[before:]
-    assert "Lý do xin vắng?" in (asked.text or "")
+    assert "Đồng chí cho biết lý do xin vắng:" in (asked.text or "")
     text = await pressed_and_edited(harness, user, asked, reason)
     assert "Đã ghi nhận đồng chí xin vắng" in text
     return text
@@ -109,13 +109,13 @@ async def test_decline_offers_refusal_next_taker_others_edited_late_press(
     assert "🙅 Xin vắng" in [b["text"] for b in reminder.buttons]
     await excuse(harness, users["ML-A"], reminder)
     await run_until(harness, policy, harness.clock.now)
-    offers = {code: with_text(users[code], "Đồng chí có thể nhận thay?") for code in POOL}
+    offers = {code: with_text(users[code], "Đồng chí có nhận thay được không?") for code in POOL}
     assert {code for code, found in offers.items() if found} == {"ML-B", "ML-C", "ML-D"}
     # C cannot: E, the next in order, is asked.
     text = await pressed_and_edited(harness, users["ML-C"], offers["ML-C"][0], "Không nhận")
     assert "không nhận thay" in text
     await run_until(harness, policy, harness.clock.now)
-    (offer_e,) = with_text(users["ML-E"], "Đồng chí có thể nhận thay?")
+    (offer_e,) = with_text(users["ML-E"], "Đồng chí có nhận thay được không?")
     # D takes it; B's and E's offers are edited to say so.
     text = await pressed_and_edited(harness, users["ML-D"], offers["ML-D"][0], "🙋 Nhận thay")
     assert "Cảm ơn đồng chí đã nhận thay" in text
@@ -135,8 +135,8 @@ async def test_decline_offers_refusal_next_taker_others_edited_late_press(
     assert "đã có đại biểu khác nhận thay" in late.get("text", "")
     # The absent delegate and the office are told who stands in.
     await run_until(harness, policy, harness.clock.now)
-    assert with_text(users["ML-A"], "Đồng chí Đại biểu D thay Đồng chí Đại biểu A")
-    assert with_text(office, "Đồng chí Đại biểu D thay Đồng chí Đại biểu A")
+    assert with_text(users["ML-A"], "Đồng chí Đại biểu D nhận thay đồng chí Đại biểu A")
+    assert with_text(office, "Đồng chí Đại biểu D nhận thay đồng chí Đại biểu A")
     # D now has the reminders of the duty; A has none and no "cancelled" notice.
     await run_until(harness, policy, datetime(2026, 12, 10, 0, tzinfo=UTC))
     assert with_text(users["ML-D"], "🔔")
@@ -163,7 +163,7 @@ async def test_inside_the_window_the_office_is_asked_and_assigns(
     (noted,) = await users["ML-A"].send_and_wait("đi công tác tỉnh")
     assert "Đã ghi nhận lý do." in (noted.text or "")
     await run_until(harness, policy, harness.clock.now)
-    assert with_text(users["ML-C"], "Đồng chí có thể nhận thay?")
+    assert with_text(users["ML-C"], "Đồng chí có nhận thay được không?")
     (asked,) = with_text(office, "Cần phân công đại biểu thay")
     assert "Đại biểu A" in (asked.text or "")
     assert "Lý do khác: đi công tác tỉnh" in (asked.text or "")
@@ -178,8 +178,8 @@ async def test_inside_the_window_the_office_is_asked_and_assigns(
     text = await pressed_and_edited(harness, office, asked, button["text"])
     assert "Đại biểu C được phân công thay" in text
     await run_until(harness, policy, harness.clock.now)
-    assert with_text(users["ML-C"], "Văn phòng đề nghị đồng chí đi thay")
-    assert with_text(users["ML-A"], "Đồng chí Đại biểu C thay Đồng chí Đại biểu A")
+    assert with_text(users["ML-C"], "Văn phòng đề nghị đồng chí nhận thay")
+    assert with_text(users["ML-A"], "Đồng chí Đại biểu C nhận thay đồng chí Đại biểu A")
 
 
 async def test_a_voter_meeting_everyone_attends_goes_to_the_office(
@@ -192,7 +192,7 @@ async def test_a_voter_meeting_everyone_attends_goes_to_the_office(
     await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp xúc cử tri")[0])
     await run_until(harness, policy, harness.clock.now)
     (asked,) = with_text(office, "Cần phân công đại biểu thay")
-    assert "đề nghị Văn phòng bố trí" in (asked.text or "")
+    assert "đề nghị Văn phòng chọn người thay" in (asked.text or "")
     assert not any(with_text(users[c], "nhận thay?") for c in POOL)
 
 
@@ -204,7 +204,7 @@ async def test_away_over_a_range_including_a_turn_planned_later(
     # A serves 10 December and 10 May (every fifth month); May is beyond the horizon.
     answer = await users["ML-A"].send_and_wait("/vang 01/12/2026 31/05/2027 đi học tập trung")
     assert "Đã ghi nhận xin vắng" in (answer[0].text or "")
-    assert "Số nhiệm vụ chuyển người thay: 1" in (answer[0].text or "")
+    assert "Có 1 hoạt động cần người thay" in (answer[0].text or "")
     async with harness.session_factory() as session:
         await extend_horizon(
             session=session, now=datetime(2027, 3, 1, 3, tzinfo=UTC), zone=harness.settings.zone
@@ -224,7 +224,7 @@ async def test_away_over_a_range_including_a_turn_planned_later(
     (listing,) = await users["ML-A"].send_and_wait("/vang")
     assert "đi học tập trung" in (listing.text or "")
     text = await pressed_and_edited(harness, users["ML-A"], listing, listing.buttons[0]["text"])
-    assert "Đã rút đăng ký vắng" in text
+    assert "Đã rút xin vắng" in text
 
 
 async def test_session_answers_and_roll_call(
@@ -285,7 +285,7 @@ async def test_a_restart_between_the_offer_and_the_press(
     await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
     await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp công dân")[0])
     await run_until(harness, policy, harness.clock.now)
-    (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
+    (offer,) = with_text(users["ML-B"], "Đồng chí có nhận thay được không?")
     application = harness.application
     assert application.updater is not None
     await application.updater.stop()
@@ -329,16 +329,16 @@ async def test_refusals(harness: Harness, policy: ReminderPolicy, tmp_path: Path
     (own,) = await users["ML-B"].send_and_wait("/lich")
     query = await users["ML-B"].press_data(own, release_data["callback_data"] + ":clash")
     answer = await harness.api.wait_for_callback_answer(query)
-    assert "không phải của đồng chí" in answer.get("text", "")
+    assert "không được phân công" in answer.get("text", "")
     # The first step (the reasons) shows nothing of another delegate's duty either.
     before = len(users["ML-B"].messages)
     query = await users["ML-B"].press_data(own, release_data["callback_data"])
     answer = await harness.api.wait_for_callback_answer(query)
-    assert "không phải của đồng chí" in answer.get("text", "")
+    assert "không được phân công" in answer.get("text", "")
     assert len(users["ML-B"].messages) == before
     await excuse(harness, users["ML-A"], reminder)
     await run_until(harness, policy, harness.clock.now)
-    (offer,) = with_text(users["ML-B"], "Đồng chí có thể nhận thay?")
+    (offer,) = with_text(users["ML-B"], "Đồng chí có nhận thay được không?")
     take = offer.find_button("🙋 Nhận thay")
     assert take is not None
     (mine,) = await users["ML-E"].send_and_wait("/lich")

@@ -286,7 +286,7 @@ async def test_a_delegate_is_refused_and_nothing_is_sent(council: Harness) -> No
     delegate = harness.api.user(LINKED["ML-001"])
     for command in ("/thongbao all", "/broadcast", "/thongbao"):
         (reply,) = await delegate.send_and_wait(command)
-        assert reply.text == "Lệnh này chỉ dành cho Văn phòng (người quản trị bot)."
+        assert reply.text == "Lệnh này chỉ dành cho Văn phòng (quản trị bot)."
     assert await delegate.send_and_wait("Thông báo giả") != []  # no draft caught it
     assert await count_rows(harness, Broadcast) == 0
     await dispatcher(harness).drain()
@@ -441,7 +441,7 @@ async def test_an_admin_without_a_council_chooses_one(council: Harness) -> None:
     (choice,) = await admin.send_and_wait("/thongbao secretaries")
     assert choice.find_button("HĐND HDND-NT") is not None
     prompt = await next_message(admin, admin.press(choice, "HĐND HDND-ML"))
-    assert "Văn phòng (người quản trị) của HĐND HDND-ML (1 đại biểu)" in (prompt.text or "")
+    assert "Văn phòng (quản trị bot) của HĐND HDND-ML (1 đại biểu)" in (prompt.text or "")
 
 
 async def test_an_audience_nobody_can_receive_offers_no_confirm(council: Harness) -> None:

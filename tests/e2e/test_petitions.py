@@ -185,7 +185,7 @@ async def test_another_councils_office_cannot_answer(
         listing.message_id, encode(PetitionButton(PetitionStep.answer, item.id))
     )
     answered = await harness.api.wait_for_callback_answer(query)
-    assert "không thuộc sổ theo dõi" in str(answered)
+    assert "không có trong sổ theo dõi" in str(answered)
     async with harness.session_factory() as session:
         assert await session.get(Conversation, 3001) is None
 
@@ -276,6 +276,6 @@ async def test_refusals_unlinked_and_another_delegates_report(
         listing.message_id, encode(PetitionButton(PetitionStep.resume, report.id or 0))
     )
     answered = await harness.api.wait_for_callback_answer(query)
-    assert "không thuộc sổ theo dõi" in str(answered)
+    assert "không có trong sổ theo dõi" in str(answered)
     async with harness.session_factory() as session:
         assert await session.get(Conversation, 1002) is None

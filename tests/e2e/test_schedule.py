@@ -299,7 +299,7 @@ async def test_delegate_upload_is_refused(harness: Harness) -> None:
     )
     (reply,) = await delegate.wait_for_messages(1)
     assert reply.text is not None
-    assert "Chỉ Văn phòng (người quản trị bot) mới gửi tệp lịch" in reply.text
+    assert "Chỉ Văn phòng (quản trị bot) mới gửi tệp lịch" in reply.text
     assert harness.api.calls_to("getFile") == []
     async with harness.session_factory() as session:
         assert (await session.exec(select(Event))).all() == []

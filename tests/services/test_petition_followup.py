@@ -174,7 +174,7 @@ async def test_the_workbook_has_the_register_sheet(session_factory: SessionFacto
     sheet = book["Đơn thư"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][:6] == [
-        "Hội đồng",
+        "HĐND",
         "Khiếu nại",
         "Tố cáo",
         "Kiến nghị",

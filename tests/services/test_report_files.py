@@ -379,13 +379,13 @@ async def test_two_co_attendees_giving_figures_at_once_leave_one_carrier(
 @pytest.mark.parametrize(
     ("body", "column", "fragment"),
     [
-        # a voter meeting counts voters and opinions, not citizens
-        ("ML-001,2026-12-12,voter_meeting,có,50,,,,85,12,\n", "citizens", "voter_meeting"),
+        # the kind named as the office says it; a voter meeting counts voters and opinions
+        ("ML-001,2026-12-12,voter_meeting,có,50,,,,85,12,\n", "citizens", "tiếp xúc cử tri"),
         # a supervision has no figures at all
-        ("ML-002,2026-12-15,supervision,có,999,,,,,,\n", "citizens", "supervision"),
-        ("ML-002,2026-12-15,supervision,có,,,,,3,,\n", "voters", "supervision"),
+        ("ML-002,2026-12-15,supervision,có,999,,,,,,\n", "citizens", "giám sát"),
+        ("ML-002,2026-12-15,supervision,có,,,,,3,,\n", "voters", "giám sát"),
         # a reception counts citizens, petitions and forwarded, not voters
-        ("ML-001,2026-12-10,reception,có,12,3,,,40,,\n", "voters", "reception"),
+        ("ML-001,2026-12-10,reception,có,12,3,,,40,,\n", "voters", "tiếp công dân"),
         # both primary figures, or none
         ("ML-001,2026-12-10,reception,có,12,,,,,,\n", "petitions", ""),
         ("ML-001,2026-12-12,voter_meeting,có,,,,,,12,\n", "voters", ""),

@@ -54,7 +54,7 @@ def test_new_targets_read_in_words() -> None:
     assert group == "đại biểu Tổ đại biểu số 1"
     both = texts.target_label(Target(TargetKind.standing, children=True), VI)
     assert both == "Thường trực HĐND của các HĐND cấp dưới"
-    assert texts.target_label(Target(TargetKind.secretaries), VI) == "Văn phòng (người quản trị)"
+    assert texts.target_label(Target(TargetKind.secretaries), VI) == "Văn phòng (quản trị bot)"
 
 
 def test_labels_escape_what_users_wrote() -> None:

@@ -130,7 +130,7 @@ async def test_the_office_sees_its_dashboard(
 
     await page.get_by_role("button", name="Tháng sau").click()
     await page.wait_for_selector("#month-title >> text=12/2026")
-    assert set(await page.locator(".occurrence .chip").all_inner_texts()) == {"chờ"}
+    assert set(await page.locator(".occurrence .chip").all_inner_texts()) == {"chưa diễn ra"}
 
     await tab(page, "Chưa báo cáo")
     units = await page.locator(".unit h2").all_inner_texts()
@@ -139,7 +139,7 @@ async def test_the_office_sees_its_dashboard(
 
     await tab(page, "Thông báo")
     assert "2/2 đã gửi" in await page.inner_text(".broadcast .counts")
-    await page.get_by_role("button", name="Chưa xác nhận đã nhận (1)").click()
+    await page.get_by_role("button", name="Chưa xác nhận (1)").click()
     await page.wait_for_selector(".broadcast .people li")
     assert "A2 Lê Văn Bình" in await page.inner_text(".broadcast .people")
 
@@ -161,7 +161,7 @@ async def test_a_delegate_sees_their_calendar_on_a_phone_without_telegram_s_scri
     assert await page.locator("#tabs button").all_inner_texts() == ["Lịch của tôi"]
     upcoming = await page.locator("#upcoming .chip").all_inner_texts()
     past = await page.locator("#past .chip").all_inner_texts()
-    assert upcoming == ["chờ"]
+    assert upcoming == ["chưa diễn ra"]
     assert past == ["chưa báo cáo", "không thực hiện", "đã báo cáo"]
     assert "Lê Văn Bình" not in await page.inner_text("main")  # another delegate
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
@@ -193,7 +193,7 @@ async def test_a_delegate_asks_for_leave_from_the_calendar(
     await page.wait_for_selector("#upcoming")
     assert await page.locator("#past .release-open").count() == 0
     await page.get_by_role("button", name="🙅 Xin vắng").click()
-    assert await page.inner_text("#upcoming .release strong") == "Lý do xin vắng?"
+    assert await page.inner_text("#upcoming .release strong") == "Đồng chí cho biết lý do xin vắng:"
     await page.get_by_role("button", name="Trùng lịch công tác").click()
     await page.wait_for_selector(".release-done")
     assert "Đã ghi nhận đồng chí xin vắng" in await page.inner_text(".release-done")

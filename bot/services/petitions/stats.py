@@ -50,7 +50,7 @@ async def with_register(
 
 SHEET_REGISTER = "Đơn thư"
 REGISTER_HEADERS = (
-    ("Hội đồng", None),
+    ("HĐND", None),
     ("Khiếu nại", "complaint"),
     ("Tố cáo", "denunciation"),
     ("Kiến nghị", "proposal"),

@@ -26,11 +26,11 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("kind", "Loại", 16),
     ("title", "Nội dung", 34),
     ("held", "Đã thực hiện", 11),
-    ("citizens", "Công dân", 10),
-    ("petitions", "Đơn thư", 9),
-    ("forwarded", "Đã chuyển", 10),
-    ("voters", "Cử tri", 9),
-    ("opinions", "Ý kiến", 9),
+    ("citizens", "Số lượt công dân", 12),
+    ("petitions", "Số đơn thư", 10),
+    ("forwarded", "Số đơn đã chuyển", 12),
+    ("voters", "Số cử tri", 10),
+    ("opinions", "Số ý kiến", 10),
     ("reason", "Lý do", 18),
     ("note", "Ghi chú", 34),
     ("reported_at", "Thời điểm báo cáo", 17),
@@ -40,7 +40,7 @@ FIGURES = frozenset({"citizens", "petitions", "forwarded", "voters", "opinions"}
 REASON_WORDS = {
     "postponed": "hoãn lịch",
     "clash": "trùng lịch công tác",
-    "personal": "ốm/việc riêng",
+    "personal": "ốm đau, việc riêng",
     "other": "khác",
 }
 SOURCE_WORDS = {"bot": "Telegram", "import": "nhập từ tệp"}

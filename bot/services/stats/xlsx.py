@@ -43,8 +43,8 @@ SHEET_CHART = "Biểu đồ"
 
 RATE = "rate"
 REASON_WORDS = {
-    "postponed": "Hoãn",
-    "clash": "Trùng lịch",
+    "postponed": "Hoãn lịch",
+    "clash": "Trùng lịch công tác",
     "personal": "Ốm đau, việc riêng",
     "other": "Lý do khác",
 }
