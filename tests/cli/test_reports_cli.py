@@ -40,14 +40,14 @@ def test_import_then_export_then_import_again(
     (council / "reports.csv").write_text(REPORTS, encoding="utf-8")
     assert main(["reports", "import", "reports.csv", "--dry-run"]) == 0
     assert main(["reports", "import", "reports.csv"]) == 0
-    assert "1 báo cáo mới" in capsys.readouterr().out
+    assert "thêm mới 1" in capsys.readouterr().out
     assert main(["reports", "export", "--quarter", "2026-Q4", "--out", "q4.csv"]) == 0
     exported = (council / "q4.csv").read_bytes()
     assert exported.startswith(b"\xef\xbb\xbf")
     assert "chuyển UBND xã" in exported.decode("utf-8-sig")
     capsys.readouterr()
     assert main(["reports", "import", "q4.csv"]) == 0
-    assert "1 không đổi" in capsys.readouterr().out
+    assert "giữ nguyên 1" in capsys.readouterr().out
     assert main(["reports", "export", "--quarter", "quý IV/2026", "--format", "xlsx"]) == 0
     assert (council / "bao-cao-2026-Q4.xlsx").exists()
 
@@ -91,5 +91,5 @@ def test_the_xlsx_export_is_in_vietnamese_and_imports_again(
     capsys.readouterr()
     assert main(["reports", "import", "bao-cao-2026-Q4.xlsx"]) == 0
     captured = capsys.readouterr()
-    assert "1 không đổi" in captured.out
+    assert "giữ nguyên 1" in captured.out
     assert "bỏ qua" not in captured.err  # every column of the export is recognised
