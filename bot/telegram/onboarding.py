@@ -64,28 +64,29 @@ def command_lines(commands: tuple[Command, ...], _: Gettext) -> str:
     return "\n".join(lines)
 
 
+def _greeting(scope: UpdateScope) -> str:
+    """``/start`` without a link: hello to a linked delegate, how to link to anyone else."""
+    identity, _ = scope.identity, scope._
+    if identity is not None and identity.delegate is not None:
+        return _("Hello {name}! Your account is linked. Send /help to see what you can do.").format(
+            name=escape(identity.delegate.full_name)
+        )
+    return _(
+        "Hello! This bot reminds People's Council delegates of their duties.\n\n"
+        "To start, open the personal invite link the council office "
+        "(Văn phòng HĐND) sent you. If you have not received one, "
+        "please contact the office."
+    )
+
+
 @requires(Access.anyone)
 async def start(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """Links the account when a token is given; otherwise explains how to get one."""
     if (message := update.effective_message) is None or (user := update.effective_user) is None:
         return
-    identity, _ = scope.identity, scope._
+    _ = scope._
     if not context.args:
-        if identity is not None and identity.delegate is not None:
-            await message.reply_text(
-                _(
-                    "Hello {name}! Your account is linked. Send /help to see what you can do."
-                ).format(name=escape(identity.delegate.full_name))
-            )
-        else:
-            await message.reply_text(
-                _(
-                    "Hello! This bot reminds People's Council delegates of their duties.\n\n"
-                    "To start, open the personal invite link the council office "
-                    "(Văn phòng HĐND) sent you. If you have not received one, "
-                    "please contact the office."
-                )
-            )
+        await message.reply_text(_greeting(scope))
         return
     result = await redeem_invite(
         session=scope.session, token=context.args[0], telegram_user_id=user.id, now=scope.now
@@ -110,8 +111,6 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
             if result.delegate.role == Role.secretary.value:
                 await set_secretary_menu(context.bot, user.id)
-            # A code means nothing to a delegate: the council's name does.
-
             await set_menu_buttons(context.bot, scope, user.id)
             text = _(
                 "Welcome, {name}, delegate of {council}! Your duties and reminders will "
@@ -119,6 +118,7 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             )
         else:
             text = _("Your account is already linked to delegate {code} ({name}).")
+        # A code means nothing to a delegate: the council's name does.
         council = await scope.session.get(Council, result.delegate.council_id)
         await message.reply_text(
             text.format(

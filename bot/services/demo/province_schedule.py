@@ -82,6 +82,40 @@ def build_province_schedule(
             "all",
         )
     )
+    meetings, last_meeting = _voter_meetings(days, province, name, session_first, session_last)
+    rows += meetings
+    office = f"Văn phòng Đoàn ĐBQH và HĐND {PROVINCE_PLACE}"
+    questions = days.on_or_before(session_first - timedelta(days=7))
+    report = days.on_or_after(last_meeting + timedelta(days=5))
+    rows.append(_deadline(f"Gửi câu hỏi chất vấn tại {name}", questions, office))
+    rows.append(_deadline(f"Gửi báo cáo kết quả tiếp xúc cử tri sau {name}", report, office))
+    legal = ";".join(row.code for row in province if row.committee == "Ban Pháp chế")
+    visit = days.on_or_after(first_day + timedelta(days=62))
+    rows.append(
+        _one_off(
+            "supervision",
+            "Ban Pháp chế giám sát việc giải quyết khiếu nại, tố cáo tại phường An Thịnh",
+            visit,
+            (8, 0),
+            visit,
+            (11, 30),
+            "Trụ sở HĐND và UBND phường An Thịnh",
+            legal,
+        )
+    )
+    rows += _local_rows(first_day, last_day, days, session_last)
+    return rows
+
+
+def _voter_meetings(
+    days: _Days,
+    province: Sequence[ProvinceRow],
+    name: str,
+    session_first: date,
+    session_last: date,
+) -> tuple[list[ScheduleRow], date]:
+    """Each Tổ meets its voters before and after the session; and the last such day."""
+    rows: list[ScheduleRow] = []
     before = _spread(
         days.between(session_first - timedelta(days=20), session_first - timedelta(days=10)),
         PROVINCE_GROUPS,
@@ -106,27 +140,7 @@ def build_province_schedule(
                     members,
                 )
             )
-    office = f"Văn phòng Đoàn ĐBQH và HĐND {PROVINCE_PLACE}"
-    questions = days.on_or_before(session_first - timedelta(days=7))
-    report = days.on_or_after(max(after) + timedelta(days=5))
-    rows.append(_deadline(f"Gửi câu hỏi chất vấn tại {name}", questions, office))
-    rows.append(_deadline(f"Gửi báo cáo kết quả tiếp xúc cử tri sau {name}", report, office))
-    legal = ";".join(row.code for row in province if row.committee == "Ban Pháp chế")
-    visit = days.on_or_after(first_day + timedelta(days=62))
-    rows.append(
-        _one_off(
-            "supervision",
-            "Ban Pháp chế giám sát việc giải quyết khiếu nại, tố cáo tại phường An Thịnh",
-            visit,
-            (8, 0),
-            visit,
-            (11, 30),
-            "Trụ sở HĐND và UBND phường An Thịnh",
-            legal,
-        )
-    )
-    rows += _local_rows(first_day, last_day, days, session_last)
-    return rows
+    return rows, max(after)
 
 
 def _local_rows(

@@ -97,20 +97,7 @@ async def import_reports(
             problems=problems, ignored_columns=table.ignored_columns, headers=table.headers
         )
     batch = await ReportBatch.load(session, {m.owner.occurrence_id for m in matches.values()})
-    counts: Counter[str] = Counter()
-    for row in rows:
-        outcome = batch.apply(
-            matches[row.number].owner,
-            held=row.held,
-            reason=row.reason,
-            figures=row.figures,
-            note=row.note,
-            exported_at=row.reported_at.replace(tzinfo=zone) if row.reported_at else None,
-        )
-        if isinstance(outcome, Newer):
-            problems.append(_newer(row, outcome, zone))
-        else:
-            counts[outcome] += 1
+    counts = _apply(batch, rows, matches, zone, problems)
     if problems:
         await session.rollback()
         return ReportImportResult(
@@ -131,6 +118,32 @@ async def import_reports(
         dry_run=dry_run,
         ignored_columns=table.ignored_columns,
     )
+
+
+def _apply(
+    batch: ReportBatch,
+    rows: Sequence[ReportRow],
+    matches: Mapping[int, _Match],
+    zone: tzinfo,
+    problems: list[Problem],
+) -> Counter[str]:
+    """Each row applied in memory: how many are created, updated or unchanged; a row
+    older than a correction made since its export becomes a problem instead."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        outcome = batch.apply(
+            matches[row.number].owner,
+            held=row.held,
+            reason=row.reason,
+            figures=row.figures,
+            note=row.note,
+            exported_at=row.reported_at.replace(tzinfo=zone) if row.reported_at else None,
+        )
+        if isinstance(outcome, Newer):
+            problems.append(_newer(row, outcome, zone))
+        else:
+            counts[outcome] += 1
+    return counts
 
 
 _Candidates = dict[tuple[int, str, date], list[_Match]]

@@ -381,6 +381,12 @@ def _units_and_kinds_statement(
         func.sum(case((c.periodic > 0, c.c1), else_=0)),  # periodic reception turns held
         func.count(case((and_(held > 0, c.periodic > 0), 1))),  # periodic receptions held
     ).group_by(c.council_id, c.unit, c.kind)
+    return union_all(units, _per_kind(c, held, ended))
+
+
+def _per_kind(c: Any, held: Any, ended: Any) -> Select[Any]:
+    """Level 1: per council and kind, distinct occurrences held and ended (they do not
+    add up over units)."""
     per_occurrence = (
         sql_select(
             func.min(c.council_id).label("council_id"),
@@ -392,7 +398,7 @@ def _units_and_kinds_statement(
         .group_by(c.occurrence_id)
         .subquery("per_occurrence")
     )
-    kinds = sql_select(
+    return sql_select(
         literal_column("1"),
         per_occurrence.c.council_id,
         null(),
@@ -404,7 +410,6 @@ def _units_and_kinds_statement(
         func.count(case((and_(per_occurrence.c.held > 0, per_occurrence.c.periodic > 0), 1))),
         literal_column("0"),
     ).group_by(per_occurrence.c.council_id, per_occurrence.c.kind)
-    return union_all(units, kinds)
 
 
 def _delegates_statement(
