@@ -1,9 +1,8 @@
-"""The Mini App's rules: who sees which council, and each assignment's state on the calendar."""
+"""The Mini App's rules: the role shown per council (decided by ``bot.domain.office``),
+and each assignment's state on the calendar."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -12,33 +11,9 @@ from bot.domain.reports import REPORTABLE_KINDS
 
 class CouncilRole(StrEnum):
     office = "office"
-    """The council's secretariat (role ``secretary``), or an admin."""
+    """The council's office, or the office of its parent council, or an admin
+    (``OfficeReach.may_reach``)."""
     delegate = "delegate"
-
-
-@dataclass(frozen=True)
-class Membership:
-    """One of the user's delegate records: a council and the role held there."""
-
-    council_id: int
-    role: CouncilRole
-
-
-def office_councils(
-    memberships: Iterable[Membership],
-    children: Mapping[int, Iterable[int]],
-) -> frozenset[int]:
-    """The councils whose office views this user may open: the councils where they are the
-    office, and (the contract) the child councils of those, at any depth."""
-    seen: set[int] = set()
-    todo = [m.council_id for m in memberships if m.role is CouncilRole.office]
-    while todo:
-        council = todo.pop()
-        if council in seen:
-            continue
-        seen.add(council)
-        todo.extend(children.get(council, ()))
-    return frozenset(seen)
 
 
 class AssignmentState(StrEnum):

@@ -39,7 +39,6 @@ from bot.services.conversations import (
 from bot.services.petitions.items import (
     NewItem,
     may_see,
-    office_councils,
     pending_entries,
     record_answer,
     record_item,
@@ -296,7 +295,7 @@ async def on_answer_message(
     await end_conversation(
         session=scope.session, telegram_user_id=scope.identity.telegram_user_id, kind=PetitionAnswer
     )
-    if petition is None or petition.council_id not in office_councils(scope.identity):
+    if petition is None or petition.council_id not in scope.identity.office.own:
         await scope.commit()
         await message.reply_text(escape(_(NOT_YOURS)))
         return True
@@ -430,7 +429,7 @@ async def _start_answer(scope: UpdateScope, query: CallbackQuery, petition_id: i
     message = query.message if isinstance(query.message, Message) else None
     if (
         petition is None
-        or petition.council_id not in office_councils(scope.identity)
+        or petition.council_id not in scope.identity.office.own
         or not may_see(scope.identity, petition)
         or message is None
     ):

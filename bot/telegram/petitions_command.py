@@ -18,7 +18,6 @@ from bot.i18n import Gettext
 from bot.messages import petition_texts as texts
 from bot.services.petitions.items import (
     awaited,
-    office_councils,
     pending_entries,
     received_by,
 )
@@ -36,7 +35,7 @@ async def petitions_command(update: Update, context: BotContext, scope: UpdateSc
     if (message := update.effective_message) is None or scope.identity is None:
         return
     _ = scope._
-    councils = office_councils(scope.identity)
+    councils = scope.identity.office.own
     if councils:
         text, keyboard = await _office(scope, councils, _)
         await message.reply_text(text, reply_markup=keyboard)

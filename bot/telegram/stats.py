@@ -1,7 +1,9 @@
 """/thongke (/stats): a quarter's statistics for the council secretariat.
 
 A secretary of one council gets buttons for the last four quarters; an admin, or a
-secretary of several councils, first chooses the council (or all of them). The answer is
+secretary of several councils or of a parent council (whose office adds its children's
+figures into its own report: ``bot.domain.office``), first chooses the council (or all
+of them). The answer is
 the text summary, the chart as a photo and the XLSX workbook as a document.
 ``/thongke 2026-Q1`` and ``/thongke HDND-ML`` (either, both, any order) skip the buttons.
 
@@ -48,7 +50,7 @@ EXPIRED = N_("This button is no longer valid; send /thongke again.")
 
 @dataclass(frozen=True)
 class _Scope:
-    council_id: int | None  # None: every council the caller manages
+    council_id: int | None  # None: every council the caller reaches
     name: str | None  # the council's name; None for all councils
 
 
@@ -97,7 +99,7 @@ async def stats_command(update: Update, context: BotContext, scope: UpdateScope)
     identity, _ = scope.identity, scope._
     assert identity is not None
     quarter, code = _arguments(list(context.args or []))
-    councils = await list_councils(session=scope.session, council_ids=identity.managed_councils)
+    councils = await list_councils(session=scope.session, council_ids=identity.reached_councils)
     if not councils:
         await message.reply_text(_("No councils yet: import the roster first."))
         return
@@ -192,7 +194,7 @@ async def _allowed_scope(
     """The council named by a button, if this caller may see it (else ``None``)."""
     if council_id is None:
         return _Scope(None, None)
-    if not identity.may_manage(council_id):
+    if not identity.office.may_reach(council_id):
         return None
     councils = await list_councils(session=session, council_ids=frozenset({council_id}))
     return _Scope(council_id, councils[0].name) if councils else None
@@ -211,7 +213,7 @@ async def _answer(
     identity, _ = scope.identity, scope._
     assert identity is not None
     council_ids = (
-        identity.managed_councils if chosen.council_id is None else frozenset({chosen.council_id})
+        identity.reached_councils if chosen.council_id is None else frozenset({chosen.council_id})
     )
     stats = await quarterly_statistics(
         session=scope.session,

@@ -18,7 +18,7 @@ from bot.i18n import Gettext
 from bot.messages.petition_texts import type_name
 from bot.models import Delegate
 from bot.models.petitions import Petition
-from bot.services.petitions.items import awaited, office_councils
+from bot.services.petitions.items import awaited
 from bot.web.api import office_scope
 from bot.web.deps import RequestScope
 
@@ -64,7 +64,7 @@ async def office_petitions(request: web.Request) -> web.Response:
     items = await awaited(session=scope.session, council_ids=councils, today=today)
     names = {c.id: c.name for c in scope.user.councils}
     delegates = await _delegate_names(scope, items)
-    secretary_of = office_councils(scope.user.identity)
+    secretary_of = scope.user.identity.office.own
     groups: dict[str, list[dict[str, Any]]] = {"overdue": [], "due_soon": []}
     for petition in items:
         group = "overdue" if petition.due_on is not None and petition.due_on < today else "due_soon"

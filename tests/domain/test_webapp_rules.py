@@ -1,4 +1,5 @@
-"""Who sees which council in the Mini App, and each assignment's state on its calendar."""
+"""Each assignment's state on the Mini App's calendar (who sees which council:
+``test_office_reach``)."""
 
 from __future__ import annotations
 
@@ -6,40 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.webapp import (
-    AssignmentState,
-    CouncilRole,
-    Membership,
-    assignment_state,
-    office_councils,
-)
-
-PROVINCE, COMMUNE_1, COMMUNE_2, WARD = 1, 2, 3, 4
-CHILDREN = {PROVINCE: [COMMUNE_1, COMMUNE_2], COMMUNE_2: [WARD]}
-
-
-@pytest.mark.parametrize(
-    ("memberships", "expected"),
-    [
-        ([Membership(PROVINCE, CouncilRole.office)], {PROVINCE, COMMUNE_1, COMMUNE_2, WARD}),
-        ([Membership(COMMUNE_1, CouncilRole.office)], {COMMUNE_1}),
-        ([Membership(PROVINCE, CouncilRole.delegate)], set()),
-        (
-            [Membership(PROVINCE, CouncilRole.delegate), Membership(COMMUNE_2, CouncilRole.office)],
-            {COMMUNE_2, WARD},
-        ),
-        ([], set()),
-    ],
-)
-def test_an_office_sees_its_council_and_the_children(
-    memberships: list[Membership], expected: set[int]
-) -> None:
-    assert office_councils(memberships, CHILDREN) == expected
-
-
-def test_a_cycle_in_the_parents_does_not_loop() -> None:
-    assert office_councils([Membership(1, CouncilRole.office)], {1: [2], 2: [1]}) == {1, 2}
-
+from bot.domain.webapp import AssignmentState, assignment_state
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 PAST, FUTURE = NOW - timedelta(hours=1), NOW + timedelta(hours=1)

@@ -61,7 +61,7 @@ async def confirm_broadcast_to_all(pg_engine: AsyncEngine, fake_api: FakeBotApi)
     for user_id in users:
         fake_api.user(user_id).started = True
     notice = await fake_api.user(ADMIN).send("Giấy mời kỳ họp thứ 5 & tài liệu")
-    council = await in_session(sessions, resolve_council, managed=None, code="HDND-ML", home=None)
+    council = await in_session(sessions, resolve_council, reach=None, code="HDND-ML", home=None)
     assert council is not None
     now = utcnow()
     broadcast = await in_session(

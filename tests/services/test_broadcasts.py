@@ -52,7 +52,7 @@ async def roster(sessions: SessionFactory) -> dict[str, int]:
 
 
 async def council_id(sessions: SessionFactory, code: str = "HDND-ML") -> int:
-    found = await in_session(sessions, resolve_council, managed=None, code=code, home=None)
+    found = await in_session(sessions, resolve_council, reach=None, code=code, home=None)
     assert found is not None
     return found.id
 
@@ -106,9 +106,9 @@ async def test_a_secretary_sees_no_other_council(session_factory: SessionFactory
     await roster(session_factory)
     ml = await council_id(session_factory)
     mine = frozenset({ml})
-    assert await in_session(session_factory, resolve_council, managed=mine,
+    assert await in_session(session_factory, resolve_council, reach=mine,
                             code="hdnd-nt", home=ml) is None  # fmt: skip
-    found = await in_session(session_factory, resolve_council, managed=mine,
+    found = await in_session(session_factory, resolve_council, reach=mine,
                              code=None, home=ml)  # fmt: skip
     assert found is not None
     assert found.id == ml

@@ -10,7 +10,7 @@ import pytest
 from bot.models import Delegate
 from bot.models.petitions import Petition
 from bot.services.delegates.accounts import Identity
-from bot.services.petitions.items import may_see, office_councils
+from bot.services.petitions.items import may_see
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 OWN, OTHER = 1, 2  # council ids
@@ -71,6 +71,19 @@ def test_who_sees_personal_data(identity: Identity, sees: bool) -> None:
     assert may_see(identity, PETITION) is sees
 
 
-def test_office_councils_are_secretary_records_only() -> None:
-    assert office_councils(_who(_record(10, OWN), _record(21, OTHER, "secretary"))) == {OTHER}
-    assert office_councils(_who(admin=True)) == frozenset()
+def test_the_register_is_kept_by_secretary_records_only() -> None:
+    assert _who(_record(10, OWN), _record(21, OTHER, "secretary")).office.own == {OTHER}
+    assert _who(admin=True).office.own == frozenset()
+
+
+def test_a_parent_councils_office_does_not_see_a_childs_personal_data() -> None:
+    province = 3
+    parent_office = Identity(
+        telegram_user_id=1,
+        delegates=(_record(30, province, "secretary"),),
+        is_admin=False,
+        language="vi",
+        councils={province: None, OWN: province, OTHER: province},
+    )
+    assert parent_office.office.may_reach(OWN)
+    assert may_see(parent_office, PETITION) is False

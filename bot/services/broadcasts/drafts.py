@@ -6,8 +6,9 @@ one ``broadcast_recipients`` row and one outbox row per delegate in a single
 transaction, guarded by a conditional ``draft → sending`` update so that a second press
 (or a second process) sends nothing more. Delivery is the dispatcher's business.
 
-A secretary reaches only their own council: another council's name or its delegates'
-codes get exactly the answer unknown ones get, so nothing about other councils leaks.
+A secretary reaches only their own council and its children (``bot.domain.office``):
+another council's name or its delegates' codes get exactly the answer unknown ones get,
+so nothing about other councils leaks.
 """
 
 from __future__ import annotations
@@ -84,14 +85,16 @@ class CouncilRef:
 async def resolve_council(
     *,
     session: AsyncSession,
-    managed: frozenset[int] | None,
+    reach: frozenset[int] | None,
     code: str | None,
     home: int | None,
 ) -> CouncilRef | None:
-    """The council a request is for: the named one if the caller manages it, else home.
+    """The council a request is for: the named one if the caller may notify it, else home.
 
-    ``managed`` is ``None`` for an admin (every council). ``None`` comes back for a
-    council that does not exist and for one the caller does not manage alike.
+    ``reach`` is the caller's ``Identity.reached_councils`` (``bot.domain.office``: their
+    own council and its children, whose delegates a parent council's office may write to;
+    ``None`` for an admin: every council). ``None`` comes back for a council that does not
+    exist and for one out of reach alike.
     """
     if code is not None:
         council = (
@@ -99,27 +102,15 @@ async def resolve_council(
         ).first()
     elif home is not None:
         council = await session.get(Council, home)
-    elif managed is not None and len(managed) == 1:
-        council = await session.get(Council, next(iter(managed)))
+    elif reach is not None and len(reach) == 1:
+        council = await session.get(Council, next(iter(reach)))
     else:
         return None
     if council is None or council.id is None:
         return None
-    # A parent council's office reaches its children's councils too (contract: hđnd:).
-    if managed is not None and council.id not in managed and council.parent_id not in managed:
+    if reach is not None and council.id not in reach:
         return None
     return CouncilRef(council.id, council.code, council.name)
-
-
-async def may_broadcast(
-    *, session: AsyncSession, managed: frozenset[int] | None, council_id: int
-) -> bool:
-    """Whether the caller may write to this council's delegates: their own council, or one
-    whose parent they manage (a province office and its communes); an admin, any."""
-    if managed is None or council_id in managed:
-        return True
-    council = await session.get(Council, council_id)
-    return council is not None and council.parent_id in managed
 
 
 async def list_councils(*, session: AsyncSession) -> list[CouncilRef]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
+from types import MappingProxyType
 
 from sqlalchemy import case, func, update
 from sqlalchemy import select as sql_select
@@ -15,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import atomic
+from bot.domain.office import CouncilTree, OfficeReach, Seat, office_reach
 from bot.domain.roster import Role
 from bot.i18n import normalize_language
 from bot.models import Council, Delegate, Invite, UserPreference
@@ -46,13 +49,24 @@ class Identity:
 
     One person may hold delegate records in several councils (a province and a commune
     council); each record carries its own role, so a secretary of one council who is a
-    delegate of another manages only the first.
+    delegate of another is the office of the first only. Which councils they act on as
+    the office, and which they only oversee, is :attr:`office`
+    (``bot.domain.office``), decided once from ``councils``, the council tree read with them.
     """
 
     telegram_user_id: int
     delegates: tuple[Delegate, ...]
     is_admin: bool
     language: str
+    councils: CouncilTree = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, hash=False
+    )
+    """Every council's parent (read by :func:`identify` for office accounts only)."""
+
+    @cached_property
+    def office(self) -> OfficeReach:
+        seats = [Seat(d.council_id, d.role, d.active) for d in self.delegates]
+        return office_reach(seats, self.councils, admin=self.is_admin)
 
     @property
     def delegate(self) -> Delegate | None:
@@ -70,19 +84,22 @@ class Identity:
 
     @property
     def is_secretary(self) -> bool:
-        return self.is_admin or any(d.role == Role.secretary.value for d in self.delegates)
+        return self.office.is_office
 
     @property
     def managed_councils(self) -> frozenset[int] | None:
-        """Councils this caller may act on as secretariat; ``None`` means all (an admin)."""
-        if self.is_admin:
-            return None
-        return frozenset(d.council_id for d in self.delegates if d.role == Role.secretary.value)
+        """Councils this caller acts on as the office; ``None`` means all (an admin)."""
+        return None if self.office.everywhere else self.office.acts_on
+
+    @property
+    def reached_councils(self) -> frozenset[int] | None:
+        """Councils whose office views this caller reads and whose delegates they may
+        notify: those they act on and their children; ``None`` means all (an admin)."""
+        return None if self.office.everywhere else self.office.reaches
 
     def may_manage(self, council_id: int) -> bool:
-        """Secretaries act on their own council only; admins on every council."""
-        managed = self.managed_councils
-        return managed is None or council_id in managed
+        """Act on this council as its office (:meth:`OfficeReach.may_act`)."""
+        return self.office.may_act(council_id)
 
 
 async def identify(
@@ -91,7 +108,10 @@ async def identify(
     telegram_user_id: int,
     admin_ids: frozenset[int],
     fallback_language: str | None = None,
+    councils: CouncilTree | None = None,
 ) -> Identity:
+    """Who this Telegram account is. ``councils`` (the council tree) is read here, once,
+    for an office account when the caller has not read it already."""
     delegates = tuple(
         (
             await session.exec(
@@ -114,12 +134,23 @@ async def identify(
         language = (
             preference.language if preference is not None else normalize_language(fallback_language)
         )
+    is_admin = telegram_user_id in admin_ids
+    if councils is None:
+        office = is_admin or any(d.role == Role.secretary.value for d in delegates)
+        councils = await council_tree(session=session) if office else {}
     return Identity(
         telegram_user_id=telegram_user_id,
         delegates=delegates,
-        is_admin=telegram_user_id in admin_ids,
+        is_admin=is_admin,
         language=normalize_language(language),
+        councils=MappingProxyType(dict(councils)),
     )
+
+
+async def council_tree(*, session: AsyncSession) -> dict[int, int | None]:
+    """Every council's parent council (``parent_council``), in one query."""
+    rows = (await session.exec(select(Council.id, Council.parent_id))).all()
+    return {council: parent for council, parent in rows if council is not None}
 
 
 async def languages_of(

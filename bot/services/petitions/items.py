@@ -24,7 +24,6 @@ from bot.domain.petitions import (
     due_on,
     next_ref,
 )
-from bot.domain.roster import Role
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Report
 from bot.models.petitions import Petition
 from bot.services.delegates.accounts import Identity
@@ -36,18 +35,11 @@ DELEGATE_LIST_LIMIT = 20
 
 
 def may_see(identity: Identity, petition: Petition) -> bool:
-    """The receiving delegate, or a secretary of the item's own council."""
+    """The receiving delegate, or the office of the item's own council (a secretary record
+    there: ``OfficeReach.own``, which an admin or a parent council's office is not)."""
     if petition.delegate_id is not None and petition.delegate_id in identity.delegate_ids:
         return True
-    return any(
-        d.role == Role.secretary.value and d.council_id == petition.council_id
-        for d in identity.delegates
-    )
-
-
-def office_councils(identity: Identity) -> frozenset[int]:
-    """The councils whose register this caller keeps: their secretary records' councils."""
-    return frozenset(d.council_id for d in identity.delegates if d.role == Role.secretary.value)
+    return petition.council_id in identity.office.own
 
 
 @dataclass(frozen=True)

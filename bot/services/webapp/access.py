@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.roster import Role
-from bot.domain.webapp import CouncilRole, Membership, office_councils
+from bot.domain.webapp import CouncilRole
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Council, Delegate
 from bot.services.delegates.accounts import Identity, identify
@@ -41,17 +40,6 @@ class WebUser:
         return frozenset(c.id for c in self.councils if c.role is CouncilRole.office)
 
 
-async def council_children(*, session: AsyncSession) -> dict[int, list[int]]:
-    """Each council's child councils (``Council.parent_id``): a parent council's office
-    sees its children's views, at any depth (``office_councils``)."""
-    children: dict[int, list[int]] = defaultdict(list)
-    query = select(Council.id, Council.parent_id).where(col(Council.parent_id).is_not(None))
-    for child, of in (await session.exec(query)).all():
-        if child is not None and of is not None:
-            children[of].append(child)
-    return children
-
-
 async def resolve_user(
     *,
     session: AsyncSession,
@@ -59,35 +47,28 @@ async def resolve_user(
     admin_ids: frozenset[int],
     language_code: str | None,
 ) -> WebUser:
-    """The councils this user may open and their role in each (none: not linked)."""
+    """The councils this user may open and their role in each (none: not linked): the
+    office's views where they act on a council or oversee it (``bot.domain.office``),
+    a delegate's where they only hold a delegate record."""
+    councils = (await session.exec(select(Council).order_by(col(Council.code)))).all()
     identity = await identify(
         session=session,
         telegram_user_id=telegram_user_id,
         admin_ids=admin_ids,
         fallback_language=language_code,
+        councils={c.id: c.parent_id for c in councils if c.id is not None},
     )
-    memberships = [
-        Membership(
-            d.council_id,
-            CouncilRole.office if d.role == Role.secretary.value else CouncilRole.delegate,
-        )
-        for d in identity.delegates
-    ]
-    councils = (await session.exec(select(Council).order_by(col(Council.code)))).all()
-    if identity.is_admin:
-        offices = frozenset(c.id for c in councils if c.id is not None)
-    else:
-        offices = office_councils(memberships, await council_children(session=session))
-    delegate_of = {m.council_id for m in memberships}
+    office = identity.office
     found = [
         CouncilAccess(
             id=council.id,
             code=council.code,
             name=council.name,
-            role=CouncilRole.office if council.id in offices else CouncilRole.delegate,
+            role=CouncilRole.office if office.may_reach(council.id) else CouncilRole.delegate,
         )
         for council in councils
-        if council.id is not None and (council.id in offices or council.id in delegate_of)
+        if council.id is not None
+        and (office.may_reach(council.id) or council.id in office.delegate_of)
     ]
     return WebUser(identity=identity, councils=tuple(found))
 

@@ -77,7 +77,7 @@ async def broadcast_command(update: Update, context: BotContext, scope: UpdateSc
         return
     council = await resolve_council(
         session=scope.session,
-        managed=identity.managed_councils,
+        reach=identity.reached_councils,
         code=request.council_code,
         home=home_council(identity),
     )
@@ -293,7 +293,7 @@ async def on_council(
     await answer(menu.query)
     council = await resolve_council(
         session=scope.session,
-        managed=secretary(scope).managed_councils,
+        reach=secretary(scope).reached_councils,
         code=None,
         home=data.council_id,
     )

@@ -38,7 +38,6 @@ from bot.services.broadcasts.drafts import (
     add_album_part,
     create_draft,
     get_broadcast,
-    may_broadcast,
     resolve_audience,
     resolve_council,
 )
@@ -125,12 +124,7 @@ async def managed_broadcast(scope: UpdateScope, broadcast_id: int) -> Broadcast 
     broadcast = await get_broadcast(session=scope.session, broadcast_id=broadcast_id)
     if broadcast is None or broadcast.id is None:
         return None
-    allowed = await may_broadcast(
-        session=scope.session,
-        managed=secretary(scope).managed_councils,
-        council_id=broadcast.council_id,
-    )
-    return broadcast if allowed else None
+    return broadcast if secretary(scope).office.may_reach(broadcast.council_id) else None
 
 
 async def start_step(
@@ -203,7 +197,7 @@ async def conversation_council(
     if council_id is None:
         return None
     return await resolve_council(
-        session=scope.session, managed=identity.managed_councils, code=None, home=council_id
+        session=scope.session, reach=identity.reached_councils, code=None, home=council_id
     )
 
 

@@ -274,7 +274,7 @@ async def on_correction(
     message, broadcast = found
     council = await resolve_council(
         session=scope.session,
-        managed=secretary(scope).managed_councils,
+        reach=secretary(scope).reached_councils,
         code=None,
         home=broadcast.council_id,
     )
