@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
-from bot.models import Delegate
+from bot.models import Council, Delegate
 from bot.services.stats.figures import council_by_code
 from tests.e2e.conftest import ADMIN_ID, Harness
+from tests.factories import add_delegate
 from tests.services.test_stats import EXPECTED_TEXT, _fixture
 
 SECRETARY_ID = 7001
@@ -102,3 +103,32 @@ async def test_a_forged_button_for_another_council_is_refused(council: Harness) 
     answer = await council.api.wait_for_callback_answer(query)
     assert answer.get("show_alert") is True
     assert len(user.messages) == before
+
+
+async def test_a_province_office_adds_its_childrens_figures(council: Harness) -> None:
+    """DESIGN: the province office "adds their figures into its own report": /thongke
+    offers its own council and its children (one level), not a child's own children."""
+    province_office = 7100
+    await add_delegate(council.session_factory, "P-VP", council="HDND-P", level="province",
+                       role="secretary", telegram_user_id=province_office)  # fmt: skip
+    await add_delegate(council.session_factory, "G-001", council="HDND-G")
+    async with council.session_factory() as session, session.begin():
+        found = {c.code: c for c in (await session.exec(select(Council))).all()}
+        for child, parent in (("HDND-ML", "HDND-P"), ("HDND-X", "HDND-P"), ("HDND-G", "HDND-X")):
+            found[child].parent_id = found[parent].id
+            session.add(found[child])
+    office = council.api.user(province_office)
+    (menu,) = await office.send_and_wait("/thongke")
+    assert menu.text == "Chọn HĐND:"
+    assert [b["text"] for b in menu.buttons] == [
+        "Tất cả các HĐND",
+        "HĐND HDND-ML",
+        "HĐND HDND-P",
+        "HĐND HDND-X",
+    ]
+    (summary, _chart, _workbook) = await office.send_and_wait("/thongke HDND-X 2026-Q1", count=3)
+    assert (summary.text or "").startswith(
+        "Trong quý I/2026, đại biểu HĐND HDND-X đã tiếp công dân 01 buổi theo phân công"
+    )
+    (refusal,) = await office.send_and_wait("/thongke HDND-G")
+    assert refusal.text == "Không có HĐND mã HDND-G trong các HĐND đồng chí phụ trách."

@@ -16,7 +16,7 @@ from sqlmodel import col, func, select
 
 from bot.db import SessionFactory, create_session_factory
 from bot.domain.broadcasts import FailureReason, RequestError, Target, TargetKind
-from bot.models import BroadcastRecipient, Delegate, OutboxMessage
+from bot.models import BroadcastRecipient, Council, Delegate, OutboxMessage
 from bot.services.broadcasts.acks import AckOutcome, acknowledge, plan_due_nudges
 from bot.services.broadcasts.drafts import (
     cancel_draft,
@@ -31,6 +31,7 @@ from bot.services.broadcasts.progress import (
     recipient_lines,
     report_xlsx,
 )
+from bot.services.delegates.accounts import identify
 from bot.services.outbox.rows import OutboxStatus
 from tests.factories import NOW, add_delegate, in_session
 
@@ -112,6 +113,29 @@ async def test_a_secretary_sees_no_other_council(session_factory: SessionFactory
                              code=None, home=ml)  # fmt: skip
     assert found is not None
     assert found.id == ml
+
+
+async def test_a_province_office_reaches_its_children_not_their_children(
+    session_factory: SessionFactory,
+) -> None:
+    """``hđnd:`` is for "the secretaries of that council's parent": one level down, the
+    council tree read once with the caller (``identify``)."""
+    await add_delegate(session_factory, "P-VP", council="NB-T", level="province",
+                       role="secretary", telegram_user_id=300)  # fmt: skip
+    for code in ("X-1", "G-1", "Z-1"):
+        await add_delegate(session_factory, code, council=f"NB-{code[0]}")
+    async with session_factory() as session, session.begin():
+        councils = {c.code: c for c in (await session.exec(select(Council))).all()}
+        councils["NB-X"].parent_id = councils["NB-T"].id
+        councils["NB-G"].parent_id = councils["NB-X"].id
+        session.add_all([councils["NB-X"], councils["NB-G"]])
+    office = await in_session(session_factory, identify, telegram_user_id=300,
+                              admin_ids=frozenset())  # fmt: skip
+    assert office.managed_councils == {councils["NB-T"].id}
+    for code, reached in (("NB-T", True), ("nb-x", True), ("NB-G", False), ("NB-Z", False)):
+        found = await in_session(session_factory, resolve_council,
+                                 reach=office.reached_councils, code=code, home=None)  # fmt: skip
+        assert (found is not None) is reached, code
 
 
 async def confirm_twice_at_once(sessions: SessionFactory) -> None:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.db import SessionFactory
 from bot.domain.quarters import Quarter
+from bot.models import Council
 from bot.services.broadcasts.progress import recent_broadcasts
 from bot.services.reports.records import LOOKBACK, ended_assignments
 from bot.services.stats.figures import quarterly_statistics
@@ -201,6 +202,29 @@ async def test_a_parent_councils_office_sees_its_children(
         assert status == (200 if allowed else 403), (council, status)
     status, _ = await status_of(client, f"office/broadcasts/{seeded.broadcast_a}", auth)
     assert status == (200 if user in (OFFICE_P, OFFICE_A) else 404)
+
+
+async def test_a_grandchild_council_belongs_to_its_parents_office_not_the_provinces(
+    client: Client, session_factory: SessionFactory, seeded: Seeded
+) -> None:
+    """DESIGN: a parent council's secretaries see its *children*; a council under one of
+    those (an older district's commune) is its own parent's to oversee."""
+    await seed_province(session_factory, seeded)
+    async with session_factory() as session, session.begin():
+        grandchild = Council(
+            code="HDND-G", name="HĐND xã G", level="commune", parent_id=seeded.council_a,
+            created_at=NOW,
+        )  # fmt: skip
+        session.add(grandchild)
+        await session.flush()
+        assert grandchild.id is not None
+        grandchild_id = grandchild.id
+    for user, sees in ((OFFICE_P, False), (OFFICE_A, True), (OFFICE_B, False)):
+        auth = headers(user)["Authorization"]
+        _, me = await status_of(client, "me", auth)
+        assert ("HDND-G" in {c["code"] for c in me["councils"]}) is sees, user
+        status, _ = await status_of(client, f"office/calendar?council={grandchild_id}", auth)
+        assert status == (200 if sees else 403), user
 
 
 async def test_a_delegate_sees_only_their_own_calendar(client: Client) -> None:
