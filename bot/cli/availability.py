@@ -12,6 +12,7 @@ from bot.cli.common import CommandScope, Context, with_database, write_csv
 from bot.cli.parsing import Commands, date_option
 from bot.db import utcnow
 from bot.domain.csv_text import csv_text
+from bot.domain.dates import format_moment
 from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
@@ -87,7 +88,8 @@ def _text(rolls: Sequence[SessionRoll], language: str, _: Gettext) -> str:
         return _("No session on this day.") + "\n"
     out: list[str] = []
     for roll in rolls:
-        out.append(f"{roll.title} — {roll.council_name} — {roll.starts_at:%H:%M %d/%m/%Y}")
+        when = format_moment(roll.starts_at, language)
+        out.append(f"{roll.title} — {roll.council_name} — {when}")
         for answer, label in ANSWERS.items():
             people = [line for line in roll.lines if line.answer is answer]
             out.append("  " + _(label).format(count=len(people)))

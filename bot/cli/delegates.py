@@ -29,6 +29,7 @@ from bot.cli.parsing import Commands
 from bot.config import Settings
 from bot.db import utcnow
 from bot.domain.csv_text import csv_text
+from bot.domain.dates import format_date
 from bot.errors import EXIT_OK, BadInputError
 from bot.i18n import N_, Gettext
 
@@ -113,7 +114,7 @@ def _invite_sheet(invites: list[IssuedInvite], username: str) -> str:
 def _invite_message(_: Gettext, zone: tzinfo) -> Callable[[IssuedInvite, str], str]:
     def message(invite: IssuedInvite, link: str) -> str:
         expires = invite.expires_at
-        until = f"{expires.astimezone(zone):%d/%m/%Y}" if expires is not None else ""
+        until = format_date(expires.astimezone(zone)) if expires is not None else ""
         text = _(
             "Dear {name}, delegate of {council}: please open this link to receive your "
             "work schedule and reminders through Telegram (it works once, until {until}): {link}"

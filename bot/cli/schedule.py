@@ -18,7 +18,7 @@ from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
 from bot.db import utcnow
 from bot.domain.csv_text import csv_text
-from bot.domain.dates import format_day, format_entry_time
+from bot.domain.dates import format_clock_24h, format_day, format_entry_time
 from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
@@ -90,8 +90,8 @@ def _csv_text(views: Sequence[AssignmentView]) -> str:
         rows.append(
             [
                 view.starts_at.date().isoformat(),
-                f"{view.starts_at:%H:%M}",
-                f"{view.ends_at:%H:%M}" if view.ends_at else "",
+                format_clock_24h(view.starts_at),
+                format_clock_24h(view.ends_at) if view.ends_at else "",
                 view.kind,
                 view.title,
                 view.location,

@@ -28,6 +28,7 @@ from typing import TypeVar
 
 import holidays
 
+from bot.domain.dates import format_date
 from bot.domain.recurrence import normalize_rrule, parse_rule, validate_rrule
 from bot.domain.tables import InvalidValue, Problem, check_day, match_day
 from bot.i18n import N_
@@ -310,7 +311,7 @@ def parse_calendar_exceptions(
                         number,
                         "kind",
                         message,
-                        {"day": f"{day:%d/%m/%Y}", "first_row": str(earlier_row)},
+                        {"day": format_date(day), "first_row": str(earlier_row)},
                     )
                 )
             continue

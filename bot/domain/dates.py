@@ -3,13 +3,16 @@
 Vietnamese: ``7h30–11h00 Thứ Năm, 10/12/2026``, a deadline ``trước 17h00 Thứ Hai,
 09/11/2026``; English keeps the 24-hour clock, ``Thursday, 10/12/2026, 07:30–11:00``.
 The order of time and day is itself a translation (``{day}, {time}``).
+
+Every date and time the product writes is formatted here (a test forbids ``strftime``
+elsewhere in ``bot/`` and ``jobs/``); the forms without a language are those of files
+and spreadsheet cells, which the office reads in either language.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from bot.domain.schedule import EventKind
 from bot.i18n import N_, get_translator
 
 WEEKDAYS = (
@@ -21,20 +24,68 @@ WEEKDAYS = (
     N_("Saturday"),
     N_("Sunday"),
 )
+DEADLINE = "deadline"
+"""``EventKind.deadline`` (``bot.domain.schedule_cells``, which formats its dates here and
+so cannot be imported by this module)."""
 DAY_AND_TIME = N_("{day}, {time}")
 """vi ``{time} {day}``: the time first, as a council's invitation writes it."""
+
+
+def format_date(day: date) -> str:
+    """``07/12/2026``: a date as the office writes it, in texts, files and problems."""
+    return f"{day:%d/%m/%Y}"
+
+
+def format_day_month(day: date) -> str:
+    """``07/12``: a date in a short label (a button, a list line), the year understood."""
+    return f"{day:%d/%m}"
+
+
+def format_month_key(day: date) -> str:
+    """``2026-12``: a month as the Mini App's ``month`` parameter carries it."""
+    return f"{day:%Y-%m}"
+
+
+def format_ical(day: date, at: time | None = None, *, utc: bool = False) -> str:
+    """RFC 5545: a DATE ``20261231``, or a DATE-TIME ``20261231T073000`` (``Z``: UTC),
+    as an RRULE's ``UNTIL`` is written."""
+    if at is None:
+        return f"{day:%Y%m%d}"
+    return f"{day:%Y%m%d}T{at:%H%M%S}{'Z' if utc else ''}"
+
+
+def format_clock_24h(moment: datetime) -> str:
+    """``08:14``: a time of day in a file's cell (and the English clock)."""
+    return f"{moment:%H:%M}"
+
+
+def format_date_time(moment: datetime) -> str:
+    """``07/12/2026 08:14``: a moment in a spreadsheet cell or a problem found in a file,
+    which have no language of their own. ``moment`` is already in the council's zone."""
+    return f"{format_date(moment)} {format_clock_24h(moment)}"
+
+
+def format_file_moment(moment: datetime) -> str:
+    """``2026-12-07 08:14``: a moment in an exported file that is read back
+    (``reports export``'s ``reported_at``, which ``reports import`` parses)."""
+    return f"{moment.date().isoformat()} {format_clock_24h(moment)}"
+
+
+def format_as_written(moment: datetime) -> str:
+    """``10/12/2026 7h30``: a time as the clerk writes it in a schedule file."""
+    return f"{format_date(moment)} {format_clock(moment)}"
 
 
 def format_day(day: date, language: str) -> str:
     """``Thứ Năm, 10/12/2026`` (vi) or ``Thursday, 10/12/2026`` (en): day first in both."""
     _ = get_translator(language)
-    return f"{_(WEEKDAYS[day.weekday()])}, {day:%d/%m/%Y}"
+    return f"{_(WEEKDAYS[day.weekday()])}, {format_date(day)}"
 
 
 def format_clock(moment: datetime, language: str = "vi") -> str:
     """``7h30``, ``14h00`` (vi); ``07:30`` (en)."""
     if language == "en":
-        return f"{moment:%H:%M}"
+        return format_clock_24h(moment)
     return f"{moment.hour}h{moment.minute:02d}"
 
 
@@ -42,8 +93,8 @@ def format_moment(moment: datetime, language: str = "vi") -> str:
     """A moment in local time, the one way every screen writes it: ``8h14 ngày 07/12/2026``
     (en ``08:14 on 07/12/2026``)."""
     if language == "en":
-        return f"{moment:%H:%M} on {moment:%d/%m/%Y}"
-    return f"{format_clock(moment, language)} ngày {moment:%d/%m/%Y}"
+        return f"{format_clock_24h(moment)} on {format_date(moment)}"
+    return f"{format_clock(moment, language)} ngày {format_date(moment)}"
 
 
 def format_time_range(starts_at: datetime, ends_at: datetime | None, language: str = "vi") -> str:
@@ -52,7 +103,7 @@ def format_time_range(starts_at: datetime, ends_at: datetime | None, language: s
     if ends_at is None:
         return start
     if ends_at.date() != starts_at.date():
-        return f"{start} – {format_clock(ends_at, language)} {ends_at:%d/%m}"
+        return f"{start} – {format_clock(ends_at, language)} {format_day_month(ends_at)}"
     return f"{start}–{format_clock(ends_at, language)}"
 
 
@@ -65,7 +116,7 @@ def format_when(starts_at: datetime, ends_at: datetime | None, language: str) ->
 
 def is_deadline(kind: str, ends_at: datetime | None) -> bool:
     """A deadline without an end is a moment to be ready *by*, not a meeting."""
-    return kind == EventKind.deadline and ends_at is None
+    return kind == DEADLINE and ends_at is None
 
 
 def format_entry_time(

@@ -26,6 +26,7 @@ from typing import Any
 
 from dateutil import rrule as _du
 
+from bot.domain.dates import format_ical
 from bot.domain.tables import shorten
 
 __all__ = [
@@ -103,9 +104,7 @@ class Until:
         return datetime.combine(self.day, self.at)
 
     def text(self) -> str:
-        if self.at is None:
-            return self.day.strftime("%Y%m%d")
-        return f"{self.day:%Y%m%d}T{self.at:%H%M%S}{'Z' if self.utc else ''}"
+        return format_ical(self.day, self.at, utc=self.utc)
 
 
 class _WalkLimitReached(Exception):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from bot.domain.calendar import Shift
+from bot.domain.dates import format_as_written, format_date
 from bot.domain.recurrence import first_date, parse_rule
 from bot.domain.roster import parse_code
 from bot.domain.schedule_cells import (
@@ -211,7 +212,7 @@ def _check_times(row: TableRow, cells: _Cells, found: list[Problem]) -> None:
 
 def _shown(moment: datetime) -> str:
     """A time as the clerk writes it in the file: ``10/12/2026 7h30``."""
-    return f"{moment:%d/%m/%Y} {moment.hour}h{moment:%M}"
+    return format_as_written(moment)
 
 
 def _check_category(row: TableRow, cells: _Cells, found: list[Problem]) -> None:
@@ -237,7 +238,7 @@ def _check_first_date(
             number,
             "recurrence",
             N_("The rule gives no date between {start} and {end}"),
-            {"start": f"{starts:%d/%m/%Y}", "end": f"{span_end:%d/%m/%Y}"},
+            {"start": format_date(starts), "end": format_date(span_end)},
         )
     )
 

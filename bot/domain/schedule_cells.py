@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 
 from bot.domain.calendar import Shift
+from bot.domain.dates import format_date
 from bot.domain.recurrence import RECURRENCE_MAX_LENGTH, normalize_rrule
 from bot.domain.recurrence_phrases import phrase_to_rrule
 from bot.domain.roster import CODE_MAX_LENGTH, TEXT_MAX_LENGTH
@@ -151,7 +152,7 @@ def parse_local_datetime(text: str) -> datetime:
         raise InvalidValue(
             N_('"{value}" has no time: write e.g. {day} 7h30 (or {day} 07:30)'),
             value=value,
-            day=f"{day:%d/%m/%Y}",
+            day=format_date(day),
         )
     raise InvalidValue(
         N_('"{value}" is not a date and time: write e.g. 10/12/2026 7h30 (or 10/12/2026 07:30)'),

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from html import escape
 
+from bot.domain.dates import format_date
 from bot.i18n import Gettext
 from bot.messages.report_texts import short_kind
 from bot.services.reports.records import PendingItem
@@ -27,7 +28,7 @@ def missing_lines(items: Sequence[PendingItem], _: Gettext) -> list[str]:
         for item in group:
             lines.append(
                 f"• {escape(item.delegate_code)} {escape(item.delegate_name)} — "
-                f"{escape(short_kind(item.kind, _))} {item.starts_at:%d/%m/%Y}"
+                f"{escape(short_kind(item.kind, _))} {format_date(item.starts_at)}"
             )
     return lines
 

@@ -19,6 +19,7 @@ from bot.domain.dates import (
     DAY_AND_TIME,
     format_clock,
     format_day,
+    format_day_month,
     format_entry_time,
     format_entry_when,
     format_time_range,
@@ -409,7 +410,7 @@ def availability_rows(sections: Sequence[Section], language: str) -> list[list[B
     for item in items:
         view = item.view
         assert view is not None
-        label = f" · {view.starts_at:%d/%m}" if several else ""
+        label = f" · {format_day_month(view.starts_at)}" if several else ""
         if view.kind in RELEASABLE_KINDS and item.first:
             button = away_button(view.assignment_id, _)
             rows.append([Button(button.text + label, button.callback_data)])

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
+from bot.domain.dates import format_date
 from bot.domain.petitions import PetitionAction, PetitionType
 from bot.domain.tables import shorten
 from bot.i18n import N_, Gettext
@@ -42,7 +43,7 @@ def action_name(action: str, _: Gettext) -> str:
 
 
 def day(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value is not None else ""
+    return format_date(value) if value is not None else ""
 
 
 def answer_notice(

@@ -6,7 +6,7 @@ from html import escape
 
 from bot.domain.buttons import ReportAction, ReportButton
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_entry_when
+from bot.domain.dates import format_date, format_entry_when
 from bot.domain.reports import NotHeldReason, example_reply, figures_summary
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext
@@ -75,7 +75,7 @@ def describe(target: ReportTarget, language: str, _: Gettext) -> list[str]:
 
 
 def question(target: ReportTarget, _: Gettext) -> str:
-    day = target.starts_at.strftime("%d/%m/%Y")
+    day = format_date(target.starts_at)
     if target.location:
         return _(QUESTIONS[target.kind]).format(day=day, place=target.location)
     return _(QUESTIONS_NO_PLACE[target.kind]).format(day=day)

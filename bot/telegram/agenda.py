@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.domain.availability import RELEASABLE_KINDS
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_day, format_entry_time
+from bot.domain.dates import format_day, format_day_month, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
 from bot.messages.availability_texts import away_button
@@ -55,7 +55,7 @@ def ics_keyboard(_: Gettext, views: Sequence[AssignmentView] = ()) -> InlineKeyb
     rows = [
         [
             InlineKeyboardButton(
-                f"{away_button(v.assignment_id, _).text} · {v.starts_at:%d/%m} "
+                f"{away_button(v.assignment_id, _).text} · {format_day_month(v.starts_at)} "
                 f"{headline(v.kind, v.title, _)}"[:60],
                 callback_data=away_button(v.assignment_id, _).callback_data,
             )

@@ -25,7 +25,7 @@ from bot.domain.buttons import (
     WithdrawAbsenceButton,
 )
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_day
+from bot.domain.dates import format_day, format_day_month
 from bot.i18n import DEFAULT_LANGUAGE, N_, get_translator
 from bot.messages.availability_texts import (
     REASONS,
@@ -424,7 +424,7 @@ async def _list_absences(message: Message, scope: UpdateScope, today: date) -> N
         rows.append(
             [
                 Button(
-                    _("Withdraw {period}").format(period=f"{absence.starts_on:%d/%m}"),
+                    _("Withdraw {period}").format(period=format_day_month(absence.starts_on)),
                     encode(WithdrawAbsenceButton(absence.id)),
                 )
             ]

@@ -14,6 +14,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bot.domain.dates import format_day_month
 from bot.domain.reports import Figures, parse_reply
 from bot.i18n import N_
 from bot.messages import report_texts as texts
@@ -118,8 +119,9 @@ async def report_command(update: Update, context: BotContext, scope: UpdateScope
     several = len({i.council_id for i in items}) > 1
     rows: list[list[InlineKeyboardButton]] = []
     for item in (open_items + recent)[:LIST_LIMIT]:
-        label = f"{'✏️ ' if item.reported else ''}{item.starts_at:%d/%m} · " + texts.short_kind(
-            item.kind, _
+        label = (
+            f"{'✏️ ' if item.reported else ''}{format_day_month(item.starts_at)} · "
+            + texts.short_kind(item.kind, _)
         )
         if several:
             label += f" · {item.council_name}"

@@ -20,7 +20,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 
 from bot.domain.buttons import ReportAction, ReportButton
-from bot.domain.dates import format_clock
+from bot.domain.dates import format_clock, format_date
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import N_, Gettext
@@ -246,7 +246,7 @@ async def _later(p: Press) -> None:
     local = due.astimezone(context.deps.settings.zone)
     head = "\n".join(texts.describe(target, identity.language, _))
     note = _("I will ask again at {time} on {day}.").format(
-        time=format_clock(local, identity.language), day=local.strftime("%d/%m/%Y")
+        time=format_clock(local, identity.language), day=format_date(local)
     )
     await _answer(query, f"{head}\n\n⏰ {escape(note)}")
 

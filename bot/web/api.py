@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.dates import format_month_key
 from bot.domain.quarters import Quarter
 from bot.domain.stats import Counts, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
@@ -138,7 +139,9 @@ async def office_calendar(request: web.Request) -> web.Response:
         zone=scope.settings.zone,
         now=scope.now,
     )
-    return web.json_response({"month": f"{month:%Y-%m}", "occurrences": _occurrences(entries)})
+    return web.json_response(
+        {"month": format_month_key(month), "occurrences": _occurrences(entries)}
+    )
 
 
 async def my_calendar(request: web.Request) -> web.Response:

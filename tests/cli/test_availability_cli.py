@@ -68,6 +68,9 @@ async def test_away_releases_and_attendance_lists_answers(
     # The text listing shows the released turn nobody has taken yet.
     assert await _run(["schedule", "list", "--from", "2032-01-01", "--to", "2032-01-31"]) == 0
     assert "ML-001 Nguyễn Văn An (xin vắng, chưa có người thay)" in capsys.readouterr().out
+    assert await _run(["schedule", "attendance", "--date", "20/02/2032"]) == 0
+    # the session's time as every screen writes it (bot.domain.dates.format_moment)
+    assert "Kỳ họp thứ năm — HDND-ML — 8h00 ngày 20/02/2032" in capsys.readouterr().out
     assert await _run(["schedule", "attendance", "--date", "21/02/2032"]) == 0
     assert "Không có kỳ họp trong ngày này." in capsys.readouterr().out
 

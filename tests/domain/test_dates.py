@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import ast
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain.dates import (
+    format_as_written,
     format_clock,
+    format_clock_24h,
+    format_date,
+    format_date_time,
+    format_day_month,
     format_entry_time,
     format_entry_when,
+    format_file_moment,
+    format_ical,
     format_lead_time,
+    format_month_key,
     format_time_range,
     format_until,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 12, 10, 7, 30, tzinfo=ZONE)  # a Thursday
 END = datetime(2026, 12, 10, 11, 0, tzinfo=ZONE)
@@ -86,3 +98,74 @@ def test_lead_times_of_the_settings_never_say_now() -> None:
     assert format_lead_time(timedelta(days=1, hours=4), "vi") == "1 ngày 4 giờ"
     assert format_lead_time(timedelta(seconds=20), "vi") == "dưới 1 phút"
     assert "ngay bây giờ" not in format_lead_time(timedelta(0), "vi")
+
+
+def test_the_forms_without_a_language() -> None:
+    moment = datetime(2026, 12, 7, 8, 4, tzinfo=ZONE)
+    assert format_date(moment.date()) == "07/12/2026"
+    assert format_day_month(moment) == "07/12"
+    assert format_clock_24h(moment) == "08:04"
+    assert format_date_time(moment) == "07/12/2026 08:04"
+    assert format_file_moment(moment) == "2026-12-07 08:04"
+    assert format_as_written(moment) == "07/12/2026 8h04"
+    assert format_month_key(moment.date()) == "2026-12"
+    assert format_ical(date(2026, 12, 31)) == "20261231"
+    assert format_ical(date(2026, 12, 31), time(7, 30), utc=True) == "20261231T073000Z"
+
+
+STRFTIME_SPEC = re.compile(r"\{[^{}]*:[^{}]*%[a-zA-Z]")
+"""``"{:%d/%m}".format(...)``: strftime by another name."""
+
+
+def _date_formatting(tree: ast.AST) -> list[int]:
+    """Lines that format a date or time by hand: ``strftime``, an f-string's
+    ``{day:%d/%m}``, ``format(day, "%d")`` or a ``"{:%d}"`` template."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "strftime":
+            found.append(node.lineno)
+        elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            spec = ast.unparse(node.format_spec)
+            if "%" in spec:
+                found.append(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "format"
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant)
+            and "%" in str(node.args[1].value)
+        ) or (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and STRFTIME_SPEC.search(node.value)
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_no_module_formats_dates_without_the_helpers() -> None:
+    """One place writes dates and times (``bot/domain/dates.py``): a new screen cannot
+    invent its own form of a date."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for folder in ("bot", "jobs")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path != ROOT / "bot" / "domain" / "dates.py"
+        for line in _date_formatting(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'day.strftime("%d/%m/%Y")',
+        'f"{day:%d/%m}"',
+        'format(day, "%Y")',
+        '"{:%d/%m/%Y}".format(day)',
+        "f\"{moment:{'%H:%M'}}\"",
+    ],
+)
+def test_the_guard_sees_each_way_of_formatting_a_date(source: str) -> None:
+    assert _date_formatting(ast.parse(source)) == [1]

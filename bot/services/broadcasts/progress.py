@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, FailureReason, failure_reason
+from bot.domain.dates import format_date_time
 from bot.models import Broadcast, BroadcastRecipient, Delegate, OutboxMessage
 from bot.services.broadcasts.drafts import BroadcastStatus
 from bot.services.outbox.rows import OutboxStatus
@@ -235,7 +236,7 @@ def report_xlsx(
     """
 
     def local(moment: datetime | None) -> str:
-        return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else ""
+        return format_date_time(moment.astimezone(zone)) if moment else ""
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})

@@ -200,7 +200,7 @@ def _reception(
         council=council,
         delegates=";".join(members),
         recurrence=_RRULE,
-        until=f"{last_day:%Y-%m-%d}",
+        until=last_day.isoformat(),
         shift="next_working_day",
         per_occurrence=per_occurrence,
     )

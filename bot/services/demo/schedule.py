@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.calendar import WorkingCalendar
+from bot.domain.dates import format_file_moment
 from bot.services.demo.roster import (
     DISTRICT_COUNCIL,
     DISTRICT_NAME,
@@ -61,7 +62,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _stamp(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}"
+    return format_file_moment(moment)
 
 
 class _Days:
@@ -216,7 +217,7 @@ def _receptions(first_day: date, last_day: date, *, district: bool) -> list[Sche
                 council=DISTRICT_COUNCIL if district else commune_council(index),
                 delegates=f"unit:{unit}" if district else "all",
                 recurrence=_RECEPTION_RULE,
-                until=f"{last_day:%Y-%m-%d}",
+                until=last_day.isoformat(),
                 shift="next_working_day",
                 per_occurrence="1" if district else "2",
             )

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import chunks
 from bot.domain.csv_text import csv_dict_text
+from bot.domain.dates import format_clock_24h, format_date, format_date_time, format_file_moment
 from bot.domain.report_carrier import gives_figures
 from bot.domain.report_rows import (
     ALIASES,
@@ -250,7 +251,7 @@ def _no_assignment(row: ReportRow) -> Problem:
         {
             "code": row.delegate_code,
             "kind": KIND_WORDS.get(row.kind, row.kind),  # "tiếp công dân", not "reception"
-            "day": row.day.strftime("%d/%m/%Y"),
+            "day": format_date(row.day),
         },
     )
 
@@ -267,7 +268,7 @@ def _ambiguous(row: ReportRow, count: int) -> Problem:
             "code": row.delegate_code,
             "count": str(count),
             "kind": row.kind,
-            "day": row.day.strftime("%d/%m/%Y"),
+            "day": format_date(row.day),
         },
     )
 
@@ -277,7 +278,7 @@ def _not_yet(row: ReportRow) -> Problem:
         row.number,
         "date",
         N_("The duty of {day} has not taken place yet; it cannot be reported"),
-        {"day": row.day.strftime("%d/%m/%Y")},
+        {"day": format_date(row.day)},
     )
 
 
@@ -291,9 +292,9 @@ def _newer(row: ReportRow, newer: Newer, zone: tzinfo) -> Problem:
             "exported ({exported}); clear the reported_at cell to overwrite it"
         ),
         {
-            "changed": newer.updated_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+            "changed": format_date_time(newer.updated_at.astimezone(zone)),
             "source": newer.source,
-            "exported": row.reported_at.strftime("%d/%m/%Y %H:%M"),
+            "exported": format_date_time(row.reported_at),
         },
     )
 
@@ -367,9 +368,9 @@ async def export_rows(
                 "reason": report.reason or "",
                 "title": event.title,
                 "unit": assignment.unit or delegate.unit,
-                "reported_at": report.updated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "reported_at": format_file_moment(report.updated_at.astimezone(zone)),
                 "source": report.source,
-                "start": occurrence.starts_at.astimezone(zone).strftime("%H:%M"),
+                "start": format_clock_24h(occurrence.starts_at.astimezone(zone)),
             }
         )
     return rows
