@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from bot.domain.dates import format_date
-from bot.domain.petitions import PetitionAction, PetitionType
+from bot.domain.petitions import DUE_SOON_DAYS, PetitionAction, PetitionType
 from bot.domain.tables import shorten
 from bot.i18n import N_, Gettext
 from bot.models.petitions import Petition
@@ -100,21 +100,28 @@ def fit(lines: Sequence[str], more: str, limit: int = TELEGRAM_LIMIT) -> str:
     return "\n".join(kept)
 
 
+def nothing_awaited(_: Gettext) -> str:
+    """The office's follow-up list when it is empty."""
+    return _("No forwarded item is overdue or due within {days} days.").format(days=DUE_SOON_DAYS)
+
+
 def awaited_lines(
     items: Sequence[Petition], today: date, _: Gettext, *, with_summary: bool = True
 ) -> list[str]:
-    """The office's follow-up list: overdue items, then those due within 3 days; one line
-    each (register number, type, agency, due date, the summary's start)."""
+    """The office's follow-up list: overdue items, then those due within
+    :data:`DUE_SOON_DAYS` days (the window ``awaited`` selects); one line each (register
+    number, type, agency, due date, the summary's start)."""
     overdue = [p for p in items if p.due_on is not None and p.due_on < today]
     soon = [p for p in items if p.due_on is not None and p.due_on >= today]
     lines: list[str] = []
     for title, group in (
         (_("Overdue answers: {count}"), overdue),
-        (_("Answers due within 3 days: {count}"), soon),
+        (_("Answers due within {days} days: {count}"), soon),
     ):
         if not group:
             continue
-        lines.append("<b>" + escape(title.format(count=len(group))) + "</b>")
+        heading = title.format(count=len(group), days=DUE_SOON_DAYS)
+        lines.append("<b>" + escape(heading) + "</b>")
         lines.extend(_awaited_line(p, _, with_summary=with_summary) for p in group)
     return lines
 

@@ -1,8 +1,8 @@
 """``/donthu``: the register for whoever asks.
 
 The office (secretaries of a council) sees the forwarded items whose answer is overdue
-or due within 3 days, grouped, each with **Đã có trả lời**; a delegate sees the items
-they received and the reports whose items are still to be recorded.
+or due within ``DUE_SOON_DAYS`` days, grouped, each with **Đã có trả lời**; a delegate
+sees the items they received and the reports whose items are still to be recorded.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ async def _office(
     today = scope.now.astimezone(scope.settings.zone).date()
     items = await awaited(session=scope.session, council_ids=councils, today=today)
     if not items:
-        return escape(_("No forwarded item is overdue or due within 3 days.")), None
+        return escape(texts.nothing_awaited(_)), None
     lines = texts.awaited_lines(items, today, _)
     text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
     buttons = [

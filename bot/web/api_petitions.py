@@ -1,9 +1,10 @@
 """``/app/api/office/petitions``: the office's ``Đơn thư`` view, what ``/donthu`` lists.
 
 The same query as the bot's office list (``awaited``: forwarded items with no answer,
-overdue or due within 3 days), scoped like the other office views. ``citizen`` and
-``summary`` are personal data: they are in an item only when the user is a secretary of
-that item's own council (a parent council's office and an admin see the rest).
+overdue or due within ``DUE_SOON_DAYS`` days), scoped like the other office views.
+``citizen`` and ``summary`` are personal data: they are in an item only when the user is
+a secretary of that item's own council (a parent council's office and an admin see the
+rest).
 """
 
 from __future__ import annotations

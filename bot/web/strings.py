@@ -6,6 +6,7 @@ Keys are what ``app.js`` asks for; values are message ids, so the Vietnamese cat
 
 from __future__ import annotations
 
+from bot.domain.petitions import DUE_SOON_DAYS
 from bot.i18n import N_, get_translator, normalize_language
 
 PAGE_STRINGS: dict[str, str] = {
@@ -17,9 +18,9 @@ PAGE_STRINGS: dict[str, str] = {
     "tab_stats": N_("Statistics"),
     "tab_mine": N_("My calendar"),
     "tab_petitions": N_("Petitions"),
-    "nothing_petitions": N_("No forwarded item is overdue or due within 3 days."),
+    "nothing_petitions": N_("No forwarded item is overdue or due within {days} days."),
     "petitions_overdue": N_("Overdue answers: {count}"),
-    "petitions_due_soon": N_("Answers due within 3 days: {count}"),
+    "petitions_due_soon": N_("Answers due within {days} days: {count}"),
     "due_on": N_("due {day}"),
     "received_by": N_("received by {who}"),
     "loading": N_("Loading…"),
@@ -88,4 +89,9 @@ def page_strings(language: str | None) -> dict[str, str]:
     """Every text of the page in ``language`` (Vietnamese unless ``en``)."""
     language = normalize_language(language)
     _ = get_translator(language)
-    return {"lang": language, **{key: _(msgid) for key, msgid in PAGE_STRINGS.items()}}
+    # ``{days}`` is the petitions' due-soon window, the number the office query uses.
+    days = str(DUE_SOON_DAYS)
+    return {
+        "lang": language,
+        **{key: _(msgid).replace("{days}", days) for key, msgid in PAGE_STRINGS.items()},
+    }

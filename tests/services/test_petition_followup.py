@@ -1,5 +1,5 @@
 """Follow-up of forwarded items: the secretaries' daily summary lists answers overdue and
-due within 3 days (without the items' personal content), in one message."""
+due within ``DUE_SOON_DAYS`` (3) days (without the items' personal content), in one message."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
+from bot.domain.petitions import DUE_SOON_DAYS
+from bot.i18n import get_translator
 from bot.messages.notices import summary_message
+from bot.messages.petition_texts import awaited_lines, nothing_awaited
 from bot.models import OutboxMessage
 from bot.models.petitions import Petition
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.summary import council_summaries, plan_summaries
 from bot.services.petitions.items import answers_since, awaited
+from bot.web.strings import page_strings
 from tests.factories import add_delegate
 
 NOW = datetime(2026, 12, 10, 0, 30, tzinfo=UTC)  # 07:30 local
@@ -91,6 +95,30 @@ async def test_daily_summary_lists_them_without_personal_data(
     assert "Nội dung riêng" not in text
     assert "Nguyễn Văn Dũng" not in text
     assert len(text) <= 4096
+
+
+async def test_the_texts_name_the_window_the_query_uses(session_factory: SessionFactory) -> None:
+    """The "due within N days" of the lists is ``DUE_SOON_DAYS``, the query's own window:
+    an item due on its last day is listed and counted, the next day's is not."""
+    secretary = await add_delegate(session_factory, "VP-1", role="secretary", telegram_user_id=1)
+    council = secretary.council_id
+    last = TODAY + timedelta(days=DUE_SOON_DAYS)
+    await _petition(session_factory, council, "1/2026", last)
+    await _petition(session_factory, council, "2/2026", last + timedelta(days=1))
+    async with session_factory() as session:
+        found = await awaited(session=session, council_ids=[council], today=TODAY)
+    assert [p.ref for p in found] == ["1/2026"]
+    vi = get_translator("vi")
+    heading, _line = awaited_lines(found, TODAY, vi)
+    assert heading == f"<b>Đến hạn trả lời trong {DUE_SOON_DAYS} ngày: 1</b>"
+    assert nothing_awaited(vi) == (
+        f"Không có đơn đã chuyển nào quá hạn hoặc đến hạn trả lời trong {DUE_SOON_DAYS} ngày tới."
+    )
+    page = page_strings("en")
+    assert page["petitions_due_soon"] == f"Answers due within {DUE_SOON_DAYS} days: {{count}}"
+    assert page["nothing_petitions"] == (
+        f"No forwarded item is overdue or due within {DUE_SOON_DAYS} days."
+    )
 
 
 async def test_many_items_stay_within_one_message(session_factory: SessionFactory) -> None:

@@ -30,9 +30,11 @@ ROWS = [
 ]  # fmt: skip
 
 
-async def _import(sessions: SessionFactory, path: Path, **kw: bool) -> RosterImportResult:
+async def _import(
+    sessions: SessionFactory, path: Path, *, dry_run: bool = False
+) -> RosterImportResult:
     async with sessions() as session:
-        return await import_roster(session=session, path=path, now=NOW, dry_run=False, **kw)
+        return await import_roster(session=session, path=path, now=NOW, dry_run=dry_run)
 
 
 async def test_councils_get_their_names_levels_and_parent(
@@ -71,6 +73,34 @@ async def test_renaming_a_council_alone_is_a_change(
     assert names["ML-X"] == "HĐND xã Mỹ Lộc mới"
     # An empty name cell keeps the stored name; so does a file without the column.
     assert names["NB-T"] == "HĐND tỉnh Ninh Bình"
+
+
+async def test_a_dry_run_moving_a_council_under_a_new_one_counts_it_and_writes_nothing(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """The upper council is new in the file: a dry run does not create it, yet the stored
+    council that moves under it is one council updated (and nothing is written)."""
+    alone = [(*ROWS[3][:5], "", *ROWS[3][6:])]  # Mỹ Lộc, no upper council yet
+    first = await _import(session_factory, write_raw_csv(tmp_path / "a.csv", HEADER, alone))
+    assert (first.problems, first.created) == ([], 1)
+    moved = [
+        ("HN-001", "Vũ Văn Hà", "HN-T", "thành phố", "HĐND thành phố Hà Nội", "",
+         "", "", "", ""),
+        (*ROWS[3][:5], "HN-T", *ROWS[3][6:]),
+    ]  # fmt: skip
+    path = write_raw_csv(tmp_path / "b.csv", HEADER, moved)
+    dry = await _import(session_factory, path, dry_run=True)
+    assert dry.problems == []
+    assert (dry.created, dry.councils_created, dry.councils_updated) == (1, 1, 1)
+    async with session_factory() as session:
+        councils = {c.code: c for c in await session.exec(select(Council))}
+    assert set(councils) == {"ML-X"}
+    assert councils["ML-X"].parent_id is None
+    done = await _import(session_factory, path)
+    assert (done.created, done.councils_created, done.councils_updated) == (1, 1, 1)
+    async with session_factory() as session:
+        councils = {c.code: c for c in await session.exec(select(Council))}
+    assert councils["ML-X"].parent_id == councils["HN-T"].id
 
 
 async def test_an_unknown_upper_council_writes_nothing(

@@ -226,14 +226,20 @@ async def _describe_councils(
         council = councils.get(code)
         if council is None:  # new, in a dry run: counted as created already
             continue
-        parent = parents.get(entry.parent_council or "")
         wanted: dict[str, object] = {"level": entry.level.value}
         if entry.council_name:
             wanted["name"] = entry.council_name
-        if entry.parent_council:
-            wanted["parent_id"] = parent.id if parent is not None else -1
         changes = {k: v for k, v in wanted.items() if getattr(council, k) != v}
-        if changes and code not in fresh:
+        moves = False
+        if entry.parent_council:
+            parent = parents.get(entry.parent_council)
+            # ``None``: an upper council new in this file that a dry run does not create;
+            # no stored council can be under it yet, so this one moves.
+            moves = parent is None or council.parent_id != parent.id
+            if parent is not None and moves:
+                changes["parent_id"] = parent.id
+            assert not (write and parent is None), "a written import creates its councils first"
+        if (changes or moves) and code not in fresh:
             changed += 1
         if write:
             for name, value in changes.items():

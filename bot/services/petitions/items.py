@@ -166,8 +166,8 @@ async def record_answer(
 async def awaited(
     *, session: AsyncSession, council_ids: Collection[int] | None, today: date
 ) -> list[Petition]:
-    """Forwarded items with no answer that are overdue or due within 3 days, oldest due
-    first; ``None``: every council."""
+    """Forwarded items with no answer that are overdue or due within ``DUE_SOON_DAYS``
+    days, oldest due first; ``None``: every council."""
     query = (
         select(Petition)
         .where(
