@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
@@ -134,17 +134,17 @@ async def identify(
         language = (
             preference.language if preference is not None else normalize_language(fallback_language)
         )
-    is_admin = telegram_user_id in admin_ids
-    if councils is None:
-        office = is_admin or any(d.role == Role.secretary.value for d in delegates)
-        councils = await council_tree(session=session) if office else {}
-    return Identity(
+    identity = Identity(
         telegram_user_id=telegram_user_id,
         delegates=delegates,
-        is_admin=is_admin,
+        is_admin=telegram_user_id in admin_ids,
         language=normalize_language(language),
-        councils=MappingProxyType(dict(councils)),
     )
+    if councils is None and identity.office.is_office:
+        councils = await council_tree(session=session)
+    if councils:  # a new Identity: the office is decided again, with the tree
+        identity = replace(identity, councils=MappingProxyType(dict(councils)))
+    return identity
 
 
 async def council_tree(*, session: AsyncSession) -> dict[int, int | None]:
