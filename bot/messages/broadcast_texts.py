@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind, progress_bar
 from bot.domain.buttons import (
@@ -29,6 +29,7 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_moment
 from bot.i18n import N_, Gettext
+from bot.messages.keyboards import inline_markup
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import Audience
 from bot.services.broadcasts.progress import Progress
@@ -86,12 +87,6 @@ def in_sentence(unit: str) -> str:
     """``Xã Mỹ Lộc`` → ``xã Mỹ Lộc``: a unit's name inside a sentence (other names as
     written)."""
     return unit[:1].lower() + unit[1:] if unit.startswith(_PLACE_WORDS) else unit
-
-
-def markup(*rows: tuple[Button, ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row] for row in rows]
-    )
 
 
 def target_label(target: Target, _: Gettext) -> str:
@@ -251,7 +246,7 @@ def preview_markup(
         for hours in (*DEADLINE_CHOICES, 0)
     ]
     rows += [tuple(deadlines[:2]), tuple(deadlines[2:])]
-    return markup(*rows)
+    return inline_markup(rows)
 
 
 def report_keyboard(broadcast_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
@@ -260,7 +255,7 @@ def report_keyboard(broadcast_id: int, _: Gettext) -> tuple[tuple[Button, ...], 
 
 
 def report_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
-    return markup(*report_keyboard(broadcast_id, _))
+    return inline_markup(report_keyboard(broadcast_id, _))
 
 
 def report_text(
@@ -308,13 +303,13 @@ def report_detail_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
     def names(which: NameList) -> str:
         return encode(NamesButton(broadcast_id, which))
 
-    return markup(
+    return inline_markup((
         (Button(_("Not acknowledged"), names(NameList.not_acknowledged)),
          Button(_("Acknowledged"), names(NameList.acknowledged))),
         (Button(_("Not delivered"), names(NameList.failed)),
          Button(_("📄 XLSX"), encode(BroadcastWorkbookButton(broadcast_id)))),
         (Button(_("✏️ Send a correction"), encode(CorrectionButton(broadcast_id))),),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def recent_line(broadcast: Broadcast, label: str, progress: Progress, zone: ZoneInfo,
