@@ -89,6 +89,18 @@ def in_sentence(unit: str) -> str:
     return unit[:1].lower() + unit[1:] if unit.startswith(_PLACE_WORDS) else unit
 
 
+def office_only(target: Target | None) -> bool:
+    """The office's own accounts (``secretaries``): people who are not delegates."""
+    return target is not None and target.kind is TargetKind.secretaries
+
+
+def recipients_phrase(count: int, target: Target | None, _: Gettext) -> str:
+    """``24 đại biểu``, or ``2 người`` when the audience is the office's own accounts."""
+    if office_only(target):
+        return _("{count} person(s)").format(count=count)
+    return _("{count} delegate(s)").format(count=count)
+
+
 def target_label(target: Target, _: Gettext) -> str:
     """Who a broadcast is for, in words (already HTML-escaped)."""
     label = _target_words(target, _)
@@ -131,8 +143,11 @@ def reasons_text(reasons: Counter[FailureReason], _: Gettext) -> str:
     )
 
 
-def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> str:
-    """The confirmation message while the copies go out, and its final summary."""
+def progress_text(
+    number: int, label: str, progress: Progress, _: Gettext, *, target: Target | None = None
+) -> str:
+    """The confirmation message while the copies go out, and its final summary (``target``
+    only names who received it: delegates, or the office's people)."""
     # One denominator on every screen: everyone targeted, reachable or not.
     header = _("📢 Notice #{number} to {audience}").format(number=number, audience=label)
     if not progress.finished:
@@ -145,9 +160,12 @@ def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> st
         if errors:
             line += " · " + _("errors {count}").format(count=errors)
         return f"{header}\n{line}"
-    line = _("✅ Sent: {delivered}/{total} delegates received it.").format(
-        delivered=progress.delivered, total=progress.targeted
+    sent = (
+        _("✅ Sent: {delivered}/{total} people received it.")
+        if office_only(target)
+        else _("✅ Sent: {delivered}/{total} delegates received it.")
     )
+    line = sent.format(delivered=progress.delivered, total=progress.targeted)
     missing = progress.not_delivered
     if missing:
         line += " " + _("Could not be sent: {count} ({reasons}).").format(
@@ -184,7 +202,9 @@ def preview_text(
         _("<b>Preview</b> of the notice above, for {audience} of {council}.").format(
             audience=target_label(audience.target, _), council=escape(audience.council_name)
         ),
-        _("Will receive it: {count} delegate(s).").format(count=len(audience.reachable)),
+        _("Will receive it: {people}.").format(
+            people=recipients_phrase(len(audience.reachable), audience.target, _)
+        ),
     ]
     if audience.cannot:
         reasons = Counter(reason for _person, reason in audience.cannot)
@@ -202,12 +222,18 @@ def preview_text(
     if not audience.reachable:
         lines.append(_("None of them can receive it now: there is nothing to send."))
         return "\n".join(lines)
-    lines.append(
+    each = (
         _(
+            "Each of them gets a copy of your message with a «Received» button. "
+            "Nothing is sent before you press «Send to {count} people»."
+        )
+        if office_only(audience.target)
+        else _(
             "Each delegate gets a copy of your message with a «Received» button. "
             "Nothing is sent before you press «Send to {count} delegates»."
-        ).format(count=len(audience.reachable))
+        )
     )
+    lines.append(each.format(count=len(audience.reachable)))
     if has_file:
         lines.append(CLASSIFIED_WARNING_MARK + _(CLASSIFIED_WARNING))
     return "\n".join(lines)
@@ -218,7 +244,11 @@ def preview_markup(
 ) -> InlineKeyboardMarkup:
     # Nobody who can receive it: nothing to confirm, only to cancel (and see who and why).
     confirm = encode(ConfirmBroadcastButton(broadcast_id))
-    send = _("📤 Send to {count} delegates").format(count=len(audience.reachable))
+    send = (
+        _("📤 Send to {count} people")
+        if office_only(audience.target)
+        else _("📤 Send to {count} delegates")
+    ).format(count=len(audience.reachable))
     first = (Button(send, confirm),) if audience.reachable else ()
     cancel = Button(_("Cancel"), encode(CancelBroadcastButton(broadcast_id)))
     rows: list[tuple[Button, ...]] = [(*first, cancel)]

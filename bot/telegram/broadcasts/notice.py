@@ -172,10 +172,10 @@ async def ask_for_notice(
             "as a reply to their copy, and asks them to acknowledge again."
         ).format(count=audience.total, number=target.corrects_id)
     else:
-        intro = _("Recipients: {audience} of {council} ({count} delegate(s)).").format(
+        intro = _("Recipients: {audience} of {council} ({people}).").format(
             audience=texts.target_label(target, _),
             council=escape(council.name),
-            count=audience.total,
+            people=texts.recipients_phrase(audience.total, target, _),
         )
         intro += "\n" + _(
             "Now send the notice: a text (formatting is kept), a photo, or a document such "
