@@ -203,7 +203,16 @@ _KINDS: Mapping[str, ExceptionKind] = MappingProxyType(
     {
         _fold(word): kind
         for kind, words in {
-            ExceptionKind.off: ("off", "day off", "holiday", "nghỉ", "ngày nghỉ", "nghỉ bù"),
+            ExceptionKind.off: (
+                "off",
+                "day off",
+                "holiday",
+                "nghỉ",
+                "ngày nghỉ",
+                "nghỉ bù",
+                "nghỉ lễ",
+                "ngày nghỉ lễ",
+            ),
             ExceptionKind.workday: (
                 "workday",
                 "working day",

@@ -45,7 +45,7 @@ RATE = "rate"
 REASON_WORDS = {
     "postponed": "Hoãn lịch",
     "clash": "Trùng lịch công tác",
-    "personal": "Ốm đau, việc riêng",
+    "personal": "Lý do cá nhân",
     "other": "Lý do khác",
 }
 # (figure, Vietnamese header) in the order of the unit-and-kind sheet.
