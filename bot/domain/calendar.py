@@ -203,16 +203,7 @@ _KINDS: Mapping[str, ExceptionKind] = MappingProxyType(
     {
         _fold(word): kind
         for kind, words in {
-            ExceptionKind.off: (
-                "off",
-                "day off",
-                "holiday",
-                "nghỉ",
-                "ngày nghỉ",
-                "nghỉ bù",
-                "nghỉ lễ",
-                "ngày nghỉ lễ",
-            ),
+            ExceptionKind.off: ("off", "day off", "holiday", "nghỉ", "ngày nghỉ", "nghỉ bù"),
             ExceptionKind.workday: (
                 "workday",
                 "working day",

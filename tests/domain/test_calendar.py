@@ -767,7 +767,6 @@ def test_a_day_listed_twice_reads_as_the_clerk_wrote_it() -> None:
         ("off", ExceptionKind.off),
         ("Nghỉ", ExceptionKind.off),
         ("ngay nghi", ExceptionKind.off),
-        ("nghỉ lễ", ExceptionKind.off),
         ("workday", ExceptionKind.workday),
         ("Làm bù", ExceptionKind.workday),
         ("ngày làm việc", ExceptionKind.workday),
