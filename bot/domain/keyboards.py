@@ -7,7 +7,7 @@ Texts and jobs describe a keyboard with these tuples (they are compared, stored 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from bot.domain.callbacks import Callback, encode
@@ -42,11 +42,6 @@ Keyboard = tuple[Row, ...]
 def callback_button(text: str, data: Callback) -> Button:
     """A button carrying one of the typed callbacks of ``bot.domain.buttons``."""
     return Button(text, encode(data))
-
-
-def keyboard(rows: Iterable[Iterable[KeyboardButton]]) -> Keyboard:
-    """Rows as tuples (hashable, comparable); empty rows are kept, as Telegram shows them."""
-    return tuple(tuple(row) for row in rows)
 
 
 def in_rows(buttons: Sequence[KeyboardButton], per_row: int) -> Keyboard:
