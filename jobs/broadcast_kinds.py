@@ -9,7 +9,7 @@ of the broadcast it corrects. A nudge replies to the copy, and says nothing at a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -79,8 +79,28 @@ def _render_copy(
     )
 
 
+Render = Callable[[OutboxMessage, Copies, Recipient, datetime], Outgoing | None]
+
+
+def _nudge_renderer(secretariat_name: str) -> Render:
+    """The nudge names the office as every other screen does: ``SECRETARIAT_NAME`` when it
+    is set, else the office of the broadcast's council (``bot.messages.office``)."""
+
+    def render(
+        row: OutboxMessage, copies: Copies, recipient: Recipient, now: datetime
+    ) -> Outgoing | None:
+        return _render_nudge(row, copies, recipient, now, secretariat_name=secretariat_name)
+
+    return render
+
+
 def _render_nudge(
-    row: OutboxMessage, copies: Copies, recipient: Recipient, _now: datetime
+    row: OutboxMessage,
+    copies: Copies,
+    recipient: Recipient,
+    _now: datetime,
+    *,
+    secretariat_name: str = "",
 ) -> Outgoing | None:
     key = _key(row)
     recipient_id = copies.recipients.get(key)
@@ -89,7 +109,7 @@ def _render_nudge(
         return None  # acknowledged meanwhile, or there is no copy to point at
     _ = get_translator(recipient.language)
     sent_at = copies.sent_at.get(key[0])
-    office = office_name(_, copies.councils.get(key[0]))
+    office = office_name(_, copies.councils.get(key[0]), override=secretariat_name)
     text = _(
         "{office} has not yet had your confirmation of the notice sent at {time}. "
         "Please read it and press «Received» under it."
@@ -102,7 +122,9 @@ def _render_nudge(
     )
 
 
-BROADCAST_KINDS: tuple[KindSpec[Copies], ...] = (
-    KindSpec(BroadcastPayload, _load_copies, render=_render_copy),
-    KindSpec(BroadcastNudgePayload, _load_nudges, render=_render_nudge),
-)
+def broadcast_kinds(secretariat_name: str = "") -> tuple[KindSpec[Copies], ...]:
+    """The copy and the nudge; ``secretariat_name`` is ``Settings.SECRETARIAT_NAME``."""
+    return (
+        KindSpec(BroadcastPayload, _load_copies, render=_render_copy),
+        KindSpec(BroadcastNudgePayload, _load_nudges, render=_nudge_renderer(secretariat_name)),
+    )

@@ -132,8 +132,9 @@ class BroadcastProgress:
         elif now - edited_at < EDIT_INTERVAL:
             return
         assert broadcast.id is not None
-        label = texts.target_label(target_of(broadcast), _)
-        text = texts.progress_text(broadcast.id, label, progress, _)
+        target = target_of(broadcast)
+        label = texts.target_label(target, _)
+        text = texts.progress_text(broadcast.id, label, progress, _, target=target)
         if text != broadcast.progress_text and not await self._edit(
             broadcast, text, progress.finished, _
         ):

@@ -10,7 +10,6 @@ from typing import Any
 from telegram import (
     Bot,
     BotCommandScopeChat,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     MessageEntity,
     ReplyParameters,
@@ -28,6 +27,7 @@ from telegram.error import (
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind, source_gone
 from bot.i18n import LANGUAGES
+from bot.messages.keyboards import inline_markup_or_none
 from bot.services.outbox.rows import (
     Blocked,
     Delivered,
@@ -51,14 +51,7 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
-    if not message.keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-            for row in message.keyboard
-        ]
-    )
+    return inline_markup_or_none(message.keyboard)
 
 
 class TelegramNotifier:

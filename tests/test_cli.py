@@ -256,7 +256,7 @@ async def test_list_dates_day_first_and_days_that_do_not_exist(
     for argv, expected in [
         (
             ["schedule", "list", "--from", "31/11/2026"],
-            '"31/11/2026" không phải là một ngày có thật',
+            "«31/11/2026» không phải là một ngày có thật",
         ),
         (
             ["schedule", "list", "--to", "31/11/2026", "--lang", "en"],

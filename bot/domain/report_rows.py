@@ -68,8 +68,10 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "start": ("giờ bắt đầu", "bắt đầu", "giờ"),
 }
 
-_YES = frozenset({"yes", "y", "co", "x", "1", "true", "da thuc hien", "da"})
-_NO = frozenset({"no", "n", "khong", "0", "false", "khong thuc hien", "chua"})
+_YES = frozenset({"yes", "y", "co", "x", "1", "true", "da thuc hien", "da", "co thuc hien"})
+_NO = frozenset(
+    {"no", "n", "khong", "0", "false", "khong thuc hien", "khong thuc hien duoc", "chua"}
+)
 _REASONS: Mapping[str, NotHeldReason] = {
     "postponed": NotHeldReason.postponed,
     "hoan": NotHeldReason.postponed,
@@ -85,6 +87,8 @@ _REASONS: Mapping[str, NotHeldReason] = {
     "om dau, viec rieng": NotHeldReason.personal,
     "om dau viec rieng": NotHeldReason.personal,
     "om hoac viec rieng": NotHeldReason.personal,
+    "ly do ca nhan": NotHeldReason.personal,  # as the statistics word it
+    "ca nhan": NotHeldReason.personal,
     "other": NotHeldReason.other,
     "khac": NotHeldReason.other,
     "ly do khac": NotHeldReason.other,

@@ -93,6 +93,9 @@ class Line:
     previous: Counts
     previous_sessions: int
     council: str = ""  # the council's code when several are covered (no merging across)
+    year_ago: Counts = field(default_factory=Counts)
+    """The same quarter a year before (the text's «cùng kỳ»)."""
+    year_ago_sessions: int = 0
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,10 @@ def aggregate(
         councils=tuple(sorted(councils, key=lambda c: sort_key(c.code))),
         lines=tuple(
             unit_kind_lines(
-                current, previous, {c.id: c.code for c in councils} if len(councils) > 1 else {}
+                current,
+                previous,
+                {c.id: c.code for c in councils} if len(councils) > 1 else {},
+                year_ago=year_ago,
             )
         ),
         units=tuple(unit_lines(current, previous)),
@@ -239,12 +245,18 @@ class _Table:
 
 
 def unit_kind_lines(
-    current: PeriodRows, previous: PeriodRows, codes: Mapping[int, str] | None = None
+    current: PeriodRows,
+    previous: PeriodRows,
+    codes: Mapping[int, str] | None = None,
+    *,
+    year_ago: PeriodRows | None = None,
 ) -> list[Line]:
     """The contract's table: a row per (council,) unit and kind with at least one
     assignment this quarter, then ``TOTAL`` per kind, then ``TOTAL,all``. ``codes`` (the
-    council codes, when several councils are covered) keeps councils apart."""
+    council codes, when several councils are covered) keeps councils apart; ``previous``
+    and ``year_ago`` are set beside each row."""
     now, before = _Table.of(current, codes or {}), _Table.of(previous, codes or {})
+    ago = _Table.of(year_ago or PeriodRows(), codes or {})
     keys = [key for key in now.counts.seen() if now.counts[key].assigned]
     lines = [
         Line(
@@ -255,6 +267,8 @@ def unit_kind_lines(
             previous=before.counts[council, unit, kind],
             previous_sessions=before.unit_sessions.get((council, unit, kind), 0),
             council=council,
+            year_ago=ago.counts[council, unit, kind],
+            year_ago_sessions=ago.unit_sessions.get((council, unit, kind), 0),
         )
         for council, unit, kind in sorted(
             keys, key=lambda k: (sort_key(k[0]), sort_key(k[1]), _kind_order(k[2]))
@@ -269,6 +283,8 @@ def unit_kind_lines(
             sessions=now.kind_sessions.get(kind, 0),
             previous=before.kind_counts[kind],
             previous_sessions=before.kind_sessions.get(kind, 0),
+            year_ago=ago.kind_counts[kind],
+            year_ago_sessions=ago.kind_sessions.get(kind, 0),
         )
         for kind in kinds
     ]
@@ -279,6 +295,8 @@ def unit_kind_lines(
         sessions=sum(now.kind_sessions.values()),
         previous=total(before.kind_counts[kind] for kind in before.kind_counts.seen()),
         previous_sessions=sum(before.kind_sessions.values()),
+        year_ago=total(ago.kind_counts[kind] for kind in ago.kind_counts.seen()),
+        year_ago_sessions=sum(ago.kind_sessions.values()),
     )
     return [*lines, *totals, everything]
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind, progress_bar
 from bot.domain.buttons import (
@@ -29,6 +29,7 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_moment
 from bot.i18n import N_, Gettext
+from bot.messages.keyboards import inline_markup
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import Audience
 from bot.services.broadcasts.progress import Progress
@@ -88,10 +89,16 @@ def in_sentence(unit: str) -> str:
     return unit[:1].lower() + unit[1:] if unit.startswith(_PLACE_WORDS) else unit
 
 
-def markup(*rows: tuple[Button, ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row] for row in rows]
-    )
+def office_only(target: Target | None) -> bool:
+    """The office's own accounts (``secretaries``): people who are not delegates."""
+    return target is not None and target.kind is TargetKind.secretaries
+
+
+def recipients_phrase(count: int, target: Target | None, _: Gettext) -> str:
+    """``24 đại biểu``, or ``2 người`` when the audience is the office's own accounts."""
+    if office_only(target):
+        return _("{count} person(s)").format(count=count)
+    return _("{count} delegate(s)").format(count=count)
 
 
 def target_label(target: Target, _: Gettext) -> str:
@@ -136,8 +143,11 @@ def reasons_text(reasons: Counter[FailureReason], _: Gettext) -> str:
     )
 
 
-def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> str:
-    """The confirmation message while the copies go out, and its final summary."""
+def progress_text(
+    number: int, label: str, progress: Progress, _: Gettext, *, target: Target | None = None
+) -> str:
+    """The confirmation message while the copies go out, and its final summary (``target``
+    only names who received it: delegates, or the office's people)."""
     # One denominator on every screen: everyone targeted, reachable or not.
     header = _("📢 Notice #{number} to {audience}").format(number=number, audience=label)
     if not progress.finished:
@@ -150,9 +160,12 @@ def progress_text(number: int, label: str, progress: Progress, _: Gettext) -> st
         if errors:
             line += " · " + _("errors {count}").format(count=errors)
         return f"{header}\n{line}"
-    line = _("✅ Sent: {delivered}/{total} delegates received it.").format(
-        delivered=progress.delivered, total=progress.targeted
+    sent = (
+        _("✅ Sent: {delivered}/{total} people received it.")
+        if office_only(target)
+        else _("✅ Sent: {delivered}/{total} delegates received it.")
     )
+    line = sent.format(delivered=progress.delivered, total=progress.targeted)
     missing = progress.not_delivered
     if missing:
         line += " " + _("Could not be sent: {count} ({reasons}).").format(
@@ -189,7 +202,9 @@ def preview_text(
         _("<b>Preview</b> of the notice above, for {audience} of {council}.").format(
             audience=target_label(audience.target, _), council=escape(audience.council_name)
         ),
-        _("Will receive it: {count} delegate(s).").format(count=len(audience.reachable)),
+        _("Will receive it: {people}.").format(
+            people=recipients_phrase(len(audience.reachable), audience.target, _)
+        ),
     ]
     if audience.cannot:
         reasons = Counter(reason for _person, reason in audience.cannot)
@@ -207,12 +222,18 @@ def preview_text(
     if not audience.reachable:
         lines.append(_("None of them can receive it now: there is nothing to send."))
         return "\n".join(lines)
-    lines.append(
+    each = (
         _(
+            "Each of them gets a copy of your message with a «Received» button. "
+            "Nothing is sent before you press «Send to {count} people»."
+        )
+        if office_only(audience.target)
+        else _(
             "Each delegate gets a copy of your message with a «Received» button. "
             "Nothing is sent before you press «Send to {count} delegates»."
-        ).format(count=len(audience.reachable))
+        )
     )
+    lines.append(each.format(count=len(audience.reachable)))
     if has_file:
         lines.append(CLASSIFIED_WARNING_MARK + _(CLASSIFIED_WARNING))
     return "\n".join(lines)
@@ -223,7 +244,11 @@ def preview_markup(
 ) -> InlineKeyboardMarkup:
     # Nobody who can receive it: nothing to confirm, only to cancel (and see who and why).
     confirm = encode(ConfirmBroadcastButton(broadcast_id))
-    send = _("📤 Send to {count} delegates").format(count=len(audience.reachable))
+    send = (
+        _("📤 Send to {count} people")
+        if office_only(audience.target)
+        else _("📤 Send to {count} delegates")
+    ).format(count=len(audience.reachable))
     first = (Button(send, confirm),) if audience.reachable else ()
     cancel = Button(_("Cancel"), encode(CancelBroadcastButton(broadcast_id)))
     rows: list[tuple[Button, ...]] = [(*first, cancel)]
@@ -251,7 +276,7 @@ def preview_markup(
         for hours in (*DEADLINE_CHOICES, 0)
     ]
     rows += [tuple(deadlines[:2]), tuple(deadlines[2:])]
-    return markup(*rows)
+    return inline_markup(rows)
 
 
 def report_keyboard(broadcast_id: int, _: Gettext) -> tuple[tuple[Button, ...], ...]:
@@ -260,7 +285,7 @@ def report_keyboard(broadcast_id: int, _: Gettext) -> tuple[tuple[Button, ...], 
 
 
 def report_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
-    return markup(*report_keyboard(broadcast_id, _))
+    return inline_markup(report_keyboard(broadcast_id, _))
 
 
 def report_text(
@@ -308,13 +333,13 @@ def report_detail_markup(broadcast_id: int, _: Gettext) -> InlineKeyboardMarkup:
     def names(which: NameList) -> str:
         return encode(NamesButton(broadcast_id, which))
 
-    return markup(
+    return inline_markup((
         (Button(_("Not acknowledged"), names(NameList.not_acknowledged)),
          Button(_("Acknowledged"), names(NameList.acknowledged))),
         (Button(_("Not delivered"), names(NameList.failed)),
          Button(_("📄 XLSX"), encode(BroadcastWorkbookButton(broadcast_id)))),
         (Button(_("✏️ Send a correction"), encode(CorrectionButton(broadcast_id))),),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def recent_line(broadcast: Broadcast, label: str, progress: Progress, zone: ZoneInfo,

@@ -6,15 +6,17 @@ from collections.abc import Sequence
 from datetime import timedelta
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.domain.availability import RELEASABLE_KINDS
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_day_month, format_entry_time
+from bot.domain.keyboards import Button
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
 from bot.messages.availability_texts import away_button
+from bot.messages.keyboards import inline_markup
 from bot.services.schedule.ics import build_ics, ics_filename
 from bot.services.schedule.imports import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, UpdateScope
@@ -54,19 +56,17 @@ def ics_keyboard(_: Gettext, views: Sequence[AssignmentView] = ()) -> InlineKeyb
     """The calendar file, and ``Xin vắng`` for each duty that can be handed on."""
     rows = [
         [
-            InlineKeyboardButton(
+            Button(
                 f"{away_button(v.assignment_id, _).text} · {format_day_month(v.starts_at)} "
                 f"{headline(v.kind, v.title, _)}"[:60],
-                callback_data=away_button(v.assignment_id, _).callback_data,
+                away_button(v.assignment_id, _).callback_data,
             )
         ]
         for v in views
         if v.kind in RELEASABLE_KINDS
     ][:MAX_AWAY_BUTTONS]
-    rows.append(
-        [InlineKeyboardButton(_("📅 Add to my calendar (.ics)"), callback_data=ICS_CALLBACK)]
-    )
-    return InlineKeyboardMarkup(rows)
+    rows.append([Button(_("📅 Add to my calendar (.ics)"), ICS_CALLBACK)])
+    return inline_markup(rows)
 
 
 MAX_AWAY_BUTTONS = 10

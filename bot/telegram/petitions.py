@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.domain.buttons import PetitionButton, PetitionStep
-from bot.domain.callbacks import encode
+from bot.domain.keyboards import callback_button
 from bot.domain.petitions import (
     AGENCY_MAX,
     ANSWER_MAX,
@@ -28,6 +28,7 @@ from bot.domain.petitions import (
 )
 from bot.i18n import N_, Gettext
 from bot.messages import petition_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.models import Delegate, Report
 from bot.models.petitions import Petition
 from bot.services.conversations import (
@@ -76,36 +77,27 @@ class PetitionAnswer(ConversationState):
     petition_id: int
 
 
-def _markup(rows: list[list[tuple[str, PetitionButton]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(text, callback_data=encode(data)) for text, data in row]
-            for row in rows
-        ]
-    )
-
-
 def _type_keyboard(report_id: int, _: Gettext) -> InlineKeyboardMarkup:
     buttons = [
-        (
+        callback_button(
             texts.type_name(kind, _).capitalize(),
             PetitionButton(PetitionStep.type, report_id, kind.value),
         )
         for kind in PETITION_TYPES
     ]
-    later = (_("Later"), PetitionButton(PetitionStep.later, report_id))
-    return _markup([buttons[:2], buttons[2:], [later]])
+    later = callback_button(_("Later"), PetitionButton(PetitionStep.later, report_id))
+    return inline_markup([buttons[:2], buttons[2:], [later]])
 
 
 def _action_keyboard(report_id: int, _: Gettext) -> InlineKeyboardMarkup:
     buttons = [
-        (
+        callback_button(
             texts.action_name(a, _).capitalize(),
             PetitionButton(PetitionStep.action, report_id, a.value),
         )
         for a in PetitionAction
     ]
-    return _markup([buttons[:2], buttons[2:]])
+    return inline_markup([buttons[:2], buttons[2:]])
 
 
 def _question(state: PetitionEntry, _: Gettext) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -188,9 +180,8 @@ async def _ask(
         )
         text = escape(head.format(total=state.total)) + "\n" + text
         if keyboard is None:
-            keyboard = _markup(
-                [[(_("Later"), PetitionButton(PetitionStep.later, state.report_id))]]
-            )
+            later = PetitionButton(PetitionStep.later, state.report_id)
+            keyboard = inline_markup([[callback_button(_("Later"), later)]])
     await message.reply_text(text, reply_markup=keyboard)
 
 

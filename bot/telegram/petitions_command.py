@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.domain.buttons import PetitionButton, PetitionStep
-from bot.domain.callbacks import encode
+from bot.domain.keyboards import callback_button
 from bot.domain.roster import Role
 from bot.i18n import Gettext
 from bot.messages import petition_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.services.petitions.items import (
     awaited,
     pending_entries,
@@ -60,15 +61,15 @@ async def _office(
     text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
     buttons = [
         [
-            InlineKeyboardButton(
+            callback_button(
                 _("Answered: No. {ref}").format(ref=p.ref),
-                callback_data=encode(PetitionButton(PetitionStep.answer, p.id)),
+                PetitionButton(PetitionStep.answer, p.id),
             )
         ]
         for p in items[:ANSWER_BUTTONS]
         if p.id is not None
     ]
-    return text, InlineKeyboardMarkup(buttons)
+    return text, inline_markup(buttons)
 
 
 async def _delegate(
@@ -94,13 +95,13 @@ async def _delegate(
     text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
     buttons = [
         [
-            InlineKeyboardButton(
+            callback_button(
                 _("Record {left} items of {day}").format(
                     left=p.total - p.recorded, day=texts.day(p.received_on)
                 ),
-                callback_data=encode(PetitionButton(PetitionStep.resume, p.report_id)),
+                PetitionButton(PetitionStep.resume, p.report_id),
             )
         ]
         for p in pending[:5]
     ]
-    return text, InlineKeyboardMarkup(buttons) if buttons else None
+    return text, inline_markup(buttons) if buttons else None

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
 from bot.domain.dates import format_day_month
+from bot.domain.keyboards import Button
 from bot.domain.reports import Figures, parse_reply
 from bot.i18n import N_
 from bot.messages import report_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.services.reports.prompts import prompted_assignment
 from bot.services.reports.records import ReportTarget, correctable, ended_assignments
 from bot.telegram import onboarding
@@ -117,7 +119,7 @@ async def report_command(update: Update, context: BotContext, scope: UpdateScope
         await message.reply_text(escape(_("You have no duties waiting for a report. Thank you!")))
         return
     several = len({i.council_id for i in items}) > 1
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     for item in (open_items + recent)[:LIST_LIMIT]:
         label = (
             f"{'✏️ ' if item.reported else ''}{format_day_month(item.starts_at)} · "
@@ -125,16 +127,10 @@ async def report_command(update: Update, context: BotContext, scope: UpdateScope
         )
         if several:
             label += f" · {item.council_name}"
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    label[:60], callback_data=texts.callback("pick", item.assignment_id)
-                )
-            ]
-        )
+        rows.append([Button(label[:60], texts.callback("pick", item.assignment_id))])
     header = _("Duties waiting for your report: {count}.").format(count=len(open_items))
     if recent:
         header += "\n" + _("✏️ marks a report you can still correct (within 7 days).")
     if len(open_items) + len(recent) > LIST_LIMIT:
         header += "\n" + _("The most recent {shown} are shown.").format(shown=LIST_LIMIT)
-    await message.reply_text(escape(header), reply_markup=InlineKeyboardMarkup(rows))
+    await message.reply_text(escape(header), reply_markup=inline_markup(rows))

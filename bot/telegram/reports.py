@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from html import escape
-from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.domain.buttons import ReportAction, ReportButton
@@ -25,6 +24,7 @@ from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, p
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import N_, Gettext
 from bot.messages import report_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.services.conversations import (
     ConversationState,
     conversation_kind,
@@ -90,16 +90,9 @@ class Press:
 LIST_LIMIT = 12
 
 
-def markup(keyboard: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-            for row in keyboard
-        ]
-    )
-
-
-async def _answer(query: CallbackQuery, text: str, *, keyboard: Any = None) -> None:
+async def _answer(
+    query: CallbackQuery, text: str, *, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
     """Replaces the pressed message's text (the prompt becomes the record of the answer)."""
     await answer(query)
     if isinstance(query.message, Message):
@@ -167,7 +160,7 @@ async def _held(p: Press) -> None:
             "If you attended too, press «I attended too»; if the figures are wrong, press «Edit»."
         ).format(name=target.carrier_name, figures=figures)
         keyboard = texts.attend_keyboard(target.assignment_id, _)
-        await _answer(query, f"{head}\n\n{escape(text)}", keyboard=markup(keyboard))
+        await _answer(query, f"{head}\n\n{escape(text)}", keyboard=inline_markup(keyboard))
         return
     await _ask_figures(p)
 
@@ -190,7 +183,7 @@ async def _ask_figures(p: Press) -> None:
     await _answer(
         query,
         f"{head}\n\n{texts.ask_figures(target.kind, _)}",
-        keyboard=markup(texts.cancel_keyboard(target.assignment_id, _)),
+        keyboard=inline_markup(texts.cancel_keyboard(target.assignment_id, _)),
     )
 
 
@@ -203,7 +196,7 @@ async def _cancel(p: Press) -> None:
     )
     await p.scope.commit()
     outgoing = texts.prompt(p.target, language=p.identity.language, _=p._, again=False)
-    await _answer(p.query, outgoing.text, keyboard=markup(outgoing.keyboard))
+    await _answer(p.query, outgoing.text, keyboard=inline_markup(outgoing.keyboard))
 
 
 async def _not_held(p: Press) -> None:
@@ -212,7 +205,7 @@ async def _not_held(p: Press) -> None:
     await _answer(
         query,
         f"{head}\n\n" + escape(_("Why did it not take place?")),
-        keyboard=markup(texts.reason_keyboard(target.assignment_id, _)),
+        keyboard=inline_markup(texts.reason_keyboard(target.assignment_id, _)),
     )
 
 
@@ -305,7 +298,7 @@ async def _pick(p: Press) -> None:
         text += "\n\n" + escape(_("Current report:")) + f" {current}"
         keyboard = texts.prompt_keyboard(target.assignment_id, _, snooze=False, kind=target.kind)
     if isinstance(query.message, Message):
-        await query.message.reply_text(text, reply_markup=markup(keyboard))
+        await query.message.reply_text(text, reply_markup=inline_markup(keyboard))
 
 
 _ACTIONS = {
@@ -370,7 +363,7 @@ async def _save_and_tell(
         text += "\n" + saved_note
     body = "\n".join(lines) + f"\n\n{escape(text)}"
     found = result.status is not SaveStatus.not_found
-    shown = markup(keyboard) if keyboard is not None and found else None
+    shown = inline_markup(keyboard) if keyboard is not None and found else None
     if query is not None:
         await _answer(query, body, keyboard=shown)
     elif isinstance(message, Message):
@@ -465,7 +458,7 @@ async def _read_figures(
     understood = _understood(target, parsed, scope.language, _)
     await message.reply_text(
         f"{escape(lead)}\n{understood}" if lead else understood,
-        reply_markup=markup(texts.confirm_keyboard(target.assignment_id, _)),
+        reply_markup=inline_markup(texts.confirm_keyboard(target.assignment_id, _)),
     )
 
 

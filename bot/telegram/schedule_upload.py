@@ -8,13 +8,14 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Document, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.domain.buttons import UploadButton, UploadDecision
-from bot.domain.callbacks import encode
+from bot.domain.keyboards import Button, callback_button
 from bot.domain.tables import Problem, format_problem, shorten
 from bot.i18n import N_, Gettext
+from bot.messages.keyboards import inline_markup
 from bot.models import PendingUpload
 from bot.services.delegates.accounts import Identity
 from bot.services.files.tabular import OLD_EXCEL, OLD_EXCEL_EXTENSIONS
@@ -182,29 +183,23 @@ def _decision_keyboard(upload_id: int, _: Gettext, *, cancels: int = 0) -> Inlin
     """Confirm / Cancel; when the file would cancel events, the choice is spelled out:
     add and update only, or replace the whole schedule (cancelling N), or cancel."""
 
-    def button(text: str, decision: UploadDecision) -> InlineKeyboardButton:
-        return InlineKeyboardButton(text, callback_data=encode(UploadButton(decision, upload_id)))
+    def button(text: str, decision: UploadDecision) -> Button:
+        return callback_button(text, UploadButton(decision, upload_id))
 
     if cancels:
         replace = _("Replace the whole schedule (cancel {count} events)").format(count=cancels)
-        return InlineKeyboardMarkup(
+        return inline_markup(
             [
                 [button(_("Add and update only"), UploadDecision.merge)],
                 [button(replace, UploadDecision.confirm)],
                 [button(_("Cancel"), UploadDecision.cancel)],
             ]
         )
-    return InlineKeyboardMarkup(
+    return inline_markup(
         [
             [
-                InlineKeyboardButton(
-                    _("✅ Confirm"),
-                    callback_data=encode(UploadButton(UploadDecision.confirm, upload_id)),
-                ),
-                InlineKeyboardButton(
-                    _("✖️ Cancel"),
-                    callback_data=encode(UploadButton(UploadDecision.cancel, upload_id)),
-                ),
+                button(_("✅ Confirm"), UploadDecision.confirm),
+                button(_("✖️ Cancel"), UploadDecision.cancel),
             ]
         ]
     )

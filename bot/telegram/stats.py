@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.domain.buttons import StatsCouncilButton, StatsQuarterButton
 from bot.domain.callbacks import encode
+from bot.domain.keyboards import Button, in_rows
 from bot.domain.quarters import Quarter, QuarterError, recent_quarters
 from bot.domain.stats import CouncilInfo, Statistics
 from bot.domain.stats_text import quarter_title, summary_text
 from bot.i18n import N_, Gettext
+from bot.messages.keyboards import inline_markup
 from bot.services.delegates.accounts import Identity
 from bot.services.stats.chart import chart_png
 from bot.services.stats.figures import list_councils, quarterly_statistics
@@ -71,10 +73,8 @@ def quarter_keyboard(
         label = quarter_title(quarter, _)
         if quarter == today_quarter:
             label = _("{quarter} (so far)").format(quarter=label)
-        buttons.append(
-            InlineKeyboardButton(label, callback_data=quarter_callback(council_id, quarter))
-        )
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+        buttons.append(Button(label, quarter_callback(council_id, quarter)))
+    return inline_markup(in_rows(buttons, 2))
 
 
 def _arguments(args: list[str]) -> tuple[Quarter | None, str | None]:
@@ -131,13 +131,9 @@ async def stats_command(update: Update, context: BotContext, scope: UpdateScope)
 def _council_keyboard(councils: list[CouncilInfo], _: Gettext) -> InlineKeyboardMarkup:
     """All of them first, then one button per council (codes beyond the first 40 can be
     typed: ``/thongke CODE``)."""
-    rows = [[InlineKeyboardButton(_("All councils"), callback_data=council_callback(None))]]
-    buttons = [
-        InlineKeyboardButton(c.name, callback_data=council_callback(c.id))
-        for c in councils[:MAX_COUNCIL_BUTTONS]
-    ]
-    rows.extend(buttons[i : i + 2] for i in range(0, len(buttons), 2))
-    return InlineKeyboardMarkup(rows)
+    every = Button(_("All councils"), council_callback(None))
+    buttons = [Button(c.name, council_callback(c.id)) for c in councils[:MAX_COUNCIL_BUTTONS]]
+    return inline_markup([(every,), *in_rows(buttons, 2)])
 
 
 def _today_quarter(scope: UpdateScope) -> Quarter:

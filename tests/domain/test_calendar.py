@@ -21,6 +21,7 @@ from bot.domain.calendar import (
     normalize_rrule,
     parse_calendar_exceptions,
     parse_exception_date,
+    parse_exception_kind,
     rota_slot,
     shift_date,
     validate_rrule,
@@ -758,3 +759,26 @@ def test_a_day_listed_twice_reads_as_the_clerk_wrote_it() -> None:
     assert [format_problem(p, vietnamese) for p in problems] == [
         "Ngày 02/01/2027 đã được ghi là ngày nghỉ ở dòng 2"
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        ("off", ExceptionKind.off),
+        ("Nghỉ", ExceptionKind.off),
+        ("ngay nghi", ExceptionKind.off),
+        ("workday", ExceptionKind.workday),
+        ("Làm bù", ExceptionKind.workday),
+        ("ngày làm việc", ExceptionKind.workday),
+    ],
+)
+def test_a_kind_of_day_in_english_or_vietnamese(cell: str, kind: ExceptionKind) -> None:
+    assert parse_exception_kind(cell) is kind
+
+
+def test_a_wrong_kind_of_day_is_explained_in_vietnamese_only() -> None:
+    _exceptions, problems = parse_calendar_exceptions([(2, {"date": "10/01/2026", "kind": "lễ?"})])
+    (problem,) = problems
+    assert format_problem(problem, get_translator("vi")) == (
+        "«lễ?» không phải là loại ngày hợp lệ: ghi «nghỉ» hoặc «làm bù»"
+    )

@@ -297,7 +297,8 @@ async def test_a_delegate_is_refused_and_nothing_is_sent(council: Harness) -> No
 async def test_huy_sends_nothing(council: Harness) -> None:
     harness = council
     preview, _notice = await compose(harness, "/thongbao secretaries")
-    assert "Sẽ nhận: 1 đại biểu" in (preview.text or "")
+    assert "Sẽ nhận: 1 người" in (preview.text or "")  # the office's accounts: not delegates
+    assert send_button(preview) == "📤 Gửi cho 1 người"
     secretary = harness.api.user(SECRETARY)
     await secretary.press(preview, "Hủy")
     await harness.api.wait_until(lambda: preview.edits == 1)
@@ -441,7 +442,7 @@ async def test_an_admin_without_a_council_chooses_one(council: Harness) -> None:
     (choice,) = await admin.send_and_wait("/thongbao secretaries")
     assert choice.find_button("HĐND HDND-NT") is not None
     prompt = await next_message(admin, admin.press(choice, "HĐND HDND-ML"))
-    assert "Văn phòng (quản trị bot) của HĐND HDND-ML (1 đại biểu)" in (prompt.text or "")
+    assert "Văn phòng (quản trị bot) của HĐND HDND-ML (1 người)" in (prompt.text or "")
 
 
 async def test_an_audience_nobody_can_receive_offers_no_confirm(council: Harness) -> None:

@@ -276,6 +276,7 @@ async def test_two_duties_of_a_kind_on_one_day_need_the_title_or_the_start(
     result = await run(session_factory, tmp_path, "ML-009,30/11/2026,voter_meeting,có,,,,,80,5,\n")
     (problem,) = result.problems
     assert "add the title or start column" in problem.message
+    assert problem.params["kind"] == "tiếp xúc cử tri"  # not the code voter_meeting
     path = tmp_path / "titled.csv"
     path.write_text(
         "delegate,date,kind,held,voters,opinions,start\n"

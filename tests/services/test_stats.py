@@ -89,17 +89,19 @@ REPORTS: tuple[tuple[str, str, bool, str | None, bool, *tuple[int | None, ...]],
 )
 
 EXPECTED_CSV = """\
-unit,kind,assigned,held,not_held,unreported,citizens,petitions,forwarded,voters,opinions,sessions,upcoming,not_held_postponed,not_held_clash,not_held_personal,not_held_other,completion_rate,previous_assigned,previous_held,previous_not_held,previous_unreported,previous_citizens,previous_petitions,previous_forwarded,previous_voters,previous_opinions,previous_sessions
-Xã Mỹ Lộc,reception,4,3,1,0,16,4,1,0,0,2,0,1,0,0,0,0.75,1,1,0,0,9,2,2,0,0,1
-Xã Mỹ Lộc,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0
-Xã Mỹ Lộc,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0
-Xã Mỹ Lộc,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
-Xã Mỹ Thành,reception,1,1,0,0,5,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
-TOTAL,reception,5,4,1,0,21,4,1,0,0,3,0,1,0,0,0,0.8,1,1,0,0,9,2,2,0,0,1
-TOTAL,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0
-TOTAL,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0
-TOTAL,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0
-TOTAL,all,11,7,2,2,21,4,1,85,12,6,0,1,1,0,0,0.6364,1,1,0,0,9,2,2,0,0,1
+unit,kind,assigned,held,not_held,unreported,citizens,petitions,forwarded,voters,opinions,sessions,upcoming,not_held_postponed,not_held_clash,not_held_personal,not_held_other,completion_rate,previous_assigned,previous_held,previous_not_held,previous_unreported,previous_citizens,previous_petitions,previous_forwarded,previous_voters,previous_opinions,previous_sessions,previous_completion_rate,year_ago_assigned,year_ago_held,year_ago_not_held,year_ago_unreported,year_ago_citizens,year_ago_petitions,year_ago_forwarded,year_ago_voters,year_ago_opinions,year_ago_sessions,year_ago_completion_rate
+Xã Mỹ Lộc,reception,4,3,1,0,16,4,1,0,0,2,0,1,0,0,0,0.75,1,1,0,0,9,2,2,0,0,1,1,0,0,0,0,0,0,0,0,0,0,
+Xã Mỹ Lộc,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0,,\
+0,0,0,0,0,0,0,0,0,0,
+Xã Mỹ Lộc,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0,,\
+0,0,0,0,0,0,0,0,0,0,
+Xã Mỹ Lộc,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,,0,0,0,0,0,0,0,0,0,0,
+Xã Mỹ Thành,reception,1,1,0,0,5,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,,0,0,0,0,0,0,0,0,0,0,
+TOTAL,reception,5,4,1,0,21,4,1,0,0,3,0,1,0,0,0,0.8,1,1,0,0,9,2,2,0,0,1,1,0,0,0,0,0,0,0,0,0,0,
+TOTAL,voter_meeting,2,1,1,0,0,0,0,85,12,1,0,0,1,0,0,0.5,0,0,0,0,0,0,0,0,0,0,,0,0,0,0,0,0,0,0,0,0,
+TOTAL,supervision,3,1,0,2,0,0,0,0,0,1,0,0,0,0,0,0.3333,0,0,0,0,0,0,0,0,0,0,,0,0,0,0,0,0,0,0,0,0,
+TOTAL,deadline,1,1,0,0,0,0,0,0,0,1,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,,0,0,0,0,0,0,0,0,0,0,
+TOTAL,all,11,7,2,2,21,4,1,85,12,6,0,1,1,0,0,0.6364,1,1,0,0,9,2,2,0,0,1,1,0,0,0,0,0,0,0,0,0,0,
 """
 
 EXPECTED_TEXT = """\
@@ -223,6 +225,7 @@ def _check_xlsx(data: bytes) -> None:
         "Theo đại biểu",
         "Chưa báo cáo",
         "Biểu đồ",
+        "So sánh",
     ]
     units = [list(row) for row in book["Theo đơn vị"].iter_rows(values_only=True)]
     assert units[0][:4] == ["Đơn vị", "Hoạt động", "Lượt phân công", None]

@@ -78,3 +78,23 @@ def test_every_callback_fits_in_64_bytes() -> None:
              encode(StopComposingButton())]  # fmt: skip
     assert all(isinstance(d, str) and d.startswith("bc:") and decode(d) is not None for d in data)
     assert max(len(str(d).encode()) for d in data) <= 64
+
+
+def test_the_office_accounts_are_counted_as_people_not_delegates() -> None:
+    office = Person(1, "VP-1", "Cán bộ Văn phòng", "")
+    audience = Audience(1, "HĐND xã Mỹ Hưng", Target(TargetKind.secretaries), (office,), ())
+    preview = texts.preview_text(audience, None, VI)
+    assert "Sẽ nhận: 1 người." in preview
+    assert "đại biểu" not in preview
+    assert "bấm «Gửi cho 1 người»" in preview
+    (send, _cancel), *_rest = texts.preview_markup(1, audience, VI).inline_keyboard
+    assert send.text == "📤 Gửi cho 1 người"
+    done = Progress(total=1, delivered=1)
+    label = texts.target_label(audience.target, VI)
+    final = texts.progress_text(7, label, done, VI, target=audience.target).splitlines()[-1]
+    assert final == "✅ Đã gửi xong: 1/1 người nhận được."
+    # delegates are still delegates
+    delegates = Audience(1, "HĐND xã Mỹ Hưng", Target(TargetKind.all), (office,), ())
+    assert "Sẽ nhận: 1 đại biểu." in texts.preview_text(delegates, None, VI)
+    assert texts.recipients_phrase(2, Target(TargetKind.all), VI) == "2 đại biểu"
+    assert texts.recipients_phrase(2, Target(TargetKind.secretaries), VI) == "2 người"

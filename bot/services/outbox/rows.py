@@ -21,6 +21,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.broadcasts import KeptNotice
+from bot.domain.keyboards import Button as Button  # re-exported: texts import it from here
+from bot.domain.keyboards import Keyboard, KeyboardButton
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure, Payload
 from bot.services.outbox.payloads import OutboxKind as OutboxKind
@@ -117,17 +119,12 @@ class Rejected(NamedTuple):
 SendResult = Delivered | Blocked | RateLimited | TransientFailure | Uncertain | Rejected
 
 
-class Button(NamedTuple):
-    text: str
-    callback_data: str
-
-
 @dataclass(frozen=True)
 class Outgoing:
     """One message to one chat: a text with buttons, or a copy of an existing message."""
 
     text: str = ""
-    keyboard: tuple[tuple[Button, ...], ...] = ()
+    keyboard: Keyboard = ()
     copy_of: tuple[int, int] | None = None
     """(chat id, message id) of a message to copy as it is (``copyMessage``)."""
     album: tuple[int, ...] = ()
@@ -144,7 +141,7 @@ class Outgoing:
     known gone: then ``copy_of`` is ``None``)."""
 
     @classmethod
-    def with_buttons(cls, text: str, *buttons: Button) -> Outgoing:
+    def with_buttons(cls, text: str, *buttons: KeyboardButton) -> Outgoing:
         return cls(text=text, keyboard=(tuple(buttons),) if buttons else ())
 
 

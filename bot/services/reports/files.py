@@ -267,7 +267,7 @@ def _ambiguous(row: ReportRow, count: int) -> Problem:
         {
             "code": row.delegate_code,
             "count": str(count),
-            "kind": row.kind,
+            "kind": KIND_WORDS.get(row.kind, row.kind),
             "day": format_date(row.day),
         },
     )

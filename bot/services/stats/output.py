@@ -4,7 +4,8 @@ The CSV starts with the contract's eight columns ``unit,kind,assigned,held,not_h
 unreported,citizens,petitions``; the rest follow (see :data:`CSV_COLUMNS`): the other
 figures, the sessions (distinct occurrences held, beside the delegate turns), upcoming
 assignments, not held by reason, the completion rate (held / (held + not held +
-unreported), a fraction, empty when nothing was due) and the previous quarter's figures.
+unreported), a fraction, empty when nothing was due), the previous quarter's figures and
+rate, and those of the same quarter a year before (``year_ago_…``): the text's comparison.
 A row per unit and kind, then ``TOTAL`` per kind, then ``TOTAL,all``. UTF-8 with a BOM.
 
 The XLSX and the chart are documents for the council office, so their words are
@@ -37,6 +38,9 @@ CSV_COLUMNS = (
     *REASON_COLUMNS,
     "completion_rate",
     *(f"previous_{name}" for name in PREVIOUS_OF),
+    "previous_completion_rate",
+    *(f"year_ago_{name}" for name in PREVIOUS_OF),
+    "year_ago_completion_rate",
 )
 _CURRENT = (*CONTRACT_COLUMNS[2:], *FIGURE_COLUMNS, *REASON_COLUMNS)
 BOM = "\ufeff"
@@ -86,6 +90,12 @@ def csv_rows(stats: Statistics) -> list[list[str]]:
                     str(figure_value(line.previous, line.previous_sessions, name))
                     for name in PREVIOUS_OF
                 ),
+                _rate(line.previous),
+                *(
+                    str(figure_value(line.year_ago, line.year_ago_sessions, name))
+                    for name in PREVIOUS_OF
+                ),
+                _rate(line.year_ago),
                 *([line.council] if several else []),
             ]
         )

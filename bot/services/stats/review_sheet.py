@@ -46,7 +46,7 @@ HEADER_ROW = 3  # the column names; the row under it numbers the columns (1), (2
 def review_sheet(book: Any, stats: Statistics) -> None:
     """Adds "Biểu tổng hợp" to ``book`` (an XlsxWriter workbook)."""
     sheet = book.add_worksheet(SHEET_REVIEW)
-    f = _formats(book)
+    f = sheet_formats(book)
     several = len(stats.councils) > 1
     names = {c.id: c.name for c in stats.councils}
     vi = get_translator("vi")  # a document for the council office
@@ -125,7 +125,7 @@ def _print_setup(sheet: Any, last: int, end: int) -> None:
     sheet.freeze_panes(HEADER_ROW + 2, 0)
 
 
-def _formats(book: Any) -> dict[str, Any]:
+def sheet_formats(book: Any) -> dict[str, Any]:
     base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
     cell = {**base, "border": 1}
 

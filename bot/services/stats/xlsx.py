@@ -9,8 +9,9 @@ every cell as an object.)
 
 Sheets: "Biểu tổng hợp" (:mod:`bot.services.stats.review_sheet`, the office's printed
 table), by unit and kind (the CSV's rows, each figure beside the previous quarter's), by
-delegate, the reports still missing, and the chart (held / not held / not reported per
-unit, the reported kinds) with its data.
+delegate, the reports still missing, the chart (held / not held / not reported per
+unit, the reported kinds) with its data, and "So sánh" (``comparison_sheet``: the text's
+comparison with the quarter before and the same quarter a year before).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import xlsxwriter
 
 from bot.domain.stats import REASONS, TOTAL, Counts, Statistics
 from bot.services.petitions.stats import register_sheet
+from bot.services.stats.comparison_sheet import comparison_sheet
 from bot.services.stats.output import (
     VI_HELD,
     VI_NOT_HELD,
@@ -45,7 +47,7 @@ RATE = "rate"
 REASON_WORDS = {
     "postponed": "Hoãn lịch",
     "clash": "Trùng lịch công tác",
-    "personal": "Ốm đau, việc riêng",
+    "personal": "Lý do cá nhân",
     "other": "Lý do khác",
 }
 # (figure, Vietnamese header) in the order of the unit-and-kind sheet.
@@ -115,6 +117,7 @@ def xlsx_bytes(stats: Statistics) -> bytes:
     _delegates_sheet(book, formats, stats, title)
     _missing_sheet(book, formats, stats, title)
     _chart_sheet(book, formats, stats, title)
+    comparison_sheet(book, stats)
     book.close()
     return buffer.getvalue()
 

@@ -92,8 +92,9 @@ async def on_confirm(
     progress = (await count_progress(session=scope.session, broadcast_ids=[broadcast_id]))[
         broadcast_id
     ]
-    label = texts.target_label(target_of(confirmed.broadcast), _)
-    text = texts.progress_text(broadcast_id, label, progress, _)
+    target = target_of(confirmed.broadcast)
+    label = texts.target_label(target, _)
+    text = texts.progress_text(broadcast_id, label, progress, _, target=target)
     await edit(query, text, None)
     await save_progress(
         session=scope.session, broadcast_id=broadcast_id, text=text, now=scope.now, finished=False

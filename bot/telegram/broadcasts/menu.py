@@ -30,6 +30,7 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import encode
 from bot.i18n import N_
 from bot.messages import broadcast_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.services.broadcasts.drafts import (
     CouncilRef,
     council_units,
@@ -108,7 +109,7 @@ async def _ask_council(
     buttons = [(Button(c.name, encode(CouncilButton(c.id))),) for c in councils[:MAX_UNIT_BUTTONS]]
     await message.reply_text(
         _("Which council is the notice for? (You can also write /thongbao council:CODE …)"),
-        reply_markup=texts.markup(*buttons),
+        reply_markup=inline_markup(buttons),
     )
 
 
@@ -165,7 +166,7 @@ async def show_menu(
                 if b.id is not None
             )
         )
-    await message.reply_text("\n".join(lines), reply_markup=texts.markup(*rows))
+    await message.reply_text("\n".join(lines), reply_markup=inline_markup(rows))
 
 
 async def _unit_menu(
@@ -183,7 +184,7 @@ async def _unit_menu(
     text = _("Which unit?")
     if len(units) > len(shown):
         text += "\n" + _("More units than buttons: type unit: and the unit name instead.")
-    await message.reply_text(text, reply_markup=texts.markup(*rows))
+    await message.reply_text(text, reply_markup=inline_markup(rows))
 
 
 # --- the menu's buttons ------------------------------------------------------------------------
@@ -246,7 +247,7 @@ async def on_recipients(
                 Button(_(texts.LEVELS[level.value]), encode(LevelButton(level)))
                 for level in LevelChoice
             )
-            await menu.message.reply_text(_("Which level?"), reply_markup=texts.markup(buttons))
+            await menu.message.reply_text(_("Which level?"), reply_markup=inline_markup([buttons]))
         case RecipientChoice.unit:
             await _unit_menu(menu.message, scope, council, deadline)
         case RecipientChoice.codes:

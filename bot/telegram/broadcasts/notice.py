@@ -32,6 +32,7 @@ from bot.domain.callbacks import encode
 from bot.domain.roster import Role
 from bot.i18n import N_, Gettext
 from bot.messages import broadcast_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import (
     CouncilRef,
@@ -165,10 +166,10 @@ async def ask_for_notice(
             "as a reply to their copy, and asks them to acknowledge again."
         ).format(count=audience.total, number=target.corrects_id)
     else:
-        intro = _("Recipients: {audience} of {council} ({count} delegate(s)).").format(
+        intro = _("Recipients: {audience} of {council} ({people}).").format(
             audience=texts.target_label(target, _),
             council=escape(council.name),
-            count=audience.total,
+            people=texts.recipients_phrase(audience.total, target, _),
         )
         intro += "\n" + _(
             "Now send the notice: a text (formatting is kept), a photo, or a document such "
@@ -179,7 +180,7 @@ async def ask_for_notice(
         "Keep your message in this chat: each delegate receives a copy of it, and the "
         "copies are made from it."
     )
-    await message.reply_text(intro, reply_markup=texts.markup((stop_button(_),)))
+    await message.reply_text(intro, reply_markup=inline_markup([[stop_button(_)]]))
 
 
 def has_file(message: Message | None) -> bool:

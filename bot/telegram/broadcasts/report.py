@@ -25,6 +25,7 @@ from bot.domain.buttons import (
 )
 from bot.i18n import N_
 from bot.messages import broadcast_texts as texts
+from bot.messages.keyboards import inline_markup
 from bot.messages.office import office_name
 from bot.models import Broadcast, Council
 from bot.services.broadcasts.acks import AckOutcome, acknowledge
@@ -145,7 +146,7 @@ async def _show_acknowledged(
     registry.put(message.chat_id, message.message_id, label)
     try:
         await message.edit_reply_markup(
-            texts.markup((Button(label, texts.ack_data(recipient_id)),))
+            inline_markup([[Button(label, texts.ack_data(recipient_id))]])
         )
     except BadRequest as error:  # edited by another process meanwhile
         if "not modified" not in error.message.lower():
