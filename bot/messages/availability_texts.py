@@ -17,7 +17,8 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_clock, format_day, format_entry_when
 from bot.domain.schedule import headline
-from bot.i18n import N_, Gettext
+from bot.i18n import N_, Gettext, get_translator
+from bot.messages.petition_texts import fit
 from bot.services.availability.attendance import SessionRoll
 from bot.services.availability.candidates import ReleaseView
 from bot.services.outbox.rows import Button, Outgoing
@@ -175,6 +176,14 @@ ANSWERS = {
     Answer.absent: N_("Absent: {count}"),
     Answer.none: N_("No answer: {count}"),
 }
+
+
+def attendance_message(rolls: Sequence[SessionRoll], *, language: str) -> Outgoing:
+    """The Standing Committee's part of the daily summary: tomorrow's sessions' answers."""
+    _ = get_translator(language)
+    header = "📋 <b>" + escape(_("Attendance at tomorrow's session")) + "</b>"
+    more = escape(_("… and {count} more lines."))
+    return Outgoing(text=fit([header, "", *roll_lines(rolls, language, _)], more))
 
 
 def roll_lines(rolls: Sequence[SessionRoll], language: str, _: Gettext) -> list[str]:

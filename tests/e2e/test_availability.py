@@ -231,6 +231,12 @@ async def test_session_answers_and_roll_call(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
     users, office = await team(harness)
+    await add_delegate(
+        harness.session_factory, "ML-CT", full_name="Chủ tịch HĐND xã", title="Chủ tịch HĐND",
+        telegram_user_id=2950,
+    )  # fmt: skip
+    chair = harness.api.user(2950)
+    chair.started = True
     await schedule(harness, tmp_path, SESSION)
     # The session's first reminder comes 7 days before: 11 December.
     harness.clock.now = datetime(2026, 12, 10, 0, tzinfo=UTC)
@@ -263,6 +269,15 @@ async def test_session_answers_and_roll_call(
     await run_until(harness, policy, harness.clock.now)
     (summary,) = with_text(office, "Điểm danh kỳ họp ngày mai")
     assert "ML-B Đại biểu B — Ốm đau, việc riêng" in (summary.text or "")
+    # The Standing Committee (by title) gets the same roll, and only the roll.
+    (roll,) = with_text(chair, "Điểm danh kỳ họp ngày mai")
+    lines = (roll.text or "").splitlines()
+    for line in ("Tham dự: 1", "• ML-A Đại biểu A", "Xin vắng: 1",
+                 "• ML-B Đại biểu B — Ốm đau, việc riêng", "Chưa trả lời: 3",
+                 "• ML-C Đại biểu C", "• ML-D Đại biểu D", "• ML-E Đại biểu E"):  # fmt: skip
+        assert line in lines, (line, lines)
+    assert "Báo cáo" not in (roll.text or "")
+    assert not with_text(users["ML-C"], "Điểm danh kỳ họp ngày mai")
     # Not a release: B keeps the assignment (statistics count it as not held).
     async with harness.session_factory() as session:
         b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()

@@ -136,6 +136,8 @@ class SummaryPayload(Payload):
     """Assignments that ended before this and have no report are listed."""
     sessions_on: date | None = None
     """The answers to this day's sessions are shown (availability: the day before)."""
+    attendance_only: bool = False
+    """For a Standing Committee member (Thường trực HĐND): only those answers."""
 
     petitions_on: date | None = None
     """Petitions' answers overdue, or due within 3 days, on this day are listed."""
