@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.domain.availability import Answer, AwayReason
+from bot.domain.availability import Answer, AwayReason, OfferStatus
 from bot.domain.buttons import (
     ChooseStandInButton,
     OfferAnswer,
@@ -94,15 +94,30 @@ def offer_message(item: ReleaseView, offer_id: int, language: str, _: Gettext) -
     )
 
 
-def taken_text(item: ReleaseView, taker: str | None, language: str, _: Gettext) -> str:
-    """The edit of an offer someone else took."""
+def closed_offer_text(
+    item: ReleaseView, status: OfferStatus, language: str, _: Gettext
+) -> Outgoing:
+    """An offer's message once it closed without its candidate: without buttons, saying
+    who took the place (``lost``) or that the duty began or was cancelled (``withdrawn``)."""
+    if status is OfferStatus.withdrawn:
+        return Outgoing(
+            text="\n".join(
+                [
+                    "✖️ <b>" + escape(_("This offer is closed")) + "</b>",
+                    *duty_lines(item.view, language, _),
+                    escape(_("This duty has already begun or was cancelled.")),
+                ]
+            )
+        )
     lines = [
         "✔️ <b>" + escape(_("This place has been taken")) + "</b>",
         *duty_lines(item.view, language, _),
     ]
-    if taker:
-        lines.append(escape(_("Đồng chí {name} stands in. Thank you.").format(name=taker)))
-    return "\n".join(lines)
+    if item.taker_name:
+        lines.append(
+            escape(_("Đồng chí {name} stands in. Thank you.").format(name=item.taker_name))
+        )
+    return Outgoing(text="\n".join(lines))
 
 
 def escalation_message(item: ReleaseView, language: str, _: Gettext) -> Outgoing:

@@ -12,7 +12,6 @@ from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden
 
 from bot.domain.availability import Answer, AwayInputError, AwayReason, parse_away
 from bot.domain.buttons import (
@@ -26,13 +25,12 @@ from bot.domain.buttons import (
 )
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day
-from bot.i18n import DEFAULT_LANGUAGE, N_, get_translator
+from bot.i18n import N_
 from bot.messages.availability_texts import (
     REASONS,
     duty_lines,
     reason_buttons,
     roll_lines,
-    taken_text,
 )
 from bot.services.availability.absences import (
     active_absences,
@@ -40,7 +38,7 @@ from bot.services.availability.absences import (
     withdraw_absence,
 )
 from bot.services.availability.attendance import record_answer, session_rolls
-from bot.services.availability.candidates import ReleaseView, release_views
+from bot.services.availability.candidates import release_views
 from bot.services.availability.releases import (
     Released,
     ReleaseRefusal,
@@ -49,7 +47,6 @@ from bot.services.availability.releases import (
 )
 from bot.services.availability.standins import (
     AssignOutcome,
-    SentOffer,
     TakeOutcome,
     assign_stand_in,
     decline_offer,
@@ -215,34 +212,14 @@ async def on_stand_in(
                 ]
             ),
         )
-        await _edit_others(context, result.others, item)
         return
     if result.outcome is TakeOutcome.declined:
         await answer(query)
         await edit(query, "\n".join([escape(_("Noted: you cannot stand in.")), *lines]))
         return
-    text = _(_TAKE_TEXTS[result.outcome])
-    await answer(query, text, show_alert=True)
-    if result.outcome in (TakeOutcome.taken, TakeOutcome.late) and lines:
-        await edit(query, "\n".join([escape(text), *lines]))
-
-
-async def _edit_others(
-    context: BotContext, others: list[SentOffer], item: ReleaseView | None
-) -> None:
-    """The other candidates' offers now say the place is taken (best effort: a failed
-    edit leaves an offer whose press gets the same answer)."""
-    if item is None:
-        return
-    for other in others:
-        # The other delegate's own language is not loaded here: the council's default.
-        text = taken_text(item, item.taker_name, DEFAULT_LANGUAGE, get_translator(DEFAULT_LANGUAGE))
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=other.chat_id, message_id=other.message_id
-            )
-        except (BadRequest, Forbidden) as error:
-            logger.info("offer %s not edited: %s", other.message_id, error.message)
+    # A place taken, or a duty begun: the offer's own message is edited through the
+    # outbox (``offer_closed``), once, so the press gets only the answer.
+    await answer(query, _(_TAKE_TEXTS[result.outcome]), show_alert=True)
 
 
 _ASSIGN_TEXTS = {

@@ -44,6 +44,7 @@ from bot.services.availability.candidates import (
     ordered_candidates,
     release_context,
 )
+from bot.services.availability.offers import close_stale_offers
 from bot.services.outbox.payloads import (
     OutboxKind,
     SubstituteEscalationPayload,
@@ -174,9 +175,11 @@ async def plan_substitutes(
             col(Occurrence.cancelled_at).is_(None),
         )
     )
+    queued = 0
     if release_ids is not None:
         query = query.where(col(Release.id).in_(list(release_ids)))
-    queued = 0
+    else:  # the planner's run: offers of duties begun or cancelled since are closed
+        queued += await close_stale_offers(session=session, now=now)
     for release_id in (await session.exec(query)).all():
         assert release_id is not None
         context = await release_context(session, release_id)

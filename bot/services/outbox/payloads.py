@@ -34,6 +34,7 @@ class OutboxKind(StrEnum):
     substitute_offer = "substitute_offer"  # "stand in for …?" with Nhận thay / Không nhận
     substitute_escalation = "substitute_escalation"  # the office chooses a stand-in
     substitute_news = "substitute_news"  # who stands in; the office's choice to the stand-in
+    offer_closed = "offer_closed"  # an offer already sent, edited: the place is taken, or gone
 
     petition_answer = "petition_answer"  # the agency answered an item the delegate received
 
@@ -180,6 +181,14 @@ class SubstituteEscalationPayload(Payload):
     release: int
 
 
+class OfferClosedPayload(Payload):
+    """An edit, not a new message: the offer's own message loses its buttons and says
+    why (another delegate took the place, or the duty began or was cancelled)."""
+
+    kind = OutboxKind.offer_closed
+    offer: int
+
+
 class SubstituteNewsPayload(Payload):
     kind = OutboxKind.substitute_news
     release: int
@@ -222,6 +231,7 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         SubstituteOfferPayload,
         SubstituteEscalationPayload,
         SubstituteNewsPayload,
+        OfferClosedPayload,
         PetitionAnswerPayload,
     )
 )
