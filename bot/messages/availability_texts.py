@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.domain.availability import Answer, AwayReason, OfferStatus
+from bot.domain.availability import (
+    RELEASABLE_KINDS,
+    SESSION_KIND,
+    Answer,
+    AwayReason,
+    OfferStatus,
+)
 from bot.domain.buttons import (
     ChooseStandInButton,
     OfferAnswer,
@@ -63,6 +69,25 @@ def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
             _("🙅 Can't attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.absent))
         ),
     ]
+
+
+def agenda_rows(views: Sequence[AssignmentView], _: Gettext) -> list[list[Button]]:
+    """Under ``/lich``: ``Xin vắng`` for each duty that can be handed on, ``Tham dự`` /
+    ``Xin vắng`` for each session; one row per item, named by its day and title."""
+    rows: list[list[Button]] = []
+    for view in views:
+        named = f" · {view.starts_at:%d/%m} {headline(view.kind, view.title, _)}"
+        if view.kind in RELEASABLE_KINDS:
+            away = away_button(view.assignment_id, _)
+            rows.append([Button((away.text + named)[:MAX_LABEL], away.callback_data)])
+        elif view.kind == SESSION_KIND:
+            attend, absent = session_buttons(view.assignment_id, _)
+            rows.append([Button((attend.text + named)[:MAX_LABEL], attend.callback_data), absent])
+    return rows[:MAX_AGENDA_ROWS]
+
+
+MAX_LABEL = 60
+MAX_AGENDA_ROWS = 10
 
 
 def reason_buttons(assignment_id: int, _: Gettext, *, session: bool) -> list[list[Button]]:

@@ -8,13 +8,12 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.domain.availability import RELEASABLE_KINDS
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_entry_time
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
-from bot.messages.availability_texts import away_button
+from bot.messages.availability_texts import agenda_rows
 from bot.services.schedule.ics import build_ics, ics_filename
 from bot.services.schedule.imports import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, UpdateScope
@@ -51,25 +50,16 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
 
 
 def ics_keyboard(_: Gettext, views: Sequence[AssignmentView] = ()) -> InlineKeyboardMarkup:
-    """The calendar file, and ``Xin vắng`` for each duty that can be handed on."""
+    """``Xin vắng`` for each duty that can be handed on, ``Tham dự`` / ``Xin vắng`` for
+    each session (availability), and the calendar file."""
     rows = [
-        [
-            InlineKeyboardButton(
-                f"{away_button(v.assignment_id, _).text} · {v.starts_at:%d/%m} "
-                f"{headline(v.kind, v.title, _)}"[:60],
-                callback_data=away_button(v.assignment_id, _).callback_data,
-            )
-        ]
-        for v in views
-        if v.kind in RELEASABLE_KINDS
-    ][:MAX_AWAY_BUTTONS]
+        [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
+        for row in agenda_rows(views, _)
+    ]
     rows.append(
         [InlineKeyboardButton(_("📅 Add to my calendar (.ics)"), callback_data=ICS_CALLBACK)]
     )
     return InlineKeyboardMarkup(rows)
-
-
-MAX_AWAY_BUTTONS = 10
 
 
 @requires(Access.delegate)

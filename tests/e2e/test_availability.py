@@ -475,3 +475,37 @@ async def test_offers_close_when_the_duty_begins(
     harness.clock.now = datetime(2026, 12, 10, 2, tzinfo=UTC)
     await run_until(harness, policy, harness.clock.now)
     assert [offer.edits for offer in offers] == [1, 1, 1]
+
+
+async def test_session_answers_from_the_agenda(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """/lich: a session offers «Tham dự» / «Xin vắng» (an answer, not a release), a
+    reception «Xin vắng»; the answers reach /diemdanh."""
+    users, office = await team(harness)
+    await schedule(harness, tmp_path, SESSION, ROTA)
+    (agenda_c,) = await users["ML-C"].send_and_wait("/lich")
+    rows = (agenda_c.reply_markup or {})["inline_keyboard"]
+    assert [b["text"] for b in rows[0]] == ["✅ Tham dự · 18/12 Kỳ họp thứ ba", "🙅 Xin vắng"]
+    answer = await press(harness, users["ML-C"], agenda_c, "✅ Tham dự · 18/12 Kỳ họp thứ ba")
+    assert "tham dự" in answer.get("text", "")
+    (agenda_a,) = await users["ML-A"].send_and_wait("/lich")
+    labels = [[b["text"] for b in row] for row in agenda_a.reply_markup["inline_keyboard"]]
+    assert labels[:2] == [
+        ["🙅 Xin vắng · 10/12 Tiếp công dân"],
+        ["✅ Tham dự · 18/12 Kỳ họp thứ ba", "🙅 Xin vắng"],
+    ]
+    before = len(users["ML-A"].messages)
+    await press(harness, users["ML-A"], agenda_a, "🙅 Xin vắng")
+    (asked, *_) = (await users["ML-A"].wait_for_messages(before + 1))[before:]
+    assert "Kỳ họp thứ ba" in (asked.text or "")
+    text = await pressed_and_edited(harness, users["ML-A"], asked, "Trùng lịch công tác")
+    assert "Đã ghi nhận: đồng chí xin vắng." in text
+    (roll,) = await office.send_and_wait("/diemdanh")
+    lines = (roll.text or "").splitlines()
+    for line in ("Tham dự: 1", "• ML-C Đại biểu C", "Xin vắng: 1",
+                 "• ML-A Đại biểu A — Trùng lịch công tác", "Chưa trả lời: 3"):  # fmt: skip
+        assert line in lines, (line, lines)
+    # An answer, not a release: A still holds both duties.
+    async with harness.session_factory() as session:
+        assert not (await session.exec(select(Release))).all()
