@@ -28,9 +28,9 @@ from bot.services.availability.candidates import (
 from bot.services.availability.offers import close_offers
 from bot.services.availability.releases import (
     SubstitutePolicy,
+    council_office,
     news_rows,
     plan_substitutes,
-    secretaries,
 )
 from bot.services.outbox.rows import OUTBOX_TABLE
 
@@ -60,7 +60,7 @@ async def _offer(
         return TakeOutcome.not_found
     if offer.delegate_id not in delegate_ids:
         return TakeOutcome.not_yours
-    context = await release_context(session, offer.release_id)
+    context = await release_context(session=session, release_id=offer.release_id)
     if context is None:
         return TakeOutcome.not_found
     return offer, context
@@ -159,7 +159,7 @@ async def _close_other_offers(
 async def _tell(session: AsyncSession, context: ReleaseContext, *, now: datetime) -> None:
     """The absent delegate and the council's secretaries learn who stands in."""
     recipients = [context.release.delegate_id]
-    recipients += [s.id for s in await secretaries(session, context.event.council_id) if s.id]
+    recipients += await council_office(session=session, council_id=context.event.council_id)
     await insert_ignoring_duplicates(
         session,
         OUTBOX_TABLE,
@@ -207,7 +207,7 @@ async def _undo_choice(session: AsyncSession, context: ReleaseContext, *, now: d
         if assignment is not None:
             assignment.cancelled_at = now
             session.add(assignment)
-    recipients = [s.id for s in await secretaries(session, context.event.council_id) if s.id]
+    recipients = await council_office(session=session, council_id=context.event.council_id)
     await insert_ignoring_duplicates(
         session,
         OUTBOX_TABLE,
@@ -240,14 +240,16 @@ async def assign_stand_in(
     zone: tzinfo,
 ) -> tuple[AssignOutcome, ReleaseContext | None, Delegate | None]:
     """The office's button: ``delegate_id`` stands in; they are told and may decline."""
-    context = await release_context(session, release_id)
+    context = await release_context(session=session, release_id=release_id)
     if context is None:
         return AssignOutcome.not_found, None, None
     if managed is not None and context.event.council_id not in managed:
         return AssignOutcome.not_allowed, context, None
     if context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None:
         return AssignOutcome.late, context, None
-    eligible = await ordered_candidates(session, context, zone=zone)
+    eligible = (await ordered_candidates(session=session, contexts=[context], zone=zone)).get(
+        release_id, []
+    )
     if delegate_id not in eligible:  # away, busy, unreachable, not of the list…
         return AssignOutcome.not_candidate, context, None
     if not await _claim(session, context.release, delegate_id, now=now, assigned_by=actor):
