@@ -24,6 +24,7 @@ from bot.domain.callbacks import encode
 from bot.domain.dates import format_clock, format_day, format_entry_when
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext, get_translator
+from bot.messages.office import capitalized, office_name
 from bot.messages.petition_texts import fit
 from bot.services.availability.attendance import SessionRoll
 from bot.services.availability.candidates import ReleaseView
@@ -174,7 +175,13 @@ def news_message(
 ) -> Outgoing | None:
     if news == "assigned":
         lines = [
-            "📌 <b>" + escape(_("The council office asks you to stand in")) + "</b>",
+            "📌 <b>"
+            + escape(
+                _("{office} asks you to stand in").format(
+                    office=capitalized(office_name(_, item.council))
+                )
+            )
+            + "</b>",
             escape(_("In place of Đồng chí {name}:").format(name=item.absent_name)),
             *duty_lines(item.view, language, _),
             escape(_("You will get its reminders. If you cannot, press the button below.")),

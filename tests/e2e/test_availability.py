@@ -181,7 +181,7 @@ async def test_inside_the_window_the_office_is_asked_and_assigns(
     text = await pressed_and_edited(harness, office, asked, button["text"])
     assert "Đại biểu C được phân công thay" in text
     await run_until(harness, policy, harness.clock.now)
-    assert with_text(users["ML-C"], "Văn phòng đề nghị đồng chí nhận thay")
+    assert with_text(users["ML-C"], "Văn phòng HĐND và UBND HDND-ML đề nghị đồng chí nhận thay")
     assert with_text(users["ML-A"], "Đồng chí Đại biểu C nhận thay đồng chí Đại biểu A")
 
 
