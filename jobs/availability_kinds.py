@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.availability import OfferStatus
 from bot.i18n import get_translator
 from bot.messages.availability_texts import (
-    closed_offer_text,
+    closed_offer_message,
     escalation_message,
     news_message,
     offer_message,
@@ -179,7 +179,9 @@ def _render_closed(
     if item is None:
         return None
     language = recipient.language
-    closed = closed_offer_text(item, OfferStatus(offer.status), language, get_translator(language))
+    closed = closed_offer_message(
+        item, OfferStatus(offer.status), language, get_translator(language)
+    )
     return replace(closed, edit_of=message_id)
 
 

@@ -120,7 +120,7 @@ def offer_message(item: ReleaseView, offer_id: int, language: str, _: Gettext) -
     )
 
 
-def closed_offer_text(
+def closed_offer_message(
     item: ReleaseView, status: OfferStatus, language: str, _: Gettext
 ) -> Outgoing:
     """An offer's message once it closed without its candidate: without buttons, saying

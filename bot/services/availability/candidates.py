@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
 
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sql_select
@@ -316,7 +315,7 @@ async def release_views(
     return found
 
 
-async def _people(session: AsyncSession, ids: Iterable[Any]) -> dict[int, Delegate]:
+async def _people(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, Delegate]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
