@@ -32,6 +32,8 @@ from bot.messages.availability_texts import (
     reason_buttons,
     roll_lines,
 )
+from bot.messages.office import office_name
+from bot.models import Council, Delegate
 from bot.services.availability.absences import (
     active_absences,
     record_absence,
@@ -428,13 +430,16 @@ async def on_withdraw(
         await answer(query, _("This absence no longer exists."), show_alert=True)
         return
     await answer(query)
+    delegate = await scope.session.get(Delegate, absence.delegate_id)
+    council = await scope.session.get(Council, delegate.council_id) if delegate else None
+    office = office_name(_, council, override=scope.settings.SECRETARIAT_NAME)
     await edit(
         query,
         escape(
             _(
-                "Absence withdrawn. Duties already released stay released: ask the office "
-                "if you can attend after all."
-            )
+                "Absence withdrawn. Duties already released stay released: if you can "
+                "attend after all, please tell {office}."
+            ).format(office=office)
         ),
     )
 

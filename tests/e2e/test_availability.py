@@ -228,6 +228,7 @@ async def test_away_over_a_range_including_a_turn_planned_later(
     assert "đi học tập trung" in (listing.text or "")
     text = await pressed_and_edited(harness, users["ML-A"], listing, listing.buttons[0]["text"])
     assert "Đã rút xin vắng" in text
+    assert "xin báo Văn phòng HĐND và UBND HDND-ML." in text
 
 
 async def test_session_answers_and_roll_call(
