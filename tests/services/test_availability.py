@@ -30,7 +30,7 @@ from bot.services.availability.standins import (
 )
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
-from bot.services.outbox.rows import OutboxKind, OutboxStatus
+from bot.services.outbox.rows import LEASE, OutboxKind, OutboxStatus
 from bot.services.outbox.summary import plan_summaries
 from bot.services.schedule.imports import import_schedule
 from bot.services.schedule.sync import extend_horizon
@@ -407,3 +407,49 @@ async def test_the_standing_committee_gets_tomorrows_attendance_only(
     assert not SummaryPayload.unpack(
         by_key[f"s{people['office']}:2026-12-17"].payload
     ).attendance_only
+
+
+def by_delegate(rows: list[OutboxMessage]) -> dict[int | None, OutboxMessage]:
+    return {row.delegate_id: row for row in rows}
+
+
+async def test_a_take_closes_the_other_offers_by_where_their_message_is(
+    session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
+) -> None:
+    """An offer not sent yet is not sent; one being sent is edited once its send is
+    recorded (after the sender's lease); one sent is edited at once; one that could not
+    be delivered is left alone. One edit row per offer, however often it is closed."""
+    await load_schedule(session_factory, tmp_path, ROTA)
+    await release(
+        session_factory, await first_assignment(session_factory, people["ML-A"]), people["ML-A"]
+    )
+    asked = await offers(session_factory)
+    rows = by_delegate(await outbox_of(session_factory, OutboxKind.substitute_offer))
+    async with session_factory() as session:
+        for code, status, message_id in (("ML-B", "sending", None), ("ML-C", "sent", 77)):
+            row = await session.get(OutboxMessage, rows[people[code]].id)
+            assert row is not None
+            row.status, row.telegram_message_id = status, message_id
+            session.add(row)
+        await session.commit()
+    # D takes the place; B's offer is in flight, C's sent; E was never asked.
+    async with session_factory() as session:
+        won = await take_place(
+            session=session, offer_id=asked[people["ML-D"]][0],
+            delegate_ids=[people["ML-D"]], now=NOW,
+        )  # fmt: skip
+        await session.commit()
+    assert won.outcome is TakeOutcome.won
+    edits = by_delegate(await outbox_of(session_factory, OutboxKind.offer_closed))
+    assert set(edits) == {people["ML-B"], people["ML-C"]}
+    assert edits[people["ML-C"]].due_at == NOW
+    assert edits[people["ML-B"]].due_at == NOW + LEASE
+    # A late press on C's offer closes nothing twice.
+    async with session_factory() as session:
+        late = await take_place(
+            session=session, offer_id=asked[people["ML-C"]][0],
+            delegate_ids=[people["ML-C"]], now=NOW,
+        )  # fmt: skip
+        await session.commit()
+    assert late.outcome is TakeOutcome.taken
+    assert len(await outbox_of(session_factory, OutboxKind.offer_closed)) == 2
