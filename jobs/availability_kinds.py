@@ -1,13 +1,15 @@
 """The availability flow's outbox kinds: each a message of its own, never merged.
 
 An offer carries ``Nhận thay`` / ``Không nhận``; the office's escalation a button per
-candidate; news says who stands in. Each is rendered from the database at send time, so
-an offer whose place was taken meanwhile is not sent at all.
+candidate; news says who stands in; a closed offer is an edit of the offer's message.
+Each is rendered from the database at send time, so an offer whose place was taken
+meanwhile is not sent at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,15 +19,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.availability import OfferStatus
 from bot.i18n import get_translator
-from bot.messages.availability_texts import escalation_message, news_message, offer_message
+from bot.messages.availability_texts import (
+    closed_offer_message,
+    escalation_message,
+    news_message,
+    offer_message,
+)
 from bot.models import OutboxMessage, SubstituteOffer
 from bot.services.availability.candidates import ReleaseView, release_views
+from bot.services.availability.offers import CLOSED, offer_key
 from bot.services.outbox.payloads import (
+    OfferClosedPayload,
+    OutboxKind,
     SubstituteEscalationPayload,
     SubstituteNewsPayload,
     SubstituteOfferPayload,
 )
-from bot.services.outbox.rows import Outgoing
+from bot.services.outbox.rows import OutboxStatus, Outgoing
 from jobs.outbox_kinds import KindSpec, Recipient
 
 
@@ -116,8 +126,68 @@ def _render_news(
     )
 
 
+@dataclass(frozen=True)
+class _Closed:
+    offers: dict[int, SubstituteOffer]
+    messages: dict[int, int]
+    """The offer's message id in its candidate's chat, by offer id."""
+    views: dict[int, ReleaseView]
+
+
+async def _load_closed(
+    session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
+) -> _Closed:
+    ids = sorted({OfferClosedPayload.unpack(row.payload).offer for row in rows})
+    offers = {
+        o.id: o
+        for o in (
+            await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.id).in_(ids)))
+        ).all()
+        if o.id is not None
+    }
+    sent = (
+        await session.exec(
+            select(OutboxMessage.dedupe_key, OutboxMessage.telegram_message_id).where(
+                col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
+                col(OutboxMessage.dedupe_key).in_([offer_key(i) for i in ids]),
+                col(OutboxMessage.status) == OutboxStatus.sent.value,
+            )
+        )
+    ).all()
+    keys = {offer_key(i): i for i in ids}
+    messages = {keys[key]: message for key, message in sent if message is not None}
+    views = await release_views(
+        session=session,
+        release_ids=sorted({o.release_id for o in offers.values()}),
+        zone=zone,
+        with_candidates=False,
+    )
+    return _Closed(offers, messages, views)
+
+
+def _render_closed(
+    row: OutboxMessage, loaded: _Closed, recipient: Recipient, _now: datetime
+) -> Outgoing | None:
+    """The offer's message edited once, in its candidate's language; nothing when the
+    message is unknown or the offer did not close (its candidate answered it)."""
+    offer_id = OfferClosedPayload.unpack(row.payload).offer
+    offer = loaded.offers.get(offer_id)
+    message_id = loaded.messages.get(offer_id)
+    if offer is None or message_id is None or offer.status not in CLOSED:
+        return None
+    item = loaded.views.get(offer.release_id)
+    if item is None:
+        return None
+    language = recipient.language
+    closed = closed_offer_message(
+        item, OfferStatus(offer.status), language, get_translator(language)
+    )
+    return replace(closed, edit_of=message_id)
+
+
 AVAILABILITY_KINDS: tuple[KindSpec[Any], ...] = (
     KindSpec(SubstituteOfferPayload, _load_offers, render=_render_offer),
     KindSpec(SubstituteEscalationPayload, _load_escalations, render=_render_escalation),
     KindSpec(SubstituteNewsPayload, _load_news, render=_render_news),
+    KindSpec(OfferClosedPayload, _load_closed, render=_render_closed),
 )

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.messages.availability_texts import attendance_message
 from bot.messages.notices import (
     Block,
     NoticeItem,
@@ -209,8 +210,11 @@ def _summary_render(
     recipient: Recipient,
     _now: datetime,
 ) -> Outgoing | None:
-    wanted = SummaryPayload.unpack(row.payload).councils
-    found = tuple(summaries[c] for c in wanted if c in summaries)
+    payload = SummaryPayload.unpack(row.payload)
+    found = tuple(summaries[c] for c in payload.councils if c in summaries)
+    if payload.attendance_only:  # a Standing Committee member: tomorrow's sessions only
+        rolls = [roll for summary in found for roll in summary.attendance]
+        return attendance_message(rolls, language=recipient.language) if rolls else None
     return summary_message(found, language=recipient.language) if found else None
 
 

@@ -59,6 +59,8 @@ class TelegramNotifier:
         self._bot = bot
 
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
+        if message.edit_of is not None:
+            return await self.edit(chat_id, message.edit_of, message)
         try:
             delivered = await self._send(chat_id, message)
         except Forbidden as error:
@@ -80,7 +82,8 @@ class TelegramNotifier:
         return delivered
 
     async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> SendResult:
-        """Replaces a message's text and buttons (a broadcast's progress line).
+        """Replaces a message's text and buttons (a broadcast's progress line, an offer
+        closed).
 
         An edit changes nothing twice, so nothing is uncertain: a timeout is only a
         failure to try again. "Message is not modified" means it already shows this text.

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.domain.availability import Answer, AwayReason
+from bot.domain.availability import (
+    RELEASABLE_KINDS,
+    SESSION_KIND,
+    Answer,
+    AwayReason,
+    OfferStatus,
+)
 from bot.domain.buttons import (
     ChooseStandInButton,
     OfferAnswer,
@@ -15,9 +21,11 @@ from bot.domain.buttons import (
     StandInButton,
 )
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_clock, format_day, format_entry_when
+from bot.domain.dates import format_clock, format_day, format_day_month, format_entry_when
 from bot.domain.schedule import headline
-from bot.i18n import N_, Gettext
+from bot.i18n import N_, Gettext, get_translator
+from bot.messages.office import capitalized, office_name
+from bot.messages.petition_texts import fit
 from bot.services.availability.attendance import SessionRoll
 from bot.services.availability.candidates import ReleaseView
 from bot.services.outbox.rows import Button, Outgoing
@@ -64,6 +72,25 @@ def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
     ]
 
 
+def agenda_rows(views: Sequence[AssignmentView], _: Gettext) -> list[list[Button]]:
+    """Under ``/lich``: ``Xin vắng`` for each duty that can be handed on, ``Tham dự`` /
+    ``Xin vắng`` for each session; one row per item, named by its day and title."""
+    rows: list[list[Button]] = []
+    for view in views:
+        named = f" · {format_day_month(view.starts_at)} {headline(view.kind, view.title, _)}"
+        if view.kind in RELEASABLE_KINDS:
+            away = away_button(view.assignment_id, _)
+            rows.append([Button((away.text + named)[:MAX_LABEL], away.callback_data)])
+        elif view.kind == SESSION_KIND:
+            attend, absent = session_buttons(view.assignment_id, _)
+            rows.append([Button((attend.text + named)[:MAX_LABEL], attend.callback_data), absent])
+    return rows[:MAX_AGENDA_ROWS]
+
+
+MAX_LABEL = 60
+MAX_AGENDA_ROWS = 10
+
+
 def reason_buttons(assignment_id: int, _: Gettext, *, session: bool) -> list[list[Button]]:
     def data(reason: AwayReason) -> str:
         if session:
@@ -93,15 +120,30 @@ def offer_message(item: ReleaseView, offer_id: int, language: str, _: Gettext) -
     )
 
 
-def taken_text(item: ReleaseView, taker: str | None, language: str, _: Gettext) -> str:
-    """The edit of an offer someone else took."""
+def closed_offer_message(
+    item: ReleaseView, status: OfferStatus, language: str, _: Gettext
+) -> Outgoing:
+    """An offer's message once it closed without its candidate: without buttons, saying
+    who took the place (``lost``) or that the duty began or was cancelled (``withdrawn``)."""
+    if status is OfferStatus.withdrawn:
+        return Outgoing(
+            text="\n".join(
+                [
+                    "✖️ <b>" + escape(_("This offer is closed")) + "</b>",
+                    *duty_lines(item.view, language, _),
+                    escape(_("This duty has already begun or was cancelled.")),
+                ]
+            )
+        )
     lines = [
         "✔️ <b>" + escape(_("This place has been taken")) + "</b>",
         *duty_lines(item.view, language, _),
     ]
-    if taker:
-        lines.append(escape(_("Đồng chí {name} stands in. Thank you.").format(name=taker)))
-    return "\n".join(lines)
+    if item.taker_name:
+        lines.append(
+            escape(_("Đồng chí {name} stands in. Thank you.").format(name=item.taker_name))
+        )
+    return Outgoing(text="\n".join(lines))
 
 
 def escalation_message(item: ReleaseView, language: str, _: Gettext) -> Outgoing:
@@ -133,7 +175,13 @@ def news_message(
 ) -> Outgoing | None:
     if news == "assigned":
         lines = [
-            "📌 <b>" + escape(_("The council office asks you to stand in")) + "</b>",
+            "📌 <b>"
+            + escape(
+                _("{office} asks you to stand in").format(
+                    office=capitalized(office_name(_, item.council))
+                )
+            )
+            + "</b>",
             escape(_("In place of Đồng chí {name}:").format(name=item.absent_name)),
             *duty_lines(item.view, language, _),
             escape(_("You will get its reminders. If you cannot, press the button below.")),
@@ -175,6 +223,14 @@ ANSWERS = {
     Answer.absent: N_("Absent: {count}"),
     Answer.none: N_("No answer: {count}"),
 }
+
+
+def attendance_message(rolls: Sequence[SessionRoll], *, language: str) -> Outgoing:
+    """The Standing Committee's part of the daily summary: tomorrow's sessions' answers."""
+    _ = get_translator(language)
+    header = "📋 <b>" + escape(_("Attendance at tomorrow's session")) + "</b>"
+    more = escape(_("… and {count} more lines."))
+    return Outgoing(text=fit([header, "", *roll_lines(rolls, language, _)], more))
 
 
 def roll_lines(rolls: Sequence[SessionRoll], language: str, _: Gettext) -> list[str]:

@@ -8,14 +8,13 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.domain.availability import RELEASABLE_KINDS
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_day, format_day_month, format_entry_time
+from bot.domain.dates import format_day, format_entry_time
 from bot.domain.keyboards import Button
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
-from bot.messages.availability_texts import away_button
+from bot.messages.availability_texts import agenda_rows
 from bot.messages.keyboards import inline_markup
 from bot.services.schedule.ics import build_ics, ics_filename
 from bot.services.schedule.imports import AssignmentView, list_assignments
@@ -53,23 +52,11 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
 
 
 def ics_keyboard(_: Gettext, views: Sequence[AssignmentView] = ()) -> InlineKeyboardMarkup:
-    """The calendar file, and ``Xin vắng`` for each duty that can be handed on."""
-    rows = [
-        [
-            Button(
-                f"{away_button(v.assignment_id, _).text} · {format_day_month(v.starts_at)} "
-                f"{headline(v.kind, v.title, _)}"[:60],
-                away_button(v.assignment_id, _).callback_data,
-            )
-        ]
-        for v in views
-        if v.kind in RELEASABLE_KINDS
-    ][:MAX_AWAY_BUTTONS]
+    """``Xin vắng`` for each duty that can be handed on, ``Tham dự`` / ``Xin vắng`` for
+    each session (availability), and the calendar file."""
+    rows = [list(row) for row in agenda_rows(views, _)]
     rows.append([Button(_("📅 Add to my calendar (.ics)"), ICS_CALLBACK)])
     return inline_markup(rows)
-
-
-MAX_AWAY_BUTTONS = 10
 
 
 @requires(Access.delegate)

@@ -11,8 +11,7 @@ import logging
 from datetime import date
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden
+from telegram import Message, Update
 
 from bot.domain.availability import Answer, AwayInputError, AwayReason, parse_away
 from bot.domain.buttons import (
@@ -26,21 +25,23 @@ from bot.domain.buttons import (
 )
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_day_month
-from bot.i18n import DEFAULT_LANGUAGE, N_, get_translator
+from bot.i18n import N_
 from bot.messages.availability_texts import (
     REASONS,
     duty_lines,
     reason_buttons,
     roll_lines,
-    taken_text,
 )
+from bot.messages.keyboards import inline_markup
+from bot.messages.office import office_name
+from bot.models import Council, Delegate
 from bot.services.availability.absences import (
     active_absences,
     record_absence,
     withdraw_absence,
 )
 from bot.services.availability.attendance import record_answer, session_rolls
-from bot.services.availability.candidates import ReleaseView, release_views
+from bot.services.availability.candidates import release_views
 from bot.services.availability.releases import (
     Released,
     ReleaseRefusal,
@@ -49,7 +50,6 @@ from bot.services.availability.releases import (
 )
 from bot.services.availability.standins import (
     AssignOutcome,
-    SentOffer,
     TakeOutcome,
     assign_stand_in,
     decline_offer,
@@ -63,12 +63,6 @@ from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer, edit, split_message
 
 logger = logging.getLogger(__name__)
-
-
-def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row] for row in rows]
-    )
 
 
 def _policy(scope: UpdateScope) -> SubstitutePolicy:
@@ -124,7 +118,7 @@ async def on_release(
             await context.bot.send_message(
                 chat_id=query.message.chat.id,
                 text=text,
-                reply_markup=_markup(reason_buttons(data.assignment_id, _, session=False)),
+                reply_markup=inline_markup(reason_buttons(data.assignment_id, _, session=False)),
             )
         return
     outcome = await release_assignment(
@@ -215,34 +209,14 @@ async def on_stand_in(
                 ]
             ),
         )
-        await _edit_others(context, result.others, item)
         return
     if result.outcome is TakeOutcome.declined:
         await answer(query)
         await edit(query, "\n".join([escape(_("Noted: you cannot stand in.")), *lines]))
         return
-    text = _(_TAKE_TEXTS[result.outcome])
-    await answer(query, text, show_alert=True)
-    if result.outcome in (TakeOutcome.taken, TakeOutcome.late) and lines:
-        await edit(query, "\n".join([escape(text), *lines]))
-
-
-async def _edit_others(
-    context: BotContext, others: list[SentOffer], item: ReleaseView | None
-) -> None:
-    """The other candidates' offers now say the place is taken (best effort: a failed
-    edit leaves an offer whose press gets the same answer)."""
-    if item is None:
-        return
-    for other in others:
-        # The other delegate's own language is not loaded here: the council's default.
-        text = taken_text(item, item.taker_name, DEFAULT_LANGUAGE, get_translator(DEFAULT_LANGUAGE))
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=other.chat_id, message_id=other.message_id
-            )
-        except (BadRequest, Forbidden) as error:
-            logger.info("offer %s not edited: %s", other.message_id, error.message)
+    # A place taken, or a duty begun: the offer's own message is edited through the
+    # outbox (``offer_closed``), once, so the press gets only the answer.
+    await answer(query, _(_TAKE_TEXTS[result.outcome]), show_alert=True)
 
 
 _ASSIGN_TEXTS = {
@@ -314,7 +288,7 @@ async def on_session_answer(
             await context.bot.send_message(
                 chat_id=query.message.chat.id,
                 text="\n".join(["🙅 <b>" + escape(_("Why can't you attend?")) + "</b>", *lines]),
-                reply_markup=_markup(reason_buttons(data.assignment_id, _, session=True)),
+                reply_markup=inline_markup(reason_buttons(data.assignment_id, _, session=True)),
             )
         return
     attend = data.choice is SessionChoice.attend
@@ -429,7 +403,7 @@ async def _list_absences(message: Message, scope: UpdateScope, today: date) -> N
                 )
             ]
         )
-    await message.reply_text("\n".join(lines), reply_markup=_markup(rows[:10]))
+    await message.reply_text("\n".join(lines), reply_markup=inline_markup(rows[:10]))
 
 
 @on_button(WithdrawAbsenceButton, Access.delegate)
@@ -451,13 +425,16 @@ async def on_withdraw(
         await answer(query, _("This absence no longer exists."), show_alert=True)
         return
     await answer(query)
+    delegate = await scope.session.get(Delegate, absence.delegate_id)
+    council = await scope.session.get(Council, delegate.council_id) if delegate else None
+    office = office_name(_, council, override=scope.settings.SECRETARIAT_NAME)
     await edit(
         query,
         escape(
             _(
-                "Absence withdrawn. Duties already released stay released: ask the office "
-                "if you can attend after all."
-            )
+                "Absence withdrawn. Duties already released stay released: if you can "
+                "attend after all, please tell {office}."
+            ).format(office=office)
         ),
     )
 

@@ -16,6 +16,8 @@ from bot.services.outbox.summary import plan_daily_summary
 from bot.services.schedule.sync import extend_horizon
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import Deps
+from jobs.dispatcher import Dispatcher
+from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, run_until, schedule
 from tests.factories import add_delegate, in_session
@@ -119,6 +121,7 @@ async def test_decline_offers_refusal_next_taker_others_edited_late_press(
     # D takes it; B's and E's offers are edited to say so.
     text = await pressed_and_edited(harness, users["ML-D"], offers["ML-D"][0], "🙋 Nhận thay")
     assert "Cảm ơn đồng chí đã nhận thay" in text
+    await run_until(harness, policy, harness.clock.now)  # the edits are outbox rows
     for code, message in (("ML-B", offers["ML-B"][0]), ("ML-E", offer_e)):
         current = harness.api.message(users[code].user_id, message.message_id)
         assert current is not None
@@ -178,7 +181,7 @@ async def test_inside_the_window_the_office_is_asked_and_assigns(
     text = await pressed_and_edited(harness, office, asked, button["text"])
     assert "Đại biểu C được phân công thay" in text
     await run_until(harness, policy, harness.clock.now)
-    assert with_text(users["ML-C"], "Văn phòng đề nghị đồng chí nhận thay")
+    assert with_text(users["ML-C"], "Văn phòng HĐND và UBND HDND-ML đề nghị đồng chí nhận thay")
     assert with_text(users["ML-A"], "Đồng chí Đại biểu C nhận thay đồng chí Đại biểu A")
 
 
@@ -225,12 +228,19 @@ async def test_away_over_a_range_including_a_turn_planned_later(
     assert "đi học tập trung" in (listing.text or "")
     text = await pressed_and_edited(harness, users["ML-A"], listing, listing.buttons[0]["text"])
     assert "Đã rút xin vắng" in text
+    assert "xin báo Văn phòng HĐND và UBND HDND-ML." in text
 
 
 async def test_session_answers_and_roll_call(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
     users, office = await team(harness)
+    await add_delegate(
+        harness.session_factory, "ML-CT", full_name="Chủ tịch HĐND xã", title="Chủ tịch HĐND",
+        telegram_user_id=2950,
+    )  # fmt: skip
+    chair = harness.api.user(2950)
+    chair.started = True
     await schedule(harness, tmp_path, SESSION)
     # The session's first reminder comes 7 days before: 11 December.
     harness.clock.now = datetime(2026, 12, 10, 0, tzinfo=UTC)
@@ -263,6 +273,15 @@ async def test_session_answers_and_roll_call(
     await run_until(harness, policy, harness.clock.now)
     (summary,) = with_text(office, "Điểm danh kỳ họp ngày mai")
     assert "ML-B Đại biểu B — Ốm đau, việc riêng" in (summary.text or "")
+    # The Standing Committee (by title) gets the same roll, and only the roll.
+    (roll,) = with_text(chair, "Điểm danh kỳ họp ngày mai")
+    lines = (roll.text or "").splitlines()
+    for line in ("Tham dự: 1", "• ML-A Đại biểu A", "Xin vắng: 1",
+                 "• ML-B Đại biểu B — Ốm đau, việc riêng", "Chưa trả lời: 3",
+                 "• ML-C Đại biểu C", "• ML-D Đại biểu D", "• ML-E Đại biểu E"):  # fmt: skip
+        assert line in lines, (line, lines)
+    assert "Báo cáo" not in (roll.text or "")
+    assert not with_text(users["ML-C"], "Điểm danh kỳ họp ngày mai")
     # Not a release: B keeps the assignment (statistics count it as not held).
     async with harness.session_factory() as session:
         b = (await session.exec(select(Delegate).where(Delegate.code == "ML-B"))).one()
@@ -348,3 +367,146 @@ async def test_refusals(harness: Harness, policy: ReminderPolicy, tmp_path: Path
     async with harness.session_factory() as session:
         (stored,) = (await session.exec(select(Release))).all()
     assert stored.taken_by is None
+
+
+async def set_language(harness: Harness, code: str, language: str) -> None:
+    async with harness.session_factory() as session:
+        delegate = (await session.exec(select(Delegate).where(Delegate.code == code))).one()
+        delegate.language = language
+        session.add(delegate)
+        await session.commit()
+
+
+def offer_edits(harness: Harness, chat_id: int) -> list[dict]:
+    calls = harness.api.calls_to("editMessageText")
+    return [call.params for call in calls if call.params.get("chat_id") == chat_id]
+
+
+async def press_old(harness: Harness, user: FakeUser, message: SentMessage) -> dict:
+    """Presses the first button the message had before its first edit."""
+    old = message.history[0].reply_markup
+    assert old is not None
+    query = await user.press_data(message, old["inline_keyboard"][0][0]["callback_data"])
+    return await harness.api.wait_for_callback_answer(query)
+
+
+async def test_a_restart_between_the_take_and_the_edits(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """The other offers' edits are outbox rows written with the take: the process that
+    took the press stops before any edit, a new one edits each offer once, in its
+    candidate's language (B reads English), and a late press edits nothing more."""
+    users, _office = await team(harness)
+    await set_language(harness, "ML-B", "en")
+    await schedule(harness, tmp_path, ROTA)
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp công dân")[0])
+    await run_until(harness, policy, harness.clock.now)
+    (offer_b,) = with_text(users["ML-B"], "Can you stand in?")
+    (offer_c,) = with_text(users["ML-C"], "Đồng chí có nhận thay được không?")
+    (offer_d,) = with_text(users["ML-D"], "Đồng chí có nhận thay được không?")
+    text = await pressed_and_edited(harness, users["ML-D"], offer_d, "🙋 Nhận thay")
+    assert "Cảm ơn đồng chí đã nhận thay" in text
+    # The process stops here, before any dispatcher has run.
+    application = harness.application
+    assert application.updater is not None
+    await application.updater.stop()
+    assert offer_b.edits == offer_c.edits == 0
+    fresh = build_application(
+        Deps(
+            settings=harness.settings, session_factory=harness.session_factory, clock=harness.clock
+        )
+    )
+    await fresh.initialize()
+    await post_init(fresh)
+    await fresh.start()
+    assert fresh.updater is not None
+    await fresh.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        worker = Dispatcher(
+            session_factory=harness.session_factory,
+            notifier=TelegramNotifier(fresh.bot),
+            zone=harness.settings.zone,
+            clock=harness.clock,
+            owner="restarted",
+        )
+        await worker.drain()
+        assert offer_b.edits == offer_c.edits == 1
+        assert (offer_b.text or "").startswith("✔️ This place has been taken")
+        assert "Đại biểu D" in (offer_b.text or "")
+        assert (offer_c.text or "").startswith("✔️ Đã có đại biểu nhận thay")
+        assert not offer_b.buttons
+        assert not offer_c.buttons
+        # B presses the button the offer had: an answer in English, and no edit.
+        late = await press_old(harness, users["ML-B"], offer_b)
+        assert "another delegate has already taken this place" in late.get("text", "")
+        await worker.drain()
+        await run_until(harness, policy, harness.clock.now)
+    finally:
+        await fresh.updater.stop()
+        await fresh.stop()
+        await fresh.shutdown()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+    assert offer_b.edits == offer_c.edits == 1
+    assert len(offer_edits(harness, users["ML-B"].user_id)) == 1
+
+
+async def test_offers_close_when_the_duty_begins(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """Nobody answers: once the duty has begun the planner closes the offers and each
+    sent one is edited, once, without its buttons; a press then is answered, not edited."""
+    users, _office = await team(harness)
+    await schedule(harness, tmp_path, ROTA)
+    await run_until(harness, policy, datetime(2026, 12, 7, 3, tzinfo=UTC))
+    await excuse(harness, users["ML-A"], with_text(users["ML-A"], "Tiếp công dân")[0])
+    await run_until(harness, policy, harness.clock.now)
+    offers = [with_text(users[c], "Đồng chí có nhận thay được không?")[0] for c in POOL[1:4]]
+    await run_until(harness, policy, datetime(2026, 12, 10, 0, tzinfo=UTC))
+    assert [offer.edits for offer in offers] == [0, 0, 0]
+    harness.clock.now = datetime(2026, 12, 10, 1, tzinfo=UTC)  # 08:00 local: it has begun
+    await run_until(harness, policy, harness.clock.now)
+    for offer in offers:
+        assert offer.edits == 1
+        assert (offer.text or "").startswith("✖️ Không còn cần người nhận thay")
+        assert "Hoạt động này đã bắt đầu hoặc đã bị hủy." in (offer.text or "")
+        assert not offer.buttons
+    late = await press_old(harness, users["ML-B"], offers[0])
+    assert "đã bắt đầu hoặc đã bị hủy" in late.get("text", "")
+    harness.clock.now = datetime(2026, 12, 10, 2, tzinfo=UTC)
+    await run_until(harness, policy, harness.clock.now)
+    assert [offer.edits for offer in offers] == [1, 1, 1]
+
+
+async def test_session_answers_from_the_agenda(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """/lich: a session offers «Tham dự» / «Xin vắng» (an answer, not a release), a
+    reception «Xin vắng»; the answers reach /diemdanh."""
+    users, office = await team(harness)
+    await schedule(harness, tmp_path, SESSION, ROTA)
+    (agenda_c,) = await users["ML-C"].send_and_wait("/lich")
+    rows = (agenda_c.reply_markup or {})["inline_keyboard"]
+    assert [b["text"] for b in rows[0]] == ["✅ Tham dự · 18/12 Kỳ họp thứ ba", "🙅 Xin vắng"]
+    answer = await press(harness, users["ML-C"], agenda_c, "✅ Tham dự · 18/12 Kỳ họp thứ ba")
+    assert "tham dự" in answer.get("text", "")
+    (agenda_a,) = await users["ML-A"].send_and_wait("/lich")
+    labels = [[b["text"] for b in row] for row in agenda_a.reply_markup["inline_keyboard"]]
+    assert labels[:2] == [
+        ["🙅 Xin vắng · 10/12 Tiếp công dân"],
+        ["✅ Tham dự · 18/12 Kỳ họp thứ ba", "🙅 Xin vắng"],
+    ]
+    before = len(users["ML-A"].messages)
+    await press(harness, users["ML-A"], agenda_a, "🙅 Xin vắng")
+    (asked, *_) = (await users["ML-A"].wait_for_messages(before + 1))[before:]
+    assert "Kỳ họp thứ ba" in (asked.text or "")
+    text = await pressed_and_edited(harness, users["ML-A"], asked, "Trùng lịch công tác")
+    assert "Đã ghi nhận: đồng chí xin vắng." in text
+    (roll,) = await office.send_and_wait("/diemdanh")
+    lines = (roll.text or "").splitlines()
+    for line in ("Tham dự: 1", "• ML-C Đại biểu C", "Xin vắng: 1",
+                 "• ML-A Đại biểu A — Trùng lịch công tác", "Chưa trả lời: 3"):  # fmt: skip
+        assert line in lines, (line, lines)
+    # An answer, not a release: A still holds both duties.
+    async with harness.session_factory() as session:
+        assert not (await session.exec(select(Release))).all()

@@ -20,6 +20,7 @@ from bot.services.outbox.payloads import (
     ChangePayload,
     DigestPayload,
     MenuResetPayload,
+    OfferClosedPayload,
     Payload,
     PetitionAnswerPayload,
     ReminderPayload,
@@ -49,6 +50,7 @@ EXAMPLES: dict[OutboxKind, Payload] = {
     OutboxKind.substitute_offer: SubstituteOfferPayload(offer=3),
     OutboxKind.substitute_escalation: SubstituteEscalationPayload(release=4),
     OutboxKind.substitute_news: SubstituteNewsPayload(release=4, news="assigned"),
+    OutboxKind.offer_closed: OfferClosedPayload(offer=3),
     OutboxKind.petition_answer: PetitionAnswerPayload(petition=3, version=2),
 }
 """One payload per kind: a new kind needs an example here, and so a round trip."""

@@ -28,8 +28,10 @@ from bot.services.availability.standins import (
     decline_offer,
     take_place,
 )
+from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
-from bot.services.outbox.rows import OutboxKind, OutboxStatus
+from bot.services.outbox.rows import LEASE, OutboxKind, OutboxStatus
+from bot.services.outbox.summary import plan_summaries
 from bot.services.schedule.imports import import_schedule
 from bot.services.schedule.sync import extend_horizon
 from tests.factories import add_delegate
@@ -364,3 +366,90 @@ async def test_a_stand_in_who_gives_up_is_replaced_without_asking_the_first_agai
         people["ML-A"]: False,
         people["ML-B"]: False,
     }
+
+
+SESSION = (
+    "session,Kỳ họp thứ ba,2026-12-18 08:00,2026-12-18 17:00,Hội trường,HDND-ML,"
+    + ";".join(POOL)
+    + ",,,,"
+)
+
+
+async def test_the_standing_committee_gets_tomorrows_attendance_only(
+    session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
+) -> None:
+    """The day before a session each linked Standing Committee member (by title) of its
+    council gets a summary row limited to the attendance; not a member of another
+    council without a session, not an unlinked one, not an account that already gets
+    the office's whole summary."""
+    chair = await add_delegate(
+        session_factory, "ML-CT", title="Chủ tịch HĐND", telegram_user_id=950
+    )
+    await add_delegate(session_factory, "ML-PCT", title="Phó Chủ tịch HĐND")  # not linked
+    # The office's own account also holds a Standing Committee record: told once.
+    await add_delegate(session_factory, "ML-UV", title="Ủy viên Thường trực", telegram_user_id=900)
+    await add_delegate(
+        session_factory, "MT-CT", council="HDND-MT", title="Chủ tịch HĐND", telegram_user_id=951
+    )
+    await load_schedule(session_factory, tmp_path, SESSION)
+    async with session_factory() as session:
+        await plan_summaries(
+            session=session, now=datetime(2026, 12, 17, 1, tzinfo=UTC), admin_ids=frozenset(),
+            day_key="2026-12-17", zone=ZONE, sessions_on=date(2026, 12, 18),
+        )  # fmt: skip
+        await session.commit()
+    rows = await outbox_of(session_factory, OutboxKind.summary)
+    by_key = {row.dedupe_key: row for row in rows}
+    assert sorted(by_key) == [f"s{people['office']}:2026-12-17", f"tt{chair.id}:2026-12-17"]
+    standing = SummaryPayload.unpack(by_key[f"tt{chair.id}:2026-12-17"].payload)
+    assert standing.attendance_only
+    assert standing.sessions_on == date(2026, 12, 18)
+    assert not SummaryPayload.unpack(
+        by_key[f"s{people['office']}:2026-12-17"].payload
+    ).attendance_only
+
+
+def by_delegate(rows: list[OutboxMessage]) -> dict[int | None, OutboxMessage]:
+    return {row.delegate_id: row for row in rows}
+
+
+async def test_a_take_closes_the_other_offers_by_where_their_message_is(
+    session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
+) -> None:
+    """An offer not sent yet is not sent; one being sent is edited once its send is
+    recorded (after the sender's lease); one sent is edited at once; one that could not
+    be delivered is left alone. One edit row per offer, however often it is closed."""
+    await load_schedule(session_factory, tmp_path, ROTA)
+    await release(
+        session_factory, await first_assignment(session_factory, people["ML-A"]), people["ML-A"]
+    )
+    asked = await offers(session_factory)
+    rows = by_delegate(await outbox_of(session_factory, OutboxKind.substitute_offer))
+    async with session_factory() as session:
+        for code, status, message_id in (("ML-B", "sending", None), ("ML-C", "sent", 77)):
+            row = await session.get(OutboxMessage, rows[people[code]].id)
+            assert row is not None
+            row.status, row.telegram_message_id = status, message_id
+            session.add(row)
+        await session.commit()
+    # D takes the place; B's offer is in flight, C's sent; E was never asked.
+    async with session_factory() as session:
+        won = await take_place(
+            session=session, offer_id=asked[people["ML-D"]][0],
+            delegate_ids=[people["ML-D"]], now=NOW,
+        )  # fmt: skip
+        await session.commit()
+    assert won.outcome is TakeOutcome.won
+    edits = by_delegate(await outbox_of(session_factory, OutboxKind.offer_closed))
+    assert set(edits) == {people["ML-B"], people["ML-C"]}
+    assert edits[people["ML-C"]].due_at == NOW
+    assert edits[people["ML-B"]].due_at == NOW + LEASE
+    # A late press on C's offer closes nothing twice.
+    async with session_factory() as session:
+        late = await take_place(
+            session=session, offer_id=asked[people["ML-C"]][0],
+            delegate_ids=[people["ML-C"]], now=NOW,
+        )  # fmt: skip
+        await session.commit()
+    assert late.outcome is TakeOutcome.taken
+    assert len(await outbox_of(session_factory, OutboxKind.offer_closed)) == 2

@@ -76,9 +76,6 @@ def test_anything_else_is_refused() -> None:
 
 
 # Modules that still call InlineKeyboardButton themselves. The list may only shrink.
-NOT_YET_MOVED = {
-    "bot/telegram/availability.py",  # edited elsewhere today; moved after the merge
-}
 BUILDER = "bot/messages/keyboards.py"
 
 
@@ -97,5 +94,4 @@ def test_only_the_builder_makes_telegram_buttons() -> None:
     files = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")])
     builders = {str(p.relative_to(ROOT)) for p in files if _builds_buttons(p)}
     assert BUILDER in builders  # the check sees a call when there is one
-    assert builders - {BUILDER} - NOT_YET_MOVED == set(), "use bot.messages.keyboards"
-    assert builders >= NOT_YET_MOVED, "moved: take it off NOT_YET_MOVED"
+    assert builders == {BUILDER}, "use bot.messages.keyboards"

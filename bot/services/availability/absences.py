@@ -7,7 +7,8 @@ horizon job or a re-import plans later: the planner applies the periods on each 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,9 +16,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.availability import ABSENCE_RELEASES, SESSION_KIND, Answer, AwayReason
-from bot.models import Absence, Assignment, Event, Occurrence
-from bot.services.availability.attendance import record_answer
-from bot.services.availability.releases import Released, SubstitutePolicy, release_assignment
+from bot.models import Absence, Assignment, Event, Occurrence, SessionAnswer
+from bot.services.availability.releases import ReleaseRequest, SubstitutePolicy, release_many
 from bot.services.schedule.views import local_bounds
 
 
@@ -52,78 +52,114 @@ async def record_absence(
     )
     session.add(absence)
     await session.flush()
-    released, sessions = await _apply(session, absence, now=now, policy=policy)
+    released, sessions = await _apply(session, [absence], now=now, policy=policy)
     return AbsenceResult(absence, released, sessions)
 
 
 async def apply_absences(*, session: AsyncSession, now: datetime, policy: SubstitutePolicy) -> int:
-    """Releases assignments planned since inside periods still running; how many."""
+    """Releases assignments planned since inside periods still running; how many. A
+    constant number of statements however many periods are running."""
     today = now.astimezone(policy.zone).date()
     absences = (
         await session.exec(
-            select(Absence).where(
-                col(Absence.withdrawn_at).is_(None), col(Absence.ends_on) >= today
-            )
+            select(Absence)
+            .where(col(Absence.withdrawn_at).is_(None), col(Absence.ends_on) >= today)
+            .order_by(col(Absence.id))
         )
     ).all()
-    total = 0
-    for absence in absences:
-        released, sessions = await _apply(session, absence, now=now, policy=policy)
-        total += released + sessions
-    return total
+    released, sessions = await _apply(session, absences, now=now, policy=policy)
+    return released + sessions
 
 
 async def _apply(
-    session: AsyncSession, absence: Absence, *, now: datetime, policy: SubstitutePolicy
+    session: AsyncSession, absences: Sequence[Absence], *, now: datetime, policy: SubstitutePolicy
 ) -> tuple[int, int]:
-    start, end = local_bounds(absence.starts_on, absence.ends_on, policy.zone)
-    assert start is not None
-    assert end is not None
+    """Releases every active assignment inside these periods (a session is answered
+    ``absent`` instead, unless its delegate answered already); (released, sessions)."""
+    if not absences:
+        return 0, 0
+    periods: dict[int, list[tuple[datetime, datetime, Absence]]] = defaultdict(list)
+    for absence in absences:
+        start, end = local_bounds(absence.starts_on, absence.ends_on, policy.zone)
+        assert start is not None
+        assert end is not None
+        periods[absence.delegate_id].append((max(now, start), end, absence))
     rows = (
         await session.exec(
-            select(Assignment.id, Event.kind)
+            select(Assignment, col(Occurrence.starts_at), col(Event.kind))
             .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
             .join(Event, col(Event.id) == col(Occurrence.event_id))
             .where(
-                col(Assignment.delegate_id) == absence.delegate_id,
+                col(Assignment.delegate_id).in_(sorted(periods)),
                 col(Assignment.cancelled_at).is_(None),
                 col(Occurrence.cancelled_at).is_(None),
-                col(Occurrence.starts_at) > max(now, start),
-                col(Occurrence.starts_at) < end,
+                col(Occurrence.starts_at) > min(p[0] for ps in periods.values() for p in ps),
+                col(Occurrence.starts_at) < max(p[1] for ps in periods.values() for p in ps),
                 col(Event.kind).in_([*ABSENCE_RELEASES, SESSION_KIND]),
             )
+            .order_by(col(Occurrence.starts_at), col(Assignment.id))
         )
     ).all()
-    released = sessions = 0
-    reason = AwayReason(absence.reason)
-    for assignment_id, kind in rows:
-        assert assignment_id is not None
-        if kind == SESSION_KIND:
-            if await record_answer(
-                session=session,
-                assignment_id=assignment_id,
-                delegate_ids=None,
-                answer=Answer.absent,
-                reason=reason,
-                note=absence.note,
-                now=now,
-                absence_id=absence.id,
-                keep_existing=True,
-            ):
-                sessions += 1
+    releases: list[ReleaseRequest] = []
+    answers: list[tuple[Assignment, Absence]] = []
+    for assignment, starts_at, kind in rows:
+        assert assignment.id is not None
+        found = periods[assignment.delegate_id]
+        period = next((absence for s, e, absence in found if s < starts_at < e), None)
+        if period is None:
             continue
-        outcome = await release_assignment(
-            session=session,
-            assignment_id=assignment_id,
-            delegate_ids=None,
-            reason=reason,
-            note=absence.note,
-            now=now,
-            policy=policy,
-            absence_id=absence.id,
+        if kind == SESSION_KIND:
+            answers.append((assignment, period))
+            continue
+        reason = AwayReason(period.reason)
+        releases.append(
+            ReleaseRequest(
+                assignment.id,
+                assignment.occurrence_id,
+                assignment.delegate_id,
+                reason,
+                period.note,
+                period.id,
+            )
         )
-        released += isinstance(outcome, Released)
-    return released, sessions
+    sessions = await _absent_answers(session, answers, now=now)
+    await release_many(session=session, requests=releases, now=now, policy=policy)
+    return len(releases), sessions
+
+
+async def _absent_answers(
+    session: AsyncSession, answers: Sequence[tuple[Assignment, Absence]], *, now: datetime
+) -> int:
+    """``absent`` for these sessions, except those their delegate answered already."""
+    if not answers:
+        return 0
+    answered = set(
+        (
+            await session.exec(
+                select(SessionAnswer.assignment_id).where(
+                    col(SessionAnswer.assignment_id).in_([a.id for a, _absence in answers])
+                )
+            )
+        ).all()
+    )
+    new: list[SessionAnswer] = []
+    for assignment, absence in answers:
+        if assignment.id is None or assignment.id in answered:
+            continue
+        new.append(
+            SessionAnswer(
+                assignment_id=assignment.id,
+                occurrence_id=assignment.occurrence_id,
+                delegate_id=assignment.delegate_id,
+                answer=Answer.absent.value,
+                reason=absence.reason,
+                note=absence.note,
+                absence_id=absence.id,
+                answered_at=now,
+            )
+        )
+    session.add_all(new)
+    return len(new)
 
 
 async def active_absences(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -104,7 +105,7 @@ async def session_rolls(
     first_only: bool = False,
 ) -> list[SessionRoll]:
     """The sessions starting in ``[starts_from, starts_before)`` with their answers;
-    ``first_only``: the next session day's sessions only."""
+    ``first_only``: the next session day's sessions only. Two statements."""
     query = (
         select(Occurrence, Event, Council)
         .join(Event, col(Event.id) == col(Occurrence.event_id))
@@ -124,47 +125,53 @@ async def session_rolls(
     if first_only and found:
         day = found[0][0].starts_at.astimezone(zone).date()
         found = [f for f in found if f[0].starts_at.astimezone(zone).date() == day]
-    rolls = []
-    for occurrence, event, council in found:
-        assert occurrence.id is not None
-        rolls.append(
-            SessionRoll(
-                occurrence_id=occurrence.id,
-                council_id=event.council_id,
-                title=event.title,
-                council_name=council.name,
-                starts_at=occurrence.starts_at.astimezone(zone),
-                location=occurrence.location,
-                lines=tuple(await _lines(session, occurrence.id)),
-            )
+    lines = await _lines(session, [o.id for o, _event, _council in found if o.id is not None])
+    return [
+        SessionRoll(
+            occurrence_id=occurrence.id,
+            council_id=event.council_id,
+            title=event.title,
+            council_name=council.name,
+            starts_at=occurrence.starts_at.astimezone(zone),
+            location=occurrence.location,
+            lines=tuple(lines.get(occurrence.id, ())),
         )
-    return rolls
+        for occurrence, event, council in found
+        if occurrence.id is not None
+    ]
 
 
-async def _lines(session: AsyncSession, occurrence_id: int) -> list[AttendanceLine]:
+async def _lines(
+    session: AsyncSession, occurrence_ids: Sequence[int]
+) -> dict[int, list[AttendanceLine]]:
+    """Every active assignment's answer at these occurrences, by occurrence: one query."""
+    if not occurrence_ids:
+        return {}
     rows = (
         await session.exec(
-            select(Delegate, SessionAnswer)
-            .join(Assignment, col(Assignment.delegate_id) == col(Delegate.id))
+            select(Assignment.occurrence_id, Delegate, SessionAnswer)
+            .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
             .outerjoin(SessionAnswer, col(SessionAnswer.assignment_id) == col(Assignment.id))
             .where(
-                col(Assignment.occurrence_id) == occurrence_id,
+                col(Assignment.occurrence_id).in_(list(occurrence_ids)),
                 col(Assignment.cancelled_at).is_(None),
             )
             .order_by(col(Delegate.code))
         )
     ).all()
-    return [
-        AttendanceLine(
-            delegate_code=delegate.code,
-            delegate_name=delegate.full_name,
-            answer=Answer(answer.answer) if answer is not None else Answer.none,
-            reason=answer.reason if answer is not None else None,
-            note=answer.note if answer is not None else "",
-            answered_at=answer.answered_at if answer is not None else None,
+    found: dict[int, list[AttendanceLine]] = defaultdict(list)
+    for occurrence_id, delegate, answer in rows:
+        found[occurrence_id].append(
+            AttendanceLine(
+                delegate_code=delegate.code,
+                delegate_name=delegate.full_name,
+                answer=Answer(answer.answer) if answer is not None else Answer.none,
+                reason=answer.reason if answer is not None else None,
+                note=answer.note if answer is not None else "",
+                answered_at=answer.answered_at if answer is not None else None,
+            )
         )
-        for delegate, answer in rows
-    ]
+    return found
 
 
 async def set_answer_note(

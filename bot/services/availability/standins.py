@@ -9,7 +9,7 @@ stand-in. On SQLite the database's write lock orders them the same way.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
@@ -19,20 +19,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_ignoring_duplicates
 from bot.domain.availability import OfferStatus
-from bot.models import Assignment, Delegate, OutboxMessage, Release, SubstituteOffer
+from bot.models import Assignment, Delegate, Release, SubstituteOffer
 from bot.services.availability.candidates import (
     ReleaseContext,
     ordered_candidates,
     release_context,
 )
+from bot.services.availability.offers import close_offers
 from bot.services.availability.releases import (
     SubstitutePolicy,
+    council_office,
     news_rows,
     plan_substitutes,
-    secretaries,
 )
-from bot.services.outbox.payloads import OutboxKind
-from bot.services.outbox.rows import OUTBOX_TABLE, OutboxStatus
+from bot.services.outbox.rows import OUTBOX_TABLE
 
 
 class TakeOutcome(StrEnum):
@@ -45,21 +45,11 @@ class TakeOutcome(StrEnum):
     not_found = "not_found"
 
 
-@dataclass(frozen=True)
-class SentOffer:
-    """Another candidate's offer already in their chat: edited to say the place is taken."""
-
-    delegate_id: int
-    chat_id: int
-    message_id: int
-
-
 @dataclass
 class TakeResult:
     outcome: TakeOutcome
     context: ReleaseContext | None = None
     taker: Delegate | None = None
-    others: list[SentOffer] = field(default_factory=list)
 
 
 async def _offer(
@@ -70,7 +60,7 @@ async def _offer(
         return TakeOutcome.not_found
     if offer.delegate_id not in delegate_ids:
         return TakeOutcome.not_yours
-    context = await release_context(session, offer.release_id)
+    context = await release_context(session=session, release_id=offer.release_id)
     if context is None:
         return TakeOutcome.not_found
     return offer, context
@@ -84,7 +74,8 @@ async def take_place(
     if isinstance(found, TakeOutcome):
         return TakeResult(found)
     offer, context = found
-    if context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None:
+    if _late(context, now):
+        await close_offers(session=session, offers=[offer], status=OfferStatus.withdrawn, now=now)
         return TakeResult(TakeOutcome.late, context)
     if offer.status == OfferStatus.declined.value or context.release.taken_by == offer.delegate_id:
         return TakeResult(TakeOutcome.answered, context)
@@ -92,16 +83,18 @@ async def take_place(
     if not won:
         await session.refresh(context.release)
         taker = await _delegate(session, context.release.taken_by)
-        if offer.status == OfferStatus.pending.value:
-            offer.status, offer.answered_at = OfferStatus.lost.value, now
-            session.add(offer)
+        await close_offers(session=session, offers=[offer], status=OfferStatus.lost, now=now)
         return TakeResult(TakeOutcome.taken, context, taker)
     offer.status, offer.answered_at = OfferStatus.taken.value, now
     session.add(offer)
     taker = await _delegate(session, offer.delegate_id)
-    others = await _close_other_offers(session, context, offer.delegate_id, now=now)
+    await _close_other_offers(session, context, offer.delegate_id, now=now)
     await _tell(session, context, now=now)
-    return TakeResult(TakeOutcome.won, context, taker, others)
+    return TakeResult(TakeOutcome.won, context, taker)
+
+
+def _late(context: ReleaseContext, now: datetime) -> bool:
+    return context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None
 
 
 async def _claim(
@@ -149,48 +142,24 @@ async def _delegate(session: AsyncSession, delegate_id: int | None) -> Delegate 
 
 async def _close_other_offers(
     session: AsyncSession, context: ReleaseContext, taker_id: int, *, now: datetime
-) -> list[SentOffer]:
-    """The other open offers lose; unsent ones are dropped, sent ones listed for an edit."""
-    release_id = context.release.id
+) -> None:
+    """The other open offers lose: unsent ones are not sent, sent ones are edited."""
     others = (
         await session.exec(
             select(SubstituteOffer).where(
-                col(SubstituteOffer.release_id) == release_id,
+                col(SubstituteOffer.release_id) == context.release.id,
                 col(SubstituteOffer.delegate_id) != taker_id,
                 col(SubstituteOffer.status) == OfferStatus.pending.value,
             )
         )
     ).all()
-    sent: list[SentOffer] = []
-    for other in others:
-        other.status, other.answered_at = OfferStatus.lost.value, now
-        session.add(other)
-        row = (
-            await session.exec(
-                select(OutboxMessage).where(
-                    col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
-                    col(OutboxMessage.dedupe_key) == f"o{other.id}",
-                )
-            )
-        ).first()
-        if row is None:
-            continue
-        if row.status == OutboxStatus.pending.value:
-            row.status, row.last_error, row.updated_at = OutboxStatus.cancelled.value, "taken", now
-            session.add(row)
-        elif row.telegram_message_id is not None:
-            delegate = await _delegate(session, other.delegate_id)
-            if delegate is not None and delegate.telegram_user_id is not None:
-                sent.append(
-                    SentOffer(other.delegate_id, delegate.telegram_user_id, row.telegram_message_id)
-                )
-    return sent
+    await close_offers(session=session, offers=list(others), status=OfferStatus.lost, now=now)
 
 
 async def _tell(session: AsyncSession, context: ReleaseContext, *, now: datetime) -> None:
     """The absent delegate and the council's secretaries learn who stands in."""
     recipients = [context.release.delegate_id]
-    recipients += [s.id for s in await secretaries(session, context.event.council_id) if s.id]
+    recipients += await council_office(session=session, council_id=context.event.council_id)
     await insert_ignoring_duplicates(
         session,
         OUTBOX_TABLE,
@@ -214,7 +183,8 @@ async def decline_offer(
         return TakeResult(found)
     offer, context = found
     release = context.release
-    if context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None:
+    if _late(context, now):
+        await close_offers(session=session, offers=[offer], status=OfferStatus.withdrawn, now=now)
         return TakeResult(TakeOutcome.late, context)
     if offer.status == OfferStatus.taken.value and release.taken_by == offer.delegate_id:
         if not release.assigned_by:
@@ -237,7 +207,7 @@ async def _undo_choice(session: AsyncSession, context: ReleaseContext, *, now: d
         if assignment is not None:
             assignment.cancelled_at = now
             session.add(assignment)
-    recipients = [s.id for s in await secretaries(session, context.event.council_id) if s.id]
+    recipients = await council_office(session=session, council_id=context.event.council_id)
     await insert_ignoring_duplicates(
         session,
         OUTBOX_TABLE,
@@ -270,14 +240,16 @@ async def assign_stand_in(
     zone: tzinfo,
 ) -> tuple[AssignOutcome, ReleaseContext | None, Delegate | None]:
     """The office's button: ``delegate_id`` stands in; they are told and may decline."""
-    context = await release_context(session, release_id)
+    context = await release_context(session=session, release_id=release_id)
     if context is None:
         return AssignOutcome.not_found, None, None
     if managed is not None and context.event.council_id not in managed:
         return AssignOutcome.not_allowed, context, None
     if context.occurrence.starts_at <= now or context.occurrence.cancelled_at is not None:
         return AssignOutcome.late, context, None
-    eligible = await ordered_candidates(session, context, zone=zone)
+    eligible = (await ordered_candidates(session=session, contexts=[context], zone=zone)).get(
+        release_id, []
+    )
     if delegate_id not in eligible:  # away, busy, unreachable, not of the list…
         return AssignOutcome.not_candidate, context, None
     if not await _claim(session, context.release, delegate_id, now=now, assigned_by=actor):

@@ -34,6 +34,7 @@ class OutboxKind(StrEnum):
     substitute_offer = "substitute_offer"  # "stand in for …?" with Nhận thay / Không nhận
     substitute_escalation = "substitute_escalation"  # the office chooses a stand-in
     substitute_news = "substitute_news"  # who stands in; the office's choice to the stand-in
+    offer_closed = "offer_closed"  # an offer already sent, edited: the place is taken, or gone
 
     petition_answer = "petition_answer"  # the agency answered an item the delegate received
 
@@ -136,6 +137,8 @@ class SummaryPayload(Payload):
     """Assignments that ended before this and have no report are listed."""
     sessions_on: date | None = None
     """The answers to this day's sessions are shown (availability: the day before)."""
+    attendance_only: bool = False
+    """For a Standing Committee member (Thường trực HĐND): only those answers."""
 
     petitions_on: date | None = None
     """Petitions' answers overdue, or due within 3 days, on this day are listed."""
@@ -176,6 +179,14 @@ class SubstituteOfferPayload(Payload):
 class SubstituteEscalationPayload(Payload):
     kind = OutboxKind.substitute_escalation
     release: int
+
+
+class OfferClosedPayload(Payload):
+    """An edit, not a new message: the offer's own message loses its buttons and says
+    why (another delegate took the place, or the duty began or was cancelled)."""
+
+    kind = OutboxKind.offer_closed
+    offer: int
 
 
 class SubstituteNewsPayload(Payload):
@@ -220,6 +231,7 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = _by_kind(
         SubstituteOfferPayload,
         SubstituteEscalationPayload,
         SubstituteNewsPayload,
+        OfferClosedPayload,
         PetitionAnswerPayload,
     )
 )

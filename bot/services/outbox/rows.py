@@ -139,6 +139,9 @@ class Outgoing:
     kept: KeptNotice | None = None
     """A notice sent as it is: instead of ``copy_of`` when the original is gone (or
     known gone: then ``copy_of`` is ``None``)."""
+    edit_of: int | None = None
+    """Not a new message: the chat's message with this id gets ``text`` and ``keyboard``
+    (an offer closed). "Not modified" counts as delivered, so a retry changes nothing."""
 
     @classmethod
     def with_buttons(cls, text: str, *buttons: KeyboardButton) -> Outgoing:

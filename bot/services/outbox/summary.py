@@ -202,7 +202,8 @@ async def plan_summaries(
     sessions_on: date | None = None,
     petitions_on: date | None = None,
 ) -> int:
-    """Queues the day's summary for every secretary (own council) and admin (all councils).
+    """Queues the day's summary for every secretary (own council) and admin (all councils),
+    and tomorrow's session attendance for the Standing Committee of each council.
 
     It covers rows failed or missed since ``since`` (by default ``period`` ago); with
     ``escalate_after``, assignments unreported that long after they ended are listed.
@@ -229,6 +230,10 @@ async def plan_summaries(
     )
 
     rows = _summary_rows(template, summaries, by_council, admin_ids, day_key, now, period)
+    attending = [c for c, summary in summaries.items() if summary.attendance]
+    if attending:
+        standing = await _standing_committee(session, attending, by_council)
+        rows += _standing_rows(template, standing, day_key, now, period)
     return await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
     )
@@ -272,6 +277,52 @@ def _summary_rows(
         for admin in sorted(admin_ids)
     )
     return rows
+
+
+def _standing_rows(
+    template: SummaryPayload,
+    standing: Mapping[int, list[Delegate]],
+    day_key: str,
+    now: datetime,
+    period: timedelta,
+) -> list[dict[str, Any]]:
+    """One row per Standing Committee member: their council's sessions of tomorrow."""
+    return [
+        outbox_row(
+            template.model_copy(update={"councils": (council_id,), "attendance_only": True}),
+            f"tt{member.id}:{day_key}",
+            now=now,
+            due_at=now,
+            expires_at=now + period,
+            delegate_id=member.id,
+        )
+        for council_id, members in standing.items()
+        for member in members
+    ]
+
+
+async def _standing_committee(
+    session: AsyncSession, council_ids: list[int], secretaries: Mapping[int, list[Delegate]]
+) -> dict[int, list[Delegate]]:
+    """The linked, active Standing Committee members (Thường trực HĐND, by title) of these
+    councils, by council; one whose account already gets the council's whole summary as
+    its secretary is left out."""
+    found = await session.exec(
+        select(Delegate)
+        .where(
+            col(Delegate.standing_committee).is_(True),
+            col(Delegate.active).is_(True),
+            col(Delegate.telegram_user_id).is_not(None),
+            col(Delegate.council_id).in_(council_ids),
+        )
+        .order_by(col(Delegate.code))
+    )
+    by_council: dict[int, list[Delegate]] = defaultdict(list)
+    for member in found.all():
+        office = {s.telegram_user_id for s in secretaries.get(member.council_id, ())}
+        if member.telegram_user_id not in office:
+            by_council[member.council_id].append(member)
+    return by_council
 
 
 async def _secretaries(session: AsyncSession, council_ids: list[int]) -> dict[int, list[Delegate]]:
