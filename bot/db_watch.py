@@ -37,7 +37,15 @@ _POSTGRES_GONE = (
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
-    """``error``, then what it wraps (SQLAlchemy's ``orig``, ``__cause__``, ``__context__``)."""
+    """``error``, then what it says it is: SQLAlchemy's ``orig`` (the driver's error) and
+    ``__cause__`` (``raise … from``), each in turn followed the same way.
+
+    Not ``__context__``: an error raised while another was being handled (a failed
+    clean-up, a bug in an ``except`` block) is a new failure, judged by itself. A bug
+    raised while handling an outage is then a bug (it keeps its traceback), and an outage
+    raised while handling a bug is an outage; an outage re-raised by a library says so
+    with ``from`` or ``orig``.
+    """
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:
@@ -47,8 +55,7 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         orig = getattr(current, "orig", None)
-        pending += [orig if isinstance(orig, BaseException) else None]
-        pending += [current.__cause__, current.__context__]
+        pending += [orig if isinstance(orig, BaseException) else None, current.__cause__]
 
 
 def _gone(error: BaseException) -> bool:

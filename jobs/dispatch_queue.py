@@ -7,10 +7,10 @@ import asyncio
 import heapq
 import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
@@ -26,6 +26,8 @@ from bot.services.outbox.rows import (
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 RENEW_WITHIN = LEASE / 2
 """A row about to be sent gets its lease renewed once less than this is left of it."""
@@ -129,6 +131,34 @@ class SendQueue:
     async def _until(self, condition: Callable[[], bool]) -> None:
         while not condition():
             await self._changed.wait()
+
+
+async def unless_set(event: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | None:
+    """``work``'s result, or ``None`` once ``event`` is set first: ``work`` is then
+    cancelled, and only it (the caller goes on, and records what it must)."""
+    if event.is_set():
+        work.close()
+        return None
+    task = asyncio.ensure_future(work)
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the caller itself is cancelled: so is its work
+        _abandon(task)
+        raise
+    finally:
+        waiter.cancel()
+    if task.done():
+        return task.result()
+    _abandon(task)
+    return None
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    """Cancelled and not waited for; whatever it raises while ending is not logged as an
+    exception nobody retrieved."""
+    task.cancel()
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 async def keep_leases(

@@ -21,6 +21,10 @@ not guessed. Rows reclaimed from a crashed process get the same flag.
 The database going away mid-drain ends the drain, not the sends: what is claimed still
 goes out, outcomes wait in memory (``jobs/held_writes.py``) and are written before the
 next claim, and rows whose claim was committed but never answered are handed back then.
+
+A stop (:meth:`Dispatcher.stop`) ends the claiming at once; cut short
+(:meth:`Dispatcher.cut_short`), the requests to Telegram under way are given up and
+recorded as possibly delivered. Only those: a database write is never cancelled halfway.
 """
 
 from __future__ import annotations
@@ -35,13 +39,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
 from bot.db_watch import DatabaseWatch, is_unreachable
 from bot.domain.chat_pauses import ChatPauses
-from bot.messages.notices import NoticeItem, Section, availability_rows, compose
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure
 from bot.services.outbox.reachability import mark_unreachable
@@ -53,7 +55,6 @@ from bot.services.outbox.rows import (
     OutboxKind,
     OutboxStatus,
     Outcome,
-    Outgoing,
     RateLimited,
     Rejected,
     SendResult,
@@ -73,7 +74,9 @@ from jobs.dispatch_queue import (
     chat_key,
     keep_leases,
     retry_outcome,
+    unless_set,
 )
+from jobs.dispatch_render import group_rows, kind_of, readable, render, spec_of
 from jobs.held_writes import HeldWrites
 from jobs.outbox_kinds import KindSpec, Recipient
 from jobs.registry import REGISTRY
@@ -115,13 +118,24 @@ class Dispatcher:
         self._registry = registry
         self._resume = asyncio.Event()
         self._resume.set()
-        self._stop_requested = False
+        self._stop_requested = asyncio.Event()
+        self._cut = asyncio.Event()
         self._chats: ChatPauses[ChatKey] = ChatPauses()
         """Chats a 429 named, and until when (``time.monotonic``) nothing goes to them."""
 
     def stop(self) -> None:
-        """Makes :meth:`drain` claim nothing more and return once what it holds is sent."""
-        self._stop_requested = True
+        """Makes :meth:`drain` claim nothing more (a claim under way ends first) and return
+        once what it holds is sent."""
+        self._stop_requested.set()
+
+    def cut_short(self) -> None:
+        """A stop's time is up: the requests to Telegram under way are given up (recorded
+        pending, flagged as possibly delivered), no sender starts another, and the drain
+        returns. Database work under way is never interrupted (a write cancelled halfway
+        left SQLite locked, and the rows could not be handed back); what is claimed and
+        unsent stays leased, for :meth:`JobRunner.stop` to hand back."""
+        self.stop()
+        self._cut.set()
 
     async def drain(self, still_sender: Callable[[], Awaitable[bool]] | None = None) -> DrainStats:
         """Sends everything due now, then returns.
@@ -162,14 +176,19 @@ class Dispatcher:
         still_sender: Callable[[], Awaitable[bool]] | None,
     ) -> None:
         checked = -math.inf
-        while not self._stop_requested:
-            await queue.wait_for_room(max(0, self._batch_size - REFILL_AT))
+        stop = self._stop_requested
+        while not stop.is_set():
+            # Asked again after each wait: a stop ends the waiting and claims nothing more.
+            await unless_set(stop, queue.wait_for_room(max(0, self._batch_size - REFILL_AT)))
             try:
                 if still_sender is not None and time.monotonic() >= checked + SENDER_CHECK:
                     if not await still_sender():
                         return
                     checked = time.monotonic()
-                await self._resume.wait()
+                if not self._resume.is_set():
+                    await unless_set(stop, self._resume.wait())
+                if stop.is_set():
+                    return
                 rows = await self._claim(self._batch_size - queue.held, queue.holding)
             except Exception as error:  # the database is away: send what is held, then end
                 self._writes.lost(error, "claiming outbox rows")
@@ -196,7 +215,7 @@ class Dispatcher:
     ) -> None:
         """Loads what the claimed rows' texts need and queues them for the senders; rows
         that cannot go out now are recorded at once, and only those."""
-        unreadable = [row for row in rows if not self._readable(row)]
+        unreadable = [row for row in rows if not readable(self._registry, row)]
         if unreadable:  # sending it again would not make it readable
             await self._finish(unreadable, OutboxStatus.failed, self._clock(),
                                "unreadable payload", stats, OutboxFailure.invalid)  # fmt: skip
@@ -213,63 +232,29 @@ class Dispatcher:
                 queue.release(rows)
                 return
             logger.exception("could not prepare %d outbox rows; retrying later", len(rows))
-            context = BatchContext({}, {}, failed=frozenset(self._kinds(rows)))
-        broken = [row for row in rows if self._kind(row) in context.failed]
+            context = BatchContext({}, {}, failed=frozenset(kind_of(row) for row in rows))
+        broken = [row for row in rows if kind_of(row) in context.failed]
         if broken:  # only the kinds whose loader failed: the others go out now
             await self._outcome(broken, TransientFailure("internal error"),
                                 Group(None, None), late=False, stats=stats)  # fmt: skip
             queue.release(broken)
-        ready = [row for row in rows if self._kind(row) not in context.failed]
-        for group in self._groups(ready, self._clock()):
+        ready = [row for row in rows if kind_of(row) not in context.failed]
+        for group in group_rows(self._registry, ready, self._clock()):
             queue.put(group, context)
 
     async def _send_queued(self, queue: SendQueue, stats: DrainStats) -> None:
         while (item := await queue.get()) is not None:
             group, context = item
             try:
-                await self._resume.wait()  # a 429 holds every sender
+                if not self._resume.is_set():  # a 429 holds every sender
+                    await unless_set(self._cut, self._resume.wait())
+                if self._cut.is_set():
+                    return  # its rows stay leased: the stop hands them back
                 await self._deliver(group, context, stats)
             except Exception:  # a sender that died would leave the feeder waiting for room
                 logger.exception("recording the outcome of %d outbox rows failed", len(group.rows))
             finally:
                 queue.release(group.rows)
-
-    def _spec(self, row: OutboxMessage) -> KindSpec[Any] | None:
-        kind = self._kind(row)
-        return self._registry.get(kind) if kind is not None else None
-
-    @staticmethod
-    def _kind(row: OutboxMessage) -> OutboxKind | None:
-        try:
-            return OutboxKind(row.kind)
-        except ValueError:
-            return None
-
-    def _kinds(self, rows: Sequence[OutboxMessage]) -> set[OutboxKind | None]:
-        return {self._kind(row) for row in rows}
-
-    def _readable(self, row: OutboxMessage) -> bool:
-        """Its payload reads as its kind's model (an unknown kind is dealt with later)."""
-        spec = self._spec(row)
-        try:
-            if spec is not None:
-                spec.payload.unpack(row.payload)
-        except ValidationError:
-            logger.error("outbox row %s has an unreadable %s payload", row.id, row.kind)
-            return False
-        return True
-
-    def _groups(self, rows: Sequence[OutboxMessage], now: datetime) -> list[Group]:
-        """One message per recipient and due moment (everything overdue goes together),
-        except kinds that are never merged: one message per row."""
-        groups: dict[tuple[int | None, int | None, datetime | None, int | None], Group] = {}
-        for row in rows:
-            overdue = now - row.due_at > LATE_AFTER
-            spec = self._spec(row)
-            alone = row.id if spec is None or not spec.mergeable else None
-            key = (row.delegate_id, row.chat_id, None if overdue else row.due_at, alone)
-            groups.setdefault(key, Group(row.delegate_id, row.chat_id)).rows.append(row)
-        return list(groups.values())
 
     async def _context(self, rows: Sequence[OutboxMessage]) -> BatchContext:
         """Everything the texts need, in a few queries for the whole batch: one session
@@ -277,7 +262,7 @@ class Dispatcher:
         delegate_ids = {row.delegate_id for row in rows if row.delegate_id is not None}
         per_kind: dict[OutboxKind, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
-            if (spec := self._spec(row)) is not None:
+            if (spec := spec_of(self._registry, row)) is not None:
                 per_kind[spec.kind].append(row)
         by_kind: dict[OutboxKind, Any] = {}
         failed: set[OutboxKind] = set()
@@ -331,15 +316,23 @@ class Dispatcher:
         if not rows:
             return
         late = any(now - row.due_at > LATE_AFTER for row in rows)
-        message = self._render(rows, context, recipient, now, late)
+        message = render(self._registry, rows, context, recipient, now, late)
         if message is None:
             await self._finish(rows, OutboxStatus.cancelled, now, "nothing to say", stats)
             return
         if (wait := self._chats.wait(chat_key(group), time.monotonic())) > 0:  # a 429: later
             await self._outcome(rows, RateLimited(wait), group, late=late, stats=stats)
             return
+        if self._cut.is_set():
+            return  # never handed to Telegram: the stop hands the rows back
         attempt.sending = True
-        result = await self._notifier.deliver(recipient.chat_id, message)
+        result = await unless_set(self._cut, self._notifier.deliver(recipient.chat_id, message))
+        if result is None:  # a stop gave it up: it may have arrived
+            stats.uncertain += 1
+            await self._record(rows, Outcome(OutboxStatus.pending, self._clock(), uncertain=True,
+                                             error="cut short by a stop",
+                                             reason=OutboxFailure.uncertain))  # fmt: skip
+            return
         await self._outcome(rows, result, group, late=late, stats=stats)
 
     async def _recipient(
@@ -366,39 +359,6 @@ class Dispatcher:
                                OutboxFailure.unreachable)  # fmt: skip
             return None
         return Recipient(delegate.telegram_user_id, delegate.language, delegate)
-
-    def _render(
-        self,
-        rows: list[OutboxMessage],
-        context: BatchContext,
-        recipient: Recipient,
-        now: datetime,
-        late: bool,
-    ) -> Outgoing | None:
-        first = rows[0]
-        spec = self._spec(first)
-        if spec is None:
-            logger.error("no registration for outbox kind %r", first.kind)
-            return None
-        if spec.render is not None:
-            return spec.render(first, context.by_kind.get(spec.kind), recipient, now)
-        sections: list[Section] = []
-        for kind, kind_spec in self._registry.items():  # in the order a notice reads
-            if kind_spec.item is None or kind_spec.block is None:
-                continue
-            items: list[NoticeItem] = []
-            for row in rows:
-                if self._kind(row) is kind:
-                    item = kind_spec.item(row, context.by_kind.get(kind))
-                    if item is not None and item not in items:  # two late reminders of one duty
-                        items.append(item)
-            if items:
-                sections.append(Section(kind_spec.block, items))
-        if not sections:
-            return None
-        text, buttons = compose(sections, language=recipient.language, now=now, late=late)
-        extra = availability_rows(sections, recipient.language)
-        return Outgoing(text=text, keyboard=tuple(tuple(r) for r in (*extra, buttons)))
 
     async def _outcome(
         self,
@@ -492,6 +452,6 @@ class Dispatcher:
             return
         self._resume.clear()
         try:
-            await asyncio.sleep(seconds)
+            await unless_set(self._cut, asyncio.sleep(seconds))
         finally:
             self._resume.set()

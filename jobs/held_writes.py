@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
-from bot.db_watch import DatabaseWatch, is_unreachable
+from bot.db_watch import DatabaseWatch, describe, is_unreachable
 from bot.services.outbox.rows import release_leases
 
 logger = logging.getLogger(__name__)
@@ -83,22 +83,48 @@ class HeldWrites:
         return True
 
     async def flush(self) -> bool:
-        """Writes what was kept, all in one transaction; ``True`` once nothing is kept."""
+        """Writes what was kept, in order, in one transaction; ``True`` once nothing is kept.
+
+        Each write has a savepoint of its own: one that fails for a reason other than an
+        outage (a bug) is rolled back alone, logged once with its reason and given up (its
+        rows' leases run out and they go out again, flagged as possible duplicates); the
+        others are still written. The database going away meanwhile rolls the whole
+        transaction back: all of them are kept, in order, for the next flush.
+        """
         if not self._held:
             return True
         writes, count = list(self._held), len(self._held)
+        failed: list[tuple[int, Exception]] = []
         try:
             async with self._sessions() as session, session.begin():
-                for write in writes:
-                    await write(session)
+                for number, write in enumerate(writes, start=1):
+                    try:
+                        async with session.begin_nested():
+                            await write(session)
+                    except Exception as error:
+                        if is_unreachable(error):
+                            raise
+                        failed.append((number, error))
         except Exception as error:
             if is_unreachable(error):
                 self._watch.unreachable(error, "recording outbox outcomes")
                 return False
-            # A bug, not an outage: keeping them would block every later claim. Their
-            # leases run out and the rows go out again, flagged as possible duplicates.
+            # The transaction itself, not one write (its commit): a bug. Keeping them would
+            # block every later claim; their leases run out and the rows go out again,
+            # flagged as possible duplicates.
             logger.exception("could not record %d kept outbox outcomes; dropped", count)
+            failed = []
+            count_written = 0
         else:
-            logger.info("recorded %d outbox outcomes kept while the database was away", count)
+            count_written = count - len(failed)
         del self._held[:count]
+        for number, bad in failed:
+            logger.error(
+                "could not record kept outbox outcome %d of %d; given up (%s)",
+                number, count, describe(bad), exc_info=bad,
+            )  # fmt: skip
+        if count_written:
+            logger.info(
+                "recorded %d outbox outcomes kept while the database was away", count_written
+            )
         return not self._held

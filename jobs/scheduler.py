@@ -9,8 +9,10 @@ PostgreSQL database never exceed Telegram's limit.
 Until Telegram has answered (``start(sending=False)``, then :meth:`JobRunner.enable_sending`)
 only the jobs that need no network run: planning and the horizon write the outbox, and
 the rows wait in the database. A stop lets the running jobs finish within a bound (a
-drain sends what it has claimed), cuts them short after it, and hands back every row this
-process still holds, so none is left ``sending``.
+drain sends what it has claimed and claims no more), then cuts short the requests to
+Telegram still under way (never a database write: one cancelled halfway left SQLite
+locked, so nothing could be handed back), and hands back every row this process still
+holds, so none is left ``sending``.
 
 While the database is away a job ends at its first failed call (each is bounded, see
 ``bot.db.DatabaseBounds``) and tells the process's :class:`~bot.db_watch.DatabaseWatch`,
@@ -55,6 +57,9 @@ PLAN_INTERVAL = timedelta(minutes=5)
 STOP_TIMEOUT = 10.0
 """Seconds a stop waits for running jobs (in-flight sends) before cutting them short."""
 CANCEL_TIMEOUT = 2.0
+"""Seconds the jobs then have to end once their requests to Telegram are cut short."""
+FORCE_TIMEOUT = 1.0
+"""Seconds a job still running after that is given once cancelled (a last resort)."""
 JOB_DEFAULTS = {
     "coalesce": True,
     "max_instances": 1,
@@ -200,30 +205,45 @@ class JobRunner:
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> None:  # noqa: ASYNC109
         """Stops waking jobs. A drain under way sends what it has claimed and claims no
-        more; whatever still runs after ``timeout`` seconds is cut short. Every row this
-        process still holds is then handed back (pending, due at once)."""
+        more; after ``timeout`` seconds its requests to Telegram are cut short (recorded as
+        possibly delivered), and a job still running ``CANCEL_TIMEOUT`` seconds later is
+        cancelled. Every row this process still holds is then handed back (pending, due at
+        once). At most ``timeout + CANCEL_TIMEOUT + FORCE_TIMEOUT`` seconds and the hand-back."""
         self._stopping = True
         if not self._started:  # stopped while waiting for the database: nothing to hand back
             return
         self.dispatcher.stop()
         if self._scheduler.running:
             self._scheduler.pause()  # running jobs go on; no new ones start
-        running = {task for task in self._running_jobs if task is not asyncio.current_task()}
-        cut_short = False
-        if running:
-            _done, pending = await asyncio.wait(running, timeout=timeout)
-            if pending:
-                cut_short = True
-                logger.warning("jobs still running after %g s: cutting them short", timeout)
-                for task in pending:
-                    task.cancel()
-                await asyncio.wait(pending, timeout=CANCEL_TIMEOUT)
+        forced = await self._wait_for_jobs(timeout)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         await self.dispatcher.flush()  # outcomes kept while the database was away
-        await self._release(uncertain=cut_short)
+        # Rows whose send was cut short are recorded by the drain itself; those handed back
+        # here were never given to Telegram, unless a job had to be cancelled mid-send.
+        await self._release(uncertain=forced)
         await self._wakeup.close()
         await self._election.release()
+
+    async def _wait_for_jobs(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Waits for the running jobs, cutting their sends short after ``timeout`` seconds;
+        ``True`` if one still had to be cancelled."""
+        pending = {task for task in self._running_jobs if task is not asyncio.current_task()}
+        if not pending:
+            return False
+        _done, pending = await asyncio.wait(pending, timeout=timeout)
+        if not pending:
+            return False
+        logger.warning("jobs still running after %g s: cutting them short", timeout)
+        self.dispatcher.cut_short()
+        _done, pending = await asyncio.wait(pending, timeout=CANCEL_TIMEOUT)
+        if not pending:
+            return False
+        logger.warning("jobs still running %g s after that: cancelling them", CANCEL_TIMEOUT)
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=FORCE_TIMEOUT)
+        return True
 
     async def _release(self, *, uncertain: bool) -> None:
         try:
@@ -259,6 +279,8 @@ class JobRunner:
         if not await self._election.is_sender():
             return
         async with self._lock:
+            if self._stopping:  # waited for the lock while a stop began
+                return
             if self._election.newly_elected():
                 async with self._sessions() as session, session.begin():
                     taken = await take_over_leases(

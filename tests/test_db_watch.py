@@ -58,6 +58,60 @@ def test_not_outages(error: BaseException) -> None:
     assert not is_unreachable(error)
 
 
+def _raise_while_handling(error: BaseException, handling: BaseException) -> None:
+    try:
+        raise handling
+    except BaseException:
+        raise error  # noqa: B904 - the implicit chain is what is tested
+
+
+def raised_while_handling(error: BaseException, handling: BaseException) -> BaseException:
+    """``error`` raised inside ``except`` of ``handling``, without ``from``: only
+    ``__context__`` links them, as Python does for any error in an ``except`` block."""
+    with pytest.raises(type(error)) as raised:
+        _raise_while_handling(error, handling)
+    assert raised.value.__context__ is handling
+    return raised.value
+
+
+def _claim_during_a_reset() -> None:
+    try:
+        raise ConnectionResetError(104, "Connection reset by peer")
+    except ConnectionResetError as reset:
+        raise RuntimeError("could not claim outbox rows") from reset
+
+
+def test_a_bug_while_handling_an_outage_is_a_bug() -> None:
+    """A failure raised while an outage was being handled (a rollback, a log line, a
+    clean-up) is a new failure: judged by itself, it keeps its traceback."""
+    bug = raised_while_handling(
+        ValueError("a bug in the clean-up"), wrapped(ConnectionResetError(104, "reset"))
+    )
+    assert not is_unreachable(bug)
+    assert describe(bug) == "ValueError: a bug in the clean-up"
+    integrity = raised_while_handling(
+        IntegrityError("INSERT …", {}, Exception("duplicate key")),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    )
+    assert not is_unreachable(integrity)
+
+
+def test_an_outage_while_handling_a_bug_is_an_outage() -> None:
+    outage = raised_while_handling(
+        wrapped(ConnectionRefusedError(111, "refused")), ValueError("a bug")
+    )
+    assert is_unreachable(outage)
+    assert describe(outage) == "ConnectionRefusedError: [Errno 111] refused"
+
+
+def test_an_error_raised_from_an_outage_is_an_outage() -> None:
+    """``raise … from`` (and SQLAlchemy's ``orig``) says what the error is: the outage."""
+    with pytest.raises(RuntimeError) as raised:
+        _claim_during_a_reset()
+    assert is_unreachable(raised.value)
+    assert describe(raised.value) == "ConnectionResetError: [Errno 104] Connection reset by peer"
+
+
 def test_describe_names_the_cause_not_the_statement() -> None:
     error = wrapped(ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"))
     assert describe(error) == "ConnectionRefusedError: [Errno 111] Connect call failed " + (

@@ -78,11 +78,6 @@ async def test_sigterm_mid_send_finishes_in_flight_and_restart_completes(
     assert fake_api.max_sends_in_window(1.0) <= 30
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect (issue 18 note): about 1 run in 3 the stop waits out the stuck "
-    "send (70 s) and leaves 20 rows 'sending' instead of handing them back",
-)
 async def test_stop_with_telegram_stuck_hands_rows_back_within_the_bound(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -93,7 +88,8 @@ async def test_stop_with_telegram_stuck_hands_rows_back_within_the_bound(
     async with bot_processes(["run"], env=environment(tmp_path, fake_api.root), cwd=tmp_path) as (
         bot,
     ):
-        await fake_api.wait_until(lambda: sum(reminders(fake_api, users).values()) >= 10)
+        # The process starts first (imports, migrations): slow on a busy machine.
+        await fake_api.wait_until(lambda: sum(reminders(fake_api, users).values()) >= 10, 60)
         fake_api.delay("sendMessage", 60)  # Telegram stops answering sends
         before = len(fake_api.calls_to("sendMessage"))
         await fake_api.wait_until(lambda: len(fake_api.calls_to("sendMessage")) >= before + 3)
@@ -109,6 +105,7 @@ async def test_stop_with_telegram_stuck_hands_rows_back_within_the_bound(
     assert stop_seconds < STOP_LIMIT
     assert statuses["sending"] == 0
     assert "cutting them short" in log
+    assert "cancelling them" not in log  # cutting the sends short was enough
     assert "handed back" in log
     assert uncertain >= 1  # the sends cut short may have arrived: flagged, then re-sent
     assert "Traceback" not in log, log
