@@ -391,7 +391,8 @@ class _Process:
             await self.stop.wait()
 
     async def _shutdown(self) -> None:
-        """At most about STOP_TIMEOUT + CONFIRM_TIMEOUT + CLOSE_TIMEOUT seconds (13)."""
+        """About 13 s at most: the jobs' STOP_TIMEOUT + CANCEL_TIMEOUT (the updates' CONFIRM_TIMEOUT
+        runs beside them) + CLOSE_TIMEOUT; FORCE_TIMEOUT more when a job must be cancelled."""
         began = time.monotonic()
         deadline = began + STOP_TIMEOUT  # for everything in flight, webhook server included
         self.health_state.telegram = "stopping"

@@ -45,6 +45,7 @@ from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatch_queue import DrainStats
 from jobs.dispatcher import Dispatcher
 from jobs.leader import SenderElection
+from jobs.registry import registry_for
 from jobs.retention import purge
 from jobs.telegram_notifier import TelegramNotifier
 from jobs.wakeup import Wakeup
@@ -100,6 +101,7 @@ class JobRunner:
             clock=clock,
             owner=self._owner,
             watch=self.watch,
+            registry=registry_for(settings.SECRETARIAT_NAME),
         )
         self.progress = BroadcastProgress(
             session_factory=session_factory,

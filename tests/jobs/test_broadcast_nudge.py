@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Bot
 
+from bot.config import Settings
 from bot.models import Council, OutboxMessage
 from bot.services.broadcasts.copies import Copies
 from bot.services.outbox.payloads import BroadcastNudgePayload
 from bot.services.outbox.rows import OutboxKind, outbox_row
 from jobs.outbox_kinds import Recipient
 from jobs.registry import REGISTRY, registry_for
+from jobs.scheduler import JobRunner
 
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
 SENT = datetime(2026, 12, 7, 8, 14)  # local time, as the loader gives it
@@ -60,3 +65,27 @@ def test_the_default_registry_names_the_council_office() -> None:
     message = render(row, copies, Recipient(5005, "vi", None), NOW)
     assert message is not None
     assert message.text.startswith("Văn phòng HĐND và UBND xã Mỹ Hưng ")
+
+
+async def test_the_job_runner_sends_with_the_deployments_office_name() -> None:
+    """The scheduler's dispatcher renders with SECRETARIAT_NAME, not the default registry."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, TIMEZONE="Asia/Ho_Chi_Minh", SECRETARIAT_NAME="Văn phòng (đ/c Lan)"
+    )
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        runner = JobRunner(
+            settings=settings,
+            engine=engine,
+            session_factory=async_sessionmaker(engine, class_=AsyncSession),
+            bot=Bot("123:ABC"),
+            clock=lambda: NOW,
+        )
+        row, copies = _nudge()
+        render = runner.dispatcher._registry[OutboxKind.broadcast_nudge].render
+        assert render is not None
+        message = render(row, copies, Recipient(5005, "vi", None), NOW)
+        assert message is not None
+        assert message.text.startswith("Văn phòng (đ/c Lan) chưa nhận"), message.text
+    finally:
+        await engine.dispose()
