@@ -8,7 +8,7 @@ stand-in. On SQLite the database's write lock orders them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -91,6 +91,10 @@ async def take_place(
     won = await _claim(session, context.release, offer.delegate_id, now=now, assigned_by="")
     if not won:
         await session.refresh(context.release)
+        if context.release.taken_by == offer.delegate_id:
+            # A double tap that reached two processes: the other press won; this offer's
+            # row, read before that press committed, must not be marked lost over it.
+            return TakeResult(TakeOutcome.answered, context)
         taker = await _delegate(session, context.release.taken_by)
         if offer.status == OfferStatus.pending.value:
             offer.status, offer.answered_at = OfferStatus.lost.value, now
@@ -100,8 +104,8 @@ async def take_place(
     session.add(offer)
     taker = await _delegate(session, offer.delegate_id)
     others = await _close_other_offers(session, context, offer.delegate_id, now=now)
-    await _tell(session, context, now=now)
-    return TakeResult(TakeOutcome.won, context, taker, others)
+    await _tell(session, context, now=now, also=others.in_flight)
+    return TakeResult(TakeOutcome.won, context, taker, others.sent)
 
 
 async def _claim(
@@ -147,9 +151,19 @@ async def _delegate(session: AsyncSession, delegate_id: int | None) -> Delegate 
     return await session.get(Delegate, delegate_id) if delegate_id is not None else None
 
 
+@dataclass
+class ClosedOffers:
+    sent: list[SentOffer] = field(default_factory=list)
+    """Offers in their chats: the handler edits them to say the place is taken."""
+    in_flight: list[int] = field(default_factory=list)
+    """Delegates whose offer the sending process holds right now (claimed, rendered
+    before the place was taken): it arrives, and nobody can edit it, so they are told
+    who stands in by a message of their own."""
+
+
 async def _close_other_offers(
     session: AsyncSession, context: ReleaseContext, taker_id: int, *, now: datetime
-) -> list[SentOffer]:
+) -> ClosedOffers:
     """The other open offers lose; unsent ones are dropped, sent ones listed for an edit."""
     release_id = context.release.id
     others = (
@@ -161,7 +175,7 @@ async def _close_other_offers(
             )
         )
     ).all()
-    sent: list[SentOffer] = []
+    closed = ClosedOffers()
     for other in others:
         other.status, other.answered_at = OfferStatus.lost.value, now
         session.add(other)
@@ -173,23 +187,42 @@ async def _close_other_offers(
                 )
             )
         ).first()
-        if row is None:
+        if row is None or await _cancel_if_pending(session, row, now=now):
             continue
-        if row.status == OutboxStatus.pending.value:
-            row.status, row.last_error, row.updated_at = OutboxStatus.cancelled.value, "taken", now
-            session.add(row)
-        elif row.telegram_message_id is not None:
+        await session.refresh(row)
+        if row.status in (OutboxStatus.cancelled.value, OutboxStatus.missed.value):
+            continue
+        if row.status == OutboxStatus.sent.value and row.telegram_message_id is not None:
             delegate = await _delegate(session, other.delegate_id)
             if delegate is not None and delegate.telegram_user_id is not None:
-                sent.append(
+                closed.sent.append(
                     SentOffer(other.delegate_id, delegate.telegram_user_id, row.telegram_message_id)
                 )
-    return sent
+        elif row.status != OutboxStatus.failed.value:
+            closed.in_flight.append(other.delegate_id)
+    return closed
 
 
-async def _tell(session: AsyncSession, context: ReleaseContext, *, now: datetime) -> None:
-    """The absent delegate and the council's secretaries learn who stands in."""
-    recipients = [context.release.delegate_id]
+async def _cancel_if_pending(session: AsyncSession, row: OutboxMessage, *, now: datetime) -> bool:
+    """Conditional, so that a row the sender claims at this moment is seen as claimed
+    (on PostgreSQL this UPDATE waits for the claim to commit, then matches nothing)."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == row.id,
+            col(OutboxMessage.status) == OutboxStatus.pending.value,
+        )
+        .values(status=OutboxStatus.cancelled.value, last_error="taken", updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def _tell(
+    session: AsyncSession, context: ReleaseContext, *, now: datetime, also: Sequence[int] = ()
+) -> None:
+    """The absent delegate and the council's secretaries learn who stands in (and
+    ``also`` these delegates)."""
+    recipients = [context.release.delegate_id, *also]
     recipients += [s.id for s in await secretaries(session, context.event.council_id) if s.id]
     await insert_ignoring_duplicates(
         session,
@@ -295,12 +328,14 @@ async def assign_stand_in(
     )
     offer.status, offer.answered_at = OfferStatus.taken.value, now
     session.add(offer)
-    await _close_other_offers(session, context, delegate_id, now=now)
+    # Nobody edits the other offers on this path: their holders are told by a message.
+    others = await _close_other_offers(session, context, delegate_id, now=now)
+    losers = [sent.delegate_id for sent in others.sent] + others.in_flight
     await insert_ignoring_duplicates(
         session,
         OUTBOX_TABLE,
         news_rows(context, [delegate_id], "assigned", now=now)
-        + news_rows(context, [context.release.delegate_id], "found", now=now),
+        + news_rows(context, [context.release.delegate_id, *losers], "found", now=now),
         unique=["kind", "dedupe_key"],
     )
     return AssignOutcome.assigned, context, await _delegate(session, delegate_id)
