@@ -50,6 +50,8 @@ async def _import_roster(request: ImportRequest) -> RosterImportResult:
         path=request.path,
         now=request.now,
         dry_run=request.dry_run,
+        menu_buttons=request.settings.WEBAPP_URL is not None,
+        admin_ids=request.settings.ADMIN_TELEGRAM_IDS,
     )
 
 

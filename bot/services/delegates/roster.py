@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,8 +23,7 @@ from bot.services.files.tabular import (
     format_problem_line,
     read_table,
 )
-from bot.services.outbox.payloads import MenuResetPayload
-from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
+from bot.services.webapp.menus import plan_menus
 
 __all__ = [
     "AUDIT_ACTION",
@@ -90,8 +88,14 @@ async def import_roster(
     now: datetime,
     dry_run: bool,
     actor: str = "cli",
+    menu_buttons: bool = False,
+    admin_ids: frozenset[int] = frozenset(),
 ) -> RosterImportResult:
     """Upsert the roster in ``path`` by delegate code, in one transaction.
+
+    A changed role changes the linked chats' menus in the same transaction (outbox rows):
+    a demoted secretary's command menu goes, and with ``menu_buttons`` (``WEBAPP_URL`` is
+    set) each changed chat's Mini App button follows its records.
 
     Any problem in the file means nothing is written. Delegates not in the file are left
     alone; a delegate in the file is (re)activated. The Telegram link, language and
@@ -118,9 +122,15 @@ async def import_roster(
             problems=parent_problems, dry_run=dry_run, ignored_columns=table.ignored_columns
         )
     demoted: list[int] = []
-    result = await _upsert(session, entries, now=now, write=not dry_run, demoted=demoted)
+    changed: list[int] = []
+    result = await _upsert(
+        session, entries, now=now, write=not dry_run, demoted=demoted, changed=changed
+    )
     if not dry_run and result.changed:
-        await _plan_menu_resets(session, demoted, now)
+        await plan_menus(
+            session=session, chats=changed, now=now, admin_ids=admin_ids,
+            reset_commands=demoted, buttons=menu_buttons,
+        )  # fmt: skip
         audit.record(
             session,
             actor=actor,
@@ -147,9 +157,11 @@ async def _upsert(
     now: datetime,
     write: bool,
     demoted: list[int],
+    changed: list[int],
 ) -> RosterImportResult:
     """Compare the entries with the database; with ``write``, add and change rows.
-    ``demoted`` gets the Telegram ids of linked secretaries the file makes delegates."""
+    ``demoted`` gets the Telegram ids of linked secretaries the file makes delegates,
+    ``changed`` those of every linked delegate the file changes (a role, a reactivation)."""
     council_codes = {entry.council for entry in entries}
     councils = await _councils_by_code(session, council_codes)
     new_council_codes = sorted(council_codes - councils.keys())
@@ -180,6 +192,8 @@ async def _upsert(
                 continue
             updated += 1
             linked = delegate.telegram_user_id
+            if linked is not None:
+                changed.append(linked)
             if was_secretary and delegate.role != Role.secretary.value and linked is not None:
                 demoted.append(linked)
     return RosterImportResult(
@@ -189,20 +203,6 @@ async def _upsert(
         councils_created=len(new_council_codes),
         councils_updated=councils_updated,
     )
-
-
-async def _plan_menu_resets(session: AsyncSession, chats: Sequence[int], now: datetime) -> None:
-    """A demoted secretary's chat loses the secretariat menu: an outbox row each, in the
-    import's transaction (the dispatcher deletes the chat's menus)."""
-    if not chats:
-        return
-    rows = [
-        outbox_row(
-            MenuResetPayload(), f"{chat}:{now.isoformat()}", now=now, due_at=now, chat_id=chat
-        )
-        for chat in sorted(set(chats))
-    ]
-    await session.exec(insert(OUTBOX_TABLE), params=rows)
 
 
 async def _describe_councils(
