@@ -39,6 +39,7 @@ class MenuSync:
         self._sessions = session_factory
         self._clock = clock
         self._wake = wake
+        self._looked = False
 
     async def refresh(self) -> int:
         """How many rows were planned (none when every chat has what its records say)."""
@@ -48,10 +49,11 @@ class MenuSync:
             planned = await sync_menus(
                 session=session, now=self._clock(), admin_ids=self._settings.ADMIN_TELEGRAM_IDS
             )
-        if planned:
+        if planned or not self._looked:  # the first look is logged even when it plans none
             logger.info("Mini App button planned for %d chats", planned)
-            if self._wake is not None:
-                self._wake()
+        self._looked = True
+        if planned and self._wake is not None:
+            self._wake()
         return planned
 
 

@@ -4,6 +4,7 @@ a restart plans nothing."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,15 @@ from sqlmodel import col, select
 from telegram import MenuButtonWebApp, WebAppInfo
 from telegram.error import BadRequest
 
+from bot.db import create_engine, create_session_factory
+from bot.migrate import upgrade
 from bot.models import Delegate, OutboxMessage
 from bot.services.delegates.roster import import_roster
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.telegram.webapp_menu import MenuSync
-from tests.e2e.conftest import ADMIN_ID, Harness
+from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
+from tests.e2e.net import wait_for_log
+from tests.e2e.processes import bot_processes, logs
 from tests.e2e.steps import dispatcher
 from tests.e2e.test_onboarding import invite
 from tests.factories import add_delegate
@@ -187,3 +192,36 @@ async def test_an_http_mini_app_is_refused_over_the_wire(harness: Harness) -> No
             menu_button=MenuButtonWebApp("Lịch", WebAppInfo("http://bot.example.vn/app/")),
         )
     assert harness.api.menu_buttons == {}
+
+
+@pytest.mark.slow  # starts python -m bot twice
+async def test_restarting_run_sets_no_button_again(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    """Two `run`s one after the other: the first sets each linked chat's button once (its
+    first look plans it), the second finds it planned in the outbox and sends nothing."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    engine = create_engine(database)
+    await upgrade(engine)
+    for number in range(3):
+        await add_delegate(
+            create_session_factory(engine), f"ML-00{number}", telegram_user_id=501 + number
+        )
+    await engine.dispose()
+    for number in range(3):
+        fake_api.user(501 + number)
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database,
+        "TELEGRAM_API_URL": fake_api.root,
+        "WEBAPP_URL": URL,
+    }
+    async with bot_processes(["run"], env=env, cwd=tmp_path) as (first,):
+        await wait_for_log(first, "Mini App button planned for 3 chats")
+        await fake_api.wait_until(lambda: len(fake_api.menu_buttons) == 3, timeout=30)
+        assert await first.terminate() == 0, logs([first])
+    assert len(fake_api.calls_to("setChatMenuButton")) == 3
+    (tmp_path / "again").mkdir()
+    async with bot_processes(["run"], env=env, cwd=tmp_path / "again") as (second,):
+        await wait_for_log(second, "Mini App button planned for 0 chats")
+        assert await second.terminate() == 0, logs([second])
+    assert len(fake_api.calls_to("setChatMenuButton")) == 3
