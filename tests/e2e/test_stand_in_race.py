@@ -304,7 +304,8 @@ async def test_first_take_wins_across_run_and_worker_processes(
             return not found
 
         with contextlib.suppress(AssertionError):  # the problems are reported below
-            await wait_for("one stand-in each, every loser told", settled, timeout=90,
+            # Long enough for an edit that waits out an in-flight send's lease (2 min).
+            await wait_for("one stand-in each, every loser told", settled, timeout=200,
                            processes=processes)  # fmt: skip
         late = await late_offers(sessions)
         print(f"\nstand-in race: {TURNS} turns, {len(presser.queries)} presses; "

@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
 from bot.models import Delegate, OutboxMessage
-from bot.services.delegates.roster import import_roster
+from bot.services.delegates.roster import RosterMenus, import_roster
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.telegram.webapp_menu import MenuSync
 from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
@@ -75,7 +75,7 @@ async def import_as(harness: Harness, tmp_path: Path, role: str) -> None:
     async with harness.session_factory() as session:
         result = await import_roster(
             session=session, path=roster(tmp_path, role), now=harness.clock(), dry_run=False,
-            menu_buttons=True, admin_ids=harness.settings.ADMIN_TELEGRAM_IDS,
+            menus=RosterMenus(buttons=True, admin_ids=harness.settings.ADMIN_TELEGRAM_IDS),
         )  # fmt: skip
     assert result.problems == []
 

@@ -81,6 +81,27 @@ def _read(path: Path) -> tuple[Table, list[RosterEntry], list[Problem]]:
     return table, entries, problems
 
 
+@dataclass(frozen=True)
+class RosterMenus:
+    """The menus an import changes, in its own transaction (outbox rows): a demoted
+    secretary's command menu always goes; with ``buttons`` (``WEBAPP_URL`` is set) every
+    changed linked chat's Mini App button follows its records."""
+
+    buttons: bool = False
+    admin_ids: frozenset[int] = frozenset()
+
+
+NO_BUTTONS = RosterMenus()
+
+
+@dataclass
+class _ChangedChats:
+    changed: list[int] = field(default_factory=list)
+    """Linked chats of delegates the file changes (a role, a reactivation)."""
+    demoted: list[int] = field(default_factory=list)
+    """Of those, secretaries the file makes delegates."""
+
+
 async def import_roster(
     *,
     session: AsyncSession,
@@ -88,14 +109,10 @@ async def import_roster(
     now: datetime,
     dry_run: bool,
     actor: str = "cli",
-    menu_buttons: bool = False,
-    admin_ids: frozenset[int] = frozenset(),
+    menus: RosterMenus = NO_BUTTONS,
 ) -> RosterImportResult:
-    """Upsert the roster in ``path`` by delegate code, in one transaction.
-
-    A changed role changes the linked chats' menus in the same transaction (outbox rows):
-    a demoted secretary's command menu goes, and with ``menu_buttons`` (``WEBAPP_URL`` is
-    set) each changed chat's Mini App button follows its records.
+    """Upsert the roster in ``path`` by delegate code, in one transaction (with the
+    changed chats' menus: see :class:`RosterMenus`).
 
     Any problem in the file means nothing is written. Delegates not in the file are left
     alone; a delegate in the file is (re)activated. The Telegram link, language and
@@ -121,16 +138,11 @@ async def import_roster(
         return RosterImportResult(
             problems=parent_problems, dry_run=dry_run, ignored_columns=table.ignored_columns
         )
-    demoted: list[int] = []
-    changed: list[int] = []
-    result = await _upsert(
-        session, entries, now=now, write=not dry_run, demoted=demoted, changed=changed
-    )
+    chats = _ChangedChats()
+    result = await _upsert(session, entries, now=now, write=not dry_run, chats=chats)
     if not dry_run and result.changed:
-        await plan_menus(
-            session=session, chats=changed, now=now, admin_ids=admin_ids,
-            reset_commands=demoted, buttons=menu_buttons,
-        )  # fmt: skip
+        await plan_menus(session=session, chats=chats.changed, now=now, admin_ids=menus.admin_ids,
+                         reset_commands=chats.demoted, buttons=menus.buttons)  # fmt: skip
         audit.record(
             session,
             actor=actor,
@@ -156,12 +168,10 @@ async def _upsert(
     *,
     now: datetime,
     write: bool,
-    demoted: list[int],
-    changed: list[int],
+    chats: _ChangedChats,
 ) -> RosterImportResult:
-    """Compare the entries with the database; with ``write``, add and change rows.
-    ``demoted`` gets the Telegram ids of linked secretaries the file makes delegates,
-    ``changed`` those of every linked delegate the file changes (a role, a reactivation)."""
+    """Compare the entries with the database; with ``write``, add and change rows, and
+    note the linked chats they change in ``chats``."""
     council_codes = {entry.council for entry in entries}
     councils = await _councils_by_code(session, council_codes)
     new_council_codes = sorted(council_codes - councils.keys())
@@ -193,9 +203,9 @@ async def _upsert(
             updated += 1
             linked = delegate.telegram_user_id
             if linked is not None:
-                changed.append(linked)
+                chats.changed.append(linked)
             if was_secretary and delegate.role != Role.secretary.value and linked is not None:
-                demoted.append(linked)
+                chats.demoted.append(linked)
     return RosterImportResult(
         created=created,
         updated=updated,
