@@ -47,7 +47,7 @@ from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
 from bot.telegram.rate_limit import retry_after_seconds
-from bot.telegram.webapp_menu import SYNC_INTERVAL, MenuButtons
+from bot.telegram.webapp_menu import SYNC_INTERVAL, MenuSync
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
@@ -227,7 +227,9 @@ class _Process:
         self.health_state = HealthState(
             engine=engine, mode=mode, jobs=self.jobs, database=self.database
         )
-        self.menu_buttons = MenuButtons(self.application.bot, settings, deps.session_factory)
+        self.menu_buttons = MenuSync(
+            settings, deps.session_factory, clock=utcnow, wake=self._wake_dispatcher
+        )
         self.web_servers: list[Any] = []  # bot.web.server.WebServer
         self.poller: Poller | None = None
         self._menus_set = False

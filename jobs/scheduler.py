@@ -93,7 +93,7 @@ class JobRunner:
         self._election = SenderElection(engine)
         self._safety_interval = safety_interval
         self._owner = process_name()
-        notifier = TelegramNotifier(bot)
+        notifier = TelegramNotifier(bot, webapp_url=settings.WEBAPP_URL)
         self.dispatcher = Dispatcher(
             session_factory=session_factory,
             notifier=notifier,

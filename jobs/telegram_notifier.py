@@ -11,8 +11,11 @@ from telegram import (
     Bot,
     BotCommandScopeChat,
     InlineKeyboardMarkup,
+    MenuButtonDefault,
+    MenuButtonWebApp,
     MessageEntity,
     ReplyParameters,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -55,8 +58,10 @@ def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
 
 
 class TelegramNotifier:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, webapp_url: str | None = None) -> None:
         self._bot = bot
+        self._webapp_url = webapp_url
+        """The Mini App's address (``WEBAPP_URL``): without it no menu button is set."""
 
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         if message.edit_of is not None:
@@ -111,8 +116,8 @@ class TelegramNotifier:
         return Delivered(message_id)
 
     async def _send(self, chat_id: int, message: Outgoing) -> Delivered:
-        if message.reset_menu:
-            return await self._reset_menu(chat_id)
+        if message.reset_menu or message.menu_button is not None:
+            return await self._menus(chat_id, message)
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
             if message.reply_to is not None
@@ -160,12 +165,22 @@ class TelegramNotifier:
                 logger.exception("the attachment %s could not be sent", name)
         return Delivered(sent.message_id)
 
-    async def _reset_menu(self, chat_id: int) -> Delivered:
-        """Deletes the chat's own menus (each language's): the default menu shows again.
-        Deleting a menu the chat does not have is no error, so a retry is harmless."""
-        scope = BotCommandScopeChat(chat_id)
-        for language in (None, *LANGUAGES):
-            await self._bot.delete_my_commands(scope=scope, language_code=language)
+    async def _menus(self, chat_id: int, message: Outgoing) -> Delivered:
+        """Deletes the chat's own command menus (each language's: the default menu shows
+        again) and sets its Mini App button. Both say what the chat has afterwards, so a
+        retry is harmless."""
+        if message.reset_menu:
+            scope = BotCommandScopeChat(chat_id)
+            for language in (None, *LANGUAGES):
+                await self._bot.delete_my_commands(scope=scope, language_code=language)
+        change = message.menu_button
+        if change is not None and self._webapp_url is not None:
+            button = (
+                MenuButtonWebApp(text=change.text, web_app=WebAppInfo(url=self._webapp_url))
+                if change.text
+                else MenuButtonDefault()
+            )
+            await self._bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
         return Delivered(0)
 
     async def _send_kept(

@@ -44,13 +44,17 @@ INVITE_COLUMNS = ("code", "full_name", "link")
 
 
 async def _import_roster(request: ImportRequest) -> RosterImportResult:
-    from bot.services.delegates.roster import import_roster
+    from bot.services.delegates.roster import RosterMenus, import_roster
 
     return await import_roster(
         session=request.session,
         path=request.path,
         now=request.now,
         dry_run=request.dry_run,
+        menus=RosterMenus(
+            buttons=request.settings.WEBAPP_URL is not None,
+            admin_ids=request.settings.ADMIN_TELEGRAM_IDS,
+        ),
     )
 
 

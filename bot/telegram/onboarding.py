@@ -20,7 +20,7 @@ from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.menus import set_secretary_menu
 from bot.telegram.scope import Access, requires
 from bot.telegram.texts import contact_line
-from bot.telegram.webapp_menu import set_menu_buttons
+from bot.telegram.webapp_menu import plan_menu_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +101,7 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             now=scope.now,
             delegate_ids=[result.delegate.id],
         )
+        planned += await plan_menu_buttons(scope, [user.id])
     await scope.commit()
     if planned:
         context.deps.wake()
@@ -111,7 +112,6 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
             if result.delegate.role == Role.secretary.value:
                 await set_secretary_menu(context.bot, user.id)
-            await set_menu_buttons(context.bot, scope, user.id)
             text = _(
                 "Welcome, {name}, delegate of {council}! Your duties and reminders will "
                 "come here from now on.\n\nSend /trogiup to see what you can do."
@@ -195,7 +195,10 @@ async def language(update: Update, context: BotContext, scope: UpdateScope) -> N
         )
         return
     await set_language(session=scope.session, identity=identity, language=choice)
+    menus = await plan_menu_buttons(scope, [identity.telegram_user_id])
     await scope.commit()
+    if menus:
+        context.deps.wake()
     _ = get_translator(choice)
     # Each language its own message: one id for both would read right only by accident.
     done = N_("Language set to English.") if choice == "en" else N_("Language set to Vietnamese.")

@@ -23,7 +23,7 @@ START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 local
 def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
     return Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),
+        notifier=TelegramNotifier(harness.application.bot, webapp_url=harness.settings.WEBAPP_URL),
         zone=harness.settings.zone,
         clock=harness.clock,
         owner=owner,

@@ -1,67 +1,169 @@
-"""The Mini App's menu button: set when a user links, changed when their role changes."""
+"""The Mini App's menu button: changed only through the outbox, in the unit of work of the
+change (a link, a promotion, a language, an unlink), and never sent twice for one state:
+a restart plans nothing."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 from telegram import MenuButtonWebApp, WebAppInfo
 from telegram.error import BadRequest
 
-from bot.models import Delegate
-from bot.telegram.webapp_menu import MenuButtons
-from tests.e2e.conftest import ADMIN_ID, Harness
+from bot.db import create_engine, create_session_factory
+from bot.migrate import upgrade
+from bot.models import Delegate, OutboxMessage
+from bot.services.delegates.roster import RosterMenus, import_roster
+from bot.services.outbox.payloads import MenuResetPayload
+from bot.telegram.webapp_menu import MenuSync
+from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
+from tests.e2e.net import wait_for_log
+from tests.e2e.processes import bot_processes, logs
+from tests.e2e.steps import dispatcher
 from tests.e2e.test_onboarding import invite
 from tests.factories import add_delegate
 from tests.fakes import FakeBotApi
 from tests.fakes.protocol import BotApiError, check_menu_button
 
 URL = "https://bot.example.vn/app/"
+HEADER = "code,full_name,council,level,unit,constituency,phone,role\n"
 
 
 def button(api: FakeBotApi, chat_id: int) -> tuple[str, str] | None:
     found = api.menu_buttons.get(chat_id)
-    return (found["text"], found["web_app"]["url"]) if found is not None else None
+    if found is None:
+        return None
+    return (found.get("text", ""), found.get("web_app", {}).get("url", found["type"]))
 
 
-async def test_linking_sets_the_button_of_the_role(harness: Harness) -> None:
+async def menu_rows(harness: Harness) -> list[tuple[int | None, str, str | None]]:
+    """(chat, status, planned button) of every menu row, oldest first."""
+    async with harness.session_factory() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.kind) == "menu_reset")
+                .order_by(col(OutboxMessage.id))
+            )
+        ).all()
+    return [(r.chat_id, r.status, MenuResetPayload.unpack(r.payload).button) for r in rows]
+
+
+async def drain(harness: Harness) -> None:
+    stats = await dispatcher(harness).drain()
+    assert stats.failed == 0
+
+
+def sync(harness: Harness) -> MenuSync:
+    """The scheduler's job as a fresh process builds it (no memory of its own)."""
+    return MenuSync(harness.settings, harness.session_factory, harness.clock)
+
+
+def roster(tmp_path: Path, role: str) -> Path:
+    path = tmp_path / f"roster-{role}.csv"
+    path.write_text(
+        HEADER + f"ML-001,Nguyễn Thị Hoa,HDND-ML,commune,Xã Mỹ Lộc,Đơn vị số 1,,{role}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+async def import_as(harness: Harness, tmp_path: Path, role: str) -> None:
+    async with harness.session_factory() as session:
+        result = await import_roster(
+            session=session, path=roster(tmp_path, role), now=harness.clock(), dry_run=False,
+            menus=RosterMenus(buttons=True, admin_ids=harness.settings.ADMIN_TELEGRAM_IDS),
+        )  # fmt: skip
+    assert result.problems == []
+
+
+async def test_set_at_link_changed_at_promotion_and_language_removed_at_unlink(
+    harness: Harness, tmp_path: Path
+) -> None:
     harness.settings.WEBAPP_URL = URL
     await add_delegate(harness.session_factory, "ML-001")
-    await add_delegate(harness.session_factory, "VP-001", role="secretary")
-    for code, user_id in (("ML-001", 1001), ("VP-001", 1002)):
-        token = await invite(harness, code)
-        await harness.api.user(user_id).send_and_wait(f"/start {token}")
-    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
-    assert button(harness.api, 1002) == ("Bảng điều khiển", URL)
-
-
-async def test_without_webapp_url_no_button_is_set(harness: Harness) -> None:
-    await add_delegate(harness.session_factory, "ML-001")
-    token = await invite(harness, "ML-001")
-    await harness.api.user(1001).send_and_wait(f"/start {token}")
+    user = harness.api.user(1001)
+    await user.send_and_wait(f"/start {await invite(harness, 'ML-001')}")
+    # Planned with the link, in its transaction; nothing set by the handler itself.
+    assert await menu_rows(harness) == [(1001, "pending", "delegate:vi")]
     assert harness.api.calls_to("setChatMenuButton") == []
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+
+    await import_as(harness, tmp_path, "secretary")  # a promotion
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Bảng điều khiển", URL)
+
+    await user.send_and_wait("/ngonngu en")
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Dashboard", URL)
+
+    await import_as(harness, tmp_path, "delegate")  # demoted: commands and button
+    await drain(harness)
+    assert button(harness.api, 1001) == ("My calendar", URL)
+    assert harness.api.calls_to("deleteMyCommands")
+
+    # Unlinked by other means (SQL): the sync job removes the button.
+    async with harness.session_factory() as session, session.begin():
+        await session.exec(update(Delegate).values(telegram_user_id=None))
+    harness.api.user(ADMIN_ID)
+    assert await sync(harness).refresh() == 2  # and the admin's, never given one yet
+    await drain(harness)
+    assert harness.api.menu_buttons[1001] == {"type": "default"}
+    assert button(harness.api, ADMIN_ID) == ("Bảng điều khiển", URL)
+    assert [state for chat, _status, state in await menu_rows(harness) if chat == 1001] == [
+        "delegate:vi", "office:vi", "office:en", "delegate:en", "none",
+    ]  # fmt: skip
 
 
-async def test_a_role_change_changes_the_button_once(harness: Harness) -> None:
+async def test_a_restart_sends_nothing_again(harness: Harness) -> None:
     harness.settings.WEBAPP_URL = URL
     await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
     await add_delegate(harness.session_factory, "ML-002", telegram_user_id=1002)
-    harness.api.user(1001)
-    harness.api.user(1002)
-    harness.api.user(ADMIN_ID)
-    buttons = MenuButtons(harness.application.bot, harness.settings, harness.session_factory)
-    assert await buttons.refresh() == 3  # both delegates and the admin
+    await add_delegate(harness.session_factory, "ML-003", active=False, telegram_user_id=1003)
+    for chat in (1001, 1002, 1003, ADMIN_ID):
+        harness.api.user(chat)
+    # The first run of a deployment: every linked chat and the admin, once.
+    assert await sync(harness).refresh() == 3
+    await drain(harness)
     assert button(harness.api, 1002) == ("Lịch của tôi", URL)
     assert button(harness.api, ADMIN_ID) == ("Bảng điều khiển", URL)
-    assert await buttons.refresh() == 0  # nothing changed: nothing sent
+    assert button(harness.api, 1003) is None  # deactivated: never given one
+    sets = len(harness.api.calls_to("setChatMenuButton"))
 
+    for _restart in range(2):  # each a new process: no memory but the database's
+        assert await sync(harness).refresh() == 0
+        await drain(harness)
+    assert len(harness.api.calls_to("setChatMenuButton")) == sets
+
+    # Deactivated by other means: the button goes, once.
     async with harness.session_factory() as session, session.begin():
         await session.exec(
-            update(Delegate).where(col(Delegate.code) == "ML-002").values(role="secretary")
+            update(Delegate).where(col(Delegate.code) == "ML-002").values(active=False)
         )
-    assert await buttons.refresh() == 1
-    assert button(harness.api, 1002) == ("Bảng điều khiển", URL)
-    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+    assert await sync(harness).refresh() == 1
+    assert await sync(harness).refresh() == 0
+    await drain(harness)
+    assert harness.api.menu_buttons[1002] == {"type": "default"}
+    assert len(harness.api.calls_to("setChatMenuButton")) == sets + 1
+
+
+async def test_without_webapp_url_no_button_is_set(harness: Harness, tmp_path: Path) -> None:
+    await add_delegate(harness.session_factory, "ML-001")
+    await harness.api.user(1001).send_and_wait(f"/start {await invite(harness, 'ML-001')}")
+    assert await sync(harness).refresh() == 0
+    async with harness.session_factory() as session:
+        result = await import_roster(
+            session=session, path=roster(tmp_path, "secretary"), now=harness.clock(),
+            dry_run=False,
+        )  # fmt: skip
+    assert result.problems == []
+    await drain(harness)
+    assert await menu_rows(harness) == []
+    assert harness.api.calls_to("setChatMenuButton") == []
 
 
 @pytest.mark.parametrize(
@@ -90,3 +192,36 @@ async def test_an_http_mini_app_is_refused_over_the_wire(harness: Harness) -> No
             menu_button=MenuButtonWebApp("Lịch", WebAppInfo("http://bot.example.vn/app/")),
         )
     assert harness.api.menu_buttons == {}
+
+
+@pytest.mark.slow  # starts python -m bot twice
+async def test_restarting_run_sets_no_button_again(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    """Two `run`s one after the other: the first sets each linked chat's button once (its
+    first look plans it), the second finds it planned in the outbox and sends nothing."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    engine = create_engine(database)
+    await upgrade(engine)
+    for number in range(3):
+        await add_delegate(
+            create_session_factory(engine), f"ML-00{number}", telegram_user_id=501 + number
+        )
+    await engine.dispose()
+    for number in range(3):
+        fake_api.user(501 + number)
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database,
+        "TELEGRAM_API_URL": fake_api.root,
+        "WEBAPP_URL": URL,
+    }
+    async with bot_processes(["run"], env=env, cwd=tmp_path) as (first,):
+        await wait_for_log(first, "Mini App button planned for 3 chats")
+        await fake_api.wait_until(lambda: len(fake_api.menu_buttons) == 3, timeout=30)
+        assert await first.terminate() == 0, logs([first])
+    assert len(fake_api.calls_to("setChatMenuButton")) == 3
+    (tmp_path / "again").mkdir()
+    async with bot_processes(["run"], env=env, cwd=tmp_path / "again") as (second,):
+        await wait_for_log(second, "Mini App button planned for 0 chats")
+        assert await second.terminate() == 0, logs([second])
+    assert len(fake_api.calls_to("setChatMenuButton")) == 3

@@ -82,6 +82,10 @@ async def take_place(
     won = await _claim(session, context.release, offer.delegate_id, now=now, assigned_by="")
     if not won:
         await session.refresh(context.release)
+        if context.release.taken_by == offer.delegate_id:
+            # A double tap that reached two processes: the other press won; this offer,
+            # read before that press committed, must not be closed as lost over it.
+            return TakeResult(TakeOutcome.answered, context)
         taker = await _delegate(session, context.release.taken_by)
         await close_offers(session=session, offers=[offer], status=OfferStatus.lost, now=now)
         return TakeResult(TakeOutcome.taken, context, taker)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,8 +23,7 @@ from bot.services.files.tabular import (
     format_problem_line,
     read_table,
 )
-from bot.services.outbox.payloads import MenuResetPayload
-from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
+from bot.services.webapp.menus import plan_menus
 
 __all__ = [
     "AUDIT_ACTION",
@@ -83,6 +81,27 @@ def _read(path: Path) -> tuple[Table, list[RosterEntry], list[Problem]]:
     return table, entries, problems
 
 
+@dataclass(frozen=True)
+class RosterMenus:
+    """The menus an import changes, in its own transaction (outbox rows): a demoted
+    secretary's command menu always goes; with ``buttons`` (``WEBAPP_URL`` is set) every
+    changed linked chat's Mini App button follows its records."""
+
+    buttons: bool = False
+    admin_ids: frozenset[int] = frozenset()
+
+
+NO_BUTTONS = RosterMenus()
+
+
+@dataclass
+class _ChangedChats:
+    changed: list[int] = field(default_factory=list)
+    """Linked chats of delegates the file changes (a role, a reactivation)."""
+    demoted: list[int] = field(default_factory=list)
+    """Of those, secretaries the file makes delegates."""
+
+
 async def import_roster(
     *,
     session: AsyncSession,
@@ -90,8 +109,10 @@ async def import_roster(
     now: datetime,
     dry_run: bool,
     actor: str = "cli",
+    menus: RosterMenus = NO_BUTTONS,
 ) -> RosterImportResult:
-    """Upsert the roster in ``path`` by delegate code, in one transaction.
+    """Upsert the roster in ``path`` by delegate code, in one transaction (with the
+    changed chats' menus: see :class:`RosterMenus`).
 
     Any problem in the file means nothing is written. Delegates not in the file are left
     alone; a delegate in the file is (re)activated. The Telegram link, language and
@@ -117,10 +138,11 @@ async def import_roster(
         return RosterImportResult(
             problems=parent_problems, dry_run=dry_run, ignored_columns=table.ignored_columns
         )
-    demoted: list[int] = []
-    result = await _upsert(session, entries, now=now, write=not dry_run, demoted=demoted)
+    chats = _ChangedChats()
+    result = await _upsert(session, entries, now=now, write=not dry_run, chats=chats)
     if not dry_run and result.changed:
-        await _plan_menu_resets(session, demoted, now)
+        await plan_menus(session=session, chats=chats.changed, now=now, admin_ids=menus.admin_ids,
+                         reset_commands=chats.demoted, buttons=menus.buttons)  # fmt: skip
         audit.record(
             session,
             actor=actor,
@@ -146,10 +168,10 @@ async def _upsert(
     *,
     now: datetime,
     write: bool,
-    demoted: list[int],
+    chats: _ChangedChats,
 ) -> RosterImportResult:
-    """Compare the entries with the database; with ``write``, add and change rows.
-    ``demoted`` gets the Telegram ids of linked secretaries the file makes delegates."""
+    """Compare the entries with the database; with ``write``, add and change rows, and
+    note the linked chats they change in ``chats``."""
     council_codes = {entry.council for entry in entries}
     councils = await _councils_by_code(session, council_codes)
     new_council_codes = sorted(council_codes - councils.keys())
@@ -180,8 +202,10 @@ async def _upsert(
                 continue
             updated += 1
             linked = delegate.telegram_user_id
+            if linked is not None:
+                chats.changed.append(linked)
             if was_secretary and delegate.role != Role.secretary.value and linked is not None:
-                demoted.append(linked)
+                chats.demoted.append(linked)
     return RosterImportResult(
         created=created,
         updated=updated,
@@ -189,20 +213,6 @@ async def _upsert(
         councils_created=len(new_council_codes),
         councils_updated=councils_updated,
     )
-
-
-async def _plan_menu_resets(session: AsyncSession, chats: Sequence[int], now: datetime) -> None:
-    """A demoted secretary's chat loses the secretariat menu: an outbox row each, in the
-    import's transaction (the dispatcher deletes the chat's menus)."""
-    if not chats:
-        return
-    rows = [
-        outbox_row(
-            MenuResetPayload(), f"{chat}:{now.isoformat()}", now=now, due_at=now, chat_id=chat
-        )
-        for chat in sorted(set(chats))
-    ]
-    await session.exec(insert(OUTBOX_TABLE), params=rows)
 
 
 async def _describe_councils(

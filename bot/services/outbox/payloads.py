@@ -165,10 +165,17 @@ class BroadcastNudgePayload(BroadcastPayload):
 
 
 class MenuResetPayload(Payload):
-    """No message: the chat's own command menu is deleted (``deleteMyCommands``), so the
-    chat shows the delegate's default menu again."""
+    """No message: the chat's menus brought in line with its records. ``commands``: its
+    own command menu is deleted (``deleteMyCommands``), so the chat shows the delegate's
+    default menu again (a demoted secretary). ``button``: the Mini App's menu button as
+    planned (``office:vi``, ``delegate:en``, ``none``: removed), set as the records say
+    when it goes out (see ``bot/services/webapp/menus.py``)."""
 
     kind = OutboxKind.menu_reset
+    commands: bool = True
+    button: str | None = None
+    admin: bool = False
+    """The chat is an admin's (from the settings, not the records): the office's button."""
 
 
 class SubstituteOfferPayload(Payload):

@@ -120,6 +120,14 @@ SendResult = Delivered | Blocked | RateLimited | TransientFailure | Uncertain | 
 
 
 @dataclass(frozen=True)
+class MenuButtonChange:
+    """Not a message: the chat's menu button opens the Mini App under ``text``; with no
+    ``text``, Telegram's default button comes back (the chat has no linked record)."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """One message to one chat: a text with buttons, or a copy of an existing message."""
 
@@ -136,6 +144,8 @@ class Outgoing:
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
     reset_menu: bool = False
     """Not a message: the chat's own command menu is deleted (a demoted secretary's)."""
+    menu_button: MenuButtonChange | None = None
+    """Not a message: the chat's Mini App button (the sender knows the Mini App's address)."""
     kept: KeptNotice | None = None
     """A notice sent as it is: instead of ``copy_of`` when the original is gone (or
     known gone: then ``copy_of`` is ``None``)."""
