@@ -1,6 +1,6 @@
 """The Mini App's menu button (``setChatMenuButton`` with a ``web_app``) in linked chats.
 
-"Bảng điều khiển" (the office's dashboard) for the office, "Lịch của tôi" for delegates,
+"Bảng theo dõi" (the office's dashboard) for the office, "Lịch của tôi" for delegates,
 in the user's language, when ``WEBAPP_URL`` is set. Never sent from here: a change is
 planned as an outbox row in the unit of work that makes it (a link, ``/ngonngu``, a
 roster import; see ``bot/services/webapp/menus.py``) and the dispatcher sets it.

@@ -468,7 +468,7 @@ async def test_offers_close_when_the_duty_begins(
     await run_until(harness, policy, harness.clock.now)
     for offer in offers:
         assert offer.edits == 1
-        assert (offer.text or "").startswith("✖️ Không còn cần người nhận thay")
+        assert (offer.text or "").startswith("✖️ Không cần nhận thay nữa")
         assert "Hoạt động này đã bắt đầu hoặc đã bị hủy." in (offer.text or "")
         assert not offer.buttons
     late = await press_old(harness, users["ML-B"], offers[0])

@@ -186,7 +186,7 @@ async def test_run_serves_the_mini_app_with_healthz_and_sets_menu_buttons(
         assert status in (200, 503), report
         assert (await get(port, "/app/api/me"))[:2] == (401, {"error": "missing"})
         await fake_api.wait_until(lambda: 501 in fake_api.menu_buttons, timeout=30)
-        assert fake_api.menu_buttons[501]["text"] == "Bảng điều khiển"
+        assert fake_api.menu_buttons[501]["text"] == "Bảng theo dõi"
         assert await bot.terminate() == 0, logs([bot])
     assert "Traceback" not in bot.log(), logs([bot])
     assert f"serving http://127.0.0.1:{port}/" in bot.log()

@@ -109,7 +109,7 @@ async def test_report_to_register_to_answer_to_delegate_told(
     await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=2001)
     harness.clock.now += timedelta(days=28)
     (due,) = await office.send_and_wait("/donthu")
-    assert "Đến hạn trả lời trong 3 ngày: 1" in (due.text or "")
+    assert "Đến hạn trả lời trong 3 ngày tới: 1" in (due.text or "")
     before = len(office.messages)
     await office.press(due, "Đã có trả lời: số 1/2026")
     (ask,) = await next_messages(office, before)

@@ -95,7 +95,7 @@ async def test_set_at_link_changed_at_promotion_and_language_removed_at_unlink(
 
     await import_as(harness, tmp_path, "secretary")  # a promotion
     await drain(harness)
-    assert button(harness.api, 1001) == ("Bảng điều khiển", URL)
+    assert button(harness.api, 1001) == ("Bảng theo dõi", URL)
 
     await user.send_and_wait("/ngonngu en")
     await drain(harness)
@@ -113,7 +113,7 @@ async def test_set_at_link_changed_at_promotion_and_language_removed_at_unlink(
     assert await sync(harness).refresh() == 2  # and the admin's, never given one yet
     await drain(harness)
     assert harness.api.menu_buttons[1001] == {"type": "default"}
-    assert button(harness.api, ADMIN_ID) == ("Bảng điều khiển", URL)
+    assert button(harness.api, ADMIN_ID) == ("Bảng theo dõi", URL)
     assert [state for chat, _status, state in await menu_rows(harness) if chat == 1001] == [
         "delegate:vi", "office:vi", "office:en", "delegate:en", "none",
     ]  # fmt: skip
@@ -130,7 +130,7 @@ async def test_a_restart_sends_nothing_again(harness: Harness) -> None:
     assert await sync(harness).refresh() == 3
     await drain(harness)
     assert button(harness.api, 1002) == ("Lịch của tôi", URL)
-    assert button(harness.api, ADMIN_ID) == ("Bảng điều khiển", URL)
+    assert button(harness.api, ADMIN_ID) == ("Bảng theo dõi", URL)
     assert button(harness.api, 1003) is None  # deactivated: never given one
     sets = len(harness.api.calls_to("setChatMenuButton"))
 

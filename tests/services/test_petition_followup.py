@@ -89,7 +89,7 @@ async def test_daily_summary_lists_them_without_personal_data(
         )
     text = summary_message(list(summaries.values()), language="vi").text
     assert "Quá hạn trả lời: 1" in text
-    assert "Đến hạn trả lời trong 3 ngày: 1" in text
+    assert "Đến hạn trả lời trong 3 ngày tới: 1" in text
     assert "• Số 1/2026 (kiến nghị) chuyển UBND xã, hạn 09/12/2026" in text
     assert "3/2026" not in text
     assert "Nội dung riêng" not in text
@@ -110,9 +110,10 @@ async def test_the_texts_name_the_window_the_query_uses(session_factory: Session
     assert [p.ref for p in found] == ["1/2026"]
     vi = get_translator("vi")
     heading, _line = awaited_lines(found, TODAY, vi)
-    assert heading == f"<b>Đến hạn trả lời trong {DUE_SOON_DAYS} ngày: 1</b>"
+    assert heading == f"<b>Đến hạn trả lời trong {DUE_SOON_DAYS} ngày tới: 1</b>"
     assert nothing_awaited(vi) == (
-        f"Không có đơn đã chuyển nào quá hạn hoặc đến hạn trả lời trong {DUE_SOON_DAYS} ngày tới."
+        "Không có đơn thư, ý kiến cử tri đã chuyển nào quá hạn hoặc đến hạn trả lời "
+        f"trong {DUE_SOON_DAYS} ngày tới."
     )
     page = page_strings("en")
     assert page["petitions_due_soon"] == f"Answers due within {DUE_SOON_DAYS} days: {{count}}"

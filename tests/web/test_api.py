@@ -361,6 +361,6 @@ async def test_strings_follow_language_code(client: Client) -> None:
     async with client.get("/app/strings.json?lang=en") as response:
         en = await response.json()
     assert (vi["tab_missing"], en["tab_missing"]) == ("Chưa báo cáo", "Not reported")
-    assert (vi["title_office"], vi["tab_mine"]) == ("Bảng điều khiển", "Lịch của tôi")
+    assert (vi["title_office"], vi["tab_mine"]) == ("Bảng theo dõi", "Lịch của tôi")
     _, me = await status_of(client, "me", headers(DELEGATE_A1, language="en")["Authorization"])
     assert me["language"] == "en"

@@ -116,7 +116,7 @@ async def test_the_office_sees_its_dashboard(
 ) -> None:
     page = await open_app(browser, client, init_data(OFFICE_A), viewport=DESKTOP)
     await page.wait_for_selector("#month-grid")
-    assert await page.title() == "Bảng điều khiển"
+    assert await page.title() == "Bảng theo dõi"
     assert await page.inner_text("#month-title") == "11/2026"
     tabs = await page.locator("#tabs button").all_inner_texts()
     assert tabs == ["Lịch", "Chưa báo cáo", "Thông báo", "Thống kê", "Đơn thư"]
@@ -178,7 +178,7 @@ async def test_the_office_s_petitions_tab(
     await page.wait_for_selector("#month-grid")
     await tab(page, "Đơn thư")
     titles = await page.locator(".petitions h2").all_inner_texts()
-    assert titles == ["Quá hạn trả lời: 1", "Đến hạn trả lời trong 3 ngày: 1"]
+    assert titles == ["Quá hạn trả lời: 1", "Đến hạn trả lời trong 3 ngày tới: 1"]
     first = await page.inner_text(".petition >> nth=0")
     assert "1/2026 · khiếu nại" in first
     assert "hạn 24/11/2026" in first
