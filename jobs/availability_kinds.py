@@ -8,7 +8,7 @@ meanwhile is not sent at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -106,11 +106,27 @@ async def _load_news(
     return views, {(o.release_id, o.delegate_id): o.id for o in offers if o.id is not None}
 
 
+_News = tuple[dict[int, ReleaseView], dict[tuple[int, int], int]]
+
+
+def _news_renderer(secretariat_name: str) -> Callable[..., Outgoing | None]:
+    """The office asking a stand-in is named as ``SECRETARIAT_NAME`` says, when it is set."""
+
+    def render(
+        row: OutboxMessage, loaded: _News, recipient: Recipient, now: datetime
+    ) -> Outgoing | None:
+        return _render_news(row, loaded, recipient, now, secretariat_name=secretariat_name)
+
+    return render
+
+
 def _render_news(
     row: OutboxMessage,
-    loaded: tuple[dict[int, ReleaseView], dict[tuple[int, int], int]],
+    loaded: _News,
     recipient: Recipient,
     _now: datetime,
+    *,
+    secretariat_name: str = "",
 ) -> Outgoing | None:
     views, offers = loaded
     payload = SubstituteNewsPayload.unpack(row.payload)
@@ -122,7 +138,12 @@ def _render_news(
     offer_id = offers.get((payload.release, row.delegate_id or 0))
     language = recipient.language
     return news_message(
-        item, payload.news, offer_id=offer_id, language=language, _=get_translator(language)
+        item,
+        payload.news,
+        offer_id=offer_id,
+        language=language,
+        _=get_translator(language),
+        office=secretariat_name,
     )
 
 
@@ -185,9 +206,11 @@ def _render_closed(
     return replace(closed, edit_of=message_id)
 
 
-AVAILABILITY_KINDS: tuple[KindSpec[Any], ...] = (
-    KindSpec(SubstituteOfferPayload, _load_offers, render=_render_offer),
-    KindSpec(SubstituteEscalationPayload, _load_escalations, render=_render_escalation),
-    KindSpec(SubstituteNewsPayload, _load_news, render=_render_news),
-    KindSpec(OfferClosedPayload, _load_closed, render=_render_closed),
-)
+def availability_kinds(secretariat_name: str = "") -> tuple[KindSpec[Any], ...]:
+    """The four kinds; ``secretariat_name`` is ``Settings.SECRETARIAT_NAME``."""
+    return (
+        KindSpec(SubstituteOfferPayload, _load_offers, render=_render_offer),
+        KindSpec(SubstituteEscalationPayload, _load_escalations, render=_render_escalation),
+        KindSpec(SubstituteNewsPayload, _load_news, render=_news_renderer(secretariat_name)),
+        KindSpec(OfferClosedPayload, _load_closed, render=_render_closed),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.outbox.rows import OutboxKind
-from jobs.availability_kinds import AVAILABILITY_KINDS
+from jobs.availability_kinds import availability_kinds
 from jobs.broadcast_kinds import broadcast_kinds
 from jobs.menu_kinds import MENU_RESET
 from jobs.outbox_kinds import NOTICE_KINDS, KindSpec, build_registry
@@ -22,7 +22,7 @@ def registry_for(secretariat_name: str = "") -> dict[OutboxKind, KindSpec[Any]]:
             REPORT_PROMPT,
             *broadcast_kinds(secretariat_name),
             MENU_RESET,
-            *AVAILABILITY_KINDS,
+            *availability_kinds(secretariat_name),
             PETITION_ANSWER,
         )
     )

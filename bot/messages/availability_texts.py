@@ -171,14 +171,21 @@ def escalation_message(item: ReleaseView, language: str, _: Gettext) -> Outgoing
 
 
 def news_message(
-    item: ReleaseView, news: str, *, offer_id: int | None, language: str, _: Gettext
+    item: ReleaseView,
+    news: str,
+    *,
+    offer_id: int | None,
+    language: str,
+    _: Gettext,
+    office: str = "",
 ) -> Outgoing | None:
+    """``office`` is ``SECRETARIAT_NAME``; the council's office is named when it is empty."""
     if news == "assigned":
         lines = [
             "📌 <b>"
             + escape(
                 _("{office} asks you to stand in").format(
-                    office=capitalized(office_name(_, item.council))
+                    office=capitalized(office_name(_, item.council, override=office))
                 )
             )
             + "</b>",
