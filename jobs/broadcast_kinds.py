@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.dates import format_moment
+from bot.domain.keyboards import Button
 from bot.i18n import get_translator
 from bot.messages.broadcast_texts import ack_button
 from bot.messages.office import capitalized, office_name
 from bot.models import OutboxMessage
 from bot.services.broadcasts.copies import Copies, Key, broadcast_copies
 from bot.services.outbox.payloads import BroadcastNudgePayload, BroadcastPayload
-from bot.services.outbox.rows import Button, Outgoing
+from bot.services.outbox.rows import Outgoing
 from jobs.outbox_kinds import KindSpec, Recipient
 
 

@@ -12,6 +12,10 @@ Overseeing is reading and notifying, not acting: the child council's own office 
 its register (answers, and ``citizen`` / ``summary``, which only it and the receiving
 delegate see), picks its stand-ins and takes its attendance. A delegate record makes
 nobody the office of anything; a deactivated record counts for nothing.
+
+This module is the only place that reads a record's ``role`` to decide who is the office:
+everything else asks an :class:`OfficeReach` (``Identity.office`` for the caller of an
+update, :func:`office_reach` on :class:`Seat` records otherwise).
 """
 
 from __future__ import annotations
@@ -64,6 +68,17 @@ class OfficeReach:
     @property
     def is_office(self) -> bool:
         return self.everywhere or bool(self.own)
+
+    @property
+    def acts_on_filter(self) -> frozenset[int] | None:
+        """:attr:`acts_on` as a query's council filter: ``None`` (no filter) for an
+        admin, so that a council created after this was decided is included too."""
+        return None if self.everywhere else self.acts_on
+
+    @property
+    def reaches_filter(self) -> frozenset[int] | None:
+        """:attr:`reaches` as a query's council filter: ``None`` (no filter) for an admin."""
+        return None if self.everywhere else self.reaches
 
     def may_act(self, council_id: int) -> bool:
         """Act as this council's office: stand-ins, attendance, its own lists."""

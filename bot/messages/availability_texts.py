@@ -22,13 +22,14 @@ from bot.domain.buttons import (
 )
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_clock, format_day, format_day_month, format_entry_when
+from bot.domain.keyboards import Button
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext, get_translator
 from bot.messages.office import capitalized, office_name
 from bot.messages.petition_texts import fit
 from bot.services.availability.attendance import SessionRoll
 from bot.services.availability.candidates import ReleaseView
-from bot.services.outbox.rows import Button, Outgoing
+from bot.services.outbox.rows import Outgoing
 from bot.services.schedule.views import AssignmentView
 
 REASONS: dict[AwayReason, str] = {

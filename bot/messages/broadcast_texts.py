@@ -28,12 +28,12 @@ from bot.domain.buttons import (
 )
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_moment
+from bot.domain.keyboards import Button
 from bot.i18n import N_, Gettext
 from bot.messages.keyboards import inline_markup
 from bot.models import Broadcast
 from bot.services.broadcasts.drafts import Audience
 from bot.services.broadcasts.progress import Progress
-from bot.services.outbox.rows import Button
 
 DEADLINE_CHOICES = (24, 72, 168)
 CLASSIFIED_WARNING_MARK = "⚠️ "

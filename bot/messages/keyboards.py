@@ -16,11 +16,11 @@ from bot.domain.keyboards import Button, KeyboardButton, UrlButton, WebAppButton
 
 def inline_button(button: KeyboardButton) -> InlineKeyboardButton:
     match button:
-        case Button(text, data):
+        case Button(text=text, callback_data=data):
             return InlineKeyboardButton(text, callback_data=data)
-        case UrlButton(text, url):
+        case UrlButton(text=text, url=url):
             return InlineKeyboardButton(text, url=url)
-        case WebAppButton(text, url):
+        case WebAppButton(text=text, url=url):
             return InlineKeyboardButton(text, web_app=WebAppInfo(url=url))
     raise TypeError(f"not a keyboard button: {button!r}")
 

@@ -25,6 +25,7 @@ from bot.domain.dates import (
     format_time_range,
     format_until,
 )
+from bot.domain.keyboards import Button
 from bot.domain.schedule import headline
 from bot.i18n import Gettext, get_translator
 from bot.messages.availability_texts import away_button, roll_lines, session_buttons
@@ -32,7 +33,7 @@ from bot.messages.missing import FILENAME, fit, missing_lines
 from bot.messages.petition_texts import awaited_lines, meeting_answer_lines
 from bot.messages.texts import split_message
 from bot.models.petitions import Petition
-from bot.services.outbox.rows import Button, Outgoing
+from bot.services.outbox.rows import Outgoing
 from bot.services.outbox.summary import CouncilSummary
 from bot.services.reports.missing_export import missing_workbook
 from bot.services.reports.records import PendingItem

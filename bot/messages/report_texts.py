@@ -7,11 +7,12 @@ from html import escape
 from bot.domain.buttons import ReportAction, ReportButton
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_date, format_entry_when
+from bot.domain.keyboards import Button
 from bot.domain.reports import NotHeldReason, example_reply, figures_summary
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext
 from bot.models import Report
-from bot.services.outbox.rows import Button, Outgoing
+from bot.services.outbox.rows import Outgoing
 from bot.services.reports.records import ReportTarget, figures_of
 
 QUESTIONS = {

@@ -25,6 +25,7 @@ from bot.domain.buttons import (
 )
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_day_month
+from bot.domain.keyboards import Button
 from bot.i18n import N_
 from bot.messages.availability_texts import (
     REASONS,
@@ -55,7 +56,6 @@ from bot.services.availability.standins import (
     decline_offer,
     take_place,
 )
-from bot.services.outbox.rows import Button
 from bot.services.schedule.views import assignments_by_id
 from bot.telegram.availability_reason import ask_for_reason
 from bot.telegram.context import BotContext, UpdateScope
@@ -241,7 +241,7 @@ async def on_choose(
         session=scope.session,
         release_id=data.release_id,
         delegate_id=data.delegate_id,
-        managed=scope.identity.managed_councils,
+        managed=scope.identity.office.acts_on_filter,
         actor=f"tg:{scope.identity.telegram_user_id}",
         now=scope.now,
         zone=scope.settings.zone,
@@ -446,7 +446,7 @@ async def attendance_command(update: Update, context: BotContext, scope: UpdateS
         return
     identity, _ = scope.identity, scope._
     assert identity is not None
-    managed = identity.managed_councils
+    managed = identity.office.acts_on_filter
     rolls = await session_rolls(
         session=scope.session,
         zone=scope.settings.zone,

@@ -97,7 +97,7 @@ COMMANDS: tuple[Command, ...] = (
 def audience_of(identity: Identity | None) -> Audience:
     if identity is None:
         return Audience.anyone
-    if identity.is_secretary:
+    if identity.office.is_office:
         return Audience.secretary
     if identity.is_linked:
         return Audience.delegate

@@ -23,7 +23,7 @@ async def missing_command(update: Update, context: BotContext, scope: UpdateScop
     settings = scope.settings
     now = scope.now
     overdue_before = now - settings.REPORT_ESCALATE_AFTER
-    councils = identity.managed_councils
+    councils = identity.office.acts_on_filter
     items = await ended_assignments(
         session=scope.session,
         now=now,

@@ -149,7 +149,7 @@ async def help_command(update: Update, context: BotContext, scope: UpdateScope) 
         commands = tuple(command for command in commands if command is not START)
         header = (
             _("You are council secretariat staff. You can use:")
-            if identity.is_secretary
+            if identity.office.is_office
             else _("You are a delegate. You can use:")
         )
     parts = [f"{header}\n\n{command_lines(commands, _)}"]

@@ -13,7 +13,6 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.domain.buttons import PetitionButton, PetitionStep
 from bot.domain.keyboards import callback_button
-from bot.domain.roster import Role
 from bot.i18n import Gettext
 from bot.messages import petition_texts as texts
 from bot.messages.keyboards import inline_markup
@@ -40,10 +39,9 @@ async def petitions_command(update: Update, context: BotContext, scope: UpdateSc
     if councils:
         text, keyboard = await _office(scope, councils, _)
         await message.reply_text(text, reply_markup=keyboard)
+    # The records where the caller is not the office: their items as a delegate.
     own = [
-        d.id
-        for d in scope.identity.delegates
-        if d.id is not None and d.role != Role.secretary.value
+        d.id for d in scope.identity.delegates if d.id is not None and d.council_id not in councils
     ]
     if own or not councils:
         text, keyboard = await _delegate(scope, own, _)

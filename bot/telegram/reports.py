@@ -20,6 +20,7 @@ from telegram.error import BadRequest
 
 from bot.domain.buttons import ReportAction, ReportButton
 from bot.domain.dates import format_clock, format_date
+from bot.domain.keyboards import Button
 from bot.domain.reports import MAX_NOTE, Figures, NotHeldReason, ReplyProblem, parse_reply
 from bot.domain.reports import figures_summary as summarize
 from bot.i18n import N_, Gettext
@@ -32,7 +33,6 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.delegates.accounts import Identity
-from bot.services.outbox.rows import Button
 from bot.services.reports.prompts import ReportPolicy, prompted_assignment, snooze_prompt
 from bot.services.reports.records import (
     ReportDraft,

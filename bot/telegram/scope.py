@@ -220,7 +220,7 @@ def _allowed(identity: Identity | None, role: Access) -> bool:
         return False
     if role is Access.delegate:
         return bool(identity.delegates)
-    return identity.is_secretary
+    return identity.office.is_office
 
 
 _REFUSALS = {Access.delegate: NOT_LINKED, Access.secretary: SECRETARIES_ONLY}

@@ -99,7 +99,9 @@ async def stats_command(update: Update, context: BotContext, scope: UpdateScope)
     identity, _ = scope.identity, scope._
     assert identity is not None
     quarter, code = _arguments(list(context.args or []))
-    councils = await list_councils(session=scope.session, council_ids=identity.reached_councils)
+    councils = await list_councils(
+        session=scope.session, council_ids=identity.office.reaches_filter
+    )
     if not councils:
         await message.reply_text(_("No councils yet: import the roster first."))
         return
@@ -209,7 +211,9 @@ async def _answer(
     identity, _ = scope.identity, scope._
     assert identity is not None
     council_ids = (
-        identity.reached_councils if chosen.council_id is None else frozenset({chosen.council_id})
+        identity.office.reaches_filter
+        if chosen.council_id is None
+        else frozenset({chosen.council_id})
     )
     stats = await quarterly_statistics(
         session=scope.session,

@@ -129,12 +129,13 @@ async def test_a_province_office_reaches_its_children_not_their_children(
         councils["NB-X"].parent_id = councils["NB-T"].id
         councils["NB-G"].parent_id = councils["NB-X"].id
         session.add_all([councils["NB-X"], councils["NB-G"]])
-    office = await in_session(session_factory, identify, telegram_user_id=300,
+    caller = await in_session(session_factory, identify, telegram_user_id=300,
                               admin_ids=frozenset())  # fmt: skip
-    assert office.managed_councils == {councils["NB-T"].id}
+    office = caller.office
+    assert office.acts_on_filter == {councils["NB-T"].id}
     for code, reached in (("NB-T", True), ("nb-x", True), ("NB-G", False), ("NB-Z", False)):
         found = await in_session(session_factory, resolve_council,
-                                 reach=office.reached_councils, code=code, home=None)  # fmt: skip
+                                 reach=office.reaches_filter, code=code, home=None)  # fmt: skip
         assert (found is not None) is reached, code
 
 

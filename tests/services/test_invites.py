@@ -169,5 +169,5 @@ async def test_one_account_links_a_delegate_record_in_each_of_two_councils(
         next(d.council_id for d in identity.delegates if d.code == code)
         for code in ("ML-001", "T-001")
     )
-    assert identity.may_manage(ml)
-    assert not identity.may_manage(tinh)
+    assert identity.office.may_act(ml)
+    assert not identity.office.may_act(tinh)

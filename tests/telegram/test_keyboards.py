@@ -75,23 +75,76 @@ def test_anything_else_is_refused() -> None:
         in_rows([Button("A", "a")], 0)
 
 
-# Modules that still call InlineKeyboardButton themselves. The list may only shrink.
+# The one module that turns keyboard descriptions into python-telegram-bot's buttons.
 BUILDER = "bot/messages/keyboards.py"
+TELEGRAM_BUTTON = "InlineKeyboardButton"
 
 
-def _builds_buttons(path: Path) -> bool:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name | ast.Attribute)
-        and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
-        == "InlineKeyboardButton"
-        for node in ast.walk(tree)
-    )
+def _names_telegram_buttons(source: str) -> bool:
+    """Whether ``source`` reaches ``InlineKeyboardButton`` in any spelling: imported
+    (under its name or another), as an attribute (``telegram.InlineKeyboardButton``,
+    ``tg.InlineKeyboardButton``), as a bare name or as a string (``getattr``)."""
+    for node in ast.walk(ast.parse(source)):
+        match node:
+            case ast.ImportFrom(names=names) if any(a.name == TELEGRAM_BUTTON for a in names):
+                return True
+            case ast.Attribute(attr=str(attr)) if attr == TELEGRAM_BUTTON:
+                return True
+            case ast.Name(id=str(name)) if name == TELEGRAM_BUTTON:
+                return True
+            case ast.Constant(value=str(value)) if value == TELEGRAM_BUTTON:
+                return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ("from telegram import InlineKeyboardButton\nInlineKeyboardButton('a')", True),
+        ("from telegram import InlineKeyboardButton as B\nB('a', callback_data='x')", True),
+        ("import telegram\ntelegram.InlineKeyboardButton('a', url='u')", True),
+        ("import telegram as tg\nmake = tg.InlineKeyboardButton", True),
+        ("import telegram\ngetattr(telegram, 'InlineKeyboardButton')('a')", True),
+        ("from bot.domain.keyboards import Button\nButton('a', 'x')", False),
+        ("from telegram import InlineKeyboardMarkup\nInlineKeyboardMarkup([])", False),
+    ],
+)
+def test_the_guard_sees_every_spelling_of_a_telegram_button(source: str, caught: bool) -> None:
+    assert _names_telegram_buttons(source) is caught
 
 
 def test_only_the_builder_makes_telegram_buttons() -> None:
     files = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")])
-    builders = {str(p.relative_to(ROOT)) for p in files if _builds_buttons(p)}
-    assert BUILDER in builders  # the check sees a call when there is one
-    assert builders == {BUILDER}, "use bot.messages.keyboards"
+    builders = {
+        str(p.relative_to(ROOT))
+        for p in files
+        if _names_telegram_buttons(p.read_text(encoding="utf-8"))
+    }
+    assert BUILDER in builders  # the check sees the builder's own buttons
+    assert builders == {BUILDER}, "describe buttons with bot.domain.keyboards"
+
+
+def test_a_callback_button_is_not_a_link_with_the_same_strings() -> None:
+    assert Button("a", "b") != UrlButton("a", "b")
+    assert UrlButton("a", "b") != WebAppButton("a", "b")
+    assert Button("a", "b") != ("a", "b")  # type: ignore[comparison-overlap]
+    assert Button("a", "b") == Button("a", "b")
+    assert len({Button("a", "b"), Button("a", "b"), UrlButton("a", "b")}) == 2
+
+
+def test_buttons_are_imported_from_one_place() -> None:
+    """``bot.domain.keyboards`` defines the buttons; no module re-exports them."""
+    import bot.services.outbox.rows as rows
+
+    assert not hasattr(rows, "Button")
+    files = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "jobs").rglob("*.py")])
+    elsewhere = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module != "bot.domain.keyboards"
+                and any(a.name in {"Button", "UrlButton", "WebAppButton"} for a in node.names)
+            ):
+                elsewhere.add(str(path.relative_to(ROOT)))
+    assert elsewhere == set()

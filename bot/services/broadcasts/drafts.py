@@ -91,7 +91,7 @@ async def resolve_council(
 ) -> CouncilRef | None:
     """The council a request is for: the named one if the caller may notify it, else home.
 
-    ``reach`` is the caller's ``Identity.reached_councils`` (``bot.domain.office``: their
+    ``reach`` is the caller's ``OfficeReach.reaches_filter`` (``bot.domain.office``: their
     own council and its children, whose delegates a parent council's office may write to;
     ``None`` for an admin: every council). ``None`` comes back for a council that does not
     exist and for one out of reach alike.

@@ -70,8 +70,9 @@ class Identity:
 
     @property
     def delegate(self) -> Delegate | None:
-        """The record that speaks for this account: a secretary record first."""
-        ordered = sorted(self.delegates, key=lambda d: d.role != Role.secretary.value)
+        """The record that speaks for this account: one where it is the office first."""
+        own = self.office.own
+        ordered = sorted(self.delegates, key=lambda d: d.council_id not in own)
         return ordered[0] if ordered else None
 
     @property
@@ -81,25 +82,6 @@ class Identity:
     @property
     def is_linked(self) -> bool:
         return bool(self.delegates)
-
-    @property
-    def is_secretary(self) -> bool:
-        return self.office.is_office
-
-    @property
-    def managed_councils(self) -> frozenset[int] | None:
-        """Councils this caller acts on as the office; ``None`` means all (an admin)."""
-        return None if self.office.everywhere else self.office.acts_on
-
-    @property
-    def reached_councils(self) -> frozenset[int] | None:
-        """Councils whose office views this caller reads and whose delegates they may
-        notify: those they act on and their children; ``None`` means all (an admin)."""
-        return None if self.office.everywhere else self.office.reaches
-
-    def may_manage(self, council_id: int) -> bool:
-        """Act on this council as its office (:meth:`OfficeReach.may_act`)."""
-        return self.office.may_act(council_id)
 
 
 async def identify(
@@ -306,10 +288,10 @@ class CouncilLinkStatus:
 
 async def link_status(*, session: AsyncSession, identity: Identity) -> list[CouncilLinkStatus]:
     """How many delegates of each council the caller manages have linked their account."""
-    if not identity.is_secretary:
+    if not identity.office.is_office:
         raise PermissionError("link status is for secretaries")
     active: list[ColumnElement[bool]] = [col(Delegate.active).is_(True)]
-    managed = identity.managed_councils
+    managed = identity.office.acts_on_filter
     if managed is not None:
         active.append(col(Delegate.council_id).in_(managed))
     connection = await session.connection()

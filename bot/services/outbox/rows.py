@@ -21,7 +21,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.broadcasts import KeptNotice
-from bot.domain.keyboards import Button as Button  # re-exported: texts import it from here
 from bot.domain.keyboards import Keyboard, KeyboardButton
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure, Payload

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.roster import Role
+from bot.domain.office import Seat, office_reach
 from bot.domain.webapp import CouncilRole
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Council, Delegate
@@ -85,23 +85,26 @@ async def menu_wanted(
     *, session: AsyncSession, admin_ids: frozenset[int], chats: Collection[int] | None = None
 ) -> dict[int, MenuWanted]:
     """Each linked account's button (admins': the office's), optionally for some chats only."""
-    query = select(Delegate.telegram_user_id, Delegate.role, Delegate.language).where(
-        col(Delegate.active).is_(True), col(Delegate.telegram_user_id).is_not(None)
-    )
+    query = select(
+        Delegate.telegram_user_id, Delegate.council_id, Delegate.role, Delegate.language
+    ).where(col(Delegate.active).is_(True), col(Delegate.telegram_user_id).is_not(None))
     if chats is not None:
         query = query.where(col(Delegate.telegram_user_id).in_(list(chats)))
-    office: dict[int, bool] = {}
+    seats: dict[int, list[Seat]] = {}
     language: dict[int, str] = {}
-    for user_id, role, chosen in (await session.exec(query.order_by(col(Delegate.id)))).all():
+    rows = (await session.exec(query.order_by(col(Delegate.id)))).all()
+    for user_id, council_id, role, chosen in rows:
         if user_id is None:
             continue
-        office[user_id] = office.get(user_id, False) or role == Role.secretary.value
+        seats.setdefault(user_id, []).append(Seat(council_id, role))
         language.setdefault(user_id, chosen)  # the first record's, as ``identify`` reads it
     wanted = {
         user_id: MenuWanted(
-            office=office[user_id] or user_id in admin_ids, language=language[user_id]
+            # Being the office does not depend on the council tree: no tree is read.
+            office=office_reach(held, {}, admin=user_id in admin_ids).is_office,
+            language=language[user_id],
         )
-        for user_id in office
+        for user_id, held in seats.items()
     }
     for admin in admin_ids:
         if chats is None or admin in chats:

@@ -28,6 +28,7 @@ from bot.domain.buttons import (
     UnitButton,
 )
 from bot.domain.callbacks import encode
+from bot.domain.keyboards import Button
 from bot.i18n import N_
 from bot.messages import broadcast_texts as texts
 from bot.messages.keyboards import inline_markup
@@ -41,7 +42,6 @@ from bot.services.broadcasts.drafts import (
 )
 from bot.services.broadcasts.progress import recent_broadcasts
 from bot.services.conversations import end_conversation
-from bot.services.outbox.rows import Button
 from bot.telegram.broadcasts.notice import (
     MAX_UNIT_BUTTONS,
     NOT_AVAILABLE,
@@ -78,7 +78,7 @@ async def broadcast_command(update: Update, context: BotContext, scope: UpdateSc
         return
     council = await resolve_council(
         session=scope.session,
-        reach=identity.reached_councils,
+        reach=identity.office.reaches_filter,
         code=request.council_code,
         home=home_council(identity),
     )
@@ -294,7 +294,7 @@ async def on_council(
     await answer(menu.query)
     council = await resolve_council(
         session=scope.session,
-        reach=secretary(scope).reached_councils,
+        reach=secretary(scope).office.reaches_filter,
         code=None,
         home=data.council_id,
     )

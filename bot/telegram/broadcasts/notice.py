@@ -29,7 +29,7 @@ from bot.domain.broadcasts import (
 )
 from bot.domain.buttons import StopComposingButton
 from bot.domain.callbacks import encode
-from bot.domain.roster import Role
+from bot.domain.keyboards import Button
 from bot.i18n import N_, Gettext
 from bot.messages import broadcast_texts as texts
 from bot.messages.keyboards import inline_markup
@@ -49,7 +49,6 @@ from bot.services.conversations import (
     start_conversation,
 )
 from bot.services.delegates.accounts import Identity
-from bot.services.outbox.rows import Button
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import SECRETARIES_ONLY, refuse
 
@@ -100,10 +99,11 @@ def render_error(error: RequestError, _: Gettext) -> str:
 
 def home_council(identity: Identity) -> int | None:
     """The council a secretary (or an admin with a delegate record) works for."""
+    office = identity.office
     for delegate in identity.delegates:
-        if delegate.role == Role.secretary.value:
+        if delegate.council_id in office.own:
             return delegate.council_id
-    if identity.is_admin and identity.delegates:
+    if office.everywhere and identity.delegates:
         return identity.delegates[0].council_id
     return None
 
@@ -112,7 +112,7 @@ def secretary(scope: UpdateScope) -> Identity:
     """The caller of a handler guarded by ``requires(Access.secretary)``."""
     identity = scope.identity
     assert identity is not None
-    assert identity.is_secretary
+    assert identity.office.is_office
     return identity
 
 
@@ -198,7 +198,7 @@ async def conversation_council(
     if council_id is None:
         return None
     return await resolve_council(
-        session=scope.session, reach=identity.reached_councils, code=None, home=council_id
+        session=scope.session, reach=identity.office.reaches_filter, code=None, home=council_id
     )
 
 
@@ -217,7 +217,7 @@ async def on_message(
     if state.step not in (BroadcastStep.notice, BroadcastStep.album) and not message.text:
         return False
     _ = scope._
-    if scope.identity is None or not scope.identity.is_secretary:
+    if scope.identity is None or not scope.identity.office.is_office:
         await refuse(update, _(SECRETARIES_ONLY))
         return True
     if state.step is BroadcastStep.album:

@@ -23,6 +23,7 @@ from bot.domain.buttons import (
     NameList,
     NamesButton,
 )
+from bot.domain.keyboards import Button
 from bot.i18n import N_
 from bot.messages import broadcast_texts as texts
 from bot.messages.keyboards import inline_markup
@@ -41,7 +42,6 @@ from bot.services.broadcasts.progress import (
     recipient_lines,
     report_xlsx,
 )
-from bot.services.outbox.rows import Button
 from bot.telegram.broadcasts.notice import (
     NOT_AVAILABLE,
     ask_for_notice,
@@ -275,7 +275,7 @@ async def on_correction(
     message, broadcast = found
     council = await resolve_council(
         session=scope.session,
-        reach=secretary(scope).reached_councils,
+        reach=secretary(scope).office.reaches_filter,
         code=None,
         home=broadcast.council_id,
     )
