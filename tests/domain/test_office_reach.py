@@ -96,6 +96,9 @@ def test_office_reach(
     _own, acts_on, oversees, _delegate_of = expected
     assert reach.everywhere is admin
     assert reach.is_office is (admin or bool(reach.own))
+    # As a query's filter: ``None`` (no filter) for an admin, else the same councils.
+    assert reach.acts_on_filter == (None if admin else acts_on)
+    assert reach.reaches_filter == (None if admin else acts_on | oversees)
     for council in ALL:
         assert reach.may_act(council) is (council in acts_on)
         assert reach.may_reach(council) is (council in acts_on | oversees)
