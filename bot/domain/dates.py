@@ -4,9 +4,19 @@ Vietnamese: ``7h30–11h00 Thứ Năm, 10/12/2026``, a deadline ``trước 17h00
 09/11/2026``; English keeps the 24-hour clock, ``Thursday, 10/12/2026, 07:30–11:00``.
 The order of time and day is itself a translation (``{day}, {time}``).
 
-Every date and time the product writes is formatted here (a test forbids ``strftime``
-elsewhere in ``bot/`` and ``jobs/``); the forms without a language are those of files
-and spreadsheet cells, which the office reads in either language.
+Every date and time the product writes *for a person* is formatted here (a test forbids
+``strftime`` and ``%`` format specs elsewhere in ``bot/`` and ``jobs/``); the forms without
+a language are those of files and spreadsheet cells, which the office reads in either
+language.
+
+Machine formats are the exception, by one rule: where a program reads the value back
+(the Mini App's JSON, a CLI's CSV, an idempotency key, a stored payload), a date or a
+moment is ISO 8601, written with the standard library's ``isoformat()`` and read with
+``fromisoformat()`` — already the one way, so no helper wraps it. This module holds
+only the machine forms ``isoformat`` cannot write: a month (:func:`format_month_key`),
+RFC 5545 (:func:`format_ical`) and a file's minute-precision moment
+(:func:`format_file_moment`). ISO never reaches a person: texts and handlers
+(``bot/messages``, ``bot/telegram``) do not call ``isoformat`` (a test says so).
 """
 
 from __future__ import annotations

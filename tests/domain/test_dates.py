@@ -145,8 +145,12 @@ def _date_formatting(tree: ast.AST) -> list[int]:
 
 
 def test_no_module_formats_dates_without_the_helpers() -> None:
-    """One place writes dates and times (``bot/domain/dates.py``): a new screen cannot
-    invent its own form of a date."""
+    """One place writes dates and times for people (``bot/domain/dates.py``): a new
+    screen cannot invent its own form of a date.
+
+    ``isoformat()`` is not looked for here: it is the machine format (JSON, CSV, keys),
+    exempt by the rule in ``bot/domain/dates.py``'s docstring; the next test keeps it
+    away from the texts people read."""
     offenders = [
         f"{path.relative_to(ROOT)}:{line}"
         for folder in ("bot", "jobs")
@@ -155,6 +159,34 @@ def test_no_module_formats_dates_without_the_helpers() -> None:
         for line in _date_formatting(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert offenders == []
+
+
+HUMAN_TEXTS = ("bot/messages", "bot/telegram")
+"""Where the texts and keyboards people read are made."""
+
+
+def _iso_formatting(tree: ast.AST) -> list[int]:
+    """Lines that write ISO 8601 (``day.isoformat()``, ``moment.isoformat(sep=" ")``)."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "isoformat"
+    ]
+
+
+def test_iso_dates_are_for_machines_not_for_people() -> None:
+    """ISO 8601 is the machine format (``bot/domain/dates.py``): a handler or a text
+    that shows a date uses the helpers, not ``isoformat()``."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for folder in HUMAN_TEXTS
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line in _iso_formatting(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+    seen = _iso_formatting(ast.parse("f'{day.isoformat()}'\nday.isoformat(sep=' ')"))
+    assert sorted(seen) == [1, 2]  # the guard sees it in an f-string and in a call
+    assert _iso_formatting(ast.parse("format_date(day)")) == []
 
 
 @pytest.mark.parametrize(
