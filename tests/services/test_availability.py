@@ -12,9 +12,18 @@ from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.domain.availability import AwayReason, OfferStatus
-from bot.models import Assignment, Delegate, Occurrence, OutboxMessage, Release, SubstituteOffer
-from bot.services.availability.absences import record_absence
+from bot.domain.availability import Answer, AwayReason, OfferStatus
+from bot.models import (
+    Assignment,
+    Delegate,
+    Occurrence,
+    OutboxMessage,
+    Release,
+    SessionAnswer,
+    SubstituteOffer,
+)
+from bot.services.availability.absences import apply_absences, record_absence
+from bot.services.availability.attendance import record_answer
 from bot.services.availability.releases import (
     Released,
     ReleaseRefusal,
@@ -471,3 +480,43 @@ async def test_a_take_closes_the_other_offers_by_where_their_message_is(
         await session.commit()
     assert late.outcome is TakeOutcome.taken
     assert len(await outbox_of(session_factory, OutboxKind.offer_closed)) == 2
+
+
+async def test_an_absence_replaces_an_earlier_answer_not_a_later_one(
+    session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
+) -> None:
+    """The latest word counts: B said «Tham dự» before reporting the absence (it gives
+    way); C reported the absence, then said «Tham dự» for the session (it is kept)."""
+    await load_schedule(session_factory, tmp_path, SESSION)
+    b, c = people["ML-B"], people["ML-C"]
+    mine = {d: await first_assignment(session_factory, d) for d in (b, c)}
+
+    async def attend(delegate_id: int, now: datetime) -> None:
+        async with session_factory() as session:
+            assert await record_answer(
+                session=session, assignment_id=mine[delegate_id], delegate_ids=[delegate_id],
+                answer=Answer.attend, reason=None, note="", now=now,
+            )  # fmt: skip
+            await session.commit()
+
+    async def away(delegate_id: int, now: datetime) -> int:
+        async with session_factory() as session:
+            result = await record_absence(
+                session=session, delegate_id=delegate_id, starts_on=date(2026, 12, 18),
+                ends_on=date(2026, 12, 18), reason=AwayReason.personal, note="ốm",
+                source="bot", now=now, policy=POLICY,
+            )  # fmt: skip
+            await session.commit()
+            return result.sessions
+
+    await attend(b, NOW)
+    assert await away(b, NOW + timedelta(hours=1)) == 1
+    assert await away(c, NOW) == 1
+    await attend(c, NOW + timedelta(hours=1))
+    async with session_factory() as session:
+        await apply_absences(session=session, now=NOW + timedelta(hours=2), policy=POLICY)
+        await session.commit()
+        stored = {
+            s.delegate_id: (s.answer, s.note) for s in (await session.exec(select(SessionAnswer)))
+        }
+    assert stored == {b: ("absent", "ốm"), c: ("attend", "")}
