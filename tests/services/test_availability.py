@@ -391,7 +391,7 @@ async def test_the_standing_committee_gets_tomorrows_attendance_only(
     """The day before a session each linked Standing Committee member (by title) of its
     council gets a summary row limited to the attendance; not a member of another
     council without a session, not an unlinked one, not an account that already gets
-    the office's whole summary."""
+    the office's whole summary (a secretary's, or an admin's)."""
     chair = await add_delegate(
         session_factory, "ML-CT", title="Chủ tịch HĐND", telegram_user_id=950
     )
@@ -401,16 +401,22 @@ async def test_the_standing_committee_gets_tomorrows_attendance_only(
     await add_delegate(
         session_factory, "MT-CT", council="HDND-MT", title="Chủ tịch HĐND", telegram_user_id=951
     )
+    # An admin (by Telegram id) who is also a Vice-Chair: the admin's summary only.
+    await add_delegate(session_factory, "ML-PCT2", title="Phó Chủ tịch HĐND", telegram_user_id=960)
     await load_schedule(session_factory, tmp_path, SESSION)
     async with session_factory() as session:
         await plan_summaries(
-            session=session, now=datetime(2026, 12, 17, 1, tzinfo=UTC), admin_ids=frozenset(),
+            session=session, now=datetime(2026, 12, 17, 1, tzinfo=UTC), admin_ids=frozenset({960}),
             day_key="2026-12-17", zone=ZONE, sessions_on=date(2026, 12, 18),
         )  # fmt: skip
         await session.commit()
     rows = await outbox_of(session_factory, OutboxKind.summary)
     by_key = {row.dedupe_key: row for row in rows}
-    assert sorted(by_key) == [f"s{people['office']}:2026-12-17", f"tt{chair.id}:2026-12-17"]
+    assert sorted(by_key) == [
+        "admin960:2026-12-17",
+        f"s{people['office']}:2026-12-17",
+        f"tt{chair.id}:2026-12-17",
+    ]
     standing = SummaryPayload.unpack(by_key[f"tt{chair.id}:2026-12-17"].payload)
     assert standing.attendance_only
     assert standing.sessions_on == date(2026, 12, 18)

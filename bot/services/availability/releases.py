@@ -326,7 +326,8 @@ def _offer_row(
 async def secretaries(
     *, session: AsyncSession, council_ids: Collection[int]
 ) -> dict[int, list[Delegate]]:
-    """The councils' linked, active office accounts, by council."""
+    """The councils' linked, active office accounts (secretaries), by council: the one
+    query for them (the escalations, the news of a stand-in, the daily summary)."""
     found = await session.exec(
         select(Delegate)
         .where(
