@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import Message, Update
 
-from bot.domain.availability import Answer, AwayInputError, AwayReason, parse_away
+from bot.domain.availability import Answer, AwayInputError, AwayReason, OfferStatus, parse_away
 from bot.domain.buttons import (
     ChooseStandInButton,
     OfferAnswer,
@@ -28,6 +28,7 @@ from bot.domain.dates import format_day, format_day_month
 from bot.i18n import N_
 from bot.messages.availability_texts import (
     REASONS,
+    closed_offer_message,
     duty_lines,
     reason_buttons,
     roll_lines,
@@ -42,6 +43,7 @@ from bot.services.availability.absences import (
 )
 from bot.services.availability.attendance import record_answer, session_rolls
 from bot.services.availability.candidates import release_views
+from bot.services.availability.offers import edited_by_outbox
 from bot.services.availability.releases import (
     Released,
     ReleaseRefusal,
@@ -194,6 +196,15 @@ async def on_stand_in(
             with_candidates=False,
         )
         item = views.get(result.context.release.id)
+    closed = _CLOSED_BY.get(result.outcome)
+    if (
+        closed is not None
+        and query.message is not None
+        and await edited_by_outbox(
+            session=scope.session, offer_id=data.offer_id, message_id=query.message.message_id
+        )
+    ):
+        closed = None
     await scope.commit()
     context.deps.wake()
     lines = duty_lines(item.view, scope.language, _) if item is not None else []
@@ -215,8 +226,14 @@ async def on_stand_in(
         await edit(query, "\n".join([escape(_("Noted: you cannot stand in.")), *lines]))
         return
     # A place taken, or a duty begun: the offer's own message is edited through the
-    # outbox (``offer_closed``), once, so the press gets only the answer.
+    # outbox (``offer_closed``), once, so the press gets only the answer; a copy the
+    # outbox never learnt of (its send's outcome unknown) is edited here.
     await answer(query, _(_TAKE_TEXTS[result.outcome]), show_alert=True)
+    if closed is not None and item is not None:
+        await edit(query, closed_offer_message(item, closed, scope.language, _).text)
+
+
+_CLOSED_BY = {TakeOutcome.taken: OfferStatus.lost, TakeOutcome.late: OfferStatus.withdrawn}
 
 
 _ASSIGN_TEXTS = {

@@ -10,7 +10,7 @@ message id known): the planner's run plans the edits such offers still lack
 (``plan_late_edits``), however late the sender writes its outcome. An edit planned
 before that would find no message id and be cancelled, leaving the buttons live. A send
 whose outcome stayed unknown and that is not retried (the offer closed meanwhile) has no
-known message to edit: a press on it gets the «taken» answer.
+known message to edit: a press on it edits it there and then (``edited_by_outbox``).
 """
 
 from __future__ import annotations
@@ -98,6 +98,21 @@ def _edit_row(offer_id: int | None, delegate_id: int, *, now: datetime) -> dict[
 def edit_key(offer_id: int) -> str:
     """The dedupe key of an offer's edit row."""
     return f"x{offer_id}"
+
+
+async def edited_by_outbox(*, session: AsyncSession, offer_id: int, message_id: int) -> bool:
+    """Whether this message of the offer is the one the outbox knows, and so edits once
+    the offer closes; a copy whose send was never recorded is not."""
+    recorded = (
+        await session.exec(
+            select(OutboxMessage.telegram_message_id).where(
+                col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
+                col(OutboxMessage.dedupe_key) == offer_key(offer_id),
+                col(OutboxMessage.status) == OutboxStatus.sent.value,
+            )
+        )
+    ).first()
+    return recorded == message_id
 
 
 LATE_EDITS = timedelta(days=3)
