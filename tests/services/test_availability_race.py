@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from bot.db import create_session_factory
 from bot.domain.availability import Answer, AwayReason
 from bot.models import Absence, Assignment, Release, SessionAnswer
-from bot.services.availability.absences import apply_absences
+from bot.services.availability.absences import apply_absences, record_absence
 from bot.services.availability.attendance import record_answer
 from bot.services.availability.standins import TakeOutcome, take_place
 from tests.factories import add_delegate
@@ -119,11 +119,44 @@ async def test_an_answer_given_while_the_planner_applies_an_absence_is_kept(
         running = asyncio.create_task(planner())
         await _until_waiting_for_a_lock(pg_engine)
         await pressing.commit()
-        await running
+        assert await running == 0  # nothing answered for the delegate
     async with sessions() as session:
         stored = (await session.exec(select(SessionAnswer))).all()
     assert [(s.assignment_id, s.answer, s.absence_id) for s in stored] == [
         (mine, Answer.attend.value, None)
+    ]
+
+
+async def test_an_absence_replaces_an_earlier_answer_on_postgresql(
+    pg_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """The batched replacement and its count on PostgreSQL (whose driver reports no row
+    count for a batch)."""
+    sessions = create_session_factory(pg_engine)
+    a = (await add_delegate(sessions, "ML-A", telegram_user_id=100)).id
+    assert a is not None
+    for number, code in enumerate(POOL[1:], start=1):
+        await add_delegate(sessions, code, telegram_user_id=100 + number)
+    await load_schedule(sessions, tmp_path, SESSION)
+    mine = await first_assignment(sessions, a)
+    async with sessions() as session:
+        assert await record_answer(
+            session=session, assignment_id=mine, delegate_ids=[a], answer=Answer.attend,
+            reason=None, note="", now=NOW,
+        )  # fmt: skip
+        await session.commit()
+    async with sessions() as session:
+        result = await record_absence(
+            session=session, delegate_id=a, starts_on=date(2026, 12, 18),
+            ends_on=date(2026, 12, 18), reason=AwayReason.personal, note="ốm",
+            source="bot", now=NOW + timedelta(hours=1), policy=POLICY,
+        )  # fmt: skip
+        await session.commit()
+    assert result.sessions == 1
+    async with sessions() as session:
+        stored = (await session.exec(select(SessionAnswer))).all()
+    assert [(s.answer, s.note, s.absence_id) for s in stored] == [
+        ("absent", "ốm", result.absence.id)
     ]
 
 
