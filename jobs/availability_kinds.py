@@ -189,8 +189,9 @@ async def _load_closed(
 def _render_closed(
     row: OutboxMessage, loaded: _Closed, recipient: Recipient, _now: datetime
 ) -> Outgoing | None:
-    """The offer's message edited once, in its candidate's language; nothing when the
-    message is unknown or the offer did not close (its candidate answered it)."""
+    """The offer's message edited once, in its candidate's language. Planned only once
+    the offer's send is recorded as sent (``bot.services.availability.offers``), so the
+    message is known; nothing when the offer did not close (its candidate answered)."""
     offer_id = OfferClosedPayload.unpack(row.payload).offer
     offer = loaded.offers.get(offer_id)
     message_id = loaded.messages.get(offer_id)

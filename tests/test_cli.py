@@ -262,7 +262,10 @@ async def test_list_dates_day_first_and_days_that_do_not_exist(
             ["schedule", "list", "--to", "31/11/2026", "--lang", "en"],
             "is not a date of the calendar",
         ),
-        (["schedule", "list", "--from", "tomorrow"], "«tomorrow» không phải là ngày; ghi dạng 31/12/2026"),
+        (
+            ["schedule", "list", "--from", "tomorrow"],
+            "«tomorrow» không phải là ngày; ghi dạng 31/12/2026",
+        ),
     ]:
         with pytest.raises(SystemExit) as caught:
             main(argv)

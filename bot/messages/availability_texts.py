@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from html import escape
 
@@ -21,7 +22,13 @@ from bot.domain.buttons import (
     StandInButton,
 )
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_clock, format_day, format_day_month, format_entry_when
+from bot.domain.dates import (
+    format_clock,
+    format_clock_24h,
+    format_day,
+    format_day_month,
+    format_entry_when,
+)
 from bot.domain.keyboards import Button
 from bot.domain.schedule import headline
 from bot.i18n import N_, Gettext, get_translator
@@ -74,17 +81,27 @@ def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
 
 
 def agenda_rows(views: Sequence[AssignmentView], _: Gettext) -> list[list[Button]]:
-    """Under ``/lich``: ``Xin vắng`` for each duty that can be handed on, ``Tham dự`` /
-    ``Xin vắng`` for each session; one row per item, named by its day and title."""
+    """Under ``/lich``: ``Xin vắng`` for each duty that can be handed on, named by its day
+    and title; ``Tham dự`` / ``Xin vắng`` for each session, both short enough for a phone
+    and dated (the agenda above gives the title; the time too when two sessions share a
+    day). One row per item; the callback data is the reminders' own."""
+    session_days = Counter(v.starts_at.date() for v in views if v.kind == SESSION_KIND)
     rows: list[list[Button]] = []
     for view in views:
-        named = f" · {format_day_month(view.starts_at)} {headline(view.kind, view.title, _)}"
         if view.kind in RELEASABLE_KINDS:
+            named = f" · {format_day_month(view.starts_at)} {headline(view.kind, view.title, _)}"
             away = away_button(view.assignment_id, _)
             rows.append([Button((away.text + named)[:MAX_LABEL], away.callback_data)])
         elif view.kind == SESSION_KIND:
-            attend, absent = session_buttons(view.assignment_id, _)
-            rows.append([Button((attend.text + named)[:MAX_LABEL], attend.callback_data), absent])
+            when = format_day_month(view.starts_at)
+            if session_days[view.starts_at.date()] > 1:
+                when += " " + format_clock_24h(view.starts_at)
+            rows.append(
+                [
+                    Button(f"{button.text} {when}", button.callback_data)
+                    for button in session_buttons(view.assignment_id, _)
+                ]
+            )
     return rows[:MAX_AGENDA_ROWS]
 
 

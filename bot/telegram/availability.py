@@ -1,5 +1,6 @@
-"""Availability in the bot: ``Xin vắng`` and its reasons, stand-in offers and the office's
-choice, session answers, ``/vang`` and ``/diemdanh``.
+"""Availability in the bot: ``Xin vắng`` and its reasons, the office's choice of a
+stand-in, session answers, ``/vang`` and ``/diemdanh`` (a candidate's answer to an offer:
+``availability_offers``).
 
 Every handler writes through the services in the update's session and commits before it
 tells anyone; offers and news are outbox rows, so this process's dispatcher is woken.
@@ -16,11 +17,9 @@ from telegram import Message, Update
 from bot.domain.availability import Answer, AwayInputError, AwayReason, parse_away
 from bot.domain.buttons import (
     ChooseStandInButton,
-    OfferAnswer,
     ReleaseButton,
     SessionAnswerButton,
     SessionChoice,
-    StandInButton,
     WithdrawAbsenceButton,
 )
 from bot.domain.callbacks import encode
@@ -42,7 +41,6 @@ from bot.services.availability.absences import (
     withdraw_absence,
 )
 from bot.services.availability.attendance import record_answer, session_rolls
-from bot.services.availability.candidates import release_views
 from bot.services.availability.releases import (
     Released,
     ReleaseRefusal,
@@ -51,12 +49,10 @@ from bot.services.availability.releases import (
 )
 from bot.services.availability.standins import (
     AssignOutcome,
-    TakeOutcome,
     assign_stand_in,
-    decline_offer,
-    take_place,
 )
 from bot.services.schedule.views import assignments_by_id
+from bot.telegram.availability_offers import on_stand_in as on_stand_in  # for the app
 from bot.telegram.availability_reason import ask_for_reason
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
@@ -150,73 +146,6 @@ async def on_release(
         + ([escape(_("Please write the reason in one message."))] if other else [])
     )
     await edit(query, text)
-
-
-_TAKE_TEXTS = {
-    TakeOutcome.taken: N_("Thank you: another delegate has already taken this place."),
-    TakeOutcome.late: N_("This duty has already begun or was cancelled."),
-    TakeOutcome.answered: N_("You have already answered this offer."),
-    TakeOutcome.not_yours: N_("This offer was not sent to you."),
-    TakeOutcome.not_found: N_("This offer no longer exists."),
-}
-
-
-@on_button(StandInButton, Access.delegate)
-async def on_stand_in(
-    update: Update, context: BotContext, scope: UpdateScope, data: StandInButton
-) -> None:
-    """``Nhận thay`` (the first press wins) or ``Không nhận`` (the next candidate)."""
-    query = update.callback_query
-    assert query is not None
-    assert scope.identity is not None
-    _ = scope._
-    if data.answer is OfferAnswer.take:
-        result = await take_place(
-            session=scope.session,
-            offer_id=data.offer_id,
-            delegate_ids=scope.identity.delegate_ids,
-            now=scope.now,
-        )
-    else:
-        result = await decline_offer(
-            session=scope.session,
-            offer_id=data.offer_id,
-            delegate_ids=scope.identity.delegate_ids,
-            now=scope.now,
-            policy=_policy(scope),
-        )
-    item = None
-    if result.context is not None and result.context.release.id is not None:
-        views = await release_views(
-            session=scope.session,
-            release_ids=[result.context.release.id],
-            zone=scope.settings.zone,
-            with_candidates=False,
-        )
-        item = views.get(result.context.release.id)
-    await scope.commit()
-    context.deps.wake()
-    lines = duty_lines(item.view, scope.language, _) if item is not None else []
-    if result.outcome is TakeOutcome.won:
-        await answer(query)
-        await edit(
-            query,
-            "\n".join(
-                [
-                    "🙋 <b>" + escape(_("Thank you: you stand in for this duty")) + "</b>",
-                    *lines,
-                    escape(_("You will get its reminders and, afterwards, its report prompt.")),
-                ]
-            ),
-        )
-        return
-    if result.outcome is TakeOutcome.declined:
-        await answer(query)
-        await edit(query, "\n".join([escape(_("Noted: you cannot stand in.")), *lines]))
-        return
-    # A place taken, or a duty begun: the offer's own message is edited through the
-    # outbox (``offer_closed``), once, so the press gets only the answer.
-    await answer(query, _(_TAKE_TEXTS[result.outcome]), show_alert=True)
 
 
 _ASSIGN_TEXTS = {

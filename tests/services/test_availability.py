@@ -12,13 +12,23 @@ from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import SessionFactory
-from bot.domain.availability import AwayReason, OfferStatus
-from bot.models import Assignment, Delegate, Occurrence, OutboxMessage, Release, SubstituteOffer
-from bot.services.availability.absences import record_absence
+from bot.domain.availability import Answer, AwayReason, OfferStatus
+from bot.models import (
+    Assignment,
+    Delegate,
+    Occurrence,
+    OutboxMessage,
+    Release,
+    SessionAnswer,
+    SubstituteOffer,
+)
+from bot.services.availability.absences import apply_absences, record_absence
+from bot.services.availability.attendance import record_answer
 from bot.services.availability.releases import (
     Released,
     ReleaseRefusal,
     SubstitutePolicy,
+    plan_substitutes,
     release_assignment,
 )
 from bot.services.availability.standins import (
@@ -381,7 +391,7 @@ async def test_the_standing_committee_gets_tomorrows_attendance_only(
     """The day before a session each linked Standing Committee member (by title) of its
     council gets a summary row limited to the attendance; not a member of another
     council without a session, not an unlinked one, not an account that already gets
-    the office's whole summary."""
+    the office's whole summary (a secretary's, or an admin's)."""
     chair = await add_delegate(
         session_factory, "ML-CT", title="Chủ tịch HĐND", telegram_user_id=950
     )
@@ -391,16 +401,22 @@ async def test_the_standing_committee_gets_tomorrows_attendance_only(
     await add_delegate(
         session_factory, "MT-CT", council="HDND-MT", title="Chủ tịch HĐND", telegram_user_id=951
     )
+    # An admin (by Telegram id) who is also a Vice-Chair: the admin's summary only.
+    await add_delegate(session_factory, "ML-PCT2", title="Phó Chủ tịch HĐND", telegram_user_id=960)
     await load_schedule(session_factory, tmp_path, SESSION)
     async with session_factory() as session:
         await plan_summaries(
-            session=session, now=datetime(2026, 12, 17, 1, tzinfo=UTC), admin_ids=frozenset(),
+            session=session, now=datetime(2026, 12, 17, 1, tzinfo=UTC), admin_ids=frozenset({960}),
             day_key="2026-12-17", zone=ZONE, sessions_on=date(2026, 12, 18),
         )  # fmt: skip
         await session.commit()
     rows = await outbox_of(session_factory, OutboxKind.summary)
     by_key = {row.dedupe_key: row for row in rows}
-    assert sorted(by_key) == [f"s{people['office']}:2026-12-17", f"tt{chair.id}:2026-12-17"]
+    assert sorted(by_key) == [
+        "admin960:2026-12-17",
+        f"s{people['office']}:2026-12-17",
+        f"tt{chair.id}:2026-12-17",
+    ]
     standing = SummaryPayload.unpack(by_key[f"tt{chair.id}:2026-12-17"].payload)
     assert standing.attendance_only
     assert standing.sessions_on == date(2026, 12, 18)
@@ -416,22 +432,27 @@ def by_delegate(rows: list[OutboxMessage]) -> dict[int | None, OutboxMessage]:
 async def test_a_take_closes_the_other_offers_by_where_their_message_is(
     session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
 ) -> None:
-    """An offer not sent yet is not sent; one being sent is edited once its send is
-    recorded (after the sender's lease); one sent is edited at once; one that could not
-    be delivered is left alone. One edit row per offer, however often it is closed."""
+    """An offer not sent yet is not sent; one sent is edited at once; one being sent is
+    edited once its send is recorded as sent, however late (the planner's run plans it:
+    an edit planned earlier would find no message id and be cancelled). One edit row per
+    offer, however often it is closed or the planner runs."""
     await load_schedule(session_factory, tmp_path, ROTA)
     await release(
         session_factory, await first_assignment(session_factory, people["ML-A"]), people["ML-A"]
     )
     asked = await offers(session_factory)
     rows = by_delegate(await outbox_of(session_factory, OutboxKind.substitute_offer))
-    async with session_factory() as session:
-        for code, status, message_id in (("ML-B", "sending", None), ("ML-C", "sent", 77)):
+
+    async def mark(code: str, status: str, message_id: int | None) -> None:
+        async with session_factory() as session:
             row = await session.get(OutboxMessage, rows[people[code]].id)
             assert row is not None
             row.status, row.telegram_message_id = status, message_id
             session.add(row)
-        await session.commit()
+            await session.commit()
+
+    await mark("ML-B", "sending", None)
+    await mark("ML-C", "sent", 77)
     # D takes the place; B's offer is in flight, C's sent; E was never asked.
     async with session_factory() as session:
         won = await take_place(
@@ -441,9 +462,21 @@ async def test_a_take_closes_the_other_offers_by_where_their_message_is(
         await session.commit()
     assert won.outcome is TakeOutcome.won
     edits = by_delegate(await outbox_of(session_factory, OutboxKind.offer_closed))
-    assert set(edits) == {people["ML-B"], people["ML-C"]}
+    assert set(edits) == {people["ML-C"]}
     assert edits[people["ML-C"]].due_at == NOW
-    assert edits[people["ML-B"]].due_at == NOW + LEASE
+    # B's send is recorded long after its lease ran out (the database was away): the
+    # planner's next run edits it.
+    later = NOW + 3 * LEASE
+    async with session_factory() as session:
+        assert await plan_substitutes(session=session, policy=POLICY, now=later) == 0
+    await mark("ML-B", "sent", 78)
+    for _run in range(2):
+        async with session_factory() as session:
+            await plan_substitutes(session=session, policy=POLICY, now=later)
+            await session.commit()
+    edits = by_delegate(await outbox_of(session_factory, OutboxKind.offer_closed))
+    assert set(edits) == {people["ML-B"], people["ML-C"]}
+    assert (edits[people["ML-B"]].due_at, edits[people["ML-B"]].status) == (later, "pending")
     # A late press on C's offer closes nothing twice.
     async with session_factory() as session:
         late = await take_place(
@@ -453,3 +486,43 @@ async def test_a_take_closes_the_other_offers_by_where_their_message_is(
         await session.commit()
     assert late.outcome is TakeOutcome.taken
     assert len(await outbox_of(session_factory, OutboxKind.offer_closed)) == 2
+
+
+async def test_an_absence_replaces_an_earlier_answer_not_a_later_one(
+    session_factory: SessionFactory, tmp_path: Path, people: dict[str, int]
+) -> None:
+    """The latest word counts: B said «Tham dự» before reporting the absence (it gives
+    way); C reported the absence, then said «Tham dự» for the session (it is kept)."""
+    await load_schedule(session_factory, tmp_path, SESSION)
+    b, c = people["ML-B"], people["ML-C"]
+    mine = {d: await first_assignment(session_factory, d) for d in (b, c)}
+
+    async def attend(delegate_id: int, now: datetime) -> None:
+        async with session_factory() as session:
+            assert await record_answer(
+                session=session, assignment_id=mine[delegate_id], delegate_ids=[delegate_id],
+                answer=Answer.attend, reason=None, note="", now=now,
+            )  # fmt: skip
+            await session.commit()
+
+    async def away(delegate_id: int, now: datetime) -> int:
+        async with session_factory() as session:
+            result = await record_absence(
+                session=session, delegate_id=delegate_id, starts_on=date(2026, 12, 18),
+                ends_on=date(2026, 12, 18), reason=AwayReason.personal, note="ốm",
+                source="bot", now=now, policy=POLICY,
+            )  # fmt: skip
+            await session.commit()
+            return result.sessions
+
+    await attend(b, NOW)
+    assert await away(b, NOW + timedelta(hours=1)) == 1
+    assert await away(c, NOW) == 1
+    await attend(c, NOW + timedelta(hours=1))
+    async with session_factory() as session:
+        await apply_absences(session=session, now=NOW + timedelta(hours=2), policy=POLICY)
+        await session.commit()
+        stored = {
+            s.delegate_id: (s.answer, s.note) for s in (await session.exec(select(SessionAnswer)))
+        }
+    assert stored == {b: ("absent", "ốm"), c: ("attend", "")}

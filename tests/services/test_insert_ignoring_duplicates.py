@@ -15,6 +15,7 @@ from bot.db import (
     SessionFactory,
     create_session_factory,
     insert_ignoring_duplicates,
+    insert_new,
     insert_or_nothing,
 )
 from bot.models import OutboxMessage
@@ -97,3 +98,39 @@ async def test_insert_or_nothing_on_sqlite(session_factory: SessionFactory) -> N
 
 async def test_insert_or_nothing_on_postgresql(pg_engine: AsyncEngine) -> None:
     await _one_each(create_session_factory(pg_engine))
+
+
+async def _new_rows(sessions: SessionFactory) -> None:
+    """``insert_new``: the asked-for columns of the rows this call wrote, in one
+    statement; a key stored before, or twice in the call, is left out."""
+    async with sessions() as session:
+        await insert_ignoring_duplicates(
+            session, OUTBOX_TABLE, _rows(range(1)), unique=["kind", "dedupe_key"]
+        )
+        await session.commit()
+    rows = _rows(range(3))
+    async with sessions() as session:
+        written = await insert_new(
+            session, OUTBOX_TABLE, [*rows, rows[2]], unique=["kind", "dedupe_key"],
+            returning=("id", "dedupe_key", "chat_id"),
+        )  # fmt: skip
+        await session.commit()
+        stored = {
+            row.dedupe_key: row.id for row in (await session.exec(select(OutboxMessage))).all()
+        }
+    assert sorted((key, chat) for _id, key, chat in written) == [
+        ("k1", 10_000_000_001),
+        ("k2", 10_000_000_002),
+    ]
+    assert {key: row_id for row_id, key, _chat in written} == {
+        "k1": stored["k1"],
+        "k2": stored["k2"],
+    }
+
+
+async def test_insert_new_on_sqlite(session_factory: SessionFactory) -> None:
+    await _new_rows(session_factory)
+
+
+async def test_insert_new_on_postgresql(pg_engine: AsyncEngine) -> None:
+    await _new_rows(create_session_factory(pg_engine))

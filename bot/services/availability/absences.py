@@ -15,8 +15,9 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.availability import ABSENCE_RELEASES, SESSION_KIND, Answer, AwayReason
-from bot.models import Absence, Assignment, Event, Occurrence, SessionAnswer
+from bot.domain.availability import ABSENCE_RELEASES, SESSION_KIND, AwayReason
+from bot.models import Absence, Assignment, Event, Occurrence
+from bot.services.availability.attendance import AbsentAnswer, record_absent_answers
 from bot.services.availability.releases import ReleaseRequest, SubstitutePolicy, release_many
 from bot.services.schedule.views import local_bounds
 
@@ -75,7 +76,8 @@ async def _apply(
     session: AsyncSession, absences: Sequence[Absence], *, now: datetime, policy: SubstitutePolicy
 ) -> tuple[int, int]:
     """Releases every active assignment inside these periods (a session is answered
-    ``absent`` instead, unless its delegate answered already); (released, sessions)."""
+    ``absent`` instead, unless its delegate answered after the period was recorded);
+    (released, sessions)."""
     if not absences:
         return 0, 0
     periods: dict[int, list[tuple[datetime, datetime, Absence]]] = defaultdict(list)
@@ -122,44 +124,27 @@ async def _apply(
                 period.id,
             )
         )
-    sessions = await _absent_answers(session, answers, now=now)
+    sessions = await record_absent_answers(
+        session=session, answers=_absent_answers(answers), now=now
+    )
     await release_many(session=session, requests=releases, now=now, policy=policy)
     return len(releases), sessions
 
 
-async def _absent_answers(
-    session: AsyncSession, answers: Sequence[tuple[Assignment, Absence]], *, now: datetime
-) -> int:
-    """``absent`` for these sessions, except those their delegate answered already."""
-    if not answers:
-        return 0
-    answered = set(
-        (
-            await session.exec(
-                select(SessionAnswer.assignment_id).where(
-                    col(SessionAnswer.assignment_id).in_([a.id for a, _absence in answers])
-                )
-            )
-        ).all()
-    )
-    new: list[SessionAnswer] = []
-    for assignment, absence in answers:
-        if assignment.id is None or assignment.id in answered:
-            continue
-        new.append(
-            SessionAnswer(
-                assignment_id=assignment.id,
-                occurrence_id=assignment.occurrence_id,
-                delegate_id=assignment.delegate_id,
-                answer=Answer.absent.value,
-                reason=absence.reason,
-                note=absence.note,
-                absence_id=absence.id,
-                answered_at=now,
-            )
+def _absent_answers(answers: Sequence[tuple[Assignment, Absence]]) -> list[AbsentAnswer]:
+    return [
+        AbsentAnswer(
+            assignment_id=assignment.id,
+            occurrence_id=assignment.occurrence_id,
+            delegate_id=assignment.delegate_id,
+            reason=absence.reason,
+            note=absence.note,
+            absence_id=absence.id,
+            recorded_at=absence.created_at,
         )
-    session.add_all(new)
-    return len(new)
+        for assignment, absence in answers
+        if assignment.id is not None and absence.id is not None
+    ]
 
 
 async def active_absences(

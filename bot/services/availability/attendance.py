@@ -7,9 +7,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import insert_new
 from bot.domain.availability import SESSION_KIND, Answer, AwayReason
 from bot.models import Assignment, Council, Delegate, Event, Occurrence, SessionAnswer
 
@@ -24,10 +26,9 @@ async def record_answer(
     note: str,
     now: datetime,
     absence_id: int | None = None,
-    keep_existing: bool = False,
 ) -> bool:
     """The delegate's answer to one session (the latest counts); ``False`` when the
-    assignment is not theirs, not a session, over, or (``keep_existing``) answered."""
+    assignment is not theirs, not a session, or over."""
     row = (
         await session.exec(
             select(Assignment, Occurrence, Event)
@@ -50,8 +51,6 @@ async def record_answer(
             select(SessionAnswer).where(col(SessionAnswer.assignment_id) == assignment_id)
         )
     ).first()
-    if existing is not None and keep_existing:
-        return False
     assert occurrence.id is not None
     stored = existing or SessionAnswer(
         assignment_id=assignment_id,
@@ -67,6 +66,83 @@ async def record_answer(
     stored.answered_at = now
     session.add(stored)
     return True
+
+
+ANSWERS_TABLE = SessionAnswer.metadata.tables["session_answers"]
+
+
+@dataclass(frozen=True)
+class AbsentAnswer:
+    """A session inside an absence period: answered ``absent`` for the delegate."""
+
+    assignment_id: int
+    occurrence_id: int
+    delegate_id: int
+    reason: str
+    note: str
+    absence_id: int
+    recorded_at: datetime
+    """When the period was recorded: an answer the delegate gave before it gives way."""
+
+
+async def record_absent_answers(
+    *, session: AsyncSession, answers: Sequence[AbsentAnswer], now: datetime
+) -> int:
+    """``absent`` for these sessions, the latest word counting: an answer the delegate
+    gave after the period was recorded is kept (they will come after all), one given
+    before it is replaced. A delegate answering at this very moment is
+    settled by the unique index, never by an error that would fail the caller's run.
+    How many sessions were answered; three statements."""
+    if not answers:
+        return 0
+    values = [
+        {
+            "assignment_id": a.assignment_id,
+            "occurrence_id": a.occurrence_id,
+            "delegate_id": a.delegate_id,
+            "answer": Answer.absent.value,
+            "reason": a.reason,
+            "note": a.note,
+            "absence_id": a.absence_id,
+            "answered_at": now,
+        }
+        for a in answers
+    ]
+    await insert_new(session, ANSWERS_TABLE, values, unique=["assignment_id"])
+    await session.exec(
+        update(ANSWERS_TABLE)
+        .where(
+            ANSWERS_TABLE.c.assignment_id == bindparam("a_id"),
+            ANSWERS_TABLE.c.answered_at < bindparam("since"),
+            ANSWERS_TABLE.c.answer != Answer.absent.value,
+        )
+        .values(
+            answer=Answer.absent.value,
+            reason=bindparam("a_reason"),
+            note=bindparam("a_note"),
+            absence_id=bindparam("a_absence"),
+            answered_at=now,
+        ),
+        params=[
+            {
+                "a_id": a.assignment_id,
+                "since": a.recorded_at,
+                "a_reason": a.reason,
+                "a_note": a.note,
+                "a_absence": a.absence_id,
+            }
+            for a in answers
+        ],
+    )
+    # Counted, not taken from the UPDATE's row count: asyncpg reports none for a batch.
+    written = await session.exec(
+        select(func.count()).where(
+            col(SessionAnswer.assignment_id).in_([a.assignment_id for a in answers]),
+            col(SessionAnswer.answered_at) == now,
+            col(SessionAnswer.absence_id).is_not(None),
+        )
+    )
+    return written.one()
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,19 @@ or the duty began or was cancelled first.
 An offer not sent yet is simply not sent. One already in the candidate's chat is edited
 through the outbox (kind ``offer_closed``): durable, retried, rendered in the
 candidate's language when it goes out. Each offer closes once and gets at most one edit.
+
+An offer being sent when it closes gets its edit once its send is recorded as sent (its
+message id known): the planner's run plans the edits such offers still lack
+(``plan_late_edits``), however late the sender writes its outcome. An edit planned
+before that would find no message id and be cancelled, leaving the buttons live. A send
+whose outcome stayed unknown and that is not retried (the offer closed meanwhile) has no
+known message to edit: a press on it edits it there and then (``edited_by_outbox``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -20,7 +27,7 @@ from bot.db import insert_ignoring_duplicates
 from bot.domain.availability import OfferStatus
 from bot.models import Occurrence, OutboxMessage, Release, SubstituteOffer
 from bot.services.outbox.payloads import OfferClosedPayload, OutboxKind
-from bot.services.outbox.rows import LEASE, OUTBOX_TABLE, OutboxStatus, outbox_row
+from bot.services.outbox.rows import OUTBOX_TABLE, OutboxStatus, outbox_row
 
 CLOSED = (OfferStatus.lost, OfferStatus.withdrawn)
 """The statuses an offer's edit shows (``offer_closed`` renders nothing for the others)."""
@@ -66,32 +73,104 @@ async def close_offers(
             )
             .values(status=OutboxStatus.cancelled.value, last_error=status.value, updated_at=now)
         )
+    # One still being sent is edited by the planner once its send is recorded.
     edits = [
-        _edit_row(by_key[key], now=now, in_flight=state == OutboxStatus.sending.value)
+        _edit_row(by_key[key].id, by_key[key].delegate_id, now=now)
         for _row_id, key, state in rows
-        if state in (OutboxStatus.sent.value, OutboxStatus.sending.value)
+        if state == OutboxStatus.sent.value
     ]
     return await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, edits, unique=["kind", "dedupe_key"]
     )
 
 
-def _edit_row(offer: SubstituteOffer, *, now: datetime, in_flight: bool) -> dict[str, Any]:
-    assert offer.id is not None
-    # An offer still being sent gets its message id when the send is recorded: the edit
-    # waits out the sender's lease (rendered without a message id, it says nothing).
+def _edit_row(offer_id: int | None, delegate_id: int, *, now: datetime) -> dict[str, Any]:
+    assert offer_id is not None
     return outbox_row(
-        OfferClosedPayload(offer=offer.id),
-        f"x{offer.id}",
+        OfferClosedPayload(offer=offer_id),
+        edit_key(offer_id),
         now=now,
-        due_at=now + LEASE if in_flight else now,
-        delegate_id=offer.delegate_id,
+        due_at=now,
+        delegate_id=delegate_id,
+    )
+
+
+def edit_key(offer_id: int) -> str:
+    """The dedupe key of an offer's edit row."""
+    return f"x{offer_id}"
+
+
+async def edited_by_outbox(*, session: AsyncSession, offer_id: int, message_id: int) -> bool:
+    """Whether this message of the offer is the one the outbox knows, and so edits once
+    the offer closes; a copy whose send was never recorded is not."""
+    recorded = (
+        await session.exec(
+            select(OutboxMessage.telegram_message_id).where(
+                col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
+                col(OutboxMessage.dedupe_key) == offer_key(offer_id),
+                col(OutboxMessage.status) == OutboxStatus.sent.value,
+            )
+        )
+    ).first()
+    return recorded == message_id
+
+
+LATE_EDITS = timedelta(days=3)
+"""How far back the planner looks for closed offers whose send was recorded late."""
+
+
+async def plan_late_edits(*, session: AsyncSession, now: datetime) -> int:
+    """Edits for closed offers whose message was recorded as sent after they closed (the
+    planner's run); how many. Three statements, over the offers closed lately."""
+    closed = {
+        offer_id: delegate_id
+        for offer_id, delegate_id in (
+            await session.exec(
+                select(SubstituteOffer.id, SubstituteOffer.delegate_id).where(
+                    col(SubstituteOffer.status).in_([s.value for s in CLOSED]),
+                    col(SubstituteOffer.answered_at) >= now - LATE_EDITS,
+                )
+            )
+        ).all()
+        if offer_id is not None
+    }
+    if not closed:
+        return 0
+    sent = set(
+        (
+            await session.exec(
+                select(OutboxMessage.dedupe_key).where(
+                    col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
+                    col(OutboxMessage.dedupe_key).in_([offer_key(i) for i in closed]),
+                    col(OutboxMessage.status) == OutboxStatus.sent.value,
+                )
+            )
+        ).all()
+    )
+    planned = set(
+        (
+            await session.exec(
+                select(OutboxMessage.dedupe_key).where(
+                    col(OutboxMessage.kind) == OutboxKind.offer_closed.value,
+                    col(OutboxMessage.dedupe_key).in_([edit_key(i) for i in closed]),
+                )
+            )
+        ).all()
+    )
+    edits = [
+        _edit_row(offer_id, delegate_id, now=now)
+        for offer_id, delegate_id in closed.items()
+        if offer_key(offer_id) in sent and edit_key(offer_id) not in planned
+    ]
+    return await insert_ignoring_duplicates(
+        session, OUTBOX_TABLE, edits, unique=["kind", "dedupe_key"]
     )
 
 
 async def close_stale_offers(*, session: AsyncSession, now: datetime) -> int:
-    """Pending offers of duties that began or were cancelled are withdrawn (the planner's
-    run); how many sent ones will be edited."""
+    """Pending offers of duties that began or were cancelled are withdrawn, and offers
+    whose send was recorded after they closed get their edit (the planner's run); how
+    many edits were planned."""
     stale = (
         await session.exec(
             select(SubstituteOffer)
@@ -103,6 +182,7 @@ async def close_stale_offers(*, session: AsyncSession, now: datetime) -> int:
             )
         )
     ).all()
-    return await close_offers(
+    closed = await close_offers(
         session=session, offers=list(stale), status=OfferStatus.withdrawn, now=now
     )
+    return closed + await plan_late_edits(session=session, now=now)

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.db import insert_ignoring_duplicates
+from bot.db import insert_ignoring_duplicates, insert_new
 from bot.domain.availability import (
     ABSENCE_RELEASES,
     RELEASABLE_KINDS,
@@ -291,18 +291,6 @@ async def _insert_offers(
     each one this call wrote. The planner's tick and a delegate's «Không nhận» may offer at
     the same moment: the unique (release, delegate) index settles it, and only the
     transaction that wrote an offer queues its message."""
-    if not wanted:
-        return []
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = (await session.connection()).dialect
-    table = OFFERS_TABLE
-    statement: Any = (
-        postgresql.insert(table) if dialect.name == "postgresql" else sqlite.insert(table)
-    )
-    statement = statement.on_conflict_do_nothing(
-        index_elements=["release_id", "delegate_id"]
-    ).returning(table.c.id, table.c.release_id, table.c.delegate_id)
     values = [
         {
             "release_id": release_id,
@@ -312,8 +300,14 @@ async def _insert_offers(
         }
         for release_id, delegate_id in wanted
     ]
-    result = await session.exec(statement, params=values)
-    return [(offer_id, release_id, delegate_id) for offer_id, release_id, delegate_id in result]
+    written = await insert_new(
+        session,
+        OFFERS_TABLE,
+        values,
+        unique=["release_id", "delegate_id"],
+        returning=("id", "release_id", "delegate_id"),
+    )
+    return [(offer_id, release_id, delegate_id) for offer_id, release_id, delegate_id in written]
 
 
 def _offer_row(
@@ -332,7 +326,8 @@ def _offer_row(
 async def secretaries(
     *, session: AsyncSession, council_ids: Collection[int]
 ) -> dict[int, list[Delegate]]:
-    """The councils' linked, active office accounts, by council."""
+    """The councils' linked, active office accounts (secretaries), by council: the one
+    query for them (the escalations, the news of a stand-in, the daily summary)."""
     found = await session.exec(
         select(Delegate)
         .where(

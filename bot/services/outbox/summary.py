@@ -17,10 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
 from bot.domain.reminders import SUMMARY_TIME, summary_day
-from bot.domain.roster import Role
 from bot.models import Council, Delegate, OutboxMessage
 from bot.models.petitions import Petition
 from bot.services.availability.attendance import SessionRoll, session_rolls
+from bot.services.availability.releases import secretaries
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 from bot.services.petitions.items import awaited
@@ -220,7 +220,7 @@ async def plan_summaries(
     )
     if not summaries:
         return 0
-    by_council = await _secretaries(session, list(summaries))
+    by_council = await secretaries(session=session, council_ids=list(summaries))
     template = SummaryPayload(
         councils=(),
         since=since,
@@ -232,7 +232,7 @@ async def plan_summaries(
     rows = _summary_rows(template, summaries, by_council, admin_ids, day_key, now, period)
     attending = [c for c, summary in summaries.items() if summary.attendance]
     if attending:
-        standing = await _standing_committee(session, attending, by_council)
+        standing = await _standing_committee(session, attending, by_council, admin_ids)
         rows += _standing_rows(template, standing, day_key, now, period)
     return await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
@@ -302,11 +302,14 @@ def _standing_rows(
 
 
 async def _standing_committee(
-    session: AsyncSession, council_ids: list[int], secretaries: Mapping[int, list[Delegate]]
+    session: AsyncSession,
+    council_ids: list[int],
+    offices: Mapping[int, list[Delegate]],
+    admin_ids: Iterable[int],
 ) -> dict[int, list[Delegate]]:
     """The linked, active Standing Committee members (Thường trực HĐND, by title) of these
-    councils, by council; one whose account already gets the council's whole summary as
-    its secretary is left out."""
+    councils, by council; one whose account already gets the whole summary, as the
+    council's secretary or as an admin (by Telegram id), is left out."""
     found = await session.exec(
         select(Delegate)
         .where(
@@ -317,27 +320,12 @@ async def _standing_committee(
         )
         .order_by(col(Delegate.code))
     )
+    admins = set(admin_ids)
     by_council: dict[int, list[Delegate]] = defaultdict(list)
     for member in found.all():
-        office = {s.telegram_user_id for s in secretaries.get(member.council_id, ())}
-        if member.telegram_user_id not in office:
+        told = {s.telegram_user_id for s in offices.get(member.council_id, ())} | admins
+        if member.telegram_user_id not in told:
             by_council[member.council_id].append(member)
-    return by_council
-
-
-async def _secretaries(session: AsyncSession, council_ids: list[int]) -> dict[int, list[Delegate]]:
-    """The linked, active secretaries of these councils, by council."""
-    found = await session.exec(
-        select(Delegate).where(
-            Delegate.role == Role.secretary.value,
-            col(Delegate.active).is_(True),
-            col(Delegate.telegram_user_id).is_not(None),
-            col(Delegate.council_id).in_(council_ids),
-        )
-    )
-    by_council: dict[int, list[Delegate]] = defaultdict(list)
-    for secretary in found.all():
-        by_council[secretary.council_id].append(secretary)
     return by_council
 
 

@@ -1,0 +1,49 @@
+"""The buttons under ``/lich``: short, dated labels a phone shows whole; the callback
+data the handlers read is the reminders' own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.availability import SESSION_KIND
+from bot.domain.buttons import SessionAnswerButton, SessionChoice
+from bot.domain.callbacks import encode
+from bot.i18n import get_translator
+from bot.messages.availability_texts import agenda_rows
+from bot.services.schedule.views import AssignmentView
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _view(assignment_id: int, kind: str, title: str, starts_at: datetime) -> AssignmentView:
+    return AssignmentView(
+        assignment_id=assignment_id, occurrence_id=assignment_id, event_id=1, kind=kind,
+        title=title, location="Hội trường", starts_at=starts_at, ends_at=None, delegate_id=5,
+        delegate_code="ML-A", delegate_name="Đại biểu A", changed_at=None,
+    )  # fmt: skip
+
+
+def test_session_buttons_are_short_and_dated() -> None:
+    _ = get_translator("vi")
+    morning = datetime(2026, 12, 18, 8, 0, tzinfo=ZONE)
+    rows = agenda_rows(
+        [
+            _view(1, "reception", "Tiếp công dân", datetime(2026, 12, 10, 7, 30, tzinfo=ZONE)),
+            _view(2, SESSION_KIND, "Kỳ họp thứ ba (chuyên đề về ngân sách)", morning),
+            _view(3, SESSION_KIND, "Kỳ họp thứ ba", morning.replace(hour=14)),
+            _view(4, SESSION_KIND, "Kỳ họp thứ tư", datetime(2027, 1, 5, 8, tzinfo=ZONE)),
+        ],
+        _,
+    )
+    labels = [[b.text for b in row] for row in rows]
+    assert labels == [
+        ["🙅 Xin vắng · 10/12 Tiếp công dân"],
+        ["✅ Tham dự 18/12 08:00", "🙅 Xin vắng 18/12 08:00"],  # two sessions that day
+        ["✅ Tham dự 18/12 14:00", "🙅 Xin vắng 18/12 14:00"],
+        ["✅ Tham dự 05/01", "🙅 Xin vắng 05/01"],
+    ]
+    assert [b.callback_data for b in rows[1]] == [
+        encode(SessionAnswerButton(2, SessionChoice.attend)),
+        encode(SessionAnswerButton(2, SessionChoice.absent)),
+    ]
