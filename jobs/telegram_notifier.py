@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
     BotCommandScopeChat,
     InlineKeyboardMarkup,
     MenuButtonDefault,
@@ -33,6 +34,7 @@ from bot.i18n import LANGUAGES
 from bot.messages.keyboards import inline_markup_or_none
 from bot.services.outbox.rows import (
     Blocked,
+    CommandMenuChange,
     Delivered,
     Outgoing,
     RateLimited,
@@ -115,8 +117,8 @@ class TelegramNotifier:
             return TransientFailure(f"{type(error).__name__}: {error.message}")
         return Delivered(message_id)
 
-    async def _send(self, chat_id: int, message: Outgoing) -> Delivered:
-        if message.reset_menu or message.menu_button is not None:
+    async def _send(self, chat_id: int, message: Outgoing) -> Delivered | Rejected:
+        if message.command_menu is not None or message.menu_button is not None:
             return await self._menus(chat_id, message)
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
@@ -165,23 +167,40 @@ class TelegramNotifier:
                 logger.exception("the attachment %s could not be sent", name)
         return Delivered(sent.message_id)
 
-    async def _menus(self, chat_id: int, message: Outgoing) -> Delivered:
-        """Deletes the chat's own command menus (each language's: the default menu shows
-        again) and sets its Mini App button. Both say what the chat has afterwards, so a
-        retry is harmless."""
-        if message.reset_menu:
-            scope = BotCommandScopeChat(chat_id)
+    async def _menus(self, chat_id: int, message: Outgoing) -> Delivered | Rejected:
+        """Sets (or deletes) the chat's own command menus and sets its Mini App button.
+        Both say what the chat has afterwards, so a retry is harmless. A button this
+        process cannot set (no ``WEBAPP_URL`` here) fails the row, after the commands: a
+        failed row is not counted as given, so the planner plans the button again."""
+        if message.command_menu is not None:
+            await self._command_menus(chat_id, message.command_menu)
+        change = message.menu_button
+        if change is None:
+            return Delivered(0)
+        if self._webapp_url is None:
+            logger.warning("a Mini App button is due but WEBAPP_URL is not set in this process")
+            return Rejected("no WEBAPP_URL in the sending process")
+        button = (
+            MenuButtonWebApp(text=change.text, web_app=WebAppInfo(url=self._webapp_url))
+            if change.text
+            else MenuButtonDefault()
+        )
+        await self._bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
+        return Delivered(0)
+
+    async def _command_menus(self, chat_id: int, change: CommandMenuChange) -> None:
+        """The chat's own lists; none: each language's deleted (the default shows)."""
+        scope = BotCommandScopeChat(chat_id)
+        if not change.lists:
             for language in (None, *LANGUAGES):
                 await self._bot.delete_my_commands(scope=scope, language_code=language)
-        change = message.menu_button
-        if change is not None and self._webapp_url is not None:
-            button = (
-                MenuButtonWebApp(text=change.text, web_app=WebAppInfo(url=self._webapp_url))
-                if change.text
-                else MenuButtonDefault()
+            return
+        for language, commands in change.lists:
+            await self._bot.set_my_commands(
+                [BotCommand(name, description) for name, description in commands],
+                scope=scope,
+                language_code=language or None,
             )
-            await self._bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
-        return Delivered(0)
 
     async def _send_kept(
         self,

@@ -1,6 +1,6 @@
-"""The Mini App's menu button: changed only through the outbox, in the unit of work of the
-change (a link, a promotion, a language, an unlink), and never sent twice for one state:
-a restart plans nothing."""
+"""A chat's menus (the Mini App's button, the command menu): changed only through the
+outbox, in the unit of work of the change (a link, a promotion, a language, an unlink),
+and never sent twice for one state: a restart plans nothing, two processes plan one row."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
 from bot.models import Delegate, OutboxMessage
 from bot.services.delegates.roster import RosterMenus, import_roster
+from bot.services.menus.planning import MenuSync
 from bot.services.outbox.payloads import MenuResetPayload
-from bot.telegram.webapp_menu import MenuSync
 from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
 from tests.e2e.net import wait_for_log
 from tests.e2e.processes import bot_processes, logs
@@ -29,6 +29,7 @@ from tests.fakes import FakeBotApi
 from tests.fakes.protocol import BotApiError, check_menu_button
 
 URL = "https://bot.example.vn/app/"
+CHAT_1001 = {"type": "chat", "chat_id": 1001}
 HEADER = "code,full_name,council,level,unit,constituency,phone,role\n"
 
 
@@ -40,7 +41,7 @@ def button(api: FakeBotApi, chat_id: int) -> tuple[str, str] | None:
 
 
 async def menu_rows(harness: Harness) -> list[tuple[int | None, str, str | None]]:
-    """(chat, status, planned button) of every menu row, oldest first."""
+    """(chat, status, planned button as stored) of every menu row, oldest first."""
     async with harness.session_factory() as session:
         rows = (
             await session.exec(
@@ -49,7 +50,11 @@ async def menu_rows(harness: Harness) -> list[tuple[int | None, str, str | None]
                 .order_by(col(OutboxMessage.id))
             )
         ).all()
-    return [(r.chat_id, r.status, MenuResetPayload.unpack(r.payload).button) for r in rows]
+    return [(r.chat_id, r.status, _stored(MenuResetPayload.unpack(r.payload))) for r in rows]
+
+
+def _stored(payload: MenuResetPayload) -> str | None:
+    return None if payload.button is None else payload.button.stored()
 
 
 async def drain(harness: Harness) -> None:
@@ -152,8 +157,12 @@ async def test_a_restart_sends_nothing_again(harness: Harness) -> None:
 
 
 async def test_without_webapp_url_no_button_is_set(harness: Harness, tmp_path: Path) -> None:
+    """Only the command menus: the admin's at the first look, the promoted secretary's."""
     await add_delegate(harness.session_factory, "ML-001")
     await harness.api.user(1001).send_and_wait(f"/start {await invite(harness, 'ML-001')}")
+    assert await menu_rows(harness) == []  # a delegate's link: the default menus
+    harness.api.user(ADMIN_ID)
+    assert await sync(harness).refresh() == 1
     assert await sync(harness).refresh() == 0
     async with harness.session_factory() as session:
         result = await import_roster(
@@ -162,8 +171,9 @@ async def test_without_webapp_url_no_button_is_set(harness: Harness, tmp_path: P
         )  # fmt: skip
     assert result.problems == []
     await drain(harness)
-    assert await menu_rows(harness) == []
+    assert await menu_rows(harness) == [(ADMIN_ID, "sent", None), (1001, "sent", None)]
     assert harness.api.calls_to("setChatMenuButton") == []
+    assert "thongbao" in {c["command"] for c in harness.api.commands(CHAT_1001, "vi")}
 
 
 @pytest.mark.parametrize(
@@ -216,12 +226,12 @@ async def test_restarting_run_sets_no_button_again(fake_api: FakeBotApi, tmp_pat
         "WEBAPP_URL": URL,
     }
     async with bot_processes(["run"], env=env, cwd=tmp_path) as (first,):
-        await wait_for_log(first, "Mini App button planned for 3 chats")
+        await wait_for_log(first, "menus planned for 3 chats")
         await fake_api.wait_until(lambda: len(fake_api.menu_buttons) == 3, timeout=30)
         assert await first.terminate() == 0, logs([first])
     assert len(fake_api.calls_to("setChatMenuButton")) == 3
     (tmp_path / "again").mkdir()
     async with bot_processes(["run"], env=env, cwd=tmp_path / "again") as (second,):
-        await wait_for_log(second, "Mini App button planned for 0 chats")
+        await wait_for_log(second, "menus planned for 0 chats")
         assert await second.terminate() == 0, logs([second])
     assert len(fake_api.calls_to("setChatMenuButton")) == 3

@@ -120,6 +120,15 @@ SendResult = Delivered | Blocked | RateLimited | TransientFailure | Uncertain | 
 
 
 @dataclass(frozen=True)
+class CommandMenuChange:
+    """Not a message: the chat's own command menus, by language code (``""``: the list
+    shown when no language matches), each ``(command, description)``; none at all: the
+    chat's own are deleted and the default menu shows."""
+
+    lists: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class MenuButtonChange:
     """Not a message: the chat's menu button opens the Mini App under ``text``; with no
     ``text``, Telegram's default button comes back (the chat has no linked record)."""
@@ -142,8 +151,8 @@ class Outgoing:
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
-    reset_menu: bool = False
-    """Not a message: the chat's own command menu is deleted (a demoted secretary's)."""
+    command_menu: CommandMenuChange | None = None
+    """Not a message: the chat's own command menu (the secretariat's, or deleted)."""
     menu_button: MenuButtonChange | None = None
     """Not a message: the chat's Mini App button (the sender knows the Mini App's address)."""
     kept: KeptNotice | None = None
