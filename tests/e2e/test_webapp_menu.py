@@ -265,13 +265,19 @@ async def test_a_button_that_failed_is_planned_again(harness: Harness) -> None:
     assert await sync(harness).refresh() == 0
 
 
-async def test_a_chat_that_blocked_the_bot_is_not_planned_every_look(harness: Harness) -> None:
+async def test_a_chat_that_blocked_the_bot_is_tried_again_a_week_later(harness: Harness) -> None:
     await one_linked(harness)
     harness.api.fail_next("setChatMenuButton", 403, "Forbidden: bot was blocked by the user")
     assert await sync(harness).refresh() == 1
     assert (await dispatcher(harness).drain()).failed == 1
     assert await sync(harness).refresh() == 0
+    harness.clock.advance(timedelta(days=6))
+    assert await sync(harness).refresh() == 0
     assert len(await menu_rows(harness)) == 1
+    harness.clock.advance(timedelta(days=1, minutes=1))  # a week on: tried again
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
 
 
 async def test_two_processes_planning_one_change_write_one_row(

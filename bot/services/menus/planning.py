@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -39,6 +39,8 @@ cancelled one did not."""
 
 SYNC_INTERVAL = 600.0
 """Seconds between two looks for changes made by other means."""
+BLOCKED_RETRY = timedelta(days=7)
+"""A chat whose last menu row found the bot blocked is left this long by the looks."""
 
 
 @dataclass
@@ -50,8 +52,8 @@ class Given:
     commands: CommandMenu = CommandMenu.delegate
     """Nothing chat-scoped until a row says otherwise (the default menu)."""
     button: MenuWanted = UNLINKED
-    unreachable: bool = False
-    """The last row failed because the chat blocked the bot (the sync leaves it be)."""
+    blocked_at: datetime | None = None
+    """When the last row failed because the chat blocked the bot (or never started it)."""
 
 
 async def given_menus(
@@ -71,9 +73,8 @@ async def given_menus(
             continue
         memory = given.setdefault(row.chat_id, Given())
         memory.last_row = row.id
-        memory.unreachable = (
-            row.status == OutboxStatus.failed.value and row.failure_reason in REVIVABLE
-        )
+        blocked = row.status == OutboxStatus.failed.value and row.failure_reason in REVIVABLE
+        memory.blocked_at = row.updated_at if blocked else None
         if row.status not in GIVEN:
             continue
         try:
@@ -109,9 +110,11 @@ async def plan_menus(
     for chat in chats:
         menus = wanted.get(chat, UNLINKED)
         memory = given.get(chat, Given())
-        button = menus if buttons and menus != memory.button else None
-        if button is None and menus.commands == memory.commands and chat not in commands_changed:
+        button_changed = buttons and menus != memory.button
+        commands_differ = menus.commands != memory.commands or chat in commands_changed
+        if not (button_changed or commands_differ):
             continue
+        # The whole state, not only what changed: the last row given is all the memory.
         payload = MenuResetPayload(
             commands=menus.commands,
             button=menus if buttons else None,
@@ -132,8 +135,9 @@ async def sync_menus(
     buttons: bool = True,
 ) -> int:
     """Every chat whose records and given menus disagree: the linked, the admins, and
-    those given menus once but linked no more (not those that blocked the bot); how many
-    rows were planned."""
+    those given menus once but linked no more; how many rows were planned. A chat that
+    blocked the bot is tried again a week later (or with its next link, language or
+    role), not at every look."""
     linked = (
         await session.exec(
             select(Delegate.telegram_user_id).where(col(Delegate.telegram_user_id).is_not(None))
@@ -146,7 +150,11 @@ async def sync_menus(
         if memory.button.linked or memory.commands is not CommandMenu.delegate
     }
     chats = {chat for chat in linked if chat is not None} | set(admin_ids) | once
-    blocked = {chat for chat, memory in given.items() if memory.unreachable}
+    blocked = {
+        chat
+        for chat, memory in given.items()
+        if memory.blocked_at is not None and memory.blocked_at > now - BLOCKED_RETRY
+    }
     return await plan_menus(
         session=session, chats=chats - blocked, now=now, admin_ids=admin_ids, buttons=buttons
     )
