@@ -44,10 +44,11 @@ from bot.health import HealthState
 from bot.i18n import N_
 from bot.migrate import upgrade
 from bot.polling import Poller, backoff
-from bot.services.menus.planning import SYNC_INTERVAL, MenuSync
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
+from bot.telegram.menus import secretariat_menu
 from bot.telegram.rate_limit import retry_after_seconds
+from jobs.menu_sync import SYNC_INTERVAL, MenuSync
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,7 @@ class _Process:
             bot=self.application.bot,
             clock=utcnow,
             watch=self.database,
+            secretariat_menu=secretariat_menu,
         )
         self.health_state = HealthState(
             engine=engine, mode=mode, jobs=self.jobs, database=self.database

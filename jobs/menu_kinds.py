@@ -17,14 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.menus import UNLINKED, CommandMenu, MenuWanted
-from bot.i18n import LANGUAGES, N_, get_translator
+from bot.domain.menus import UNLINKED, MenuWanted
+from bot.i18n import N_, get_translator
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import MenuResetPayload
-from bot.services.outbox.rows import CommandMenuChange, MenuButtonChange, Outgoing
+from bot.services.outbox.rows import MenuButtonChange, Outgoing
 from bot.services.webapp.access import menu_wanted
-from bot.telegram.commands import Audience
-from bot.telegram.menus import menu
 from jobs.outbox_kinds import KindSpec, Recipient
 
 OFFICE_BUTTON = N_("Dashboard")
@@ -55,24 +53,12 @@ def button_change(wanted: MenuWanted) -> MenuButtonChange:
     return MenuButtonChange(_(OFFICE_BUTTON if wanted.office else DELEGATE_BUTTON))
 
 
-def command_change(wanted: MenuWanted) -> CommandMenuChange:
-    """The secretariat's lists (the default one in Vietnamese, then each language), or
-    none: the chat's own deleted."""
-    if wanted.commands is CommandMenu.delegate:
-        return CommandMenuChange()
-    lists = [
-        (code, tuple((c.command, c.description) for c in menu(Audience.secretary, language)))
-        for code, language in (("", "vi"), *((language, language) for language in LANGUAGES))
-    ]
-    return CommandMenuChange(tuple(lists))
-
-
 def _render(row: OutboxMessage, wanted: Wanted, _r: Recipient, _now: datetime) -> Outgoing | None:
     payload = MenuResetPayload.unpack(row.payload)
     if row.chat_id is None:
         return None
     now_wanted = wanted.get(row.chat_id, UNLINKED)
-    commands = command_change(now_wanted) if payload.commands is not None else None
+    commands = now_wanted.commands if payload.commands is not None else None
     button = button_change(now_wanted) if payload.button is not None else None
     if commands is None and button is None:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -30,11 +31,11 @@ from telegram.error import (
 )
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind, source_gone
+from bot.domain.menus import CommandMenu
 from bot.i18n import LANGUAGES
 from bot.messages.keyboards import inline_markup_or_none
 from bot.services.outbox.rows import (
     Blocked,
-    CommandMenuChange,
     Delivered,
     Outgoing,
     RateLimited,
@@ -59,11 +60,25 @@ def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
     return inline_markup_or_none(message.keyboard)
 
 
+SecretariatMenu = Callable[[], Sequence[tuple[str | None, Sequence[BotCommand]]]]
+"""The secretariat's command lists by language code (``None``: the one shown when no
+language matches)."""
+
+
 class TelegramNotifier:
-    def __init__(self, bot: Bot, *, webapp_url: str | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        webapp_url: str | None = None,
+        secretariat_menu: SecretariatMenu | None = None,
+    ) -> None:
         self._bot = bot
         self._webapp_url = webapp_url
         """The Mini App's address (``WEBAPP_URL``): without it no menu button is set."""
+        self._secretariat_menu = secretariat_menu
+        """The secretariat's command lists (the handlers' catalogue, given by the runtime:
+        jobs do not import handler modules); without them none is set in a chat."""
 
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         if message.edit_of is not None:
@@ -172,6 +187,9 @@ class TelegramNotifier:
         Both say what the chat has afterwards, so a retry is harmless. A button this
         process cannot set (no ``WEBAPP_URL`` here) fails the row, after the commands: a
         failed row is not counted as given, so the planner plans the button again."""
+        if message.command_menu is CommandMenu.secretary and self._secretariat_menu is None:
+            logger.warning("a secretariat command menu is due but this sender has no menus")
+            return Rejected("no command menus in the sending process")
         if message.command_menu is not None:
             await self._command_menus(chat_id, message.command_menu)
         change = message.menu_button
@@ -188,19 +206,16 @@ class TelegramNotifier:
         await self._bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
         return Delivered(0)
 
-    async def _command_menus(self, chat_id: int, change: CommandMenuChange) -> None:
-        """The chat's own lists; none: each language's deleted (the default shows)."""
+    async def _command_menus(self, chat_id: int, menu: CommandMenu) -> None:
+        """The secretariat's lists in the chat's scope (each language's); the delegate's:
+        the chat's own deleted, each language's, so the default list shows."""
         scope = BotCommandScopeChat(chat_id)
-        if not change.lists:
+        if menu is CommandMenu.delegate or self._secretariat_menu is None:
             for language in (None, *LANGUAGES):
                 await self._bot.delete_my_commands(scope=scope, language_code=language)
             return
-        for language, commands in change.lists:
-            await self._bot.set_my_commands(
-                [BotCommand(name, description) for name, description in commands],
-                scope=scope,
-                language_code=language or None,
-            )
+        for language, commands in self._secretariat_menu():
+            await self._bot.set_my_commands(commands, scope=scope, language_code=language)
 
     async def _send_kept(
         self,

@@ -31,6 +31,15 @@ async def set_default_menus(bot: Bot) -> None:
         await bot.set_my_commands(menu(Audience.delegate, language), language_code=language)
 
 
+def secretariat_menu() -> list[tuple[str | None, list[BotCommand]]]:
+    """The secretariat's lists, for the sender to set in a secretary's chat (the one shown
+    when no language matches, in Vietnamese, then each language's)."""
+    return [
+        (None, menu(Audience.secretary, "vi")),
+        *((language, menu(Audience.secretary, language)) for language in LANGUAGES),
+    ]
+
+
 async def plan_chat_menus(scope: UpdateScope, chats: Collection[int]) -> int:
     """In the update's unit of work, before its commit: these chats' menus as their
     records now say (a link, a language). The caller wakes the sender after the commit."""

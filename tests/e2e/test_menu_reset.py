@@ -12,10 +12,11 @@ from sqlmodel import col, select
 from bot.domain.menus import CommandMenu, MenuWanted
 from bot.models import OutboxMessage
 from bot.services.delegates.roster import import_roster
-from bot.services.menus.planning import MenuSync, plan_menus
+from bot.services.menus.planning import plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.telegram.app import post_init
+from jobs.menu_sync import MenuSync
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import dispatcher
 from tests.factories import add_delegate

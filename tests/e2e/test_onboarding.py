@@ -270,8 +270,8 @@ async def test_links_names_who_has_not_linked(harness: Harness) -> None:
 
 
 async def test_a_secretary_sees_the_secretariat_commands_in_their_menu(harness: Harness) -> None:
-    from bot.services.menus.planning import MenuSync
     from bot.telegram.app import post_init
+    from jobs.menu_sync import MenuSync
 
     await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=61)
     await add_delegate(harness.session_factory, "ML-001", telegram_user_id=62)

@@ -23,10 +23,11 @@ from bot.migrate import upgrade
 from bot.models import Delegate, OutboxMessage
 from bot.services.delegates.roster import RosterMenus, import_roster
 from bot.services.menus import planning
-from bot.services.menus.planning import Given, MenuSync, plan_menus
+from bot.services.menus.planning import Given, plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.retention import purge_delivered
 from jobs.dispatcher import Dispatcher
+from jobs.menu_sync import MenuSync
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
 from tests.e2e.net import wait_for_log

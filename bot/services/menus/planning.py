@@ -4,9 +4,10 @@ Whatever changes what a chat's menus should be (a link, a role, a language, an u
 deactivation) plans a ``menu_reset`` row in its own unit of work; the dispatcher sets the
 menus as the records say when the row goes out. The rows given (sent, or on their way)
 are the durable memory of what each chat has: a chat is planned only where its records
-and that memory disagree, so a restart sends nothing again, and :class:`MenuSync` (run
-now and then, and at start) catches up what other means changed (SQL, a newly set
-``WEBAPP_URL``). A failed row is no memory: the next look plans it again.
+and that memory disagree, so a restart sends nothing again, and :func:`sync_menus` (the
+``MenuSync`` job in ``jobs/menu_sync.py``, now and then and at start) catches up what
+other means changed (SQL, a newly set ``WEBAPP_URL``). A failed row is no memory: the
+next look plans it again.
 
 Two processes planning the same change write one row: the key names the chat's last row
 so far and the state planned, and the outbox's unique index settles the race.
@@ -14,8 +15,7 @@ so far and the state planned, and the outbox's unique index settles the race.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,22 +23,17 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Settings
-from bot.db import SessionFactory, insert_ignoring_duplicates
+from bot.db import insert_ignoring_duplicates
 from bot.domain.menus import UNLINKED, CommandMenu, MenuWanted
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import REVIVABLE, MenuResetPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 from bot.services.webapp.access import menu_wanted
 
-logger = logging.getLogger(__name__)
-
 GIVEN = (OutboxStatus.pending.value, OutboxStatus.sending.value, OutboxStatus.sent.value)
 """A row in these states gave (or is giving) the chat what it planned; a failed or
 cancelled one did not."""
 
-SYNC_INTERVAL = 600.0
-"""Seconds between two looks for changes made by other means."""
 BLOCKED_RETRY = timedelta(days=7)
 """A chat whose last menu row found the bot blocked is left this long by the looks."""
 
@@ -158,37 +153,3 @@ async def sync_menus(
     return await plan_menus(
         session=session, chats=chats - blocked, now=now, admin_ids=admin_ids, buttons=buttons
     )
-
-
-class MenuSync:
-    """The scheduler's job: plans the menus the records and the outbox disagree about
-    (changed by other means); wakes the sender."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        session_factory: SessionFactory,
-        clock: Callable[[], datetime],
-        wake: Callable[[], None] | None = None,
-    ) -> None:
-        self._settings = settings
-        self._sessions = session_factory
-        self._clock = clock
-        self._wake = wake
-        self._looked = False
-
-    async def refresh(self) -> int:
-        """How many rows were planned (none when every chat has what its records say)."""
-        async with self._sessions() as session, session.begin():
-            planned = await sync_menus(
-                session=session,
-                now=self._clock(),
-                admin_ids=self._settings.ADMIN_TELEGRAM_IDS,
-                buttons=self._settings.WEBAPP_URL is not None,
-            )
-        if planned or not self._looked:  # the first look is logged even when it plans none
-            logger.info("menus planned for %d chats", planned)
-        self._looked = True
-        if planned and self._wake is not None:
-            self._wake()
-        return planned

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.broadcasts import KeptNotice
 from bot.domain.keyboards import Button as Button  # re-exported: texts import it from here
 from bot.domain.keyboards import Keyboard, KeyboardButton
+from bot.domain.menus import CommandMenu
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure, Payload
 from bot.services.outbox.payloads import OutboxKind as OutboxKind
@@ -120,15 +121,6 @@ SendResult = Delivered | Blocked | RateLimited | TransientFailure | Uncertain | 
 
 
 @dataclass(frozen=True)
-class CommandMenuChange:
-    """Not a message: the chat's own command menus, by language code (``""``: the list
-    shown when no language matches), each ``(command, description)``; none at all: the
-    chat's own are deleted and the default menu shows."""
-
-    lists: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
-
-
-@dataclass(frozen=True)
 class MenuButtonChange:
     """Not a message: the chat's menu button opens the Mini App under ``text``; with no
     ``text``, Telegram's default button comes back (the chat has no linked record)."""
@@ -151,8 +143,9 @@ class Outgoing:
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
-    command_menu: CommandMenuChange | None = None
-    """Not a message: the chat's own command menu (the secretariat's, or deleted)."""
+    command_menu: CommandMenu | None = None
+    """Not a message: the chat's own command menu, the secretariat's (set in the chat's
+    scope) or the delegate's (the chat's own deleted: the default list shows)."""
     menu_button: MenuButtonChange | None = None
     """Not a message: the chat's Mini App button (the sender knows the Mini App's address)."""
     kept: KeptNotice | None = None
