@@ -5,8 +5,10 @@ start-up sets only the default list. Old rows of the kind still read as they mea
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from bot.domain.menus import CommandMenu, MenuWanted
@@ -16,7 +18,9 @@ from bot.services.menus.planning import plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.telegram.app import post_init
+from jobs.dispatcher import Dispatcher
 from jobs.menu_sync import MenuSync
+from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import dispatcher
 from tests.factories import add_delegate
@@ -144,3 +148,24 @@ async def test_an_old_reset_row_still_deletes_the_menu(harness: Harness) -> None
         await add_delegate(harness.session_factory, "ML-001", telegram_user_id=SECRETARY)
         assert await plan_menus(session=session, chats=[SECRETARY], now=harness.clock(),
                                 buttons=False) == 0  # fmt: skip
+
+
+async def test_a_sender_without_the_command_lists_fails_the_row_and_it_is_planned_again(
+    harness: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_delegate(harness.session_factory, "ML-TK", telegram_user_id=SECRETARY)
+    harness.api.user(SECRETARY).started = True
+    await _import(harness, roster(tmp_path, "secretary"))
+    bare = Dispatcher(
+        session_factory=harness.session_factory,
+        notifier=TelegramNotifier(harness.application.bot),  # no secretariat_menu
+        zone=harness.settings.zone, clock=harness.clock, owner="bare",
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        assert (await bare.drain()).failed == 1
+    assert "secretariat command menu is due" in caplog.text
+    assert _secretariat(harness) == set()
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset()
+    assert await MenuSync(harness.settings, harness.session_factory, harness.clock).refresh() == 1
+    await _drain(harness)
+    assert "thongbao" in _secretariat(harness)
