@@ -157,7 +157,7 @@ class JobRunner:
 
     def every(self, seconds: float, work: Callable[[], Awaitable[object]], *, name: str) -> None:
         """One more job run now and then every ``seconds`` (tracked like the others, so
-        :meth:`stop` waits for it); for work the runtime adds, such as the Mini App buttons."""
+        :meth:`stop` waits for it); for work the runtime adds, such as the chats' menus."""
 
         async def run() -> None:
             await work()
