@@ -46,8 +46,9 @@ from bot.migrate import upgrade
 from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
+from bot.telegram.menus import secretariat_menu
 from bot.telegram.rate_limit import retry_after_seconds
-from bot.telegram.webapp_menu import SYNC_INTERVAL, MenuSync
+from jobs.menu_sync import SYNC_INTERVAL, MenuSync
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
 logger = logging.getLogger(__name__)
@@ -223,11 +224,12 @@ class _Process:
             bot=self.application.bot,
             clock=utcnow,
             watch=self.database,
+            secretariat_menu=secretariat_menu,
         )
         self.health_state = HealthState(
             engine=engine, mode=mode, jobs=self.jobs, database=self.database
         )
-        self.menu_buttons = MenuSync(
+        self.menu_sync = MenuSync(
             settings, deps.session_factory, clock=utcnow, wake=self._wake_dispatcher
         )
         self.web_servers: list[Any] = []  # bot.web.server.WebServer
@@ -247,8 +249,8 @@ class _Process:
             if await self._until_stopped(self._connect()):
                 self.health_state.telegram = "connected"
                 self.jobs.enable_sending()
-                if self.mode != "worker" and self.settings.WEBAPP_URL:
-                    self.jobs.every(SYNC_INTERVAL, self.menu_buttons.refresh, name="menu_buttons")
+                if self.mode != "worker":  # chats' menus changed by other means
+                    self.jobs.every(SYNC_INTERVAL, self.menu_sync.refresh, name="menu_sync")
                 await self._until_stopped(self._receive())
         except InvalidToken:
             raise self._token_rejected() from None

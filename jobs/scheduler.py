@@ -47,7 +47,7 @@ from jobs.dispatcher import Dispatcher
 from jobs.leader import SenderElection
 from jobs.registry import registry_for
 from jobs.retention import purge
-from jobs.telegram_notifier import TelegramNotifier
+from jobs.telegram_notifier import SecretariatMenu, TelegramNotifier
 from jobs.wakeup import Wakeup
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class JobRunner:
         clock: Callable[[], datetime],
         safety_interval: timedelta = SAFETY_INTERVAL,
         watch: DatabaseWatch | None = None,
+        secretariat_menu: SecretariatMenu | None = None,
     ) -> None:
         self._settings = settings
         self.watch = watch or DatabaseWatch()
@@ -93,7 +94,9 @@ class JobRunner:
         self._election = SenderElection(engine)
         self._safety_interval = safety_interval
         self._owner = process_name()
-        notifier = TelegramNotifier(bot, webapp_url=settings.WEBAPP_URL)
+        notifier = TelegramNotifier(
+            bot, webapp_url=settings.WEBAPP_URL, secretariat_menu=secretariat_menu
+        )
         self.dispatcher = Dispatcher(
             session_factory=session_factory,
             notifier=notifier,
@@ -154,7 +157,7 @@ class JobRunner:
 
     def every(self, seconds: float, work: Callable[[], Awaitable[object]], *, name: str) -> None:
         """One more job run now and then every ``seconds`` (tracked like the others, so
-        :meth:`stop` waits for it); for work the runtime adds, such as the Mini App buttons."""
+        :meth:`stop` waits for it); for work the runtime adds, such as the chats' menus."""
 
         async def run() -> None:
             await work()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
     BotCommandScopeChat,
     InlineKeyboardMarkup,
     MenuButtonDefault,
@@ -29,6 +31,7 @@ from telegram.error import (
 )
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind, source_gone
+from bot.domain.menus import CommandMenu
 from bot.i18n import LANGUAGES
 from bot.messages.keyboards import inline_markup_or_none
 from bot.services.outbox.rows import (
@@ -57,11 +60,25 @@ def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
     return inline_markup_or_none(message.keyboard)
 
 
+SecretariatMenu = Callable[[], Sequence[tuple[str | None, Sequence[BotCommand]]]]
+"""The secretariat's command lists by language code (``None``: the one shown when no
+language matches)."""
+
+
 class TelegramNotifier:
-    def __init__(self, bot: Bot, *, webapp_url: str | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        webapp_url: str | None = None,
+        secretariat_menu: SecretariatMenu | None = None,
+    ) -> None:
         self._bot = bot
         self._webapp_url = webapp_url
         """The Mini App's address (``WEBAPP_URL``): without it no menu button is set."""
+        self._secretariat_menu = secretariat_menu
+        """The secretariat's command lists (the handlers' catalogue, given by the runtime:
+        jobs do not import handler modules); without them none is set in a chat."""
 
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         if message.edit_of is not None:
@@ -115,8 +132,8 @@ class TelegramNotifier:
             return TransientFailure(f"{type(error).__name__}: {error.message}")
         return Delivered(message_id)
 
-    async def _send(self, chat_id: int, message: Outgoing) -> Delivered:
-        if message.reset_menu or message.menu_button is not None:
+    async def _send(self, chat_id: int, message: Outgoing) -> Delivered | Rejected:
+        if message.command_menu is not None or message.menu_button is not None:
             return await self._menus(chat_id, message)
         reply = (
             ReplyParameters(message.reply_to, allow_sending_without_reply=True)
@@ -165,23 +182,40 @@ class TelegramNotifier:
                 logger.exception("the attachment %s could not be sent", name)
         return Delivered(sent.message_id)
 
-    async def _menus(self, chat_id: int, message: Outgoing) -> Delivered:
-        """Deletes the chat's own command menus (each language's: the default menu shows
-        again) and sets its Mini App button. Both say what the chat has afterwards, so a
-        retry is harmless."""
-        if message.reset_menu:
-            scope = BotCommandScopeChat(chat_id)
+    async def _menus(self, chat_id: int, message: Outgoing) -> Delivered | Rejected:
+        """Sets (or deletes) the chat's own command menus and sets its Mini App button.
+        Both say what the chat has afterwards, so a retry is harmless. A button this
+        process cannot set (no ``WEBAPP_URL`` here) fails the row, after the commands: a
+        failed row is not counted as given, so the planner plans the button again."""
+        if message.command_menu is CommandMenu.secretary and self._secretariat_menu is None:
+            logger.warning("a secretariat command menu is due but this sender has no menus")
+            return Rejected("no command menus in the sending process")
+        if message.command_menu is not None:
+            await self._command_menus(chat_id, message.command_menu)
+        change = message.menu_button
+        if change is None:
+            return Delivered(0)
+        if self._webapp_url is None:
+            logger.warning("a Mini App button is due but WEBAPP_URL is not set in this process")
+            return Rejected("no WEBAPP_URL in the sending process")
+        button = (
+            MenuButtonWebApp(text=change.text, web_app=WebAppInfo(url=self._webapp_url))
+            if change.text
+            else MenuButtonDefault()
+        )
+        await self._bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
+        return Delivered(0)
+
+    async def _command_menus(self, chat_id: int, menu: CommandMenu) -> None:
+        """The secretariat's lists in the chat's scope (each language's); the delegate's:
+        the chat's own deleted, each language's, so the default list shows."""
+        scope = BotCommandScopeChat(chat_id)
+        if menu is CommandMenu.delegate or self._secretariat_menu is None:
             for language in (None, *LANGUAGES):
                 await self._bot.delete_my_commands(scope=scope, language_code=language)
-        change = message.menu_button
-        if change is not None and self._webapp_url is not None:
-            button = (
-                MenuButtonWebApp(text=change.text, web_app=WebAppInfo(url=self._webapp_url))
-                if change.text
-                else MenuButtonDefault()
-            )
-            await self._bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
-        return Delivered(0)
+            return
+        for language, commands in self._secretariat_menu():
+            await self._bot.set_my_commands(commands, scope=scope, language_code=language)
 
     async def _send_kept(
         self,

@@ -5,7 +5,9 @@ cancelled, superseded or expired (24 h); 30 days later nothing asks for it. A de
 outbox row is kept 400 days (a year's questions about "did I get the reminder?" and
 the yearly statistics), then goes. Reports and their versions are records and are never
 deleted here, and neither is a broadcast copy's row: its broadcast's report (a record
-too) reads the delivery from it (``broadcast_recipients.outbox_id``).
+too) reads the delivery from it (``broadcast_recipients.outbox_id``), nor a chat's last
+sent ``menu_reset`` row: it is the outbox's memory of the menus the chat was given
+(``bot/services/menus/``), and without it the chat would be planned its menus again.
 
 Each call deletes at most one batch, through a subquery (no list of ids is sent back
 and forth): the caller commits between batches, so no transaction grows with the
@@ -21,7 +23,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import BroadcastRecipient, OutboxMessage, PendingUpload
-from bot.services.outbox.rows import OutboxStatus
+from bot.services.outbox.rows import OutboxKind, OutboxStatus
 
 UPLOADS_KEPT = timedelta(days=30)
 DELIVERED_KEPT = timedelta(days=400)
@@ -45,14 +47,24 @@ async def purge_delivered(
     *, session: AsyncSession, now: datetime, kept: timedelta = DELIVERED_KEPT, batch: int = BATCH
 ) -> int:
     """Deletes up to ``batch`` outbox rows delivered before ``now - kept``, except the
-    copies of broadcasts (their broadcast's report reads them)."""
+    copies of broadcasts (their broadcast's report reads them) and each chat's last sent
+    menu row (what its menus are)."""
     copy = exists().where(col(BroadcastRecipient.outbox_id) == col(OutboxMessage.id))
+    menus = (
+        select(func.max(col(OutboxMessage.id)))
+        .where(
+            col(OutboxMessage.kind) == OutboxKind.menu_reset.value,
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+        )
+        .group_by(col(OutboxMessage.chat_id))
+    )
     old = (
         select(col(OutboxMessage.id))
         .where(
             col(OutboxMessage.status) == OutboxStatus.sent.value,
             col(OutboxMessage.sent_at) < now - kept,
             ~copy,
+            col(OutboxMessage.id).not_in(menus),
         )
         .limit(batch)
     )

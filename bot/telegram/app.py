@@ -81,7 +81,7 @@ from bot.telegram.commands import (
 )
 from bot.telegram.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.telegram.errors import on_error
-from bot.telegram.menus import set_all_menus
+from bot.telegram.menus import set_default_menus
 from bot.telegram.rate_limit import SlidingWindowRateLimiter
 from bot.telegram.router import ConversationRouter
 from bot.telegram.scope import ScopedUpdateProcessor, end_update_transaction, expired_button
@@ -239,8 +239,9 @@ def _deps_of(application: BotApplication) -> Deps:
 
 async def post_init(application: BotApplication) -> None:
     bot = application.bot
-    deps = _deps_of(application)
-    await set_all_menus(bot, deps.session_factory, deps.settings.ADMIN_TELEGRAM_IDS)
+    # Only the default list: each chat's own (a secretary's) goes through the outbox,
+    # planned with the change and caught up by the menu sync's first look.
+    await set_default_menus(bot)
     logger.info("bot @%s is ready", bot.username)
 
 

@@ -1,20 +1,17 @@
-"""Command menus per role: every user sees the delegate's menu; a secretary's own chat
-shows the secretariat's commands too (``setMyCommands`` with a chat scope)."""
+"""Command menus per role: every user sees the delegate's menu (the default list, set at
+start-up); a secretary's own chat shows the secretariat's commands too, set through the
+outbox (``bot/services/menus/``) with the chat's Mini App button."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
+from collections.abc import Collection
 
-from telegram import Bot, BotCommand, BotCommandScopeChat
-from telegram.error import TelegramError
+from telegram import Bot, BotCommand
 
-from bot.db import SessionFactory
 from bot.i18n import LANGUAGES, get_translator
-from bot.services.delegates.accounts import secretary_chats
+from bot.services.menus.planning import plan_menus
 from bot.telegram.commands import START, Audience, commands_for
-
-logger = logging.getLogger(__name__)
+from bot.telegram.context import UpdateScope
 
 
 def menu(audience: Audience, language: str) -> list[BotCommand]:
@@ -28,28 +25,28 @@ def menu(audience: Audience, language: str) -> list[BotCommand]:
 
 
 async def set_default_menus(bot: Bot) -> None:
+    """At start-up: the list every chat without one of its own shows (no chat scope)."""
     await bot.set_my_commands(menu(Audience.delegate, "vi"))
     for language in LANGUAGES:
         await bot.set_my_commands(menu(Audience.delegate, language), language_code=language)
 
 
-async def set_secretary_menu(bot: Bot, chat_id: int) -> None:
-    """The secretariat's menu in this chat, in both languages; a failure is only logged."""
-    scope = BotCommandScopeChat(chat_id)
-    try:
-        await bot.set_my_commands(menu(Audience.secretary, "vi"), scope=scope)
-        for language in LANGUAGES:
-            await bot.set_my_commands(
-                menu(Audience.secretary, language), scope=scope, language_code=language
-            )
-    except TelegramError as error:
-        logger.warning("could not set a secretary's command menu: %s", error)
+def secretariat_menu() -> list[tuple[str | None, list[BotCommand]]]:
+    """The secretariat's lists, for the sender to set in a secretary's chat (the one shown
+    when no language matches, in Vietnamese, then each language's)."""
+    return [
+        (None, menu(Audience.secretary, "vi")),
+        *((language, menu(Audience.secretary, language)) for language in LANGUAGES),
+    ]
 
 
-async def set_all_menus(bot: Bot, session_factory: SessionFactory, admins: Iterable[int]) -> None:
-    """At start-up (outside any update): the default menus, then each secretary's chat."""
-    await set_default_menus(bot)
-    async with session_factory() as session:
-        chats = await secretary_chats(session=session, admins=admins)
-    for chat_id in sorted(chats):
-        await set_secretary_menu(bot, chat_id)
+async def plan_chat_menus(scope: UpdateScope, chats: Collection[int]) -> int:
+    """In the update's unit of work, before its commit: these chats' menus as their
+    records now say (a link, a language). The caller wakes the sender after the commit."""
+    return await plan_menus(
+        session=scope.session,
+        chats=chats,
+        now=scope.now,
+        admin_ids=scope.settings.ADMIN_TELEGRAM_IDS,
+        buttons=scope.settings.WEBAPP_URL is not None,
+    )

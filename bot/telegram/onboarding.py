@@ -9,7 +9,6 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.domain.dates import format_lead_time
-from bot.domain.roster import Role
 from bot.domain.schedule import KIND_LABELS
 from bot.i18n import LANGUAGES, N_, Gettext, get_translator
 from bot.models import Council
@@ -17,10 +16,9 @@ from bot.services.delegates.accounts import LinkOutcome, redeem_invite, set_lang
 from bot.services.outbox.reminders import ReminderPolicy, plan_for_delegates
 from bot.telegram.commands import HELP, START, Command, audience_of, commands_for
 from bot.telegram.context import BotContext, UpdateScope
-from bot.telegram.menus import set_secretary_menu
+from bot.telegram.menus import plan_chat_menus
 from bot.telegram.scope import Access, requires
 from bot.telegram.texts import contact_line
-from bot.telegram.webapp_menu import plan_menu_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +99,7 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
             now=scope.now,
             delegate_ids=[result.delegate.id],
         )
-        planned += await plan_menu_buttons(scope, [user.id])
+        planned += await plan_chat_menus(scope, [user.id])
     await scope.commit()
     if planned:
         context.deps.wake()
@@ -110,8 +108,6 @@ async def start(update: Update, context: BotContext, scope: UpdateScope) -> None
         _ = get_translator(result.delegate.language)
         if result.outcome is LinkOutcome.linked:
             logger.info("delegate %s linked a Telegram account", result.delegate.code)
-            if result.delegate.role == Role.secretary.value:
-                await set_secretary_menu(context.bot, user.id)
             text = _(
                 "Welcome, {name}, delegate of {council}! Your duties and reminders will "
                 "come here from now on.\n\nSend /trogiup to see what you can do."
@@ -195,7 +191,7 @@ async def language(update: Update, context: BotContext, scope: UpdateScope) -> N
         )
         return
     await set_language(session=scope.session, identity=identity, language=choice)
-    menus = await plan_menu_buttons(scope, [identity.telegram_user_id])
+    menus = await plan_chat_menus(scope, [identity.telegram_user_id])
     await scope.commit()
     if menus:
         context.deps.wake()

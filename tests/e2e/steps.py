@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.outbox.rows import next_due_at
 from bot.services.schedule.imports import import_schedule
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
@@ -23,7 +24,11 @@ START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 local
 def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
     return Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot, webapp_url=harness.settings.WEBAPP_URL),
+        notifier=TelegramNotifier(
+            harness.application.bot,
+            webapp_url=harness.settings.WEBAPP_URL,
+            secretariat_menu=secretariat_menu,
+        ),
         zone=harness.settings.zone,
         clock=harness.clock,
         owner=owner,

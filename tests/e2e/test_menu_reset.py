@@ -1,16 +1,26 @@
-"""A secretary the roster makes a delegate loses the secretariat's command menu (issue 18,
-item 10): the import plans it in its own transaction, the dispatcher deletes the chat's
-menus, and the chat shows the delegate's default menu again."""
+"""A chat's command menu follows its role through the outbox: a secretary the roster
+makes a delegate loses the secretariat's commands (issue 18, item 10), a delegate it makes
+a secretary gets them without a restart, each planned in the import's own transaction;
+start-up sets only the default list. Old rows of the kind still read as they meant."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from sqlmodel import select
+import pytest
+from sqlmodel import col, select
 
+from bot.domain.menus import CommandMenu, MenuWanted
 from bot.models import OutboxMessage
 from bot.services.delegates.roster import import_roster
-from bot.telegram.menus import set_all_menus
+from bot.services.menus.planning import plan_menus
+from bot.services.outbox.payloads import MenuResetPayload
+from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
+from bot.telegram.app import post_init
+from jobs.dispatcher import Dispatcher
+from jobs.menu_sync import MenuSync
+from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import dispatcher
 from tests.factories import add_delegate
@@ -39,7 +49,17 @@ async def _import(harness: Harness, path: Path, *, dry_run: bool = False) -> Non
 
 async def _rows(harness: Harness) -> list[OutboxMessage]:
     async with harness.session_factory() as session:
-        return list((await session.exec(select(OutboxMessage))).all())
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        return list((await session.exec(query)).all())
+
+
+async def _drain(harness: Harness) -> None:
+    stats = await dispatcher(harness).drain()
+    assert stats.failed == 0
+
+
+def _secretariat(harness: Harness, language: str = "vi") -> set[str]:
+    return {c["command"] for c in harness.api.commands(CHAT, language)}
 
 
 async def test_a_demoted_secretary_gets_the_delegate_menu_back(
@@ -48,27 +68,104 @@ async def test_a_demoted_secretary_gets_the_delegate_menu_back(
     await add_delegate(harness.session_factory, "ML-TK", role="secretary",
                        telegram_user_id=SECRETARY, full_name="Văn phòng HĐND")  # fmt: skip
     harness.api.user(SECRETARY).started = True
-    await set_all_menus(harness.application.bot, harness.session_factory, admins=())
-    secretariat = {c["command"] for c in harness.api.commands(CHAT, "vi")}
-    assert "thongbao" in secretariat
+    await post_init(harness.application)  # the default list only
+    assert _secretariat(harness) == set()
+    sync = MenuSync(harness.settings, harness.session_factory, harness.clock)
+    assert await sync.refresh() == 2  # and the admin's
+    await _drain(harness)  # the sync's first look gives the secretary their menu
+    assert "thongbao" in _secretariat(harness)
     default = harness.api.commands(None, "vi")
+    assert "thongbao" not in {c["command"] for c in default}
 
     await _import(harness, roster(tmp_path, "delegate"), dry_run=True)
     await _import(harness, roster(tmp_path, "secretary"))  # nothing changes
-    assert await _rows(harness) == []
+    assert len(await _rows(harness)) == 2
 
     await _import(harness, roster(tmp_path, "delegate"))
-    (row,) = await _rows(harness)
+    row = (await _rows(harness))[-1]
     assert (row.kind, row.chat_id, row.delegate_id) == ("menu_reset", SECRETARY, None)
+    assert MenuResetPayload.unpack(row.payload).commands is CommandMenu.delegate
 
-    stats = await dispatcher(harness).drain()
-    assert stats.failed == 0
+    await _drain(harness)
     for language in ("", "vi", "en"):
         assert harness.api.commands(CHAT, language) == []
     assert harness.api.commands(None, "vi") == default  # what the chat shows now
     assert harness.api.sent_to(SECRETARY) == []  # no message about it
-    (row,) = await _rows(harness)
-    assert row.status == "sent"
+    assert [r.status for r in await _rows(harness)] == ["sent", "sent", "sent"]
 
     await _import(harness, roster(tmp_path, "delegate"))  # already a delegate: nothing more
-    assert len(await _rows(harness)) == 1
+    assert await sync.refresh() == 0
+    assert len(await _rows(harness)) == 3
+
+
+async def test_a_promotion_by_roster_gives_the_secretariat_menu_without_a_restart(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await add_delegate(harness.session_factory, "ML-TK", telegram_user_id=SECRETARY,
+                       full_name="Văn phòng HĐND")  # fmt: skip
+    harness.api.user(SECRETARY).started = True
+    await _import(harness, roster(tmp_path, "secretary"))
+    (row,) = await _rows(harness)
+    assert MenuResetPayload.unpack(row.payload).commands is CommandMenu.secretary
+    assert _secretariat(harness) == set()  # nothing until the row goes out
+    await _drain(harness)
+    assert {"thongbao", "chuabaocao", "thongke"} <= _secretariat(harness, "vi")
+    assert "thongbao" in _secretariat(harness, "en")
+    assert "thongbao" in _secretariat(harness, "")
+    assert harness.api.sent_to(SECRETARY) == []
+
+
+async def test_the_payload_changes_nothing_it_is_not_told_to_and_old_rows_read_as_meant() -> None:
+    # A planner that names only a button leaves the command menu alone.
+    assert MenuResetPayload(button=MenuWanted(office=False, language="vi")).commands is None
+    # The first rows had no fields: a demoted secretary's menu deleted.
+    assert MenuResetPayload.unpack("{}").commands is CommandMenu.delegate
+    assert MenuResetPayload.unpack("").commands is CommandMenu.delegate
+    # Then ``commands`` was a flag beside the button.
+    old = MenuResetPayload.unpack('{"admin": false, "button": "office:vi", "commands": true}')
+    assert (old.commands, old.button) == (CommandMenu.delegate, MenuWanted(True, "vi"))
+    old = MenuResetPayload.unpack('{"admin": true, "button": "none", "commands": false}')
+    assert old.commands is None
+    assert old.button is not None
+    assert not old.button.linked
+    new = MenuResetPayload(commands=CommandMenu.secretary, button=MenuWanted(True, "en"))
+    assert MenuResetPayload.unpack(new.pack()) == new
+
+
+async def test_an_old_reset_row_still_deletes_the_menu(harness: Harness) -> None:
+    """A row written before this release (no fields) goes out as it meant."""
+    harness.api.user(SECRETARY).started = True
+    await harness.application.bot.set_my_commands([("thongbao", "x")], scope=None)
+    async with harness.session_factory() as session, session.begin():
+        row = outbox_row(MenuResetPayload(), "old", now=harness.clock(), due_at=harness.clock(),
+                         chat_id=SECRETARY)  # fmt: skip
+        row["payload"] = "{}"
+        await session.exec(OUTBOX_TABLE.insert(), params=[row])  # type: ignore[call-overload]
+    await _drain(harness)
+    assert len(harness.api.calls_to("deleteMyCommands")) == 3
+    async with harness.session_factory() as session:
+        # Remembered as the delegate's menu: nothing planned again for a delegate's chat.
+        await add_delegate(harness.session_factory, "ML-001", telegram_user_id=SECRETARY)
+        assert await plan_menus(session=session, chats=[SECRETARY], now=harness.clock(),
+                                buttons=False) == 0  # fmt: skip
+
+
+async def test_a_sender_without_the_command_lists_fails_the_row_and_it_is_planned_again(
+    harness: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_delegate(harness.session_factory, "ML-TK", telegram_user_id=SECRETARY)
+    harness.api.user(SECRETARY).started = True
+    await _import(harness, roster(tmp_path, "secretary"))
+    bare = Dispatcher(
+        session_factory=harness.session_factory,
+        notifier=TelegramNotifier(harness.application.bot),  # no secretariat_menu
+        zone=harness.settings.zone, clock=harness.clock, owner="bare",
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        assert (await bare.drain()).failed == 1
+    assert "secretariat command menu is due" in caplog.text
+    assert _secretariat(harness) == set()
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset()
+    assert await MenuSync(harness.settings, harness.session_factory, harness.clock).refresh() == 1
+    await _drain(harness)
+    assert "thongbao" in _secretariat(harness)

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.models import Delegate, Invite
 from bot.services.delegates.invites import issue_invites
 from tests.e2e.conftest import ADMIN_ID, Harness
+from tests.e2e.steps import dispatcher
 from tests.factories import add_delegate
 
 
@@ -270,10 +271,15 @@ async def test_links_names_who_has_not_linked(harness: Harness) -> None:
 
 async def test_a_secretary_sees_the_secretariat_commands_in_their_menu(harness: Harness) -> None:
     from bot.telegram.app import post_init
+    from jobs.menu_sync import MenuSync
 
     await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=61)
     await add_delegate(harness.session_factory, "ML-001", telegram_user_id=62)
-    await post_init(harness.application)
+    for chat in (61, 62, ADMIN_ID):
+        harness.api.user(chat)
+    await post_init(harness.application)  # the default list; each chat's own: the outbox
+    await MenuSync(harness.settings, harness.session_factory, harness.clock).refresh()
+    assert (await dispatcher(harness).drain()).failed == 0
     scope = {"type": "chat", "chat_id": 61}
     secretary = [c["command"] for c in harness.api.commands(scope=scope, language_code="vi")]
     assert {"thongbao", "chuabaocao", "thongke", "baocao"} <= set(secretary)
@@ -296,6 +302,8 @@ async def test_a_secretary_linking_gets_the_secretariat_menu(harness: Harness) -
         (invite,) = await issue_invites(session=session, now=harness.clock())
     await harness.api.user(63).send_and_wait(f"/start {invite.token}")
     scope = {"type": "chat", "chat_id": 63}
+    assert harness.api.commands(scope=scope, language_code="vi") == []  # planned, not sent
+    assert (await dispatcher(harness).drain()).failed == 0
     assert "thongbao" in [
         c["command"] for c in harness.api.commands(scope=scope, language_code="vi")
     ]

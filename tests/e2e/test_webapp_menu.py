@@ -1,15 +1,20 @@
-"""The Mini App's menu button: changed only through the outbox, in the unit of work of the
-change (a link, a promotion, a language, an unlink), and never sent twice for one state:
-a restart plans nothing."""
+"""A chat's menus (the Mini App's button, the command menu): changed only through the
+outbox, in the unit of work of the change (a link, a promotion, a language, an unlink),
+and never sent twice for one state: a restart plans nothing, two processes plan one row."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import MenuButtonWebApp, WebAppInfo
 from telegram.error import BadRequest
 
@@ -17,8 +22,13 @@ from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
 from bot.models import Delegate, OutboxMessage
 from bot.services.delegates.roster import RosterMenus, import_roster
+from bot.services.menus import planning
+from bot.services.menus.planning import Given, plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
-from bot.telegram.webapp_menu import MenuSync
+from bot.services.retention import purge_delivered
+from jobs.dispatcher import Dispatcher
+from jobs.menu_sync import MenuSync
+from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
 from tests.e2e.net import wait_for_log
 from tests.e2e.processes import bot_processes, logs
@@ -29,6 +39,7 @@ from tests.fakes import FakeBotApi
 from tests.fakes.protocol import BotApiError, check_menu_button
 
 URL = "https://bot.example.vn/app/"
+CHAT_1001 = {"type": "chat", "chat_id": 1001}
 HEADER = "code,full_name,council,level,unit,constituency,phone,role\n"
 
 
@@ -40,7 +51,7 @@ def button(api: FakeBotApi, chat_id: int) -> tuple[str, str] | None:
 
 
 async def menu_rows(harness: Harness) -> list[tuple[int | None, str, str | None]]:
-    """(chat, status, planned button) of every menu row, oldest first."""
+    """(chat, status, planned button as stored) of every menu row, oldest first."""
     async with harness.session_factory() as session:
         rows = (
             await session.exec(
@@ -49,7 +60,11 @@ async def menu_rows(harness: Harness) -> list[tuple[int | None, str, str | None]
                 .order_by(col(OutboxMessage.id))
             )
         ).all()
-    return [(r.chat_id, r.status, MenuResetPayload.unpack(r.payload).button) for r in rows]
+    return [(r.chat_id, r.status, _stored(MenuResetPayload.unpack(r.payload))) for r in rows]
+
+
+def _stored(payload: MenuResetPayload) -> str | None:
+    return None if payload.button is None else payload.button.stored()
 
 
 async def drain(harness: Harness) -> None:
@@ -152,8 +167,12 @@ async def test_a_restart_sends_nothing_again(harness: Harness) -> None:
 
 
 async def test_without_webapp_url_no_button_is_set(harness: Harness, tmp_path: Path) -> None:
+    """Only the command menus: the admin's at the first look, the promoted secretary's."""
     await add_delegate(harness.session_factory, "ML-001")
     await harness.api.user(1001).send_and_wait(f"/start {await invite(harness, 'ML-001')}")
+    assert await menu_rows(harness) == []  # a delegate's link: the default menus
+    harness.api.user(ADMIN_ID)
+    assert await sync(harness).refresh() == 1
     assert await sync(harness).refresh() == 0
     async with harness.session_factory() as session:
         result = await import_roster(
@@ -162,8 +181,9 @@ async def test_without_webapp_url_no_button_is_set(harness: Harness, tmp_path: P
         )  # fmt: skip
     assert result.problems == []
     await drain(harness)
-    assert await menu_rows(harness) == []
+    assert await menu_rows(harness) == [(ADMIN_ID, "sent", None), (1001, "sent", None)]
     assert harness.api.calls_to("setChatMenuButton") == []
+    assert "thongbao" in {c["command"] for c in harness.api.commands(CHAT_1001, "vi")}
 
 
 @pytest.mark.parametrize(
@@ -216,12 +236,133 @@ async def test_restarting_run_sets_no_button_again(fake_api: FakeBotApi, tmp_pat
         "WEBAPP_URL": URL,
     }
     async with bot_processes(["run"], env=env, cwd=tmp_path) as (first,):
-        await wait_for_log(first, "Mini App button planned for 3 chats")
+        await wait_for_log(first, "menus planned for 3 chats")
         await fake_api.wait_until(lambda: len(fake_api.menu_buttons) == 3, timeout=30)
         assert await first.terminate() == 0, logs([first])
     assert len(fake_api.calls_to("setChatMenuButton")) == 3
     (tmp_path / "again").mkdir()
     async with bot_processes(["run"], env=env, cwd=tmp_path / "again") as (second,):
-        await wait_for_log(second, "Mini App button planned for 0 chats")
+        await wait_for_log(second, "menus planned for 0 chats")
         assert await second.terminate() == 0, logs([second])
     assert len(fake_api.calls_to("setChatMenuButton")) == 3
+
+
+async def one_linked(harness: Harness, *, url: str | None = URL) -> None:
+    harness.settings.WEBAPP_URL = url
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset()
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=1001)
+    harness.api.user(1001)
+
+
+async def test_a_button_that_failed_is_planned_again(harness: Harness) -> None:
+    await one_linked(harness)
+    harness.api.fail_next("setChatMenuButton", 400, "Bad Request: BUTTON_TEXT_INVALID")
+    assert await sync(harness).refresh() == 1
+    assert (await dispatcher(harness).drain()).failed == 1
+    assert await menu_rows(harness) == [(1001, "failed", "delegate:vi")]
+    assert await sync(harness).refresh() == 1  # the failed row gave nothing
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+    assert await sync(harness).refresh() == 0
+
+
+async def test_a_chat_that_blocked_the_bot_is_tried_again_a_week_later(harness: Harness) -> None:
+    await one_linked(harness)
+    harness.api.fail_next("setChatMenuButton", 403, "Forbidden: bot was blocked by the user")
+    assert await sync(harness).refresh() == 1
+    assert (await dispatcher(harness).drain()).failed == 1
+    assert await sync(harness).refresh() == 0
+    harness.clock.advance(timedelta(days=6))
+    assert await sync(harness).refresh() == 0
+    assert len(await menu_rows(harness)) == 1
+    harness.clock.advance(timedelta(days=1, minutes=1))  # a week on: tried again
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+
+
+async def test_two_processes_planning_one_change_write_one_row(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``run`` processes see the same change: the second looked before the first
+    committed (its view of the outbox is stale), and the outbox's unique key settles it."""
+    await one_linked(harness)
+    async with harness.session_factory() as first:
+        assert await plan_menus(session=first, chats=[1001], now=harness.clock()) == 1
+        await first.commit()
+
+    async def stale(session: AsyncSession, chats: object = None) -> dict[int, Given]:
+        return {}  # what the second process read before the first committed
+
+    monkeypatch.setattr(planning, "given_menus", stale)
+    harness.clock.advance(timedelta(seconds=1))  # another instant: the same key still
+    async with harness.session_factory() as second:
+        assert await plan_menus(session=second, chats=[1001], now=harness.clock()) == 0
+        await second.commit()
+    assert await menu_rows(harness) == [(1001, "pending", "delegate:vi")]
+
+
+async def test_two_planners_racing_on_postgresql_write_one_row(pg_engine: AsyncEngine) -> None:
+    """Both look before either commits; the second's insert waits for the first, then
+    finds its key taken."""
+    sessions = create_session_factory(pg_engine)
+    await add_delegate(sessions, "ML-001", telegram_user_id=1001)
+    now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    async with sessions() as first, sessions() as second:
+        assert await plan_menus(session=first, chats=[1001], now=now) == 1
+        late = asyncio.create_task(plan_menus(session=second, chats=[1001], now=now))
+        async with sessions() as watch:  # until the second waits on the first's row
+            for _ in range(500):
+                waiting = await watch.exec(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                )
+                if waiting.scalar_one():
+                    break
+                await watch.rollback()
+                await asyncio.sleep(0.01)
+            else:
+                pytest.fail("the second planner never waited for the first")
+        await first.commit()
+        assert await late == 0
+        await second.commit()
+    async with sessions() as session:
+        rows = (await session.exec(select(OutboxMessage))).all()
+    assert [(row.chat_id, row.kind) for row in rows] == [(1001, "menu_reset")]
+
+
+async def test_a_process_without_webapp_url_fails_the_button_and_it_is_planned_again(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await one_linked(harness)
+    assert await sync(harness).refresh() == 1
+    sender = Dispatcher(
+        session_factory=harness.session_factory,
+        notifier=TelegramNotifier(harness.application.bot),  # no WEBAPP_URL here
+        zone=harness.settings.zone, clock=harness.clock, owner="other",
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        assert (await sender.drain()).failed == 1
+    assert "WEBAPP_URL is not set" in caplog.text
+    assert harness.api.calls_to("setChatMenuButton") == []
+    assert [status for _chat, status, _state in await menu_rows(harness)] == ["failed"]
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+
+
+async def test_the_purge_keeps_each_chats_last_menu_row(harness: Harness) -> None:
+    """Sent rows go after 400 days, but not the one that says what a chat's menus are:
+    a year later, a look plans nothing again."""
+    await one_linked(harness)
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    async with harness.session_factory() as session, session.begin():
+        await session.exec(update(Delegate).values(language="en"))
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    later = harness.clock() + timedelta(days=800)
+    async with harness.session_factory() as session, session.begin():
+        assert await purge_delivered(session=session, now=later) == 1
+    assert await menu_rows(harness) == [(1001, "sent", "delegate:en")]
+    harness.clock.advance(timedelta(days=800))
+    assert await sync(harness).refresh() == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import atomic
 from bot.domain.office import CouncilTree, OfficeReach, Seat, office_reach
-from bot.domain.roster import Role
 from bot.i18n import normalize_language
 from bot.models import Council, Delegate, Invite, UserPreference
 from bot.services import audit
@@ -339,17 +338,3 @@ async def link_status(*, session: AsyncSession, identity: Identity) -> list[Coun
 async def council_names(*, session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
     councils = (await session.exec(select(Council).where(col(Council.id).in_(ids)))).all()
     return {c.id: c.name for c in councils if c.id is not None}
-
-
-async def secretary_chats(*, session: AsyncSession, admins: Iterable[int]) -> set[int]:
-    """The chats that get the secretariat's command menu: linked office staff and admins."""
-    linked = (
-        await session.exec(
-            select(Delegate.telegram_user_id).where(
-                col(Delegate.role) == Role.secretary.value,
-                col(Delegate.active).is_(True),
-                col(Delegate.telegram_user_id).is_not(None),
-            )
-        )
-    ).all()
-    return {chat for chat in linked if chat is not None} | set(admins)

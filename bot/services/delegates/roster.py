@@ -23,7 +23,7 @@ from bot.services.files.tabular import (
     format_problem_line,
     read_table,
 )
-from bot.services.webapp.menus import plan_menus
+from bot.services.menus.planning import plan_menus
 
 __all__ = [
     "AUDIT_ACTION",
@@ -83,9 +83,9 @@ def _read(path: Path) -> tuple[Table, list[RosterEntry], list[Problem]]:
 
 @dataclass(frozen=True)
 class RosterMenus:
-    """The menus an import changes, in its own transaction (outbox rows): a demoted
-    secretary's command menu always goes; with ``buttons`` (``WEBAPP_URL`` is set) every
-    changed linked chat's Mini App button follows its records."""
+    """The menus an import changes, in its own transaction (outbox rows): every changed
+    linked chat's command menu follows its role (a promoted secretary's set, a demoted
+    one's deleted); with ``buttons`` (``WEBAPP_URL`` is set) its Mini App button too."""
 
     buttons: bool = False
     admin_ids: frozenset[int] = frozenset()
@@ -142,7 +142,7 @@ async def import_roster(
     result = await _upsert(session, entries, now=now, write=not dry_run, chats=chats)
     if not dry_run and result.changed:
         await plan_menus(session=session, chats=chats.changed, now=now, admin_ids=menus.admin_ids,
-                         reset_commands=chats.demoted, buttons=menus.buttons)  # fmt: skip
+                         commands_changed=chats.demoted, buttons=menus.buttons)  # fmt: skip
         audit.record(
             session,
             actor=actor,

@@ -14,9 +14,17 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    field_validator,
+)
+
+from bot.domain.menus import CommandMenu, MenuWanted
 
 
 class OutboxKind(StrEnum):
@@ -29,7 +37,7 @@ class OutboxKind(StrEnum):
     report_prompt = "report_prompt"  # "did it take place?" after an assignment
     broadcast = "broadcast"  # one delegate's copy of a secretariat notice
     broadcast_nudge = "broadcast_nudge"  # "please acknowledge" at the deadline
-    menu_reset = "menu_reset"  # a demoted secretary's chat loses the secretariat menu
+    menu_reset = "menu_reset"  # a chat's command menu and Mini App button follow its records
 
     substitute_offer = "substitute_offer"  # "stand in for …?" with Nhận thay / Không nhận
     substitute_escalation = "substitute_escalation"  # the office chooses a stand-in
@@ -164,18 +172,50 @@ class BroadcastNudgePayload(BroadcastPayload):
     kind = OutboxKind.broadcast_nudge
 
 
+StoredMenu = Annotated[
+    MenuWanted,
+    BeforeValidator(
+        lambda value: MenuWanted.from_stored(value) if isinstance(value, str) else value
+    ),
+    PlainSerializer(lambda menu: menu.stored(), return_type=str),
+]
+"""A chat's menus as a row stores them (``office:vi``, ``delegate:en``, ``none``)."""
+
+
 class MenuResetPayload(Payload):
-    """No message: the chat's menus brought in line with its records. ``commands``: its
-    own command menu is deleted (``deleteMyCommands``), so the chat shows the delegate's
-    default menu again (a demoted secretary). ``button``: the Mini App's menu button as
-    planned (``office:vi``, ``delegate:en``, ``none``: removed), set as the records say
-    when it goes out (see ``bot/services/webapp/menus.py``)."""
+    """No message: a chat's menus brought in line with its records when the row goes out
+    (see ``bot/services/menus/``). Each field is what was planned, the outbox's memory of
+    what the chat was given; ``None`` leaves that menu alone.
+
+    ``commands``: the command menu, the secretariat's (set in the chat's scope) or the
+    delegate's (the chat's own deleted, so the default shows). ``button``: the Mini App's
+    menu button (``UNLINKED``: Telegram's default button again)."""
 
     kind = OutboxKind.menu_reset
-    commands: bool = True
-    button: str | None = None
+    commands: CommandMenu | None = None
+    button: StoredMenu | None = None
     admin: bool = False
-    """The chat is an admin's (from the settings, not the records): the office's button."""
+    """The chat is an admin's (from the settings, not the records): the office's menus."""
+
+    @field_validator("commands", mode="before")
+    @classmethod
+    def _commands_of_old_rows(cls, value: object) -> object:
+        """Rows written before the audience was stored carry ``commands: true`` (delete
+        the chat's own menu: a demoted secretary) or ``false`` (leave it alone)."""
+        if isinstance(value, bool):
+            return CommandMenu.delegate if value else None
+        return value
+
+    @classmethod
+    def unpack(cls, text: str) -> Self:
+        """A row's payload. The first rows of this kind had no fields at all and meant one
+        thing only, a demoted secretary's command menu deleted: they read so. (A default
+        of ``commands`` that did the same would delete a secretary's menu whenever a
+        planner forgot to say otherwise, so the default is ``None`` and old rows are
+        read here instead.)"""
+        if (text or "{}").strip() == "{}":
+            return cls(commands=CommandMenu.delegate)
+        return super().unpack(text)
 
 
 class SubstituteOfferPayload(Payload):

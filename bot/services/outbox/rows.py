@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.broadcasts import KeptNotice
 from bot.domain.keyboards import Keyboard, KeyboardButton
+from bot.domain.menus import CommandMenu
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import OutboxFailure, Payload
 from bot.services.outbox.payloads import OutboxKind as OutboxKind
@@ -141,8 +142,9 @@ class Outgoing:
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
-    reset_menu: bool = False
-    """Not a message: the chat's own command menu is deleted (a demoted secretary's)."""
+    command_menu: CommandMenu | None = None
+    """Not a message: the chat's own command menu, the secretariat's (set in the chat's
+    scope) or the delegate's (the chat's own deleted: the default list shows)."""
     menu_button: MenuButtonChange | None = None
     """Not a message: the chat's Mini App button (the sender knows the Mini App's address)."""
     kept: KeptNotice | None = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.menus import MenuWanted
 from bot.domain.office import Seat, office_reach
 from bot.domain.webapp import CouncilRole
 from bot.i18n import DEFAULT_LANGUAGE
@@ -71,14 +72,6 @@ async def resolve_user(
         and (office.may_reach(council.id) or council.id in office.delegate_of)
     ]
     return WebUser(identity=identity, councils=tuple(found))
-
-
-@dataclass(frozen=True)
-class MenuWanted:
-    """The Mini App button a chat should have: the office's or a delegate's, in a language."""
-
-    office: bool
-    language: str
 
 
 async def menu_wanted(
