@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, true, update
+from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy import select as sql_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,7 +33,9 @@ from bot.services.outbox.payloads import (
     DigestPayload,
     ReminderPayload,
 )
+from bot.services.outbox.reminder_sql import fractional_starts, insert_reminders, sql_clock
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox.stale import cancel_dropped, cancel_moved
 from bot.services.reports.prompts import ReportPolicy, report_prompt_rows
 
 logger = logging.getLogger(__name__)
@@ -125,8 +127,13 @@ async def plan_outbox(
     # dispatcher and the handlers then wait for until the caller's transaction ends.
     until = now + policy.plan_ahead
     only = delegate_ids
-    upcoming = await _upcoming(session, now=now, until=until, only=only)
-    rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
+    clock = sql_clock(
+        zone=policy.zone, quiet=policy.quiet, offsets=policy.offsets, now=now, until=until
+    )
+    ahead, upcoming = await _ahead_and_soon(
+        session, policy=policy, now=now, until=until, only=only, in_sql=clock is not None
+    )
+    rows = await _reminder_rows(session, ahead, policy=policy, now=now, until=until)
     rows += await _change_rows(session, policy=policy, now=now, only=only)
     rows += await _cancellation_rows(session, policy=policy, now=now, only=only)
     rows += _digest_rows(upcoming, policy=policy, now=now)
@@ -136,12 +143,42 @@ async def plan_outbox(
             session, policy=policy.reports, now=now, until=until, only=only
         )
     if only is None:
-        counts.cancelled += await _cancel_dropped(session, now=now)
-        counts.cancelled += await _cancel_moved(session, now=now)
+        counts.cancelled += await cancel_dropped(session, now=now)
+        counts.cancelled += await cancel_moved(session, now=now)
     counts.created += await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
     )
+    if clock is not None:
+        counts.created += await insert_reminders(
+            session, offsets=policy.offsets, clock=clock, now=now, until=until, only=only
+        )
     return counts
+
+
+async def _ahead_and_soon(
+    session: AsyncSession,
+    *,
+    policy: ReminderPolicy,
+    now: datetime,
+    until: datetime,
+    only: Collection[int] | None,
+    in_sql: bool,
+) -> tuple[list[_Upcoming], list[_Upcoming]]:
+    """The assignments whose reminders Python plans (all of them, or with ``in_sql`` only
+    those the database leaves to it), and those of today and tomorrow, for digests and
+    "new duty" notices."""
+    today = now.astimezone(policy.zone).date()
+    soon = min(until, datetime.combine(today + timedelta(days=2), time.min, policy.zone))
+    if not in_sql:
+        ahead = await _upcoming(session, now=now, until=until, only=only)
+        return ahead, [item for item in ahead if item.starts_at <= soon]
+    # The database plans the reminders (`insert_reminders`), except for starts that are
+    # not a whole second, left to the Python rule.
+    dialect = (await session.connection()).dialect.name
+    ahead = await _upcoming(
+        session, now=now, until=until, only=only, where=fractional_starts(dialect)
+    )
+    return ahead, await _upcoming(session, now=now, until=soon, only=only)
 
 
 def _of(only: Collection[int] | None) -> ColumnElement[bool]:
@@ -172,7 +209,12 @@ async def plan_for_delegates(
 
 
 async def _upcoming(
-    session: AsyncSession, *, now: datetime, until: datetime, only: Collection[int] | None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    until: datetime,
+    only: Collection[int] | None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[_Upcoming]:
     """Active assignments of linked, reachable delegates starting in ``(now, until]``."""
     connection = await session.connection()
@@ -197,6 +239,7 @@ async def _upcoming(
             col(Delegate.active).is_(True),
             col(Delegate.reachable).is_(True),
             _of(only),
+            true() if where is None else where,
         )
     )
     upcoming = []
@@ -225,7 +268,9 @@ async def _reminder_rows(
     now: datetime,
     until: datetime,
 ) -> list[dict[str, Any]]:
-    """Reminder rows the schedule calls for that do not exist yet."""
+    """Reminder rows the schedule calls for that do not exist yet (the Python rule)."""
+    if not upcoming:
+        return []
     # Reminder rows carry their assignment's start in `expires_at`, so one range over the
     # outbox finds them: no join and no long IN list, which PostgreSQL without table
     # statistics turns into a nested loop over every pair of rows.
@@ -443,54 +488,3 @@ def _digest_rows(
             )
         )
     return rows
-
-
-async def _cancel_dropped(session: AsyncSession, *, now: datetime) -> int:
-    """Pending rows about assignments that were cancelled (or whose occurrence was)."""
-    dropped = (
-        sql_select(col(Assignment.id))
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(
-            or_(
-                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
-            )
-        )
-        .scalar_subquery()
-    )
-    result = await session.exec(
-        update(OutboxMessage)
-        .where(
-            and_(
-                col(OutboxMessage.status) == OutboxStatus.pending.value,
-                col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
-                col(OutboxMessage.assignment_id).in_(dropped),
-            )
-        )
-        .values(
-            status=OutboxStatus.cancelled.value, last_error="assignment cancelled", updated_at=now
-        )
-    )
-    return max(result.rowcount, 0)
-
-
-async def _cancel_moved(session: AsyncSession, *, now: datetime) -> int:
-    """Pending reminders planned for a start time the assignment no longer has."""
-    moved = (
-        sql_select(col(Assignment.id))
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(
-            col(Assignment.id) == col(OutboxMessage.assignment_id),
-            col(Occurrence.starts_at) != col(OutboxMessage.expires_at),
-        )
-        .exists()
-    )
-    result = await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == OutboxStatus.pending.value,
-            col(OutboxMessage.kind) == OutboxKind.reminder.value,
-            moved,
-        )
-        .values(status=OutboxStatus.cancelled.value, last_error="schedule changed", updated_at=now)
-    )
-    return max(result.rowcount, 0)
