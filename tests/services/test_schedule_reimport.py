@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -18,7 +19,7 @@ from bot.models import Assignment, Delegate, Occurrence
 from tests.services.test_schedule_import import (
     RECEPTION,
     SESSION,
-    roster,  # noqa: F401 (a fixture)
+    roster,  # noqa: F401 (the fixture, used by name)
     run,
     snapshot,
     write_csv,
@@ -57,8 +58,9 @@ async def active_members(sessions: SessionFactory) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.usefixtures("roster")
 async def test_an_unchanged_reimport_reads_no_assignment_and_writes_nothing(
-    session_factory: SessionFactory, engine: AsyncEngine, roster: None, tmp_path: Path
+    session_factory: SessionFactory, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "s.csv", [RECEPTION, SESSION])
     first = await run(session_factory, path)
@@ -74,8 +76,9 @@ async def test_an_unchanged_reimport_reads_no_assignment_and_writes_nothing(
     assert await snapshot(session_factory) == before
 
 
+@pytest.mark.usefixtures("roster")
 async def test_a_changed_rota_is_applied_and_a_dropped_member_comes_back(
-    session_factory: SessionFactory, roster: None, tmp_path: Path
+    session_factory: SessionFactory, tmp_path: Path
 ) -> None:
     all_three = await run(session_factory, write_csv(tmp_path / "a.csv", [ALL_THREE]))
     occurrences = all_three.sync.occurrences_created
