@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -40,6 +42,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -175,31 +178,49 @@ def quiet_adjusted(
     return case((and_(inside, end < start), end), (inside, before), else_=due)
 
 
+_NOW = bindparam("p_now", type_=UTCDateTime())
+_UNTIL = bindparam("p_until", type_=UTCDateTime())
+_NOW_FLOOR = bindparam("p_now_floor", type_=BigInteger())
+_NOW_CEIL = bindparam("p_now_ceil", type_=BigInteger())
+"""``now`` in whole seconds, rounded down and up: an integer ``due`` is before ``now``
+exactly when it is before its ceiling, after it when after its floor."""
+_QUIET_END = bindparam("p_quiet_end", type_=BigInteger())
+_QUIET_END_AT = bindparam("p_quiet_end_at", type_=UTCDateTime())
+_ONLY: Any = bindparam("p_only", expanding=True)
+
+
 @dataclass(frozen=True)
-class _Window:
-    now: datetime
-    until: datetime
-    only: Collection[int] | None
+class _Shape:
+    """What the statement's form depends on; the moments of the call are parameters, so
+    the 5-minute planner builds and compiles it once."""
+
+    dialect: str
     clock: SqlClock
+    groups: tuple[tuple[tuple[timedelta, ...], tuple[str, ...]], ...]
+    """Lead times, and the kinds that have exactly these."""
+    only: bool
+    """Restricted to some delegates (``_ONLY``)."""
+    quiet_now: bool
+    """``now`` is in the quiet hours: a catch-up notice waits for their end."""
 
 
-def _assignments(dialect: _Dialect, window: _Window, kinds: list[str]) -> Any:
+def _assignments(dialect: _Dialect, shape: _Shape, kinds: tuple[str, ...]) -> Any:
     """Active assignments of reachable delegates starting in ``(now, until]``, of these
     kinds, at a whole second: ``aid``, ``did``, ``starts``, ``s`` (its epoch)."""
     starts = _o.c.starts_at
     conditions = [
         _a.c.cancelled_at.is_(None),
         _o.c.cancelled_at.is_(None),
-        starts > window.now,
-        starts <= window.until,
+        starts > _NOW,
+        starts <= _UNTIL,
         _d.c.telegram_user_id.is_not(None),
         _d.c.active.is_(True),
         _d.c.reachable.is_(True),
         _e.c.kind.in_(kinds),
         dialect.whole_second(starts),
     ]
-    if window.only is not None:
-        conditions.append(_a.c.delegate_id.in_(sorted(window.only)))
+    if shape.only:
+        conditions.append(_a.c.delegate_id.in_(_ONLY))
     return (
         select(
             _a.c.id.label("aid"),
@@ -217,9 +238,7 @@ def _assignments(dialect: _Dialect, window: _Window, kinds: list[str]) -> Any:
     )
 
 
-def _row(
-    dialect: _Dialect, u: Any, label: str, due_at: ColumnElement[Any], now: datetime
-) -> list[ColumnElement[Any]]:
+def _row(u: Any, label: str, due_at: ColumnElement[Any]) -> list[ColumnElement[Any]]:
     """The outbox columns of one reminder row (in ``_COLUMNS`` order)."""
     payload = ReminderPayload(lead=label)
     key = literal("a") + cast(u.c.aid, String) + literal(f":{label}:") + cast(u.c.s, String)
@@ -236,8 +255,8 @@ def _row(
         false(),
         literal(payload.pack()),
         _n(payload.priority),
-        literal(now, UTCDateTime()),
-        literal(now, UTCDateTime()),
+        _NOW,
+        _NOW,
     ]
 
 
@@ -259,70 +278,65 @@ _COLUMNS = [
 ]
 
 
-def _statements(
-    dialect: _Dialect, window: _Window, leads: tuple[timedelta, ...], kinds: list[str]
+def _selects(
+    dialect: _Dialect, shape: _Shape, leads: tuple[timedelta, ...], kinds: tuple[str, ...]
 ) -> list[Any]:
-    """The catch-up statement, then one per lead, for kinds that share these leads."""
-    now_floor, fraction = _whole_seconds(window.now)
-    now_ceil = now_floor + int(fraction)
-    u = _assignments(dialect, window, kinds)
+    """The catch-up notices, then the rows of each lead, of kinds that share these leads."""
+    u = _assignments(dialect, shape, kinds)
     due = {
-        lead: quiet_adjusted(u.c.s - _n(int(lead.total_seconds())), u.c.s, window.clock)
+        lead: quiet_adjusted(u.c.s - _n(int(lead.total_seconds())), u.c.s, shape.clock)
         for lead in leads
     }
 
     def planned(lead: timedelta) -> ColumnElement[bool]:
-        return and_(due[lead] >= _n(now_ceil), due[lead] < u.c.s)
+        return and_(due[lead] >= _NOW_CEIL, due[lead] < u.c.s)
 
-    statements = [_catch_up(dialect, window, u, due, planned, now_floor, now_ceil)]
+    selects = [_catch_up(shape, u, due, planned)]
     for lead in leads:
         shorter = [other for other in leads if other < lead]
         keep = and_(planned(lead), *(due[other] != due[lead] for other in shorter))
-        rows = select(
-            *_row(dialect, u, format_duration(lead), dialect.from_epoch(due[lead]), window.now)
-        ).where(keep)
-        statements.append(rows)
-    return statements
+        label = format_duration(lead)
+        selects.append(select(*_row(u, label, dialect.from_epoch(due[lead]))).where(keep))
+    return selects
 
 
-def _catch_up(
-    dialect: _Dialect,
-    window: _Window,
-    u: Any,
-    due: dict[timedelta, ColumnElement[int]],
-    planned: Any,
-    now_floor: int,
-    now_ceil: int,
-) -> Any:
+def _catch_up(shape: _Shape, u: Any, due: dict[timedelta, ColumnElement[int]], planned: Any) -> Any:
     """One notice now (or when the quiet hours end, if before the start) for an
     assignment seen for the first time after a lead passed."""
-    quiet_end = _quiet_end_after(window.now, window.clock)
 
     def near(moment: ColumnElement[int]) -> ColumnElement[bool]:
-        now_near = and_(moment < _n(now_ceil + HOUR), moment > _n(now_floor - HOUR))
-        if quiet_end is None:
+        now_near = and_(moment < _NOW_CEIL + _n(HOUR), moment > _NOW_FLOOR - _n(HOUR))
+        if not shape.quiet_now:
             return now_near
-        end = _whole_seconds(quiet_end)[0]
-        end_near = and_(moment < _n(end + HOUR), moment > _n(end - HOUR))
-        return case((_n(end) < u.c.s, end_near), else_=now_near)
+        end_near = and_(moment < _QUIET_END + _n(HOUR), moment > _QUIET_END - _n(HOUR))
+        return case((u.c.s > _QUIET_END, end_near), else_=now_near)
 
-    if quiet_end is None:
-        due_at: ColumnElement[Any] = literal(window.now, UTCDateTime())
-    else:
-        due_at = case(
-            (_n(_whole_seconds(quiet_end)[0]) < u.c.s, literal(quiet_end, UTCDateTime())),
-            else_=literal(window.now, UTCDateTime()),
-        )
+    due_at: ColumnElement[Any] = _NOW
+    if shape.quiet_now:
+        due_at = case((u.c.s > _QUIET_END, _QUIET_END_AT), else_=_NOW)
     told = exists().where(
         _x.c.kind == OutboxKind.reminder.value,
         _x.c.assignment_id == u.c.aid,
-        _x.c.expires_at > window.now,
-        _x.c.expires_at <= window.until,
+        _x.c.expires_at > _NOW,
+        _x.c.expires_at <= _UNTIL,
     )
-    missed = or_(*(due[lead] < _n(now_ceil) for lead in due))
+    missed = or_(*(due[lead] < _NOW_CEIL for lead in due))
     clash = or_(false(), *(and_(planned(lead), near(due[lead])) for lead in due))
-    return select(*_row(dialect, u, "catchup", due_at, window.now)).where(
-        not_(told), missed, not_(clash)
+    return select(*_row(u, "catchup", due_at)).where(not_(told), missed, not_(clash))
+
+
+@lru_cache(maxsize=16)
+def _statement(shape: _Shape) -> Any:
+    """One ``INSERT … SELECT`` of every reminder row, ignoring those already there. In
+    one statement, the catch-up rule sees the outbox as it was before the call."""
+    dialect = _Dialect(shape.dialect)
+    selects = [
+        one for leads, kinds in shape.groups for one in _selects(dialect, shape, leads, kinds)
+    ]
+    return (
+        dialect.insert()
+        .from_select(_COLUMNS, union_all(*selects))
+        .on_conflict_do_nothing(index_elements=["kind", "dedupe_key"])
     )
 
 
@@ -350,24 +364,34 @@ async def insert_reminders(
     only: Collection[int] | None,
 ) -> int:
     """Inserts the reminder rows still missing (whole-second starts); how many."""
-    connection = await session.connection()
-    dialect = _Dialect(connection.dialect.name)
-    window = _Window(now, until, only, clock)
     groups: dict[tuple[timedelta, ...], list[str]] = defaultdict(list)
     for kind, leads in offsets.items():
         if leads:
             groups[tuple(sorted(set(leads)))].append(kind)
-    created = 0
-    for leads, kinds in sorted(groups.items()):
-        for rows in _statements(dialect, window, leads, sorted(kinds)):
-            statement = (
-                dialect.insert()
-                .from_select(_COLUMNS, rows)
-                .on_conflict_do_nothing(index_elements=["kind", "dedupe_key"])
-            )
-            result = await connection.execute(statement)
-            created += max(result.rowcount, 0)
-    return created
+    if not groups:
+        return 0
+    connection = await session.connection()
+    quiet_end = _quiet_end_after(now, clock)
+    shape = _Shape(
+        dialect=connection.dialect.name,
+        clock=clock,
+        groups=tuple((leads, tuple(sorted(kinds))) for leads, kinds in sorted(groups.items())),
+        only=only is not None,
+        quiet_now=quiet_end is not None,
+    )
+    now_floor, fraction = _whole_seconds(now)
+    params: dict[str, Any] = {
+        "p_now": now,
+        "p_until": until,
+        "p_now_floor": now_floor,
+        "p_now_ceil": now_floor + int(fraction),
+        "p_quiet_end": _whole_seconds(quiet_end)[0] if quiet_end is not None else 0,
+        "p_quiet_end_at": quiet_end or now,
+    }
+    if only is not None:
+        params["p_only"] = sorted(only)
+    result = await connection.execute(_statement(shape), params)
+    return max(result.rowcount, 0)
 
 
 def fractional_starts(dialect_name: str) -> ColumnElement[bool]:
