@@ -55,6 +55,7 @@ from bench.common import (
     table,
     unit_name,
 )
+from bench.history import add_history
 from bot.config import Settings
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule.imports import ScheduleImportResult, import_schedule
@@ -212,9 +213,13 @@ class Planned:
         return f" [PlanCounts.created said {self.reported:,}]"
 
 
-async def empty_outbox(database: Database) -> None:
+async def empty_outbox(database: Database, *, keep_history: bool = False) -> None:
+    """Every planned row deleted (with ``keep_history``, the sent rows of the history stay:
+    the bench sends nothing, so its own rows are all pending)."""
     async with database.engine.begin() as connection:
-        if database.engine.dialect.name == "postgresql":
+        if keep_history:
+            await connection.execute(text("DELETE FROM outbox WHERE status = 'pending'"))
+        elif database.engine.dialect.name == "postgresql":
             # PostgreSQL refuses to truncate a table others reference (broadcast_recipients'
             # copies) unless they go too; this bench sends no broadcast, so they are empty.
             await connection.execute(text("TRUNCATE outbox RESTART IDENTITY CASCADE"))
@@ -302,6 +307,11 @@ async def main(args: argparse.Namespace) -> None:
                     server[-1],
                 )
             )
+            if args.history_quarters:
+                with stopwatch() as took:
+                    added = await add_history(database, args.history_quarters)
+                note = ", ".join(f"{table} {n:,}" for table, n in added.items())
+                record(Row(f"add {args.history_quarters} past quarters (setup)", 0, took[0], note))
             with stopwatch() as took:
                 again = await do_import()
             assert not again.changed, again
@@ -339,12 +349,13 @@ async def main(args: argparse.Namespace) -> None:
         )
 
         # 3. the whole quarter in one call
-        await empty_outbox(database)
+        await empty_outbox(database, keep_history=bool(args.history_quarters))
         done = await plan(wide, PLAN_NOW)
         unplanned = await count(
             database,
-            "SELECT count(*) FROM assignments a "
-            "WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.assignment_id = a.id)",
+            "SELECT count(*) FROM assignments a JOIN occurrences c ON c.id = a.occurrence_id "
+            f"WHERE c.original_date >= '{FIRST_DAY}' "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.assignment_id = a.id)",
         )
         record(
             Row(
@@ -370,7 +381,7 @@ async def main(args: argparse.Namespace) -> None:
         )
 
         if not args.no_rolling:
-            await rolling(database, policy, plan, record)
+            await rolling(database, policy, plan, record, keep_history=bool(args.history_quarters))
 
     print(
         f"Schedule: {len(rows):,} rows; {assignments:,} assignments "
@@ -419,9 +430,11 @@ async def rolling(
     policy: ReminderPolicy,
     plan: Callable[[ReminderPolicy, datetime], Awaitable[Planned]],
     record: Callable[[Row], None],
+    *,
+    keep_history: bool,
 ) -> None:
     """4. A bot running all quarter: the default policy once a day, then one more tick."""
-    await empty_outbox(database)
+    await empty_outbox(database, keep_history=keep_history)
     created = reported = 0
     seconds: list[float] = []
     cpu = 0.0
@@ -485,6 +498,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-rolling", action="store_true", help="skip the 93 daily plan_outbox calls"
+    )
+    parser.add_argument(
+        "--history-quarters",
+        type=int,
+        default=0,
+        help="before the re-import, add this many past quarters (occurrences, assignments, "
+        "reports, sent reminders) as a bot that has run that long has",
     )
     add_database_arguments(parser)
     return parser.parse_args(argv)
