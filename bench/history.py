@@ -1,10 +1,10 @@
 """Past quarters for the planning benchmark: ``--history-quarters N``.
 
 What a bot that has run for N quarters has accumulated: the imported quarter's
-occurrences repeated 16 weeks apart into the past (N copies: N quarters' worth of rows;
+occurrences repeated 16 weeks apart into the past (N copies, N quarters' worth of rows;
 the same events, so the re-import's reads meet them), each with the same assignments,
-one report per assignment and one sent reminder per assignment in the outbox. Bulk inserts, no ORM objects; the point is to see
-whether a re-import or a planning call slows down as the history grows.
+one report per assignment and one sent reminder per assignment in the outbox. Bulk
+inserts, no ORM objects: does a re-import or a planning call slow down as history grows?
 """
 
 from __future__ import annotations

@@ -84,6 +84,12 @@ RECEPTION_PER_OCCURRENCE = 8
 WEEKLY_PER_OCCURRENCE = 6
 SUPERVISION_PER_OCCURRENCE = 3
 COUNT_OUTBOX = "SELECT count(*) FROM outbox"
+UNPLANNED = (
+    "SELECT count(*) FROM assignments a JOIN occurrences c ON c.id = a.occurrence_id "
+    "WHERE c.original_date >= '2026-07-01' "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.assignment_id = a.id)"
+)
+"""Assignments of the quarter (not of the history) without any outbox row."""
 
 
 def _stamp(day: date, hour: int, minute: int = 0) -> str:
