@@ -359,9 +359,7 @@ async def main(args: argparse.Namespace) -> None:
         done = await plan(wide, PLAN_NOW)
         unplanned = await count(
             database,
-            "SELECT count(*) FROM assignments a JOIN occurrences c ON c.id = a.occurrence_id "
-            f"WHERE c.original_date >= '{FIRST_DAY}' "
-            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.assignment_id = a.id)",
+            UNPLANNED,
         )
         record(
             Row(
