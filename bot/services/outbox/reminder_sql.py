@@ -34,7 +34,6 @@ from sqlalchemy import (
     case,
     cast,
     exists,
-    extract,
     false,
     func,
     literal,
@@ -42,6 +41,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -131,7 +131,8 @@ class _Dialect:
 
     def epoch(self, column: Any) -> ColumnElement[int]:
         if self.postgres:
-            return cast(func.floor(extract("epoch", column)), BigInteger)
+            # date_part: a double (exact for whole seconds), cheaper than extract's numeric.
+            return cast(func.floor(func.date_part("epoch", column)), BigInteger)
         return cast(func.strftime("%s", column), Integer)
 
     def from_epoch(self, seconds: ColumnElement[int]) -> ColumnElement[Any]:
@@ -204,10 +205,13 @@ class _Shape:
     """``now`` is in the quiet hours: a catch-up notice waits for their end."""
 
 
-def _assignments(dialect: _Dialect, shape: _Shape, kinds: tuple[str, ...]) -> Any:
-    """Active assignments of reachable delegates starting in ``(now, until]``, of these
-    kinds, at a whole second: ``aid``, ``did``, ``starts``, ``s`` (its epoch)."""
+def _assignments(dialect: _Dialect, shape: _Shape) -> Any:
+    """Active assignments of reachable delegates starting in ``(now, until]``, of the
+    kinds with leads, at a whole second: ``aid``, ``did``, ``starts``, ``s`` (its epoch),
+    ``kind``. Read once (``MATERIALIZED``) for every lead of every kind: as a subquery of
+    each branch, the database joined every assignment of the window once per lead."""
     starts = _o.c.starts_at
+    kinds = sorted({kind for _, kinds in shape.groups for kind in kinds})
     conditions = [
         _a.c.cancelled_at.is_(None),
         _o.c.cancelled_at.is_(None),
@@ -227,6 +231,7 @@ def _assignments(dialect: _Dialect, shape: _Shape, kinds: tuple[str, ...]) -> An
             _a.c.delegate_id.label("did"),
             starts.label("starts"),
             dialect.epoch(starts).label("s"),
+            _e.c.kind.label("kind"),
         )
         .select_from(
             _a.join(_o, _o.c.id == _a.c.occurrence_id)
@@ -234,7 +239,8 @@ def _assignments(dialect: _Dialect, shape: _Shape, kinds: tuple[str, ...]) -> An
             .join(_d, _d.c.id == _a.c.delegate_id)
         )
         .where(*conditions)
-        .subquery("u")
+        .cte("u")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -279,10 +285,14 @@ _COLUMNS = [
 
 
 def _selects(
-    dialect: _Dialect, shape: _Shape, leads: tuple[timedelta, ...], kinds: tuple[str, ...]
+    dialect: _Dialect,
+    shape: _Shape,
+    u: Any,
+    leads: tuple[timedelta, ...],
+    kinds: tuple[str, ...],
 ) -> list[Any]:
     """The catch-up notices, then the rows of each lead, of kinds that share these leads."""
-    u = _assignments(dialect, shape, kinds)
+    ours = u.c.kind.in_(kinds)
     due = {
         lead: quiet_adjusted(u.c.s - _n(int(lead.total_seconds())), u.c.s, shape.clock)
         for lead in leads
@@ -291,12 +301,12 @@ def _selects(
     def planned(lead: timedelta) -> ColumnElement[bool]:
         return and_(due[lead] >= _NOW_CEIL, due[lead] < u.c.s)
 
-    selects = [_catch_up(shape, u, due, planned)]
+    selects = [_catch_up(shape, u, due, planned).where(ours)]
     for lead in leads:
         shorter = [other for other in leads if other < lead]
         keep = and_(planned(lead), *(due[other] != due[lead] for other in shorter))
         label = format_duration(lead)
-        selects.append(select(*_row(u, label, dialect.from_epoch(due[lead]))).where(keep))
+        selects.append(select(*_row(u, label, dialect.from_epoch(due[lead]))).where(ours, keep))
     return selects
 
 
@@ -330,8 +340,9 @@ def _statement(shape: _Shape) -> Any:
     """One ``INSERT … SELECT`` of every reminder row, ignoring those already there. In
     one statement, the catch-up rule sees the outbox as it was before the call."""
     dialect = _Dialect(shape.dialect)
+    u = _assignments(dialect, shape)
     selects = [
-        one for leads, kinds in shape.groups for one in _selects(dialect, shape, leads, kinds)
+        one for leads, kinds in shape.groups for one in _selects(dialect, shape, u, leads, kinds)
     ]
     return (
         dialect.insert()
@@ -391,6 +402,11 @@ async def insert_reminders(
     if only is not None:
         params["p_only"] = sorted(only)
     result = await connection.execute(_statement(shape), params)
+    if shape.dialect == "sqlite":
+        # Python's sqlite3 counts rows only for a statement that begins with INSERT, and
+        # SQLAlchemy puts the CTE first.
+        changed = await connection.execute(text("SELECT changes()"))
+        return int(changed.scalar_one())
     return max(result.rowcount, 0)
 
 
