@@ -1,4 +1,6 @@
-"""Reminder rows computed by the database: one ``INSERT … SELECT`` per lead time.
+"""Reminder rows computed by the database: one ``INSERT … SELECT … ON CONFLICT DO NOTHING``
+for every lead of every kind (a ``UNION ALL`` of one branch per lead, and one for the
+catch-up notices), over the window's assignments read once.
 
 The rule is :func:`bot.domain.reminders.plan_reminders`, written in SQL over whole
 seconds since the epoch: ``due = start − lead``, moved out of the quiet window (to its
@@ -9,10 +11,10 @@ gets one catch-up notice, unless a planned reminder is within the hour of it.
 
 SQLite has no time zones, so the local clock is read with one UTC offset: the SQL path
 is taken only when the zone keeps the same offset all through the planning window (Viet
-Nam has had +07:00 since 1975), the quiet hours and the leads are whole minutes, and the
-leads have distinct labels. Otherwise, and for a start that is not a whole second, the
-Python rule plans (``bot.services.outbox.reminders``). ``tests/services/
-test_reminder_sql.py`` checks both give the same rows.
+Nam has had +07:00 since 1975), the quiet hours are whole seconds, the leads whole minutes
+with distinct labels. Otherwise, and for a start that is not a whole second, the
+Python rule plans (``bot.services.outbox.reminders``); ``tests/services/
+test_reminder_sql.py`` checks that both give the same rows.
 """
 
 from __future__ import annotations
