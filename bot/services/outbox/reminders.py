@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, true
 from sqlalchemy import select as sql_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,14 +22,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.db import insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
-from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
-from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Release
+from bot.domain.reminders import digest_due, plan_reminders
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
 from bot.services.availability.absences import apply_absences
 from bot.services.availability.releases import SubstitutePolicy, plan_substitutes
+from bot.services.outbox.notices import cancellation_rows, change_rows, notice_due
 from bot.services.outbox.payloads import (
     AdditionPayload,
-    CancellationPayload,
-    ChangePayload,
     DigestPayload,
     ReminderPayload,
 )
@@ -39,9 +38,6 @@ from bot.services.outbox.stale import cancel_dropped, cancel_moved
 from bot.services.reports.prompts import ReportPolicy, report_prompt_rows
 
 logger = logging.getLogger(__name__)
-
-CHANGE_NOTICE_WINDOW = timedelta(days=1)
-"""Changes older than this when first seen by a planner are not announced any more."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +130,8 @@ async def plan_outbox(
         session, policy=policy, now=now, until=until, only=only, in_sql=clock is not None
     )
     rows = await _reminder_rows(session, ahead, policy=policy, now=now, until=until)
-    rows += await _change_rows(session, policy=policy, now=now, only=only)
-    rows += await _cancellation_rows(session, policy=policy, now=now, only=only)
+    rows += await change_rows(session, policy=policy, now=now, only=only)
+    rows += await cancellation_rows(session, policy=policy, now=now, only=only)
     rows += _digest_rows(upcoming, policy=policy, now=now)
     rows += await _addition_rows(session, upcoming, policy=policy, now=now)
     if policy.reports is not None:
@@ -347,112 +343,6 @@ async def _addition_rows(
                 delegate_id=item.delegate_id,
                 assignment_id=item.assignment_id,
                 expires_at=item.starts_at,
-            )
-        )
-    return rows
-
-
-def notice_due(
-    happened_at: datetime, starts_at: datetime, *, policy: ReminderPolicy, now: datetime
-) -> datetime:
-    """At once, unless that is inside quiet hours (a 22:00 upload waits for the morning)."""
-    due = max(happened_at, now - timedelta(minutes=1))
-    adjusted = apply_quiet_hours(due, starts_at=starts_at, quiet=policy.quiet, zone=policy.zone)
-    return adjusted if adjusted >= due else due
-
-
-async def _change_rows(
-    session: AsyncSession, *, policy: ReminderPolicy, now: datetime, only: Collection[int] | None
-) -> list[dict[str, Any]]:
-    """One "schedule changed" notice per recent change of a future assignment, at once.
-
-    Not limited to the planning window: a reception moved three months ahead is news now.
-    """
-    connection = await session.connection()
-    result = await connection.execute(
-        sql_select(
-            col(Assignment.id),
-            col(Assignment.delegate_id),
-            col(Assignment.changed_at),
-            col(Occurrence.starts_at),
-        )
-        .select_from(Assignment)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
-        .where(
-            col(Assignment.changed_at) > now - CHANGE_NOTICE_WINDOW,
-            col(Assignment.cancelled_at).is_(None),
-            col(Occurrence.cancelled_at).is_(None),
-            col(Occurrence.starts_at) > now,
-            col(Delegate.telegram_user_id).is_not(None),
-            col(Delegate.active).is_(True),
-            col(Delegate.reachable).is_(True),
-            _of(only),
-        )
-    )
-    rows = []
-    for row in result.mappings():
-        changed_at = _aware(row["changed_at"])
-        rows.append(
-            outbox_row(
-                ChangePayload(),
-                f"a{row['id']}:{_epoch(changed_at)}",
-                now=now,
-                due_at=notice_due(changed_at, _aware(row["starts_at"]), policy=policy, now=now),
-                delegate_id=row["delegate_id"],
-                assignment_id=row["id"],
-                expires_at=_aware(row["starts_at"]),
-            )
-        )
-    return rows
-
-
-async def _cancellation_rows(
-    session: AsyncSession, *, policy: ReminderPolicy, now: datetime, only: Collection[int] | None
-) -> list[dict[str, Any]]:
-    """A notice for each future assignment cancelled after the delegate was told of it."""
-    connection = await session.connection()
-    told = (
-        sql_select(col(OutboxMessage.assignment_id))
-        .where(
-            col(OutboxMessage.status) == OutboxStatus.sent.value,
-            col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
-        )
-        .scalar_subquery()
-    )
-    result = await connection.execute(
-        sql_select(
-            col(Assignment.id),
-            col(Assignment.delegate_id),
-            col(Occurrence.starts_at),
-            col(Assignment.cancelled_at),
-            col(Occurrence.cancelled_at),
-        )
-        .select_from(Assignment)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(
-            or_(
-                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
-            ),
-            col(Occurrence.starts_at) > now,
-            col(Assignment.id).in_(told),
-            # A released assignment is the delegate's own doing: no "cancelled" notice.
-            col(Assignment.id).not_in(sql_select(col(Release.assignment_id))),
-            _of(only),
-        )
-    )
-    rows = []
-    for assignment_id, delegate_id, starts_at, assignment_cancelled, occurrence_cancelled in result:
-        cancelled_at = _aware(assignment_cancelled or occurrence_cancelled or now)
-        rows.append(
-            outbox_row(
-                CancellationPayload(),
-                f"a{assignment_id}:{_epoch(cancelled_at)}",
-                now=now,
-                due_at=notice_due(cancelled_at, _aware(starts_at), policy=policy, now=now),
-                delegate_id=delegate_id,
-                assignment_id=assignment_id,
-                expires_at=_aware(starts_at),
             )
         )
     return rows
