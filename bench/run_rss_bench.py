@@ -118,6 +118,11 @@ async def serve(url: str, ids: list[int], args: argparse.Namespace, folder: Path
             except TimeoutError:
                 process.kill()
                 await process.wait()
+        errors = [line for line in log.read_text().splitlines() if "ERROR" in line]
+        if os.environ.get("BENCH_SHOW_LOG"):
+            print(log.read_text()[-3000:])
+        if errors:
+            print("errors in the log of `run`:", *errors[:5], sep="\n  ")
         sends = sum(1 for call in api.calls if call.method == "sendMessage" and call.ok)
         if not samples:
             raise SystemExit(f"`run` stopped at once:\n{log.read_text()[-2000:]}")
