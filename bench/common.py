@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
@@ -288,3 +289,27 @@ def stopwatch() -> Iterator[list[float]]:
     finally:
         box.append(time.perf_counter() - started)
         box.append(time.process_time() - cpu)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process on this machine (``/proc/PID/stat``), e.g.
+    the PostgreSQL backend serving the bench's connection; ``None`` if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backend_pid(session: Any) -> int | None:
+    """The PostgreSQL backend process of the session's connection (``None`` on SQLite)."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    pid: int = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    return pid
+
+
+def load_average() -> float:
+    """The 1-minute load average (other work on the machine inflates wall-clock times)."""
+    return os.getloadavg()[0]

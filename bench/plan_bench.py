@@ -28,8 +28,9 @@ import csv
 import resource
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,15 +43,19 @@ from bench.common import (
     Database,
     add_database_arguments,
     add_linked_delegates,
+    backend_pid,
     council_code,
     council_sizes,
     count,
     fresh_database,
+    load_average,
     machine_lines,
+    process_cpu_seconds,
     stopwatch,
     table,
     unit_name,
 )
+from bench.history import add_history
 from bot.config import Settings
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule.imports import ScheduleImportResult, import_schedule
@@ -79,6 +84,12 @@ RECEPTION_PER_OCCURRENCE = 8
 WEEKLY_PER_OCCURRENCE = 6
 SUPERVISION_PER_OCCURRENCE = 3
 COUNT_OUTBOX = "SELECT count(*) FROM outbox"
+UNPLANNED = (
+    "SELECT count(*) FROM assignments a JOIN occurrences c ON c.id = a.occurrence_id "
+    "WHERE c.original_date >= '2026-07-01' "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.assignment_id = a.id)"
+)
+"""Assignments of the quarter (not of the history) without any outbox row."""
 
 
 def _stamp(day: date, hour: int, minute: int = 0) -> str:
@@ -168,6 +179,10 @@ class Row:
     note: str = ""
     cpu: float | None = None
     """CPU seconds of the bench process (the Python side; PostgreSQL's own work is not in it)."""
+    server_cpu: float | None = None
+    """CPU seconds of the PostgreSQL backend serving the phase's session."""
+    load: float = field(default_factory=load_average)
+    """The machine's 1-minute load average when the phase ended."""
 
     def cells(self) -> tuple[object, ...]:
         per_second = (
@@ -176,7 +191,17 @@ class Row:
             else ""
         )
         cpu = "" if self.cpu is None else f"{self.cpu:.2f}"
-        return (self.phase, self.rows, f"{self.seconds:.2f}", cpu, per_second, self.note)
+        server = "" if self.server_cpu is None else f"{self.server_cpu:.2f}"
+        return (
+            self.phase,
+            self.rows,
+            f"{self.seconds:.2f}",
+            cpu,
+            server,
+            f"{self.load:.1f}",
+            per_second,
+            self.note,
+        )
 
 
 @dataclass(frozen=True)
@@ -186,6 +211,7 @@ class Planned:
     seconds: float
     stored: int  # outbox rows after the call
     cpu: float = 0.0
+    server_cpu: float | None = None
 
     def mismatch(self) -> str:
         if self.reported == self.created:
@@ -193,9 +219,13 @@ class Planned:
         return f" [PlanCounts.created said {self.reported:,}]"
 
 
-async def empty_outbox(database: Database) -> None:
+async def empty_outbox(database: Database, *, keep_history: bool = False) -> None:
+    """Every planned row deleted (with ``keep_history``, the sent rows of the history stay:
+    the bench sends nothing, so its own rows are all pending)."""
     async with database.engine.begin() as connection:
-        if database.engine.dialect.name == "postgresql":
+        if keep_history:
+            await connection.execute(text("DELETE FROM outbox WHERE status = 'pending'"))
+        elif database.engine.dialect.name == "postgresql":
             # PostgreSQL refuses to truncate a table others reference (broadcast_recipients'
             # copies) unless they go too; this bench sends no broadcast, so they are empty.
             await connection.execute(text("TRUNCATE outbox RESTART IDENTITY CASCADE"))
@@ -250,16 +280,21 @@ async def main(args: argparse.Namespace) -> None:
             path = Path(folder) / "schedule.csv"
             write_schedule(path, rows)
 
+            server: list[float | None] = []
+
             async def do_import() -> ScheduleImportResult:
                 async with database.sessions() as session:
-                    return await import_schedule(
-                        session=session,
-                        path=path,
-                        now=IMPORT_NOW,
-                        zone=ZONE,
-                        dry_run=False,
-                        policy=None,
-                    )
+                    with backend_cpu(await backend_pid(session)) as used:
+                        result = await import_schedule(
+                            session=session,
+                            path=path,
+                            now=IMPORT_NOW,
+                            zone=ZONE,
+                            dry_run=False,
+                            policy=None,
+                        )
+                server.append(used[0])
+                return result
 
             with stopwatch() as took:
                 imported = await do_import()
@@ -275,12 +310,20 @@ async def main(args: argparse.Namespace) -> None:
                     f"{sync.occurrences_created:,} occurrences, "
                     f"{sync.assignments_created:,} assignments",
                     took[1],
+                    server[-1],
                 )
             )
+            if args.history_quarters:
+                with stopwatch() as took:
+                    added = await add_history(database, args.history_quarters)
+                note = ", ".join(f"{table} {n:,}" for table, n in added.items())
+                record(Row(f"add {args.history_quarters} past quarters (setup)", 0, took[0], note))
             with stopwatch() as took:
                 again = await do_import()
             assert not again.changed, again
-            record(Row("import same file again", 0, took[0], "nothing changed", took[1]))
+            record(
+                Row("import same file again", 0, took[0], "nothing changed", took[1], server[-1])
+            )
 
         assignments = await count(database, "SELECT count(*) FROM assignments")
         per_kind = await _assignments_by_kind(database)
@@ -293,9 +336,10 @@ async def main(args: argparse.Namespace) -> None:
             before = await count(database, COUNT_OUTBOX)
             with stopwatch() as took:
                 async with database.sessions() as session, session.begin():
-                    counts = await plan_outbox(session=session, policy=policy, now=now)
+                    with backend_cpu(await backend_pid(session)) as used:
+                        counts = await plan_outbox(session=session, policy=policy, now=now)
             after = await count(database, COUNT_OUTBOX)
-            return Planned(after - before, counts.created, took[0], after, took[1])
+            return Planned(after - before, counts.created, took[0], after, took[1], used[0])
 
         # 2. the normal planning window
         done = await plan(policy, PLAN_NOW)
@@ -306,16 +350,16 @@ async def main(args: argparse.Namespace) -> None:
                 done.seconds,
                 f"{done.stored:,} rows stored" + done.mismatch(),
                 done.cpu,
+                done.server_cpu,
             )
         )
 
         # 3. the whole quarter in one call
-        await empty_outbox(database)
+        await empty_outbox(database, keep_history=bool(args.history_quarters))
         done = await plan(wide, PLAN_NOW)
         unplanned = await count(
             database,
-            "SELECT count(*) FROM assignments a "
-            "WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.assignment_id = a.id)",
+            UNPLANNED,
         )
         record(
             Row(
@@ -325,6 +369,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"{done.stored:,} rows stored ({await outbox_by_kind(database)}); "
                 f"assignments without a row: {unplanned}" + done.mismatch(),
                 done.cpu,
+                done.server_cpu,
             )
         )
         done = await plan(wide, PLAN_NOW)
@@ -335,11 +380,12 @@ async def main(args: argparse.Namespace) -> None:
                 done.seconds,
                 f"{done.stored:,} rows stored" + done.mismatch(),
                 done.cpu,
+                done.server_cpu,
             )
         )
 
         if not args.no_rolling:
-            await rolling(database, policy, plan, record)
+            await rolling(database, policy, plan, record, keep_history=bool(args.history_quarters))
 
     print(
         f"Schedule: {len(rows):,} rows; {assignments:,} assignments "
@@ -349,11 +395,32 @@ async def main(args: argparse.Namespace) -> None:
     print()
     print(
         table(
-            ("phase", "rows", "seconds", "CPU s (bench)", "rows/s", "notes"),
+            (
+                "phase",
+                "rows",
+                "seconds",
+                "CPU s (bench)",
+                "CPU s (PG backend)",
+                "load",
+                "rows/s",
+                "notes",
+            ),
             [r.cells() for r in results],
-            align="lrrrrl",
+            align="lrrrrrrl",
         )
     )
+
+
+@contextmanager
+def backend_cpu(pid: int | None) -> Iterator[list[float | None]]:
+    """``used[0]``: the CPU seconds the PostgreSQL backend ``pid`` spent in the block."""
+    used: list[float | None] = []
+    start = process_cpu_seconds(pid) if pid is not None else None
+    try:
+        yield used
+    finally:
+        end = process_cpu_seconds(pid) if pid is not None else None
+        used.append(end - start if start is not None and end is not None else None)
 
 
 def peak_rss_mb() -> float:
@@ -367,17 +434,23 @@ async def rolling(
     policy: ReminderPolicy,
     plan: Callable[[ReminderPolicy, datetime], Awaitable[Planned]],
     record: Callable[[Row], None],
+    *,
+    keep_history: bool,
 ) -> None:
     """4. A bot running all quarter: the default policy once a day, then one more tick."""
-    await empty_outbox(database)
+    await empty_outbox(database, keep_history=keep_history)
     created = reported = 0
     seconds: list[float] = []
+    cpu = 0.0
+    server: float | None = 0.0
     calls = QUARTER_DAYS + 1
     for day in range(calls):
         done = await plan(policy, PLAN_NOW + timedelta(days=day))
         created += done.created
         reported += done.reported
         seconds.append(done.seconds)
+        cpu += done.cpu
+        server = None if done.server_cpu is None or server is None else server + done.server_cpu
         if day % 10 == 0:
             print(f"    day {day}: {done.seconds:.2f} s", file=sys.stderr, flush=True)
     record(
@@ -388,6 +461,8 @@ async def rolling(
             f"first call {seconds[0]:.2f} s, slowest {max(seconds):.2f} s, "
             f"last {seconds[-1]:.2f} s; {await outbox_by_kind(database)}"
             + Planned(created, reported, 0, 0).mismatch(),
+            cpu,
+            server,
         )
     )
     middle = PLAN_NOW + timedelta(days=QUARTER_DAYS // 2, minutes=5)
@@ -399,6 +474,7 @@ async def rolling(
             done.seconds,
             "the 5-minute planner tick once the outbox is full",
             done.cpu,
+            done.server_cpu,
         )
     )
 
@@ -426,6 +502,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-rolling", action="store_true", help="skip the 93 daily plan_outbox calls"
+    )
+    parser.add_argument(
+        "--history-quarters",
+        type=int,
+        default=0,
+        help="before the re-import, add this many past quarters (occurrences, assignments, "
+        "reports, sent reminders) as a bot that has run that long has",
     )
     add_database_arguments(parser)
     return parser.parse_args(argv)

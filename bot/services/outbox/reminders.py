@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, true, update
+from sqlalchemy import ColumnElement, true
 from sqlalchemy import select as sql_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,24 +22,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.db import insert_ignoring_duplicates
 from bot.domain.durations import QuietHours
-from bot.domain.reminders import apply_quiet_hours, digest_due, plan_reminders
-from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Release
+from bot.domain.reminders import digest_due, plan_reminders
+from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
 from bot.services.availability.absences import apply_absences
 from bot.services.availability.releases import SubstitutePolicy, plan_substitutes
+from bot.services.outbox.notices import cancellation_rows, change_rows, notice_due
 from bot.services.outbox.payloads import (
     AdditionPayload,
-    CancellationPayload,
-    ChangePayload,
     DigestPayload,
     ReminderPayload,
 )
+from bot.services.outbox.reminder_sql import fractional_starts, insert_reminders, sql_clock
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
+from bot.services.outbox.stale import cancel_dropped, cancel_moved
 from bot.services.reports.prompts import ReportPolicy, report_prompt_rows
 
 logger = logging.getLogger(__name__)
-
-CHANGE_NOTICE_WINDOW = timedelta(days=1)
-"""Changes older than this when first seen by a planner are not announced any more."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +123,15 @@ async def plan_outbox(
     # dispatcher and the handlers then wait for until the caller's transaction ends.
     until = now + policy.plan_ahead
     only = delegate_ids
-    upcoming = await _upcoming(session, now=now, until=until, only=only)
-    rows = await _reminder_rows(session, upcoming, policy=policy, now=now, until=until)
-    rows += await _change_rows(session, policy=policy, now=now, only=only)
-    rows += await _cancellation_rows(session, policy=policy, now=now, only=only)
+    clock = sql_clock(
+        zone=policy.zone, quiet=policy.quiet, offsets=policy.offsets, now=now, until=until
+    )
+    ahead, upcoming = await _ahead_and_soon(
+        session, policy=policy, now=now, until=until, only=only, in_sql=clock is not None
+    )
+    rows = await _reminder_rows(session, ahead, policy=policy, now=now, until=until)
+    rows += await change_rows(session, policy=policy, now=now, only=only)
+    rows += await cancellation_rows(session, policy=policy, now=now, only=only)
     rows += _digest_rows(upcoming, policy=policy, now=now)
     rows += await _addition_rows(session, upcoming, policy=policy, now=now)
     if policy.reports is not None:
@@ -136,12 +139,42 @@ async def plan_outbox(
             session, policy=policy.reports, now=now, until=until, only=only
         )
     if only is None:
-        counts.cancelled += await _cancel_dropped(session, now=now)
-        counts.cancelled += await _cancel_moved(session, now=now)
+        counts.cancelled += await cancel_dropped(session, now=now)
+        counts.cancelled += await cancel_moved(session, now=now)
     counts.created += await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, rows, unique=["kind", "dedupe_key"]
     )
+    if clock is not None:
+        counts.created += await insert_reminders(
+            session, offsets=policy.offsets, clock=clock, now=now, until=until, only=only
+        )
     return counts
+
+
+async def _ahead_and_soon(
+    session: AsyncSession,
+    *,
+    policy: ReminderPolicy,
+    now: datetime,
+    until: datetime,
+    only: Collection[int] | None,
+    in_sql: bool,
+) -> tuple[list[_Upcoming], list[_Upcoming]]:
+    """The assignments whose reminders Python plans (all of them, or with ``in_sql`` only
+    those the database leaves to it), and those of today and tomorrow, for digests and
+    "new duty" notices."""
+    today = now.astimezone(policy.zone).date()
+    soon = min(until, datetime.combine(today + timedelta(days=2), time.min, policy.zone))
+    if not in_sql:
+        ahead = await _upcoming(session, now=now, until=until, only=only)
+        return ahead, [item for item in ahead if item.starts_at <= soon]
+    # The database plans the reminders (`insert_reminders`), except for starts that are
+    # not a whole second, left to the Python rule.
+    dialect = (await session.connection()).dialect.name
+    ahead = await _upcoming(
+        session, now=now, until=until, only=only, where=fractional_starts(dialect)
+    )
+    return ahead, await _upcoming(session, now=now, until=soon, only=only)
 
 
 def _of(only: Collection[int] | None) -> ColumnElement[bool]:
@@ -172,7 +205,12 @@ async def plan_for_delegates(
 
 
 async def _upcoming(
-    session: AsyncSession, *, now: datetime, until: datetime, only: Collection[int] | None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    until: datetime,
+    only: Collection[int] | None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[_Upcoming]:
     """Active assignments of linked, reachable delegates starting in ``(now, until]``."""
     connection = await session.connection()
@@ -197,6 +235,7 @@ async def _upcoming(
             col(Delegate.active).is_(True),
             col(Delegate.reachable).is_(True),
             _of(only),
+            true() if where is None else where,
         )
     )
     upcoming = []
@@ -225,7 +264,9 @@ async def _reminder_rows(
     now: datetime,
     until: datetime,
 ) -> list[dict[str, Any]]:
-    """Reminder rows the schedule calls for that do not exist yet."""
+    """Reminder rows the schedule calls for that do not exist yet (the Python rule)."""
+    if not upcoming:
+        return []
     # Reminder rows carry their assignment's start in `expires_at`, so one range over the
     # outbox finds them: no join and no long IN list, which PostgreSQL without table
     # statistics turns into a nested loop over every pair of rows.
@@ -307,112 +348,6 @@ async def _addition_rows(
     return rows
 
 
-def notice_due(
-    happened_at: datetime, starts_at: datetime, *, policy: ReminderPolicy, now: datetime
-) -> datetime:
-    """At once, unless that is inside quiet hours (a 22:00 upload waits for the morning)."""
-    due = max(happened_at, now - timedelta(minutes=1))
-    adjusted = apply_quiet_hours(due, starts_at=starts_at, quiet=policy.quiet, zone=policy.zone)
-    return adjusted if adjusted >= due else due
-
-
-async def _change_rows(
-    session: AsyncSession, *, policy: ReminderPolicy, now: datetime, only: Collection[int] | None
-) -> list[dict[str, Any]]:
-    """One "schedule changed" notice per recent change of a future assignment, at once.
-
-    Not limited to the planning window: a reception moved three months ahead is news now.
-    """
-    connection = await session.connection()
-    result = await connection.execute(
-        sql_select(
-            col(Assignment.id),
-            col(Assignment.delegate_id),
-            col(Assignment.changed_at),
-            col(Occurrence.starts_at),
-        )
-        .select_from(Assignment)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .join(Delegate, col(Delegate.id) == col(Assignment.delegate_id))
-        .where(
-            col(Assignment.changed_at) > now - CHANGE_NOTICE_WINDOW,
-            col(Assignment.cancelled_at).is_(None),
-            col(Occurrence.cancelled_at).is_(None),
-            col(Occurrence.starts_at) > now,
-            col(Delegate.telegram_user_id).is_not(None),
-            col(Delegate.active).is_(True),
-            col(Delegate.reachable).is_(True),
-            _of(only),
-        )
-    )
-    rows = []
-    for row in result.mappings():
-        changed_at = _aware(row["changed_at"])
-        rows.append(
-            outbox_row(
-                ChangePayload(),
-                f"a{row['id']}:{_epoch(changed_at)}",
-                now=now,
-                due_at=notice_due(changed_at, _aware(row["starts_at"]), policy=policy, now=now),
-                delegate_id=row["delegate_id"],
-                assignment_id=row["id"],
-                expires_at=_aware(row["starts_at"]),
-            )
-        )
-    return rows
-
-
-async def _cancellation_rows(
-    session: AsyncSession, *, policy: ReminderPolicy, now: datetime, only: Collection[int] | None
-) -> list[dict[str, Any]]:
-    """A notice for each future assignment cancelled after the delegate was told of it."""
-    connection = await session.connection()
-    told = (
-        sql_select(col(OutboxMessage.assignment_id))
-        .where(
-            col(OutboxMessage.status) == OutboxStatus.sent.value,
-            col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
-        )
-        .scalar_subquery()
-    )
-    result = await connection.execute(
-        sql_select(
-            col(Assignment.id),
-            col(Assignment.delegate_id),
-            col(Occurrence.starts_at),
-            col(Assignment.cancelled_at),
-            col(Occurrence.cancelled_at),
-        )
-        .select_from(Assignment)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(
-            or_(
-                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
-            ),
-            col(Occurrence.starts_at) > now,
-            col(Assignment.id).in_(told),
-            # A released assignment is the delegate's own doing: no "cancelled" notice.
-            col(Assignment.id).not_in(sql_select(col(Release.assignment_id))),
-            _of(only),
-        )
-    )
-    rows = []
-    for assignment_id, delegate_id, starts_at, assignment_cancelled, occurrence_cancelled in result:
-        cancelled_at = _aware(assignment_cancelled or occurrence_cancelled or now)
-        rows.append(
-            outbox_row(
-                CancellationPayload(),
-                f"a{assignment_id}:{_epoch(cancelled_at)}",
-                now=now,
-                due_at=notice_due(cancelled_at, _aware(starts_at), policy=policy, now=now),
-                delegate_id=delegate_id,
-                assignment_id=assignment_id,
-                expires_at=_aware(starts_at),
-            )
-        )
-    return rows
-
-
 def _digest_rows(
     upcoming: list[_Upcoming], *, policy: ReminderPolicy, now: datetime
 ) -> list[dict[str, Any]]:
@@ -443,54 +378,3 @@ def _digest_rows(
             )
         )
     return rows
-
-
-async def _cancel_dropped(session: AsyncSession, *, now: datetime) -> int:
-    """Pending rows about assignments that were cancelled (or whose occurrence was)."""
-    dropped = (
-        sql_select(col(Assignment.id))
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(
-            or_(
-                col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
-            )
-        )
-        .scalar_subquery()
-    )
-    result = await session.exec(
-        update(OutboxMessage)
-        .where(
-            and_(
-                col(OutboxMessage.status) == OutboxStatus.pending.value,
-                col(OutboxMessage.kind).in_([OutboxKind.reminder.value, OutboxKind.change.value]),
-                col(OutboxMessage.assignment_id).in_(dropped),
-            )
-        )
-        .values(
-            status=OutboxStatus.cancelled.value, last_error="assignment cancelled", updated_at=now
-        )
-    )
-    return max(result.rowcount, 0)
-
-
-async def _cancel_moved(session: AsyncSession, *, now: datetime) -> int:
-    """Pending reminders planned for a start time the assignment no longer has."""
-    moved = (
-        sql_select(col(Assignment.id))
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(
-            col(Assignment.id) == col(OutboxMessage.assignment_id),
-            col(Occurrence.starts_at) != col(OutboxMessage.expires_at),
-        )
-        .exists()
-    )
-    result = await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == OutboxStatus.pending.value,
-            col(OutboxMessage.kind) == OutboxKind.reminder.value,
-            moved,
-        )
-        .values(status=OutboxStatus.cancelled.value, last_error="schedule changed", updated_at=now)
-    )
-    return max(result.rowcount, 0)

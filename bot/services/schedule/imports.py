@@ -232,20 +232,18 @@ async def _resolve(
     """Each row's delegate pool (codes, in pool order), checked against the roster
     (the rules are :func:`bot.domain.audiences.resolve_pools`)."""
     council_ids = {c.code: c.id for c in councils.values() if c.id is not None}
-    delegates = (
-        await session.exec(
-            select(Delegate)
-            .where(
-                col(Delegate.council_id).in_(list(council_ids.values())),
-                col(Delegate.active).is_(True),
-            )
-            .order_by(col(Delegate.code))
+    # Plain columns, not ORM objects: every active delegate of the file's councils.
+    delegates = await session.exec(
+        select(Delegate.council_id, Delegate.code, Delegate.unit, Delegate.role)
+        .where(
+            col(Delegate.council_id).in_(list(council_ids.values())),
+            col(Delegate.active).is_(True),
         )
-    ).all()
+        .order_by(col(Delegate.code))
+    )
     members: dict[int, list[Member]] = defaultdict(list)
-    for delegate in delegates:
-        office = delegate.role == Role.secretary.value
-        members[delegate.council_id].append(Member(delegate.code, delegate.unit, office))
+    for council_id, code, unit, role in delegates:
+        members[council_id].append(Member(code, unit, role == Role.secretary.value))
     # Each code once, in chunks: a file lists codes row after row, repeated, without bound.
     listed = (code for audience in audiences for code in audience.delegates.codes)
     known: list[str] = []

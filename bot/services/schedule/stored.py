@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import String, cast, exists, func, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,8 +35,10 @@ class Stored:
 
     by_event: dict[int, dict[date, Occurrence]] = field(default_factory=lambda: defaultdict(dict))
     """Occurrences by original date: those from ``since`` on, and older ones moved later."""
-    by_occurrence: dict[int, dict[int, Slot]] = field(default_factory=lambda: defaultdict(dict))
-    """Those occurrences' assignments by delegate."""
+    members: dict[int, frozenset[int]] = field(default_factory=dict)
+    """Per occurrence: the delegates whose assignment is not cancelled. A sync compares
+    them with the rota and reads the assignments themselves (:func:`load_slots`) only
+    for occurrences it changes: an unchanged re-import reads no assignment row."""
     historic: set[int] = field(default_factory=set)
     """Events with an occurrence dated before ``since``: their dates before it are written."""
     delegate_ids: dict[str, int] = field(default_factory=dict)
@@ -61,23 +63,7 @@ async def load_stored(
         )
         for occurrence in occurrences:
             stored.by_event[occurrence.event_id][occurrence.original_date] = occurrence
-        # SQLAlchemy's select: SQLModel's is typed for at most four columns.
-        query: Any = (
-            sql_select(
-                col(Assignment.id),
-                col(Assignment.occurrence_id),
-                col(Assignment.delegate_id),
-                col(Assignment.cancelled_at),
-                col(Assignment.changed_at),
-            )
-            .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-            .where(col(Occurrence.event_id).in_(ids), recent)
-        )
-        assignments = await session.exec(query)
-        for id_, occurrence_id, delegate_id, cancelled_at, changed_at in assignments:
-            assert id_ is not None
-            slot = Slot(id_, delegate_id, cancelled_at, changed_at)
-            stored.by_occurrence[occurrence_id][delegate_id] = slot
+        await _load_members(session, stored, ids, recent)
         await _load_releases(session, stored, ids, recent)
         older = exists().where(
             col(Occurrence.event_id) == col(Event.id), col(Occurrence.original_date) < since
@@ -94,6 +80,43 @@ async def load_stored(
                 stored.delegate_ids[code] = id_
                 stored.units[id_] = unit
     return stored
+
+
+async def _load_members(
+    session: AsyncSession, stored: Stored, ids: Sequence[int], recent: Any
+) -> None:
+    """Each occurrence's active members, as one list of ids per occurrence (the database
+    concatenates them: 5,660 rows for 80,000 assignments at 10,000 delegates)."""
+    postgres = (await session.connection()).dialect.name == "postgresql"
+    delegate = cast(col(Assignment.delegate_id), String)
+    joined = func.string_agg(delegate, ",") if postgres else func.group_concat(delegate, ",")
+    query: Any = (
+        sql_select(col(Assignment.occurrence_id), joined)
+        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
+        .where(col(Occurrence.event_id).in_(ids), recent, col(Assignment.cancelled_at).is_(None))
+        .group_by(col(Assignment.occurrence_id))
+    )
+    for occurrence_id, members in await session.exec(query):
+        stored.members[occurrence_id] = frozenset(map(int, members.split(",")))
+
+
+async def load_slots(
+    session: AsyncSession, occurrence_ids: Sequence[int]
+) -> dict[int, dict[int, Slot]]:
+    """These occurrences' assignments (cancelled ones too), by occurrence and delegate."""
+    slots: dict[int, dict[int, Slot]] = defaultdict(dict)
+    for ids in chunks(occurrence_ids):
+        # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+        query: Any = sql_select(
+            col(Assignment.id),
+            col(Assignment.occurrence_id),
+            col(Assignment.delegate_id),
+            col(Assignment.cancelled_at),
+            col(Assignment.changed_at),
+        ).where(col(Assignment.occurrence_id).in_(ids))
+        for id_, occurrence_id, delegate_id, cancelled_at, changed_at in await session.exec(query):
+            slots[occurrence_id][delegate_id] = Slot(id_, delegate_id, cancelled_at, changed_at)
+    return slots
 
 
 async def _load_releases(

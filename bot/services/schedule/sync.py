@@ -26,7 +26,7 @@ from bot.domain.calendar import (
     rota_slot,
 )
 from bot.models import Assignment, CalendarDay, Event, Occurrence
-from bot.services.schedule.stored import Slot, load_stored
+from bot.services.schedule.stored import Slot, load_slots, load_stored
 
 logger = logging.getLogger(__name__)
 ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
@@ -153,7 +153,7 @@ async def sync_occurrences(
     run = _Run(
         session,
         await load_calendar(session=session),
-        stored.by_occurrence,
+        stored.members,
         stored.delegate_ids,
         now=now,
         zone=zone,
@@ -166,6 +166,7 @@ async def sync_occurrences(
     for event in events:
         assert event.id is not None
         _sync_event(run, event, stored.by_event.get(event.id, {}))
+    await _apply_changes(run)
     run.counts.assignments_created += await _insert_fresh(session, run.fresh, run.units, now)
     await session.flush()
     await _write_slots(session, run)
@@ -178,7 +179,8 @@ class _Run:
 
     session: AsyncSession
     calendar: WorkingCalendar
-    by_occurrence: dict[int, dict[int, Slot]]
+    members: dict[int, frozenset[int]]
+    """Per stored occurrence: the delegates whose assignment is not cancelled."""
     delegate_ids: dict[str, int]
     now: datetime
     zone: tzinfo
@@ -194,6 +196,11 @@ class _Run:
     """New occurrences and their members, whose assignments are inserted in one batch."""
     joined: list[tuple[int, int]] = field(default_factory=list)  # new (occurrence, delegate)
     dirty: dict[int, Slot] = field(default_factory=dict)  # changed stored assignments, by id
+    changing: list[tuple[Occurrence, _Desired, str, tuple[int, ...]]] = field(default_factory=list)
+    """Future occurrences that move, come back or change members: their assignments are
+    read (only theirs) once every event has been compared."""
+    dropped: list[int] = field(default_factory=list)
+    """Occurrences cancelled by this sync, whose assignments are cancelled with them."""
 
     def touch(self, slot: Slot) -> None:
         self.dirty[slot.id] = slot
@@ -228,20 +235,58 @@ def _sync_event(run: _Run, event: Event, stored: dict[date, Occurrence]) -> None
             run.fresh.append((occurrence, members))
             run.counts.occurrences_created += 1
         elif existing.starts_at > run.now:  # history is not rewritten
-            _sync_future(run, existing, want, event.location, members)
+            _compare_future(run, existing, want, event.location, members)
     _cancel_dropped(run, stored, desired)
 
 
-def _sync_future(
+def _compare_future(
     run: _Run, occurrence: Occurrence, want: _Desired, location: str, members: tuple[int, ...]
 ) -> None:
-    """A future occurrence moved, brought back or left as it is, and its rota's members."""
+    """A future occurrence left as it is (the same time, place and active members), or
+    queued for :func:`_sync_future`."""
     assert occurrence.id is not None
-    current = run.by_occurrence.get(occurrence.id, {})
     # Availability: a released place is never given back to the rota's delegate, and a
     # stand-in keeps the place (a re-import or the nightly run undoes neither).
     released, stand_ins = run.releases.get(occurrence.id, (set(), set()))
     members = tuple(d for d in (*members, *sorted(stand_ins - set(members))) if d not in released)
+    unchanged = (
+        occurrence.cancelled_at is None
+        and occurrence.starts_at == want.starts_at
+        and occurrence.ends_at == want.ends_at
+        and occurrence.location == location
+        and run.members.get(occurrence.id, frozenset()) == frozenset(members)
+    )
+    if not unchanged:
+        run.changing.append((occurrence, want, location, members))
+
+
+async def _apply_changes(run: _Run) -> None:
+    """The queued occurrences brought to their rule, with their assignments read now."""
+    ids = [o.id for o, *_ in run.changing if o.id is not None] + run.dropped
+    if not ids:
+        return
+    slots = await load_slots(run.session, ids)
+    for occurrence, want, location, members in run.changing:
+        assert occurrence.id is not None
+        _sync_future(run, occurrence, want, location, members, slots.get(occurrence.id, {}))
+    for occurrence_id in run.dropped:
+        for slot in slots.get(occurrence_id, {}).values():
+            if slot.cancelled_at is None:
+                slot.cancelled_at = run.now
+                run.touch(slot)
+                run.counts.assignments_cancelled += 1
+
+
+def _sync_future(
+    run: _Run,
+    occurrence: Occurrence,
+    want: _Desired,
+    location: str,
+    members: tuple[int, ...],
+    current: dict[int, Slot],
+) -> None:
+    """A future occurrence moved or brought back, and its rota's members."""
+    assert occurrence.id is not None
     moved = _update_future(
         occurrence, want, location, calendar=run.calendar, zone=run.zone, now=run.now
     )
@@ -359,11 +404,7 @@ def _cancel_dropped(
         run.session.add(occurrence)
         run.counts.occurrences_cancelled += 1
         assert occurrence.id is not None
-        for slot in run.by_occurrence.get(occurrence.id, {}).values():
-            if slot.cancelled_at is None:
-                slot.cancelled_at = run.now
-                run.touch(slot)
-                run.counts.assignments_cancelled += 1
+        run.dropped.append(occurrence.id)
 
 
 def _rekey_single(
