@@ -121,7 +121,21 @@ def _date_formatting(tree: ast.AST) -> list[int]:
     """Lines that format a date or time by hand: ``strftime``, an f-string's
     ``{day:%d/%m}``, ``format(day, "%d")`` or a ``"{:%d}"`` template."""
     found = []
+    # SQLite's own strftime (``func.strftime("%s", column)``) computes in the database,
+    # it writes nothing for people: its node and its arguments are not counted.
+    in_sql = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "strftime"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "func"
+        for inner in ast.walk(node)
+    }
     for node in ast.walk(tree):
+        if id(node) in in_sql:
+            continue
         if isinstance(node, ast.Attribute) and node.attr == "strftime":
             found.append(node.lineno)
         elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
@@ -201,3 +215,8 @@ def test_iso_dates_are_for_machines_not_for_people() -> None:
 )
 def test_the_guard_sees_each_way_of_formatting_a_date(source: str) -> None:
     assert _date_formatting(ast.parse(source)) == [1]
+
+
+def test_the_guard_leaves_sqls_strftime_alone() -> None:
+    sql = ast.parse('cast(func.strftime("%s", column), Integer)\nday.strftime("%d")\n')
+    assert _date_formatting(sql) == [2]
