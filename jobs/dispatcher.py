@@ -197,9 +197,8 @@ class Dispatcher:
             if not rows:
                 if queue.held == 0:
                     return
-                # What is held may have made more rows due. A stop ends this wait too: once
-                # cut short, the senders record only the sends they gave up, so what is held
-                # never all gets recorded and the wait would never end.
+                # What is held may have made more rows due. A stop ends this wait too:
+                # nothing is claimed after one, and the senders empty the queue by themselves.
                 await unless_set(stop, queue.wait_for_room(0))
                 continue
             queue.hold(rows)
