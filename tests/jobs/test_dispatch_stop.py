@@ -8,16 +8,25 @@ Each case runs with more rows due than a batch (the feeder waits for room) and w
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from telegram import Bot
 
-from bot.db import SessionFactory
+from bot.config import Settings
+from bot.db import SessionFactory, create_engine, create_session_factory, utcnow
 from bot.models import OutboxMessage
 from bot.services.outbox.rows import Delivered, OutboxKind, Outgoing, SendResult, release_leases
 from jobs.dispatch_queue import CUT, unless_set
 from jobs.dispatcher import BATCH_SIZE, CONCURRENCY, Dispatcher
+from jobs.scheduler import JobRunner
+from tests.e2e.conftest import TOKEN
+from tests.e2e.seeding import owe_reminders
+from tests.fakes import FakeBotApi
 from tests.jobs.test_dispatch_pipeline import NOW, REGISTRY, ZONE, delegate_ids, queue
 
 ROWS = 60
@@ -168,3 +177,50 @@ async def test_work_that_returns_none_is_not_taken_for_a_cut() -> None:
     asyncio.get_running_loop().call_soon(event.set)  # once the work is under way
     assert await unless_set(event, never.wait()) is CUT
     assert await unless_set(event, nothing()) is CUT  # already set: not even started
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=TOKEN, bot_username="hdnd_test_bot") as server:
+        yield server
+
+
+async def test_the_runner_stop_with_fewer_rows_than_a_batch_hands_back_unflagged(
+    tmp_path: Path, fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the hang cost (:meth:`JobRunner.stop`): the drain had to be cancelled, so the
+    stop took its full bound and every row it held was flagged as possibly delivered."""
+    database = tmp_path / "bot.db"
+    users = await owe_reminders(database, FEW, first_user_id=82_000)
+    for user_id in users:
+        fake_api.user(user_id).started = True
+    fake_api.delay("sendMessage", 60)  # Telegram takes the requests and never answers
+    url = f"sqlite+aiosqlite:///{database}"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        BOT_TOKEN=TOKEN, DATABASE_URL=url, TELEGRAM_API_URL=fake_api.root, QUIET_HOURS="off",
+    )  # fmt: skip
+    engine = create_engine(url)
+    caplog.set_level(logging.INFO, logger="jobs.scheduler")
+    try:
+        async with Bot(TOKEN, base_url=f"{fake_api.root}/bot") as bot:
+            jobs = JobRunner(settings=settings, engine=engine, bot=bot, clock=utcnow,
+                             session_factory=create_session_factory(engine))  # fmt: skip
+            jobs.start()
+            await fake_api.wait_until(
+                lambda: len(fake_api.calls_to("sendMessage")) >= CONCURRENCY, timeout=30
+            )
+            await jobs.stop(timeout=0.5)
+        sessions = create_session_factory(engine)
+        after = await statuses(sessions)
+    finally:
+        await engine.dispose()
+    log = caplog.text
+    assert "cutting them short" in log
+    assert "cancelling them" not in log  # the drain ended once its sends were cut short
+    assert after == Counter(
+        {
+            ("pending", True, None): CONCURRENCY,  # the requests cut short: flagged
+            ("pending", False, None): FEW - CONCURRENCY,  # never given to Telegram
+        }
+    )
