@@ -63,6 +63,7 @@ from bot.telegram.app import build_application
 from bot.telegram.context import Deps
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher
+from jobs.registry import REGISTRY
 from jobs.telegram_notifier import TelegramNotifier
 from tests.fakes import FakeBotApi
 
@@ -237,7 +238,8 @@ async def _broadcast(
         )  # fmt: skip
         await session.commit()
     dispatcher = Dispatcher(session_factory=database.sessions, notifier=TelegramNotifier(bot),
-                            zone=ZONE, clock=clock, owner="bench")  # fmt: skip
+                            zone=ZONE, clock=clock, owner="bench",
+                            registry=REGISTRY)  # fmt: skip
     progress = BroadcastProgress(session_factory=database.sessions, bot=bot, clock=clock)
     drain = asyncio.create_task(_drain_until_done(dispatcher, database))
     while True:

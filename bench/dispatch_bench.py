@@ -57,6 +57,7 @@ from bot.services.schedule.imports import import_schedule
 from bot.telegram.app import build_application
 from bot.telegram.context import Deps
 from jobs.dispatcher import Dispatcher, DrainStats
+from jobs.registry import REGISTRY
 from jobs.telegram_notifier import TelegramNotifier
 from tests.fakes import FakeBotApi
 
@@ -178,6 +179,7 @@ async def in_process(database: Database, delegates: int) -> list[tuple[str, obje
                 zone=ZONE,
                 clock=clock,
                 owner="bench",
+                registry=REGISTRY,
             )
             began = time.perf_counter()
             stats: DrainStats = await dispatcher.drain()

@@ -4,13 +4,14 @@ groups waiting for a sender, most urgent first, and what their texts need."""
 from __future__ import annotations
 
 import asyncio
+import enum
 import heapq
 import itertools
 import logging
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from bot.db import SessionFactory
 from bot.models import Delegate, OutboxMessage
@@ -133,12 +134,22 @@ class SendQueue:
             await self._changed.wait()
 
 
-async def unless_set(event: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | None:
-    """``work``'s result, or ``None`` once ``event`` is set first: ``work`` is then
+class Cut(enum.Enum):
+    """What :func:`unless_set` returns when its event came first."""
+
+    CUT = "cut"
+
+
+CUT: Final = Cut.CUT
+"""Not ``None``: work that returns ``None`` must not look as if it had been cut short."""
+
+
+async def unless_set(event: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | Literal[Cut.CUT]:
+    """``work``'s result, or :data:`CUT` once ``event`` is set first: ``work`` is then
     cancelled, and only it (the caller goes on, and records what it must)."""
     if event.is_set():
         work.close()
-        return None
+        return CUT
     task = asyncio.ensure_future(work)
     waiter = asyncio.ensure_future(event.wait())
     try:
@@ -151,7 +162,7 @@ async def unless_set(event: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | 
     if task.done():
         return task.result()
     _abandon(task)
-    return None
+    return CUT
 
 
 def _abandon(task: asyncio.Future[Any]) -> None:

@@ -65,6 +65,7 @@ from bot.services.outbox.rows import (
     record,
 )
 from jobs.dispatch_queue import (
+    CUT,
     Attempt,
     BatchContext,
     ChatKey,
@@ -79,7 +80,6 @@ from jobs.dispatch_queue import (
 from jobs.dispatch_render import group_rows, kind_of, readable, render, spec_of
 from jobs.held_writes import HeldWrites
 from jobs.outbox_kinds import KindSpec, Recipient
-from jobs.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ class Dispatcher:
         zone: ZoneInfo,
         clock: Callable[[], datetime],
         owner: str,
+        registry: Mapping[OutboxKind, KindSpec[Any]],
         batch_size: int = BATCH_SIZE,
-        registry: Mapping[OutboxKind, KindSpec[Any]] = REGISTRY,
         watch: DatabaseWatch | None = None,
     ) -> None:
         self._sessions = session_factory
@@ -133,7 +133,8 @@ class Dispatcher:
         pending, flagged as possibly delivered), no sender starts another, and the drain
         returns. Database work under way is never interrupted (a write cancelled halfway
         left SQLite locked, and the rows could not be handed back); what is claimed and
-        unsent stays leased, for :meth:`JobRunner.stop` to hand back."""
+        unsent stays leased (the senders empty the queue without sending it), for
+        :meth:`JobRunner.stop` to hand back as never sent."""
         self.stop()
         self._cut.set()
 
@@ -196,7 +197,9 @@ class Dispatcher:
             if not rows:
                 if queue.held == 0:
                     return
-                await queue.wait_for_room(0)  # what is held may have made more rows due
+                # What is held may have made more rows due. A stop ends this wait too:
+                # nothing is claimed after one, and the senders empty the queue by themselves.
+                await unless_set(stop, queue.wait_for_room(0))
                 continue
             queue.hold(rows)
             await self._prepare(rows, queue, stats)
@@ -249,7 +252,7 @@ class Dispatcher:
                 if not self._resume.is_set():  # a 429 holds every sender
                     await unless_set(self._cut, self._resume.wait())
                 if self._cut.is_set():
-                    return  # its rows stay leased: the stop hands them back
+                    continue  # never sent, its rows stay leased: the stop hands them back
                 await self._deliver(group, context, stats)
             except Exception:  # a sender that died would leave the feeder waiting for room
                 logger.exception("recording the outcome of %d outbox rows failed", len(group.rows))
@@ -327,7 +330,7 @@ class Dispatcher:
             return  # never handed to Telegram: the stop hands the rows back
         attempt.sending = True
         result = await unless_set(self._cut, self._notifier.deliver(recipient.chat_id, message))
-        if result is None:  # a stop gave it up: it may have arrived
+        if result is CUT:  # a stop gave it up: it may have arrived
             stats.uncertain += 1
             await self._record(rows, Outcome(OutboxStatus.pending, self._clock(), uncertain=True,
                                              error="cut short by a stop",

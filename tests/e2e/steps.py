@@ -10,6 +10,7 @@ from bot.services.outbox.rows import next_due_at
 from bot.services.schedule.imports import import_schedule
 from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.factories import add_delegate, in_session
@@ -32,6 +33,7 @@ def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
         zone=harness.settings.zone,
         clock=harness.clock,
         owner=owner,
+        registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )
 
 

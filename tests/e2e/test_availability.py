@@ -17,6 +17,7 @@ from bot.services.schedule.sync import extend_horizon
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import Deps
 from jobs.dispatcher import Dispatcher
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, run_until, schedule
@@ -429,6 +430,7 @@ async def test_a_restart_between_the_take_and_the_edits(
             zone=harness.settings.zone,
             clock=harness.clock,
             owner="restarted",
+            registry=registry_for(harness.settings.SECRETARIAT_NAME),
         )
         await worker.drain()
         assert offer_b.edits == offer_c.edits == 1

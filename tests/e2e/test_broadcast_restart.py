@@ -17,6 +17,7 @@ from bot.models import OutboxMessage
 from bot.services.outbox.rows import take_over_leases
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import add_linked_delegates, in_session
@@ -38,6 +39,7 @@ def dispatcher(harness: Harness, owner: str) -> Dispatcher:
         zone=harness.settings.zone,
         clock=harness.clock,
         owner=owner,
+        registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )
 
 

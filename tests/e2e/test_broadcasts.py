@@ -20,6 +20,7 @@ from sqlmodel import col, func, select
 from bot.models import Broadcast, BroadcastRecipient, Council, Delegate, OutboxMessage
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import add_delegate
@@ -68,6 +69,7 @@ def dispatcher(harness: Harness) -> Dispatcher:
         zone=harness.settings.zone,
         clock=harness.clock,
         owner="test",
+        registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.models import BroadcastNotice, OutboxMessage
 from jobs.dispatcher import Dispatcher
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.test_broadcasts import (  # noqa: F401  (council is a fixture)
@@ -36,6 +37,7 @@ def one_at_a_time(harness: Harness) -> Dispatcher:
         zone=harness.settings.zone,
         clock=harness.clock,
         owner="test",
+        registry=registry_for(harness.settings.SECRETARIAT_NAME),
         batch_size=2,
     )
 

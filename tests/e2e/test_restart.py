@@ -14,6 +14,7 @@ from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.outbox.rows import take_over_leases
 from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import Dispatcher
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.factories import add_linked_delegates, in_session
@@ -67,6 +68,7 @@ async def test_crash_mid_dispatch_then_restart_delivers_everything(
             zone=harness.settings.zone,
             clock=harness.clock,
             owner=owner,
+            registry=registry_for(harness.settings.SECRETARIAT_NAME),
         )
 
     first = asyncio.create_task(dispatcher("first-process").drain())

@@ -159,7 +159,7 @@ async def test_a_batch_of_every_kind_is_loaded_in_one_session(
     sessions = CountingSessions(session_factory)
     dispatcher = Dispatcher(session_factory=sessions,  # type: ignore[arg-type]
                             notifier=ScriptedNotifier(), zone=ZONE, clock=lambda: NOW,
-                            owner="me")  # fmt: skip
+                            owner="me", registry=REGISTRY)  # fmt: skip
     context = await dispatcher._context(rows)
     assert sessions.opened == 1
     assert not context.failed

@@ -114,8 +114,9 @@ async def test_a_message_delivered_but_not_recorded_is_flagged_uncertain(
     notifier = ScriptedNotifier()
     clock = Clock()
     sender = Dispatcher(
-        session_factory=session_factory, notifier=notifier, zone=ZONE, clock=clock, owner="me"
-    )
+        session_factory=session_factory, notifier=notifier, zone=ZONE, clock=clock, owner="me",
+        registry=REGISTRY,
+    )  # fmt: skip
     stats = await sender.drain()
 
     reminder = (await rows(session_factory))["reminder"]

@@ -27,6 +27,7 @@ from bot.services.outbox.rows import (
 )
 from bot.services.schedule.imports import import_schedule
 from jobs.dispatcher import Dispatcher
+from jobs.registry import REGISTRY
 from tests.factories import add_delegate, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,8 +81,9 @@ async def row(session_factory: SessionFactory) -> OutboxMessage:
 
 def make(session_factory: SessionFactory, notifier: ScriptedNotifier, clock: Clock) -> Dispatcher:
     return Dispatcher(
-        session_factory=session_factory, notifier=notifier, zone=ZONE, clock=clock, owner="me"
-    )
+        session_factory=session_factory, notifier=notifier, zone=ZONE, clock=clock, owner="me",
+        registry=REGISTRY,
+    )  # fmt: skip
 
 
 async def test_uncertain_send_is_retried_and_flagged(
@@ -218,6 +220,7 @@ async def test_an_unexpected_error_is_recorded_not_left_leased(
         zone=ZONE,
         clock=clock,
         owner="me",
+        registry=REGISTRY,
     )
     for _ in range(MAX_ATTEMPTS):
         await dispatcher.drain()

@@ -102,9 +102,37 @@ async def test_an_outage_during_the_flush_keeps_what_is_not_written(
     )
     again[0] = True
     assert not await held.flush()
-    assert held.held >= 2  # C and D at least: nothing after the failure is written
-    assert "D" not in await codes(sessions)
+    assert held.held == 4  # all of them kept, in order: A-first and B too, not only C and D
+    written = await codes(sessions)
+    assert "C" not in written  # the write the outage interrupted
+    assert "D" not in written  # nothing after it is written
     again[0] = False
     assert await held.flush()
     assert held.held == 0
     assert await codes(sessions) == ["A-first", "B", "C", "D"]
+
+
+async def test_a_flush_the_database_leaves_midway_writes_nothing(
+    sessions: SessionFactory, request: pytest.FixtureRequest
+) -> None:
+    """The flush is one transaction: the outage at C rolls back A-first and B as well, so
+    the four kept writes are exactly what the database lacks, and none is written twice."""
+    engine = getattr(sessions, "kw", {}).get("bind")
+    if engine is not None and engine.dialect.name == "sqlite":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="SQLite's driver opens the transaction at the first SAVEPOINT and "
+                "commits it when that savepoint is released (see bot/db.py atomic): "
+                "HeldWrites.flush's writes before the outage are committed there",
+            )
+        )
+    watch = DatabaseWatch()
+    again = [False]
+    held = await kept_during_an_outage(
+        sessions, watch, council("B"), council("C", outage=again), council("D")
+    )
+    again[0] = True
+    assert not await held.flush()
+    assert held.held == 4
+    assert await codes(sessions) == []
