@@ -20,6 +20,7 @@ from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.telegram.app import post_init
 from jobs.dispatcher import Dispatcher
 from jobs.menu_sync import MenuSync
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import dispatcher
@@ -160,6 +161,7 @@ async def test_a_sender_without_the_command_lists_fails_the_row_and_it_is_planne
         session_factory=harness.session_factory,
         notifier=TelegramNotifier(harness.application.bot),  # no secretariat_menu
         zone=harness.settings.zone, clock=harness.clock, owner="bare",
+        registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )  # fmt: skip
     with caplog.at_level(logging.WARNING):
         assert (await bare.drain()).failed == 1

@@ -28,6 +28,7 @@ from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.retention import purge_delivered
 from jobs.dispatcher import Dispatcher
 from jobs.menu_sync import MenuSync
+from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import ADMIN_ID, TOKEN, Harness
 from tests.e2e.net import wait_for_log
@@ -339,6 +340,7 @@ async def test_a_process_without_webapp_url_fails_the_button_and_it_is_planned_a
         session_factory=harness.session_factory,
         notifier=TelegramNotifier(harness.application.bot),  # no WEBAPP_URL here
         zone=harness.settings.zone, clock=harness.clock, owner="other",
+        registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )  # fmt: skip
     with caplog.at_level(logging.WARNING):
         assert (await sender.drain()).failed == 1
