@@ -156,6 +156,21 @@ async def atomic(session: AsyncSession) -> AsyncIterator[None]:
             yield
 
 
+async def begin_for_savepoints(session: AsyncSession) -> None:
+    """Opens the transaction before a first SAVEPOINT, on SQLite as on PostgreSQL.
+
+    SQLite's driver begins a transaction only at a first INSERT/UPDATE/DELETE: a SAVEPOINT
+    issued before one opens a transaction of its own, which its RELEASE commits, so the
+    writes of the savepoints before a failure would stay written. ``BEGIN IMMEDIATE``
+    takes the write lock at once (waiting up to the busy timeout), so no read inside can
+    fail later for want of upgrading its lock; the driver then commits or rolls back the
+    whole. PostgreSQL has begun already.
+    """
+    assert session.bind is not None
+    if session.bind.dialect.name == "sqlite":
+        await (await session.connection()).execute(text("BEGIN IMMEDIATE"))
+
+
 def utcnow() -> datetime:
     """The wall clock, for entry points and jobs only; domain code takes ``now`` as an argument."""
     return datetime.now(UTC)

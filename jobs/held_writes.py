@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory
+from bot.db import SessionFactory, begin_for_savepoints
 from bot.db_watch import DatabaseWatch, describe, is_unreachable
 from bot.services.outbox.rows import release_leases
 
@@ -97,6 +97,7 @@ class HeldWrites:
         failed: list[tuple[int, Exception]] = []
         try:
             async with self._sessions() as session, session.begin():
+                await begin_for_savepoints(session)
                 for number, write in enumerate(writes, start=1):
                     try:
                         async with session.begin_nested():

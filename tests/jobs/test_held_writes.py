@@ -112,21 +112,9 @@ async def test_an_outage_during_the_flush_keeps_what_is_not_written(
     assert await codes(sessions) == ["A-first", "B", "C", "D"]
 
 
-async def test_a_flush_the_database_leaves_midway_writes_nothing(
-    sessions: SessionFactory, request: pytest.FixtureRequest
-) -> None:
+async def test_a_flush_the_database_leaves_midway_writes_nothing(sessions: SessionFactory) -> None:
     """The flush is one transaction: the outage at C rolls back A-first and B as well, so
     the four kept writes are exactly what the database lacks, and none is written twice."""
-    engine = getattr(sessions, "kw", {}).get("bind")
-    if engine is not None and engine.dialect.name == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="SQLite's driver opens the transaction at the first SAVEPOINT and "
-                "commits it when that savepoint is released (see bot/db.py atomic): "
-                "HeldWrites.flush's writes before the outage are committed there",
-            )
-        )
     watch = DatabaseWatch()
     again = [False]
     held = await kept_during_an_outage(
