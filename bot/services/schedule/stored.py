@@ -27,6 +27,10 @@ class Slot:
     delegate_id: int
     cancelled_at: datetime | None
     changed_at: datetime | None
+    released: bool = False
+    """The delegate gave this place up (a :class:`~bot.models.Release` of theirs here)."""
+    stands_in: bool = False
+    """The delegate took someone's released place here (``Release.taken_by``)."""
 
 
 @dataclass
@@ -103,8 +107,17 @@ async def _load_members(
 async def load_slots(
     session: AsyncSession, occurrence_ids: Sequence[int]
 ) -> dict[int, dict[int, Slot]]:
-    """These occurrences' assignments (cancelled ones too), by occurrence and delegate."""
+    """These occurrences' assignments (cancelled ones too), by occurrence and delegate,
+    each with whether its delegate released the place or stands in.
+
+    The releases are read in the same statement as the assignments: on PostgreSQL (read
+    committed) each statement sees what was committed before it, and a ``Nhận thay``
+    committed after :func:`load_stored` read the releases would otherwise show as an
+    active assignment of no stand-in, which the sync would cancel."""
     slots: dict[int, dict[int, Slot]] = defaultdict(dict)
+    here = col(Release.occurrence_id) == col(Assignment.occurrence_id)
+    released = exists().where(here, col(Release.delegate_id) == col(Assignment.delegate_id))
+    stands_in = exists().where(here, col(Release.taken_by) == col(Assignment.delegate_id))
     for ids in chunks(occurrence_ids):
         # SQLAlchemy's select: SQLModel's is typed for at most four columns.
         query: Any = sql_select(
@@ -113,9 +126,14 @@ async def load_slots(
             col(Assignment.delegate_id),
             col(Assignment.cancelled_at),
             col(Assignment.changed_at),
+            released.label("released"),
+            stands_in.label("stands_in"),
         ).where(col(Assignment.occurrence_id).in_(ids))
-        for id_, occurrence_id, delegate_id, cancelled_at, changed_at in await session.exec(query):
-            slots[occurrence_id][delegate_id] = Slot(id_, delegate_id, cancelled_at, changed_at)
+        for row in await session.exec(query):
+            id_, occurrence_id, delegate_id, cancelled_at, changed_at, gone, standing = row
+            slots[occurrence_id][delegate_id] = Slot(
+                id_, delegate_id, cancelled_at, changed_at, bool(gone), bool(standing)
+            )
     return slots
 
 

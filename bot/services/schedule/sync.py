@@ -245,19 +245,26 @@ def _compare_future(
     """A future occurrence left as it is (the same time, place and active members), or
     queued for :func:`_sync_future`."""
     assert occurrence.id is not None
-    # Availability: a released place is never given back to the rota's delegate, and a
-    # stand-in keeps the place (a re-import or the nightly run undoes neither).
     released, stand_ins = run.releases.get(occurrence.id, (set(), set()))
-    members = tuple(d for d in (*members, *sorted(stand_ins - set(members))) if d not in released)
     unchanged = (
         occurrence.cancelled_at is None
         and occurrence.starts_at == want.starts_at
         and occurrence.ends_at == want.ends_at
         and occurrence.location == location
-        and run.members.get(occurrence.id, frozenset()) == frozenset(members)
+        and run.members.get(occurrence.id, frozenset())
+        == frozenset(_with_availability(members, released, stand_ins))
     )
     if not unchanged:
+        # The rota's members: the releases are read again with the assignments.
         run.changing.append((occurrence, want, location, members))
+
+
+def _with_availability(
+    rota: tuple[int, ...], released: set[int], stand_ins: set[int]
+) -> tuple[int, ...]:
+    """Availability: a released place is never given back to the rota's delegate, and a
+    stand-in keeps the place (a re-import or the nightly run undoes neither)."""
+    return tuple(d for d in (*rota, *sorted(stand_ins - set(rota))) if d not in released)
 
 
 async def _apply_changes(run: _Run) -> None:
@@ -266,9 +273,15 @@ async def _apply_changes(run: _Run) -> None:
     if not ids:
         return
     slots = await load_slots(run.session, ids)
-    for occurrence, want, location, members in run.changing:
+    for occurrence, want, location, rota in run.changing:
         assert occurrence.id is not None
-        _sync_future(run, occurrence, want, location, members, slots.get(occurrence.id, {}))
+        # Releases and stand-ins as read with the assignments (one statement), not as
+        # read before them: a stand-in accepted in between keeps the place.
+        current = slots.get(occurrence.id, {})
+        released = {d for d, slot in current.items() if slot.released}
+        stand_ins = {d for d, slot in current.items() if slot.stands_in}
+        members = _with_availability(rota, released, stand_ins)
+        _sync_future(run, occurrence, want, location, members, current)
     for occurrence_id in run.dropped:
         for slot in slots.get(occurrence_id, {}).values():
             if slot.cancelled_at is None:

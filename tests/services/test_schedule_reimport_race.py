@@ -1,0 +1,72 @@
+"""A re-import that reads the stored schedule while a stand-in is accepted keeps them.
+
+The sync reads the active members and the releases first, and the assignments of the
+occurrences it changes later (``load_slots``): on PostgreSQL each statement sees what
+was committed before it. A ``Nhận thay`` committed between the two reads must not be
+undone by the re-import (the stand-in has been told the place is theirs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import create_session_factory
+from bot.services.availability.standins import TakeOutcome, take_place
+from bot.services.schedule import sync
+from tests.factories import add_delegate
+from tests.services.test_availability import (
+    NOW,
+    POOL,
+    ROTA,
+    first_assignment,
+    load_schedule,
+    offers,
+    release,
+    stand_in_state,
+)
+
+
+async def test_a_stand_in_accepted_during_a_reimport_keeps_the_place(
+    pg_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = create_session_factory(pg_engine)
+    ids = {}
+    for number, code in enumerate(POOL):
+        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
+        assert delegate.id is not None
+        ids[code] = delegate.id
+    await load_schedule(sessions, tmp_path, ROTA)
+    a, b = ids["ML-A"], ids["ML-B"]
+    mine = await first_assignment(sessions, a)
+    await release(sessions, mine, a)
+    offer_id = (await offers(sessions))[b][0]
+    original = sync.load_slots
+    taken: list[TakeOutcome] = []
+
+    async def take_then_load(session: AsyncSession, occurrence_ids: Sequence[int]) -> Any:
+        # B accepts (and is told) after the re-import read members and releases.
+        async with sessions() as other:
+            result = await take_place(session=other, offer_id=offer_id, delegate_ids=[b], now=NOW)
+            await other.commit()
+        taken.append(result.outcome)
+        return await original(session, occurrence_ids)
+
+    monkeypatch.setattr(sync, "load_slots", take_then_load)
+    # The same rota at a new place: the released occurrence is one the import changes.
+    await asyncio.wait_for(
+        load_schedule(
+            sessions, tmp_path, ROTA.replace("Trụ sở xã", "Trụ sở UBND xã"),
+            now=NOW + timedelta(hours=1),
+        ),
+        timeout=60,
+    )  # fmt: skip
+    assert taken == [TakeOutcome.won]
+    assert await stand_in_state(sessions, mine) == {a: False, b: True}
