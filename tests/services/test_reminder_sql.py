@@ -24,8 +24,9 @@ from bot.db import SessionFactory, create_session_factory
 from bot.domain.durations import QuietHours, parse_quiet_hours
 from bot.models import Assignment, Council, Delegate, Event, Occurrence, OutboxMessage
 from bot.services.outbox import reminders
+from bot.services.outbox.common import reminder_key
 from bot.services.outbox.reminder_sql import sql_clock
-from bot.services.outbox.reminders import ReminderPolicy, plan_outbox, reminder_key
+from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.outbox.rows import OutboxKind
 from tests.factories import add_delegate
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import or_
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import chunks
 from bot.domain.reminders import apply_quiet_hours
 from bot.models import Assignment, Delegate, Occurrence, OutboxMessage, Release
+from bot.services.outbox.common import aware, epoch, of_delegates
 from bot.services.outbox.payloads import CancellationPayload, ChangePayload
 from bot.services.outbox.rows import OutboxKind, OutboxStatus, outbox_row
 
@@ -60,7 +61,7 @@ async def change_rows(
             col(Assignment.cancelled_at).is_(None),
             col(Occurrence.cancelled_at).is_(None),
             col(Occurrence.starts_at) > now,
-            _of(only),
+            of_delegates(only),
         )
     )
     found = result.all()
@@ -71,11 +72,11 @@ async def change_rows(
             continue
         if changed is None:  # not possible: filtered on it
             continue
-        changed_at, starts_at = _aware(changed), _aware(starts)
+        changed_at, starts_at = aware(changed), aware(starts)
         rows.append(
             outbox_row(
                 ChangePayload(),
-                f"a{assignment_id}:{_epoch(changed_at)}",
+                f"a{assignment_id}:{epoch(changed_at)}",
                 now=now,
                 due_at=notice_due(changed_at, starts_at, policy=policy, now=now),
                 delegate_id=delegate_id,
@@ -127,7 +128,7 @@ async def cancellation_rows(
                 col(Assignment.cancelled_at).is_not(None), col(Occurrence.cancelled_at).is_not(None)
             ),
             col(Occurrence.starts_at) > now,
-            _of(only),
+            of_delegates(only),
         )
     )
     found = result.all()
@@ -137,16 +138,16 @@ async def cancellation_rows(
         # A released assignment is the delegate's own doing: no "cancelled" notice.
         if assignment_id not in told or assignment_id in released:
             continue
-        cancelled_at = _aware(assignment_cancelled or occurrence_cancelled or now)
+        cancelled_at = aware(assignment_cancelled or occurrence_cancelled or now)
         rows.append(
             outbox_row(
                 CancellationPayload(),
-                f"a{assignment_id}:{_epoch(cancelled_at)}",
+                f"a{assignment_id}:{epoch(cancelled_at)}",
                 now=now,
-                due_at=notice_due(cancelled_at, _aware(starts_at), policy=policy, now=now),
+                due_at=notice_due(cancelled_at, aware(starts_at), policy=policy, now=now),
                 delegate_id=delegate_id,
                 assignment_id=assignment_id,
-                expires_at=_aware(starts_at),
+                expires_at=aware(starts_at),
             )
         )
     return rows
@@ -172,16 +173,3 @@ async def _told_and_released(
         )
         released.update(gone)
     return told, released
-
-
-def _of(only: Collection[int] | None) -> ColumnElement[bool]:
-    """Assignments of these delegates (a few: one person's records), or of everyone."""
-    return true() if only is None else col(Assignment.delegate_id).in_(sorted(only))
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())

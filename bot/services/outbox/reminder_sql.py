@@ -53,6 +53,7 @@ from bot.db import UTCDateTime
 from bot.domain.durations import QuietHours, format_duration
 from bot.domain.reminders import BEFORE_QUIET_MARGIN, in_quiet_hours
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
+from bot.services.outbox.common import reminder_key_parts
 from bot.services.outbox.payloads import ReminderPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus
 
@@ -246,13 +247,23 @@ def _assignments(dialect: _Dialect, shape: _Shape) -> Any:
     )
 
 
+def sql_reminder_key(
+    assignment_id: ColumnElement[Any], label: str, seconds: ColumnElement[Any]
+) -> ColumnElement[str]:
+    """:func:`~bot.services.outbox.common.reminder_key` joined by the database, from the
+    same parts (``seconds``: the start as whole seconds since the epoch)."""
+    head, assignment, middle, start = reminder_key_parts(
+        cast(assignment_id, String), label, cast(seconds, String)
+    )
+    return literal(head) + assignment + literal(middle) + start
+
+
 def _row(u: Any, label: str, due_at: ColumnElement[Any]) -> list[ColumnElement[Any]]:
     """The outbox columns of one reminder row (in ``_COLUMNS`` order)."""
     payload = ReminderPayload(lead=label)
-    key = literal("a") + cast(u.c.aid, String) + literal(f":{label}:") + cast(u.c.s, String)
     return [
         literal(OutboxKind.reminder.value),
-        key,
+        sql_reminder_key(u.c.aid, label, u.c.s),
         u.c.did,
         u.c.aid,
         due_at,

@@ -26,6 +26,7 @@ from bot.domain.reminders import digest_due, plan_reminders
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage
 from bot.services.availability.absences import apply_absences
 from bot.services.availability.releases import SubstitutePolicy, plan_substitutes
+from bot.services.outbox.common import aware, of_delegates, reminder_key
 from bot.services.outbox.notices import cancellation_rows, change_rows, notice_due
 from bot.services.outbox.payloads import (
     AdditionPayload,
@@ -84,15 +85,6 @@ class _Upcoming:
     starts_at: datetime
     kind: str
     created_at: datetime
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def reminder_key(assignment_id: int, label: str, starts_at: datetime) -> str:
-    """Includes the start: a moved assignment gets new rows, the old ones are cancelled."""
-    return f"a{assignment_id}:{label}:{_epoch(starts_at)}"
 
 
 async def plan_outbox(
@@ -177,11 +169,6 @@ async def _ahead_and_soon(
     return ahead, await _upcoming(session, now=now, until=soon, only=only)
 
 
-def _of(only: Collection[int] | None) -> ColumnElement[bool]:
-    """Assignments of these delegates (a few: one person's records), or of everyone."""
-    return true() if only is None else col(Assignment.delegate_id).in_(sorted(only))
-
-
 async def plan_for_delegates(
     *, session: AsyncSession, policy: ReminderPolicy, now: datetime, delegate_ids: Collection[int]
 ) -> int:
@@ -234,7 +221,7 @@ async def _upcoming(
             col(Delegate.telegram_user_id).is_not(None),
             col(Delegate.active).is_(True),
             col(Delegate.reachable).is_(True),
-            _of(only),
+            of_delegates(only),
             true() if where is None else where,
         )
     )
@@ -244,16 +231,12 @@ async def _upcoming(
             _Upcoming(
                 assignment_id=row["id"],
                 delegate_id=row["delegate_id"],
-                starts_at=_aware(row["starts_at"]),
+                starts_at=aware(row["starts_at"]),
                 kind=row["kind"],
-                created_at=_aware(row["created_at"]),
+                created_at=aware(row["created_at"]),
             )
         )
     return upcoming
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 async def _reminder_rows(
@@ -328,7 +311,7 @@ async def _addition_rows(
             col(OutboxMessage.delegate_id).in_({u.delegate_id for u in todays}),
         )
     )
-    digest_sent = {row[0]: _aware(row[1]) for row in result if row[1] is not None}
+    digest_sent = {row[0]: aware(row[1]) for row in result if row[1] is not None}
     rows = []
     for item in todays:
         sent = digest_sent.get(item.delegate_id)
