@@ -92,7 +92,8 @@ async def record_absent_answers(
     gave after the period was recorded is kept (they will come after all), one given
     before it is replaced. A delegate answering at this very moment is
     settled by the unique index, never by an error that would fail the caller's run.
-    How many sessions were answered; three statements."""
+    How many sessions were answered: the rows inserted (returned by the insert) and those
+    replaced; one statement when every row is new, four otherwise."""
     if not answers:
         return 0
     values = [
@@ -108,7 +109,25 @@ async def record_absent_answers(
         }
         for a in answers
     ]
-    await insert_new(session, ANSWERS_TABLE, values, unique=["assignment_id"])
+    inserted = await insert_new(
+        session, ANSWERS_TABLE, values, unique=["assignment_id"], returning=["assignment_id"]
+    )
+    written = {assignment_id for (assignment_id,) in inserted}
+    rest = [a for a in answers if a.assignment_id not in written]
+    if not rest:
+        return len(written)
+    # Counted, not taken from the UPDATE's row count (asyncpg reports none for a batch):
+    # the rows at ``now`` of these absences, less those already there before the UPDATE
+    # (written earlier in the caller's transaction, at the same moment).
+    before = await _absent_at(session, rest, now)
+    await _replace_earlier(session, rest, now)
+    return len(written) + await _absent_at(session, rest, now) - before
+
+
+async def _replace_earlier(
+    session: AsyncSession, answers: Sequence[AbsentAnswer], now: datetime
+) -> None:
+    """An answer given before its period was recorded becomes ``absent`` (one batch)."""
     await session.exec(
         update(ANSWERS_TABLE)
         .where(
@@ -134,15 +153,19 @@ async def record_absent_answers(
             for a in answers
         ],
     )
-    # Counted, not taken from the UPDATE's row count: asyncpg reports none for a batch.
-    written = await session.exec(
+
+
+async def _absent_at(session: AsyncSession, answers: Sequence[AbsentAnswer], now: datetime) -> int:
+    """How many of these answers are stored ``absent`` at ``now`` for their absence."""
+    found = await session.exec(
         select(func.count()).where(
             col(SessionAnswer.assignment_id).in_([a.assignment_id for a in answers]),
             col(SessionAnswer.answered_at) == now,
-            col(SessionAnswer.absence_id).is_not(None),
+            col(SessionAnswer.answer) == Answer.absent.value,
+            col(SessionAnswer.absence_id).in_(sorted({a.absence_id for a in answers})),
         )
     )
-    return written.one()
+    return found.one()
 
 
 @dataclass(frozen=True)
