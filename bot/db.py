@@ -138,11 +138,21 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 async def atomic(session: AsyncSession) -> AsyncIterator[None]:
     """Writes that must happen all together or not at all, inside the caller's transaction.
 
-    A SAVEPOINT on PostgreSQL, so a failure (a lost race on a unique index) undoes only
-    these writes. Not on SQLite: its driver would open the transaction at the SAVEPOINT,
-    and a read followed by a write inside it then fails at once with "database is
-    locked" instead of waiting for the other writer; there, a failure rolls the caller's
-    whole transaction back, so callers commit earlier steps first.
+    For a block in a transaction the caller owns and may already have read or written in
+    (the caller commits). A SAVEPOINT on PostgreSQL, so a failure (a lost race on a
+    unique index) undoes only these writes. Not on SQLite: its driver begins a
+    transaction only at a first INSERT/UPDATE/DELETE, so a SAVEPOINT before one opens a
+    transaction of its own (which its RELEASE commits), and a read followed by a write
+    inside it fails at once with "database is locked" instead of waiting for the other
+    writer. There a failure rolls the caller's whole transaction back, so callers commit
+    earlier steps first.
+
+    :func:`begin_for_savepoints` solves this with ``BEGIN IMMEDIATE``, but only for a
+    transaction that has not written yet (``BEGIN`` inside an open SQLite transaction
+    fails), and it holds SQLite's write lock from then to the commit, even on a path that
+    only reads. Neither can be known here, so this stays as it is; use
+    :func:`begin_for_savepoints` when you open the transaction yourself for a series of
+    savepoints.
     """
     assert session.bind is not None
     if session.bind.dialect.name == "sqlite":
@@ -159,12 +169,16 @@ async def atomic(session: AsyncSession) -> AsyncIterator[None]:
 async def begin_for_savepoints(session: AsyncSession) -> None:
     """Opens the transaction before a first SAVEPOINT, on SQLite as on PostgreSQL.
 
-    SQLite's driver begins a transaction only at a first INSERT/UPDATE/DELETE: a SAVEPOINT
-    issued before one opens a transaction of its own, which its RELEASE commits, so the
-    writes of the savepoints before a failure would stay written. ``BEGIN IMMEDIATE``
-    takes the write lock at once (waiting up to the busy timeout), so no read inside can
-    fail later for want of upgrading its lock; the driver then commits or rolls back the
-    whole. PostgreSQL has begun already.
+    For a transaction the caller opens itself for a series of ``begin_nested()``
+    savepoints (``jobs/held_writes.py``): call it first, before the transaction's first
+    INSERT/UPDATE/DELETE (on SQLite, ``BEGIN`` inside an open transaction fails). SQLite's
+    driver begins a transaction only at a first write: a SAVEPOINT issued before one
+    opens a transaction of its own, which its RELEASE commits, so the writes of the
+    savepoints before a failure would stay written. ``BEGIN IMMEDIATE`` takes the write
+    lock at once (waiting up to the busy timeout), so no read inside can fail later for
+    want of upgrading its lock; the driver then commits or rolls back the whole.
+    PostgreSQL has begun already. For one block inside a transaction someone else owns
+    (which may have written already), use :func:`atomic` instead.
     """
     assert session.bind is not None
     if session.bind.dialect.name == "sqlite":
