@@ -70,3 +70,35 @@ async def test_a_stand_in_accepted_during_a_reimport_keeps_the_place(
     )  # fmt: skip
     assert taken == [TakeOutcome.won]
     assert await stand_in_state(sessions, mine) == {a: False, b: True}
+
+
+async def test_a_place_released_during_a_reimport_stays_released(
+    pg_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """«Xin vắng» committed after the re-import read the assignments of an occurrence it
+    moves: writing the move's mark must not give the place back."""
+    sessions = create_session_factory(pg_engine)
+    ids = {}
+    for number, code in enumerate(POOL):
+        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
+        assert delegate.id is not None
+        ids[code] = delegate.id
+    await load_schedule(sessions, tmp_path, ROTA)
+    a = ids["ML-A"]
+    mine = await first_assignment(sessions, a)
+    original = sync.load_slots
+
+    async def load_then_release(session: AsyncSession, occurrence_ids: Sequence[int]) -> Any:
+        slots = await original(session, occurrence_ids)
+        await release(sessions, mine, a)  # committed on another connection
+        return slots
+
+    monkeypatch.setattr(sync, "load_slots", load_then_release)
+    await asyncio.wait_for(
+        load_schedule(
+            sessions, tmp_path, ROTA.replace("Trụ sở xã", "Trụ sở UBND xã"),
+            now=NOW + timedelta(hours=1),
+        ),
+        timeout=60,
+    )  # fmt: skip
+    assert (await stand_in_state(sessions, mine))[a] is False

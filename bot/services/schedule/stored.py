@@ -31,6 +31,12 @@ class Slot:
     """The delegate gave this place up (a :class:`~bot.models.Release` of theirs here)."""
     stands_in: bool = False
     """The delegate took someone's released place here (``Release.taken_by``)."""
+    read_cancelled_at: datetime | None = field(init=False)
+    """``cancelled_at`` as read: the sync's write applies only to a row still so (a
+    ``Xin vắng`` or ``Nhận thay`` committed since is not undone)."""
+
+    def __post_init__(self) -> None:
+        self.read_cancelled_at = self.cancelled_at
 
 
 @dataclass

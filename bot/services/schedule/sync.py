@@ -458,13 +458,23 @@ def _sync_members(
 async def _write_slots(session: AsyncSession, run: _Run) -> None:
     """The stored assignments a sync changed, and the new members of stored occurrences."""
     if run.dirty:
+        # Only where the row is still as read: an assignment released or taken by another
+        # transaction since (PostgreSQL reads each statement afresh) keeps that write.
         statement = (
             update(ASSIGNMENT_TABLE)
-            .where(ASSIGNMENT_TABLE.c.id == bindparam("b_id"))
+            .where(
+                ASSIGNMENT_TABLE.c.id == bindparam("b_id"),
+                ASSIGNMENT_TABLE.c.cancelled_at.is_not_distinct_from(bindparam("b_was")),
+            )
             .values(cancelled_at=bindparam("b_cancelled"), changed_at=bindparam("b_changed"))
         )
         params = [
-            {"b_id": slot.id, "b_cancelled": slot.cancelled_at, "b_changed": slot.changed_at}
+            {
+                "b_id": slot.id,
+                "b_was": slot.read_cancelled_at,
+                "b_cancelled": slot.cancelled_at,
+                "b_changed": slot.changed_at,
+            }
             for slot in run.dirty.values()
         ]
         await session.exec(statement, params=params)
