@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 
 from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
-from bot.models import Delegate, OutboxMessage
+from bot.models import Council, Delegate, OutboxMessage
 from bot.services.delegates.roster import RosterMenus, import_roster
 from bot.services.menus import planning
 from bot.services.menus.planning import Given, plan_menus
@@ -35,7 +35,7 @@ from tests.e2e.net import wait_for_log
 from tests.e2e.processes import bot_processes, logs
 from tests.e2e.steps import dispatcher
 from tests.e2e.test_onboarding import invite
-from tests.factories import add_delegate
+from tests.factories import NOW, add_delegate
 from tests.fakes import FakeBotApi
 from tests.fakes.protocol import BotApiError, check_menu_button
 
@@ -368,3 +368,42 @@ async def test_the_purge_keeps_each_chats_last_menu_row(harness: Harness) -> Non
     assert await menu_rows(harness) == [(1001, "sent", "delegate:en")]
     harness.clock.advance(timedelta(days=800))
     assert await sync(harness).refresh() == 0
+
+
+async def test_the_sync_plans_more_linked_chats_than_postgres_takes_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    """asyncpg takes at most 32,767 parameters: a look over every linked chat names none."""
+    many = 33_500
+    async with pg_engine.begin() as connection:
+        council_id = (
+            await connection.execute(
+                insert(Council.__table__).returning(Council.__table__.c.id),  # type: ignore[attr-defined]
+                {"code": "HDND-ML", "name": "HĐND ML", "created_at": NOW},
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(Delegate.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "code": f"ML-{n:05d}",
+                    "full_name": f"Đại biểu {n}",
+                    "council_id": council_id,
+                    "level": "commune",
+                    "role": "delegate",
+                    "active": True,
+                    "reachable": True,
+                    "telegram_user_id": 10_000 + n,
+                    "language": "vi",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n in range(many)
+            ],
+        )
+    factory = create_session_factory(pg_engine)
+    admins = frozenset({ADMIN_ID})
+    async with factory() as session, session.begin():
+        assert await planning.sync_menus(session=session, now=NOW, admin_ids=admins) == many + 1
+    async with factory() as session, session.begin():
+        assert await planning.sync_menus(session=session, now=NOW, admin_ids=admins) == 0

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_ignoring_duplicates
+from bot.db import chunks, insert_ignoring_duplicates
 from bot.domain.menus import UNLINKED, CommandMenu, MenuWanted
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import REVIVABLE, MenuResetPayload
@@ -97,12 +97,37 @@ async def plan_menus(
     only the command menus. ``commands_changed``: chats whose command menu goes out even
     if the outbox remembers none (a secretary's menu set before it was kept here)."""
     chats = sorted(set(chats) | set(commands_changed))
-    if not chats:
-        return 0
-    wanted = await menu_wanted(session=session, admin_ids=admin_ids, chats=chats)
-    given = await given_menus(session, chats)
+    wanted: dict[int, MenuWanted] = {}
+    given: dict[int, Given] = {}
+    for batch in chunks(chats):  # asyncpg takes at most 32,767 parameters
+        wanted |= await menu_wanted(session=session, admin_ids=admin_ids, chats=batch)
+        given |= await given_menus(session, batch)
+    return await _plan(
+        session,
+        chats,
+        wanted,
+        given,
+        now=now,
+        admin_ids=admin_ids,
+        buttons=buttons,
+        commands_changed=commands_changed,
+    )
+
+
+async def _plan(
+    session: AsyncSession,
+    chats: Iterable[int],
+    wanted: dict[int, MenuWanted],
+    given: dict[int, Given],
+    *,
+    now: datetime,
+    admin_ids: frozenset[int],
+    buttons: bool,
+    commands_changed: Collection[int],
+) -> int:
+    """The rows for ``chats`` whose ``wanted`` menus differ from those ``given``."""
     rows = []
-    for chat in chats:
+    for chat in sorted(chats):
         menus = wanted.get(chat, UNLINKED)
         memory = given.get(chat, Given())
         button_changed = buttons and menus != memory.button
@@ -150,6 +175,15 @@ async def sync_menus(
         for chat, memory in given.items()
         if memory.blocked_at is not None and memory.blocked_at > now - BLOCKED_RETRY
     }
-    return await plan_menus(
-        session=session, chats=chats - blocked, now=now, admin_ids=admin_ids, buttons=buttons
+    # Every chat: the records and the rows read whole, no chat named in a query.
+    wanted = await menu_wanted(session=session, admin_ids=admin_ids)
+    return await _plan(
+        session,
+        chats - blocked,
+        wanted,
+        given,
+        now=now,
+        admin_ids=admin_ids,
+        buttons=buttons,
+        commands_changed=(),
     )
