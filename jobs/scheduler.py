@@ -84,7 +84,7 @@ class JobRunner:
         clock: Callable[[], datetime],
         safety_interval: timedelta = SAFETY_INTERVAL,
         watch: DatabaseWatch | None = None,
-        secretariat_menu: SecretariatMenu | None = None,
+        secretariat_menu: SecretariatMenu,
     ) -> None:
         self._settings = settings
         self.watch = watch or DatabaseWatch()

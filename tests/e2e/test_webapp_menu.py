@@ -26,6 +26,7 @@ from bot.services.menus import planning
 from bot.services.menus.planning import Given, plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.retention import purge_delivered
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.menu_sync import MenuSync
 from jobs.registry import registry_for
@@ -261,6 +262,8 @@ async def test_a_button_that_failed_is_planned_again(harness: Harness) -> None:
     assert await sync(harness).refresh() == 1
     assert (await dispatcher(harness).drain()).failed == 1
     assert await menu_rows(harness) == [(1001, "failed", "delegate:vi")]
+    assert await sync(harness).refresh() == 0  # not at once: the first wait is 10 minutes
+    harness.clock.advance(planning.FAILED_RETRY)
     assert await sync(harness).refresh() == 1  # the failed row gave nothing
     await drain(harness)
     assert button(harness.api, 1001) == ("Lịch của tôi", URL)
@@ -334,22 +337,33 @@ async def test_two_planners_racing_on_postgresql_write_one_row(pg_engine: AsyncE
 async def test_a_process_without_webapp_url_fails_the_button_and_it_is_planned_again(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A sender without ``WEBAPP_URL`` fails the row (so the button is not taken for
+    given), warns once, and the looks wait longer each time until a sender has it."""
     await one_linked(harness)
-    assert await sync(harness).refresh() == 1
+    await add_delegate(harness.session_factory, "ML-002", telegram_user_id=1002)
+    harness.api.user(1002)
     sender = Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),  # no WEBAPP_URL here
+        # No WEBAPP_URL in this process:
+        notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         zone=harness.settings.zone, clock=harness.clock, owner="other",
         registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )  # fmt: skip
-    with caplog.at_level(logging.WARNING):
-        assert (await sender.drain()).failed == 1
-    assert "WEBAPP_URL is not set" in caplog.text
+    with caplog.at_level(logging.WARNING, logger="jobs.telegram_notifier"):
+        for wait in (10, 20, 40):  # minutes, after the first failed row, the second …
+            assert await sync(harness).refresh() == 2
+            assert (await sender.drain()).failed == 2
+            harness.clock.advance(timedelta(minutes=wait - 1))
+            assert await sync(harness).refresh() == 0  # not yet
+            harness.clock.advance(timedelta(minutes=1))
+    warnings = [r for r in caplog.records if "WEBAPP_URL is not set" in r.getMessage()]
+    assert len(warnings) == 1  # one a process, not one a row
     assert harness.api.calls_to("setChatMenuButton") == []
-    assert [status for _chat, status, _state in await menu_rows(harness)] == ["failed"]
-    assert await sync(harness).refresh() == 1
-    await drain(harness)
+    assert [status for _chat, status, _state in await menu_rows(harness)] == ["failed"] * 6
+    assert await sync(harness).refresh() == 2
+    await drain(harness)  # a sender with WEBAPP_URL
     assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+    assert button(harness.api, 1002) == ("Lịch của tôi", URL)
 
 
 async def test_the_purge_keeps_each_chats_last_menu_row(harness: Harness) -> None:
