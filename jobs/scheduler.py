@@ -104,7 +104,7 @@ class JobRunner:
             clock=clock,
             owner=self._owner,
             watch=self.watch,
-            registry=registry_for(settings.SECRETARIAT_NAME),
+            registry=registry_for(settings.SECRETARIAT_NAME, settings.ADMIN_TELEGRAM_IDS),
         )
         self.progress = BroadcastProgress(
             session_factory=session_factory,

@@ -421,3 +421,23 @@ async def test_the_sync_plans_more_linked_chats_than_postgres_takes_parameters(
         assert await planning.sync_menus(session=session, now=NOW, admin_ids=admins) == many + 1
     async with factory() as session, session.begin():
         assert await planning.sync_menus(session=session, now=NOW, admin_ids=admins) == 0
+
+
+async def test_a_removed_admins_pending_row_draws_what_they_are_now(harness: Harness) -> None:
+    """The sender reads the admins from its settings, as the looks do, not from the
+    row: an admin removed before the row goes out gets a delegate's menus."""
+    harness.settings.WEBAPP_URL = URL
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset({ADMIN_ID})
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=ADMIN_ID)
+    harness.api.user(ADMIN_ID)
+    assert await sync(harness).refresh() == 1
+    assert await menu_rows(harness) == [(ADMIN_ID, "pending", "office:vi")]
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset()  # removed before it goes out
+    await drain(harness)
+    assert button(harness.api, ADMIN_ID) == ("Lịch của tôi", URL)
+    assert harness.api.commands({"type": "chat", "chat_id": ADMIN_ID}, "vi") == []
+    # The row remembers what was planned: the next look plans what is drawn already.
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    assert button(harness.api, ADMIN_ID) == ("Lịch của tôi", URL)
+    assert await sync(harness).refresh() == 0
