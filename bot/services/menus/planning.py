@@ -6,8 +6,9 @@ menus as the records say when the row goes out. The rows given (sent, or on thei
 are the durable memory of what each chat has: a chat is planned only where its records
 and that memory disagree, so a restart sends nothing again, and :func:`sync_menus` (the
 ``MenuSync`` job in ``jobs/menu_sync.py``, now and then and at start) catches up what
-other means changed (SQL, a newly set ``WEBAPP_URL``). A failed row is no memory: the
-next look plans it again.
+other means changed (SQL, a newly set ``WEBAPP_URL``). A failed row is no memory: a
+later look plans it again, after a wait that doubles with each failed row
+(:meth:`Given.waits`). The views each side reads: :mod:`bot.services.menus`.
 
 Two processes planning the same change write one row: the key names the chat's last row
 so far and the state planned, and the outbox's unique index settles the race.
