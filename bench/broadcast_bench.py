@@ -61,6 +61,7 @@ from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule.imports import import_schedule
 from bot.telegram.app import build_application
 from bot.telegram.context import Deps
+from bot.telegram.menus import secretariat_menu
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher
 from jobs.registry import REGISTRY
@@ -237,7 +238,8 @@ async def _broadcast(
             progress_message_id=progress_message.message_id, now=clock(),
         )  # fmt: skip
         await session.commit()
-    dispatcher = Dispatcher(session_factory=database.sessions, notifier=TelegramNotifier(bot),
+    notifier = TelegramNotifier(bot, secretariat_menu=secretariat_menu)
+    dispatcher = Dispatcher(session_factory=database.sessions, notifier=notifier,
                             zone=ZONE, clock=clock, owner="bench",
                             registry=REGISTRY)  # fmt: skip
     progress = BroadcastProgress(session_factory=database.sessions, bot=bot, clock=clock)

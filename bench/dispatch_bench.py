@@ -11,7 +11,7 @@ that begins in five hours; ``plan_outbox`` with the default policy finds its 7-d
 
 Default (in-process): the bot is built with ``build_application(..., receive_updates=
 False)`` (so the project's ``SlidingWindowRateLimiter`` is in front of every send) and
-``Dispatcher(... TelegramNotifier(application.bot) ...).drain()`` runs until nothing is
+``Dispatcher(... TelegramNotifier(application.bot, …) ...).drain()`` runs until nothing is
 due. The fake server shares the process and its event loop.
 
 ``--workers K`` (PostgreSQL only): K ``python -m bot worker`` processes are started
@@ -56,6 +56,7 @@ from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule.imports import import_schedule
 from bot.telegram.app import build_application
 from bot.telegram.context import Deps
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher, DrainStats
 from jobs.registry import REGISTRY
 from jobs.telegram_notifier import TelegramNotifier
@@ -175,7 +176,7 @@ async def in_process(database: Database, delegates: int) -> list[tuple[str, obje
         try:
             dispatcher = Dispatcher(
                 session_factory=database.sessions,
-                notifier=TelegramNotifier(application.bot),
+                notifier=TelegramNotifier(application.bot, secretariat_menu=secretariat_menu),
                 zone=ZONE,
                 clock=clock,
                 owner="bench",

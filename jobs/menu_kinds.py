@@ -11,7 +11,7 @@ changes both end in the last.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,19 +31,27 @@ DELEGATE_BUTTON = N_("My calendar")
 Wanted = dict[int, MenuWanted]
 
 
-async def _load(session: AsyncSession, rows: Sequence[OutboxMessage], _zone: ZoneInfo) -> Wanted:
-    """Each chat's menus as its records say now (admins' chats: the office's)."""
-    chats: set[int] = set()
-    admins: set[int] = set()
-    for row in rows:
-        if row.chat_id is None:
-            continue
-        chats.add(row.chat_id)
-        if MenuResetPayload.unpack(row.payload).admin:
-            admins.add(row.chat_id)
-    if not chats:
-        return {}
-    return await menu_wanted(session=session, admin_ids=frozenset(admins), chats=chats)
+def _loader(
+    admin_ids: frozenset[int] | None,
+) -> Callable[[AsyncSession, Sequence[OutboxMessage], ZoneInfo], Awaitable[Wanted]]:
+    async def load(session: AsyncSession, rows: Sequence[OutboxMessage], _zone: ZoneInfo) -> Wanted:
+        """Each chat's menus as its records and the admins say now (admins' chats: the
+        office's): a removed admin's pending row draws what they are now, as the looks
+        compare. Without ``admin_ids`` (a registry built with no settings) the admin flag
+        each row was planned with stands in."""
+        chats = {row.chat_id for row in rows if row.chat_id is not None}
+        if not chats:
+            return {}
+        admins = admin_ids
+        if admins is None:
+            admins = frozenset(
+                row.chat_id
+                for row in rows
+                if row.chat_id is not None and MenuResetPayload.unpack(row.payload).admin
+            )
+        return await menu_wanted(session=session, admin_ids=admins, chats=chats)
+
+    return load
 
 
 def button_change(wanted: MenuWanted) -> MenuButtonChange:
@@ -65,4 +73,11 @@ def _render(row: OutboxMessage, wanted: Wanted, _r: Recipient, _now: datetime) -
     return Outgoing(command_menu=commands, menu_button=button)
 
 
-MENU_RESET: KindSpec[Wanted] = KindSpec(MenuResetPayload, _load, render=_render)
+def menu_reset_kind(admin_ids: frozenset[int] | None = None) -> KindSpec[Wanted]:
+    """The kind, drawing the office's menus for ``admin_ids`` (``ADMIN_TELEGRAM_IDS``
+    of the sending process) as they are when a row goes out."""
+    return KindSpec(MenuResetPayload, _loader(admin_ids), render=_render)
+
+
+MENU_RESET: KindSpec[Wanted] = menu_reset_kind()
+"""Without the settings: each row's admin flag as planned."""

@@ -7,21 +7,25 @@ from typing import Any
 from bot.services.outbox.rows import OutboxKind
 from jobs.availability_kinds import availability_kinds
 from jobs.broadcast_kinds import broadcast_kinds
-from jobs.menu_kinds import MENU_RESET
+from jobs.menu_kinds import menu_reset_kind
 from jobs.outbox_kinds import NOTICE_KINDS, KindSpec, build_registry
 from jobs.petition_answers import PETITION_ANSWER
 from jobs.report_prompts import REPORT_PROMPT
 
 
-def registry_for(secretariat_name: str = "") -> dict[OutboxKind, KindSpec[Any]]:
+def registry_for(
+    secretariat_name: str = "", admin_ids: frozenset[int] | None = None
+) -> dict[OutboxKind, KindSpec[Any]]:
     """The registry of a deployment: ``secretariat_name`` (``Settings.SECRETARIAT_NAME``)
-    names the office in the texts that name it (the broadcast deadline's nudge)."""
+    names the office in the texts that name it (the broadcast deadline's nudge);
+    ``admin_ids`` (``Settings.ADMIN_TELEGRAM_IDS``) have the office's menus when a menu
+    row goes out (without them, the admin flag each row was planned with)."""
     return build_registry(
         (
             *NOTICE_KINDS,
             REPORT_PROMPT,
             *broadcast_kinds(secretariat_name),
-            MENU_RESET,
+            menu_reset_kind(admin_ids),
             *availability_kinds(secretariat_name),
             PETITION_ANSWER,
         )

@@ -84,7 +84,7 @@ class JobRunner:
         clock: Callable[[], datetime],
         safety_interval: timedelta = SAFETY_INTERVAL,
         watch: DatabaseWatch | None = None,
-        secretariat_menu: SecretariatMenu | None = None,
+        secretariat_menu: SecretariatMenu,
     ) -> None:
         self._settings = settings
         self.watch = watch or DatabaseWatch()
@@ -104,7 +104,7 @@ class JobRunner:
             clock=clock,
             owner=self._owner,
             watch=self.watch,
-            registry=registry_for(settings.SECRETARIAT_NAME),
+            registry=registry_for(settings.SECRETARIAT_NAME, settings.ADMIN_TELEGRAM_IDS),
         )
         self.progress = BroadcastProgress(
             session_factory=session_factory,

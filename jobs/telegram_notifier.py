@@ -70,15 +70,16 @@ class TelegramNotifier:
         self,
         bot: Bot,
         *,
+        secretariat_menu: SecretariatMenu,
         webapp_url: str | None = None,
-        secretariat_menu: SecretariatMenu | None = None,
     ) -> None:
         self._bot = bot
         self._webapp_url = webapp_url
         """The Mini App's address (``WEBAPP_URL``): without it no menu button is set."""
         self._secretariat_menu = secretariat_menu
         """The secretariat's command lists (the handlers' catalogue, given by the runtime:
-        jobs do not import handler modules); without them none is set in a chat."""
+        jobs do not import handler modules)."""
+        self._warned_no_webapp_url = False
 
     async def deliver(self, chat_id: int, message: Outgoing) -> SendResult:
         if message.edit_of is not None:
@@ -184,19 +185,23 @@ class TelegramNotifier:
 
     async def _menus(self, chat_id: int, message: Outgoing) -> Delivered | Rejected:
         """Sets (or deletes) the chat's own command menus and sets its Mini App button.
-        Both say what the chat has afterwards, so a retry is harmless. A button this
-        process cannot set (no ``WEBAPP_URL`` here) fails the row, after the commands: a
-        failed row is not counted as given, so the planner plans the button again."""
-        if message.command_menu is CommandMenu.secretary and self._secretariat_menu is None:
-            logger.warning("a secretariat command menu is due but this sender has no menus")
-            return Rejected("no command menus in the sending process")
+        Both say what the chat has afterwards, so a retry is harmless.
+
+        A button this process cannot set (no ``WEBAPP_URL`` here, one warning per
+        process) fails the row, after the commands. Failed, the row is not counted as
+        given, so once ``WEBAPP_URL`` is set where rows go out the button follows; the
+        planner's wait, doubling per failed row, keeps it from looping meanwhile
+        (``bot/services/menus/planning.py``). Recorded as sent, the planner would take
+        the button for given and never plan it again."""
         if message.command_menu is not None:
             await self._command_menus(chat_id, message.command_menu)
         change = message.menu_button
         if change is None:
             return Delivered(0)
         if self._webapp_url is None:
-            logger.warning("a Mini App button is due but WEBAPP_URL is not set in this process")
+            if not self._warned_no_webapp_url:
+                logger.warning("a Mini App button is due but WEBAPP_URL is not set in this process")
+                self._warned_no_webapp_url = True
             return Rejected("no WEBAPP_URL in the sending process")
         button = (
             MenuButtonWebApp(text=change.text, web_app=WebAppInfo(url=self._webapp_url))
@@ -210,7 +215,7 @@ class TelegramNotifier:
         """The secretariat's lists in the chat's scope (each language's); the delegate's:
         the chat's own deleted, each language's, so the default list shows."""
         scope = BotCommandScopeChat(chat_id)
-        if menu is CommandMenu.delegate or self._secretariat_menu is None:
+        if menu is CommandMenu.delegate:
             for language in (None, *LANGUAGES):
                 await self._bot.delete_my_commands(scope=scope, language_code=language)
             return

@@ -33,7 +33,9 @@ def dispatcher(harness: Harness, owner: str = "test") -> Dispatcher:
         zone=harness.settings.zone,
         clock=harness.clock,
         owner=owner,
-        registry=registry_for(harness.settings.SECRETARIAT_NAME),
+        registry=registry_for(
+            harness.settings.SECRETARIAT_NAME, harness.settings.ADMIN_TELEGRAM_IDS
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from bot.services.outbox.summary import plan_daily_summary
 from bot.services.schedule.sync import extend_horizon
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import Deps
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
@@ -426,7 +427,7 @@ async def test_a_restart_between_the_take_and_the_edits(
     try:
         worker = Dispatcher(
             session_factory=harness.session_factory,
-            notifier=TelegramNotifier(fresh.bot),
+            notifier=TelegramNotifier(fresh.bot, secretariat_menu=secretariat_menu),
             zone=harness.settings.zone,
             clock=harness.clock,
             owner="restarted",

@@ -15,6 +15,7 @@ from sqlmodel import col, func, select
 
 from bot.models import OutboxMessage
 from bot.services.outbox.rows import take_over_leases
+from bot.telegram.menus import secretariat_menu
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher
 from jobs.registry import registry_for
@@ -35,7 +36,7 @@ async def rows(harness: Harness, *where: object) -> int:
 def dispatcher(harness: Harness, owner: str) -> Dispatcher:
     return Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),
+        notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         zone=harness.settings.zone,
         clock=harness.clock,
         owner=owner,
@@ -47,7 +48,7 @@ async def progress_tick(harness: Harness) -> None:
     harness.clock.advance(timedelta(seconds=3))
     await BroadcastProgress(
         session_factory=harness.session_factory,
-        editor=TelegramNotifier(harness.application.bot),
+        editor=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         clock=harness.clock,
     ).tick()
 

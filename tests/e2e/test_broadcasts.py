@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from bot.models import Broadcast, BroadcastRecipient, Council, Delegate, OutboxMessage
+from bot.telegram.menus import secretariat_menu
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
 from jobs.registry import registry_for
@@ -65,7 +66,7 @@ async def council(harness: Harness) -> Harness:
 def dispatcher(harness: Harness) -> Dispatcher:
     return Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),
+        notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         zone=harness.settings.zone,
         clock=harness.clock,
         owner="test",
@@ -77,7 +78,7 @@ async def progress_tick(harness: Harness) -> None:
     harness.clock.advance(timedelta(seconds=3))
     await BroadcastProgress(
         session_factory=harness.session_factory,
-        editor=TelegramNotifier(harness.application.bot),
+        editor=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         clock=harness.clock,
     ).tick()
 

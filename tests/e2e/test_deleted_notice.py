@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.models import BroadcastNotice, OutboxMessage
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
@@ -33,7 +34,7 @@ def one_at_a_time(harness: Harness) -> Dispatcher:
     """Claims two rows at a time: the first claim learns the original is gone."""
     return Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),
+        notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         zone=harness.settings.zone,
         clock=harness.clock,
         owner="test",

@@ -18,6 +18,7 @@ from bot.migrate import upgrade
 from bot.models import OutboxMessage
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import outbox_row
+from bot.telegram.menus import secretariat_menu
 from bot.web.app import health_app
 from bot.web.server import WebServer
 from jobs.scheduler import JobRunner
@@ -99,6 +100,7 @@ async def jobs(harness: Harness, engine: AsyncEngine) -> AsyncIterator[JobRunner
         session_factory=harness.session_factory,
         bot=harness.application.bot,
         clock=harness.clock,
+        secretariat_menu=secretariat_menu,
     )
     yield runner
     await runner.stop(timeout=1)

@@ -18,6 +18,7 @@ from sqlmodel import select
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import BroadcastPayload
 from bot.services.outbox.rows import LEASE, OUTBOX_TABLE, Outgoing, outbox_row
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.outbox_kinds import KindSpec, Recipient, build_registry
 from jobs.telegram_notifier import TelegramNotifier
@@ -67,7 +68,7 @@ async def test_a_row_held_past_its_lease_by_a_long_429_is_sent_once(harness: Har
 
     dispatcher = Dispatcher(
         session_factory=sessions,
-        notifier=TelegramNotifier(harness.application.bot),
+        notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         zone=harness.settings.zone,
         clock=clock,
         owner="me",

@@ -5,10 +5,9 @@ start-up sets only the default list. Old rows of the kind still read as they mea
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import col, select
 
 from bot.domain.menus import CommandMenu, MenuWanted
@@ -18,10 +17,7 @@ from bot.services.menus.planning import plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.telegram.app import post_init
-from jobs.dispatcher import Dispatcher
 from jobs.menu_sync import MenuSync
-from jobs.registry import registry_for
-from jobs.telegram_notifier import TelegramNotifier
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import dispatcher
 from tests.factories import add_delegate
@@ -151,23 +147,46 @@ async def test_an_old_reset_row_still_deletes_the_menu(harness: Harness) -> None
                                 buttons=False) == 0  # fmt: skip
 
 
-async def test_a_sender_without_the_command_lists_fails_the_row_and_it_is_planned_again(
-    harness: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    await add_delegate(harness.session_factory, "ML-TK", telegram_user_id=SECRETARY)
+async def test_a_row_that_keeps_failing_waits_twice_as_long_each_time(harness: Harness) -> None:
+    """A lasting 400 is not planned again at every look (one failed row, one error log
+    each 10 minutes): 10 minutes, 20, 40 … then a week at most; a success ends it."""
+    await add_delegate(harness.session_factory, "ML-TK", role="secretary",
+                       telegram_user_id=SECRETARY, full_name="Văn phòng HĐND")  # fmt: skip
     harness.api.user(SECRETARY).started = True
-    await _import(harness, roster(tmp_path, "secretary"))
-    bare = Dispatcher(
-        session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),  # no secretariat_menu
-        zone=harness.settings.zone, clock=harness.clock, owner="bare",
-        registry=registry_for(harness.settings.SECRETARIAT_NAME),
-    )  # fmt: skip
-    with caplog.at_level(logging.WARNING):
-        assert (await bare.drain()).failed == 1
-    assert "secretariat command menu is due" in caplog.text
-    assert _secretariat(harness) == set()
     harness.settings.ADMIN_TELEGRAM_IDS = frozenset()
-    assert await MenuSync(harness.settings, harness.session_factory, harness.clock).refresh() == 1
+    failures = 12
+    harness.api.fail_next("setMyCommands", 400, "Bad Request: BOT_COMMAND_INVALID", count=failures)
+    sync = MenuSync(harness.settings, harness.session_factory, harness.clock)
+    for failed in range(failures):
+        assert await sync.refresh() == 1
+        assert (await dispatcher(harness).drain()).failed == 1
+        wait = min(timedelta(minutes=10) * 2**failed, timedelta(days=7))
+        harness.clock.advance(wait - timedelta(minutes=1))
+        assert await sync.refresh() == 0, f"planned again before {wait} after {failed + 1}"
+        harness.clock.advance(timedelta(minutes=1))
+    assert wait == timedelta(days=7)  # the last waits were capped
+    assert [r.status for r in await _rows(harness)] == ["failed"] * failures
+    assert await sync.refresh() == 1
     await _drain(harness)
     assert "thongbao" in _secretariat(harness)
+    harness.clock.advance(timedelta(days=30))
+    assert await sync.refresh() == 0
+
+
+async def test_a_change_is_planned_at_once_whatever_the_wait(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The wait holds back the looks, not a change: a demotion goes out at once."""
+    await add_delegate(harness.session_factory, "ML-TK", role="secretary",
+                       telegram_user_id=SECRETARY, full_name="Văn phòng HĐND")  # fmt: skip
+    harness.api.user(SECRETARY).started = True
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset()
+    harness.api.fail_next("setMyCommands", 400, "Bad Request: BOT_COMMAND_INVALID")
+    sync = MenuSync(harness.settings, harness.session_factory, harness.clock)
+    assert await sync.refresh() == 1
+    assert (await dispatcher(harness).drain()).failed == 1
+    assert await sync.refresh() == 0  # waiting
+    await _import(harness, roster(tmp_path, "delegate"))
+    assert [r.status for r in await _rows(harness)] == ["failed", "pending"]
+    await _drain(harness)
+    assert harness.api.commands(CHAT, "vi") == []

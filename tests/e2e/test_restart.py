@@ -13,6 +13,7 @@ from bot.models import OutboxMessage
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.outbox.rows import take_over_leases
 from bot.services.schedule.imports import import_schedule
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.registry import registry_for
 from jobs.telegram_notifier import TelegramNotifier
@@ -64,7 +65,7 @@ async def test_crash_mid_dispatch_then_restart_delivers_everything(
     def dispatcher(owner: str) -> Dispatcher:
         return Dispatcher(
             session_factory=harness.session_factory,
-            notifier=TelegramNotifier(harness.application.bot),
+            notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
             zone=harness.settings.zone,
             clock=harness.clock,
             owner=owner,

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.rows import OutboxKind, OutboxStatus
+from bot.telegram.menus import secretariat_menu
 from jobs.scheduler import JobRunner
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import add_delegate
@@ -38,6 +39,7 @@ async def runners(harness: Harness, engine: AsyncEngine) -> AsyncIterator[Callab
             session_factory=harness.session_factory,
             bot=harness.application.bot,
             clock=harness.clock,
+            secretariat_menu=secretariat_menu,
         )
         made.append(runner)
         return runner

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,12 +20,13 @@ from telegram.error import BadRequest
 
 from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
-from bot.models import Delegate, OutboxMessage
+from bot.models import Council, Delegate, OutboxMessage
 from bot.services.delegates.roster import RosterMenus, import_roster
 from bot.services.menus import planning
 from bot.services.menus.planning import Given, plan_menus
 from bot.services.outbox.payloads import MenuResetPayload
 from bot.services.retention import purge_delivered
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatcher import Dispatcher
 from jobs.menu_sync import MenuSync
 from jobs.registry import registry_for
@@ -35,7 +36,7 @@ from tests.e2e.net import wait_for_log
 from tests.e2e.processes import bot_processes, logs
 from tests.e2e.steps import dispatcher
 from tests.e2e.test_onboarding import invite
-from tests.factories import add_delegate
+from tests.factories import NOW, add_delegate
 from tests.fakes import FakeBotApi
 from tests.fakes.protocol import BotApiError, check_menu_button
 
@@ -261,6 +262,8 @@ async def test_a_button_that_failed_is_planned_again(harness: Harness) -> None:
     assert await sync(harness).refresh() == 1
     assert (await dispatcher(harness).drain()).failed == 1
     assert await menu_rows(harness) == [(1001, "failed", "delegate:vi")]
+    assert await sync(harness).refresh() == 0  # not at once: the first wait is 10 minutes
+    harness.clock.advance(planning.FAILED_RETRY)
     assert await sync(harness).refresh() == 1  # the failed row gave nothing
     await drain(harness)
     assert button(harness.api, 1001) == ("Lịch của tôi", URL)
@@ -334,22 +337,33 @@ async def test_two_planners_racing_on_postgresql_write_one_row(pg_engine: AsyncE
 async def test_a_process_without_webapp_url_fails_the_button_and_it_is_planned_again(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A sender without ``WEBAPP_URL`` fails the row (so the button is not taken for
+    given), warns once, and the looks wait longer each time until a sender has it."""
     await one_linked(harness)
-    assert await sync(harness).refresh() == 1
+    await add_delegate(harness.session_factory, "ML-002", telegram_user_id=1002)
+    harness.api.user(1002)
     sender = Dispatcher(
         session_factory=harness.session_factory,
-        notifier=TelegramNotifier(harness.application.bot),  # no WEBAPP_URL here
+        # No WEBAPP_URL in this process:
+        notifier=TelegramNotifier(harness.application.bot, secretariat_menu=secretariat_menu),
         zone=harness.settings.zone, clock=harness.clock, owner="other",
         registry=registry_for(harness.settings.SECRETARIAT_NAME),
     )  # fmt: skip
-    with caplog.at_level(logging.WARNING):
-        assert (await sender.drain()).failed == 1
-    assert "WEBAPP_URL is not set" in caplog.text
+    with caplog.at_level(logging.WARNING, logger="jobs.telegram_notifier"):
+        for wait in (10, 20, 40):  # minutes, after the first failed row, the second …
+            assert await sync(harness).refresh() == 2
+            assert (await sender.drain()).failed == 2
+            harness.clock.advance(timedelta(minutes=wait - 1))
+            assert await sync(harness).refresh() == 0  # not yet
+            harness.clock.advance(timedelta(minutes=1))
+    warnings = [r for r in caplog.records if "WEBAPP_URL is not set" in r.getMessage()]
+    assert len(warnings) == 1  # one a process, not one a row
     assert harness.api.calls_to("setChatMenuButton") == []
-    assert [status for _chat, status, _state in await menu_rows(harness)] == ["failed"]
-    assert await sync(harness).refresh() == 1
-    await drain(harness)
+    assert [status for _chat, status, _state in await menu_rows(harness)] == ["failed"] * 6
+    assert await sync(harness).refresh() == 2
+    await drain(harness)  # a sender with WEBAPP_URL
     assert button(harness.api, 1001) == ("Lịch của tôi", URL)
+    assert button(harness.api, 1002) == ("Lịch của tôi", URL)
 
 
 async def test_the_purge_keeps_each_chats_last_menu_row(harness: Harness) -> None:
@@ -367,4 +381,63 @@ async def test_the_purge_keeps_each_chats_last_menu_row(harness: Harness) -> Non
         assert await purge_delivered(session=session, now=later) == 1
     assert await menu_rows(harness) == [(1001, "sent", "delegate:en")]
     harness.clock.advance(timedelta(days=800))
+    assert await sync(harness).refresh() == 0
+
+
+async def test_the_sync_plans_more_linked_chats_than_postgres_takes_parameters(
+    pg_engine: AsyncEngine,
+) -> None:
+    """asyncpg takes at most 32,767 parameters: a look over every linked chat names none."""
+    many = 33_500
+    async with pg_engine.begin() as connection:
+        council_id = (
+            await connection.execute(
+                insert(Council.__table__).returning(Council.__table__.c.id),  # type: ignore[attr-defined]
+                {"code": "HDND-ML", "name": "HĐND ML", "created_at": NOW},
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(Delegate.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "code": f"ML-{n:05d}",
+                    "full_name": f"Đại biểu {n}",
+                    "council_id": council_id,
+                    "level": "commune",
+                    "role": "delegate",
+                    "active": True,
+                    "reachable": True,
+                    "telegram_user_id": 10_000 + n,
+                    "language": "vi",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n in range(many)
+            ],
+        )
+    factory = create_session_factory(pg_engine)
+    admins = frozenset({ADMIN_ID})
+    async with factory() as session, session.begin():
+        assert await planning.sync_menus(session=session, now=NOW, admin_ids=admins) == many + 1
+    async with factory() as session, session.begin():
+        assert await planning.sync_menus(session=session, now=NOW, admin_ids=admins) == 0
+
+
+async def test_a_removed_admins_pending_row_draws_what_they_are_now(harness: Harness) -> None:
+    """The sender reads the admins from its settings, as the looks do, not from the
+    row: an admin removed before the row goes out gets a delegate's menus."""
+    harness.settings.WEBAPP_URL = URL
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset({ADMIN_ID})
+    await add_delegate(harness.session_factory, "ML-001", telegram_user_id=ADMIN_ID)
+    harness.api.user(ADMIN_ID)
+    assert await sync(harness).refresh() == 1
+    assert await menu_rows(harness) == [(ADMIN_ID, "pending", "office:vi")]
+    harness.settings.ADMIN_TELEGRAM_IDS = frozenset()  # removed before it goes out
+    await drain(harness)
+    assert button(harness.api, ADMIN_ID) == ("Lịch của tôi", URL)
+    assert harness.api.commands({"type": "chat", "chat_id": ADMIN_ID}, "vi") == []
+    # The row remembers what was planned: the next look plans what is drawn already.
+    assert await sync(harness).refresh() == 1
+    await drain(harness)
+    assert button(harness.api, ADMIN_ID) == ("Lịch của tôi", URL)
     assert await sync(harness).refresh() == 0

@@ -14,6 +14,7 @@ from bot.models import Council, OutboxMessage
 from bot.services.broadcasts.copies import Copies
 from bot.services.outbox.payloads import BroadcastNudgePayload
 from bot.services.outbox.rows import OutboxKind, outbox_row
+from bot.telegram.menus import secretariat_menu
 from jobs.outbox_kinds import Recipient
 from jobs.registry import REGISTRY, registry_for
 from jobs.scheduler import JobRunner
@@ -80,6 +81,7 @@ async def test_the_job_runner_sends_with_the_deployments_office_name() -> None:
             session_factory=async_sessionmaker(engine, class_=AsyncSession),
             bot=Bot("123:ABC"),
             clock=lambda: NOW,
+            secretariat_menu=secretariat_menu,
         )
         row, copies = _nudge()
         render = runner.dispatcher._registry[OutboxKind.broadcast_nudge].render

@@ -28,6 +28,7 @@ from bot.db import DatabaseBounds, create_engine, create_session_factory, utcnow
 from bot.db_watch import DatabaseWatch, is_unreachable
 from bot.domain.broadcasts import Target, TargetKind
 from bot.services.broadcasts.drafts import confirm_broadcast, create_draft, resolve_council
+from bot.telegram.menus import secretariat_menu
 from jobs.scheduler import JobRunner
 from tests.db_proxy import DatabaseProxy
 from tests.e2e.conftest import TOKEN
@@ -123,6 +124,7 @@ async def test_cut_mid_broadcast_everything_delivered_once(
         jobs = JobRunner(
             settings=settings, engine=engine, session_factory=create_session_factory(engine),
             bot=bot, clock=utcnow, safety_interval=timedelta(seconds=2), watch=watch,
+            secretariat_menu=secretariat_menu,
         )  # fmt: skip
         if not cut_after:
             await proxy.cut()

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, utcnow
 from bot.models import OutboxMessage
 from bot.services.outbox.rows import Delivered, OutboxKind, Outgoing, SendResult, release_leases
+from bot.telegram.menus import secretariat_menu
 from jobs.dispatch_queue import CUT, unless_set
 from jobs.dispatcher import BATCH_SIZE, CONCURRENCY, Dispatcher
 from jobs.scheduler import JobRunner
@@ -205,7 +206,8 @@ async def test_the_runner_stop_with_fewer_rows_than_a_batch_hands_back_unflagged
     try:
         async with Bot(TOKEN, base_url=f"{fake_api.root}/bot") as bot:
             jobs = JobRunner(settings=settings, engine=engine, bot=bot, clock=utcnow,
-                             session_factory=create_session_factory(engine))  # fmt: skip
+                             session_factory=create_session_factory(engine),
+                             secretariat_menu=secretariat_menu)  # fmt: skip
             jobs.start()
             await fake_api.wait_until(
                 lambda: len(fake_api.calls_to("sendMessage")) >= CONCURRENCY, timeout=30

@@ -6,8 +6,9 @@ menus as the records say when the row goes out. The rows given (sent, or on thei
 are the durable memory of what each chat has: a chat is planned only where its records
 and that memory disagree, so a restart sends nothing again, and :func:`sync_menus` (the
 ``MenuSync`` job in ``jobs/menu_sync.py``, now and then and at start) catches up what
-other means changed (SQL, a newly set ``WEBAPP_URL``). A failed row is no memory: the
-next look plans it again.
+other means changed (SQL, a newly set ``WEBAPP_URL``). A failed row is no memory: a
+later look plans it again, after a wait that doubles with each failed row
+(:meth:`Given.waits`). The views each side reads: :mod:`bot.services.menus`.
 
 Two processes planning the same change write one row: the key names the chat's last row
 so far and the state planned, and the outbox's unique index settles the race.
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_ignoring_duplicates
+from bot.db import chunks, insert_ignoring_duplicates
 from bot.domain.menus import UNLINKED, CommandMenu, MenuWanted
 from bot.models import Delegate, OutboxMessage
 from bot.services.outbox.payloads import REVIVABLE, MenuResetPayload
@@ -35,7 +36,12 @@ GIVEN = (OutboxStatus.pending.value, OutboxStatus.sending.value, OutboxStatus.se
 cancelled one did not."""
 
 BLOCKED_RETRY = timedelta(days=7)
-"""A chat whose last menu row found the bot blocked is left this long by the looks."""
+"""A chat whose last menu row found the bot blocked is left this long by the looks; the
+longest a chat whose rows keep failing is left."""
+FAILED_RETRY = timedelta(minutes=10)
+"""A chat whose last menu row failed otherwise (a lasting 400, a sender without
+``WEBAPP_URL``) is left this long by the looks, twice as long for each failed row
+before it in a row, up to :data:`BLOCKED_RETRY`."""
 
 
 @dataclass
@@ -47,8 +53,23 @@ class Given:
     commands: CommandMenu = CommandMenu.delegate
     """Nothing chat-scoped until a row says otherwise (the default menu)."""
     button: MenuWanted = UNLINKED
-    blocked_at: datetime | None = None
-    """When the last row failed because the chat blocked the bot (or never started it)."""
+    failures: int = 0
+    """How many of the chat's last rows failed, one after the other."""
+    failed_at: datetime | None = None
+    """When the last row failed (``None``: it did not)."""
+    blocked: bool = False
+    """The last row failed because the chat blocked the bot (or never started it)."""
+
+    def waits(self, now: datetime) -> bool:
+        """The looks leave this chat alone for now: its last rows failed, and the wait
+        (a week when blocked, else doubling per failed row) is not over."""
+        if self.failed_at is None:
+            return False
+        if self.blocked:
+            wait = BLOCKED_RETRY
+        else:
+            wait = min(FAILED_RETRY * 2 ** min(self.failures - 1, 20), BLOCKED_RETRY)
+        return self.failed_at > now - wait
 
 
 async def given_menus(
@@ -68,8 +89,10 @@ async def given_menus(
             continue
         memory = given.setdefault(row.chat_id, Given())
         memory.last_row = row.id
-        blocked = row.status == OutboxStatus.failed.value and row.failure_reason in REVIVABLE
-        memory.blocked_at = row.updated_at if blocked else None
+        failed = row.status == OutboxStatus.failed.value
+        memory.failures = memory.failures + 1 if failed else 0
+        memory.failed_at = row.updated_at if failed else None
+        memory.blocked = failed and row.failure_reason in REVIVABLE
         if row.status not in GIVEN:
             continue
         try:
@@ -97,12 +120,37 @@ async def plan_menus(
     only the command menus. ``commands_changed``: chats whose command menu goes out even
     if the outbox remembers none (a secretary's menu set before it was kept here)."""
     chats = sorted(set(chats) | set(commands_changed))
-    if not chats:
-        return 0
-    wanted = await menu_wanted(session=session, admin_ids=admin_ids, chats=chats)
-    given = await given_menus(session, chats)
+    wanted: dict[int, MenuWanted] = {}
+    given: dict[int, Given] = {}
+    for batch in chunks(chats):  # asyncpg takes at most 32,767 parameters
+        wanted |= await menu_wanted(session=session, admin_ids=admin_ids, chats=batch)
+        given |= await given_menus(session, batch)
+    return await _plan(
+        session,
+        chats,
+        wanted,
+        given,
+        now=now,
+        admin_ids=admin_ids,
+        buttons=buttons,
+        commands_changed=commands_changed,
+    )
+
+
+async def _plan(
+    session: AsyncSession,
+    chats: Iterable[int],
+    wanted: dict[int, MenuWanted],
+    given: dict[int, Given],
+    *,
+    now: datetime,
+    admin_ids: frozenset[int],
+    buttons: bool,
+    commands_changed: Collection[int],
+) -> int:
+    """The rows for ``chats`` whose ``wanted`` menus differ from those ``given``."""
     rows = []
-    for chat in chats:
+    for chat in sorted(chats):
         menus = wanted.get(chat, UNLINKED)
         memory = given.get(chat, Given())
         button_changed = buttons and menus != memory.button
@@ -130,9 +178,10 @@ async def sync_menus(
     buttons: bool = True,
 ) -> int:
     """Every chat whose records and given menus disagree: the linked, the admins, and
-    those given menus once but linked no more; how many rows were planned. A chat that
-    blocked the bot is tried again a week later (or with its next link, language or
-    role), not at every look."""
+    those given menus once but linked no more; how many rows were planned. A chat whose
+    last rows failed is not tried at every look but after a wait (:meth:`Given.waits`:
+    a week when it blocked the bot, else 10 minutes doubling per failed row), or with
+    its next link, language or role (those plan through :func:`plan_menus`)."""
     linked = (
         await session.exec(
             select(Delegate.telegram_user_id).where(col(Delegate.telegram_user_id).is_not(None))
@@ -145,11 +194,16 @@ async def sync_menus(
         if memory.button.linked or memory.commands is not CommandMenu.delegate
     }
     chats = {chat for chat in linked if chat is not None} | set(admin_ids) | once
-    blocked = {
-        chat
-        for chat, memory in given.items()
-        if memory.blocked_at is not None and memory.blocked_at > now - BLOCKED_RETRY
-    }
-    return await plan_menus(
-        session=session, chats=chats - blocked, now=now, admin_ids=admin_ids, buttons=buttons
+    waiting = {chat for chat, memory in given.items() if memory.waits(now)}
+    # Every chat: the records and the rows read whole, no chat named in a query.
+    wanted = await menu_wanted(session=session, admin_ids=admin_ids)
+    return await _plan(
+        session,
+        chats - waiting,
+        wanted,
+        given,
+        now=now,
+        admin_ids=admin_ids,
+        buttons=buttons,
+        commands_changed=(),
     )
