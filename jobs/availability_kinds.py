@@ -27,7 +27,7 @@ from bot.messages.availability_texts import (
 )
 from bot.models import OutboxMessage, SubstituteOffer
 from bot.services.availability.candidates import ReleaseView, release_views
-from bot.services.availability.offers import CLOSED, offer_key
+from bot.services.availability.offers import CLOSED, offer_key, plan_late_edits
 from bot.services.outbox.payloads import (
     OfferClosedPayload,
     OutboxKind,
@@ -63,6 +63,19 @@ async def _load_offers(
         with_candidates=False,
     )
     return _Offers(offers, views)
+
+
+async def _after_offers_sent(
+    session: AsyncSession, rows: Sequence[OutboxMessage], now: datetime
+) -> None:
+    """An offer whose place was taken while it was being sent is edited as soon as its
+    message id is known."""
+    ids = [
+        SubstituteOfferPayload.unpack(row.payload).offer
+        for row in rows
+        if row.kind == OutboxKind.substitute_offer.value
+    ]
+    await plan_late_edits(session=session, now=now, offer_ids=ids)
 
 
 def _render_offer(
@@ -210,7 +223,12 @@ def _render_closed(
 def availability_kinds(secretariat_name: str = "") -> tuple[KindSpec[Any], ...]:
     """The four kinds; ``secretariat_name`` is ``Settings.SECRETARIAT_NAME``."""
     return (
-        KindSpec(SubstituteOfferPayload, _load_offers, render=_render_offer),
+        KindSpec(
+            SubstituteOfferPayload,
+            _load_offers,
+            render=_render_offer,
+            after_sent=_after_offers_sent,
+        ),
         KindSpec(SubstituteEscalationPayload, _load_escalations, render=_render_escalation),
         KindSpec(SubstituteNewsPayload, _load_news, render=_news_renderer(secretariat_name)),
         KindSpec(OfferClosedPayload, _load_closed, render=_render_closed),

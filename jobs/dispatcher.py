@@ -443,6 +443,11 @@ class Dispatcher:
 
         async def write(session: AsyncSession) -> None:
             await record(session=session, rows=rows, outcome=outcome, owner=self._owner)
+            if outcome.status is OutboxStatus.sent:
+                for kind in sorted({row.kind for row in rows}):
+                    spec = spec_of(self._registry, next(r for r in rows if r.kind == kind))
+                    if spec is not None and spec.after_sent is not None:
+                        await spec.after_sent(session, rows, outcome.now)
 
         await self._writes.write(write, "recording an outbox outcome")
 

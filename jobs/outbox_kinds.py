@@ -75,6 +75,11 @@ class KindSpec(Generic[C]):
     """…and how the kind's parts read in the notice."""
     render: Callable[[OutboxMessage, C, Recipient, datetime], Outgoing | None] | None = None
     """For kinds sent as a message of their own; ``None`` means nothing to say any more."""
+    after_sent: (
+        Callable[[AsyncSession, Sequence[OutboxMessage], datetime], Awaitable[object]] | None
+    ) = None
+    """What the kind plans once its rows are recorded as sent, in that same transaction
+    (an offer closed while it was being sent gets its edit then, not at the planner's run)."""
 
     @property
     def kind(self) -> OutboxKind:

@@ -15,7 +15,7 @@ known message to edit: a press on it edits it there and then (``edited_by_outbox
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,19 +119,21 @@ LATE_EDITS = timedelta(days=3)
 """How far back the planner looks for closed offers whose send was recorded late."""
 
 
-async def plan_late_edits(*, session: AsyncSession, now: datetime) -> int:
-    """Edits for closed offers whose message was recorded as sent after they closed (the
-    planner's run); how many. Three statements, over the offers closed lately."""
+async def plan_late_edits(
+    *, session: AsyncSession, now: datetime, offer_ids: Collection[int] | None = None
+) -> int:
+    """Edits for closed offers whose message was recorded as sent after they closed; how
+    many. Three statements, over the offers closed lately (``offer_ids`` only, when given:
+    the offers whose send the dispatcher has just recorded)."""
+    query = select(SubstituteOffer.id, SubstituteOffer.delegate_id).where(
+        col(SubstituteOffer.status).in_([s.value for s in CLOSED]),
+        col(SubstituteOffer.answered_at) >= now - LATE_EDITS,
+    )
+    if offer_ids is not None:
+        query = query.where(col(SubstituteOffer.id).in_(list(offer_ids)))
     closed = {
         offer_id: delegate_id
-        for offer_id, delegate_id in (
-            await session.exec(
-                select(SubstituteOffer.id, SubstituteOffer.delegate_id).where(
-                    col(SubstituteOffer.status).in_([s.value for s in CLOSED]),
-                    col(SubstituteOffer.answered_at) >= now - LATE_EDITS,
-                )
-            )
-        ).all()
+        for offer_id, delegate_id in (await session.exec(query)).all()
         if offer_id is not None
     }
     if not closed:
