@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
-from tests import database_template, parallel, process_watch
+from tests import database_template, parallel, process_watch, shared_tls
 from tests.web.browser import CHROMIUM_SKIP_REASON
 
 POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyncpg://…)"
@@ -27,7 +27,14 @@ POSTGRES_SKIP_REASON = "PostgreSQL tests need TEST_POSTGRES_URL (postgresql+asyn
 
 def pytest_configure(config: pytest.Config) -> None:
     process_watch.install()
-    config.pluginmanager.register(parallel, "delegate-bot-parallel")  # the slow tests on one worker
+    shared_tls.install()  # one TLS context for every httpx client, not 90 ms of CPU each
+    config.pluginmanager.register(parallel, "delegate-bot-parallel")  # the slow tests' lanes
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: a worker per CPU, and two more of the slow tests' own when they may run
+    (``tests/parallel.py``). Called before ``pytest_configure``, so defined here."""
+    return parallel.auto_num_workers(config)
 
 
 @pytest.fixture(autouse=True)
