@@ -120,12 +120,17 @@ def postgres_database_url(postgres_server_url: str) -> Iterator[str]:
         asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+MANY_ROWS = 1_000  # a table with more is truncated: DELETE would leave as many dead rows
+
+
 def _tables_with_rows_query() -> str:
+    """(name, whether it has more than ``MANY_ROWS``) of each table with rows."""
     from sqlmodel import SQLModel
 
     return " UNION ALL ".join(
-        f"SELECT '{table.name}' WHERE EXISTS (SELECT FROM \"{table.name}\")"
-        for table in SQLModel.metadata.sorted_tables
+        f"SELECT '{name}', EXISTS (SELECT FROM \"{name}\" OFFSET {MANY_ROWS}) "
+        f'WHERE EXISTS (SELECT FROM "{name}")'
+        for name in (table.name for table in SQLModel.metadata.sorted_tables)
     )
 
 
@@ -141,9 +146,10 @@ async def pg_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
     """The session's PostgreSQL database, migrated once, emptied after each test.
 
     Left as ``TRUNCATE … RESTART IDENTITY`` of every table would leave it (no rows, every
-    id sequence at its start), but by ``DELETE`` of the tables with rows, children first:
-    a ``TRUNCATE`` makes new files for each table and index and syncs them, most of a
-    short test's time. Nothing waits for this cleanup to reach the disk."""
+    id sequence at its start). When no table has more than ``MANY_ROWS`` rows, by
+    ``DELETE`` of the tables with rows, children first: a ``TRUNCATE`` makes new files for
+    each table and index and syncs them, most of a short test's time (0.6 s → 0.05 s).
+    Nothing waits for this cleanup to reach the disk."""
     engine = create_engine(postgres_database_url)
     yield engine
     from sqlalchemy import text
@@ -151,10 +157,15 @@ async def pg_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
 
     async with engine.begin() as connection:
         await connection.execute(text("SET LOCAL synchronous_commit = off"))
-        with_rows = {name for (name,) in await connection.execute(text(_tables_with_rows_query()))}
-        for table in reversed(SQLModel.metadata.sorted_tables):  # referencing rows first
-            if table.name in with_rows:
-                await connection.execute(text(f'DELETE FROM "{table.name}"'))
+        rows = await connection.execute(text(_tables_with_rows_query()))
+        found: dict[str, bool] = dict(rows.all())  # name: whether it has many rows
+        if any(found.values()):
+            tables = ", ".join(f'"{name}"' for name in found)
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(SQLModel.metadata.sorted_tables):  # referencing rows first
+                if table.name in found:
+                    await connection.execute(text(f'DELETE FROM "{table.name}"'))
         await connection.execute(text(_RESTART_SEQUENCES))
     await engine.dispose()
 
