@@ -25,10 +25,15 @@ pytest_plugins = ("pytester",)
     ],
 )
 def test_extra_workers_only_when_slow_tests_may_run(
-    pytester: pytest.Pytester, expression: str, may_run: bool
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, expression: str, may_run: bool
 ) -> None:
+    from xdist.plugin import pytest_xdist_auto_num_workers as per_cpu
+
+    monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
     config = pytester.parseconfig(*(["-m", expression] if expression else []))
     assert parallel.slow_tests_may_run(config) is may_run
+    extra = parallel.SLOW_LANES if may_run else 0
+    assert parallel.auto_num_workers(config) == per_cpu(config) + extra
 
 
 @pytest.mark.slow  # starts pytest-xdist workers, that is Python processes
@@ -109,9 +114,3 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
     assert created is not None, result.stdout.str()
     workers = int(created[1])
     assert workers >= 4  # one per CPU and the two lanes
-
-    not_slow = pytester.runpytest_subprocess(
-        "-n", "auto", "-m", "not slow", "-p", "no:cacheprovider"
-    )
-    not_slow.assert_outcomes(passed=40)
-    not_slow.stdout.fnmatch_lines([f"*created: {workers - 2}/{workers - 2} workers*"])
