@@ -31,6 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(parallel, "delegate-bot-parallel")  # the slow tests' lanes
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: a worker per CPU, and two more of the slow tests' own when they may run
     (``tests/parallel.py``). Called before ``pytest_configure``, so defined here."""
