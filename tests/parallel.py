@@ -33,9 +33,6 @@ from xdist.scheduler import LoadScopeScheduling
 
 SLOW_IDS = "delegate_bot_slow_ids"  # key of the file's path in each worker's workerinput
 SLOW_LANES = 2  # slow tests at once under -n auto: the longest half each, beside the rest
-# The other tests' workers yield the CPU to the slow tests (and the bots they start): those
-# measure time (no 31st send in a second at the fake server), the others only work.
-OTHER_TESTS_NICENESS = 5
 _LANES_KEY = pytest.StashKey[int]()
 
 Workload = dict[str, dict[str, bool]]
@@ -223,18 +220,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     slow = [item for item in items if item.get_closest_marker("slow") is not None]
     written = Path(f"{workerinput[SLOW_IDS]}.{workerinput['workerid']}")
     written.write_text("".join(f"{item.nodeid}\n" for item in slow), encoding="utf-8")
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """In a worker: before its first test that is not slow, lowers its own CPU priority
-    (``OTHER_TESTS_NICENESS``), so that a slow test on a lane is not crowded out by the
-    other workers. A lane is only given other tests once no slow test is left for it."""
-    workerinput = getattr(item.config, "workerinput", None)
-    if workerinput is None or SLOW_IDS not in workerinput or hasattr(os, "nice") is False:
-        return
-    if item.get_closest_marker("slow") is None and not item.config.stash.get(_NICED, False):
-        item.config.stash[_NICED] = True
-        os.nice(OTHER_TESTS_NICENESS)
-
-
-_NICED = pytest.StashKey[bool]()
