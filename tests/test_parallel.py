@@ -1,4 +1,5 @@
-"""``-n auto``: two workers of the slow tests' own beside one per CPU (tests/parallel.py)."""
+"""``TEST_SLOW_LANES=2 pytest``: two workers of the slow tests' own beside one per CPU
+(tests/parallel.py); without it, one per CPU as before."""
 
 from __future__ import annotations
 
@@ -30,10 +31,22 @@ def test_extra_workers_only_when_slow_tests_may_run(
     from xdist.plugin import pytest_xdist_auto_num_workers as per_cpu
 
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    monkeypatch.setattr(parallel, "SLOW_LANES", 2)
     config = pytester.parseconfig(*(["-m", expression] if expression else []))
     assert parallel.slow_tests_may_run(config) is may_run
     extra = parallel.SLOW_LANES if may_run else 0
     assert parallel.auto_num_workers(config) == per_cpu(config) + extra
+
+
+def test_by_default_no_worker_of_their_own(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xdist.plugin import pytest_xdist_auto_num_workers as per_cpu
+
+    monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    monkeypatch.setattr(parallel, "SLOW_LANES", 0)
+    config = pytester.parseconfig()
+    assert parallel.auto_num_workers(config) == per_cpu(config)
 
 
 @pytest.mark.slow  # starts pytest-xdist workers, that is Python processes
@@ -42,6 +55,7 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))  # `tests`
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    monkeypatch.setenv("TEST_SLOW_LANES", "2")
     pytester.makeini(
         """
         [pytest]
