@@ -1,22 +1,31 @@
-"""pytest-xdist: the process tests run one after another on one worker, the rest spread.
+"""pytest-xdist: the process tests run on workers of their own, one test at a time on each.
 
-``-n auto`` (pyproject.toml) starts one worker per CPU. Each process test (marker ``slow``)
-measures time: Telegram's 30 messages in any second, a stop within its bound, a takeover
-within its lease. Two of them at once would share the CPU and could bunch their sends, so
-all of them form one unit of work, given to one worker first (it is the longest), while the
-other workers share every other test, one test at a time.
+Each process test (marker ``slow``) measures time: Telegram's 30 messages in any second, a
+stop within its bound, a takeover within its lease. They mostly wait (on pacing, back-offs,
+leases: about a quarter of a CPU between them), so they run beside the other tests instead
+of taking a CPU's worker, and never more than ``lanes`` of them at once.
 
-xdist's own ``--dist loadgroup`` would do this with an ``xdist_group`` mark, but the node-id
-renaming it relies on has no effect on pytest 9.2 (pytest-dev/pytest-xdist#1386). So the
-controller names a file, each worker writes there the ids of the slow tests it collected,
-and the scheduler (xdist's ``LoadScopeScheduling`` with one scope per test, but one for all
-slow tests) reads it. It replaces ``--dist load``, what ``-n`` means without ``--dist``.
+``-n auto`` (pyproject.toml) starts one worker per CPU and, when the run can hold slow
+tests (no ``-m "not slow"``), ``SLOW_LANES`` more (``auto_num_workers``; 0 unless
+``TEST_SLOW_LANES`` says, see there why). The first
+``lanes`` workers are the slow tests' lanes: they take only slow tests, one at a time,
+until none is left, then share the others. The other workers share every other test, one
+test at a time. With ``-n N`` there is one lane, also given the other tests at its end,
+as before: all slow tests on one worker.
+
+xdist's own ``--dist loadgroup`` cannot do this (its groups are all-on-one-worker, and the
+node-id renaming it relies on has no effect on pytest 9.2, pytest-dev/pytest-xdist#1386).
+So the controller names a file, each worker writes there the ids of the slow tests it
+collected, and the scheduler (built on xdist's ``LoadScopeScheduling``, one scope per
+test) reads it. It replaces ``--dist load``, what ``-n`` means without ``--dist``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,33 +33,165 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 SLOW_IDS = "delegate_bot_slow_ids"  # key of the file's path in each worker's workerinput
-SLOW_SCOPE = "slow: the process tests"
+# Slow tests at once under -n auto, on workers of their own beside one per CPU. 0 (the
+# default): none of their own; one after another on one worker that then shares the rest,
+# as before. TEST_SLOW_LANES=2 ran the suite in 167-231 s instead of 211-263 s here, but
+# tests/e2e/test_failover.py (no 429 at all) then failed 4 runs in 5 on this loaded machine
+# (1 in 4 before): beside more work, the fake server's timing of the sends is crowded out.
+SLOW_LANES = int(os.environ.get("TEST_SLOW_LANES") or 0)
+_LANES_KEY = pytest.StashKey[int]()
+
+Workload = dict[str, dict[str, bool]]
+
+
+def slow_tests_may_run(config: pytest.Config) -> bool:
+    """Whether ``-m`` keeps a test marked only ``slow`` (no ``-m``: it does)."""
+    expression = config.getoption("markexpr", "") or ""
+    if not expression:
+        return True
+    try:
+        from _pytest.mark.expression import Expression
+
+        def only_slow(name: str, /, **_: str | int | bool | None) -> bool:
+            return name == "slow"
+
+        return Expression.compile(expression).evaluate(only_slow)
+    except Exception:  # an unknown form: assume it may (a spare worker only costs a start)
+        return True
+
+
+def auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: one worker per CPU, and ``SLOW_LANES`` more when slow tests may run.
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides alone (``None``: xdist's answer)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    from xdist.plugin import pytest_xdist_auto_num_workers as per_cpu
+
+    workers = int(per_cpu(config))
+    if workers > 0 and SLOW_LANES > 0 and slow_tests_may_run(config):
+        config.stash[_LANES_KEY] = SLOW_LANES
+        return workers + SLOW_LANES
+    return workers
 
 
 class SlowTestsTogether(LoadScopeScheduling):
-    """Every test its own unit of work, except the slow ones: one unit, scheduled first."""
+    """Every test its own unit of work; the slow ones only on the first ``lanes`` workers.
 
-    def __init__(self, config: pytest.Config, log: Any, slow_ids: Path) -> None:
+    A lane is given slow tests (one unit at a time, like any worker) while any is left,
+    then the other tests; the other workers never get a slow test, so no more than
+    ``lanes`` slow tests run at once. A worker that has nothing more it may take is shut
+    down (xdist holds a worker's last test until it knows there is no next one).
+    """
+
+    def __init__(self, config: pytest.Config, log: Any, slow_ids: Path, lanes: int) -> None:
         super().__init__(config, log)
         self._slow_ids_file = slow_ids
         self._slow_ids: set[str] | None = None
+        self._lane_count = max(1, lanes)
+        self._lanes: list[Any] = []
+        self._lanes_lost = 0
+        self._slow_queue: OrderedDict[str, dict[str, bool]] = OrderedDict()
 
-    def _split_scope(self, nodeid: str) -> str:
+    # -- which tests are slow, which workers are lanes
+
+    def _is_slow(self, nodeid: str) -> bool:
         if self._slow_ids is None:  # the workers wrote it before reporting their collection
             self._slow_ids = {
                 line
                 for written in self._slow_ids_file.parent.glob(f"{self._slow_ids_file.name}.*")
                 for line in written.read_text(encoding="utf-8").splitlines()
             }
-        return SLOW_SCOPE if nodeid in self._slow_ids else nodeid
+        return nodeid in self._slow_ids
+
+    def _split_scope(self, nodeid: str) -> str:
+        return nodeid  # one test, one unit
+
+    def _queue_for(self, node: Any) -> OrderedDict[str, dict[str, bool]] | None:
+        """Where the node's next unit comes from; ``None``: nothing more, ever."""
+        if node in self._lanes and self._slow_queue:
+            return self._slow_queue
+        return self.workqueue or None
+
+    # -- LoadScopeScheduling's hooks, with the two queues
+
+    @property
+    def tests_finished(self) -> bool:
+        return not self._slow_queue and super().tests_finished
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._slow_queue) or super().has_pending
+
+    def add_node(self, node: Any) -> None:
+        super().add_node(node)
+        if self._lanes_lost and self._slow_queue:  # replaces a lane that crashed
+            self._lanes_lost -= 1
+            self._lanes.append(node)
+
+    def remove_node(self, node: Any) -> str | None:
+        """A worker that finished or crashed: its tests not run yet go back in their queue
+        (the one it crashed on is reported by xdist, not run again)."""
+        if node in self._lanes:
+            self._lanes.remove(node)
+            self._lanes_lost += 1
+        workload: Workload = self.assigned_work.pop(node)
+        left = [nodeid for unit in workload.values() for nodeid, done in unit.items() if not done]
+        if not left:
+            return None
+        crashitem, *requeued = left
+        for nodeid in requeued:
+            queue = self._slow_queue if self._is_slow(nodeid) else self.workqueue
+            queue[nodeid] = {nodeid: False}
+        for other in self.nodes:
+            self._reschedule(other)
+        return crashitem
+
+    def _reschedule(self, node: Any) -> None:
+        if node.shutting_down:
+            return
+        queue = self._queue_for(node)
+        if queue is None:
+            node.shutdown()
+            return
+        # xdist's heuristic: two tests ahead; a lane only one, so that no slow test waits
+        # behind another on one lane while the other lane has none left
+        if self._pending_of(self.assigned_work[node]) > (1 if queue is self._slow_queue else 2):
+            return
+        scope, unit = queue.popitem(last=False)
+        self.assigned_work[node][scope] = unit
+        collection = self.registered_collections[node]
+        node.send_runtest_some(
+            [collection.index(nodeid) for nodeid, done in unit.items() if not done]
+        )
+
+    def schedule(self) -> None:
+        assert self.collection_is_completed
+        if self.collection is not None:  # a worker replaced after a crash
+            for node in self.nodes:
+                self._reschedule(node)
+            return
+        if not self._check_nodes_have_same_collection():
+            self.log("**Different tests collected, aborting run**")
+            return
+        self.collection = list(next(iter(self.registered_collections.values())))
+        if not self.collection:
+            return
+        for nodeid in self.collection:
+            queue = self._slow_queue if self._is_slow(nodeid) else self.workqueue
+            queue[nodeid] = {nodeid: False}
+        self._lanes = self.nodes[: min(self._lane_count, len(self._slow_queue))]
+        for _ in range(2):  # each worker starts with two units, as xdist's own schedulers do
+            for node in self.nodes:
+                self._reschedule(node)
 
 
 class Controller:
     """The plugin of the controlling process (the one that starts the workers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lanes: int) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="delegate-bot-xdist-"))
         self._slow_ids = self._folder / "slow-ids"
+        self._lanes = lanes
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[SLOW_IDS] = str(self._slow_ids)
@@ -58,7 +199,7 @@ class Controller:
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
         if config.getvalue("dist") != "load":
             return None  # another --dist was asked for: xdist's own
-        return SlowTestsTogether(config, log, self._slow_ids)
+        return SlowTestsTogether(config, log, self._slow_ids, self._lanes)
 
     def pytest_unconfigure(self) -> None:
         shutil.rmtree(self._folder, ignore_errors=True)
@@ -72,17 +213,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("xdist"):
         return
     if config.getoption("numprocesses", None):
-        config.pluginmanager.register(Controller(), "delegate-bot-xdist-controller")
+        lanes = config.stash.get(_LANES_KEY, 1)
+        config.pluginmanager.register(Controller(lanes), "delegate-bot-xdist-controller")
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In a worker: puts the slow tests first (so their unit is the first one scheduled)
-    and writes their ids for the controller."""
+    """In a worker: writes the ids of the slow tests it collected, for the controller."""
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None or SLOW_IDS not in workerinput:
         return
     slow = [item for item in items if item.get_closest_marker("slow") is not None]
-    items[:] = slow + [item for item in items if item.get_closest_marker("slow") is None]
     written = Path(f"{workerinput[SLOW_IDS]}.{workerinput['workerid']}")
     written.write_text("".join(f"{item.nodeid}\n" for item in slow), encoding="utf-8")
