@@ -6,7 +6,8 @@ through the outbox (kind ``offer_closed``): durable, retried, rendered in the
 candidate's language when it goes out. Each offer closes once and gets at most one edit.
 
 An offer being sent when it closes gets its edit once its send is recorded as sent (its
-message id known): the planner's run plans the edits such offers still lack
+message id known): the dispatcher plans it as it records the send (the kind's
+``after_sent``), and the planner's run plans any such edit still missing
 (``plan_late_edits``), however late the sender writes its outcome. An edit planned
 before that would find no message id and be cancelled, leaving the buttons live. A send
 whose outcome stayed unknown and that is not retried (the offer closed meanwhile) has no
@@ -125,16 +126,26 @@ async def plan_late_edits(
     """Edits for closed offers whose message was recorded as sent after they closed; how
     many. Three statements, over the offers closed lately (``offer_ids`` only, when given:
     the offers whose send the dispatcher has just recorded)."""
-    query = select(SubstituteOffer.id, SubstituteOffer.delegate_id).where(
-        col(SubstituteOffer.status).in_([s.value for s in CLOSED]),
-        col(SubstituteOffer.answered_at) >= now - LATE_EDITS,
-    )
-    if offer_ids is not None:
-        query = query.where(col(SubstituteOffer.id).in_(list(offer_ids)))
+    recent = col(SubstituteOffer.answered_at) >= now - LATE_EDITS
+    statuses = [s.value for s in CLOSED]
+    if offer_ids is None:
+        query = select(SubstituteOffer.id, SubstituteOffer.delegate_id, SubstituteOffer.status)
+        query = query.where(col(SubstituteOffer.status).in_(statuses), recent)
+    else:
+        # Locked by id alone, so a take committing at this moment is seen: either it closed
+        # the offer first (this waits for it and reads "lost"), or it waits for this commit
+        # and then reads the send as recorded (``close_offers`` plans the edit itself). A
+        # status condition here would skip a row whose old version did not match it,
+        # without waiting for the take (PostgreSQL rechecks only rows that matched).
+        query = (
+            select(SubstituteOffer.id, SubstituteOffer.delegate_id, SubstituteOffer.status)
+            .where(col(SubstituteOffer.id).in_(list(offer_ids)))
+            .with_for_update()
+        )
     closed = {
         offer_id: delegate_id
-        for offer_id, delegate_id in (await session.exec(query)).all()
-        if offer_id is not None
+        for offer_id, delegate_id, status in (await session.exec(query)).all()
+        if offer_id is not None and status in statuses
     }
     if not closed:
         return 0
