@@ -160,7 +160,11 @@ async def test_cut_mid_broadcast_everything_delivered_once(
     assert sum("database back after" in message for message in messages) == 1, messages
     assert not [r for r in caplog.records if r.exc_info], "no traceback for an outage"
     # The outage, the sender lock lost with its connection, the return: not one per row.
-    assert len(log) <= 3, [r.getMessage() for r in log]
+    # Besides, a commit the cut interrupted after the server wrote it (its answer lost) is
+    # found written when the kept outcome is written again: said once for that commit.
+    lost_answer = [r for r in log if "lost the lease on outbox rows" in r.getMessage()]
+    assert len(lost_answer) <= 1, [r.getMessage() for r in log]
+    assert len(log) - len(lost_answer) <= 3, [r.getMessage() for r in log]
     assert back < 15
 
 
