@@ -167,12 +167,7 @@ class Settings(BaseSettings):
     def _reminder_offsets(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        try:
-            raw = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc.msg}") from None
-        if not isinstance(raw, dict):
-            raise ValueError('expected a JSON object such as {"reception": ["3d", "1d"]}')
+        raw = _json_object(value, '{"reception": ["3d", "1d"]}')
         merged = dict(DEFAULT_REMINDER_OFFSETS)
         for kind, items in raw.items():
             if kind not in EVENT_KINDS:
@@ -187,12 +182,7 @@ class Settings(BaseSettings):
     def _petition_answer_days(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        try:
-            raw = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc.msg}") from None
-        if not isinstance(raw, dict):
-            raise ValueError('expected a JSON object such as {"complaint": 30, "proposal": 15}')
+        raw = _json_object(value, '{"complaint": 30, "proposal": 15}')
         merged = dict(DEFAULT_ANSWER_DAYS)
         for kind, days in raw.items():
             if kind not in DEFAULT_ANSWER_DAYS:
@@ -274,3 +264,14 @@ class Settings(BaseSettings):
         if self.BOT_TOKEN is None:
             raise RuntimeError("BOT_TOKEN is not set")
         return self.BOT_TOKEN.get_secret_value()
+
+
+def _json_object(value: str, example: str) -> dict[str, Any]:
+    """A setting written as a JSON object; the error names the form with ``example``."""
+    try:
+        raw = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a JSON object such as {example}")
+    return raw
