@@ -93,6 +93,17 @@ async def load_schedule(
     assert result.problems == []
 
 
+async def pool_on_rota(sessions: SessionFactory, tmp_path: Path) -> dict[str, int]:
+    """The pool's delegates (Telegram users 100…), and the rota loaded: their ids by code."""
+    ids = {}
+    for number, code in enumerate(POOL):
+        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
+        assert delegate.id is not None
+        ids[code] = delegate.id
+    await load_schedule(sessions, tmp_path, ROTA)
+    return ids
+
+
 async def first_assignment(sessions: SessionFactory, delegate_id: int, title: str = "") -> int:
     async with sessions() as session:
         found = (

@@ -26,11 +26,11 @@ from tests.services.test_availability import (
     NOW,
     POLICY,
     POOL,
-    ROTA,
     SESSION,
     first_assignment,
     load_schedule,
     offers,
+    pool_on_rota,
     release,
 )
 
@@ -39,12 +39,7 @@ async def test_two_presses_at_once_give_one_stand_in(
     pg_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     sessions = create_session_factory(pg_engine)
-    ids = {}
-    for number, code in enumerate(POOL):
-        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
-        assert delegate.id is not None
-        ids[code] = delegate.id
-    await load_schedule(sessions, tmp_path, ROTA)
+    ids = await pool_on_rota(sessions, tmp_path)
     released = await release(sessions, await first_assignment(sessions, ids["ML-A"]), ids["ML-A"])
     asked = await offers(sessions)
     b, c = ids["ML-B"], ids["ML-C"]

@@ -21,14 +21,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import create_session_factory
 from bot.services.availability.standins import TakeOutcome, take_place
 from bot.services.schedule import sync
-from tests.factories import add_delegate
 from tests.services.test_availability import (
     NOW,
-    POOL,
     ROTA,
     first_assignment,
     load_schedule,
     offers,
+    pool_on_rota,
     release,
     stand_in_state,
 )
@@ -38,12 +37,7 @@ async def test_a_stand_in_accepted_during_a_reimport_keeps_the_place(
     pg_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sessions = create_session_factory(pg_engine)
-    ids = {}
-    for number, code in enumerate(POOL):
-        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
-        assert delegate.id is not None
-        ids[code] = delegate.id
-    await load_schedule(sessions, tmp_path, ROTA)
+    ids = await pool_on_rota(sessions, tmp_path)
     a, b = ids["ML-A"], ids["ML-B"]
     mine = await first_assignment(sessions, a)
     await release(sessions, mine, a)
@@ -78,12 +72,7 @@ async def test_a_place_released_during_a_reimport_stays_released(
     """«Xin vắng» committed after the re-import read the assignments of an occurrence it
     moves: writing the move's mark must not give the place back."""
     sessions = create_session_factory(pg_engine)
-    ids = {}
-    for number, code in enumerate(POOL):
-        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
-        assert delegate.id is not None
-        ids[code] = delegate.id
-    await load_schedule(sessions, tmp_path, ROTA)
+    ids = await pool_on_rota(sessions, tmp_path)
     a = ids["ML-A"]
     mine = await first_assignment(sessions, a)
     original = sync.load_slots

@@ -15,14 +15,11 @@ from sqlmodel import col, select
 from bot.db import create_session_factory
 from bot.models import Assignment, Release, SubstituteOffer
 from bot.services.availability.standins import TakeOutcome, take_place
-from tests.factories import add_delegate
 from tests.services.test_availability import (
     NOW,
-    POOL,
-    ROTA,
     first_assignment,
-    load_schedule,
     offers,
+    pool_on_rota,
     release,
 )
 
@@ -31,12 +28,7 @@ async def test_a_double_tap_on_two_processes_keeps_the_winner(
     pg_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     sessions = create_session_factory(pg_engine)
-    ids = {}
-    for number, code in enumerate(POOL):
-        delegate = await add_delegate(sessions, code, telegram_user_id=100 + number)
-        assert delegate.id is not None
-        ids[code] = delegate.id
-    await load_schedule(sessions, tmp_path, ROTA)
+    ids = await pool_on_rota(sessions, tmp_path)
     released = await release(sessions, await first_assignment(sessions, ids["ML-A"]), ids["ML-A"])
     b = ids["ML-B"]
     offer_id = (await offers(sessions))[b][0]
