@@ -149,7 +149,7 @@ class SummaryPayload(Payload):
     """For a Standing Committee member (Thường trực HĐND): only those answers."""
 
     petitions_on: date | None = None
-    """Petitions' answers overdue, or due within 3 days, on this day are listed."""
+    """Petitions' answers overdue, or due within DUE_SOON_DAYS, on this day are listed."""
 
 
 class ReportPromptPayload(Payload):

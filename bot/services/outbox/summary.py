@@ -46,7 +46,7 @@ class CouncilSummary:
     """Tomorrow's sessions and the delegates' answers (availability)."""
 
     petitions: list[Petition] = field(default_factory=list)
-    """Forwarded petitions and opinions whose answer is overdue or due within 3 days."""
+    """Forwarded petitions and opinions whose answer is overdue or due within DUE_SOON_DAYS."""
     petitions_on: date | None = None
     """The day ``petitions`` were counted for (overdue: due before it)."""
 
@@ -74,7 +74,7 @@ async def council_summaries(
 ) -> dict[int, CouncilSummary]:
     """Per council: unreachable delegates, rows failed or missed since ``since``,
     reports missing for assignments that ended before ``overdue_before``, and (with
-    ``petitions_on``) the answers overdue or due within 3 days of that day."""
+    ``petitions_on``) the answers overdue or due within DUE_SOON_DAYS of that day."""
     summaries: dict[int, CouncilSummary] = {}
     councils = {c.id: c for c in (await session.exec(select(Council))).all()}
 
