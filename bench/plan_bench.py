@@ -65,6 +65,7 @@ FIRST_DAY = date(2026, 7, 1)
 LAST_DAY = date(2026, 9, 30)
 QUARTER_DAYS = (LAST_DAY - FIRST_DAY).days + 1  # 92
 IMPORT_NOW = datetime(2026, 6, 25, 9, 0, tzinfo=ZONE)
+REIMPORT_RUNS = 5
 PLAN_NOW = datetime(2026, 6, 30, 9, 0, tzinfo=ZONE)
 HEADER = (
     "kind",
@@ -318,12 +319,17 @@ async def main(args: argparse.Namespace) -> None:
                     added = await add_history(database, args.history_quarters)
                 note = ", ".join(f"{table} {n:,}" for table, n in added.items())
                 record(Row(f"add {args.history_quarters} past quarters (setup)", 0, took[0], note))
-            with stopwatch() as took:
-                again = await do_import()
-            assert not again.changed, again
-            record(
-                Row("import same file again", 0, took[0], "nothing changed", took[1], server[-1])
-            )
+            # The median of a few: one re-import is about a second, within the noise of a
+            # machine shared with other work, and it is compared across databases.
+            runs = []
+            for _ in range(REIMPORT_RUNS):
+                with stopwatch() as took:
+                    again = await do_import()
+                assert not again.changed, again
+                runs.append((took[1] + (server[-1] or 0.0), took, server[-1]))
+            _, took, server_seconds = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+            note = f"nothing changed; median of {REIMPORT_RUNS} by CPU s"
+            record(Row("import same file again", 0, took[0], note, took[1], server_seconds))
 
         assignments = await count(database, "SELECT count(*) FROM assignments")
         per_kind = await _assignments_by_kind(database)

@@ -71,10 +71,14 @@ async def load_stored(
         occurrences = await session.exec(
             select(Occurrence).where(col(Occurrence.event_id).in_(ids), recent)
         )
+        recent_ids = []
         for occurrence in occurrences:
             stored.by_event[occurrence.event_id][occurrence.original_date] = occurrence
-        await _load_members(session, stored, ids, recent)
-        await _load_releases(session, stored, ids, recent)
+            recent_ids.append(occurrence.id)
+        # By these occurrences' ids, not by a join on the events: joined, PostgreSQL
+        # without fresh statistics scans every assignment, the history's included.
+        await _load_members(session, stored, recent_ids)
+        await _load_releases(session, stored, recent_ids)
         older = exists().where(
             col(Occurrence.event_id) == col(Event.id), col(Occurrence.original_date) < since
         )
@@ -93,21 +97,21 @@ async def load_stored(
 
 
 async def _load_members(
-    session: AsyncSession, stored: Stored, ids: Sequence[int], recent: Any
+    session: AsyncSession, stored: Stored, occurrence_ids: Sequence[int | None]
 ) -> None:
     """Each occurrence's active members, as one list of ids per occurrence (the database
     concatenates them: 5,660 rows for 80,000 assignments at 10,000 delegates)."""
     postgres = (await session.connection()).dialect.name == "postgresql"
     delegate = cast(col(Assignment.delegate_id), String)
     joined = func.string_agg(delegate, ",") if postgres else func.group_concat(delegate, ",")
-    query: Any = (
-        sql_select(col(Assignment.occurrence_id), joined)
-        .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
-        .where(col(Occurrence.event_id).in_(ids), recent, col(Assignment.cancelled_at).is_(None))
-        .group_by(col(Assignment.occurrence_id))
-    )
-    for occurrence_id, members in await session.exec(query):
-        stored.members[occurrence_id] = frozenset(map(int, members.split(",")))
+    for ids in chunks(occurrence_ids):
+        query: Any = (
+            sql_select(col(Assignment.occurrence_id), joined)
+            .where(col(Assignment.occurrence_id).in_(ids), col(Assignment.cancelled_at).is_(None))
+            .group_by(col(Assignment.occurrence_id))
+        )
+        for occurrence_id, members in await session.exec(query):
+            stored.members[occurrence_id] = frozenset(map(int, members.split(",")))
 
 
 async def load_slots(
@@ -144,16 +148,17 @@ async def load_slots(
 
 
 async def _load_releases(
-    session: AsyncSession, stored: Stored, ids: Sequence[int], recent: Any
+    session: AsyncSession, stored: Stored, occurrence_ids: Sequence[int | None]
 ) -> None:
     """Availability: who gave up a place at these occurrences, and who stands in."""
-    releases = await session.exec(
-        select(Release.occurrence_id, Release.delegate_id, Release.taken_by)
-        .join(Occurrence, col(Occurrence.id) == col(Release.occurrence_id))
-        .where(col(Occurrence.event_id).in_(ids), recent)
-    )
-    for occurrence_id, released_id, taken_by in releases:
-        gone, stand_ins = stored.releases.setdefault(occurrence_id, (set(), set()))
-        gone.add(released_id)
-        if taken_by is not None:
-            stand_ins.add(taken_by)
+    for ids in chunks(occurrence_ids):
+        releases = await session.exec(
+            select(Release.occurrence_id, Release.delegate_id, Release.taken_by).where(
+                col(Release.occurrence_id).in_(ids)
+            )
+        )
+        for occurrence_id, released_id, taken_by in releases:
+            gone, stand_ins = stored.releases.setdefault(occurrence_id, (set(), set()))
+            gone.add(released_id)
+            if taken_by is not None:
+                stand_ins.add(taken_by)
