@@ -413,7 +413,8 @@ class Dispatcher:
                 else:
                     stats.retried += len(rows)
             case Rejected(reason=reason):
-                logger.error("Telegram rejected an outbox message: %s", reason)
+                # Telegram's refusal, or this process's (a button without WEBAPP_URL).
+                logger.error("an outbox message cannot be sent: %s", reason)
                 outcome = Outcome(OutboxStatus.failed, now, error=f"rejected: {reason}",
                                   reason=OutboxFailure.rejected)  # fmt: skip
                 stats.failed += len(rows)

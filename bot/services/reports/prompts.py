@@ -24,6 +24,7 @@ from bot.domain.durations import QuietHours
 from bot.domain.reminders import apply_quiet_hours
 from bot.domain.reports import REPORTABLE_KINDS
 from bot.models import Assignment, Delegate, Event, Occurrence, OutboxMessage, Report
+from bot.services.outbox.common import epoch
 from bot.services.outbox.payloads import ReportPromptPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 
@@ -57,12 +58,8 @@ class ReportPolicy:
         return apply_quiet_hours(due, starts_at=due + _FAR, quiet=self.quiet, zone=self.zone)
 
 
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 def prompt_key(assignment_id: int, step: str, moment: datetime) -> str:
-    return f"a{assignment_id}:{step}:{_epoch(moment)}"
+    return f"a{assignment_id}:{step}:{epoch(moment)}"
 
 
 async def report_prompt_rows(
@@ -105,7 +102,7 @@ async def report_prompt_rows(
         end = ends_at or starts_at
         rows.append(
             outbox_row(
-                ReportPromptPayload(step="prompt", ends=_epoch(end)),
+                ReportPromptPayload(step="prompt", ends=epoch(end)),
                 prompt_key(assignment_id, "prompt", end),
                 now=now,
                 due_at=policy.not_quiet(max(end + policy.prompt_delay, now)),
@@ -116,7 +113,7 @@ async def report_prompt_rows(
         if end + policy.followup_after > now:
             rows.append(
                 outbox_row(
-                    ReportPromptPayload(step="followup", ends=_epoch(end)),
+                    ReportPromptPayload(step="followup", ends=epoch(end)),
                     prompt_key(assignment_id, "followup", end),
                     now=now,
                     due_at=policy.not_quiet(end + policy.followup_after),
@@ -153,7 +150,7 @@ async def snooze_prompt(
         OUTBOX_TABLE,
         [
             outbox_row(
-                ReportPromptPayload(step="later", ends=_epoch(ends_at)),
+                ReportPromptPayload(step="later", ends=epoch(ends_at)),
                 prompt_key(assignment_id, "later", due),
                 now=now,
                 due_at=due,
