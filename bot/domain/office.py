@@ -15,15 +15,28 @@ nobody the office of anything; a deactivated record counts for nothing.
 
 This module is the only place that reads a record's ``role`` to decide who is the office:
 everything else asks an :class:`OfficeReach` (``Identity.office`` for the caller of an
-update, :func:`office_reach` on :class:`Seat` records otherwise).
+update, :func:`office_reach` on :class:`Seat` records otherwise), or, of one record or in
+a query, :func:`holds_office` and :data:`OFFICE_ROLE`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from bot.domain.roster import Role
+
+OFFICE_ROLE: Final = Role.secretary.value
+"""The ``role`` of an office record, for queries that select the office's accounts
+(``Delegate.role == OFFICE_ROLE``); in Python, :func:`holds_office`."""
+
+
+def holds_office(role: str) -> bool:
+    """Whether a record of this role makes its holder (while active) the office of its
+    council."""
+    return role == OFFICE_ROLE
+
 
 CouncilTree = Mapping[int, int | None]
 """Every council's id → its parent council's id (``None`` at the top)."""
@@ -96,7 +109,7 @@ def office_reach(seats: Iterable[Seat], tree: CouncilTree, *, admin: bool = Fals
     it has no children and, for a secretary of it, still counts as their own.
     """
     active = [seat for seat in seats if seat.active]
-    own = frozenset(s.council_id for s in active if s.role == Role.secretary.value)
+    own = frozenset(s.council_id for s in active if holds_office(s.role))
     acts_on = own | frozenset(tree) if admin else own
     children = frozenset(child for child, parent in tree.items() if parent in own)
     oversees = children - acts_on

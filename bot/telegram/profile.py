@@ -6,7 +6,7 @@ from html import escape
 
 from telegram import Update
 
-from bot.domain.roster import Role
+from bot.domain.office import holds_office
 from bot.i18n import N_, Gettext
 from bot.models import Delegate
 from bot.services.delegates.accounts import CouncilLinkStatus, council_names, link_status
@@ -42,7 +42,7 @@ def _record_text(delegate: Delegate, council: str, _: Gettext) -> str:
     ):
         if value:
             lines.append(_(label).format(value=escape(value)))
-    if delegate.role == Role.secretary.value:
+    if holds_office(delegate.role):
         lines.append(_("Role: council secretariat"))
     return "\n".join(lines)
 

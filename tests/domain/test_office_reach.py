@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from bot.domain.office import OfficeReach, Seat, office_reach
@@ -137,3 +140,49 @@ def test_a_secretary_of_a_council_missing_from_the_tree_is_still_its_office() ->
 def test_a_cycle_in_the_parents_gives_each_its_children_only() -> None:
     reach = office_reach([secretary(1)], {1: 2, 2: 1})
     assert (reach.acts_on, reach.oversees) == ({1}, {2})
+
+
+def _reads_the_office_role(source: str) -> bool:
+    """``Role.secretary`` or the literal ``"secretary"`` compared with something."""
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "secretary"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Role"
+        ):
+            return True
+        if isinstance(node, ast.Compare):
+            parts = [node.left, *node.comparators]
+            if any(isinstance(p, ast.Constant) and p.value == "secretary" for p in parts):
+                return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ("delegate.role == Role.secretary.value", True),
+        ("x = Role.secretary", True),
+        ("if row.role != 'secretary': pass", True),
+        ("holds_office(delegate.role)", False),
+        ("col(Delegate.role) == OFFICE_ROLE", False),
+        ("role = 'secretary'", False),
+        ("@requires(Access.secretary)\ndef f(): pass", False),
+    ],
+)
+def test_the_guard_sees_a_role_read(source: str, caught: bool) -> None:
+    assert _reads_the_office_role(source) is caught
+
+
+def test_only_the_office_rule_reads_the_office_role() -> None:
+    """Everything else asks ``holds_office`` or ``OFFICE_ROLE`` (``bot/domain/office.py``);
+    the roster's own vocabulary (``bot/domain/roster.py``) defines the role."""
+    root = Path(__file__).resolve().parents[2]
+    files = sorted([*(root / "bot").rglob("*.py"), *(root / "jobs").rglob("*.py")])
+    readers = {
+        str(path.relative_to(root))
+        for path in files
+        if _reads_the_office_role(path.read_text(encoding="utf-8"))
+    }
+    assert readers == {"bot/domain/office.py", "bot/domain/roster.py"}

@@ -29,7 +29,7 @@ from bot.domain.availability import (
     escalation_due,
     next_offers,
 )
-from bot.domain.roster import Role
+from bot.domain.office import OFFICE_ROLE
 from bot.models import (
     Assignment,
     Delegate,
@@ -332,7 +332,7 @@ async def secretaries(
         select(Delegate)
         .where(
             col(Delegate.council_id).in_(sorted(council_ids)),
-            col(Delegate.role) == Role.secretary.value,
+            col(Delegate.role) == OFFICE_ROLE,
             col(Delegate.active).is_(True),
             col(Delegate.telegram_user_id).is_not(None),
         )

@@ -31,7 +31,7 @@ from bot.domain.broadcasts import (
     TargetKind,
     parse_target,
 )
-from bot.domain.roster import Role
+from bot.domain.office import OFFICE_ROLE
 from bot.domain.tables import fold_label, shorten
 from bot.i18n import N_
 from bot.models import Broadcast, BroadcastNotice, BroadcastRecipient, Council, Delegate
@@ -210,7 +210,7 @@ async def _named_delegates(
     match target.kind:
         case TargetKind.all:
             # Delegates only: the office's own accounts are reached with "văn phòng".
-            condition = col(Delegate.role) != Role.secretary.value
+            condition = col(Delegate.role) != OFFICE_ROLE
             return (await session.exec(query.where(in_council, active, condition))).all()
         case TargetKind.standing:
             condition = col(Delegate.standing_committee).is_(True)
@@ -221,7 +221,7 @@ async def _named_delegates(
             condition = col(Delegate.level) == target.value
             return (await session.exec(query.where(in_council, active, condition))).all()
         case TargetKind.secretaries:
-            condition = col(Delegate.role) == Role.secretary.value
+            condition = col(Delegate.role) == OFFICE_ROLE
             return (await session.exec(query.where(in_council, active, condition))).all()
         case TargetKind.unit:
             wanted = fold_label(target.value)

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.office import holds_office
 from bot.domain.roster import ROSTER_ALIASES, ROSTER_REQUIRED, Role, RosterEntry, validate_roster
 from bot.domain.titles import is_standing_committee
 from bot.i18n import N_
@@ -196,7 +197,7 @@ async def _upsert(
                 assert council_id is not None
                 session.add(_new_delegate(entry, council_id, now))
         else:
-            was_secretary = delegate.role == Role.secretary.value
+            was_secretary = holds_office(delegate.role)
             if not _apply(entry, council_id, delegate, now, write=write):
                 unchanged += 1
                 continue
@@ -204,7 +205,7 @@ async def _upsert(
             linked = delegate.telegram_user_id
             if linked is not None:
                 chats.changed.append(linked)
-            if was_secretary and delegate.role != Role.secretary.value and linked is not None:
+            if was_secretary and not holds_office(delegate.role) and linked is not None:
                 chats.demoted.append(linked)
     return RosterImportResult(
         created=created,

@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.csv_text import csv_text
-from bot.domain.roster import Role
+from bot.domain.office import OFFICE_ROLE
 from bot.domain.tables import Problem, format_problem_line
 from bot.models import Assignment, Council, Delegate, Event, Occurrence
 from bot.services.delegates.roster import import_roster
@@ -254,7 +254,7 @@ async def _counts(
         .select_from(Delegate)
         .where(col(Delegate.council_id).in_(council_ids), col(Delegate.active).is_(True))
     )
-    secretaries = delegates.where(col(Delegate.role) == Role.secretary.value)
+    secretaries = delegates.where(col(Delegate.role) == OFFICE_ROLE)
     events = (
         select(func.count())
         .select_from(Event)

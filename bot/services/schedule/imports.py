@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import chunks
 from bot.domain.audiences import Member, Roster, resolve_pools
-from bot.domain.roster import Role
+from bot.domain.office import holds_office
 from bot.domain.schedule import (
     SCHEDULE_ALIASES,
     SCHEDULE_REQUIRED,
@@ -243,7 +243,7 @@ async def _resolve(
     )
     members: dict[int, list[Member]] = defaultdict(list)
     for council_id, code, unit, role in delegates:
-        members[council_id].append(Member(code, unit, role == Role.secretary.value))
+        members[council_id].append(Member(code, unit, holds_office(role)))
     # Each code once, in chunks: a file lists codes row after row, repeated, without bound.
     listed = (code for audience in audiences for code in audience.delegates.codes)
     known: list[str] = []
