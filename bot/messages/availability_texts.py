@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from bot.domain.availability import (
@@ -80,11 +80,15 @@ def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
     ]
 
 
-def agenda_rows(views: Sequence[AssignmentView], _: Gettext) -> list[list[Button]]:
+def agenda_rows(
+    views: Sequence[AssignmentView], _: Gettext, answers: Mapping[int, Answer] | None = None
+) -> list[list[Button]]:
     """Under ``/lich``: ``Xin vắng`` for each duty that can be handed on, named by its day
     and title; ``Tham dự`` / ``Xin vắng`` for each session, both short enough for a phone
     and dated (the agenda above gives the title; the time too when two sessions share a
-    day). One row per item; the callback data is the reminders' own."""
+    day). A session already answered keeps only the other choice: the later word counts.
+    One row per item; the callback data is the reminders' own."""
+    answers = answers or {}
     session_days = Counter(v.starts_at.date() for v in views if v.kind == SESSION_KIND)
     rows: list[list[Button]] = []
     for view in views:
@@ -96,13 +100,22 @@ def agenda_rows(views: Sequence[AssignmentView], _: Gettext) -> list[list[Button
             when = format_day_month(view.starts_at)
             if session_days[view.starts_at.date()] > 1:
                 when += " " + format_clock_24h(view.starts_at)
+            attend, absent = session_buttons(view.assignment_id, _)
+            given = answers.get(view.assignment_id)
+            choices = [(attend, Answer.attend), (absent, Answer.absent)]
             rows.append(
-                [
-                    Button(f"{button.text} {when}", button.callback_data)
-                    for button in session_buttons(view.assignment_id, _)
-                ]
+                [Button(f"{b.text} {when}", b.callback_data) for b, a in choices if a != given]
             )
     return rows[:MAX_AGENDA_ROWS]
+
+
+def answer_mark(answer: Answer | None, _: Gettext) -> str:
+    """After a session in ``/lich``: the answer its delegate gave (nothing if none)."""
+    if answer is Answer.attend:
+        return " — " + _("✅ you said you will attend")
+    if answer is Answer.absent:
+        return " — " + _("🙅 you asked to be excused")
+    return ""
 
 
 MAX_LABEL = 60

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.domain.availability import SESSION_KIND, Answer
 from bot.domain.buttons import AgendaAction, AgendaButton
 from bot.domain.callbacks import encode
 from bot.domain.dates import format_day, format_entry_time
 from bot.domain.keyboards import Button
 from bot.domain.schedule import headline
 from bot.i18n import Gettext
-from bot.messages.availability_texts import agenda_rows
+from bot.messages.availability_texts import agenda_rows, answer_mark
 from bot.messages.keyboards import inline_markup
+from bot.services.availability.attendance import answers_to
 from bot.services.schedule.ics import build_ics, ics_filename
 from bot.services.schedule.imports import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, UpdateScope
@@ -26,8 +28,15 @@ AGENDA_DAYS = 30
 ICS_CALLBACK = encode(AgendaButton(AgendaAction.ics))
 
 
-def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list[str]:
-    """Assignments grouped under a heading per date; every line is balanced HTML."""
+def agenda_lines(
+    views: list[AssignmentView],
+    language: str,
+    _: Gettext,
+    answers: Mapping[int, Answer] | None = None,
+) -> list[str]:
+    """Assignments grouped under a heading per date, each session with the answer given
+    to it; every line is balanced HTML."""
+    answers = answers or {}
     lines: list[str] = []
     current = None
     # A person on two councils sees which council each duty belongs to.
@@ -47,14 +56,19 @@ def agenda_lines(views: list[AssignmentView], language: str, _: Gettext) -> list
             line += f" — {escape(view.location)}"
         if several and view.council_name:
             line += f" · 🏛 {escape(view.council_name)}"
+        line += escape(answer_mark(answers.get(view.assignment_id), _))
         lines.append(line)
     return lines
 
 
-def ics_keyboard(_: Gettext, views: Sequence[AssignmentView] = ()) -> InlineKeyboardMarkup:
+def ics_keyboard(
+    _: Gettext,
+    views: Sequence[AssignmentView] = (),
+    answers: Mapping[int, Answer] | None = None,
+) -> InlineKeyboardMarkup:
     """``Xin vắng`` for each duty that can be handed on, ``Tham dự`` / ``Xin vắng`` for
     each session (availability), and the calendar file."""
-    rows = [list(row) for row in agenda_rows(views, _)]
+    rows = [list(row) for row in agenda_rows(views, _, answers)]
     rows.append([Button(_("📅 Add to my calendar (.ics)"), ICS_CALLBACK)])
     return inline_markup(rows)
 
@@ -83,10 +97,14 @@ async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> Non
     header = _("<b>Your schedule for the next {days} days</b> ({count} assignments)").format(
         days=AGENDA_DAYS, count=len(views)
     )
-    chunks = split_message("\n".join([header, "", *agenda_lines(views, identity.language, _)]))
+    sessions = [v.assignment_id for v in views if v.kind == SESSION_KIND]
+    answers = await answers_to(session=scope.session, assignment_ids=sessions)
+    lines = agenda_lines(views, identity.language, _, answers)
+    chunks = split_message("\n".join([header, "", *lines]))
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await message.reply_text(chunk, reply_markup=ics_keyboard(_, views) if last else None)
+        markup = ics_keyboard(_, views, answers) if last else None
+        await message.reply_text(chunk, reply_markup=markup)
 
 
 @on_button(AgendaButton, Access.delegate)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.availability import SESSION_KIND
+import pytest
+
+from bot.domain.availability import SESSION_KIND, Answer
 from bot.domain.buttons import SessionAnswerButton, SessionChoice
 from bot.domain.callbacks import encode
 from bot.i18n import get_translator
-from bot.messages.availability_texts import agenda_rows
+from bot.messages.availability_texts import agenda_rows, answer_mark
 from bot.services.schedule.views import AssignmentView
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -47,3 +49,35 @@ def test_session_buttons_are_short_and_dated() -> None:
         encode(SessionAnswerButton(2, SessionChoice.attend)),
         encode(SessionAnswerButton(2, SessionChoice.absent)),
     ]
+
+
+def test_an_answered_session_keeps_only_the_other_choice() -> None:
+    _ = get_translator("vi")
+    views = [
+        _view(2, SESSION_KIND, "Kỳ họp thứ ba", datetime(2026, 12, 18, 8, tzinfo=ZONE)),
+        _view(4, SESSION_KIND, "Kỳ họp thứ tư", datetime(2027, 1, 5, 8, tzinfo=ZONE)),
+        _view(5, SESSION_KIND, "Kỳ họp thứ năm", datetime(2027, 2, 5, 8, tzinfo=ZONE)),
+    ]
+    rows = agenda_rows(views, _, {2: Answer.attend, 4: Answer.absent})
+    assert [[b.text for b in row] for row in rows] == [
+        ["🙅 Xin vắng 18/12"],
+        ["✅ Tham dự 05/01"],
+        ["✅ Tham dự 05/02", "🙅 Xin vắng 05/02"],
+    ]
+    assert [b.callback_data for b in rows[0]] == [
+        encode(SessionAnswerButton(2, SessionChoice.absent))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "vi", "en"),
+    [
+        (Answer.attend, " — ✅ đã báo tham dự", " — ✅ you said you will attend"),
+        (Answer.absent, " — 🙅 đã xin vắng", " — 🙅 you asked to be excused"),
+        (None, "", ""),
+        (Answer.none, "", ""),
+    ],
+)
+def test_the_agenda_marks_the_answer_given(answer: Answer | None, vi: str, en: str) -> None:
+    assert answer_mark(answer, get_translator("vi")) == vi
+    assert answer_mark(answer, get_translator("en")) == en

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_new
+from bot.db import chunks, insert_new
 from bot.domain.availability import SESSION_KIND, Answer, AwayReason
 from bot.models import Assignment, Council, Delegate, Event, Occurrence, SessionAnswer
 
@@ -66,6 +66,21 @@ async def record_answer(
     stored.answered_at = now
     session.add(stored)
     return True
+
+
+async def answers_to(
+    *, session: AsyncSession, assignment_ids: Collection[int]
+) -> dict[int, Answer]:
+    """The answers given so far to these session assignments (``/lich`` shows them)."""
+    found: dict[int, Answer] = {}
+    for ids in chunks(sorted(assignment_ids)):
+        rows = await session.exec(
+            select(SessionAnswer.assignment_id, SessionAnswer.answer).where(
+                col(SessionAnswer.assignment_id).in_(ids)
+            )
+        )
+        found.update((assignment_id, Answer(answer)) for assignment_id, answer in rows)
+    return found
 
 
 ANSWERS_TABLE = SessionAnswer.metadata.tables["session_answers"]
