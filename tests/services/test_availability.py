@@ -42,7 +42,7 @@ from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.outbox.rows import LEASE, OutboxKind, OutboxStatus
 from bot.services.outbox.summary import plan_summaries
-from bot.services.schedule.imports import import_schedule
+from bot.services.schedule.imports import ScheduleImportResult, import_schedule
 from bot.services.schedule.sync import extend_horizon
 from tests.factories import add_delegate
 
@@ -83,7 +83,7 @@ async def people(session_factory: SessionFactory) -> dict[str, int]:
 
 async def load_schedule(
     sessions: SessionFactory, tmp_path: Path, *rows: str, now: datetime = NOW
-) -> None:
+) -> ScheduleImportResult:
     path = tmp_path / "s.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     async with sessions() as session:
@@ -91,6 +91,7 @@ async def load_schedule(
             session=session, path=path, now=now, zone=ZONE, dry_run=False
         )
     assert result.problems == []
+    return result
 
 
 async def pool_on_rota(sessions: SessionFactory, tmp_path: Path) -> dict[str, int]:

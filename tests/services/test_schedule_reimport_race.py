@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import create_session_factory
+from bot.db import SessionFactory, create_session_factory
+from bot.models import Assignment
 from bot.services.availability.standins import TakeOutcome, take_place
 from bot.services.schedule import sync
 from tests.services.test_availability import (
@@ -83,11 +85,29 @@ async def test_a_place_released_during_a_reimport_stays_released(
         return slots
 
     monkeypatch.setattr(sync, "load_slots", load_then_release)
-    await asyncio.wait_for(
+    later = NOW + timedelta(hours=1)
+    result = await asyncio.wait_for(
         load_schedule(
-            sessions, tmp_path, ROTA.replace("Trụ sở xã", "Trụ sở UBND xã"),
-            now=NOW + timedelta(hours=1),
+            sessions, tmp_path, ROTA.replace("Trụ sở xã", "Trụ sở UBND xã"), now=later
         ),
         timeout=60,
     )  # fmt: skip
     assert (await stand_in_state(sessions, mine))[a] is False
+    # The import's figures are what it wrote: A's place, released meanwhile, is not in them.
+    changed = await _written_at(sessions, later)
+    assert changed > 0
+    assert mine not in await _ids_written_at(sessions, later)
+    assert result.sync.assignments_changed == changed
+    assert result.sync.assignments_cancelled == 0
+
+
+async def _ids_written_at(sessions: SessionFactory, moment: datetime) -> set[int]:
+    async with sessions() as session:
+        found = await session.exec(
+            select(Assignment.id).where(col(Assignment.changed_at) == moment)
+        )
+        return {i for i in found if i is not None}
+
+
+async def _written_at(sessions: SessionFactory, moment: datetime) -> int:
+    return len(await _ids_written_at(sessions, moment))

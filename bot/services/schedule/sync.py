@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,11 +24,11 @@ from bot.domain.calendar import (
     expand_occurrences,
     rota_slot,
 )
-from bot.models import Assignment, CalendarDay, Event, Occurrence
+from bot.models import CalendarDay, Event, Occurrence
+from bot.services.schedule.slot_writes import insert_fresh, unwritten, write_slots
 from bot.services.schedule.stored import Slot, load_slots, load_stored
 
 logger = logging.getLogger(__name__)
-ASSIGNMENT_TABLE = Assignment.metadata.tables["assignments"]
 HORIZON = timedelta(days=120)
 BOUNDED_RULE_LIMIT = timedelta(days=730)
 SINGLE_SHIFT_LIMIT = timedelta(days=31)
@@ -167,9 +166,10 @@ async def sync_occurrences(
         assert event.id is not None
         _sync_event(run, event, stored.by_event.get(event.id, {}))
     await _apply_changes(run)
-    run.counts.assignments_created += await _insert_fresh(session, run.fresh, run.units, now)
+    run.counts.assignments_created += await insert_fresh(session, run.fresh, run.units, now)
     await session.flush()
-    await _write_slots(session, run)
+    await write_slots(session, run.dirty, run.joined, units=run.units, now=now)
+    _uncount(run.counts, await unwritten(session, run.dirty))
     return run.counts
 
 
@@ -204,6 +204,18 @@ class _Run:
 
     def touch(self, slot: Slot) -> None:
         self.dirty[slot.id] = slot
+
+
+def _uncount(counts: SyncCounts, skipped: Sequence[Slot]) -> None:
+    """The figures say what was written: a change another transaction overtook (a
+    ``Xin vắng`` or ``Nhận thay`` committed since the read) is not counted."""
+    for slot in skipped:
+        if slot.read_cancelled_at is None and slot.cancelled_at is not None:
+            counts.assignments_cancelled -= 1
+        elif slot.read_cancelled_at is not None and slot.cancelled_at is None:
+            counts.assignments_created -= 1
+        else:
+            counts.assignments_changed -= 1
 
 
 def _sync_event(run: _Run, event: Event, stored: dict[date, Occurrence]) -> None:
@@ -313,32 +325,6 @@ def _sync_future(
                 run.touch(slot)
                 run.counts.assignments_changed += 1
     _sync_members(run, occurrence.id, current, members)
-
-
-async def _insert_fresh(
-    session: AsyncSession,
-    fresh: Sequence[tuple[Occurrence, tuple[int, ...]]],
-    units: dict[int, str | None],
-    now: datetime,
-) -> int:
-    """The new occurrences' assignments, in one batched insert (the ORM would send SQLite
-    one INSERT per assignment), each with its delegate's unit of today; how many."""
-    if not fresh:
-        return 0
-    await session.flush()
-    new_assignments = [
-        {
-            "occurrence_id": occurrence.id,
-            "delegate_id": delegate_id,
-            "created_at": now,
-            "unit": units.get(delegate_id),
-        }
-        for occurrence, members in fresh
-        for delegate_id in members
-    ]
-    if new_assignments:
-        await session.exec(insert(ASSIGNMENT_TABLE), params=new_assignments)
-    return len(new_assignments)
 
 
 def _update_future(
@@ -453,41 +439,3 @@ def _sync_members(
             slot.cancelled_at = run.now
             run.touch(slot)
             run.counts.assignments_cancelled += 1
-
-
-async def _write_slots(session: AsyncSession, run: _Run) -> None:
-    """The stored assignments a sync changed, and the new members of stored occurrences."""
-    if run.dirty:
-        # Only where the row is still as read: an assignment released or taken by another
-        # transaction since (PostgreSQL reads each statement afresh) keeps that write.
-        statement = (
-            update(ASSIGNMENT_TABLE)
-            .where(
-                ASSIGNMENT_TABLE.c.id == bindparam("b_id"),
-                ASSIGNMENT_TABLE.c.cancelled_at.is_not_distinct_from(bindparam("b_was")),
-            )
-            .values(cancelled_at=bindparam("b_cancelled"), changed_at=bindparam("b_changed"))
-        )
-        params = [
-            {
-                "b_id": slot.id,
-                "b_was": slot.read_cancelled_at,
-                "b_cancelled": slot.cancelled_at,
-                "b_changed": slot.changed_at,
-            }
-            for slot in run.dirty.values()
-        ]
-        await session.exec(statement, params=params)
-    if run.joined:
-        await session.exec(
-            insert(ASSIGNMENT_TABLE),
-            params=[
-                {
-                    "occurrence_id": occurrence_id,
-                    "delegate_id": delegate_id,
-                    "created_at": run.now,
-                    "unit": run.units.get(delegate_id),
-                }
-                for occurrence_id, delegate_id in run.joined
-            ],
-        )
