@@ -24,7 +24,6 @@ from bot.domain.buttons import (
 from bot.domain.callbacks import encode
 from bot.domain.dates import (
     format_clock,
-    format_clock_24h,
     format_day,
     format_day_month,
     format_entry_when,
@@ -81,13 +80,18 @@ def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
 
 
 def agenda_rows(
-    views: Sequence[AssignmentView], _: Gettext, answers: Mapping[int, Answer] | None = None
+    views: Sequence[AssignmentView],
+    _: Gettext,
+    language: str,
+    answers: Mapping[int, Answer] | None = None,
 ) -> list[list[Button]]:
     """Under ``/lich``: ``Xin vắng`` for each duty that can be handed on, named by its day
     and title; ``Tham dự`` / ``Xin vắng`` for each session, both short enough for a phone
     and dated (the agenda above gives the title; the time too when two sessions share a
-    day). A session already answered keeps only the other choice: the later word counts.
-    One row per item; the callback data is the reminders' own."""
+    day). A session already answered keeps only the other choice, the later word counting:
+    ``Xin vắng`` after ``Tham dự``, ``Rút xin vắng`` after ``Xin vắng`` (a lone «✅ Tham dự»
+    under «đã xin vắng» reads as a status, not a choice). One row per item; the callback
+    data is the reminders' own."""
     answers = answers or {}
     session_days = Counter(v.starts_at.date() for v in views if v.kind == SESSION_KIND)
     rows: list[list[Button]] = []
@@ -99,22 +103,25 @@ def agenda_rows(
         elif view.kind == SESSION_KIND:
             when = format_day_month(view.starts_at)
             if session_days[view.starts_at.date()] > 1:
-                when += " " + format_clock_24h(view.starts_at)
+                when += " " + format_clock(view.starts_at, language)
             attend, absent = session_buttons(view.assignment_id, _)
-            given = answers.get(view.assignment_id)
-            choices = [(attend, Answer.attend), (absent, Answer.absent)]
-            rows.append(
-                [Button(f"{b.text} {when}", b.callback_data) for b, a in choices if a != given]
-            )
+            match answers.get(view.assignment_id):
+                case Answer.attend:
+                    choices = [absent]
+                case Answer.absent:
+                    choices = [Button(_("↩️ Withdraw absence"), attend.callback_data)]
+                case _:
+                    choices = [attend, absent]
+            rows.append([Button(f"{b.text} {when}", b.callback_data) for b in choices])
     return rows[:MAX_AGENDA_ROWS]
 
 
 def answer_mark(answer: Answer | None, _: Gettext) -> str:
     """After a session in ``/lich``: the answer its delegate gave (nothing if none)."""
     if answer is Answer.attend:
-        return " — " + _("✅ you said you will attend")
+        return " · " + _("✅ you said you will attend")
     if answer is Answer.absent:
-        return " — " + _("🙅 you asked to be excused")
+        return " · " + _("🙅 you asked to be excused")
     return ""
 
 

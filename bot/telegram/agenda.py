@@ -63,12 +63,13 @@ def agenda_lines(
 
 def ics_keyboard(
     _: Gettext,
+    language: str,
     views: Sequence[AssignmentView] = (),
     answers: Mapping[int, Answer] | None = None,
 ) -> InlineKeyboardMarkup:
     """``Xin vắng`` for each duty that can be handed on, ``Tham dự`` / ``Xin vắng`` for
     each session (availability), and the calendar file."""
-    rows = [list(row) for row in agenda_rows(views, _, answers)]
+    rows = [list(row) for row in agenda_rows(views, _, language, answers)]
     rows.append([Button(_("📅 Add to my calendar (.ics)"), ICS_CALLBACK)])
     return inline_markup(rows)
 
@@ -91,7 +92,7 @@ async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> Non
     if not views:
         await message.reply_text(
             _("You have no assignments in the next {days} days.").format(days=AGENDA_DAYS),
-            reply_markup=ics_keyboard(_),
+            reply_markup=ics_keyboard(_, identity.language),
         )
         return
     header = _("<b>Your schedule for the next {days} days</b> ({count} assignments)").format(
@@ -103,7 +104,7 @@ async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> Non
     chunks = split_message("\n".join([header, "", *lines]))
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        markup = ics_keyboard(_, views, answers) if last else None
+        markup = ics_keyboard(_, identity.language, views, answers) if last else None
         await message.reply_text(chunk, reply_markup=markup)
 
 

@@ -51,7 +51,7 @@ async def test_away_releases_and_attendance_lists_answers(
     away = ["delegates", "away", "ML-001", "--from", "01/01/2032", "--to", "2032-02-20"]
     assert await _run([*away, "--reason", "học tập trung"]) == 0
     out = capsys.readouterr().out
-    assert "1 hoạt động cần người thay, 1 kỳ họp vắng mặt" in out
+    assert "1 hoạt động cần người thay, đã báo vắng 1 kỳ họp" in out
     assert await _run(argv) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"))))
     assert rows[1][:4] == ["ML-001", "Nguyễn Văn An", "absent", "other: học tập trung"]

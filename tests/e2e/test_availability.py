@@ -515,15 +515,15 @@ async def test_session_answers_from_the_agenda(
         assert not (await session.exec(select(Release))).all()
     # /lich again: each session shows the answer given, and offers only the other choice.
     (again_c,) = await users["ML-C"].send_and_wait("/lich")
-    assert any(line.endswith("— ✅ đã báo tham dự") for line in (again_c.text or "").splitlines())
+    assert any(line.endswith(" · ✅ đã báo tham dự") for line in (again_c.text or "").splitlines())
     rows = again_c.reply_markup["inline_keyboard"]
     assert [b["text"] for b in rows[0]] == ["🙅 Xin vắng 18/12"]
     (again_a,) = await users["ML-A"].send_and_wait("/lich")
-    assert any(line.endswith("— 🙅 đã xin vắng") for line in (again_a.text or "").splitlines())
+    assert any(line.endswith(" · 🙅 đã xin vắng") for line in (again_a.text or "").splitlines())
     labels = [[b["text"] for b in row] for row in again_a.reply_markup["inline_keyboard"]]
-    assert labels[1] == ["✅ Tham dự 18/12"]
+    assert labels[1] == ["↩️ Rút xin vắng 18/12"]
     # The later word counts: A attends after all.
-    answer = await press(harness, users["ML-A"], again_a, "✅ Tham dự 18/12")
+    answer = await press(harness, users["ML-A"], again_a, "↩️ Rút xin vắng 18/12")
     assert "tham dự" in answer.get("text", "")
     (roll,) = await office.send_and_wait("/diemdanh")
     assert "Tham dự: 2" in (roll.text or "").splitlines()
