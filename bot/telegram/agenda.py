@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from html import escape
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.domain.availability import SESSION_KIND, Answer
 from bot.domain.buttons import AgendaAction, AgendaButton
@@ -22,7 +22,7 @@ from bot.services.schedule.ics import build_ics, ics_filename
 from bot.services.schedule.imports import AssignmentView, list_assignments
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
-from bot.telegram.texts import answer, split_message
+from bot.telegram.texts import answer, edit, split_message
 
 AGENDA_DAYS = 30
 ICS_CALLBACK = encode(AgendaButton(AgendaAction.ics))
@@ -74,27 +74,21 @@ def ics_keyboard(
     return inline_markup(rows)
 
 
-@requires(Access.delegate)
-async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> None:
-    """Shows the caller's own assignments for the next 30 days."""
-    if (message := update.effective_message) is None:
-        return
+async def agenda_reply(scope: UpdateScope) -> tuple[list[str], InlineKeyboardMarkup]:
+    """``/lich``'s message, in parts a message holds, and the keyboard under the last."""
     identity, _ = scope.identity, scope._
     assert identity is not None
     now = scope.now
     views = await list_assignments(
         session=scope.session,
-        zone=context.deps.settings.zone,
+        zone=scope.settings.zone,
         delegate_ids=list(identity.delegate_ids),
         starts_from=now,
         starts_before=now + timedelta(days=AGENDA_DAYS),
     )
     if not views:
-        await message.reply_text(
-            _("You have no assignments in the next {days} days.").format(days=AGENDA_DAYS),
-            reply_markup=ics_keyboard(_, identity.language),
-        )
-        return
+        empty = _("You have no assignments in the next {days} days.").format(days=AGENDA_DAYS)
+        return [empty], ics_keyboard(_, identity.language)
     header = _("<b>Your schedule for the next {days} days</b> ({count} assignments)").format(
         days=AGENDA_DAYS, count=len(views)
     )
@@ -102,10 +96,42 @@ async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> Non
     answers = await answers_to(session=scope.session, assignment_ids=sessions)
     lines = agenda_lines(views, identity.language, _, answers)
     chunks = split_message("\n".join([header, "", *lines]))
+    return chunks, ics_keyboard(_, identity.language, views, answers)
+
+
+@requires(Access.delegate)
+async def agenda(update: Update, context: BotContext, scope: UpdateScope) -> None:
+    """Shows the caller's own assignments for the next 30 days."""
+    if (message := update.effective_message) is None:
+        return
+    chunks, markup = await agenda_reply(scope)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        markup = ics_keyboard(_, identity.language, views, answers) if last else None
-        await message.reply_text(chunk, reply_markup=markup)
+        await message.reply_text(chunk, reply_markup=markup if last else None)
+
+
+def is_agenda(message: object) -> bool:
+    """A ``/lich`` message: the one whose keyboard offers the calendar file."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return False
+    return any(b.callback_data == ICS_CALLBACK for row in markup.inline_keyboard for b in row)
+
+
+async def refresh_agenda(query: CallbackQuery, scope: UpdateScope) -> None:
+    """After an answer given with ``/lich``'s buttons, its message shows the new state.
+    A long agenda's buttons are under its last part, whose lines may since have moved to
+    another part: then only the buttons are redrawn. An edit that would change nothing is
+    not sent (Telegram refuses it)."""
+    message = query.message
+    if not isinstance(message, Message) or not is_agenda(message):
+        return
+    chunks, markup = await agenda_reply(scope)
+    if len(chunks) == 1:
+        if chunks[0] != message.text_html or markup != message.reply_markup:
+            await edit(query, chunks[0], markup)
+    elif markup != message.reply_markup:
+        await query.edit_message_reply_markup(markup)
 
 
 @on_button(AgendaButton, Access.delegate)

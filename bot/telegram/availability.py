@@ -52,6 +52,7 @@ from bot.services.availability.standins import (
     assign_stand_in,
 )
 from bot.services.schedule.views import assignments_by_id
+from bot.telegram.agenda import refresh_agenda
 from bot.telegram.availability_offers import on_stand_in as on_stand_in  # for the app
 from bot.telegram.availability_reason import ask_for_reason
 from bot.telegram.context import BotContext, UpdateScope
@@ -239,6 +240,7 @@ async def on_session_answer(
         await answer(query, _("This session has begun, or is not yours."), show_alert=True)
         return
     await answer(query, _("Noted: you will attend.") if attend else _("Noted: you are excused."))
+    await refresh_agenda(query, scope)
     if not attend and data.reason is not None:
         reason = _(REASONS[data.reason])
         await edit(

@@ -491,8 +491,12 @@ async def test_session_answers_from_the_agenda(
     (agenda_c,) = await users["ML-C"].send_and_wait("/lich")
     rows = (agenda_c.reply_markup or {})["inline_keyboard"]
     assert [b["text"] for b in rows[0]] == ["✅ Tham dự 18/12", "🙅 Xin vắng 18/12"]
-    answer = await press(harness, users["ML-C"], agenda_c, "✅ Tham dự 18/12")
-    assert "tham dự" in answer.get("text", "")
+    # The /lich message itself shows the answer and offers the other choice.
+    text = await pressed_and_edited(harness, users["ML-C"], agenda_c, "✅ Tham dự 18/12")
+    assert any(line.endswith(" · ✅ đã báo tham dự") for line in text.splitlines())
+    shown = harness.api.message(users["ML-C"].user_id, agenda_c.message_id)
+    assert shown is not None
+    assert [b["text"] for b in shown.reply_markup["inline_keyboard"][0]] == ["🙅 Xin vắng 18/12"]
     (agenda_a,) = await users["ML-A"].send_and_wait("/lich")
     labels = [[b["text"] for b in row] for row in agenda_a.reply_markup["inline_keyboard"]]
     assert labels[:2] == [
@@ -523,7 +527,7 @@ async def test_session_answers_from_the_agenda(
     labels = [[b["text"] for b in row] for row in again_a.reply_markup["inline_keyboard"]]
     assert labels[1] == ["↩️ Rút xin vắng 18/12"]
     # The later word counts: A attends after all.
-    answer = await press(harness, users["ML-A"], again_a, "↩️ Rút xin vắng 18/12")
-    assert "tham dự" in answer.get("text", "")
+    text = await pressed_and_edited(harness, users["ML-A"], again_a, "↩️ Rút xin vắng 18/12")
+    assert any(line.endswith(" · ✅ đã báo tham dự") for line in text.splitlines())
     (roll,) = await office.send_and_wait("/diemdanh")
     assert "Tham dự: 2" in (roll.text or "").splitlines()
