@@ -414,7 +414,12 @@ class Dispatcher:
                     stats.retried += len(rows)
             case Rejected(reason=reason):
                 # Telegram's refusal, or this process's (a button without WEBAPP_URL).
-                logger.error("an outbox message cannot be sent: %s", reason)
+                logger.error(
+                    "outbox rows %s (%s) cannot be sent: %s",
+                    ",".join(str(row.id) for row in rows),
+                    ",".join(sorted({row.kind for row in rows})),
+                    reason,
+                )
                 outcome = Outcome(OutboxStatus.failed, now, error=f"rejected: {reason}",
                                   reason=OutboxFailure.rejected)  # fmt: skip
                 stats.failed += len(rows)

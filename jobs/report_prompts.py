@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.i18n import get_translator
 from bot.messages.report_texts import prompt
 from bot.models import OutboxMessage
+from bot.services.outbox.common import epoch
 from bot.services.outbox.payloads import ReportPromptPayload
 from bot.services.outbox.rows import Outgoing
 from bot.services.reports.records import ReportTarget
@@ -36,7 +37,7 @@ def _render(
     if target is None or target.cancelled or target.report is not None:
         return None
     payload = ReportPromptPayload.unpack(row.payload)
-    if payload.ends is not None and payload.ends != int(target.ends_at.timestamp()):
+    if payload.ends is not None and payload.ends != epoch(target.ends_at):
         return None  # planned for a time the assignment has since moved from
     again = payload.step != "prompt"
     return prompt(

@@ -65,17 +65,13 @@ def duty_lines(view: AssignmentView, language: str, _: Gettext) -> list[str]:
 
 
 def away_button(assignment_id: int, _: Gettext) -> Button:
-    return Button(_("🙅 Can't attend"), encode(ReleaseButton(assignment_id)))
+    return Button(_("Can't attend"), encode(ReleaseButton(assignment_id)))
 
 
 def session_buttons(assignment_id: int, _: Gettext) -> list[Button]:
     return [
-        Button(
-            _("✅ Will attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.attend))
-        ),
-        Button(
-            _("🙅 Can't attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.absent))
-        ),
+        Button(_("Will attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.attend))),
+        Button(_("Can't attend"), encode(SessionAnswerButton(assignment_id, SessionChoice.absent))),
     ]
 
 
@@ -89,9 +85,10 @@ def agenda_rows(
     and title; ``Tham dự`` / ``Xin vắng`` for each session, both short enough for a phone
     and dated (the agenda above gives the title; the time too when two sessions share a
     day). A session already answered keeps only the other choice, the later word counting:
-    ``Xin vắng`` after ``Tham dự``, ``Rút xin vắng`` after ``Xin vắng`` (a lone «✅ Tham dự»
-    under «đã xin vắng» reads as a status, not a choice). One row per item; the callback
-    data is the reminders' own."""
+    ``Xin vắng`` after ``Tham dự``, ``Rút xin vắng`` after ``Xin vắng`` (a lone «Tham dự»
+    under «đã xin vắng» reads as a status, not a choice). ``Rút xin vắng`` records
+    ``Tham dự``: withdrawing the excuse is attending after all, and the roll call counts
+    it so. One row per item; the callback data is the reminders' own."""
     answers = answers or {}
     session_days = Counter(v.starts_at.date() for v in views if v.kind == SESSION_KIND)
     rows: list[list[Button]] = []
@@ -151,7 +148,7 @@ def offer_message(item: ReleaseView, offer_id: int, language: str, _: Gettext) -
         text="\n".join(lines),
         keyboard=(
             (
-                Button(_("🙋 I'll stand in"), encode(StandInButton(offer_id, OfferAnswer.take))),
+                Button(_("I'll stand in"), encode(StandInButton(offer_id, OfferAnswer.take))),
                 Button(_("Can't"), encode(StandInButton(offer_id, OfferAnswer.decline))),
             ),
         ),

@@ -245,9 +245,9 @@ def preview_markup(
     # Nobody who can receive it: nothing to confirm, only to cancel (and see who and why).
     confirm = encode(ConfirmBroadcastButton(broadcast_id))
     send = (
-        _("📤 Send to {count} people")
+        _("Send to {count} people")
         if office_only(audience.target)
-        else _("📤 Send to {count} delegates")
+        else _("Send to {count} delegates")
     ).format(count=len(audience.reachable))
     first = (Button(send, confirm),) if audience.reachable else ()
     cancel = Button(_("Cancel"), encode(CancelBroadcastButton(broadcast_id)))

@@ -64,7 +64,7 @@ PAGE_STRINGS: dict[str, str] = {
     "state_past": N_("took place"),
     "state_released": N_("excused"),
     "state_stand_in": N_("stand-in"),
-    "release": N_("🙅 Can't attend"),
+    "release": N_("Can't attend"),
     "release_why": N_("Why can't you attend?"),
     "reason_clash": N_("Schedule clash"),
     "reason_personal": N_("Illness or personal matter"),

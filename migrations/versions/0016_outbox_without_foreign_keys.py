@@ -1,16 +1,19 @@
 """outbox rows no longer check their assignment and delegate as foreign keys
 
 Every new outbox row paid two foreign-key lookups (``SELECT … FOR KEY SHARE`` on
-PostgreSQL, which also dirties the assignment's and the delegate's page): about 38 % of the
-server's time when a whole quarter is planned at 100,000 delegates (issue 18, item 12).
-Assignments and delegates are never deleted, and the planner takes both ids from a join
-on the rows themselves, so the check guarded nothing.
+PostgreSQL, which also locks, and so dirties, the assignment's and the delegate's page):
+about 38 % of the server's time in ``EXPLAIN ANALYZE`` at 20,000 delegates; without them
+the whole quarter at 100,000 delegates planned in 28.0 s instead of 48.3 s (issue 18,
+item 12; bench/README.md). Assignments and delegates are never deleted (a guard test,
+``tests/test_never_deleted.py``, keeps it so), and the planner takes both ids from a
+join on the rows themselves, so the check guarded nothing.
 
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07 12:50:00
 """
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -51,21 +54,26 @@ def downgrade() -> None:
                 batch_op.create_foreign_key(f"fk_outbox_{column}_{table}", table, [column], ["id"])
 
 
-class _children_of_outbox_set_aside:
+@contextmanager
+def _children_of_outbox_set_aside() -> Iterator[None]:
     """Batch mode drops the old ``outbox``; with foreign keys enforced (``bot.db`` turns
     them on, and a pragma cannot change inside the migration's transaction) that DROP
     fails while ``broadcast_recipients`` rows point at it. Their rows wait in a
     temporary table meanwhile and come back unchanged: the ids are copied as they are.
-    """
 
-    def __enter__(self) -> None:
-        op.execute(sa.text(
-            "CREATE TEMP TABLE outbox_children AS SELECT * FROM broadcast_recipients"
-        ))
+    The copy is an INSERT, not ``CREATE TABLE … AS SELECT``: Python's sqlite3 opens the
+    transaction at the first INSERT, DELETE or UPDATE, so the copy and the DELETE are one
+    unit (a row another process adds meanwhile is either in both or in neither). The
+    table is emptied by a failed run's rollback and dropped whatever happens, so a second
+    attempt on the same connection starts clean."""
+    op.execute(sa.text("DROP TABLE IF EXISTS temp.outbox_children"))
+    op.execute(sa.text(
+        "CREATE TEMP TABLE outbox_children AS SELECT * FROM broadcast_recipients WHERE 0"
+    ))
+    try:
+        op.execute(sa.text("INSERT INTO temp.outbox_children SELECT * FROM broadcast_recipients"))
         op.execute(sa.text("DELETE FROM broadcast_recipients"))
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is not None:
-            return
-        op.execute(sa.text("INSERT INTO broadcast_recipients SELECT * FROM outbox_children"))
-        op.execute(sa.text("DROP TABLE outbox_children"))
+        yield
+        op.execute(sa.text("INSERT INTO broadcast_recipients SELECT * FROM temp.outbox_children"))
+    finally:
+        op.execute(sa.text("DROP TABLE IF EXISTS temp.outbox_children"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -142,19 +143,41 @@ def test_a_cycle_in_the_parents_gives_each_its_children_only() -> None:
     assert (reach.acts_on, reach.oversees) == ({1}, {2})
 
 
+def _is_office_literal(node: ast.AST) -> bool:
+    """``"secretary"``, or a tuple, list or set literal holding it."""
+    if isinstance(node, ast.Constant):
+        return node.value == "secretary"
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_is_office_literal(element) for element in node.elts)
+    return False
+
+
 def _reads_the_office_role(source: str) -> bool:
-    """``Role.secretary`` or the literal ``"secretary"`` compared with something."""
-    for node in ast.walk(ast.parse(source)):
-        if (
-            isinstance(node, ast.Attribute)
-            and node.attr == "secretary"
-            and isinstance(node.value, ast.Name)
-            and node.value.id == "Role"
-        ):
-            return True
-        if isinstance(node, ast.Compare):
-            parts = [node.left, *node.comparators]
-            if any(isinstance(p, ast.Constant) and p.value == "secretary" for p in parts):
+    """``Role.secretary`` (whatever ``Role`` is imported as), ``Role("secretary")``,
+    ``"secretary"`` compared with something or matched in a ``case``, or SQL naming it."""
+    tree = ast.parse(source)
+    roles = {"Role"} | {
+        alias.asname
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name == "Role" and alias.asname
+    }
+    for node in ast.walk(tree):
+        match node:
+            case ast.Attribute(value=ast.Name(id=name), attr="secretary") if name in roles:
+                return True
+            case ast.Call(func=ast.Name(id=name), args=[ast.Constant(value="secretary")]) if (
+                name in roles
+            ):
+                return True
+            case ast.Compare(left=left, comparators=comparators) if any(
+                _is_office_literal(part) for part in (left, *comparators)
+            ):
+                return True
+            case ast.MatchValue(value=value) if _is_office_literal(value):
+                return True
+            case ast.Constant(value=str(text)) if re.search(r"role\s*=\s*'secretary'", text):
                 return True
     return False
 
@@ -169,6 +192,12 @@ def _reads_the_office_role(source: str) -> bool:
         ("col(Delegate.role) == OFFICE_ROLE", False),
         ("role = 'secretary'", False),
         ("@requires(Access.secretary)\ndef f(): pass", False),
+        ("if role in ('delegate', 'secretary'): pass", True),
+        ("match role:\n    case 'secretary': pass", True),
+        ("Role('secretary')", True),
+        ("from bot.domain.roster import Role as R\nR.secretary", True),
+        ("text(\"SELECT id FROM delegates WHERE role = 'secretary'\")", True),
+        ("Access.secretary", False),
     ],
 )
 def test_the_guard_sees_a_role_read(source: str, caught: bool) -> None:
@@ -185,4 +214,5 @@ def test_only_the_office_rule_reads_the_office_role() -> None:
         for path in files
         if _reads_the_office_role(path.read_text(encoding="utf-8"))
     }
-    assert readers == {"bot/domain/office.py", "bot/domain/roster.py"}
+    assert "bot/domain/office.py" in readers  # the check sees the rule's own reading
+    assert readers <= {"bot/domain/office.py", "bot/domain/roster.py"}

@@ -67,7 +67,7 @@ async def test_sender_killed_mid_broadcast(
         (preview,) = await admin.send_and_wait(
             "Giấy mời kỳ họp thứ 5 <HĐND> & tài liệu", timeout=30
         )
-        await admin.press(preview, f"📤 Gửi cho {DELEGATES} đại biểu")
+        await admin.press(preview, f"Gửi cho {DELEGATES} đại biểu")
 
         async def half_sent() -> bool:
             assert all(bot.alive for bot in processes), logs(processes)

@@ -63,7 +63,7 @@ async def test_killed_mid_broadcast_resumes_and_progress_ends_at_526(harness: Ha
     await admin.send_and_wait("/thongbao council:HDND-ML all")
     (preview,) = await admin.send_and_wait("Giấy mời dự kỳ họp thứ 5, HĐND xã khóa XXI")
     assert f"Sẽ nhận: {DELEGATES} đại biểu" in (preview.text or "")
-    await admin.press(preview, f"📤 Gửi cho {DELEGATES} đại biểu")
+    await admin.press(preview, f"Gửi cho {DELEGATES} đại biểu")
     await harness.api.wait_until(lambda: preview.edits == 1)
 
     def delivered() -> int:

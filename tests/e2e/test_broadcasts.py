@@ -108,7 +108,7 @@ async def compose(harness: Harness, command: str, *, menu_button: str | None = N
 
 def send_button(preview: SentMessage) -> str:
     """The preview's send button, which names how many delegates will get the notice."""
-    (label,) = [b["text"] for b in preview.buttons if b["text"].startswith("📤 Gửi cho ")]
+    (label,) = [b["text"] for b in preview.buttons if b["text"].startswith("Gửi cho ")]
     return str(label)
 
 
@@ -140,7 +140,7 @@ async def test_text_notice_reaches_each_recipient_once_with_progress_and_ack(
     # "all" is the delegates: the office's own account (the sender) gets no copy.
     assert "Sẽ nhận: 5 đại biểu" in (preview.text or "")
     assert "Không nhận được: 2 (1 đã chặn bot, 1 chưa liên kết)" in (preview.text or "")
-    assert send_button(preview) == "📤 Gửi cho 5 đại biểu"
+    assert send_button(preview) == "Gửi cho 5 đại biểu"
     assert "bấm «Gửi cho 5 đại biểu»" in (preview.text or "")
     # the deadline choices on two rows, the current one (none) marked
     rows = [[b["text"] for b in row] for row in preview.reply_markup["inline_keyboard"][-2:]]
@@ -301,7 +301,7 @@ async def test_huy_sends_nothing(council: Harness) -> None:
     harness = council
     preview, _notice = await compose(harness, "/thongbao secretaries")
     assert "Sẽ nhận: 1 người" in (preview.text or "")  # the office's accounts: not delegates
-    assert send_button(preview) == "📤 Gửi cho 1 người"
+    assert send_button(preview) == "Gửi cho 1 người"
     secretary = harness.api.user(SECRETARY)
     await secretary.press(preview, "Hủy")
     await harness.api.wait_until(lambda: preview.edits == 1)

@@ -55,11 +55,11 @@ async def test_a_press_on_an_offer_the_outbox_cannot_edit_edits_it(
             .values(status=OutboxStatus.cancelled.value, telegram_message_id=None)
         )
         await session.commit()
-    text = await pressed_and_edited(harness, users["ML-D"], offer_d, "🙋 Nhận thay")
+    text = await pressed_and_edited(harness, users["ML-D"], offer_d, "Nhận thay")
     assert "Cảm ơn đồng chí đã nhận thay" in text
     await run_until(harness, policy, harness.clock.now)
     assert offer_b.edits == 0  # nothing the outbox knows of to edit
-    late = await press(harness, users["ML-B"], offer_b, "🙋 Nhận thay")
+    late = await press(harness, users["ML-B"], offer_b, "Nhận thay")
     assert "đã có đại biểu khác nhận thay" in late.get("text", "").lower()
     await harness.api.wait_until(lambda: offer_b.edits == 1)
     assert (offer_b.text or "").startswith("✔️ Đã có đại biểu nhận thay")
@@ -100,7 +100,7 @@ async def test_an_offer_in_flight_when_the_place_is_taken_is_edited_once_recorde
             await session.commit()
 
     await b_row(status=OutboxStatus.sending.value, telegram_message_id=None)
-    await pressed_and_edited(harness, users["ML-D"], offer_d, "🙋 Nhận thay")
+    await pressed_and_edited(harness, users["ML-D"], offer_d, "Nhận thay")
     harness.clock.now += timedelta(minutes=10)
     await run_until(harness, policy, harness.clock.now)
     assert offer_b.edits == 0  # no message id yet: nothing to edit

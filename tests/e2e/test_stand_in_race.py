@@ -56,7 +56,7 @@ SECRET = "race-webhook-secret_0123456789abcdefghij"
 HEADER = (
     "kind,title,starts_at,ends_at,location,council,delegates,recurrence,until,shift,per_occurrence"
 )
-TAKE = "🙋 Nhận thay"
+TAKE = "Nhận thay"
 DECLINE = "Không nhận"
 TAKEN_ALERT = "Cảm ơn đồng chí: đã có đại biểu khác nhận thay."
 WON = "Cảm ơn đồng chí đã nhận thay"

@@ -77,7 +77,7 @@ async def test_a_broadcast_notice_uses_one_session(harness: Harness) -> None:
         (preview,) = await secretary.send_and_wait("Họp tổ đại biểu lúc 14:00")
     assert "Sẽ nhận: 1 đại biểu" in (preview.text or "")  # the office's account is not one
     with counted(harness) as confirm:
-        query = await secretary.press(preview, "📤 Gửi cho 1 đại biểu")
+        query = await secretary.press(preview, "Gửi cho 1 đại biểu")
         await harness.api.wait_for_callback_answer(query)
         await harness.api.wait_until(lambda: "0/1" in (preview.text or ""))
     assert notice.opened == 1

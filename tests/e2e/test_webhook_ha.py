@@ -68,7 +68,7 @@ async def broadcast_across_processes(fake_api: FakeBotApi, hook_ports: list[int]
     asked = await say(admin, lb, 0, f"/thongbao council:{COUNCIL} all")
     preview_text = await say(admin, lb, 1, "Giấy mời kỳ họp thứ 5 và tài liệu kèm theo")
     assert f"Sẽ nhận: {DELEGATES} đại biểu" in preview_text, (asked, preview_text)
-    await admin.press(admin.last_message, f"📤 Gửi cho {DELEGATES} đại biểu")
+    await admin.press(admin.last_message, f"Gửi cho {DELEGATES} đại biểu")
     await lb.to(0)
 
 

@@ -45,6 +45,7 @@ from bot.services.availability.candidates import (
     release_contexts,
 )
 from bot.services.availability.offers import close_stale_offers, offer_key
+from bot.services.outbox.common import epoch
 from bot.services.outbox.payloads import (
     OutboxKind,
     SubstituteEscalationPayload,
@@ -387,7 +388,7 @@ def news_rows(
     return [
         outbox_row(
             SubstituteNewsPayload(release=release.id, news=news),
-            f"n{release.id}:{news}:{release.taken_by or 0}:{delegate_id}:{int(now.timestamp())}",
+            f"n{release.id}:{news}:{release.taken_by or 0}:{delegate_id}:{epoch(now)}",
             now=now,
             due_at=now,
             delegate_id=delegate_id,

@@ -73,7 +73,9 @@ class OutboxFailure(StrEnum):
     not_linked = "not_linked"  # the delegate has no Telegram account linked
     inactive = "inactive"
     no_recipient = "no_recipient"
-    rejected = "rejected"  # 400: sending it again would fail the same way
+    # Sending it again would fail the same way: Telegram said 400, or this process cannot
+    # build it (a Mini App button without WEBAPP_URL; the menu sync plans it anew once set).
+    rejected = "rejected"
     invalid = "invalid"  # the row itself cannot be read (an unknown kind, a bad payload)
     rate_limited = "rate_limited"
     transient = "transient"  # the network, a 5xx, a bug: retried

@@ -71,8 +71,9 @@ async def load_stored(
         occurrences = await session.exec(
             select(Occurrence).where(col(Occurrence.event_id).in_(ids), recent)
         )
-        recent_ids = []
+        recent_ids: list[int] = []
         for occurrence in occurrences:
+            assert occurrence.id is not None  # read from the database
             stored.by_event[occurrence.event_id][occurrence.original_date] = occurrence
             recent_ids.append(occurrence.id)
         # By these occurrences' ids, not by a join on the events: joined, PostgreSQL
@@ -97,7 +98,7 @@ async def load_stored(
 
 
 async def _load_members(
-    session: AsyncSession, stored: Stored, occurrence_ids: Sequence[int | None]
+    session: AsyncSession, stored: Stored, occurrence_ids: Sequence[int]
 ) -> None:
     """Each occurrence's active members, as one list of ids per occurrence (the database
     concatenates them: 5,660 rows for 80,000 assignments at 10,000 delegates)."""
@@ -148,7 +149,7 @@ async def load_slots(
 
 
 async def _load_releases(
-    session: AsyncSession, stored: Stored, occurrence_ids: Sequence[int | None]
+    session: AsyncSession, stored: Stored, occurrence_ids: Sequence[int]
 ) -> None:
     """Availability: who gave up a place at these occurrences, and who stands in."""
     for ids in chunks(occurrence_ids):
