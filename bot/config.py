@@ -29,12 +29,15 @@ DEFAULT_REMINDER_OFFSETS: dict[str, list[str]] = {
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/delegate-bot.db"
 
-# What Telegram accepts as a webhook's secret_token, at a length that cannot be guessed.
-WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,256}")
+# What Telegram accepts as a webhook's secret_token. Shorter than 32 characters it is
+# accepted with a warning at start (Settings.startup_warnings): it can be guessed.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_SECRET_SAFE_LENGTH = 32
 WEBHOOK_SECRET_RULE = (
-    "32 to 256 characters, only A-Z, a-z, 0-9, _ and - "
+    "1 to 256 characters, only A-Z, a-z, 0-9, _ and -; 32 or more to resist guessing "
     "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
 )
+TELEGRAM_API = "https://api.telegram.org"
 
 
 def is_local_host(url: str) -> bool:
@@ -71,7 +74,7 @@ class Settings(BaseSettings):
     BOT_TOKEN: SecretStr | None = None
     BOT_USERNAME: str | None = None
     DATABASE_URL: str = DEFAULT_DATABASE_URL
-    TELEGRAM_API_URL: str = "https://api.telegram.org"
+    TELEGRAM_API_URL: str = TELEGRAM_API
     TIMEZONE: str = "Asia/Ho_Chi_Minh"
     ADMIN_TELEGRAM_IDS: Annotated[frozenset[int], NoDecode] = frozenset()
     REMINDER_OFFSETS: Annotated[dict[str, tuple[timedelta, ...]], NoDecode] = Field(
@@ -217,32 +220,39 @@ class Settings(BaseSettings):
         return level
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
+    def _webhook_and_mini_app_urls(self) -> Settings:
         # Without the secret anyone who finds the URL could post updates "from" an admin.
         if self.WEBHOOK_URL and self.WEBHOOK_SECRET is None:
             raise ValueError(
                 f"WEBHOOK_SECRET is required when WEBHOOK_URL is set ({WEBHOOK_SECRET_RULE})"
             )
-        # A self-hosted Bot API server on this machine may call a plain http:// webhook.
-        if (
-            self.WEBHOOK_URL
-            and not self.WEBHOOK_URL.startswith("https://")
-            and not (self.WEBHOOK_URL.startswith("http://") and is_local_host(self.WEBHOOK_URL))
-        ):
-            raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram requires it)")
+        for name in ("WEBHOOK_URL", "WEBAPP_URL"):
+            url = getattr(self, name)
+            if url is not None and not self._may_use(url):
+                raise ValueError(f"{name} must be an https:// URL (Telegram requires it)")
         return self
 
-    @field_validator("WEBAPP_URL")
-    @classmethod
-    def _webapp_url(cls, value: str | None) -> str | None:
-        # Telegram opens only https:// Mini Apps; plain http is for a test on this machine.
-        if value is None:
-            return None
-        if not value.startswith("https://") and not (
-            value.startswith("http://") and is_local_host(value)
-        ):
-            raise ValueError("WEBAPP_URL must be an https:// URL (Telegram requires it)")
-        return value
+    def _may_use(self, url: str) -> bool:
+        """Telegram calls only https:// webhooks and opens only https:// Mini Apps. Plain
+        http:// is for this machine, or for a self-hosted or test Bot API server
+        (``TELEGRAM_API_URL`` other than Telegram's), which may be told any address."""
+        if url.startswith("https://"):
+            return True
+        if not url.startswith("http://"):
+            return False
+        return is_local_host(url) or self.TELEGRAM_API_URL != TELEGRAM_API
+
+    def startup_warnings(self) -> list[str]:
+        """What ``run`` and ``worker`` log once at start: accepted, but unsafe."""
+        warnings = [] if (api := self.insecure_api_warning()) is None else [api]
+        secret = self.WEBHOOK_SECRET
+        if secret is not None and len(secret.get_secret_value()) < WEBHOOK_SECRET_SAFE_LENGTH:
+            warnings.append(
+                f"WEBHOOK_SECRET is shorter than {WEBHOOK_SECRET_SAFE_LENGTH} characters: "
+                "whoever guesses it can post updates as any user; "
+                f"use {WEBHOOK_SECRET_RULE.split('; ', 1)[1]}"
+            )
+        return warnings
 
     def insecure_api_warning(self) -> str | None:
         """A warning when the token would travel unencrypted: plain http:// to another host."""

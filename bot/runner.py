@@ -81,7 +81,7 @@ def masked_token(settings: Settings) -> str:
 async def _main(settings: Settings, mode: Mode) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    if (warning := settings.insecure_api_warning()) is not None:
+    for warning in settings.startup_warnings():
         logger.warning(warning)
     engine = create_engine(settings.DATABASE_URL, database_bounds(settings))
     try:
