@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.domain.buttons import PetitionButton, PetitionStep
 from bot.domain.keyboards import callback_button
+from bot.domain.office import OfficeReach
 from bot.i18n import Gettext
 from bot.messages import petition_texts as texts
 from bot.messages.keyboards import inline_markup
@@ -29,33 +30,42 @@ ANSWER_BUTTONS = 10
 """``Đã có trả lời`` buttons under the office's list (the most urgent items)."""
 
 
-@requires(Access.delegate, refusal=NOT_LINKED)
+@requires(Access.delegate_or_office, refusal=NOT_LINKED)
 async def petitions_command(update: Update, context: BotContext, scope: UpdateScope) -> None:
     """The office's follow-up, then the caller's own items."""
     if (message := update.effective_message) is None or scope.identity is None:
         return
     _ = scope._
-    councils = scope.identity.office.own
-    if councils:
-        text, keyboard = await _office(scope, councils, _)
+    office = scope.identity.office
+    if office.is_office:
+        text, keyboard = await _office(scope, office, _)
         await message.reply_text(text, reply_markup=keyboard)
     # The records where the caller is not the office: their items as a delegate.
     own = [
-        d.id for d in scope.identity.delegates if d.id is not None and d.council_id not in councils
+        d.id
+        for d in scope.identity.delegates
+        if d.id is not None and d.council_id not in office.own
     ]
-    if own or not councils:
+    if own or not office.is_office:
         text, keyboard = await _delegate(scope, own, _)
         await message.reply_text(text, reply_markup=keyboard)
 
 
 async def _office(
-    scope: UpdateScope, councils: frozenset[int], _: Gettext
+    scope: UpdateScope, office: OfficeReach, _: Gettext
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The items awaiting an answer in every council the caller acts on (an admin: all).
+    Summaries and ``Đã có trả lời`` only for their own council's register, which only its
+    office keeps (DESIGN: personal data); an admin sees the others' due dates."""
     today = scope.now.astimezone(scope.settings.zone).date()
-    items = await awaited(session=scope.session, council_ids=councils, today=today)
+    items = await awaited(session=scope.session, council_ids=office.acts_on_filter, today=today)
     if not items:
         return escape(texts.nothing_awaited(_)), None
-    lines = texts.awaited_lines(items, today, _)
+    mine = [p for p in items if p.council_id in office.own]
+    others = [p for p in items if p.council_id not in office.own]
+    lines = texts.awaited_lines(mine, today, _)
+    if others:
+        lines += ([""] if lines else []) + texts.awaited_lines(others, today, _, with_summary=False)
     text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
     buttons = [
         [
@@ -64,10 +74,10 @@ async def _office(
                 PetitionButton(PetitionStep.answer, p.id),
             )
         ]
-        for p in items[:ANSWER_BUTTONS]
+        for p in mine[:ANSWER_BUTTONS]
         if p.id is not None
     ]
-    return text, inline_markup(buttons)
+    return text, inline_markup(buttons) if buttons else None
 
 
 async def _delegate(

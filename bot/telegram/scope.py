@@ -211,6 +211,8 @@ class Access(Enum):
     """A linked delegate record (a secretary's own records count)."""
     secretary = 2
     """The council office, or an admin."""
+    delegate_or_office = 3
+    """Either: a linked delegate record, or the office (an admin with no record too)."""
 
 
 def _allowed(identity: Identity | None, role: Access) -> bool:
@@ -220,10 +222,16 @@ def _allowed(identity: Identity | None, role: Access) -> bool:
         return False
     if role is Access.delegate:
         return bool(identity.delegates)
+    if role is Access.delegate_or_office:
+        return bool(identity.delegates) or identity.office.is_office
     return identity.office.is_office
 
 
-_REFUSALS = {Access.delegate: NOT_LINKED, Access.secretary: SECRETARIES_ONLY}
+_REFUSALS = {
+    Access.delegate: NOT_LINKED,
+    Access.secretary: SECRETARIES_ONLY,
+    Access.delegate_or_office: NOT_LINKED,
+}
 
 ScopedHandler = Callable[[Update, BotContext, UpdateScope], Coroutine[Any, Any, None]]
 PTBHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

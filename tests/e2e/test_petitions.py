@@ -279,3 +279,34 @@ async def test_refusals_unlinked_and_another_delegates_report(
     assert "không có trong sổ theo dõi" in str(answered)
     async with harness.session_factory() as session:
         assert await session.get(Conversation, 1002) is None
+
+
+async def test_an_admin_sees_every_council_s_due_answers_without_personal_data(
+    harness: Harness,
+) -> None:
+    """An admin with no delegate record: the due items of every council, by number and
+    agency; the summary and ``Đã có trả lời`` stay with each council's own office."""
+    from tests.e2e.conftest import ADMIN_ID
+
+    holder = await add_delegate(harness.session_factory, "ML-A", telegram_user_id=5101)
+    today = harness.clock.now.astimezone(harness.settings.zone).date()
+    async with harness.session_factory() as session, session.begin():
+        session.add(
+            Petition(
+                council_id=holder.council_id, ref="7/2026", source="reception",
+                received_on=today - timedelta(days=40), delegate_id=holder.id, type="complaint",
+                summary="Tranh chấp đất ở thôn Đông", citizen=CITIZEN, action="forwarded",
+                agency="UBND xã", forwarded_on=today - timedelta(days=31),
+                due_on=today - timedelta(days=1), created_at=harness.clock.now,
+                updated_at=harness.clock.now,
+            )
+        )  # fmt: skip
+    admin = harness.api.user(ADMIN_ID)
+    admin.started = True
+    (listing,) = await admin.send_and_wait("/donthu")
+    text = listing.text or ""
+    assert "7/2026" in text
+    assert "UBND xã" in text
+    assert "Tranh chấp" not in text
+    assert CITIZEN not in text
+    assert not (listing.reply_markup or {}).get("inline_keyboard")
