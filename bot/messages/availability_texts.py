@@ -110,7 +110,18 @@ def agenda_rows(
                 case _:
                     choices = [attend, absent]
             rows.append([Button(f"{b.text} {when}", b.callback_data) for b in choices])
-    return rows[:MAX_AGENDA_ROWS]
+    return _within_budget(rows, MAX_AGENDA_BUTTONS)
+
+
+def _within_budget(rows: list[list[Button]], budget: int) -> list[list[Button]]:
+    """The first rows whose buttons fit in ``budget`` (a keyboard holds at most 100)."""
+    kept: list[list[Button]] = []
+    for row in rows:
+        budget -= len(row)
+        if budget < 0:
+            break
+        kept.append(row)
+    return kept
 
 
 def answer_mark(answer: Answer | None, _: Gettext) -> str:
@@ -123,7 +134,9 @@ def answer_mark(answer: Answer | None, _: Gettext) -> str:
 
 
 MAX_LABEL = 60
-MAX_AGENDA_ROWS = 10
+MAX_AGENDA_BUTTONS = 99
+"""Every item of ``/lich`` (30 days) gets its buttons, up to Telegram's 100 buttons per
+keyboard less the calendar file's."""
 
 
 def reason_buttons(assignment_id: int, _: Gettext, *, session: bool) -> list[list[Button]]:

@@ -94,3 +94,16 @@ def test_two_sessions_of_a_day_are_told_apart_by_the_english_clock() -> None:
 def test_the_agenda_marks_the_answer_given(answer: Answer | None, vi: str, en: str) -> None:
     assert answer_mark(answer, get_translator("vi")) == vi
     assert answer_mark(answer, get_translator("en")) == en
+
+
+def test_every_item_gets_its_buttons_up_to_a_keyboard_s_hundred() -> None:
+    """Each upcoming item of /lich offers «Xin vắng» (DESIGN), not only the first ten; a
+    keyboard holds 100 buttons, one of them the calendar file."""
+    _ = get_translator("vi")
+    start = datetime(2026, 12, 10, 7, 30, tzinfo=ZONE)
+    receptions = [_view(n, "reception", "Tiếp công dân", start) for n in range(1, 31)]
+    assert len(agenda_rows(receptions, _, "vi")) == 30
+    sessions = [_view(n, SESSION_KIND, "Kỳ họp", start.replace(day=11)) for n in range(1, 81)]
+    rows = agenda_rows(sessions, _, "vi")
+    assert sum(len(row) for row in rows) <= 99
+    assert len(rows) == 49
