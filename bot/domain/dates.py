@@ -118,8 +118,17 @@ def format_time_range(starts_at: datetime, ends_at: datetime | None, language: s
 
 
 def format_when(starts_at: datetime, ends_at: datetime | None, language: str) -> str:
-    """``7h30–11h00 Thứ Năm, 10/12/2026`` (en ``Thursday, 10/12/2026, 07:30–11:00``)."""
+    """``7h30–11h00 Thứ Năm, 10/12/2026`` (en ``Thursday, 10/12/2026, 07:30–11:00``); over
+    several days ``từ 7h30 Thứ Sáu, 18/12/2026 đến 17h00 Thứ Bảy, 19/12/2026``."""
     _ = get_translator(language)
+    if ends_at is not None and ends_at.date() != starts_at.date():
+        start, end = (
+            _(DAY_AND_TIME).format(
+                day=format_day(moment.date(), language), time=format_clock(moment, language)
+            )
+            for moment in (starts_at, ends_at)
+        )
+        return _("from {start} to {end}").format(start=start, end=end)
     time = format_time_range(starts_at, ends_at, language)
     return _(DAY_AND_TIME).format(day=format_day(starts_at.date(), language), time=time)
 

@@ -69,9 +69,9 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 
 _YES = frozenset({"yes", "y", "co", "x", "1", "true", "da thuc hien", "da", "co thuc hien"})
-_NO = frozenset(
-    {"no", "n", "khong", "0", "false", "khong thuc hien", "khong thuc hien duoc", "chua"}
-)
+_NO = frozenset({"no", "n", "khong", "0", "false", "khong thuc hien", "khong thuc hien duoc"})
+# An office sheet writes «chưa» for "not reported yet", not for "did not take place".
+_NOT_YET = frozenset({"chua", "chua thuc hien", "chua bao cao", "chua co bao cao"})
 _REASONS: Mapping[str, NotHeldReason] = {
     "postponed": NotHeldReason.postponed,
     "hoan": NotHeldReason.postponed,
@@ -119,6 +119,14 @@ def parse_held(text: str) -> bool:
         return True
     if folded in _NO:
         return False
+    if folded in _NOT_YET:
+        raise InvalidValue(
+            N_(
+                '"{value}" may mean not reported yet: write không if it did not take place, '
+                "or leave the row out until it is reported"
+            ),
+            value=text.strip(),
+        )
     raise InvalidValue(N_('"{value}" is not yes or no (có or không)'), value=text.strip())
 
 

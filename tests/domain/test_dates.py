@@ -220,3 +220,19 @@ def test_the_guard_sees_each_way_of_formatting_a_date(source: str) -> None:
 def test_the_guard_leaves_sqls_strftime_alone() -> None:
     sql = ast.parse('cast(func.strftime("%s", column), Integer)\nday.strftime("%d")\n')
     assert _date_formatting(sql) == [2]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("vi", "từ 7h30 Thứ Sáu, 18/12/2026 đến 17h00 Thứ Bảy, 19/12/2026"),
+        ("en", "from Friday, 18/12/2026, 07:30 to Saturday, 19/12/2026, 17:00"),
+    ],
+)
+def test_an_event_over_two_days_names_both(language: str, expected: str) -> None:
+    from bot.domain.dates import format_when
+
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    start = datetime(2026, 12, 18, 7, 30, tzinfo=zone)
+    assert format_when(start, start.replace(day=19, hour=17, minute=0), language) == expected
+    assert format_when(start, start.replace(hour=11), "vi") == "7h30–11h30 Thứ Sáu, 18/12/2026"

@@ -26,11 +26,22 @@ VI = get_translator("vi")
         ("khong", False),
         ("Không thực hiện", False),
         ("không thực hiện được", False),
-        ("chưa", False),
     ],
 )
 def test_held_in_english_or_vietnamese(cell: str, held: bool) -> None:
     assert parse_held(cell) is held
+
+
+@pytest.mark.parametrize("cell", ["chưa", "Chưa báo cáo", "chưa thực hiện"])
+def test_not_yet_is_refused_as_ambiguous(cell: str) -> None:
+    """«chưa» in an office's sheet means "not reported yet", not "did not take place"."""
+    with pytest.raises(InvalidValue) as caught:
+        parse_held(cell)
+    message = get_translator("vi")(caught.value.message).format(**caught.value.params)
+    assert message == (
+        f"«{cell}» có thể hiểu là chưa báo cáo: ghi «không» nếu hoạt động không diễn ra, "
+        "hoặc bỏ dòng này cho đến khi có báo cáo"
+    )
 
 
 @pytest.mark.parametrize(

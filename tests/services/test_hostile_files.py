@@ -165,3 +165,17 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) ->
     (problem,) = problems
     assert problem.row is None
     assert elapsed < QUICK, f"{elapsed:.2f}s"
+
+
+def test_a_csv_cell_beyond_the_csv_limit_is_explained_in_the_office_s_words(
+    tmp_path: Path,
+) -> None:
+    """Python's csv module says "field larger than field limit"; the clerk reads Vietnamese."""
+    from bot.i18n import get_translator
+
+    path = tmp_path / "lich.csv"
+    path.write_text("kind,title\nreception," + "x" * 200_000 + "\n", encoding="utf-8")
+    table, problems, _seconds = read(path)
+    assert not table.rows
+    ((row, message),) = [(p.row, get_translator("vi")(p.message)) for p in problems]
+    assert (row, message) == (2, "Có ô dài quá giới hạn của một ô CSV")

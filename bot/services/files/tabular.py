@@ -238,15 +238,27 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
                 raise _too_many_rows()
             rows.append((number, [_clean_text(cell) for cell in record[:MAX_COLUMNS]]))
     except csv.Error as error:
-        raise _FileProblem(
-            Problem(
-                number + 1,
-                None,
-                N_("The file is not a valid CSV file: {error}"),
-                {"error": shorten(str(error))},
-            )
-        ) from error
+        raise _FileProblem(Problem(number + 1, None, _csv_reason(error), {})) from error
     return rows
+
+
+# Python's csv module explains in English; the office reads what it means for the file.
+_CSV_REASONS = (
+    (
+        "NUL",
+        N_("The file holds a NUL character: it is not a text file; save it as CSV UTF-8 or XLSX"),
+    ),
+    ("field larger", N_("A cell is longer than the limit of a CSV cell")),
+    ("new-line", N_("A line break inside a cell that is not in quotation marks")),
+    ("end of data", N_("A quotation mark opens a cell and is never closed")),
+)
+
+
+def _csv_reason(error: csv.Error) -> str:
+    for words, message in _CSV_REASONS:
+        if words in str(error):
+            return message
+    return N_("The file cannot be read as CSV here; save it again as CSV UTF-8 or as XLSX")
 
 
 def _sniff_delimiter(text: str) -> str:
