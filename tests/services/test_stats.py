@@ -238,7 +238,7 @@ def _check_xlsx(data: bytes) -> None:
             "reception": "Tiếp công dân",
             "voter_meeting": "Tiếp xúc cử tri",
             "supervision": "Giám sát",
-            "deadline": "Hạn chót",
+            "deadline": "Thời hạn",
             "all": "Tất cả",
         }[row[1]]
         cells = by_key[unit, kind]
