@@ -364,7 +364,7 @@ async def test_report_names_xlsx_and_a_correction_as_replies(council: Harness) -
     assert "Không gửi được: 2 (1 chưa liên kết, 1 không còn đương nhiệm)" in text
     assert "Đã bấm «Đã nhận»: 1 · chưa bấm: 1" in text
     assert re.search(r"lúc \d{1,2}h\d\d ngày \d\d/\d\d/\d{4}\.", text)
-    names = await next_message(secretary, secretary.press(report, "Chưa xác nhận"))
+    names = await next_message(secretary, secretary.press(report, "Chưa bấm «Đã nhận»"))
     assert "ML-002" in (names.text or "")
     assert "ML-001" not in (names.text or "")
     failed = await next_message(secretary, secretary.press(report, "Không gửi được"))
