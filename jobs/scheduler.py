@@ -2,9 +2,11 @@
 
 Jobs: dispatch (at the next due time, and every ``SAFETY_INTERVAL`` in case another
 process queued rows), plan the outbox and, once it is due, the secretariat's daily
-summary (every few minutes, and at 07:30 sharp), and extend the schedule horizon
-(daily). Only the elected sender runs them, so several processes against one
-PostgreSQL database never exceed Telegram's limit.
+summary (every few minutes, and at 07:30 sharp), broadcasts' progress messages and
+acknowledgement nudges (every ``PROGRESS_INTERVAL``), extend the schedule horizon
+(01:30) and purge old uploads and delivered outbox rows (02:45); the runtime adds the
+chats' menus (:meth:`JobRunner.every`). Only the elected sender sends, so several
+processes against one PostgreSQL database never exceed Telegram's limit.
 
 Until Telegram has answered (``start(sending=False)``, then :meth:`JobRunner.enable_sending`)
 only the jobs that need no network run: planning and the horizon write the outbox, and
