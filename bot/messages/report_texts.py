@@ -6,7 +6,7 @@ from html import escape
 
 from bot.domain.buttons import ReportAction, ReportButton
 from bot.domain.callbacks import encode
-from bot.domain.dates import format_date, format_entry_when
+from bot.domain.dates import format_entry_when
 from bot.domain.keyboards import Button
 from bot.domain.reports import NotHeldReason, example_reply, figures_summary
 from bot.domain.schedule import headline
@@ -16,14 +16,10 @@ from bot.services.outbox.rows import Outgoing
 from bot.services.reports.records import ReportTarget, figures_of
 
 QUESTIONS = {
-    "reception": N_("Did the citizen reception on {day} at {place} take place?"),
-    "voter_meeting": N_("Did the voter meeting on {day} at {place} take place?"),
-    "supervision": N_("Did the supervision visit on {day} at {place} take place?"),
-}
-QUESTIONS_NO_PLACE = {
-    "reception": N_("Did the citizen reception on {day} take place?"),
-    "voter_meeting": N_("Did the voter meeting on {day} take place?"),
-    "supervision": N_("Did the supervision visit on {day} take place?"),
+    # The lines above it give the day, the time and the place: the question does not.
+    "reception": N_("Did you hold this citizen reception?"),
+    "voter_meeting": N_("Did you hold this voter meeting?"),
+    "supervision": N_("Did you carry out this supervision visit?"),
 }
 ASK_FIGURES = {
     "reception": N_(
@@ -76,10 +72,7 @@ def describe(target: ReportTarget, language: str, _: Gettext) -> list[str]:
 
 
 def question(target: ReportTarget, _: Gettext) -> str:
-    day = format_date(target.starts_at)
-    if target.location:
-        return _(QUESTIONS[target.kind]).format(day=day, place=target.location)
-    return _(QUESTIONS_NO_PLACE[target.kind]).format(day=day)
+    return _(QUESTIONS[target.kind])
 
 
 def prompt(target: ReportTarget, *, language: str, _: Gettext, again: bool) -> Outgoing:

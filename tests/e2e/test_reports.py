@@ -82,8 +82,11 @@ async def test_prompt_held_figures_confirm(
     user = await linked_delegate(harness)
     await prompted(harness, policy, tmp_path)
     prompt = prompt_of(user)
-    question = "Đồng chí có thực hiện buổi tiếp công dân ngày 01/12/2026 tại Trụ sở xã không?"
+    question = "Đồng chí có thực hiện buổi tiếp công dân này không?"
     assert question in (prompt.text or "")
+    # The day and the place are given once, in the lines above the question.
+    assert (prompt.text or "").count("Trụ sở xã") == 1
+    assert (prompt.text or "").count("01/12/2026") == 1
     assert [b["text"] for b in prompt.buttons] == [
         "Đã thực hiện",
         "Không thực hiện",
