@@ -90,7 +90,8 @@ _SHIFT_WORDS: dict[str, Shift] = {
     }.items()
     for word in words
 }
-_UNIT_PREFIX = re.compile(r"^\s*unit\s*:\s*", re.IGNORECASE)
+# ``unit:`` or, as a Vietnamese sheet writes it (and /thongbao reads it), ``đơn vị:``.
+_UNIT_PREFIX = re.compile(r"^\s*(?:unit|đơn\s*vị|don\s*vi)\s*:\s*", re.IGNORECASE)
 _CODE_SEPARATORS = re.compile(r"[;,\n]+")
 
 

@@ -50,3 +50,18 @@ def test_dates_day_first_and_dates_that_do_not_exist() -> None:
     with pytest.raises(InvalidValue) as caught:
         parse_date("31/11/2026")
     assert "is not a date of the calendar" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "cell", ["unit:Thôn Đông", "đơn vị:Thôn Đông", "Đơn vị: Thôn Đông", "don vi:Thôn Đông"]
+)
+def test_a_unit_is_named_in_english_or_vietnamese(cell: str) -> None:
+    from bot.domain.schedule_cells import DelegateSelection, parse_delegates
+
+    assert parse_delegates(cell) == DelegateSelection(unit="Thôn Đông")
+
+
+def test_all_in_english_or_vietnamese() -> None:
+    from bot.domain.schedule_cells import DelegateSelection, parse_delegates
+
+    assert parse_delegates("tất cả") == parse_delegates("all") == DelegateSelection(everyone=True)
