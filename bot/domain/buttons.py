@@ -52,6 +52,16 @@ class AgendaButton(Callback):
     action: AgendaAction
 
 
+# --- /chuabaocao: the prompt again to every delegate listed ----------------------------------
+
+
+@callback("miss:nudge")
+@dataclass(frozen=True)
+class NudgeMissingButton(Callback):
+    council_id: int | None
+    """Only this council's overdue reports (``None``: every council the office acts on)."""
+
+
 # --- statistics: a council (none: every council), then a quarter ------------------------------
 
 

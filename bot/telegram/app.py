@@ -30,6 +30,7 @@ from bot.domain.buttons import (
     DeadlineButton,
     LevelButton,
     NamesButton,
+    NudgeMissingButton,
     PetitionButton,
     RecipientsButton,
     ReleaseButton,
@@ -165,6 +166,7 @@ BUTTONS: tuple[tuple[type[Callback], object], ...] = (
     (SessionAnswerButton, availability.on_session_answer),
     (WithdrawAbsenceButton, availability.on_withdraw),
     (PetitionButton, petitions.on_button_press),
+    (NudgeMissingButton, missing.on_nudge),
 )
 """Every button type and its one handler (``bot/domain/buttons.py``)."""
 

@@ -6,11 +6,18 @@ from html import escape
 
 from telegram import Update
 
+from bot.domain.buttons import NudgeMissingButton
+from bot.domain.callbacks import encode
+from bot.domain.keyboards import Button
+from bot.messages.keyboards import inline_markup
 from bot.messages.missing import FILENAME, fit, missing_lines
 from bot.services.reports.missing_export import missing_workbook
-from bot.services.reports.records import LOOKBACK, ended_assignments
+from bot.services.reports.nudges import nudge_overdue, overdue_items
+from bot.services.reports.prompts import ReportPolicy
+from bot.services.reports.records import ended_assignments
 from bot.telegram.context import BotContext, UpdateScope
-from bot.telegram.scope import Access, requires
+from bot.telegram.scope import SECRETARIES_ONLY, Access, on_button, requires
+from bot.telegram.texts import answer
 
 
 @requires(Access.secretary)
@@ -24,15 +31,9 @@ async def missing_command(update: Update, context: BotContext, scope: UpdateScop
     now = scope.now
     overdue_before = now - settings.REPORT_ESCALATE_AFTER
     councils = identity.office.acts_on_filter
-    items = await ended_assignments(
-        session=scope.session,
-        now=now,
-        zone=settings.zone,
-        council_ids=councils,
-        ended_before=overdue_before,
-        # The same window as the daily summary's, so both show the same list.
-        since=overdue_before - LOOKBACK,
-    )
+    # The same window as the daily summary's, so both show the same list.
+    policy = ReportPolicy.from_settings(settings)
+    items = await overdue_items(session=scope.session, council_ids=councils, now=now, policy=policy)
     waiting = await ended_assignments(
         session=scope.session,
         now=now,
@@ -63,6 +64,47 @@ async def missing_command(update: Update, context: BotContext, scope: UpdateScop
             )
         )
     text, cut = fit(header, missing_lines(items, _), _)
-    await message.reply_text(text)
+    delegates = len({(item.council_id, item.delegate_code) for item in items})
+    nudge = Button(
+        _("🔔 Remind these {count} delegates to report").format(count=delegates),
+        encode(NudgeMissingButton(None)),
+    )
+    await message.reply_text(text, reply_markup=inline_markup([[nudge]]) if items else None)
     if cut:
         await message.reply_document(missing_workbook(items), filename=FILENAME)
+
+
+@on_button(NudgeMissingButton, Access.secretary)
+async def on_nudge(
+    update: Update, context: BotContext, scope: UpdateScope, data: NudgeMissingButton
+) -> None:
+    """«Nhắc báo cáo»: the prompt again to each delegate listed, once a day per duty."""
+    query = update.callback_query
+    assert query is not None
+    assert scope.identity is not None
+    _ = scope._
+    office = scope.identity.office
+    if data.council_id is not None and not office.may_act(data.council_id):
+        await answer(query, _(SECRETARIES_ONLY), show_alert=True)
+        return
+    councils = office.acts_on_filter if data.council_id is None else {data.council_id}
+    nudged = await nudge_overdue(
+        session=scope.session,
+        council_ids=councils,
+        now=scope.now,
+        policy=ReportPolicy.from_settings(scope.settings),
+    )
+    await scope.commit()
+    context.deps.wake()
+    if nudged.sent:
+        text = _("Reminders sent: {count} duties, to {delegates} delegates.").format(
+            count=nudged.sent, delegates=nudged.delegates
+        )
+    else:
+        text = _("Nothing to send: every listed delegate was already reminded today.")
+    if nudged.unreachable:
+        text += " " + _(
+            "{count} duties belong to delegates the bot cannot reach (not linked or blocked): "
+            "please call them."
+        ).format(count=nudged.unreachable)
+    await answer(query, text, show_alert=True)

@@ -158,7 +158,8 @@ class ReportPromptPayload(Payload):
     kind = OutboxKind.report_prompt
     revive = Revive.recent
     step: str = "prompt"
-    """``prompt``, ``followup`` or ``later`` (the delegate's "remind me later")."""
+    """``prompt``, ``followup``, ``later`` (the delegate's "remind me later") or ``office``
+    (the office's «Nhắc báo cáo» under ``/chuabaocao``)."""
     ends: int | None = None
     """The assignment's end (epoch seconds) it was planned for: moved since, it is moot."""
 

@@ -1,0 +1,105 @@
+"""/chuabaocao through the real bot: the overdue list, and «Nhắc báo cáo» sending the
+prompt again to each delegate on it (once a day per duty; a delegate the bot cannot
+reach is counted for the office to call)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.domain.buttons import NudgeMissingButton
+from bot.domain.callbacks import encode
+from bot.models import OutboxMessage
+from bot.services.outbox.reminders import ReminderPolicy
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import linked_delegate, run_until, schedule
+from tests.factories import add_delegate
+from tests.fakes import FakeUser
+
+# Tuesday 1 December, 07:30-09:00 local: ML-001 (linked) and ML-002 (never linked).
+RECEPTION = (
+    "reception,Tiếp công dân định kỳ,2026-12-01 07:30,2026-12-01 09:00,Trụ sở xã,HDND-ML,"
+    "ML-001;ML-002,,,,"
+)
+BUTTON = "🔔 Nhắc 2 đại biểu báo cáo"
+
+
+@pytest.fixture
+def policy(harness: Harness) -> ReminderPolicy:
+    return ReminderPolicy.from_settings(harness.settings)
+
+
+def prompts_to(user: FakeUser) -> int:
+    return sum("có thực hiện buổi tiếp công dân này" in (m.text or "") for m in user.messages)
+
+
+async def office_nudges(harness: Harness) -> list[OutboxMessage]:
+    async with harness.session_factory() as session:
+        rows = await session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.dedupe_key).contains(":office:"))
+        )
+        return list(rows.all())
+
+
+async def test_the_office_reminds_everyone_on_the_overdue_list(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    delegate = await linked_delegate(harness)
+    await add_delegate(harness.session_factory, "ML-002", full_name="Lê Văn Bảo")
+    await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=2001)
+    office = harness.api.user(2001)
+    office.started = True
+    await schedule(harness, tmp_path, RECEPTION)
+    # Four days on: the prompt and its follow-up went unanswered, the report is overdue.
+    await run_until(harness, policy, harness.clock.now + timedelta(days=4))
+    harness.clock.now += timedelta(days=4)
+    before = prompts_to(delegate)
+    assert before == 2
+
+    (listing,) = await office.send_and_wait("/chuabaocao")
+    assert "ML-001" in (listing.text or "")
+    assert "ML-002" in (listing.text or "")
+    query = await office.press(listing, BUTTON)
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "Đã gửi lời nhắc: 1 lượt hoạt động, đến 1 đại biểu." in answer["text"]
+    assert "1 lượt là của đại biểu bot không liên lạc được" in answer["text"]
+    await run_until(harness, policy, harness.clock.now)
+    assert prompts_to(delegate) == before + 1
+    (row,) = await office_nudges(harness)
+    assert row.status == "sent"
+
+    # Pressed again the same day: nothing more is sent.
+    query = await office.press(listing, BUTTON)
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "đã được nhắc hôm nay" in answer["text"]
+    await run_until(harness, policy, harness.clock.now)
+    assert prompts_to(delegate) == before + 1
+    assert len(await office_nudges(harness)) == 1
+
+
+async def test_a_delegate_cannot_nudge_and_a_forged_council_is_refused(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    delegate = await linked_delegate(harness)
+    await add_delegate(harness.session_factory, "ML-002")
+    await add_delegate(
+        harness.session_factory, "TT-VP", council="HDND-TT", role="secretary", telegram_user_id=3001
+    )
+    stranger = harness.api.user(3001)
+    stranger.started = True
+    await schedule(harness, tmp_path, RECEPTION)
+    await run_until(harness, policy, harness.clock.now + timedelta(days=4))
+    harness.clock.now += timedelta(days=4)
+    (own,) = await delegate.send_and_wait("/lich")
+    for user, data in (
+        (delegate, encode(NudgeMissingButton(None))),
+        (stranger, encode(NudgeMissingButton(1))),  # HDND-ML's id: not this office's
+    ):
+        message = own if user is delegate else (await stranger.send_and_wait("/chuabaocao"))[0]
+        query = await user.press_data(message.message_id, data)
+        answer = await harness.api.wait_for_callback_answer(query)
+        assert "chỉ dành cho Văn phòng" in answer["text"]
+    assert await office_nudges(harness) == []
