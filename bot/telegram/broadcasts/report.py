@@ -7,8 +7,10 @@ names behind each count on request; everything per recipient as an XLSX; and a
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import timedelta
+from functools import partial
 from html import escape
 
 from telegram import Message, Update
@@ -250,11 +252,17 @@ async def on_workbook(
     message, broadcast = found
     _ = scope._
     lines = await recipient_lines(session=scope.session, broadcast_id=data.broadcast_id)
-    content = report_xlsx(
-        lines,
-        headers=[_(header) for header in XLSX_HEADERS],
-        state_label=lambda state: _(texts.REASON_NAMES.get(state, state)),
-        zone=scope.settings.zone,
+    await scope.commit()  # read: no transaction stays open while the workbook is built
+    # Plain rows, gathered above: the building alone runs in a worker thread.
+    labels = {state: _(name) for state, name in texts.REASON_NAMES.items()}
+    content = await asyncio.to_thread(
+        partial(
+            report_xlsx,
+            lines,
+            headers=[_(header) for header in XLSX_HEADERS],
+            state_label=lambda state: labels.get(state, state),
+            zone=scope.settings.zone,
+        )
     )
     await message.reply_document(
         content,
