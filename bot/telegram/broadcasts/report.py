@@ -14,7 +14,6 @@ from functools import partial
 from html import escape
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 
 from bot.domain.broadcasts import Target, TargetKind
 from bot.domain.buttons import (
@@ -52,7 +51,7 @@ from bot.telegram.broadcasts.notice import (
 )
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button
-from bot.telegram.texts import answer, split_message
+from bot.telegram.texts import answer, edit_buttons, split_message
 
 NOT_FOR_YOU = N_("This button is not for you.")
 XLSX_HEADERS = (
@@ -147,13 +146,7 @@ async def _show_acknowledged(
         return
     registry.put(message.chat_id, message.message_id, label)
     try:
-        await message.edit_reply_markup(
-            inline_markup([[Button(label, texts.ack_data(recipient_id))]])
-        )
-    except BadRequest as error:  # edited by another process meanwhile
-        if "not modified" not in error.message.lower():
-            registry.put(message.chat_id, message.message_id, None)
-            raise
+        await edit_buttons(message, inline_markup([[Button(label, texts.ack_data(recipient_id))]]))
     except Exception:
         registry.put(message.chat_id, message.message_id, None)
         raise
