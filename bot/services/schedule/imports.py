@@ -142,11 +142,10 @@ async def import_schedule(
     occurrences only), unless ``merge``: then the file adds and updates, and cancels
     nothing. ``allowed_council_ids`` restricts a secretary to their councils.
     Runs in the caller's ``session`` and commits it when the file changes something (a
-    dry run, a problem or an unchanged schedule roll it back); in the same transaction,
-    the files of those councils still pending in the bot are superseded (they would undo
-    this schedule). With a ``policy``, the outbox is planned in the same transaction, so a
-    bot running in another process sends the new reminders on time without waiting for
-    its own planner.
+    dry run, a problem or an unchanged schedule roll it back). Committed, it supersedes
+    the councils' files still pending in the bot: applied later, they would undo it.
+    With a ``policy``, the outbox is planned in the same transaction, so a bot running in
+    another process sends the new reminders on time without waiting for its own planner.
     """
     table, read_problems = await asyncio.to_thread(
         read_table, path, aliases=SCHEDULE_ALIASES, required=SCHEDULE_REQUIRED
@@ -178,8 +177,6 @@ async def import_schedule(
         await session.rollback()
         return result
     _audit(session, result, actor=actor, now=now, file=path.name)
-    # Files of these councils still waiting for Xác nhận were checked against the schedule
-    # before this one: applied now, they would undo it. Their buttons say so instead.
     await supersede_uploads(session=session, council_ids=result.council_ids, now=now)
     if policy is not None:
         await _plan(session, policy, now)
