@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.availability import OfferStatus
@@ -27,7 +26,13 @@ from bot.messages.availability_texts import (
 )
 from bot.models import OutboxMessage, SubstituteOffer
 from bot.services.availability.candidates import ReleaseView, release_views
-from bot.services.availability.offers import CLOSED, offer_key, plan_late_edits
+from bot.services.availability.offers import (
+    CLOSED,
+    offers_by_candidate,
+    offers_by_id,
+    plan_late_edits,
+    sent_offer_messages,
+)
 from bot.services.outbox.payloads import (
     OfferClosedPayload,
     OutboxKind,
@@ -35,7 +40,7 @@ from bot.services.outbox.payloads import (
     SubstituteNewsPayload,
     SubstituteOfferPayload,
 )
-from bot.services.outbox.rows import OutboxStatus, Outgoing
+from bot.services.outbox.rows import Outgoing
 from jobs.outbox_kinds import KindSpec, Recipient
 
 
@@ -49,13 +54,7 @@ async def _load_offers(
     session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> _Offers:
     ids = [SubstituteOfferPayload.unpack(row.payload).offer for row in rows]
-    offers = {
-        o.id: o
-        for o in (
-            await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.id).in_(ids)))
-        ).all()
-        if o.id is not None
-    }
+    offers = await offers_by_id(session=session, ids=ids)
     views = await release_views(
         session=session,
         release_ids=sorted({o.release_id for o in offers.values()}),
@@ -113,10 +112,7 @@ async def _load_news(
 ) -> tuple[dict[int, ReleaseView], dict[tuple[int, int], int]]:
     ids = sorted({SubstituteNewsPayload.unpack(row.payload).release for row in rows})
     views = await release_views(session=session, release_ids=ids, zone=zone, with_candidates=False)
-    offers = (
-        await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.release_id).in_(ids)))
-    ).all()
-    return views, {(o.release_id, o.delegate_id): o.id for o in offers if o.id is not None}
+    return views, await offers_by_candidate(session=session, release_ids=ids)
 
 
 _News = tuple[dict[int, ReleaseView], dict[tuple[int, int], int]]
@@ -172,24 +168,8 @@ async def _load_closed(
     session: AsyncSession, rows: Sequence[OutboxMessage], zone: ZoneInfo
 ) -> _Closed:
     ids = sorted({OfferClosedPayload.unpack(row.payload).offer for row in rows})
-    offers = {
-        o.id: o
-        for o in (
-            await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.id).in_(ids)))
-        ).all()
-        if o.id is not None
-    }
-    sent = (
-        await session.exec(
-            select(OutboxMessage.dedupe_key, OutboxMessage.telegram_message_id).where(
-                col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
-                col(OutboxMessage.dedupe_key).in_([offer_key(i) for i in ids]),
-                col(OutboxMessage.status) == OutboxStatus.sent.value,
-            )
-        )
-    ).all()
-    keys = {offer_key(i): i for i in ids}
-    messages = {keys[key]: message for key, message in sent if message is not None}
+    offers = await offers_by_id(session=session, ids=ids)
+    messages = await sent_offer_messages(session=session, offer_ids=ids)
     views = await release_views(
         session=session,
         release_ids=sorted({o.release_id for o in offers.values()}),

@@ -3,8 +3,10 @@ payload reads, which of them go out as one message, and that message's text."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -91,3 +93,13 @@ def render(
     text, buttons = compose(sections, language=recipient.language, now=now, late=late)
     extra = availability_rows(sections, recipient.language)
     return Outgoing(text=text, keyboard=tuple(tuple(r) for r in (*extra, buttons)))
+
+
+async def with_document(message: Outgoing) -> Outgoing:
+    """The message with its document built, in a worker thread: a workbook of thousands of
+    rows takes most of a CPU second, and the event loop must go on sending meanwhile."""
+    if message.document_builder is None:
+        return message
+    name, build = message.document_builder
+    content = await asyncio.to_thread(build)
+    return replace(message, document=(name, content), document_builder=None)

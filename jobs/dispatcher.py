@@ -77,7 +77,7 @@ from jobs.dispatch_queue import (
     retry_outcome,
     unless_set,
 )
-from jobs.dispatch_render import group_rows, kind_of, readable, render, spec_of
+from jobs.dispatch_render import group_rows, kind_of, readable, render, spec_of, with_document
 from jobs.held_writes import HeldWrites
 from jobs.outbox_kinds import KindSpec, Recipient
 
@@ -326,6 +326,7 @@ class Dispatcher:
         if (wait := self._chats.wait(chat_key(group), time.monotonic())) > 0:  # a 429: later
             await self._outcome(rows, RateLimited(wait), group, late=late, stats=stats)
             return
+        message = await with_document(message)
         if self._cut.is_set():
             return  # never handed to Telegram: the stop hands the rows back
         attempt.sending = True

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import get_translator
@@ -19,6 +18,7 @@ from bot.models import OutboxMessage
 from bot.models.petitions import Petition
 from bot.services.outbox.payloads import PetitionAnswerPayload
 from bot.services.outbox.rows import Outgoing
+from bot.services.petitions.notices import petitions_by_id
 from jobs.outbox_kinds import KindSpec, Recipient
 
 
@@ -26,8 +26,7 @@ async def _load(
     session: AsyncSession, rows: Sequence[OutboxMessage], _zone: ZoneInfo
 ) -> dict[int, Petition]:
     ids = {PetitionAnswerPayload.unpack(row.payload).petition for row in rows}
-    found = await session.exec(select(Petition).where(col(Petition.id).in_(ids)))
-    return {p.id: p for p in found.all() if p.id is not None}
+    return await petitions_by_id(session=session, ids=ids)
 
 
 def _render(

@@ -26,6 +26,12 @@ class Rule(NamedTuple):
 
 
 ENTRY_POINTS = ("bot.cli", "bot.runner", "bot.web")
+JOBS_WITH_RAW_SQL = {"leader.py", "wakeup.py"}  # advisory locks and LISTEN on a connection
+QUERY_BUILDERS = tuple(
+    f"{package}.{name}"
+    for package in ("sqlmodel", "sqlalchemy")
+    for name in ("select", "update", "delete", "insert", "col", "func", "text")
+)
 RULES = (
     Rule("domain and services never reach for Telegram or the scheduler",
          ("bot/domain", "bot/services"), ("telegram", "apscheduler", "bot.telegram", "jobs")),
@@ -39,6 +45,10 @@ RULES = (
          ("jobs",), ("bot.telegram", *ENTRY_POINTS)),
     Rule("texts sit below both the handlers and the jobs",
          ("bot/messages",), ("bot.telegram", "jobs", *ENTRY_POINTS)),
+    Rule("jobs leave their queries to bot/services (they load through a service function)",
+         tuple(str(p.relative_to(ROOT)) for p in sorted((ROOT / "jobs").rglob("*.py"))
+               if p.name not in JOBS_WITH_RAW_SQL),
+         QUERY_BUILDERS),
 )  # fmt: skip
 # The CLI starts the runtime (``run`` imports ``bot.runner``): an arrow back would be a cycle.
 RUNTIME = Rule(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from html import escape
 from typing import NamedTuple
 
@@ -248,8 +249,9 @@ def summary_message(summaries: Sequence[CouncilSummary], *, language: str) -> Ou
             + "</b>"
         )
     text, cut = fit(lines, missing_lines(missing, _), _)
-    document = (FILENAME, missing_workbook(missing)) if cut else None
-    return Outgoing(text=text, document=document)
+    # Built by the dispatcher off the event loop: thousands of rows take most of a second.
+    builder = (FILENAME, partial(missing_workbook, tuple(missing))) if cut else None
+    return Outgoing(text=text, document_builder=builder)
 
 
 SUMMARY_PETITIONS = 15

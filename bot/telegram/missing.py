@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from telegram import Update
@@ -69,9 +70,12 @@ async def missing_command(update: Update, context: BotContext, scope: UpdateScop
         _("🔔 Remind these {count} delegates to report").format(count=delegates),
         encode(NudgeMissingButton(None)),
     )
+    await scope.commit()  # read: no transaction stays open while Telegram is asked
     await message.reply_text(text, reply_markup=inline_markup([[nudge]]) if items else None)
     if cut:
-        await message.reply_document(missing_workbook(items), filename=FILENAME)
+        # Read already: the workbook is built in a worker thread, the event loop goes on.
+        workbook = await asyncio.to_thread(missing_workbook, tuple(items))
+        await message.reply_document(workbook, filename=FILENAME)
 
 
 @on_button(NudgeMissingButton, Access.secretary)

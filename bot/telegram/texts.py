@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot.config import Settings
@@ -48,5 +48,21 @@ async def edit(
     try:
         await query.edit_message_text(text, reply_markup=reply_markup)
     except BadRequest as error:
-        if "not modified" not in error.message.lower():
+        if not not_modified(error):
             raise
+
+
+async def edit_buttons(message: Message, reply_markup: InlineKeyboardMarkup | None) -> None:
+    """Replaces the message's buttons. Callers skip an edit they know changes nothing; the
+    buttons put there meanwhile by another process are Telegram's "message is not
+    modified", and that is not an error either."""
+    try:
+        await message.edit_reply_markup(reply_markup)
+    except BadRequest as error:
+        if not not_modified(error):
+            raise
+
+
+def not_modified(error: BadRequest) -> bool:
+    """Telegram's refusal of an edit that changes nothing."""
+    return "not modified" in error.message.lower()

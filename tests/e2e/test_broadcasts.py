@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from bot.models import Broadcast, BroadcastRecipient, Council, Delegate, OutboxMessage
+from bot.telegram.broadcasts import report as broadcast_report
 from bot.telegram.menus import secretariat_menu
 from jobs.broadcast_progress import BroadcastProgress
 from jobs.dispatcher import Dispatcher, DrainStats
@@ -27,6 +28,7 @@ from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.factories import add_delegate
 from tests.fakes import FakeUser
 from tests.fakes.models import SentMessage
+from tests.threads import ThreadSpy
 
 SECRETARY = 7001
 LINKED = {"ML-001": 8001, "ML-002": 8002, "ML-003": 8003, "ML-004": 8004}
@@ -395,6 +397,25 @@ async def test_report_names_xlsx_and_a_correction_as_replies(council: Harness) -
         assert fix.reply_to_message_id == original.message_id
         assert fix.find_button("Đã nhận") is not None
     assert harness.api.internal_errors == []
+
+
+async def test_the_report_workbook_is_built_off_the_event_loop(
+    council: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = council
+    spy = ThreadSpy(broadcast_report.report_xlsx)
+    monkeypatch.setattr(broadcast_report, "report_xlsx", spy)
+    preview, _notice = await compose(harness, "/thongbao ML-001 ML-002")
+    await confirm(harness, preview)
+    await dispatcher(harness).drain()
+    await progress_tick(harness)
+    secretary = harness.api.user(SECRETARY)
+    report = await next_message(secretary, secretary.press(preview, "📊 Kết quả gửi, nhận"))
+    sheet = await next_message(secretary, secretary.press(report, "📄 Tải tệp Excel"))
+    assert sheet.document is not None
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.document.data)).active.values)
+    assert {row[0]: row[3] for row in rows[1:]} == {"ML-001": "đã gửi", "ML-002": "đã gửi"}
+    assert spy.off_loop
 
 
 async def test_menu_buttons_lead_to_the_notice_prompt(council: Harness) -> None:

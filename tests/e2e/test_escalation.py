@@ -3,18 +3,24 @@ Telegram's limits, grouped by unit, with a workbook when the list is long."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
+import pytest
 from sqlmodel import col, select
 
 from bot.domain.reports import Figures
+from bot.messages import notices
 from bot.models import Assignment
 from bot.services.outbox.summary import plan_summaries
 from bot.services.reports.records import ReportDraft, SaveStatus, save_report
+from bot.telegram import missing
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import START, dispatcher, schedule
 from tests.factories import add_delegate, in_session
 from tests.fakes.telegram_html import utf16_len
+from tests.threads import ThreadSpy
 
 UNITS = ("Xã Mỹ Lộc", "Xã Mỹ Thành", "Thị trấn Mỹ Hòa")
 
@@ -93,6 +99,42 @@ async def test_a_long_list_is_cut_and_sent_whole_as_a_workbook(
         assert workbook.document is not None
         assert workbook.document.filename == "chua-bao-cao.xlsx"
     assert len(harness.api.calls_to("sendMessage")) == 2
+
+
+async def test_the_summary_workbook_is_built_off_the_event_loop(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of rows take most of a CPU second: built in a worker thread, so the
+    dispatcher's other sends and the bot's updates go on meanwhile."""
+    spy = ThreadSpy(notices.missing_workbook)
+    monkeypatch.setattr(notices, "missing_workbook", spy)
+    secretaries = await overdue_council(harness, tmp_path, 150)
+    await send_summary(harness)
+    assert len(spy.threads) == len(secretaries)
+    assert spy.off_loop
+    for user_id in secretaries:
+        (workbook,) = [m for m in harness.api.user(user_id).messages if m.document is not None]
+        assert workbook.document is not None
+        rows = list(openpyxl.load_workbook(io.BytesIO(workbook.document.data)).active.values)
+        assert len(rows) == 151  # the header and every overdue duty
+        assert {row[1] for row in rows[1:]} == {f"ML-{n:03d}" for n in range(150)}
+
+
+async def test_chuabaocao_builds_its_workbook_off_the_event_loop(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = ThreadSpy(missing.missing_workbook)
+    monkeypatch.setattr(missing, "missing_workbook", spy)
+    (secretary_id, _other) = await overdue_council(harness, tmp_path, 150)
+    secretary = harness.api.user(secretary_id)
+    await secretary.send("/chuabaocao")
+    text, workbook = await secretary.wait_for_messages(2)
+    assert "xem tệp đính kèm" in (text.text or "")
+    assert workbook.document is not None
+    assert workbook.document.filename == "chua-bao-cao.xlsx"
+    rows = list(openpyxl.load_workbook(io.BytesIO(workbook.document.data)).active.values)
+    assert len(rows) == 151
+    assert spy.off_loop
 
 
 async def test_a_reported_duty_is_not_listed(harness: Harness, tmp_path: Path) -> None:

@@ -370,6 +370,41 @@ async def test_a_newer_upload_supersedes_an_older_pending_one(harness: Harness) 
     assert statuses == {"lich-v1.csv": "superseded", "lich-v2.csv": "confirmed"}
 
 
+async def test_a_cli_import_supersedes_the_councils_pending_upload(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """An upload checked before a newer schedule was imported from the command line: its
+    «Thay toàn bộ lịch» says a newer file exists and cancels none of the newer events."""
+    await add_delegate(harness.session_factory, "ML-001")
+    await add_delegate(harness.session_factory, "NT-001", council="HDND-NT")
+    await import_rows(harness, tmp_path, *TWO_EVENTS)
+    secretary = harness.api.user(ADMIN_ID)
+    old = await _uploaded(secretary, "lich-cu.csv", TWO_EVENTS[0])
+    other = await _uploaded(
+        secretary,
+        "nt.csv",
+        "session,Họp NT,2026-12-15 08:00,2026-12-15 11:00,Hội trường,HDND-NT,all,,,,",
+    )
+    await import_rows(harness, tmp_path, *TWO_EVENTS, JANUARY)  # the newer schedule, by CLI
+
+    query = await secretary.press(old, "Thay toàn bộ lịch (hủy 1 hoạt động)")
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "mới hơn" in answer.get("text", "")
+    await harness.api.wait_until(lambda: "mới hơn" in (old.text or ""))
+    assert old.reply_markup is None
+    async with harness.session_factory() as session:
+        events = (await session.exec(select(Event).order_by(col(Event.id)))).all()
+        statuses = {u.filename: u.status for u in (await session.exec(select(PendingUpload))).all()}
+    assert [(e.title, e.cancelled_at) for e in events] == [
+        ("Kỳ họp thứ 5", None),
+        ("Tiếp công dân", None),
+        ("Giám sát chợ", None),
+    ]
+    assert statuses == {"lich-cu.csv": "superseded", "nt.csv": "pending"}  # another council's
+    await secretary.press(other, "✅ Xác nhận")
+    await harness.api.wait_until(lambda: "Đã lưu" in (other.text or ""))
+
+
 async def test_an_upload_of_another_council_is_not_superseded(harness: Harness) -> None:
     await add_delegate(harness.session_factory, "ML-001")
     await add_delegate(harness.session_factory, "NT-001", council="HDND-NT")

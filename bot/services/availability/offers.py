@@ -199,3 +199,38 @@ async def close_stale_offers(*, session: AsyncSession, now: datetime) -> int:
         session=session, offers=list(stale), status=OfferStatus.withdrawn, now=now
     )
     return closed + await plan_late_edits(session=session, now=now)
+
+
+# --- read when an offer's messages go out (jobs/availability_kinds.py) -----------------------
+
+
+async def offers_by_id(
+    *, session: AsyncSession, ids: Collection[int]
+) -> dict[int, SubstituteOffer]:
+    """These offers, by id (an id not found is left out)."""
+    found = await session.exec(select(SubstituteOffer).where(col(SubstituteOffer.id).in_(ids)))
+    return {offer.id: offer for offer in found.all() if offer.id is not None}
+
+
+async def offers_by_candidate(
+    *, session: AsyncSession, release_ids: Collection[int]
+) -> dict[tuple[int, int], int]:
+    """The offer ids of these releases, by (release id, candidate's delegate id)."""
+    found = await session.exec(
+        select(SubstituteOffer).where(col(SubstituteOffer.release_id).in_(release_ids))
+    )
+    return {(o.release_id, o.delegate_id): o.id for o in found.all() if o.id is not None}
+
+
+async def sent_offer_messages(*, session: AsyncSession, offer_ids: Sequence[int]) -> dict[int, int]:
+    """The message id of each offer's message in its candidate's chat, by offer id: only
+    offers whose send is recorded as sent (an edit needs the message)."""
+    keys = {offer_key(i): i for i in offer_ids}
+    sent = await session.exec(
+        select(OutboxMessage.dedupe_key, OutboxMessage.telegram_message_id).where(
+            col(OutboxMessage.kind) == OutboxKind.substitute_offer.value,
+            col(OutboxMessage.dedupe_key).in_(list(keys)),
+            col(OutboxMessage.status) == OutboxStatus.sent.value,
+        )
+    )
+    return {keys[key]: message for key, message in sent.all() if message is not None}

@@ -10,7 +10,7 @@ transaction ends, and none may stay open while Telegram is asked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -142,6 +142,11 @@ class Outgoing:
     reply_to: int | None = None
     document: tuple[str, bytes] | None = None
     """(file name, content) sent right after the text, e.g. a long list as XLSX."""
+    document_builder: tuple[str, Callable[[], bytes]] | None = None
+    """(file name, how to build the content): a ``document`` still to build. Building a
+    workbook is CPU-bound; the dispatcher runs it in a worker thread (``asyncio.to_thread``)
+    so the event loop goes on sending and answering meanwhile. The builder must be pure:
+    no database session, no ORM object that could lazy-load."""
     command_menu: CommandMenu | None = None
     """Not a message: the chat's own command menu, the secretariat's (set in the chat's
     scope) or the delegate's (the chat's own deleted: the default list shows)."""

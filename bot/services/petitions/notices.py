@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_ignoring_duplicates
@@ -27,3 +29,10 @@ async def queue_answer_notice(*, session: AsyncSession, petition: Petition, now:
     return await insert_ignoring_duplicates(
         session, OUTBOX_TABLE, [row], unique=["kind", "dedupe_key"]
     )
+
+
+async def petitions_by_id(*, session: AsyncSession, ids: Collection[int]) -> dict[int, Petition]:
+    """The items whose answer notices go out, by id (read when sending: the outbox row
+    carries only the id, never the personal data)."""
+    found = await session.exec(select(Petition).where(col(Petition.id).in_(ids)))
+    return {petition.id: petition for petition in found.all() if petition.id is not None}

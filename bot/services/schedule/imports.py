@@ -40,6 +40,7 @@ from bot.services import audit
 from bot.services.files.tabular import read_table
 from bot.services.outbox.reminders import ReminderPolicy, plan_outbox
 from bot.services.schedule.sync import HORIZON, SyncCounts, sync_occurrences
+from bot.services.schedule.upload_states import supersede_uploads
 from bot.services.schedule.views import AssignmentView as AssignmentView
 from bot.services.schedule.views import Previous as Previous
 from bot.services.schedule.views import assignments_by_id as assignments_by_id
@@ -141,9 +142,10 @@ async def import_schedule(
     occurrences only), unless ``merge``: then the file adds and updates, and cancels
     nothing. ``allowed_council_ids`` restricts a secretary to their councils.
     Runs in the caller's ``session`` and commits it when the file changes something (a
-    dry run, a problem or an unchanged schedule roll it back). With a ``policy``, the
-    outbox is planned in the same transaction, so a bot running in another process sends
-    the new reminders on time without waiting for its own planner.
+    dry run, a problem or an unchanged schedule roll it back). Committed, it supersedes
+    the councils' files still pending in the bot: applied later, they would undo it.
+    With a ``policy``, the outbox is planned in the same transaction, so a bot running in
+    another process sends the new reminders on time without waiting for its own planner.
     """
     table, read_problems = await asyncio.to_thread(
         read_table, path, aliases=SCHEDULE_ALIASES, required=SCHEDULE_REQUIRED
@@ -175,6 +177,7 @@ async def import_schedule(
         await session.rollback()
         return result
     _audit(session, result, actor=actor, now=now, file=path.name)
+    await supersede_uploads(session=session, council_ids=result.council_ids, now=now)
     if policy is not None:
         await _plan(session, policy, now)
     await session.commit()

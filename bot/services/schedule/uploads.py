@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
-from enum import StrEnum
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from sqlalchemy import update
@@ -16,27 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import PendingUpload
 from bot.services.outbox.reminders import ReminderPolicy
 from bot.services.schedule.imports import ScheduleImportResult, import_schedule
+from bot.services.schedule.upload_states import UPLOAD_MAX_AGE as UPLOAD_MAX_AGE
+from bot.services.schedule.upload_states import UploadStatus as UploadStatus
+from bot.services.schedule.upload_states import councils_text, supersede_uploads
 
-UPLOAD_MAX_AGE = timedelta(hours=24)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_ID = 2**31 - 1
 """``pending_uploads.id`` is an INTEGER: a larger id (from a forged button) is no upload."""
-
-
-class UploadStatus(StrEnum):
-    pending = "pending"
-    confirmed = "confirmed"
-    cancelled = "cancelled"
-    superseded = "superseded"
-    """A newer file of one of its councils was sent while it was pending."""
-
-
-def _councils_text(council_ids: Iterable[int]) -> str:
-    return " " + " ".join(str(i) for i in sorted(set(council_ids))) + " "
-
-
-def _councils(text: str | None) -> frozenset[int]:
-    return frozenset(int(part) for part in (text or "").split())
 
 
 async def stage_upload(
@@ -52,42 +37,20 @@ async def stage_upload(
     councils are superseded (a file is its councils' whole schedule: confirming an older
     one would undo the newer)."""
     councils = frozenset(council_ids)
-    await _supersede(session, councils, telegram_user_id=telegram_user_id, now=now)
+    await supersede_uploads(
+        session=session, council_ids=councils, now=now, telegram_user_id=telegram_user_id
+    )
     upload = PendingUpload(
         telegram_user_id=telegram_user_id,
         filename=filename,
         content=content,
         created_at=now,
-        council_ids=_councils_text(councils),
+        council_ids=councils_text(councils),
     )
     session.add(upload)
     await session.flush()
     assert upload.id is not None
     return upload.id
-
-
-async def _supersede(
-    session: AsyncSession, councils: frozenset[int], *, telegram_user_id: int, now: datetime
-) -> None:
-    """Marks the live pending uploads sharing a council with ``councils`` as superseded
-    (one staged before their councils were kept: if it is this user's own)."""
-    live = await session.exec(
-        select(PendingUpload.id, PendingUpload.telegram_user_id, PendingUpload.council_ids).where(
-            col(PendingUpload.status) == UploadStatus.pending.value,
-            col(PendingUpload.created_at) > now - UPLOAD_MAX_AGE,
-        )
-    )
-    older = [
-        upload_id
-        for upload_id, user_id, text in live.all()
-        if (councils & _councils(text) if text is not None else user_id == telegram_user_id)
-    ]
-    if older:  # a few uploads of the last day: a short list
-        await session.exec(
-            update(PendingUpload)
-            .where(col(PendingUpload.id).in_(older))
-            .values(status=UploadStatus.superseded.value, decided_at=now)
-        )
 
 
 async def is_superseded(*, session: AsyncSession, upload_id: int, telegram_user_id: int) -> bool:

@@ -7,12 +7,13 @@ names behind each count on request; everything per recipient as an XLSX; and a
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import timedelta
+from functools import partial
 from html import escape
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 
 from bot.domain.broadcasts import Target, TargetKind
 from bot.domain.buttons import (
@@ -50,7 +51,7 @@ from bot.telegram.broadcasts.notice import (
 )
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button
-from bot.telegram.texts import answer, split_message
+from bot.telegram.texts import answer, edit_buttons, split_message
 
 NOT_FOR_YOU = N_("This button is not for you.")
 XLSX_HEADERS = (
@@ -145,13 +146,7 @@ async def _show_acknowledged(
         return
     registry.put(message.chat_id, message.message_id, label)
     try:
-        await message.edit_reply_markup(
-            inline_markup([[Button(label, texts.ack_data(recipient_id))]])
-        )
-    except BadRequest as error:  # edited by another process meanwhile
-        if "not modified" not in error.message.lower():
-            registry.put(message.chat_id, message.message_id, None)
-            raise
+        await edit_buttons(message, inline_markup([[Button(label, texts.ack_data(recipient_id))]]))
     except Exception:
         registry.put(message.chat_id, message.message_id, None)
         raise
@@ -250,11 +245,17 @@ async def on_workbook(
     message, broadcast = found
     _ = scope._
     lines = await recipient_lines(session=scope.session, broadcast_id=data.broadcast_id)
-    content = report_xlsx(
-        lines,
-        headers=[_(header) for header in XLSX_HEADERS],
-        state_label=lambda state: _(texts.REASON_NAMES.get(state, state)),
-        zone=scope.settings.zone,
+    await scope.commit()  # read: no transaction stays open while the workbook is built
+    # Plain rows, gathered above: the building alone runs in a worker thread.
+    labels = {state: _(name) for state, name in texts.REASON_NAMES.items()}
+    content = await asyncio.to_thread(
+        partial(
+            report_xlsx,
+            lines,
+            headers=[_(header) for header in XLSX_HEADERS],
+            state_label=lambda state: labels.get(state, state),
+            zone=scope.settings.zone,
+        )
     )
     await message.reply_document(
         content,
