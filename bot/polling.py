@@ -23,7 +23,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
-from bot.telegram.rate_limit import retry_after_seconds
+from bot.domain.durations import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Poller:
                 await asyncio.sleep(self._on_conflict(error))
                 continue
             except RetryAfter as error:
-                await asyncio.sleep(retry_after_seconds(error))
+                await asyncio.sleep(retry_after_seconds(error.retry_after))
                 continue
             except TelegramError as error:
                 await asyncio.sleep(self._on_failure(error))

@@ -39,6 +39,7 @@ from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 from bot.config import Settings
 from bot.db import DatabaseBounds, create_engine, create_session_factory, utcnow
 from bot.db_watch import DatabaseWatch, describe, is_unreachable
+from bot.domain.durations import retry_after_seconds
 from bot.errors import BadInputError
 from bot.health import HealthState
 from bot.i18n import N_
@@ -47,7 +48,6 @@ from bot.polling import Poller, backoff
 from bot.telegram.app import ALLOWED_UPDATES, build_application, post_init
 from bot.telegram.context import Deps
 from bot.telegram.menus import secretariat_menu
-from bot.telegram.rate_limit import retry_after_seconds
 from jobs.menu_sync import SYNC_INTERVAL, MenuSync
 from jobs.scheduler import STOP_TIMEOUT, JobRunner
 
@@ -332,7 +332,7 @@ class _Process:
                     N_("Telegram refused {method}: {reason}"), method=step, reason=error.message
                 ) from None
             except RetryAfter as error:
-                wait = retry_after_seconds(error)
+                wait = retry_after_seconds(error.retry_after)
                 logger.warning("Telegram asks to wait %g s before %s", wait, step)
             except InvalidToken:
                 raise

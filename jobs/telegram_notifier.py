@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -31,6 +30,7 @@ from telegram.error import (
 )
 
 from bot.domain.broadcasts import SENT_FROM_KEPT, KeptNotice, NoticeKind, source_gone
+from bot.domain.durations import retry_after_seconds
 from bot.domain.menus import CommandMenu
 from bot.i18n import LANGUAGES
 from bot.messages.keyboards import inline_markup_or_none
@@ -49,11 +49,6 @@ logger = logging.getLogger(__name__)
 
 # "chat not found" is what Telegram says for a user who never opened the bot.
 _UNREACHABLE_REQUESTS = ("chat not found", "user not found", "peer_id_invalid")
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    value: Any = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
@@ -89,7 +84,7 @@ class TelegramNotifier:
         except Forbidden as error:
             return Blocked(error.message)
         except RetryAfter as error:
-            return RateLimited(retry_after_seconds(error))
+            return RateLimited(retry_after_seconds(error.retry_after))
         except TimedOut as error:
             return Uncertain(f"timed out: {error.message}")
         except BadRequest as error:
@@ -122,7 +117,7 @@ class TelegramNotifier:
         except Forbidden as error:
             return Blocked(error.message)
         except RetryAfter as error:
-            return RateLimited(retry_after_seconds(error))
+            return RateLimited(retry_after_seconds(error.retry_after))
         except BadRequest as error:
             if "not modified" in error.message.lower():
                 return Delivered(message_id)

@@ -25,6 +25,62 @@ def test_secrets_are_masked(message: str, args: tuple[str, ...], secret: str) ->
     assert secret not in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    ("written", "logged"),
+    [
+        ("0912 345 678", "<phone>"),
+        ("0912.345.678", "<phone>"),
+        ("091-234-5678", "<phone>"),
+        ("+84 912 345 678", "<phone>"),
+        ("+84 (0) 912 345 678", "<phone>"),
+        ("0084.912.345.678", "<phone>"),
+        ("028 3823 4567", "<phone>"),
+        ("(0912 345 678)", "(<phone>)"),
+        ("0912 345 678 12 reports", "<phone> 12 reports"),
+        ("08 0912 345 678", "08 <phone>"),
+    ],
+)
+def test_phone_numbers_written_in_groups_are_masked(written: str, logged: str) -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "phone %s", (written,), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == f"phone {logged}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delegate 123456789 linked",
+        "broadcast 2147483647 to 33501 of 33501 delegates",
+        "bc:ack:9999999999",
+        "user 900001 in chat -1001234567890",
+        "session 2026-10-12 07:30, due 09.10.2026 08:00, 09-10-2026 10:30, 12/10/2026",
+        "2026-12-07 13:12:36,123 quarter 2026-Q4",
+        "ids 1 2 3 4 5 6 7 8 9 10, 10 000 000 rows, 0 12 345, 0.912345678",
+        "delegate ML-00002, count 0912",
+    ],
+)
+def test_ids_counts_and_dates_are_not_phone_numbers(text: str) -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", (text,), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == text
+
+
+def test_a_grouped_phone_is_masked_in_the_written_log(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.logging_setup import configure_logging
+
+    configure_logging("INFO")
+    try:
+        logging.getLogger("test").info("delegate %s: phone %s", "ML-001", "+84 912 345 678")
+        logging.getLogger("test").warning("row 12: phone 0912.345.678 refused")
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "delegate ML-001: phone <phone>",
+        "row 12: phone <phone> refused",
+    ]
+
+
 def test_ordinary_messages_are_untouched() -> None:
     record = logging.LogRecord(
         "x", logging.INFO, __file__, 1, "delegate %s linked", ("ML-001",), None

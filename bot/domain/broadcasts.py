@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.domain.callbacks import parse_id
 from bot.domain.durations import parse_duration
-from bot.domain.roster import Level
-from bot.domain.tables import fold_label
+from bot.domain.roster import LEVELS_ACCEPTED, Level, parse_level
+from bot.domain.tables import InvalidValue, fold_label
 from bot.i18n import N_
 
 PROGRESS_WIDTH = 10
@@ -47,7 +48,7 @@ _PREFIX_KINDS = {
     "committee": "committee",
     "ban": "committee",
 }
-_LEVEL_NAMES = {"tinh": Level.province, "huyen": Level.district, "xa": Level.commune}
+_CORRECTION = "correction:"
 
 
 class TargetKind(StrEnum):
@@ -134,6 +135,17 @@ def parse_deadline(text: str) -> timedelta:
     return value
 
 
+def _parse_level(value: str) -> Level:
+    """``tỉnh``, ``xã``, ``phường``, ``đặc khu``, ``province``… as a roster's level column."""
+    try:
+        return parse_level(value)
+    except InvalidValue:
+        raise RequestError(
+            N_("Unknown level {level}: use one of {accepted} (e.g. cấp:xã)."),
+            {"level": value, "accepted": LEVELS_ACCEPTED},
+        ) from None
+
+
 def parse_target(text: str) -> Target:
     if match := _CHILDREN.match(text):
         rest = text[match.end() :].strip()
@@ -150,19 +162,16 @@ def parse_target(text: str) -> Target:
         return Target(TargetKind.secretaries)
     if folded in _STANDING:
         return Target(TargetKind.standing)
-    if folded.startswith("correction:") and folded.removeprefix("correction:").isdigit():
-        return Target(TargetKind.correction, corrects_id=int(folded.removeprefix("correction:")))
+    if folded.startswith(_CORRECTION):
+        # the stored form of a correction: its id as buttons carry one, or nothing
+        corrects_id = parse_id(folded.removeprefix(_CORRECTION))
+        if corrects_id is None:
+            raise RequestError(N_("Say who should receive the notice."))
+        return Target(TargetKind.correction, corrects_id=corrects_id)
     if match := _PREFIXED.match(text):
         prefix, value = fold_label(match[1]), match[2].strip()
         if prefix in {"level", "cap"}:
-            level = fold_label(value)
-            level = _LEVEL_NAMES[level].value if level in _LEVEL_NAMES else level
-            if level not in {item.value for item in Level}:
-                raise RequestError(
-                    N_("Unknown level {level}: use province, district or commune."),
-                    {"level": value},
-                )
-            return Target(TargetKind.level, level)
+            return Target(TargetKind.level, _parse_level(value).value)
         kind = TargetKind(_PREFIX_KINDS[prefix])
         if not value:
             raise RequestError(

@@ -18,9 +18,10 @@ from typing import Any, ClassVar, Final, TypeVar
 
 MAX_BYTES: Final = 64
 """Telegram's limit on ``callback_data``."""
-MAX_ID: Final = 2**63 - 1
-"""Database ids are 64-bit; a longer number is forged, never issued."""
-_ID = re.compile(r"(0|[1-9][0-9]{0,18})")
+MAX_ID: Final = 2**31 - 1
+"""Every primary key is ``sa.Integer`` (int4 on PostgreSQL): a larger id was never issued,
+and asyncpg would refuse to even ask for it (``DataError``), so it decodes as forged."""
+_ID = re.compile(r"(0|[1-9][0-9]{0,9})")
 _WORD = re.compile(r"[a-z0-9_-]{1,24}")
 SEPARATOR: Final = ":"
 
@@ -38,7 +39,7 @@ _REGISTRY: dict[str, type[Callback]] = {}
 def callback(prefix: str) -> Callable[[type[C]], type[C]]:
     """Registers a dataclass as the data of the buttons whose data starts with ``prefix:``.
 
-    Fields may be ``int`` (an id: ASCII digits, at most 2**63-1), a ``StrEnum`` (one of
+    Fields may be ``int`` (an id: ASCII digits, at most 2**31-1), a ``StrEnum`` (one of
     its values), ``str`` (a plain word: ``[a-z0-9_-]``, up to 24 characters) or
     ``int | None`` / ``str | None`` (an empty field).
     """
@@ -105,6 +106,14 @@ def encode(data: Callback) -> str:
     return text
 
 
+def parse_id(raw: str) -> int | None:
+    """An id as :func:`encode` writes it (ASCII digits, no sign or leading zero, at most
+    :data:`MAX_ID`), or ``None``: ``"²"``, ``"٣"``, ``" 1"`` and ``"9999999999"`` are not ids."""
+    if not _ID.fullmatch(raw) or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
 def _decode_value(raw: str, kind: Any) -> tuple[bool, object]:
     """(ok, value) for one field; anything not issued by :func:`_encode_value` is not ok."""
     args = typing.get_args(kind)
@@ -113,9 +122,8 @@ def _decode_value(raw: str, kind: Any) -> tuple[bool, object]:
             return True, None
         (kind,) = [a for a in args if a is not type(None)]
     if kind is int:
-        if not _ID.fullmatch(raw) or int(raw) > MAX_ID:
-            return False, None
-        return True, int(raw)
+        value = parse_id(raw)
+        return value is not None, value
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         try:
             return True, kind(raw)

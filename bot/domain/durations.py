@@ -11,6 +11,13 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
+def retry_after_seconds(retry_after: float | timedelta) -> float:
+    """Telegram's ``retry_after`` in seconds: PTB gives whole seconds, or a ``timedelta``
+    once its time periods are timedeltas. The one reading for the runtime, the rate limiter
+    and the jobs' notifier (pass ``error.retry_after`` of a ``RetryAfter``)."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
 def parse_duration(text: str) -> timedelta:
     """``"3d"`` → 3 days. Raises ``ValueError`` naming the bad text."""
     match = _DURATION.match(text)

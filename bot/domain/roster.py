@@ -68,7 +68,9 @@ _LEVELS: dict[str, Level] = {
     for word in words
 }
 _LEVEL_PREFIX = fold_label("cấp") + " "
-_LEVELS_ACCEPTED = "tỉnh (thành phố), xã (phường, đặc khu)"
+LEVELS_ACCEPTED = "tỉnh (thành phố), xã (phường, đặc khu)"
+"""The levels offered since 1 July 2025 (huyện is read, never offered): the wording of every
+message that names the accepted levels (a roster's level column, a notice's ``cấp:``)."""
 
 _ROLES: dict[str, Role] = {
     fold_label(word): role
@@ -160,7 +162,7 @@ def parse_level(text: str) -> Level:
         raise InvalidValue(
             N_('"{value}" is not a valid level: use one of {accepted}'),
             value=text.strip(),
-            accepted=_LEVELS_ACCEPTED,
+            accepted=LEVELS_ACCEPTED,
         )
     return level
 

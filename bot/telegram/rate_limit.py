@@ -14,13 +14,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 from bot.domain.chat_pauses import ChatPauses
+from bot.domain.durations import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -138,11 +138,6 @@ class SlidingWindow:
         return slot
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    value: Any = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 Callback = Callable[..., Coroutine[Any, Any, Any]]
 
 
@@ -195,7 +190,7 @@ class SlidingWindowRateLimiter(AIORateLimiter):
                 )
             except RetryAfter as error:
                 # This chat waits (the next attempt's acquire); the others go on.
-                self.window.pause(retry_after_seconds(error), chat)
+                self.window.pause(retry_after_seconds(error.retry_after), chat)
                 if attempt >= retries:
                     raise
                 logger.info("429 for chat %s: retrying after %ss", chat, error.retry_after)

@@ -16,7 +16,6 @@ from enum import StrEnum
 from html import escape
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 
 from bot.domain.buttons import ReportAction, ReportButton
 from bot.domain.dates import format_clock, format_date
@@ -46,7 +45,7 @@ from bot.services.reports.targets import report_target
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.petitions import offer_after_report
 from bot.telegram.scope import Access, on_button
-from bot.telegram.texts import answer
+from bot.telegram.texts import answer, edit
 
 logger = logging.getLogger(__name__)
 
@@ -93,15 +92,17 @@ LIST_LIMIT = 12
 async def _answer(
     query: CallbackQuery, text: str, *, keyboard: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replaces the pressed message's text (the prompt becomes the record of the answer)."""
+    """Replaces the pressed message's text (the prompt becomes the record of the answer).
+    The same button pressed again finds the screen showing this answer already: no edit
+    is sent (Telegram refuses one that changes nothing; :func:`edit` takes that refusal
+    when the shown text differs only in how its HTML is written)."""
     await answer(query)
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=keyboard)
-        except BadRequest as error:
-            # The same button delivered twice: the screen already shows this answer.
-            if "not modified" not in error.message.lower():
-                raise
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if text == message.text_html and keyboard == message.reply_markup:
+        return
+    await edit(query, text, keyboard)
 
 
 async def _target(scope: UpdateScope, assignment_id: int) -> ReportTarget | None:

@@ -17,6 +17,9 @@ from bot.domain.broadcasts import (
     parse_target,
     progress_bar,
 )
+from bot.domain.roster import LEVELS_ACCEPTED, parse_level
+from bot.domain.tables import InvalidValue
+from bot.i18n import get_translator
 
 
 @pytest.mark.parametrize(
@@ -123,3 +126,45 @@ def test_progress_bar(done: int, total: int, bar: str) -> None:
 )
 def test_failure_reasons(error: str | None, reason: FailureReason) -> None:
     assert failure_reason(error) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["correction:²", "correction:٣", "correction:", "correction:-1", "correction:01",
+     "correction:2147483648", "correction:9999999999", "correction:1e3"],
+)  # fmt: skip
+def test_a_correction_id_is_read_as_buttons_carry_it(text: str) -> None:
+    """``"²".isdigit()`` holds and ``int("²")`` raises; ``int("٣")`` is 3; an id past int4
+    was never issued (and asyncpg refuses to look it up): each is the usual parse error."""
+    with pytest.raises(RequestError) as caught:
+        parse_target(text)
+    assert caught.value.message == "Say who should receive the notice."
+
+
+def test_the_largest_correction_id_reads_back() -> None:
+    target = Target(TargetKind.correction, corrects_id=2**31 - 1)
+    assert parse_target(target.describe()) == target
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [("cấp:phường", "commune"), ("cấp: đặc khu", "commune"), ("cap:xa", "commune"),
+     ("cấp:thành phố", "province"), ("level:tỉnh", "province"), ("cấp:huyện", "district")],
+)  # fmt: skip
+def test_every_level_the_message_names_is_read(text: str, level: str) -> None:
+    assert parse_target(text) == Target(TargetKind.level, level)
+
+
+def test_an_unknown_level_names_the_levels_as_a_roster_does() -> None:
+    vi = get_translator("vi")
+    with pytest.raises(RequestError) as caught:
+        parse_target("cấp:ấp")
+    said = vi(caught.value.message).format(**caught.value.params)
+    assert said == (
+        "Không có cấp «ấp»: ghi một trong tỉnh (thành phố), xã (phường, đặc khu) (ví dụ cấp:xã)."
+    )
+    with pytest.raises(InvalidValue) as roster:
+        parse_level("ấp")
+    assert LEVELS_ACCEPTED in vi(roster.value.message).format(**roster.value.params)
+    assert LEVELS_ACCEPTED in said
+    assert "huyện" not in said

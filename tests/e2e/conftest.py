@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.db import SessionFactory
+from bot.db import SessionFactory, create_session_factory
 from bot.telegram.app import build_application, post_init
 from bot.telegram.context import BotApplication, Deps
 from tests.factories import NOW
@@ -47,14 +49,15 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
-@pytest.fixture
-async def harness(
-    fake_api: FakeBotApi, session_factory: SessionFactory, sqlite_url: str
+@asynccontextmanager
+async def running_harness(
+    fake_api: FakeBotApi, session_factory: SessionFactory, database_url: str
 ) -> AsyncIterator[Harness]:
+    """The application polling ``fake_api`` on the database of ``session_factory``."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         BOT_TOKEN=TOKEN,
-        DATABASE_URL=sqlite_url,
+        DATABASE_URL=database_url,
         TELEGRAM_API_URL=fake_api.root,
         ADMIN_TELEGRAM_IDS=str(ADMIN_ID),
         USER_UPDATE_BURST=10_000,  # tests press fast; the budget has tests of its own
@@ -74,3 +77,21 @@ async def harness(
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+@pytest.fixture
+async def harness(
+    fake_api: FakeBotApi, session_factory: SessionFactory, sqlite_url: str
+) -> AsyncIterator[Harness]:
+    async with running_harness(fake_api, session_factory, sqlite_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def pg_harness(
+    fake_api: FakeBotApi, pg_engine: AsyncEngine, postgres_database_url: str
+) -> AsyncIterator[Harness]:
+    """The same application on the test session's PostgreSQL database (int4 ids, asyncpg)."""
+    sessions = create_session_factory(pg_engine)
+    async with running_harness(fake_api, sessions, postgres_database_url) as running:
+        yield running

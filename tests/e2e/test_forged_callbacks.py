@@ -7,7 +7,10 @@ owns nothing and by an admin; every handler must answer it and leave the databas
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import typing
+from enum import StrEnum
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -15,14 +18,20 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from bot.domain import buttons  # noqa: F401  (registers every button type)
-from bot.domain.callbacks import MAX_BYTES, decode, encode, registered
+from bot.domain import buttons  # registers every button type
+from bot.domain.callbacks import MAX_BYTES, MAX_ID, Callback, decode, encode, registered
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.e2e.steps import linked_delegate
 from tests.factories import add_delegate
 from tests.fakes import FakeUser
 
 APOLOGY = "Xin lỗi"
+INT4_MAX = 2**31 - 1
+"""Every primary key is ``sa.Integer``: int4 on PostgreSQL."""
+EXPIRED_VI = (
+    "Nút này đã cũ, không còn dùng được. Đồng chí vui lòng gửi lại lệnh vừa dùng, "
+    "hoặc gửi /trogiup để xem các lệnh."
+)
 
 
 def _fits(text: str) -> bool:
@@ -59,8 +68,7 @@ async def _row_counts(harness: Harness) -> dict[str, int]:
         }
 
 
-@pytest.fixture
-async def pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
+async def _pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
     delegate = await linked_delegate(harness, "ML-001", user_id=1001)
     await add_delegate(harness.session_factory, "ML-002")  # someone else's records exist
     admin = harness.api.user(ADMIN_ID)
@@ -68,6 +76,11 @@ async def pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
     for user in (delegate, admin):
         await user.send_and_wait("/trogiup")
     return delegate, admin
+
+
+@pytest.fixture
+async def pressers(harness: Harness) -> tuple[FakeUser, FakeUser]:
+    return await _pressers(harness)
 
 
 @settings(
@@ -117,3 +130,64 @@ async def test_an_issued_button_pressed_twice_is_no_error(
     assert not any(APOLOGY in (m.text or "") for m in admin.messages), [
         m.text for m in admin.messages
     ]
+
+
+def _beyond_int4(cls: type[Callback]) -> list[str]:
+    """The data of ``cls`` with each of its ids in turn one past int4 (the other fields
+    plausible): what a client may forge, which an int4 column cannot even be asked about."""
+    fields = [(f.name, typing.get_type_hints(cls)[f.name]) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+
+    def plausible(kind: object) -> str:
+        kind = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
+        if kind is int:
+            return "1"
+        if isinstance(kind, type) and issubclass(kind, StrEnum):
+            return next(iter(kind)).value
+        return "x"
+
+    values = [plausible(kind) for _, kind in fields]
+    forged = []
+    for index, (_, kind) in enumerate(fields):
+        if int in typing.get_args(kind) or kind is int:
+            data = ":".join([cls.prefix, *values[:index], str(INT4_MAX + 1), *values[index + 1 :]])
+            forged.append(data)
+    return forged
+
+
+BEYOND_INT4 = [data for cls in registered().values() for data in _beyond_int4(cls)]
+
+
+def test_ids_beyond_int4_do_not_decode() -> None:
+    """Every primary key is int4 on PostgreSQL: a larger id was never issued."""
+    assert MAX_ID == INT4_MAX
+    assert "bc:ack:2147483648" in BEYOND_INT4
+    assert "av:pick:1:2147483648" in BEYOND_INT4
+    for data in [*BEYOND_INT4, "bc:ack:9999999999", "bc:ack:99999999999999999"]:
+        assert decode(data) is None, data
+    assert decode("bc:ack:2147483647") is not None
+    with pytest.raises(ValueError, match="out of range"):
+        encode(buttons.AcknowledgeButton(recipient_id=INT4_MAX + 1))
+
+
+async def test_ids_beyond_int4_get_the_expired_answer_on_postgresql(
+    pg_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``bc:ack:9999999999`` once reached asyncpg (``DataError``: out of int32 range) and
+    got a traceback and an apology; every button's ids now stop at the codec."""
+    users = await _pressers(pg_harness)
+    before = await _row_counts(pg_harness)
+    sent_before = [len(user.messages) for user in users]
+    caplog.clear()
+    answers = []
+    with caplog.at_level(logging.ERROR):
+        for data in ["bc:ack:9999999999", *BEYOND_INT4]:
+            for user in users:
+                query = await user.press_data(user.messages[-1], data)
+                answers.append((data, (await pg_harness.api.wait_for_callback_answer(query))))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert {(data, answer.get("text")) for data, answer in answers} == {
+        (data, EXPIRED_VI) for data, _ in answers
+    }
+    for user, count in zip(users, sent_before, strict=True):
+        assert [m.text for m in user.messages[count:]] == []
+    assert await _row_counts(pg_harness) == before

@@ -226,6 +226,33 @@ async def test_the_same_button_twice_records_one_report(
     assert await versions(harness) == 1
 
 
+async def test_a_button_pressed_again_sends_no_edit_that_changes_nothing(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """The prompt's «Đã thực hiện» delivered again (a double tap, a replay) would redraw
+    the figures question it already shows: the bot answers the press and edits nothing."""
+    user = await linked_delegate(harness)
+    await prompted(harness, policy, tmp_path)
+    prompt = prompt_of(user)
+    done = next(
+        button["callback_data"]
+        for row in (prompt.reply_markup or {})["inline_keyboard"]
+        for button in row
+        if button["text"].endswith("Đã thực hiện")
+    )
+    shown = await press(harness, user, prompt, "Đã thực hiện")
+    edits = len(harness.api.calls_to("editMessageText"))
+    sent = len(user.messages)
+
+    query = await user.press_data(prompt, done)
+    await harness.api.wait_for_callback_answer(query)
+    await user.send_and_wait("/trogiup")  # this user's updates run in order: the press is done
+
+    assert len(harness.api.calls_to("editMessageText")) == edits
+    assert harness.api.message(user.user_id, prompt.message_id).text == shown  # type: ignore[union-attr]
+    assert not any("Xin lỗi" in (m.text or "") for m in user.messages[sent:])
+
+
 async def test_a_restart_between_the_button_and_the_figures_loses_nothing(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:

@@ -7,15 +7,21 @@ not through the importers, to keep each test within seconds.
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel import select as sqlmodel_select
 
+from bot.cli import main
 from bot.db import create_session_factory
 from bot.models import (
     Assignment,
@@ -261,3 +267,71 @@ async def test_invites_for_more_unlinked_delegates_than_parameters(
             sqlmodel_select(Invite.id).where(col(Invite.revoked_at).is_(None))
         )
         assert len(live.all()) == MANY + 1  # the first sheet's links stopped working
+
+
+async def test_reports_export_of_more_reporting_delegates_than_parameters(
+    pg_engine: AsyncEngine,
+    postgres_database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``reports export`` bound one parameter per reporting delegate: past 32,767 asyncpg
+    refused the quarter. Every delegate reports on one shared session here; the rows are
+    written by the server (``generate_series``, ``INSERT … SELECT``) to keep this quick."""
+    council_id, first = await _council_and_delegate(pg_engine)
+    starts = datetime(2026, 10, 12, 8, tzinfo=ZONE).astimezone(UTC)
+    (event_id,) = await _insert(
+        pg_engine,
+        Event.__table__,  # type: ignore[attr-defined]
+        [_event(council_id, "shared", starts, None)],
+    )
+    (occurrence_id,) = await _insert(
+        pg_engine,
+        Occurrence.__table__,  # type: ignore[attr-defined]
+        [{"event_id": event_id, "original_date": date(2026, 10, 12), "sequence": 0,
+          "starts_at": starts, "ends_at": starts + timedelta(hours=2), "location": ""}],
+    )  # fmt: skip
+    async with pg_engine.begin() as connection:  # server-side: one statement per table
+        await connection.execute(
+            text(
+                "INSERT INTO delegates (code, full_name, council_id, level, role, active, "
+                "reachable, created_at, updated_at, unit, constituency, phone, title, "
+                "standing_committee, group_name, committee, language) "
+                "SELECT 'ML-' || lpad(n::text, 5, '0'), 'Đại biểu ' || n, :council, "
+                "'commune', 'delegate', true, true, :now, :now, '', '', '', '', false, '', '', "
+                "'vi' "
+                "FROM generate_series(2, :last) AS n"
+            ),
+            {"council": council_id, "now": NOW, "last": MANY + 1},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO assignments (occurrence_id, delegate_id, unit, created_at) "
+                "SELECT :occurrence, id, '', :now FROM delegates"
+            ),
+            {"occurrence": occurrence_id, "now": NOW},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO reports (assignment_id, occurrence_id, delegate_id, held, note, "
+                "carries_figures, source, version, reported_at, updated_at, citizens) "
+                "SELECT id, occurrence_id, delegate_id, true, '', delegate_id = :first, "
+                "'import', 1, :now, :now, CASE WHEN delegate_id = :first THEN 7 END "
+                "FROM assignments"
+            ),
+            {"first": first, "now": NOW},
+        )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CLI_LANG", raising=False)
+    monkeypatch.setenv("DATABASE_URL", postgres_database_url)
+
+    code = await asyncio.to_thread(
+        main, ["reports", "export", "--quarter", "2026-Q4", "--out", "q4.csv"]
+    )
+
+    assert code == 0, capsys.readouterr().err
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "q4.csv").read_text("utf-8-sig"))))
+    assert len(rows) == MANY + 1 > 32_767
+    assert len({row["delegate"] for row in rows}) == MANY + 1
+    assert [row["citizens"] for row in rows if row["delegate"] == "ML-001"] == ["7"]

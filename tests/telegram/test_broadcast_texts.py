@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.broadcasts import FailureReason, Target, TargetKind
 from bot.domain.buttons import CouncilButton, StopComposingButton, UnitButton
-from bot.domain.callbacks import decode, encode
+from bot.domain.callbacks import MAX_ID, decode, encode
 from bot.i18n import get_translator
 from bot.messages import broadcast_texts as texts
 from bot.services.broadcasts.drafts import Audience, Person
 from bot.services.broadcasts.progress import Progress
 
 VI = get_translator("vi")
-BIG = 2**63 - 1  # the largest id the codec accepts
+BIG = MAX_ID  # the largest id the codec accepts
 
 
 def test_progress_while_sending_and_at_the_end() -> None:

@@ -160,3 +160,21 @@ async def test_an_updates_open_transaction_is_closed_before_any_request(
         finally:
             _SESSION.reset(token)
     assert seen == [False]
+
+
+def test_one_reading_of_retry_after_for_the_runtime_the_limiter_and_the_jobs() -> None:
+    """Once written twice (the limiter, the jobs' notifier): one copy could drift."""
+    from datetime import timedelta
+
+    from telegram.error import RetryAfter
+
+    import bot.polling
+    import bot.runner
+    import bot.telegram.rate_limit
+    import jobs.telegram_notifier
+    from bot.domain.durations import retry_after_seconds
+
+    users = [bot.polling, bot.runner, bot.telegram.rate_limit, jobs.telegram_notifier]
+    assert {module.retry_after_seconds for module in users} == {retry_after_seconds}
+    assert retry_after_seconds(RetryAfter(7).retry_after) == 7.0
+    assert retry_after_seconds(timedelta(seconds=2.5)) == 2.5

@@ -323,11 +323,24 @@ async def export_rows(
     council_ids: Collection[int] | None = None,
 ) -> list[dict[str, str]]:
     """Every current report of assignments starting in ``[starts_from, starts_before)``."""
-    query = (
-        select(Report, Assignment, Occurrence, Event)
+    # The delegate is joined, not looked up by id: a quarter may have more reporting
+    # delegates than asyncpg takes parameters (32,767). Columns, not ORM objects: a
+    # province's quarter is tens of thousands of rows.
+    query: Any = (
+        sql_select(
+            col(Delegate.code),
+            col(Delegate.full_name),
+            col(Delegate.unit).label("delegate_unit"),
+            col(Assignment.unit),
+            col(Occurrence.starts_at),
+            col(Event.kind),
+            col(Event.title),
+            *_REPORT_COLUMNS,
+        )
         .join(Assignment, col(Assignment.id) == col(Report.assignment_id))
         .join(Occurrence, col(Occurrence.id) == col(Assignment.occurrence_id))
         .join(Event, col(Event.id) == col(Occurrence.event_id))
+        .join(Delegate, col(Delegate.id) == col(Report.delegate_id))
         .where(
             col(Occurrence.starts_at) >= starts_from,
             col(Occurrence.starts_at) < starts_before,
@@ -338,42 +351,44 @@ async def export_rows(
     )
     if council_ids is not None:
         query = query.where(col(Event.council_id).in_(list(council_ids)))
-    found = (await session.exec(query)).all()
-    delegates = {
-        d.id: d
-        for d in (
-            await session.exec(
-                select(Delegate).where(
-                    col(Delegate.id).in_({report.delegate_id for report, *_ in found})
-                )
-            )
-        ).all()
+    return [_export_row(row, zone) for row in (await session.exec(query)).all()]
+
+
+_REPORT_COLUMNS = (
+    col(Report.held),
+    col(Report.citizens),
+    col(Report.petitions),
+    col(Report.note),
+    col(Report.forwarded),
+    col(Report.voters),
+    col(Report.opinions),
+    col(Report.reason),
+    col(Report.updated_at),
+    col(Report.source),
+)
+
+
+def _export_row(row: Any, zone: tzinfo) -> dict[str, str]:
+    starts_at = row.starts_at.astimezone(zone)
+    return {
+        "delegate": row.code,
+        "name": row.full_name,  # the workbook's name column (not in the CSV)
+        "date": starts_at.date().isoformat(),
+        "kind": row.kind,
+        "held": "yes" if row.held else "no",
+        "citizens": _number(row.citizens),
+        "petitions": _number(row.petitions),
+        "note": row.note,
+        "forwarded": _number(row.forwarded),
+        "voters": _number(row.voters),
+        "opinions": _number(row.opinions),
+        "reason": row.reason or "",
+        "title": row.title,
+        "unit": row.unit or row.delegate_unit,
+        "reported_at": format_file_moment(row.updated_at.astimezone(zone)),
+        "source": row.source,
+        "start": format_clock_24h(starts_at),
     }
-    rows: list[dict[str, str]] = []
-    for report, assignment, occurrence, event in found:
-        delegate = delegates[report.delegate_id]
-        rows.append(
-            {
-                "delegate": delegate.code,
-                "name": delegate.full_name,  # the workbook's name column (not in the CSV)
-                "date": occurrence.starts_at.astimezone(zone).date().isoformat(),
-                "kind": event.kind,
-                "held": "yes" if report.held else "no",
-                "citizens": _number(report.citizens),
-                "petitions": _number(report.petitions),
-                "note": report.note,
-                "forwarded": _number(report.forwarded),
-                "voters": _number(report.voters),
-                "opinions": _number(report.opinions),
-                "reason": report.reason or "",
-                "title": event.title,
-                "unit": assignment.unit or delegate.unit,
-                "reported_at": format_file_moment(report.updated_at.astimezone(zone)),
-                "source": report.source,
-                "start": format_clock_24h(occurrence.starts_at.astimezone(zone)),
-            }
-        )
-    return rows
 
 
 def _number(value: int | None) -> str:
