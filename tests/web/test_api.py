@@ -362,5 +362,15 @@ async def test_strings_follow_language_code(client: Client) -> None:
         en = await response.json()
     assert (vi["tab_missing"], en["tab_missing"]) == ("Chưa báo cáo", "Not reported")
     assert (vi["title_office"], vi["tab_mine"]) == ("Bảng theo dõi", "Lịch của tôi")
+    # DESIGN's Mini App contract: the Lịch tab's states, word for word.
+    states = ["waiting", "reported", "unreported", "not_held", "released", "stand_in"]
+    assert [vi[f"state_{state}"] for state in states] == [
+        "chờ",
+        "đã báo cáo",
+        "chưa báo cáo",
+        "không thực hiện",
+        "xin vắng",
+        "người thay",
+    ]
     _, me = await status_of(client, "me", headers(DELEGATE_A1, language="en")["Authorization"])
     assert me["language"] == "en"
