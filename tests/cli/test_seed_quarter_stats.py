@@ -151,7 +151,8 @@ def test_the_seed_quarter_reads_as_the_seed(
     )
     assert communes.startswith(
         "Trong quý I/2022, đại biểu HĐND các xã, thị trấn (18 xã, thị trấn) đã tiếp công dân "
-        "445 buổi theo phân công (445 lượt đại biểu). Đã tiếp 445 lượt công dân. Tổ chức 48 hội nghị tiếp xúc "
+        "445 buổi theo phân công (445 lượt đại biểu). Đã tiếp 445 lượt công dân. "
+        "Tổ chức 48 hội nghị tiếp xúc "
         "cử tri với 1.920 lượt cử tri tham dự, tiếp nhận 96 ý kiến, kiến nghị. Tổ chức 24 "
         "cuộc giám sát."
     )
