@@ -243,7 +243,11 @@ async def test_list_range_backwards_is_a_usage_error(
 ) -> None:
     argv = ["schedule", "list", "--from", "2026-12-31", "--to", "2026-12-01"]
     assert await _run(argv) == 2
-    assert "--to" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "delegate-bot schedule list" in err.splitlines()[0]  # the usage line
+    assert err.splitlines()[-1] == (
+        "delegate-bot schedule list: lỗi: ngày --to (01/12/2026) trước ngày --from (31/12/2026)"
+    )
 
 
 async def test_list_dates_day_first_and_days_that_do_not_exist(

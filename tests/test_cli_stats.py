@@ -127,5 +127,8 @@ def test_children_add_the_lower_councils(
     # Without --children the child council is not there; --children alone is refused.
     assert main(["stats", "--quarter", "I/2026", "--council", "HDND-ML"]) == 0
     assert "HDND-X" not in capsys.readouterr().out
-    assert main(["stats", "--quarter", "I/2026", "--children"]) == 1
-    assert "--children" in capsys.readouterr().err
+    # --children without --council: a usage error (exit 2), as argparse writes one.
+    assert main(["stats", "--quarter", "I/2026", "--children"]) == 2
+    err = capsys.readouterr().err
+    assert "delegate-bot stats" in err.splitlines()[0]  # the usage line
+    assert err.splitlines()[-1] == "delegate-bot stats: lỗi: --children cần đi kèm --council MÃ"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from bot.cli import calendar, delegates, demo, petitions, reports, run, schedule, stats
 from bot.cli.common import Context, Handler, load_settings
 from bot.cli.parsing import Commands, Parser, add_language_option, choose_language
-from bot.errors import EXIT_OK, CommandError
+from bot.errors import EXIT_OK, CommandError, UsageError
 from bot.i18n import DEFAULT_LANGUAGE, get_translator
 from bot.logging_setup import configure_logging
 
@@ -56,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(Context(settings=settings, language=language, gettext=_), args)
+    except UsageError as error:  # options that contradict each other: as argparse says it
+        parser: Parser = args.command_parser
+        return parser.usage_error(error.text(_))
     except CommandError as error:
         print(error.text(_), file=sys.stderr)
         return error.exit_code

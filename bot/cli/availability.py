@@ -13,7 +13,7 @@ from bot.cli.parsing import Commands, date_option
 from bot.db import utcnow
 from bot.domain.csv_text import csv_text
 from bot.domain.dates import format_moment
-from bot.errors import EXIT_OK, BadInputError
+from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
 if TYPE_CHECKING:
@@ -31,6 +31,12 @@ def cmd_away(context: Context, args: argparse.Namespace) -> int:
     settings = context.settings
     now = utcnow()
     ends_on = args.date_to or args.date_from
+    if ends_on < args.date_from:  # the options contradict each other: a usage error
+        raise UsageError(
+            N_("--to ({to}) is before --from ({since})"),
+            to=f"{ends_on:%d/%m/%Y}",
+            since=f"{args.date_from:%d/%m/%Y}",
+        )
     try:
         check_period(args.date_from, ends_on, now.astimezone(settings.zone).date())
     except AwayInputError as error:

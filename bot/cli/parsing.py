@@ -102,10 +102,17 @@ class Parser(argparse.ArgumentParser):
             return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
+        self.exit(self.usage_error(message))
+
+    def usage_error(self, message: str) -> int:
+        """The usage line and ``prog: error: message`` on stderr, as argparse writes a
+        usage error (also for options that contradict each other, found after parsing);
+        returns exit code 2."""
         _ = self.gettext
         self.print_usage(sys.stderr)
         line = _("{prog}: error: {message}").format(prog=self.prog, message=message)
-        self.exit(EXIT_USAGE, line + "\n")
+        sys.stderr.write(line + "\n")
+        return EXIT_USAGE
 
 
 class Commands:
@@ -127,7 +134,7 @@ class Commands:
         self, name: str, handler: Handler, *, help: str, description: str | None = None
     ) -> Parser:
         parser = self._add(name, help=help, description=description)
-        parser.set_defaults(handler=handler)
+        parser.set_defaults(handler=handler, command_parser=parser)
         add_language_option(parser, hidden=True)
         return parser
 

@@ -138,7 +138,9 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
     day_from: date = args.date_from or utcnow().astimezone(zone).date()
     if args.date_to is not None and args.date_to < day_from:
         raise UsageError(
-            N_("--to ({to}) is before --from ({since})"), to=args.date_to, since=day_from
+            N_("--to ({to}) is before --from ({since})"),
+            to=f"{args.date_to:%d/%m/%Y}",
+            since=f"{day_from:%d/%m/%Y}",
         )
 
     async def work(scope: CommandScope) -> int:

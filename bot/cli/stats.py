@@ -12,7 +12,7 @@ from bot.cli.parsing import Commands
 from bot.db import utcnow
 from bot.domain.quarters import Quarter, QuarterError
 from bot.domain.stats import Statistics
-from bot.errors import EXIT_OK, BadInputError
+from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
 FORMATS = ("text", "csv", "xlsx", "png")
@@ -60,6 +60,8 @@ def cmd_stats(context: Context, args: argparse.Namespace) -> int:
     from bot.services.stats.figures import child_council_ids, council_by_code, quarterly_statistics
 
     _ = context.gettext
+    if args.children and args.council is None:
+        raise UsageError(N_("--children needs --council CODE"))
     settings = context.settings
     out: Path | None = args.out
     if out is not None:
@@ -75,8 +77,6 @@ def cmd_stats(context: Context, args: argparse.Namespace) -> int:
             council_ids = frozenset({council.id})
             if args.children:
                 council_ids |= await child_council_ids(session=scope.session, parent_id=council.id)
-        elif args.children:
-            raise BadInputError(N_("--children needs --council CODE"))
         stats = await quarterly_statistics(
             session=scope.session,
             quarter=args.quarter,

@@ -1,5 +1,5 @@
 """The register's figures for the quarterly text and workbook, as the office writes them:
-``tiếp nhận 04 đơn (01 khiếu nại, 02 kiến nghị, 01 phản ánh), đã chuyển 03 đơn đến cơ
+``tiếp nhận 04 đơn: 01 khiếu nại, 02 kiến nghị, 01 phản ánh; đã chuyển 03 đơn đến cơ
 quan có thẩm quyền, 02 đơn đã có văn bản trả lời (01 đúng hạn, 01 quá hạn), 01 đơn đang
 chờ trả lời``. Pure: register items in, figures and sentences out."""
 
@@ -94,6 +94,46 @@ def _n(value: int, language: str) -> str:
     return f"{value:,}"
 
 
+def _petition_clause(figures: RegisterFigures, language: str) -> str:
+    """``tiếp nhận 04 đơn: 01 khiếu nại, 02 kiến nghị, 01 phản ánh; đã chuyển 03 đơn …``:
+    the types after a colon, as the office writes them, then what became of them."""
+    _ = get_translator(language)
+
+    def n(value: int) -> str:
+        return _n(value, language)
+
+    types = ", ".join(
+        _(TYPE_WORDS[kind]).format(count=n(figures.types[kind.value]))
+        for kind in PETITION_TYPES
+        if figures.types[kind.value]
+    )
+    clause = _("{count} petition(s) received: {types}").format(
+        count=n(figures.petitions), types=types
+    )
+    outcome = []
+    if figures.forwarded:
+        outcome.append(
+            _("{count} forwarded to the competent bodies").format(count=n(figures.forwarded))
+        )
+    if figures.answered:
+        timing = ", ".join(
+            _(message).format(count=n(count))
+            for message, count in (
+                (N_("{count} on time"), figures.on_time),
+                (N_("{count} late"), figures.late),
+            )
+            if count
+        )
+        outcome.append(
+            _("{count} answered in writing ({timing})").format(
+                count=n(figures.answered), timing=timing
+            )
+        )
+    if figures.awaited:
+        outcome.append(_("{count} still awaiting an answer").format(count=n(figures.awaited)))
+    return "; ".join([clause, ", ".join(outcome)]) if outcome else clause
+
+
 def register_sentence(figures: RegisterFigures, language: str) -> str:
     """The register's clause of the quarterly text (empty when nothing was received)."""
     _ = get_translator(language)
@@ -103,33 +143,7 @@ def register_sentence(figures: RegisterFigures, language: str) -> str:
 
     parts: list[str] = []
     if figures.petitions:
-        types = ", ".join(
-            _(TYPE_WORDS[kind]).format(count=n(figures.types[kind.value]))
-            for kind in PETITION_TYPES
-            if figures.types[kind.value]
-        )
-        clause = _("{count} petition(s) received ({types})").format(
-            count=n(figures.petitions), types=types
-        )
-        if figures.forwarded:
-            clause += ", " + _("{count} forwarded to the competent bodies").format(
-                count=n(figures.forwarded)
-            )
-        if figures.answered:
-            timing = ", ".join(
-                _(message).format(count=n(count))
-                for message, count in (
-                    (N_("{count} on time"), figures.on_time),
-                    (N_("{count} late"), figures.late),
-                )
-                if count
-            )
-            clause += ", " + _("{count} answered in writing ({timing})").format(
-                count=n(figures.answered), timing=timing
-            )
-        if figures.awaited:
-            clause += ", " + _("{count} still awaiting an answer").format(count=n(figures.awaited))
-        parts.append(clause)
+        parts.append(_petition_clause(figures, language))
     if figures.opinions:
         clause = _("{count} voters' opinion(s) recorded").format(count=n(figures.opinions))
         if figures.opinions_forwarded:

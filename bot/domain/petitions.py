@@ -44,7 +44,8 @@ PETITION_TYPES = (
     PetitionType.proposal,
     PetitionType.feedback,
 )
-"""The types of a petition from a reception; a voters' opinion is always ``opinion``."""
+"""The types of a petition (đơn); a voters' opinion is ``opinion``. Either comes from
+either source (a petition handed in at a voter meeting, an opinion voiced at a reception)."""
 
 DEFAULT_ANSWER_DAYS: Mapping[str, int] = {
     "complaint": 30,
@@ -282,11 +283,8 @@ def _consistency(
     def add(column: str, message: str, **params: str) -> None:
         problems.append(Problem(row.number, column, message, params))
 
-    if source is not None and kind is not None:
-        if source is PetitionSource.voter_meeting and kind is not PetitionType.opinion:
-            add("type", N_("An item from a voter meeting is a voters' opinion (ý kiến cử tri)"))
-        if source is PetitionSource.reception and kind is PetitionType.opinion:
-            add("type", N_("A voters' opinion comes from a voter meeting (tiếp xúc cử tri)"))
+    # Any source with any type: voters hand in petitions at a voter meeting too, and a
+    # type, not the source, decides whether an item counts as a petition or an opinion.
     forwarded = action is PetitionAction.forwarded
     if forwarded and not agency:
         add("agency", N_("The agency is required when the item is forwarded (chuyển)"))

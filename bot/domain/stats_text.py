@@ -26,14 +26,16 @@ from bot.i18n import N_, Gettext, get_translator
 
 QUARTER_TITLE = N_("Quarter {roman}/{year}")
 QUARTER_INLINE = N_("quarter {roman}/{year}")
+# Several councils of one level make one paragraph, named as the office names them
+# ("HĐND các xã, phường"); how many follows the name once, in brackets.
 GROUP_NAMES = {
-    "province": N_("the councils of {count} provinces"),
-    "district": N_("the councils of {count} districts"),
-    "commune": N_("the councils of {count} communes and wards"),
+    "province": (N_("the province councils"), N_("({count} provinces)")),
+    "district": (N_("the district councils"), N_("({count} districts)")),
+    "commune": (N_("the commune and ward councils"), N_("({count} communes and wards)")),
 }
 GROUP_NAME = N_("{count} councils")
 # Before July 2025 a district's lower councils were communes and towns (thị trấn).
-TOWNS_GROUP_NAME = N_("the councils of {count} communes and towns")
+TOWNS_GROUP_NAME = (N_("the commune and town councils"), N_("({count} communes and towns)"))
 
 
 def figure(value: int, language: str) -> str:
@@ -62,15 +64,34 @@ def quarter_inline(quarter: Quarter, _: Gettext) -> str:
     return _(QUARTER_INLINE).format(roman=quarter.roman, year=quarter.year)
 
 
-def who(summary: Summary, _: Gettext) -> str:
-    """The council's name, or its level's councils together (``HĐND 18 xã, phường``)."""
-    if summary.council is not None:
-        return summary.council.name
-    message = GROUP_NAMES.get(summary.level or "", GROUP_NAME)
+def _group_messages(summary: Summary) -> tuple[str, str] | None:
+    """The name and the count of a level's councils together, ``None`` for one council
+    or councils of no known level."""
+    if summary.council is not None or summary.level not in GROUP_NAMES:
+        return None
     names = " ".join(summary.names).lower()
     if summary.level == "commune" and "thị trấn" in names and "phường" not in names:
-        message = TOWNS_GROUP_NAME
-    return _(message).format(count=summary.count)
+        return TOWNS_GROUP_NAME
+    return GROUP_NAMES[summary.level]
+
+
+def who(summary: Summary, _: Gettext) -> str:
+    """The council's name, or its level's councils together (``HĐND các xã, phường``)."""
+    if summary.council is not None:
+        return summary.council.name
+    if (messages := _group_messages(summary)) is None:
+        return _(GROUP_NAME).format(count=summary.count)
+    return _(messages[0])
+
+
+def who_counted(summary: Summary, language: str) -> str:
+    """:func:`who`, and for a level's councils how many (``HĐND các xã, phường (06 xã,
+    phường)``): a heading, the workbook's totals row, the paragraph's first mention."""
+    _ = get_translator(language)
+    name = who(summary, _)
+    if (messages := _group_messages(summary)) is None:
+        return name
+    return f"{name} {_(messages[1]).format(count=figure(summary.count, language))}"
 
 
 def summary_text(stats: Statistics, language: str) -> str:
@@ -97,18 +118,19 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _opening(quarter: Quarter, sentence: str, name: str, _: Gettext) -> str:
+def _opening(quarter: Quarter, sentence: str, name: str, counted: str, _: Gettext) -> str:
     """``Trong quý I/2022, `` before the paragraph's first sentence, and the council's
     name when that sentence does not say it (``Trong quý I/2022, HĐND xã Mỹ Lộc tổ chức
-    02 cuộc giám sát.``). A sentence opening with a common word is lowered; ``HĐND …``
-    stays as it is."""
+    02 cuộc giám sát.``); its first mention is ``counted`` (a level's councils with how
+    many). A sentence opening with a common word is lowered; ``HĐND …`` stays as it is."""
     if sentence[1:2].islower():
         sentence = sentence[:1].lower() + sentence[1:]
     when = quarter_inline(quarter, _)
     if name in sentence:
+        sentence = sentence.replace(name, counted, 1)
         return _("In {quarter}, {sentence}").format(quarter=when, sentence=sentence)
     return _("In {quarter}, {council} {sentence}").format(
-        quarter=when, council=name, sentence=sentence
+        quarter=when, council=counted, sentence=sentence
     )
 
 
@@ -129,7 +151,7 @@ def council_sentences(summary: Summary, quarter: Quarter, language: str) -> list
                 "{council} had no citizen reception, voter meeting, supervision or council session."
             ).format(council=name)
         ]
-    sentences[0] = _opening(quarter, sentences[0], name, _)
+    sentences[0] = _opening(quarter, sentences[0], name, who_counted(summary, language), _)
     if summary.register is not None and (line := register_sentence(summary.register, language)):
         sentences.append(line)  # the petitions register's own sentence, last
     return sentences
@@ -303,7 +325,9 @@ def follow_up_line(summary: Summary, language: str) -> str | None:
         parts.append(_("{count} not reported").format(count=n(counts.unreported)))
     if counts.upcoming:
         parts.append(_("{count} still to come").format(count=n(counts.upcoming)))
-    line = _("{council}: {parts}.").format(council=who(summary, _), parts="; ".join(parts))
+    line = _("{council}: {parts}.").format(
+        council=who_counted(summary, language), parts="; ".join(parts)
+    )
     return _capital(line)
 
 

@@ -10,7 +10,9 @@ from bot.domain.reports import REPORTABLE_KINDS
 
 
 class CouncilRole(StrEnum):
-    office = "office"
+    """The user's role in a council, in the roster's words (``secretary``/``delegate``)."""
+
+    secretary = "secretary"
     """The council's office, or the office of its parent council, or an admin
     (``OfficeReach.may_reach``)."""
     delegate = "delegate"

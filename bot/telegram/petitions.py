@@ -2,10 +2,11 @@
 one, ``/donthu``, and the office's ``Đã có trả lời``.
 
 After a confirmed report with petitions, a short optional flow records each item: its
-type (buttons; a voters' opinion needs none), a one-message summary, what was done
-(``chuyển`` + the agency, ``hướng dẫn``, ``trả lại``, ``lưu``). ``Để sau`` leaves the
-rest for ``/donthu``. Summaries are personal data: they are shown only to the receiving
-delegate and their council's secretaries (``services.petitions.items.may_see``).
+type (buttons; a voter meeting's item is a voters' opinion unless a petition's type is
+picked), a one-message summary, what was done (``chuyển`` + the agency, ``hướng dẫn``,
+``trả lại``, ``lưu``). ``Để sau`` leaves the rest for ``/donthu``. Summaries are personal
+data: they are shown only to the receiving delegate and their council's secretaries
+(``services.petitions.items.may_see``).
 """
 
 from __future__ import annotations
@@ -77,16 +78,35 @@ class PetitionAnswer(ConversationState):
     petition_id: int
 
 
-def _type_keyboard(report_id: int, _: Gettext) -> InlineKeyboardMarkup:
+# Any source takes any type (DESIGN's register): a reception's item may be a voters'
+# opinion, and voters hand in petitions at a voter meeting. A reception's item asks its
+# type, the opinion offered last; a voter meeting's is an opinion unless the delegate
+# picks a petition's type on the summary question.
+RECEPTION_TYPES = (*PETITION_TYPES, PetitionType.opinion)
+
+
+def _type_keyboard(
+    report_id: int, kinds: tuple[PetitionType, ...], _: Gettext
+) -> InlineKeyboardMarkup:
     buttons = [
         callback_button(
             texts.type_name(kind, _).capitalize(),
             PetitionButton(PetitionStep.type, report_id, kind.value),
         )
-        for kind in PETITION_TYPES
+        for kind in kinds
     ]
     later = callback_button(_("Later"), PetitionButton(PetitionStep.later, report_id))
-    return inline_markup([buttons[:2], buttons[2:], [later]])
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return inline_markup([*rows, [later]])
+
+
+def _may_pick_type(state: PetitionEntry) -> bool:
+    """The type question, or a voter meeting's summary question still taken as an opinion."""
+    return state.step == "type" or (
+        state.step == "summary"
+        and state.source is PetitionSource.voter_meeting
+        and state.type is PetitionType.opinion
+    )
 
 
 def _action_keyboard(report_id: int, _: Gettext) -> InlineKeyboardMarkup:
@@ -105,14 +125,18 @@ def _question(state: PetitionEntry, _: Gettext) -> tuple[str, InlineKeyboardMark
     where = _("Item {index}/{total}").format(index=state.index, total=state.total)
     if state.step == "type":
         return f"<b>{escape(where)}</b>: " + escape(_("what type is it?")), _type_keyboard(
-            state.report_id, _
+            state.report_id, RECEPTION_TYPES, _
         )
     if state.step == "summary":
         ask = _(
             "please send a short summary in one message (who, where, what is asked). "
             "Only you and the council office will see it."
         )
-        return f"<b>{escape(where)}</b>: " + escape(ask), None
+        if not _may_pick_type(state):
+            return f"<b>{escape(where)}</b>: " + escape(ask), None
+        ask += " " + _("If it is a petition handed in at the meeting, pick its type first.")
+        keyboard = _type_keyboard(state.report_id, PETITION_TYPES, _)
+        return f"<b>{escape(where)}</b>: " + escape(ask), keyboard
     if state.step == "action":
         return f"<b>{escape(where)}</b>: " + escape(_("what was done with it?")), _action_keyboard(
             state.report_id, _
@@ -351,7 +375,7 @@ async def _entry_button(scope: UpdateScope, query: CallbackQuery, data: Petition
             escape(_("Fine: the remaining items can be recorded later with /donthu."))
         )
         return
-    if data.step is PetitionStep.type and state.step == "type" and data.value in set(PetitionType):
+    if data.step is PetitionStep.type and _may_pick_type(state) and data.value in set(PetitionType):
         await message.edit_reply_markup(None)
         await _ask(
             scope,

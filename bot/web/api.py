@@ -74,6 +74,7 @@ async def me(request: web.Request) -> web.Response:
             "language": scope.language,
             "linked": user.identity.is_linked,
             "office": user.is_office,
+            "admin": user.identity.is_admin,
             "councils": [
                 {"id": c.id, "code": c.code, "name": c.name, "role": c.role.value}
                 for c in user.councils

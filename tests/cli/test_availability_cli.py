@@ -84,8 +84,14 @@ async def test_away_refuses_bad_input_and_writes_nothing(
     assert await _run(["delegates", "away", "NOPE", "--from", "01/01/2032"]) == 1
     assert "NOPE" in capsys.readouterr().err
     bad = ["delegates", "away", "ML-001", "--from", "10/01/2032", "--to", "01/01/2032"]
-    assert await _run(bad) == 1
-    assert "Ngày kết thúc không được trước ngày bắt đầu." in capsys.readouterr().err
+    # Options that contradict each other: a usage error (exit 2), said as argparse says it.
+    assert await _run(bad) == 2
+    err = capsys.readouterr().err
+    assert "delegate-bot delegates away" in err.splitlines()[0]  # the usage line
+    assert (
+        "delegate-bot delegates away: lỗi: ngày --to (01/01/2032) trước ngày --from (10/01/2032)"
+        in err
+    )
     assert await _run(["delegates", "away", "ML-001", "--from", "01/01/2020"]) == 1
     assert await _run(["schedule", "attendance", "--date", "20/02/2032", "--council", "XX"]) == 1
     listing = ["schedule", "list", "--from", "2032-01-01", "--to", "2032-01-31", "--format", "csv"]

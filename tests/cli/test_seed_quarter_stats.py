@@ -150,8 +150,9 @@ def test_the_seed_quarter_reads_as_the_seed(
         "phản ánh, đã chuyển 04 đơn đến cơ quan có thẩm quyền giải quyết theo quy định."
     )
     assert communes.startswith(
-        "Trong quý I/2022, đại biểu HĐND 18 xã, thị trấn đã tiếp công dân 445 buổi theo phân "
-        "công (445 lượt đại biểu). Đã tiếp 445 lượt công dân. Tổ chức 48 hội nghị tiếp xúc "
+        "Trong quý I/2022, đại biểu HĐND các xã, thị trấn (18 xã, thị trấn) đã tiếp công dân "
+        "445 buổi theo phân công (445 lượt đại biểu). Đã tiếp 445 lượt công dân. "
+        "Tổ chức 48 hội nghị tiếp xúc "
         "cử tri với 1.920 lượt cử tri tham dự, tiếp nhận 96 ý kiến, kiến nghị. Tổ chức 24 "
         "cuộc giám sát."
     )
@@ -171,7 +172,7 @@ def test_the_seed_quarter_workbook_has_the_same_totals(seed_quarter: Path) -> No
     }
     assert totals == {
         "Cộng: HĐND huyện Mê Linh": (81, 54, 351, 4, 4, 0, 0, 0, 0, 0),
-        "Cộng: HĐND 18 xã, thị trấn": (0, 445, 445, 0, 0, 48, 1920, 96, 24, 0),
+        "Cộng: HĐND các xã, thị trấn (18 xã, thị trấn)": (0, 445, 445, 0, 0, 48, 1920, 96, 24, 0),
     }
     rows = list(sheet.iter_rows(min_row=6, values_only=True))
     assert rows[0][:3] == (1, "HĐND huyện Mê Linh", "Thị trấn Quang Minh")

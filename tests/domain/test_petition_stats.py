@@ -37,17 +37,19 @@ def test_figures_per_council_and_overall() -> None:
 def test_the_office_wording() -> None:
     sentence = register_sentence(register_figures(_items())[1], "vi")
     assert sentence == (
-        "Về đơn thư, ý kiến cử tri: tiếp nhận 04 đơn (01 khiếu nại, 02 kiến nghị, 01 phản ánh), "
+        "Về đơn thư, ý kiến cử tri: tiếp nhận 04 đơn: 01 khiếu nại, 02 kiến nghị, 01 phản ánh; "
         "đã chuyển 03 đơn đến cơ quan có thẩm quyền, 02 đơn đã có văn bản trả lời "
         "(01 đúng hạn, 01 quá hạn), 01 đơn đang chờ trả lời; 02 ý kiến, kiến nghị cử tri, "
         "đã chuyển 01, đã được trả lời 01."
     )
+    # DESIGN's petitions contract, word for word.
+    assert "04 đơn: 01 khiếu nại, 02 kiến nghị, 01 phản ánh" in sentence
 
 
 def test_zero_clauses_are_left_out() -> None:
     figures = register_figures([RegisterItem(2, "denunciation", None, None, None)])[2]
     assert (
         register_sentence(figures, "vi")
-        == "Về đơn thư, ý kiến cử tri: tiếp nhận 01 đơn (01 tố cáo)."
+        == "Về đơn thư, ý kiến cử tri: tiếp nhận 01 đơn: 01 tố cáo."
     )
     assert "1 denunciation" in register_sentence(figures, "en")

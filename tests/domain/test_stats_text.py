@@ -94,17 +94,17 @@ theo quy định. Tổ chức 01 kỳ họp.
 So với quý trước (quý IV/2021): 08 buổi tiếp công dân; cùng kỳ năm 2021 (quý I/2021): \
 01 cuộc giám sát.
 
-Trong quý I/2022, đại biểu HĐND 2 xã, phường đã tiếp công dân 445 buổi theo phân công \
-(445 lượt đại biểu). Tổ chức 48 hội nghị tiếp xúc cử tri với 1.550 lượt cử tri tham dự, \
-tiếp nhận 157 ý kiến, kiến nghị. Tổ chức 24 cuộc giám sát.
+Trong quý I/2022, đại biểu HĐND các xã, phường (02 xã, phường) đã tiếp công dân 445 buổi \
+theo phân công (445 lượt đại biểu). Tổ chức 48 hội nghị tiếp xúc cử tri với 1.550 lượt \
+cử tri tham dự, tiếp nhận 157 ý kiến, kiến nghị. Tổ chức 24 cuộc giám sát.
 So với quý trước (quý IV/2021): không có hoạt động; cùng kỳ năm 2021 (quý I/2021): \
 không có hoạt động.
 
 Theo dõi nội bộ (không đưa vào báo cáo):
 HĐND huyện Mê Linh: 175 lượt hoạt động đã diễn ra; 170 lượt thực hiện (tỷ lệ thực hiện \
 97,1%, quý trước 80,0%); 03 lượt không thực hiện (trùng lịch 03); 02 lượt chưa báo cáo.
-HĐND 2 xã, phường: 517 lượt hoạt động đã diễn ra; 517 lượt thực hiện (tỷ lệ thực hiện \
-100,0%, quý trước –)."""
+HĐND các xã, phường (02 xã, phường): 517 lượt hoạt động đã diễn ra; 517 lượt thực hiện \
+(tỷ lệ thực hiện 100,0%, quý trước –)."""
 
 
 def _stats(*councils: CouncilInfo) -> Statistics:
@@ -113,6 +113,19 @@ def _stats(*councils: CouncilInfo) -> Statistics:
 
 def test_district_and_its_communes_one_paragraph_per_level() -> None:
     assert summary_text(_stats(DISTRICT, *COMMUNES), "vi") == EXPECTED
+
+
+def test_the_communes_paragraph_names_them_as_the_contract_does() -> None:
+    """DESIGN: one paragraph per level, the council itself, then "HĐND các xã, phường"."""
+    text = summary_text(_stats(DISTRICT, *COMMUNES), "vi")
+    pasteable, _follow_up = text.split("\n\nTheo dõi nội bộ")
+    district, communes = pasteable.split("\n\n")
+    assert "HĐND huyện Mê Linh" in district
+    assert communes.startswith("Trong quý I/2022, đại biểu HĐND các xã, phường (02 xã, phường) ")
+    assert "HĐND 2 xã" not in text
+    assert "the commune and ward councils (2 communes and wards)" in summary_text(
+        _stats(DISTRICT, *COMMUNES), "en"
+    )
 
 
 def test_no_zero_is_ever_written_00() -> None:

@@ -161,6 +161,59 @@ async def test_voter_meeting_opinion_needs_no_type(
     )  # fmt: skip
 
 
+async def test_a_petition_handed_in_at_a_voter_meeting_is_recorded_as_a_petition(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """Any source takes any type (DESIGN's register): the voter meeting's summary question
+    offers the petition types; the item is then counted as a petition, not an opinion."""
+    user = await linked_delegate(harness)
+    await schedule(
+        harness,
+        tmp_path,
+        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
+        "HDND-ML,ML-001,,,,",
+    )
+    await run_until(harness, policy, harness.clock.now)
+    prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
+    await press(harness, user, prompt, "Đã thực hiện")
+    (understood,) = await user.send_and_wait("80 1")
+    before = len(user.messages)
+    await press(harness, user, understood, "Xác nhận")
+    (offer,) = await next_messages(user, before)
+    assert "chọn loại đơn trước" in offer
+    offered = [b["text"] for b in user.messages[-1].buttons]
+    assert offered == ["Khiếu nại", "Tố cáo", "Kiến nghị", "Phản ánh", "Để sau"]
+    before = len(user.messages)
+    await user.press(user.messages[-1], "Kiến nghị")
+    (ask,) = await next_messages(user, before)
+    assert "tóm tắt" in ask
+    assert "chọn loại đơn" not in ask
+    (actions,) = await user.send_and_wait("Đơn đề nghị cấp giấy chứng nhận quyền sử dụng đất")
+    before = len(user.messages)
+    await user.press(actions, "Lưu")
+    await next_messages(user, before)
+    (item,) = await petitions(harness)
+    assert (item.source, item.type, item.action) == ("voter_meeting", "proposal", "filed")
+
+
+async def test_a_reception_item_may_be_a_voters_opinion(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    user = await reported(harness, policy, tmp_path)
+    offered = [b["text"] for b in user.messages[-1].buttons]
+    assert offered == ["Khiếu nại", "Tố cáo", "Kiến nghị", "Phản ánh", "Ý kiến cử tri", "Để sau"]
+    before = len(user.messages)
+    await user.press(user.messages[-1], "Ý kiến cử tri")
+    (ask,) = await next_messages(user, before)
+    assert "tóm tắt" in ask
+    (actions,) = await user.send_and_wait("Đề nghị sửa đường liên thôn")
+    before = len(user.messages)
+    await user.press(actions, "Lưu")
+    await next_messages(user, before)
+    (item,) = await petitions(harness)
+    assert (item.source, item.type, item.action) == ("reception", "opinion", "filed")
+
+
 async def test_another_councils_office_cannot_answer(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:

@@ -178,7 +178,7 @@ async def test_quarterly_statistics_carry_the_register(session_factory: SessionF
         )
     text = summary_text(stats, "vi")
     assert (
-        "Về đơn thư, ý kiến cử tri: tiếp nhận 05 đơn (05 kiến nghị), đã chuyển 04 đơn đến cơ "
+        "Về đơn thư, ý kiến cử tri: tiếp nhận 05 đơn: 05 kiến nghị; đã chuyển 04 đơn đến cơ "
         "quan có thẩm quyền, 01 đơn đã có văn bản trả lời (01 quá hạn), 03 đơn đang chờ trả lời."
     ) in text
     assert "Nội dung riêng" not in text

@@ -294,8 +294,8 @@ async def test_every_council_adds_the_other_one(
     text = summary_text(stats, "vi")
     # Two commune councils: one paragraph for the level, their figures added up.
     assert text.startswith(
-        "Trong quý I/2026, đại biểu HĐND 2 xã, phường đã tiếp công dân 04 buổi theo phân công"
-        " (05 lượt đại biểu, "
+        "Trong quý I/2026, đại biểu HĐND các xã, phường (02 xã, phường) đã tiếp công dân 04 buổi"
+        " theo phân công (05 lượt đại biểu, "
     )
     assert text.count("Trong quý") == 1
     assert "HDND-X" not in text

@@ -70,7 +70,8 @@ def test_the_comparison_rows_are_the_texts_figures(stats: Statistics) -> None:
         "Kỳ họp": (1, 0, 0),
         "Tỷ lệ thực hiện": (170 / 175, 0.8, 1.0),
     }
-    communes = {figure: values for who, figure, values in rows if who == "HĐND 2 xã, phường"}
+    level = "HĐND các xã, phường (02 xã, phường)"
+    communes = {figure: values for who, figure, values in rows if who == level}
     assert communes["Tiếp công dân theo phân công (buổi)"] == (445, 0, 0)
     assert communes["Tiếp xúc cử tri (hội nghị)"] == (48, 0, 0)
     assert communes["Giám sát (cuộc)"] == (24, 0, 0)
@@ -86,4 +87,4 @@ def test_the_workbook_has_the_comparison_sheet(stats: Statistics) -> None:
     by_figure = {(row[0], row[1]): row[2:] for row in cells[4:]}
     assert by_figure["HĐND huyện Mê Linh", "Tiếp công dân theo phân công (buổi)"] == [54, 8, 0]
     assert by_figure["HĐND huyện Mê Linh", "Giám sát (cuộc)"] == [0, 0, 1]
-    assert by_figure["HĐND 2 xã, phường", "Tỷ lệ thực hiện"] == [1, None, None]
+    assert by_figure["HĐND các xã, phường (02 xã, phường)", "Tỷ lệ thực hiện"] == [1, None, None]

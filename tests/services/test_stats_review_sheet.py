@@ -73,7 +73,7 @@ def test_the_summary_sheet_comes_first_with_the_texts_totals() -> None:
         [2, "HĐND xã Tiền Phong", "Xã Tiền Phong"],
         [3, "HĐND xã Văn Yên", "Xã Văn Yên"],
     ]
-    assert rows[9][0] == "Cộng: HĐND 2 xã, phường"
+    assert rows[9][0] == "Cộng: HĐND các xã, phường (02 xã, phường)"
     assert rows[9][3:13] == [0, 445, 0, 0, 0, 48, 1550, 157, 24, 0]
     text = summary_text(_stats(DISTRICT, *COMMUNES), "vi")
     assert "445 buổi" in text

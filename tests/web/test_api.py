@@ -121,6 +121,26 @@ async def test_a_stranger_has_no_calendar(client: Client) -> None:
     assert (body["linked"], body["office"], body["councils"]) == (False, False, [])
 
 
+@pytest.mark.parametrize(
+    ("user", "roles", "admin"),
+    [
+        (OFFICE_A, [("HDND-A", "secretary")], False),
+        (ADMIN, [("HDND-A", "secretary"), ("HDND-B", "secretary")], True),
+        (DELEGATE_A1, [("HDND-A", "delegate")], False),
+    ],
+    ids=["office", "admin", "delegate"],
+)
+async def test_me_names_each_councils_role_in_the_rosters_words(
+    client: Client, user: int, roles: list[tuple[str, str]], admin: bool
+) -> None:
+    """DESIGN: ``/app/api/me`` gives councils with the user's role there, the roster's
+    ``secretary``/``delegate``; an admin is marked apart."""
+    status, me = await status_of(client, "me", headers(user)["Authorization"])
+    assert status == 200
+    assert [(c["code"], c["role"]) for c in me["councils"]] == roles
+    assert (me["admin"], me["office"]) == (admin, user != DELEGATE_A1)
+
+
 def _codes(calendar: dict[str, Any]) -> set[str]:
     return {d["code"] for o in calendar["occurrences"] for d in o["delegates"]}
 
@@ -139,7 +159,7 @@ async def test_each_office_sees_its_own_councils(
     auth = headers(user)["Authorization"]
     status, me = await status_of(client, "me", auth)
     assert status == 200
-    assert {c["code"] for c in me["councils"] if c["role"] == "office"} == councils
+    assert {c["code"] for c in me["councils"] if c["role"] == "secretary"} == councils
     status, calendar = await status_of(client, "office/calendar?month=2026-11", auth)
     assert status == 200
     assert _codes(calendar) == seen
@@ -185,7 +205,7 @@ async def test_a_parent_councils_office_sees_its_children(
     province = await seed_province(session_factory, seeded)
     auth = headers(user)["Authorization"]
     _, me = await status_of(client, "me", auth)
-    assert {c["code"] for c in me["councils"] if c["role"] == "office"} == offices
+    assert {c["code"] for c in me["councils"] if c["role"] == "secretary"} == offices
     status, calendar = await status_of(client, "office/calendar?month=2026-11", auth)
     if seen is None:
         assert status == 403
@@ -362,5 +382,15 @@ async def test_strings_follow_language_code(client: Client) -> None:
         en = await response.json()
     assert (vi["tab_missing"], en["tab_missing"]) == ("Chưa báo cáo", "Not reported")
     assert (vi["title_office"], vi["tab_mine"]) == ("Bảng theo dõi", "Lịch của tôi")
+    # DESIGN's Mini App contract: the Lịch tab's states, word for word.
+    states = ["waiting", "reported", "unreported", "not_held", "released", "stand_in"]
+    assert [vi[f"state_{state}"] for state in states] == [
+        "chờ",
+        "đã báo cáo",
+        "chưa báo cáo",
+        "không thực hiện",
+        "xin vắng",
+        "người thay",
+    ]
     _, me = await status_of(client, "me", headers(DELEGATE_A1, language="en")["Authorization"])
     assert me["language"] == "en"

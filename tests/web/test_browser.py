@@ -130,7 +130,7 @@ async def test_the_office_sees_its_dashboard(
 
     await page.get_by_role("button", name="Tháng sau").click()
     await page.wait_for_selector("#month-title >> text=12/2026")
-    assert set(await page.locator(".occurrence .chip").all_inner_texts()) == {"chưa diễn ra"}
+    assert set(await page.locator(".occurrence .chip").all_inner_texts()) == {"chờ"}
 
     await tab(page, "Chưa báo cáo")
     units = await page.locator(".unit h2").all_inner_texts()
@@ -161,7 +161,7 @@ async def test_a_delegate_sees_their_calendar_on_a_phone_without_telegram_s_scri
     assert await page.locator("#tabs button").all_inner_texts() == ["Lịch của tôi"]
     upcoming = await page.locator("#upcoming .chip").all_inner_texts()
     past = await page.locator("#past .chip").all_inner_texts()
-    assert upcoming == ["chưa diễn ra"]
+    assert upcoming == ["chờ"]
     assert past == ["chưa báo cáo", "không thực hiện", "đã báo cáo"]
     assert "Lê Văn Bình" not in await page.inner_text("main")  # another delegate
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")

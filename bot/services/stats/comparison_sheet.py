@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.stats import Period, Statistics
-from bot.domain.stats_text import who
-from bot.i18n import get_translator
+from bot.domain.stats_text import who_counted
 from bot.services.stats.output import scope_title, vi_quarter
 from bot.services.stats.review_sheet import FIGURES, sheet_formats
 
@@ -24,12 +23,11 @@ RATE_HEADER = FIGURES[-1][0]
 
 def comparison_rows(stats: Statistics) -> list[tuple[str, str, tuple[float | int | None, ...]]]:
     """(paragraph, figure, (this quarter, the quarter before, a year before)) in sheet order."""
-    vi = get_translator("vi")  # a document for the council office
     rows = []
     for summary in stats.summaries:
         periods: tuple[Period, ...] = (summary.current, summary.previous, summary.year_ago)
         for header, value_of in FIGURES:
-            rows.append((who(summary, vi), header, tuple(value_of(p) for p in periods)))
+            rows.append((who_counted(summary, "vi"), header, tuple(value_of(p) for p in periods)))
     return rows
 
 

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.domain.stats import Period, Statistics, completion_rate, sort_key
-from bot.domain.stats_text import who
-from bot.i18n import get_translator
+from bot.domain.stats_text import who_counted
 from bot.services.stats.output import scope_title, unit_label, vi_quarter
 
 SHEET_REVIEW = "Biểu tổng hợp"
@@ -49,7 +48,6 @@ def review_sheet(book: Any, stats: Statistics) -> None:
     f = sheet_formats(book)
     several = len(stats.councils) > 1
     names = {c.id: c.name for c in stats.councils}
-    vi = get_translator("vi")  # a document for the council office
     keys = ["STT", *(["HĐND"] if several else []), "Đơn vị"]
     last = len(keys) + len(FIGURES) - 1
     sheet.merge_range(0, 0, 0, last, TITLE, f["title"])
@@ -79,7 +77,9 @@ def review_sheet(book: Any, stats: Statistics) -> None:
             sheet.write_string(row, len(keys) - 1, unit_label(unit), f["text"])
             _figures(sheet, row, len(keys), stats.unit_periods[council_id, unit], f, bold=False)
             row += 1
-        sheet.merge_range(row, 0, row, len(keys) - 1, f"Cộng: {who(summary, vi)}", f["bold_text"])
+        sheet.merge_range(
+            row, 0, row, len(keys) - 1, f"Cộng: {who_counted(summary, 'vi')}", f["bold_text"]
+        )
         _figures(sheet, row, len(keys), summary.current, f, bold=True)
         row += 1
     end = _signing_block(sheet, row + 1, last, f)

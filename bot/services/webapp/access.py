@@ -34,11 +34,11 @@ class WebUser:
 
     @property
     def is_office(self) -> bool:
-        return any(c.role is CouncilRole.office for c in self.councils)
+        return any(c.role is CouncilRole.secretary for c in self.councils)
 
     @property
     def office_council_ids(self) -> frozenset[int]:
-        return frozenset(c.id for c in self.councils if c.role is CouncilRole.office)
+        return frozenset(c.id for c in self.councils if c.role is CouncilRole.secretary)
 
 
 async def resolve_user(
@@ -65,7 +65,7 @@ async def resolve_user(
             id=council.id,
             code=council.code,
             name=council.name,
-            role=CouncilRole.office if office.may_reach(council.id) else CouncilRole.delegate,
+            role=CouncilRole.secretary if office.may_reach(council.id) else CouncilRole.delegate,
         )
         for council in councils
         if council.id is not None

@@ -331,12 +331,15 @@
       me = await api("me");
     } catch (error) { showError(error); return; }
     const views = [];
-    if (me.office) views.push("calendar", "missing", "broadcasts", "stats", "petitions");
+    // Each council comes with the roster's role there: "secretary" (its office, its
+    // parent's office, or an admin) or "delegate".
+    const secretary = me.councils.some((c) => c.role === "secretary");
+    if (secretary) views.push("calendar", "missing", "broadcasts", "stats", "petitions");
     if (me.councils.some((c) => c.role === "delegate")) views.push("mine");
-    if (!me.linked && !me.office) { showError(new ApiError(403, "not_linked")); return; }
-    document.getElementById("title").textContent = me.office ? T.title_office : T.title_delegate;
+    if (!me.linked && !secretary) { showError(new ApiError(403, "not_linked")); return; }
+    document.getElementById("title").textContent = secretary ? T.title_office : T.title_delegate;
     document.title = document.getElementById("title").textContent;
-    document.body.dataset.role = me.office ? "office" : "delegate";
+    document.body.dataset.role = secretary ? "secretary" : "delegate";
     tabs(views);
     await render(views[0]);
   }
