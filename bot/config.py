@@ -29,8 +29,9 @@ DEFAULT_REMINDER_OFFSETS: dict[str, list[str]] = {
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/delegate-bot.db"
 
-# What Telegram accepts as a webhook's secret_token. Shorter than 32 characters it is
-# accepted with a warning at start (Settings.startup_warnings): it can be guessed.
+# What Telegram accepts as a webhook's secret_token. Shorter than 32 characters it can be
+# guessed: refused with Telegram's own servers, accepted with a warning with a test or
+# self-hosted Bot API server (Settings.startup_warnings).
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_SECRET_SAFE_LENGTH = 32
 WEBHOOK_SECRET_RULE = (
@@ -38,6 +39,10 @@ WEBHOOK_SECRET_RULE = (
     "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
 )
 TELEGRAM_API = "https://api.telegram.org"
+
+
+def _short(secret: SecretStr) -> bool:
+    return len(secret.get_secret_value()) < WEBHOOK_SECRET_SAFE_LENGTH
 
 
 def is_local_host(url: str) -> bool:
@@ -230,28 +235,51 @@ class Settings(BaseSettings):
             url = getattr(self, name)
             if url is not None and not self._may_use(url):
                 raise ValueError(f"{name} must be an https:// URL (Telegram requires it)")
+        secret = self.WEBHOOK_SECRET
+        if self._with_telegram and secret is not None and _short(secret):
+            raise ValueError(
+                f"WEBHOOK_SECRET must be at least {WEBHOOK_SECRET_SAFE_LENGTH} characters with "
+                f"Telegram's own servers ({WEBHOOK_SECRET_RULE})"
+            )
         return self
+
+    @property
+    def _with_telegram(self) -> bool:
+        """Talking to Telegram's own servers, not a self-hosted or test Bot API server."""
+        return self.TELEGRAM_API_URL == TELEGRAM_API
 
     def _may_use(self, url: str) -> bool:
         """Telegram calls only https:// webhooks and opens only https:// Mini Apps. Plain
-        http:// is for this machine, or for a self-hosted or test Bot API server
-        (``TELEGRAM_API_URL`` other than Telegram's), which may be told any address."""
+        http:// is for this machine, or for a self-hosted or test Bot API server, which
+        may be told any address (with a warning at start, :meth:`startup_warnings`)."""
         if url.startswith("https://"):
             return True
         if not url.startswith("http://"):
             return False
-        return is_local_host(url) or self.TELEGRAM_API_URL != TELEGRAM_API
+        return is_local_host(url) or not self._with_telegram
 
     def startup_warnings(self) -> list[str]:
         """What ``run`` and ``worker`` log once at start: accepted, but unsafe."""
         warnings = [] if (api := self.insecure_api_warning()) is None else [api]
         secret = self.WEBHOOK_SECRET
-        if secret is not None and len(secret.get_secret_value()) < WEBHOOK_SECRET_SAFE_LENGTH:
+        if secret is not None and _short(secret):
             warnings.append(
                 f"WEBHOOK_SECRET is shorter than {WEBHOOK_SECRET_SAFE_LENGTH} characters: "
                 "whoever guesses it can post updates as any user; "
                 f"use {WEBHOOK_SECRET_RULE.split('; ', 1)[1]}"
             )
+        for name in ("WEBHOOK_URL", "WEBAPP_URL"):
+            url = getattr(self, name)
+            if url is not None and url.startswith("http://") and not is_local_host(url):
+                warnings.append(
+                    f"{name} {url} is plain http:// to another machine: "
+                    + (
+                        "the webhook's secret crosses the network unencrypted"
+                        if name == "WEBHOOK_URL"
+                        else "users' signed login data (initData) cross the network unencrypted"
+                    )
+                    + "; use https:// outside a test"
+                )
         return warnings
 
     def insecure_api_warning(self) -> str | None:

@@ -167,15 +167,32 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) ->
     assert elapsed < QUICK, f"{elapsed:.2f}s"
 
 
-def test_a_csv_cell_beyond_the_csv_limit_is_explained_in_the_office_s_words(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("text", "row", "message"),
+    [
+        ("kind,title\nreception," + "x" * 200_000 + "\n", 2, "Có ô dài quá giới hạn của một ô CSV"),
+        (
+            'kind,title\nreception,"Tiếp công dân\nreception,Tiếp\n',
+            2,  # where the quotation mark opens
+            "Có ô mở dấu ngoặc kép mà không đóng lại",
+        ),
+        (
+            "kind,title\nreception,Tiếp\nreception,Ti\x00ếp\n",
+            3,
+            "Tệp có ký tự NUL nên không phải tệp văn bản; hãy lưu lại dạng CSV UTF-8 hoặc XLSX",
+        ),
+    ],
+)
+def test_a_broken_csv_is_explained_in_the_office_s_words(
+    tmp_path: Path, text: str, row: int, message: str
 ) -> None:
-    """Python's csv module says "field larger than field limit"; the clerk reads Vietnamese."""
+    """Python's csv module says "field larger than field limit" or nothing at all (an open
+    quotation mark swallowed the rest of the file): the clerk reads Vietnamese, and no
+    row is lost in silence."""
     from bot.i18n import get_translator
 
     path = tmp_path / "lich.csv"
-    path.write_text("kind,title\nreception," + "x" * 200_000 + "\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     table, problems, _seconds = read(path)
     assert not table.rows
-    ((row, message),) = [(p.row, get_translator("vi")(p.message)) for p in problems]
-    assert (row, message) == (2, "Có ô dài quá giới hạn của một ô CSV")
+    assert [(p.row, get_translator("vi")(p.message)) for p in problems] == [(row, message)]

@@ -229,7 +229,14 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
         line = data.count(b"\n", 0, error.start) + 1
         message = N_('The file is not UTF-8 text (bad byte on line {line}); save it as "CSV UTF-8"')
         raise _FileProblem(Problem(None, None, message, {"line": str(line)})) from error
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    if (nul := text.find("\x00")) >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise _FileProblem(Problem(line, None, _CSV_NUL, {}))
+    # Strict: a quotation mark never closed is an error, not the rest of the file read
+    # into one cell (rows silently missing).
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text), strict=True
+    )
     rows: list[tuple[int, list[str]]] = []
     number = 0
     try:
@@ -242,14 +249,10 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
+_CSV_NUL = N_("The file holds a NUL character: it is not a text file; save it as CSV UTF-8 or XLSX")
 # Python's csv module explains in English; the office reads what it means for the file.
 _CSV_REASONS = (
-    (
-        "NUL",
-        N_("The file holds a NUL character: it is not a text file; save it as CSV UTF-8 or XLSX"),
-    ),
     ("field larger", N_("A cell is longer than the limit of a CSV cell")),
-    ("new-line", N_("A line break inside a cell that is not in quotation marks")),
     ("end of data", N_("A quotation mark opens a cell and is never closed")),
 )
 
