@@ -12,7 +12,7 @@ from bot.cli.common import CommandScope, Context, with_database, write_csv
 from bot.cli.parsing import Commands, date_option
 from bot.db import utcnow
 from bot.domain.csv_text import csv_text
-from bot.domain.dates import format_moment
+from bot.domain.dates import format_date, format_moment
 from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
@@ -34,8 +34,8 @@ def cmd_away(context: Context, args: argparse.Namespace) -> int:
     if ends_on < args.date_from:  # the options contradict each other: a usage error
         raise UsageError(
             N_("--to ({to}) is before --from ({since})"),
-            to=f"{ends_on:%d/%m/%Y}",
-            since=f"{args.date_from:%d/%m/%Y}",
+            to=format_date(ends_on),
+            since=format_date(args.date_from),
         )
     try:
         check_period(args.date_from, ends_on, now.astimezone(settings.zone).date())

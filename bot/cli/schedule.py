@@ -18,7 +18,7 @@ from bot.cli.importing import ImportRequest, add_import_command, run_import
 from bot.cli.parsing import Commands, date_option
 from bot.db import utcnow
 from bot.domain.csv_text import csv_text
-from bot.domain.dates import format_clock_24h, format_day, format_entry_time
+from bot.domain.dates import format_clock_24h, format_date, format_day, format_entry_time
 from bot.errors import EXIT_OK, BadInputError, UsageError
 from bot.i18n import N_, Gettext
 
@@ -139,8 +139,8 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
     if args.date_to is not None and args.date_to < day_from:
         raise UsageError(
             N_("--to ({to}) is before --from ({since})"),
-            to=f"{args.date_to:%d/%m/%Y}",
-            since=f"{day_from:%d/%m/%Y}",
+            to=format_date(args.date_to),
+            since=format_date(day_from),
         )
 
     async def work(scope: CommandScope) -> int:
