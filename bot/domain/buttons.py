@@ -58,8 +58,7 @@ class AgendaButton(Callback):
 @callback("miss:nudge")
 @dataclass(frozen=True)
 class NudgeMissingButton(Callback):
-    council_id: int | None
-    """Only this council's overdue reports (``None``: every council the office acts on)."""
+    """Every council the office acts on: the list ``/chuabaocao`` gave."""
 
 
 # --- statistics: a council (none: every council), then a quarter ------------------------------

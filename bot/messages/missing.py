@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime, tzinfo
 from html import escape
 
-from bot.domain.dates import format_date
+from bot.domain.dates import format_date, format_moment
 from bot.i18n import Gettext
 from bot.messages.report_texts import short_kind
+from bot.services.reports.nudges import Nudged
 from bot.services.reports.records import PendingItem
 
 LIMIT = 3500
@@ -47,3 +49,27 @@ def fit(header: list[str], lines: list[str], _: Gettext, limit: int = LIMIT) -> 
         kept.append(line)
         used += len(line) + 1
     return "\n".join(header + kept), False
+
+
+def nudge_text(nudged: Nudged, now: datetime, zone: tzinfo, language: str, _: Gettext) -> str:
+    """The office's answer to «Nhắc báo cáo»: what went out, and when, and who to call."""
+    if nudged.sent:
+        text = _("Reminders sent: {count} duties, to {delegates} delegates.").format(
+            count=nudged.sent, delegates=nudged.delegates
+        )
+        if nudged.due_at > now:
+            text += " " + _("They go out at {time}, after quiet hours.").format(
+                time=format_moment(nudged.due_at.astimezone(zone), language)
+            )
+    elif nudged.reachable:
+        text = _("Nothing to send: every listed delegate was already reminded today.")
+    elif nudged.to_call:
+        text = _("Nobody on the list can be reached by the bot.")
+    else:
+        text = _("Nothing to send: no report is overdue.")
+    if nudged.to_call:
+        text += " " + _(
+            "{count} duties belong to delegates the bot cannot reach (not linked or blocked): "
+            "please call them."
+        ).format(count=nudged.to_call)
+    return text

@@ -11,13 +11,13 @@ from bot.domain.buttons import NudgeMissingButton
 from bot.domain.callbacks import encode
 from bot.domain.keyboards import Button
 from bot.messages.keyboards import inline_markup
-from bot.messages.missing import FILENAME, fit, missing_lines
+from bot.messages.missing import FILENAME, fit, missing_lines, nudge_text
 from bot.services.reports.missing_export import missing_workbook
 from bot.services.reports.nudges import nudge_overdue, overdue_items
 from bot.services.reports.prompts import ReportPolicy
 from bot.services.reports.records import ended_assignments
 from bot.telegram.context import BotContext, UpdateScope
-from bot.telegram.scope import SECRETARIES_ONLY, Access, on_button, requires
+from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer
 
 
@@ -65,11 +65,7 @@ async def missing_command(update: Update, context: BotContext, scope: UpdateScop
             )
         )
     text, cut = fit(header, missing_lines(items, _), _)
-    delegates = len({(item.council_id, item.delegate_code) for item in items})
-    nudge = Button(
-        _("🔔 Remind these {count} delegates to report").format(count=delegates),
-        encode(NudgeMissingButton(None)),
-    )
+    nudge = Button(_("🔔 Remind them to report"), encode(NudgeMissingButton()))
     await scope.commit()  # read: no transaction stays open while Telegram is asked
     await message.reply_text(text, reply_markup=inline_markup([[nudge]]) if items else None)
     if cut:
@@ -86,29 +82,13 @@ async def on_nudge(
     query = update.callback_query
     assert query is not None
     assert scope.identity is not None
-    _ = scope._
-    office = scope.identity.office
-    if data.council_id is not None and not office.may_act(data.council_id):
-        await answer(query, _(SECRETARIES_ONLY), show_alert=True)
-        return
-    councils = office.acts_on_filter if data.council_id is None else {data.council_id}
     nudged = await nudge_overdue(
         session=scope.session,
-        council_ids=councils,
+        council_ids=scope.identity.office.acts_on_filter,
         now=scope.now,
         policy=ReportPolicy.from_settings(scope.settings),
     )
     await scope.commit()
     context.deps.wake()
-    if nudged.sent:
-        text = _("Reminders sent: {count} duties, to {delegates} delegates.").format(
-            count=nudged.sent, delegates=nudged.delegates
-        )
-    else:
-        text = _("Nothing to send: every listed delegate was already reminded today.")
-    if nudged.unreachable:
-        text += " " + _(
-            "{count} duties belong to delegates the bot cannot reach (not linked or blocked): "
-            "please call them."
-        ).format(count=nudged.unreachable)
+    text = nudge_text(nudged, scope.now, scope.settings.zone, scope.language, scope._)
     await answer(query, text, show_alert=True)

@@ -4,7 +4,7 @@ reach is counted for the office to call)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ RECEPTION = (
     "reception,Tiếp công dân định kỳ,2026-12-01 07:30,2026-12-01 09:00,Trụ sở xã,HDND-ML,"
     "ML-001;ML-002,,,,"
 )
-BUTTON = "🔔 Nhắc 2 đại biểu báo cáo"
+BUTTON = "🔔 Nhắc đại biểu báo cáo"
 
 
 @pytest.fixture
@@ -80,26 +80,58 @@ async def test_the_office_reminds_everyone_on_the_overdue_list(
     assert len(await office_nudges(harness)) == 1
 
 
-async def test_a_delegate_cannot_nudge_and_a_forged_council_is_refused(
+async def test_a_delegate_cannot_nudge(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
     delegate = await linked_delegate(harness)
     await add_delegate(harness.session_factory, "ML-002")
+    await schedule(harness, tmp_path, RECEPTION)
+    await run_until(harness, policy, harness.clock.now + timedelta(days=4))
+    harness.clock.now += timedelta(days=4)
+    (own,) = await delegate.send_and_wait("/lich")
+    query = await delegate.press_data(own.message_id, encode(NudgeMissingButton()))
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "chỉ dành cho Văn phòng" in answer["text"]
+    assert await office_nudges(harness) == []
+
+
+async def test_another_council_s_office_nudges_nobody_here(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    delegate = await linked_delegate(harness)
     await add_delegate(
         harness.session_factory, "TT-VP", council="HDND-TT", role="secretary", telegram_user_id=3001
     )
     stranger = harness.api.user(3001)
     stranger.started = True
-    await schedule(harness, tmp_path, RECEPTION)
+    await schedule(harness, tmp_path, RECEPTION.replace("ML-001;ML-002", "ML-001"))
     await run_until(harness, policy, harness.clock.now + timedelta(days=4))
     harness.clock.now += timedelta(days=4)
-    (own,) = await delegate.send_and_wait("/lich")
-    for user, data in (
-        (delegate, encode(NudgeMissingButton(None))),
-        (stranger, encode(NudgeMissingButton(1))),  # HDND-ML's id: not this office's
-    ):
-        message = own if user is delegate else (await stranger.send_and_wait("/chuabaocao"))[0]
-        query = await user.press_data(message.message_id, data)
-        answer = await harness.api.wait_for_callback_answer(query)
-        assert "chỉ dành cho Văn phòng" in answer["text"]
+    (listing,) = await stranger.send_and_wait("/chuabaocao")
+    assert "ML-001" not in (listing.text or "")
+    query = await stranger.press_data(listing.message_id, encode(NudgeMissingButton()))
+    answer = await harness.api.wait_for_callback_answer(query)
+    assert "không có báo cáo nào quá hạn" in answer["text"]
     assert await office_nudges(harness) == []
+    assert prompts_to(delegate) == 2
+
+
+async def test_pressed_late_at_night_and_again_before_seven_it_goes_out_once(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """Quiet hours (21:00-07:00) hold both presses' prompts for 07:00: one prompt."""
+    await linked_delegate(harness)
+    await add_delegate(harness.session_factory, "VP-001", role="secretary", telegram_user_id=2001)
+    office = harness.api.user(2001)
+    office.started = True
+    await schedule(harness, tmp_path, RECEPTION.replace("ML-001;ML-002", "ML-001"))
+    await run_until(harness, policy, harness.clock.now + timedelta(days=4))
+    harness.clock.now = datetime(2026, 12, 5, 16, 0, tzinfo=UTC)  # Saturday 23:00 local
+    (listing,) = await office.send_and_wait("/chuabaocao")
+    answer = await harness.api.wait_for_callback_answer(await office.press(listing, BUTTON))
+    assert "Lời nhắc sẽ đến lúc 7h00 ngày 06/12/2026, sau giờ nghỉ." in answer["text"]
+    harness.clock.now = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # Sunday 06:30 local
+    answer = await harness.api.wait_for_callback_answer(await office.press(listing, BUTTON))
+    assert "đã được nhắc hôm nay" in answer["text"]
+    (row,) = await office_nudges(harness)
+    assert row.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 6, 0, 0, tzinfo=UTC)
