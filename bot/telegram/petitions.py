@@ -86,12 +86,18 @@ RECEPTION_TYPES = (*PETITION_TYPES, PetitionType.opinion)
 
 
 def _type_keyboard(
-    report_id: int, kinds: tuple[PetitionType, ...], _: Gettext
+    report_id: int, kinds: tuple[PetitionType, ...], _: Gettext, *, item: int | None = None
 ) -> InlineKeyboardMarkup:
+    """``item``: the buttons belong to this item only (``type-item``), for a question that
+    stays on screen once answered by a message: a late press must not type the next item."""
     buttons = [
         callback_button(
             texts.type_name(kind, _).capitalize(),
-            PetitionButton(PetitionStep.type, report_id, kind.value),
+            PetitionButton(
+                PetitionStep.type,
+                report_id,
+                kind.value if item is None else f"{kind.value}-{item}",
+            ),
         )
         for kind in kinds
     ]
@@ -107,6 +113,17 @@ def _may_pick_type(state: PetitionEntry) -> bool:
         and state.source is PetitionSource.voter_meeting
         and state.type is PetitionType.opinion
     )
+
+
+def _picked_type(value: str | None, state: PetitionEntry) -> PetitionType | None:
+    """The type a press picks for the item being recorded; ``None`` for a press that is
+    not for it (another item's question, or a step past the type)."""
+    if not _may_pick_type(state) or value is None:
+        return None
+    kind, _dash, item = value.partition("-")
+    if item and item != str(state.index):
+        return None
+    return PetitionType(kind) if kind in set(PetitionType) else None
 
 
 def _action_keyboard(report_id: int, _: Gettext) -> InlineKeyboardMarkup:
@@ -135,7 +152,7 @@ def _question(state: PetitionEntry, _: Gettext) -> tuple[str, InlineKeyboardMark
         if not _may_pick_type(state):
             return f"<b>{escape(where)}</b>: " + escape(ask), None
         ask += " " + _("If it is a petition handed in at the meeting, pick its type first.")
-        keyboard = _type_keyboard(state.report_id, PETITION_TYPES, _)
+        keyboard = _type_keyboard(state.report_id, PETITION_TYPES, _, item=state.index)
         return f"<b>{escape(where)}</b>: " + escape(ask), keyboard
     if state.step == "action":
         return f"<b>{escape(where)}</b>: " + escape(_("what was done with it?")), _action_keyboard(
@@ -375,13 +392,9 @@ async def _entry_button(scope: UpdateScope, query: CallbackQuery, data: Petition
             escape(_("Fine: the remaining items can be recorded later with /donthu."))
         )
         return
-    if data.step is PetitionStep.type and _may_pick_type(state) and data.value in set(PetitionType):
+    if data.step is PetitionStep.type and (picked := _picked_type(data.value, state)):
         await message.edit_reply_markup(None)
-        await _ask(
-            scope,
-            message,
-            state.model_copy(update={"type": PetitionType(data.value), "step": "summary"}),
-        )
+        await _ask(scope, message, state.model_copy(update={"type": picked, "step": "summary"}))
         return
     if (
         data.step is PetitionStep.action

@@ -196,6 +196,42 @@ async def test_a_petition_handed_in_at_a_voter_meeting_is_recorded_as_a_petition
     assert (item.source, item.type, item.action) == ("voter_meeting", "proposal", "filed")
 
 
+async def test_a_late_type_press_on_an_answered_question_types_nothing(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path
+) -> None:
+    """Item 1's summary question keeps its type buttons once answered by a message; pressed
+    during item 2, they must not give item 2 a type (it stays a voters' opinion)."""
+    user = await linked_delegate(harness)
+    await schedule(
+        harness,
+        tmp_path,
+        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
+        "HDND-ML,ML-001,,,,",
+    )
+    await run_until(harness, policy, harness.clock.now)
+    prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
+    await press(harness, user, prompt, "Đã thực hiện")
+    (understood,) = await user.send_and_wait("80 2")
+    before = len(user.messages)
+    await press(harness, user, understood, "Xác nhận")
+    await next_messages(user, before)
+    first_question = user.messages[-1]
+    (actions,) = await user.send_and_wait("Đề nghị lắp đèn chiếu sáng ngõ 4")
+    before = len(user.messages)
+    await user.press(actions, "Lưu")
+    await next_messages(user, before, count=2)  # saved, then item 2's question
+    late = await user.press(first_question, "Tố cáo")
+    await harness.api.wait_for_callback_answer(late)
+    (actions,) = await user.send_and_wait("Đề nghị nạo vét mương thôn Đông")
+    before = len(user.messages)
+    await user.press(actions, "Lưu")
+    await next_messages(user, before)
+    assert [(p.type, p.summary[:7]) for p in await petitions(harness)] == [
+        ("opinion", "Đề nghị"),
+        ("opinion", "Đề nghị"),
+    ]
+
+
 async def test_a_reception_item_may_be_a_voters_opinion(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
