@@ -17,6 +17,8 @@ from bot.domain.office import OfficeReach
 from bot.i18n import Gettext
 from bot.messages import petition_texts as texts
 from bot.messages.keyboards import inline_markup
+from bot.models.petitions import Petition
+from bot.services.delegates.accounts import council_names
 from bot.services.petitions.items import (
     awaited,
     pending_entries,
@@ -62,10 +64,17 @@ async def _office(
     if not items:
         return escape(texts.nothing_awaited(_)), None
     mine = [p for p in items if p.council_id in office.own]
-    others = [p for p in items if p.council_id not in office.own]
     lines = texts.awaited_lines(mine, today, _)
-    if others:
-        lines += ([""] if lines else []) + texts.awaited_lines(others, today, _, with_summary=False)
+    # Other councils' items (an admin's), under each council's name: register numbers are
+    # unique only within a council.
+    others: dict[int, list[Petition]] = {}
+    for petition in items:
+        if petition.council_id not in office.own:
+            others.setdefault(petition.council_id, []).append(petition)
+    names = await council_names(session=scope.session, ids=others.keys())
+    for council_id, group in sorted(others.items(), key=lambda kv: names.get(kv[0], "")):
+        lines += [*([""] if lines else []), "🏛 <b>" + escape(names.get(council_id, "")) + "</b>"]
+        lines += texts.awaited_lines(group, today, _, with_summary=False)
     text = texts.fit(lines, _("… and {count} more lines (petitions export gives all)"))
     buttons = [
         [

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.callbacks import parse_id
 from bot.domain.dates import format_month_key
 from bot.domain.quarters import Quarter
 from bot.domain.stats import Counts, Statistics
@@ -60,9 +61,10 @@ def office_scope(request: web.Request) -> tuple[RequestScope, frozenset[int]]:
     wanted = request.query.get("council")
     if wanted is None:
         return scope, councils
-    if not wanted.isdigit() or int(wanted) not in councils:
+    council_id = parse_id(wanted)
+    if council_id is None or council_id not in councils:
         raise _forbidden("council_not_yours")
-    return scope, frozenset({int(wanted)})
+    return scope, frozenset({council_id})
 
 
 async def me(request: web.Request) -> web.Response:
@@ -235,7 +237,9 @@ async def office_broadcast(request: web.Request) -> web.Response:
     """Who has not acknowledged one broadcast (and why, when it never reached them)."""
     scope, councils = office_scope(request)
     raw = request.match_info["broadcast_id"]
-    broadcast = await scope.session.get(Broadcast, int(raw)) if raw.isdigit() else None
+    # parse_id: ASCII digits within the column's range, never a 500 from the database.
+    broadcast_id = parse_id(raw)
+    broadcast = None if broadcast_id is None else await scope.session.get(Broadcast, broadcast_id)
     if broadcast is None or broadcast.council_id not in councils or broadcast.id is None:
         raise web.HTTPNotFound(text='{"error": "not_found"}', content_type="application/json")
     lines = await recipient_lines(session=scope.session, broadcast_id=broadcast.id)

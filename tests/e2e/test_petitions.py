@@ -394,6 +394,7 @@ async def test_an_admin_sees_every_council_s_due_answers_without_personal_data(
     admin.started = True
     (listing,) = await admin.send_and_wait("/donthu")
     text = listing.text or ""
+    assert "🏛 HĐND HDND-ML" in text  # the council it belongs to: numbers repeat across councils
     assert "7/2026" in text
     assert "UBND xã" in text
     assert "Tranh chấp" not in text

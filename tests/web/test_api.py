@@ -177,6 +177,12 @@ async def test_an_office_cannot_name_another_council(client: Client, seeded: See
     assert status == 404
     status, _ = await status_of(client, f"office/calendar?council={seeded.council_a}", auth)
     assert status == 200
+    # Not ids: refused or not found, never an error of the server or the database.
+    for forged in ("²", "٣", "-1", "01", "9999999999"):
+        status, body = await status_of(client, f"office/calendar?council={forged}", auth)
+        assert (status, body) == (403, {"error": "council_not_yours"}), forged
+        status, _ = await status_of(client, f"office/broadcasts/{forged}", auth)
+        assert status == 404, forged
     admin = headers(ADMIN)["Authorization"]
     status, calendar = await status_of(
         client, f"office/calendar?council={seeded.council_b}&month=2026-11", admin

@@ -63,7 +63,11 @@ async def supersede_uploads(
     if older:  # a few uploads of the last day: a short list
         await session.exec(
             update(PendingUpload)
-            .where(col(PendingUpload.id).in_(older))
+            # Still pending: one confirmed meanwhile (another process) keeps its decision.
+            .where(
+                col(PendingUpload.id).in_(older),
+                col(PendingUpload.status) == UploadStatus.pending.value,
+            )
             .values(status=UploadStatus.superseded.value, decided_at=now)
         )
     return len(older)

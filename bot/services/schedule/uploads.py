@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.callbacks import MAX_ID
 from bot.models import PendingUpload
 from bot.services.outbox.reminders import ReminderPolicy
 from bot.services.schedule.imports import ScheduleImportResult, import_schedule
@@ -20,7 +21,7 @@ from bot.services.schedule.upload_states import UploadStatus as UploadStatus
 from bot.services.schedule.upload_states import councils_text, supersede_uploads
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UPLOAD_ID = 2**31 - 1
+MAX_UPLOAD_ID = MAX_ID
 """``pending_uploads.id`` is an INTEGER: a larger id (from a forged button) is no upload."""
 
 
