@@ -11,8 +11,9 @@ import re
 # _is_phone then counts the digits (ids, counts and dates lack the 0 or 84, or the length).
 _PHONE = re.compile(
     r"(?<![\w+])(?<!\d[.-])"  # not inside a word, an id or a dotted/dashed number
-    r"(?:(?P<international>\+84|0084|84)(?:[ .-]?\(0\))?[ .-]?|(?=0))"
-    r"(?P<number>\d{2,4}(?:(?P<separator>[ .-])\d{2,4})(?:(?P=separator)\d{2,4}){0,3}|\d{8,11})"
+    r"(?:\(?(?P<international>\+84|0084|84)\)?(?:[ .-]?\(0\))?[ .\u00a0-]?|(?=0))"
+    r"(?P<number>\d{2,6}(?:(?P<separator>[ \u00a0]{1,2}|[.-])\d{2,6})"
+    r"(?:(?P=separator)\d{2,6}){0,3}|\d{8,11})"
     r"(?!\w|[.-]\d)"  # nor followed by more of one
 )
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
@@ -48,9 +49,11 @@ def _mask_phone(match: re.Match[str]) -> str:
 
 
 def _is_phone(digits: str, international: bool) -> bool:
+    # Since 2018: mobiles 0 + 9 digits, landlines 0 + 10 (so 9 or 10 after 84). A 10-digit
+    # Telegram id that happens to start with 84 is 84 + 8 digits: not a phone.
     if international:  # the national number after 84, without its 0
-        return 8 <= len(digits) <= 10 and not digits.startswith("0")
-    return digits.startswith("0") and 9 <= len(digits) <= 11
+        return 9 <= len(digits) <= 10 and not digits.startswith("0")
+    return digits.startswith("0") and 10 <= len(digits) <= 11
 
 
 class RedactingFilter(logging.Filter):
