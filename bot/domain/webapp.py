@@ -14,7 +14,9 @@ class CouncilRole(StrEnum):
 
     secretary = "secretary"
     """The council's office, or the office of its parent council, or an admin
-    (``OfficeReach.may_reach``)."""
+    (``OfficeReach.may_reach``): which office views open. Not a grant of the register's
+    personal data (``citizen``, ``summary``), which only the council's own office sees
+    (``OfficeReach.own``): never decide that from this role."""
     delegate = "delegate"
 
 
