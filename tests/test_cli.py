@@ -246,7 +246,8 @@ async def test_list_range_backwards_is_a_usage_error(
     err = capsys.readouterr().err
     assert "delegate-bot schedule list" in err.splitlines()[0]  # the usage line
     assert err.splitlines()[-1] == (
-        "delegate-bot schedule list: lỗi: ngày --to (01/12/2026) trước ngày --from (31/12/2026)"
+        "delegate-bot schedule list: lỗi: "
+        "ngày --to (01/12/2026) không được trước ngày --from (31/12/2026)"
     )
 
 

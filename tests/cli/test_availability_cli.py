@@ -89,8 +89,8 @@ async def test_away_refuses_bad_input_and_writes_nothing(
     err = capsys.readouterr().err
     assert "delegate-bot delegates away" in err.splitlines()[0]  # the usage line
     assert (
-        "delegate-bot delegates away: lỗi: ngày --to (01/01/2032) trước ngày --from (10/01/2032)"
-        in err
+        "delegate-bot delegates away: lỗi: "
+        "ngày --to (01/01/2032) không được trước ngày --from (10/01/2032)" in err
     )
     assert await _run(["delegates", "away", "ML-001", "--from", "01/01/2020"]) == 1
     assert await _run(["schedule", "attendance", "--date", "20/02/2032", "--council", "XX"]) == 1

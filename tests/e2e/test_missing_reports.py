@@ -64,8 +64,8 @@ async def test_the_office_reminds_everyone_on_the_overdue_list(
     assert "ML-002" in (listing.text or "")
     query = await office.press(listing, BUTTON)
     answer = await harness.api.wait_for_callback_answer(query)
-    assert "Đã gửi lời nhắc: 1 lượt hoạt động, đến 1 đại biểu." in answer["text"]
-    assert "1 lượt là của đại biểu bot không liên lạc được" in answer["text"]
+    assert "Đã nhắc 1 đại biểu (1 lượt chưa báo cáo)." in answer["text"]
+    assert "1 lượt của đại biểu chưa liên kết hoặc đã chặn bot" in answer["text"]
     await run_until(harness, policy, harness.clock.now)
     assert prompts_to(delegate) == before + 1
     (row,) = await office_nudges(harness)
@@ -74,7 +74,7 @@ async def test_the_office_reminds_everyone_on_the_overdue_list(
     # Pressed again the same day: nothing more is sent.
     query = await office.press(listing, BUTTON)
     answer = await harness.api.wait_for_callback_answer(query)
-    assert "đã được nhắc hôm nay" in answer["text"]
+    assert "đều đã được nhắc (mỗi ngày một lần)" in answer["text"]
     await run_until(harness, policy, harness.clock.now)
     assert prompts_to(delegate) == before + 1
     assert len(await office_nudges(harness)) == 1
@@ -129,9 +129,10 @@ async def test_pressed_late_at_night_and_again_before_seven_it_goes_out_once(
     harness.clock.now = datetime(2026, 12, 5, 16, 0, tzinfo=UTC)  # Saturday 23:00 local
     (listing,) = await office.send_and_wait("/chuabaocao")
     answer = await harness.api.wait_for_callback_answer(await office.press(listing, BUTTON))
-    assert "Lời nhắc sẽ đến lúc 7h00 ngày 06/12/2026, sau giờ nghỉ." in answer["text"]
+    deferred = "Tin nhắc sẽ đến lúc 7h00 ngày 06/12/2026 (ban đêm bot không nhắn tin)."
+    assert deferred in answer["text"]
     harness.clock.now = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # Sunday 06:30 local
     answer = await harness.api.wait_for_callback_answer(await office.press(listing, BUTTON))
-    assert "đã được nhắc hôm nay" in answer["text"]
+    assert "đều đã được nhắc (mỗi ngày một lần)" in answer["text"]
     (row,) = await office_nudges(harness)
     assert row.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 6, 0, 0, tzinfo=UTC)

@@ -180,7 +180,7 @@ async def test_a_petition_handed_in_at_a_voter_meeting_is_recorded_as_a_petition
     before = len(user.messages)
     await press(harness, user, understood, "Xác nhận")
     (offer,) = await next_messages(user, before)
-    assert "chọn loại đơn trước" in offer
+    assert "bấm chọn loại đơn bên dưới trước" in offer
     offered = [b["text"] for b in user.messages[-1].buttons]
     assert offered == ["Khiếu nại", "Tố cáo", "Kiến nghị", "Phản ánh", "Để sau"]
     before = len(user.messages)

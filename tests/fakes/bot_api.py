@@ -67,8 +67,10 @@ from tests.fakes.protocol import (
     read_params,
 )
 from tests.fakes.spec import BotApiSpec, MethodSpec, load_spec
-from tests.fakes.telegram_html import FormattedText
+from tests.fakes.telegram_html import FormattedText, utf16_len
 from tests.fakes.users import FakeUser
+
+CALLBACK_ANSWER_LIMIT = 200
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 _LOGGER = logging.getLogger(__name__)
@@ -916,6 +918,9 @@ class FakeBotApi:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
+        # Telegram: "Text of the notification, 0-200 characters"; longer is refused.
+        if utf16_len(str(params.get("text") or "")) > CALLBACK_ANSWER_LIMIT:
+            raise bad_request("MESSAGE_TOO_LONG")
         query.answer = params
         return True
 

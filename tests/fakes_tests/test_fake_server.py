@@ -630,6 +630,24 @@ async def test_press_answers_callback_query(api: FakeBotApi, bot: Bot, user: Fak
         await user.press(stored, "missing")
 
 
+async def test_a_callback_answer_holds_200_characters(
+    api: FakeBotApi, bot: Bot, user: FakeUser
+) -> None:
+    """Telegram: the notification's text is 0-200 characters; longer is refused."""
+    await bot.send_message(user.chat_id, "Đã họp?", reply_markup=keyboard("held:1"))
+    [stored] = api.sent_to(user.chat_id)
+    for text, accepted in (("đ" * 200, True), ("🔔" * 100, True), ("🔔" * 101, False)):
+        query_id = await user.press(stored, "button 0")
+        query = (await bot.get_updates(offset=-1))[-1].callback_query
+        assert query is not None
+        assert query.id == query_id
+        if accepted:
+            await query.answer(text, show_alert=True)
+        else:
+            with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+                await query.answer(text, show_alert=True)
+
+
 # ---------------------------------------------------------------------- fault injection
 
 

@@ -170,16 +170,23 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("text", "row", "message"),
     [
-        ("kind,title\nreception," + "x" * 200_000 + "\n", 2, "Có ô dài quá giới hạn của một ô CSV"),
+        (
+            "kind,title\nreception," + "x" * 200_000 + "\n",
+            2,
+            'Có ô quá dài, thường do một dấu ngoặc kép (") không được đóng lại; '
+            "đồng chí kiểm tra lại hoặc gửi tệp .xlsx",
+        ),
         (
             'kind,title\nreception,"Tiếp công dân\nreception,Tiếp\n',
             2,  # where the quotation mark opens
-            "Có ô mở dấu ngoặc kép mà không đóng lại",
+            'Có dấu ngoặc kép (") mở đầu một ô mà không có dấu đóng; '
+            "đồng chí xóa dấu ngoặc kép thừa hoặc gửi tệp .xlsx",
         ),
         (
             "kind,title\nreception,Tiếp\nreception,Ti\x00ếp\n",
             3,
-            "Tệp có ký tự NUL nên không phải tệp văn bản; hãy lưu lại dạng CSV UTF-8 hoặc XLSX",
+            "Tệp có ký tự lạ (NUL), không phải tệp văn bản; "
+            "đồng chí lưu lại dạng «CSV UTF-8» hoặc gửi tệp .xlsx",
         ),
     ],
 )

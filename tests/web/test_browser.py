@@ -139,7 +139,7 @@ async def test_the_office_sees_its_dashboard(
 
     await tab(page, "Thông báo")
     assert "2/2 đã gửi" in await page.inner_text(".broadcast .counts")
-    await page.get_by_role("button", name="Chưa xác nhận (1)").click()
+    await page.get_by_role("button", name="Chưa bấm «Đã nhận» (1)").click()
     await page.wait_for_selector(".broadcast .people li")
     assert "A2 Lê Văn Bình" in await page.inner_text(".broadcast .people")
 
