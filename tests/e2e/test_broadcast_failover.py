@@ -55,6 +55,7 @@ async def test_sender_killed_mid_broadcast(
         "ADMIN_TELEGRAM_IDS": str(ADMIN),
         "QUIET_HOURS": "off",
         "LOG_LEVEL": "INFO",
+        "DISPATCH_INTERVAL": "1",  # the standby's takeover within a second, not ten
     }
 
     def copies() -> Counter[int]:

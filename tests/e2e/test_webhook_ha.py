@@ -101,6 +101,7 @@ async def test_two_webhook_processes_share_conversations_and_fail_over(
         "WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/tg/hook",
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_LISTEN": "127.0.0.1",
+        "DISPATCH_INTERVAL": "1",  # the standby's takeover within a second, not ten
     }
     processes: list[BotProcess] = []
     for number in range(2):
