@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel import select as sqlmodel_select
@@ -84,13 +84,40 @@ def _event(council_id: int, key: str, starts_at: datetime, rule: str | None) -> 
     }
 
 
+def _record(table: Any, row: dict[str, Any]) -> tuple[Any, ...]:
+    """The row with every column but ``id``, the model's defaults where it names none
+    (as an INSERT through SQLAlchemy would fill them in)."""
+    values = []
+    for column in table.columns:
+        if column.name == "id":
+            continue
+        if column.name in row:
+            values.append(row[column.name])
+        elif column.default is None:
+            values.append(None)
+        else:
+            assert column.default.is_scalar, f"{table.name}.{column.name}: a computed default"
+            values.append(column.default.arg)
+    return tuple(values)
+
+
 async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk rows (multi-row INSERTs), their ids in order."""
+    """Bulk rows by PostgreSQL's COPY (asyncpg's binary copy: ~0.3 s for 33,500 rows, not
+    the ~3 s of multi-row INSERTs), their ids in order."""
+    columns = [column.name for column in table.columns if column.name != "id"]
     async with engine.begin() as connection:
-        result = await connection.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        last = select(func.coalesce(func.max(table.c.id), 0))
+        before = (await connection.execute(last)).scalar_one()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.copy_records_to_table(
+            table.name, columns=columns, records=[_record(table, row) for row in rows]
         )
-        return list(result.scalars().all())
+        # one session, one COPY: the ids were drawn from the sequence in the rows' order
+        new = select(table.c.id).where(table.c.id > before).order_by(table.c.id)
+        ids = list((await connection.execute(new)).scalars().all())
+    assert len(ids) == len(rows)
+    return ids
 
 
 async def _occurrences(
