@@ -1,8 +1,8 @@
 """Queries whose row sets grow with the data stay within asyncpg's 32,767 parameters.
 
 PostgreSQL only: SQLite allows far more variables, so there an ``IN`` list with one
-parameter per stored row does not break (issue 18, item 1). Rows are inserted in bulk,
-not through the importers, to keep each test within seconds.
+parameter per stored row does not break (issue 18, item 1). Rows are copied in bulk
+(``copy_rows``), not written through the importers, to keep each test within seconds.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel import select as sqlmodel_select
@@ -34,7 +34,7 @@ from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.services.outbox.summary import council_summaries
 from bot.services.reports.records import ended_assignments
 from bot.services.schedule.sync import extend_horizon
-from tests.factories import NOW, in_session
+from tests.factories import NOW, copy_rows, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANY = 33_500
@@ -84,42 +84,6 @@ def _event(council_id: int, key: str, starts_at: datetime, rule: str | None) -> 
     }
 
 
-def _record(table: Any, row: dict[str, Any]) -> tuple[Any, ...]:
-    """The row with every column but ``id``, the model's defaults where it names none
-    (as an INSERT through SQLAlchemy would fill them in)."""
-    values = []
-    for column in table.columns:
-        if column.name == "id":
-            continue
-        if column.name in row:
-            values.append(row[column.name])
-        elif column.default is None:
-            values.append(None)
-        else:
-            assert column.default.is_scalar, f"{table.name}.{column.name}: a computed default"
-            values.append(column.default.arg)
-    return tuple(values)
-
-
-async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk rows by PostgreSQL's COPY (asyncpg's binary copy: ~0.3 s for 33,500 rows, not
-    the ~3 s of multi-row INSERTs), their ids in order."""
-    columns = [column.name for column in table.columns if column.name != "id"]
-    async with engine.begin() as connection:
-        last = select(func.coalesce(func.max(table.c.id), 0))
-        before = (await connection.execute(last)).scalar_one()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        await driver.copy_records_to_table(
-            table.name, columns=columns, records=[_record(table, row) for row in rows]
-        )
-        # one session, one COPY: the ids were drawn from the sequence in the rows' order
-        new = select(table.c.id).where(table.c.id > before).order_by(table.c.id)
-        ids = list((await connection.execute(new)).scalars().all())
-    assert len(ids) == len(rows)
-    return ids
-
-
 async def _occurrences(
     engine: AsyncEngine, delegate_id: int, slots: list[tuple[int, date]]
 ) -> list[int]:
@@ -137,8 +101,8 @@ async def _occurrences(
                 "location": "",
             }
         )
-    ids = await _insert(engine, Occurrence.__table__, occurrences)  # type: ignore[attr-defined]
-    await _insert(
+    ids = await copy_rows(engine, Occurrence.__table__, occurrences)  # type: ignore[attr-defined]
+    await copy_rows(
         engine,
         Assignment.__table__,  # type: ignore[attr-defined]
         [
@@ -152,7 +116,7 @@ async def _occurrences(
 async def test_nightly_horizon_with_more_history_than_parameters(pg_engine: AsyncEngine) -> None:
     council_id, delegate_id = await _council_and_delegate(pg_engine)
     start = datetime(2026, 11, 19, 8, tzinfo=ZONE).astimezone(UTC)
-    (event_id,) = await _insert(
+    (event_id,) = await copy_rows(
         pg_engine,
         Event.__table__,  # type: ignore[attr-defined]
         [_event(council_id, "weekly", start, "FREQ=WEEKLY")],
@@ -180,7 +144,7 @@ async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: Asyn
     council_id, delegate_id = await _council_and_delegate(pg_engine)
     events = 400
     days = 85  # within the 92-day look-back
-    event_ids = await _insert(
+    event_ids = await copy_rows(
         pg_engine,
         Event.__table__,  # type: ignore[attr-defined]
         [_event(council_id, f"e{n}", NOW - timedelta(days=100), None) for n in range(events)],
@@ -205,7 +169,7 @@ async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: Asyn
 
 async def _delegates(engine: AsyncEngine, council_id: int) -> list[int]:
     """``MANY`` active delegates, not linked."""
-    return await _insert(
+    return await copy_rows(
         engine,
         Delegate.__table__,  # type: ignore[attr-defined]
         [
@@ -230,7 +194,7 @@ async def test_nudges_for_more_unacknowledged_copies_than_parameters(
 ) -> None:
     council_id, _delegate_id = await _council_and_delegate(pg_engine)
     delegate_ids = await _delegates(pg_engine, council_id)
-    (broadcast_id,) = await _insert(
+    (broadcast_id,) = await copy_rows(
         pg_engine,
         Broadcast.__table__,  # type: ignore[attr-defined]
         [
@@ -255,8 +219,8 @@ async def test_nudges_for_more_unacknowledged_copies_than_parameters(
         | {"status": "sent", "sent_at": NOW - timedelta(hours=1)}
         for d in delegate_ids
     ]
-    outbox_ids = await _insert(pg_engine, OUTBOX_TABLE, copies)
-    await _insert(
+    outbox_ids = await copy_rows(pg_engine, OUTBOX_TABLE, copies)
+    await copy_rows(
         pg_engine,
         BroadcastRecipient.__table__,  # type: ignore[attr-defined]
         [
