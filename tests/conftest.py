@@ -65,6 +65,17 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def migrated_sqlite_url(sqlite_url: str) -> str:
+    """``sqlite_url`` with a copy of the migrated template already there: for tests that
+    reach the database through the CLI, which would otherwise migrate an empty file each
+    time (~0.5 s; ``tests/test_migrations.py`` and the CLI's own tests still do)."""
+    import asyncio
+
+    asyncio.run(database_template.copy_migrated(database_template.sqlite_path(sqlite_url)))
+    return sqlite_url
+
+
+@pytest.fixture
 async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
     """The test's own SQLite database: a copy of the session's migrated template."""
     await database_template.copy_migrated(database_template.sqlite_path(sqlite_url))
