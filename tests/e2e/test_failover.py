@@ -31,7 +31,10 @@ from tests.e2e.processes import BotProcess, bot_processes, logs
 from tests.factories import add_linked_delegates, in_session
 from tests.fakes import FakeBotApi
 
-pytestmark = pytest.mark.slow  # starts python -m bot
+pytestmark = [
+    pytest.mark.slow,  # starts python -m bot
+    pytest.mark.timing,  # never over 30 sends in a second
+]
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DELEGATES = 600

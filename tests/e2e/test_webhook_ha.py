@@ -27,7 +27,10 @@ from tests.e2e.test_failover import wait_for
 from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi, FakeUser
 
-pytestmark = pytest.mark.slow  # starts python -m bot
+pytestmark = [
+    pytest.mark.slow,  # starts python -m bot
+    pytest.mark.timing,  # 30 sends in a second, a takeover within a minute
+]
 
 DELEGATES = 300
 FIRST_USER_ID = 40_000
