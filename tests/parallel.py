@@ -56,8 +56,10 @@ def slow_lanes(environ: Mapping[str, str]) -> int:
 
 SLOW_LANES = slow_lanes(os.environ)
 # How much lower the priority of a worker running tests that measure no time is
-# (os.nice): the CPU goes to a timed test's processes first (1024 : 335 in Linux's shares).
-NICENESS = 5
+# (os.nice): a timed test's processes get twice its share of a busy CPU (Linux's weights
+# 1024 : 526). Not more: 5 (1024 : 335) left the other workers starved beside another
+# agent's load (a 5 s wait for a reply ran out; a three-process test took 69 s, not 13).
+NICENESS = 3
 TIMING = "timing"  # the marker of the slow tests that measure time
 _LANES_KEY = pytest.StashKey[int]()
 
