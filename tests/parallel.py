@@ -1,7 +1,7 @@
 """pytest-xdist: the process tests run on workers of their own, one test at a time on each.
 
-Each process test (marker ``slow``) measures time: Telegram's 30 messages in any second, a
-stop within its bound, a takeover within its lease. They mostly wait (on pacing, back-offs,
+Most process tests (marker ``slow``) measure time: Telegram's 30 messages in any second,
+a stop within its bound, a takeover within its lease. They mostly wait (on pacing, back-offs,
 leases: about a quarter of a CPU between them), so they run beside the other tests instead
 of taking a CPU's worker, and never more than ``lanes`` of them at once.
 
@@ -40,13 +40,6 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 SLOW_IDS = "delegate_bot_slow_ids"  # key of the file's path in each worker's workerinput
-# Slow tests at once under -n auto, on workers of their own beside one per CPU (0: none
-# of their own; one after another on one worker that then shares the rest). Two lanes
-# once ran tests/e2e/test_failover.py beside another timed test and beside the other
-# workers at the same priority: it failed 4 runs in 5 on this loaded machine (the fake
-# server's timing of the sends crowded out). Now the timed tests run one at a time on the
-# first lane, ahead of the other workers (``NICENESS``); the second lane takes the other
-# slow tests (process start-ups, not timing), then the rest.
 
 
 def slow_lanes(environ: Mapping[str, str]) -> int:
@@ -54,6 +47,13 @@ def slow_lanes(environ: Mapping[str, str]) -> int:
     return int(environ.get("TEST_SLOW_LANES") or 2)
 
 
+# Slow tests at once under -n auto, on workers of their own beside one per CPU (0: none
+# of their own; one after another on one worker that then shares the rest). Two lanes
+# once ran tests/e2e/test_failover.py beside another timed test and beside the other
+# workers at the same priority: it failed 4 runs in 5 on this loaded machine (the fake
+# server's timing of the sends crowded out). Now the timed tests run one at a time on the
+# first lane, ahead of the other workers (``NICENESS``); the second lane takes the other
+# slow tests (process start-ups, not timing), then the rest.
 SLOW_LANES = slow_lanes(os.environ)
 # How much lower the priority of a worker running tests that measure no time is
 # (os.nice): a timed test's processes get twice its share of a busy CPU (Linux's weights
