@@ -14,10 +14,8 @@ its end, as before: all slow tests on one worker.
 
 The slow tests that also measure time (marker ``timing``: Telegram's rate, a stop's
 bound, a backoff's steps) run on the first lane only, before its other slow tests: never
-two at once. Every worker lowers its own priority (``os.nice``) before its first test
-without that marker, and the first lane only once none is left for it: the processes of
-a timed test (its fake Telegram server is in the worker) get the CPU first, and the
-other tests take what it leaves.
+two at once (on a loaded machine, two of them crowded each other's fake Telegram server
+out of its timing). ``TEST_NICENESS`` can also put the other tests behind them.
 
 xdist's own ``--dist loadgroup`` cannot do this (its groups are all-on-one-worker, and the
 node-id renaming it relies on has no effect on pytest 9.2, pytest-dev/pytest-xdist#1386).
@@ -52,14 +50,15 @@ def slow_lanes(environ: Mapping[str, str]) -> int:
 # once ran tests/e2e/test_failover.py beside another timed test and beside the other
 # workers at the same priority: it failed 4 runs in 5 on this loaded machine (the fake
 # server's timing of the sends crowded out). Now the timed tests run one at a time on the
-# first lane, ahead of the other workers (``NICENESS``); the second lane takes the other
-# slow tests (process start-ups, not timing), then the rest.
+# first lane; the second lane takes the other slow tests (process start-ups, no timing),
+# then the rest.
 SLOW_LANES = slow_lanes(os.environ)
-# How much lower the priority of a worker running tests that measure no time is
-# (os.nice): a timed test's processes get twice its share of a busy CPU (Linux's weights
-# 1024 : 526). Not more: 5 (1024 : 335) left the other workers starved beside another
-# agent's load (a 5 s wait for a reply ran out; a three-process test took 69 s, not 13).
-NICENESS = 3
+# TEST_NICENESS=N: each worker lowers its priority by N (os.nice) before its first test
+# that starts no process, so that the process tests, timed ones above all, get the CPU
+# first. 0 (the default): on a machine shared with other work a lower priority starves the
+# suite instead (5 beside another agent's load: a 5 s wait for a reply ran out; a test of
+# three processes, niced with its lane, took 69 s, not 13).
+NICENESS = int(os.environ.get("TEST_NICENESS") or 0)
 TIMING = "timing"  # the marker of the slow tests that measure time
 _LANES_KEY = pytest.StashKey[int]()
 
@@ -279,11 +278,11 @@ _NICED = pytest.StashKey[bool]()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """In a worker: its first test that measures no time lowers the worker's priority
-    (and so of the processes it starts), for good (the timed tests come before it)."""
+    """In a worker, with ``TEST_NICENESS``: its first test that starts no process lowers
+    the worker's priority, for good (a lane's slow tests come before the others)."""
     config = item.config
-    if SLOW_IDS not in getattr(config, "workerinput", {}) or config.stash.get(_NICED, False):
+    if not NICENESS or SLOW_IDS not in getattr(config, "workerinput", {}):
         return
-    if item.get_closest_marker(TIMING) is None:
+    if not config.stash.get(_NICED, False) and item.get_closest_marker("slow") is None:
         config.stash[_NICED] = True
         os.nice(NICENESS)

@@ -64,6 +64,7 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))  # `tests`
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
     monkeypatch.setenv("TEST_SLOW_LANES", "2")
+    monkeypatch.setenv("TEST_NICENESS", "3")
     pytester.makeini(
         """
         [pytest]
@@ -132,12 +133,12 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
     assert len(timed) == 1, timed  # on the first lane only, so one at a time
     ((lane, timed_runs),) = timed.items()
     assert len(timed_runs) == 4
-    # before that lane's other slow tests; the others run with a lower priority
+    # before that lane's other slow tests; TEST_NICENESS=3: the others with a lower priority
     assert all(end <= start for *_, end, _ in timed_runs for start, *_ in slow.get(lane, []))
-    base = {nice for *_, nice in timed_runs}
-    assert len(base) == 1, timed
-    lower = {nice for runs in (*slow.values(), *fast.values()) for *_, nice in runs}
-    assert lower == {min(base.pop() + parallel.NICENESS, 19)}, (timed, slow, fast)
+    base = {nice for runs in (*timed.values(), *slow.values()) for *_, nice in runs}
+    assert len(base) == 1, (timed, slow)
+    lower = {nice for runs in fast.values() for *_, nice in runs}
+    assert lower == {min(base.pop() + 3, 19)}, (timed, slow, fast)
     slow = {worker: slow.get(worker, []) + timed.get(worker, []) for worker in {*slow, *timed}}
     assert len(slow) == 2, slow  # two lanes
     assert sum(map(len, slow.values())) == 10
