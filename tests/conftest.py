@@ -33,8 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: a worker per CPU, and two more of the slow tests' own when they may run
-    (``tests/parallel.py``). Called before ``pytest_configure``, so defined here."""
+    """``-n auto``: a worker per CPU, and one more when the slow tests may run (two of them
+    are their lanes, ``tests/parallel.py``). Called before ``pytest_configure``, so defined
+    here."""
     return parallel.auto_num_workers(config)
 
 

@@ -6,9 +6,10 @@ leases: about a quarter of a CPU between them), so they run beside the other tes
 of taking a CPU's worker, and never more than ``lanes`` of them at once.
 
 ``-n auto`` (pyproject.toml) starts one worker per CPU and, when the run can hold slow
-tests (no ``-m "not slow"``), ``SLOW_LANES`` more (``auto_num_workers``; see there). The
-first ``lanes`` workers are the slow tests' lanes: they take only slow tests, one at a
-time, until none is left, then share the others. The other workers share every other
+tests (no ``-m "not slow"``), one more for each of ``SLOW_LANES`` beyond the first
+(``auto_num_workers``; see there). The first ``lanes`` workers are the slow tests'
+lanes: they take only slow tests, one at a time, until none is left, then share the
+others. The other workers share every other
 test, one test at a time. With ``-n N`` there is one lane, also given the other tests at
 its end, as before: all slow tests on one worker.
 
@@ -45,8 +46,8 @@ def slow_lanes(environ: Mapping[str, str]) -> int:
     return int(environ.get("TEST_SLOW_LANES") or 2)
 
 
-# Slow tests at once under -n auto, on workers of their own beside one per CPU (0: none
-# of their own; one after another on one worker that then shares the rest). Two lanes
+# Slow tests at once under -n auto (0 or 1: one after another on one worker that then
+# shares the rest; 2: one more worker than CPUs, two of them lanes). Two lanes
 # once ran tests/e2e/test_failover.py beside another timed test and beside the other
 # workers at the same priority: it failed 4 runs in 5 on this loaded machine (the fake
 # server's timing of the sends crowded out). Now the timed tests run one at a time on the
@@ -82,16 +83,17 @@ def slow_tests_may_run(config: pytest.Config) -> bool:
 
 
 def auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: one worker per CPU, and ``SLOW_LANES`` more when slow tests may run.
-    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides alone (``None``: xdist's answer)."""
+    """``-n auto``: one worker per CPU; when slow tests may run and ``SLOW_LANES`` > 1, one
+    more for each lane beyond the first (the lanes mostly wait), and at least one besides
+    the lanes. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides alone (``None``: xdist's)."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     from xdist.plugin import pytest_xdist_auto_num_workers as per_cpu
 
     workers = int(per_cpu(config))
-    if workers > 0 and SLOW_LANES > 0 and slow_tests_may_run(config):
+    if workers > 0 and SLOW_LANES > 1 and slow_tests_may_run(config):
         config.stash[_LANES_KEY] = SLOW_LANES
-        return workers + SLOW_LANES
+        return max(workers + SLOW_LANES - 1, SLOW_LANES + 1)
     return workers
 
 
