@@ -38,6 +38,7 @@ from tests.factories import NOW, copy_rows, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANY = 33_500
+_insert = copy_rows  # bulk rows by COPY, their ids in order
 
 
 async def _council_and_delegate(engine: AsyncEngine) -> tuple[int, int]:
@@ -101,8 +102,8 @@ async def _occurrences(
                 "location": "",
             }
         )
-    ids = await copy_rows(engine, Occurrence.__table__, occurrences)  # type: ignore[attr-defined]
-    await copy_rows(
+    ids = await _insert(engine, Occurrence.__table__, occurrences)  # type: ignore[attr-defined]
+    await _insert(
         engine,
         Assignment.__table__,  # type: ignore[attr-defined]
         [
@@ -116,7 +117,7 @@ async def _occurrences(
 async def test_nightly_horizon_with_more_history_than_parameters(pg_engine: AsyncEngine) -> None:
     council_id, delegate_id = await _council_and_delegate(pg_engine)
     start = datetime(2026, 11, 19, 8, tzinfo=ZONE).astimezone(UTC)
-    (event_id,) = await copy_rows(
+    (event_id,) = await _insert(
         pg_engine,
         Event.__table__,  # type: ignore[attr-defined]
         [_event(council_id, "weekly", start, "FREQ=WEEKLY")],
@@ -144,7 +145,7 @@ async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: Asyn
     council_id, delegate_id = await _council_and_delegate(pg_engine)
     events = 400
     days = 85  # within the 92-day look-back
-    event_ids = await copy_rows(
+    event_ids = await _insert(
         pg_engine,
         Event.__table__,  # type: ignore[attr-defined]
         [_event(council_id, f"e{n}", NOW - timedelta(days=100), None) for n in range(events)],
@@ -169,7 +170,7 @@ async def test_missing_reports_with_more_overdue_than_parameters(pg_engine: Asyn
 
 async def _delegates(engine: AsyncEngine, council_id: int) -> list[int]:
     """``MANY`` active delegates, not linked."""
-    return await copy_rows(
+    return await _insert(
         engine,
         Delegate.__table__,  # type: ignore[attr-defined]
         [
@@ -194,7 +195,7 @@ async def test_nudges_for_more_unacknowledged_copies_than_parameters(
 ) -> None:
     council_id, _delegate_id = await _council_and_delegate(pg_engine)
     delegate_ids = await _delegates(pg_engine, council_id)
-    (broadcast_id,) = await copy_rows(
+    (broadcast_id,) = await _insert(
         pg_engine,
         Broadcast.__table__,  # type: ignore[attr-defined]
         [
@@ -219,8 +220,8 @@ async def test_nudges_for_more_unacknowledged_copies_than_parameters(
         | {"status": "sent", "sent_at": NOW - timedelta(hours=1)}
         for d in delegate_ids
     ]
-    outbox_ids = await copy_rows(pg_engine, OUTBOX_TABLE, copies)
-    await copy_rows(
+    outbox_ids = await _insert(pg_engine, OUTBOX_TABLE, copies)
+    await _insert(
         pg_engine,
         BroadcastRecipient.__table__,  # type: ignore[attr-defined]
         [
