@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     DB_CONNECT_TIMEOUT: float = Field(default=10.0, gt=0, le=600)
     DB_STATEMENT_TIMEOUT: float = Field(default=60.0, gt=0, le=3600)
     DB_POOL_TIMEOUT: float = Field(default=10.0, gt=0, le=600)
+    # Seconds between the dispatcher's safety ticks in `run` and `worker`: each looks for
+    # rows due that no wake-up announced (queued by the CLI, or by a process without
+    # NOTIFY: SQLite) and, on PostgreSQL, lets a standby process take over the sender's
+    # role: after the sender dies, sending resumes within about this long.
+    DISPATCH_INTERVAL: float = Field(default=10.0, ge=1, le=300)
 
     # Days from forwarding a petition or voters' opinion to the agency's answer, by type.
     PETITION_ANSWER_DAYS: Annotated[dict[str, int], NoDecode] = Field(

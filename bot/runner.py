@@ -28,6 +28,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Coroutine
+from datetime import timedelta
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
@@ -223,6 +224,7 @@ class _Process:
             session_factory=deps.session_factory,
             bot=self.application.bot,
             clock=utcnow,
+            safety_interval=timedelta(seconds=settings.DISPATCH_INTERVAL),
             watch=self.database,
             secretariat_menu=secretariat_menu,
         )

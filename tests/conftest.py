@@ -33,8 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: a worker per CPU, and two more of the slow tests' own when they may run
-    (``tests/parallel.py``). Called before ``pytest_configure``, so defined here."""
+    """``-n auto``: a worker per CPU, and one more when the slow tests may run (two of them
+    are their lanes, ``tests/parallel.py``). Called before ``pytest_configure``, so defined
+    here."""
     return parallel.auto_num_workers(config)
 
 
@@ -62,6 +63,17 @@ def _database_template_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
 def sqlite_url(tmp_path: Path) -> str:
     """Where the test's SQLite database is; nothing is there until ``engine`` copies it."""
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def migrated_sqlite_url(sqlite_url: str) -> str:
+    """``sqlite_url`` with a copy of the migrated template already there: for tests that
+    reach the database through the CLI, which would otherwise migrate an empty file each
+    time (~0.5 s; ``tests/test_migrations.py`` and the CLI's own tests still do)."""
+    import asyncio
+
+    asyncio.run(database_template.copy_migrated(database_template.sqlite_path(sqlite_url)))
+    return sqlite_url
 
 
 @pytest.fixture

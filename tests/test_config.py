@@ -41,6 +41,7 @@ def test_defaults_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     assert timedelta(days=1) == s.REPORT_FOLLOWUP_AFTER
     assert timedelta(days=3) == s.REPORT_ESCALATE_AFTER
     assert s.LOG_LEVEL == "INFO"
+    assert s.DISPATCH_INTERVAL == 10
 
 
 def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,12 +49,14 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REMINDER_OFFSETS", '{"reception": ["1d", "30m"]}')
     monkeypatch.setenv("QUIET_HOURS", "off")
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("DISPATCH_INTERVAL", "2")
     s = settings()
     assert frozenset({11, 22, 33}) == s.ADMIN_TELEGRAM_IDS
     assert s.REMINDER_OFFSETS["reception"] == (timedelta(days=1), timedelta(minutes=30))
     assert s.REMINDER_OFFSETS["session"] == (timedelta(days=7), timedelta(days=1))
     assert s.QUIET_HOURS is None
     assert s.TELEGRAM_API_URL == "http://127.0.0.1:8081"
+    assert s.DISPATCH_INTERVAL == 2
 
 
 @pytest.mark.parametrize(
@@ -70,6 +73,8 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("ADMIN_TELEGRAM_IDS", "12,abc"),
         ("REPORT_PROMPT_DELAY", "soon"),
         ("LOG_LEVEL", "LOUD"),
+        ("DISPATCH_INTERVAL", "0"),
+        ("DISPATCH_INTERVAL", "301"),
     ],
 )
 def test_bad_values_name_the_variable(

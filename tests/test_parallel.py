@@ -1,5 +1,6 @@
-"""``TEST_SLOW_LANES=2 pytest``: two workers of the slow tests' own beside one per CPU
-(tests/parallel.py); without it, one per CPU as before."""
+"""``pytest`` (``TEST_SLOW_LANES=2``, the default): one worker per CPU and one more, two
+of them the slow tests' lanes, the timed ones all on the first (tests/parallel.py);
+``TEST_SLOW_LANES=0``: one per CPU, one lane."""
 
 from __future__ import annotations
 
@@ -34,11 +35,18 @@ def test_extra_workers_only_when_slow_tests_may_run(
     monkeypatch.setattr(parallel, "SLOW_LANES", 2)
     config = pytester.parseconfig(*(["-m", expression] if expression else []))
     assert parallel.slow_tests_may_run(config) is may_run
-    extra = parallel.SLOW_LANES if may_run else 0
-    assert parallel.auto_num_workers(config) == per_cpu(config) + extra
+    expected = max(per_cpu(config) + 1, 3) if may_run else per_cpu(config)
+    assert parallel.auto_num_workers(config) == expected  # two lanes, one worker more
 
 
-def test_by_default_no_worker_of_their_own(
+def test_two_lanes_unless_the_environment_says() -> None:
+    assert parallel.slow_lanes({}) == 2
+    assert parallel.slow_lanes({"TEST_SLOW_LANES": ""}) == 2
+    assert parallel.slow_lanes({"TEST_SLOW_LANES": "0"}) == 0
+    assert parallel.slow_lanes({"TEST_SLOW_LANES": "1"}) == 1
+
+
+def test_without_lanes_no_worker_of_their_own(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from xdist.plugin import pytest_xdist_auto_num_workers as per_cpu
@@ -56,10 +64,13 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))  # `tests`
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
     monkeypatch.setenv("TEST_SLOW_LANES", "2")
+    monkeypatch.setenv("TEST_NICENESS", "3")
     pytester.makeini(
         """
         [pytest]
-        markers = slow: starts python -m bot
+        markers =
+            slow: starts python -m bot
+            timing: measures time
         """
     )
     pytester.makeconftest(
@@ -85,7 +96,13 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
             started = time.monotonic()
             time.sleep(seconds)
             with open(f"{kind}-{os.environ['PYTEST_XDIST_WORKER']}", "a") as ran:
-                ran.write(json.dumps([started, time.monotonic()]) + "\\n")
+                ran.write(json.dumps([started, time.monotonic(), os.nice(0)]) + "\\n")
+
+        @pytest.mark.slow
+        @pytest.mark.timing
+        @pytest.mark.parametrize("n", range(4))
+        def test_timed(n):
+            record("timed", 0.3)
 
         @pytest.mark.slow
         @pytest.mark.parametrize("n", range(6))
@@ -100,24 +117,35 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
     # only xdist: each worker starts faster without the other plugins
     no = ("no:cacheprovider", "no:asyncio", "no:anyio", "no:hypothesispytest")
     result = pytester.runpytest_subprocess("-n", "auto", "-v", *(f"-p{p}" for p in no))
-    result.assert_outcomes(passed=46)
+    result.assert_outcomes(passed=50)
     result.stdout.fnmatch_lines(["*scheduling tests via SlowTestsTogether*"])
 
-    def spans(kind: str) -> dict[str, list[tuple[float, float]]]:
+    def spans(kind: str) -> dict[str, list[tuple[float, float, int]]]:
         return {
             path.name.split("-", 1)[1]: [
-                (start, end) for start, end in map(json.loads, path.read_text().splitlines())
+                (start, end, nice)
+                for start, end, nice in map(json.loads, path.read_text().splitlines())
             ]
             for path in pytester.path.glob(f"{kind}-gw*")
         }
 
-    slow, fast = spans("slow"), spans("fast")
+    timed, slow, fast = spans("timed"), spans("slow"), spans("fast")
+    assert len(timed) == 1, timed  # on the first lane only, so one at a time
+    ((lane, timed_runs),) = timed.items()
+    assert len(timed_runs) == 4
+    # before that lane's other slow tests; TEST_NICENESS=3: the others with a lower priority
+    assert all(end <= start for *_, end, _ in timed_runs for start, *_ in slow.get(lane, []))
+    base = {nice for runs in (*timed.values(), *slow.values()) for *_, nice in runs}
+    assert len(base) == 1, (timed, slow)
+    lower = {nice for runs in fast.values() for *_, nice in runs}
+    assert lower == {min(base.pop() + 3, 19)}, (timed, slow, fast)
+    slow = {worker: slow.get(worker, []) + timed.get(worker, []) for worker in {*slow, *timed}}
     assert len(slow) == 2, slow  # two lanes
-    assert sum(map(len, slow.values())) == 6
+    assert sum(map(len, slow.values())) == 10
     starts_and_ends = sorted(
         (moment, step)
         for runs in slow.values()
-        for start, end in runs
+        for start, end, _nice in runs
         for moment, step in ((start, 1), (end, -1))
     )
     running = [0]
@@ -128,4 +156,4 @@ def test_under_n_auto_two_lanes_run_the_slow_tests_beside_the_others(
     created = re.search(r"created: (\d+)/\1 workers", result.stdout.str())
     assert created is not None, result.stdout.str()
     workers = int(created[1])
-    assert workers >= 4  # one per CPU and the two lanes
+    assert workers >= 3  # one per CPU and one more: two lanes and one other at least

@@ -26,10 +26,10 @@ HEADER = "Loại,Nội dung,Bắt đầu,Kết thúc,Địa điểm,Hội đồn
 
 
 @pytest.fixture
-def council(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> Path:
+def council(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, migrated_sqlite_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CLI_LANG", raising=False)
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite_url)
     (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
     assert main(["delegates", "import", "roster.csv"]) == 0
     return tmp_path

@@ -122,10 +122,10 @@ def _schedule_and_reports() -> tuple[str, str]:
 
 
 @pytest.fixture
-def seed_quarter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> Path:
+def seed_quarter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, migrated_sqlite_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CLI_LANG", raising=False)
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite_url)
     schedule, reports = _schedule_and_reports()
     (tmp_path / "roster.csv").write_text(_roster(), encoding="utf-8")
     (tmp_path / "schedule.csv").write_text(schedule, encoding="utf-8")

@@ -26,7 +26,10 @@ from tests.e2e.test_failover import active_sender, wait_for
 from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi
 
-pytestmark = pytest.mark.slow  # starts python -m bot
+pytestmark = [
+    pytest.mark.slow,  # starts python -m bot
+    pytest.mark.timing,  # never over 30 sends in a second
+]
 
 DELEGATES = 526
 FIRST_USER_ID = 30_000
@@ -55,6 +58,7 @@ async def test_sender_killed_mid_broadcast(
         "ADMIN_TELEGRAM_IDS": str(ADMIN),
         "QUIET_HOURS": "off",
         "LOG_LEVEL": "INFO",
+        "DISPATCH_INTERVAL": "1",  # the standby's takeover within a second, not ten
     }
 
     def copies() -> Counter[int]:

@@ -49,6 +49,7 @@ def environment(database_url: str, api_url: str, **extra: str) -> dict[str, str]
     }
 
 
+@pytest.mark.timing  # backoff 2, 4 s; up within 10 s
 async def test_worker_waits_for_the_database_then_comes_up(
     cut_proxy: DatabaseProxy, fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -85,6 +86,7 @@ async def test_worker_waits_for_the_database_then_comes_up(
     assert "Traceback" not in log
 
 
+@pytest.mark.timing  # a stop within 1 s
 async def test_run_stops_cleanly_while_waiting_for_the_database(
     cut_proxy: DatabaseProxy, fake_api: FakeBotApi, tmp_path: Path
 ) -> None:

@@ -40,6 +40,7 @@ async def test_cli_import_is_picked_up_by_the_running_bot(
         "TELEGRAM_API_URL": fake_api.root,
         "BOT_USERNAME": "hdnd_test_bot",
         "QUIET_HOURS": "off",
+        "DISPATCH_INTERVAL": "1",  # the safety tick that finds the CLI's rows: every second
     }
     roster = tmp_path / "roster.csv"
     roster.write_text(

@@ -17,7 +17,10 @@ from tests.e2e.processes import bot_processes, logs
 from tests.e2e.seeding import outbox_statuses, owe_reminders, uncertain_rows
 from tests.fakes import FakeBotApi
 
-pytestmark = pytest.mark.slow  # starts python -m bot
+pytestmark = [
+    pytest.mark.slow,  # starts python -m bot
+    pytest.mark.timing,  # a stop within 15 s
+]
 
 DELEGATES = 300
 STOP_AFTER = 100

@@ -41,6 +41,7 @@ def assert_clean(log: str) -> None:
     assert TOKEN.split(":")[1] not in log
 
 
+@pytest.mark.timing  # backoff 2, 4, 8 s; a stop within 5 s
 async def test_no_telegram_waits_plans_and_stops_on_sigterm(tmp_path: Path) -> None:
     closed = free_port()  # nothing listens there: every connection is refused
     await owe_reminders(tmp_path / "bot.db", 5, first_user_id=70_000, plan=False)
@@ -75,6 +76,7 @@ async def test_no_telegram_waits_plans_and_stops_on_sigterm(tmp_path: Path) -> N
     assert_clean(log)
 
 
+@pytest.mark.timing  # backoff 2 s, then 4 s
 async def test_telegram_failing_at_first_then_answering(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -116,6 +118,7 @@ async def test_rejected_token_exits_1_with_the_token_masked(
     assert_clean(log)
 
 
+@pytest.mark.timing  # a stop within 5 s
 async def test_sigterm_during_start_up_stops_cleanly(fake_api: FakeBotApi, tmp_path: Path) -> None:
     fake_api.delay("deleteWebhook", 20)  # Telegram is slow to answer the bootstrap call
     async with bot_processes(["run"], env=environment(tmp_path, fake_api.root), cwd=tmp_path) as (
@@ -131,6 +134,7 @@ async def test_sigterm_during_start_up_stops_cleanly(fake_api: FakeBotApi, tmp_p
     assert_clean(bot.log())
 
 
+@pytest.mark.timing  # polls within 10 s
 async def test_polling_conflict_is_logged_once_and_not_retried_in_a_loop(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:

@@ -36,7 +36,7 @@ from tests.e2e.net import wait_for_log
 from tests.e2e.processes import bot_processes, logs
 from tests.e2e.steps import dispatcher
 from tests.e2e.test_onboarding import invite
-from tests.factories import NOW, add_delegate
+from tests.factories import NOW, add_delegate, copy_rows
 from tests.fakes import FakeBotApi
 from tests.fakes.protocol import BotApiError, check_menu_button
 
@@ -396,25 +396,26 @@ async def test_the_sync_plans_more_linked_chats_than_postgres_takes_parameters(
                 {"code": "HDND-ML", "name": "HĐND ML", "created_at": NOW},
             )
         ).scalar_one()
-        await connection.execute(
-            insert(Delegate.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "code": f"ML-{n:05d}",
-                    "full_name": f"Đại biểu {n}",
-                    "council_id": council_id,
-                    "level": "commune",
-                    "role": "delegate",
-                    "active": True,
-                    "reachable": True,
-                    "telegram_user_id": 10_000 + n,
-                    "language": "vi",
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-                for n in range(many)
-            ],
-        )
+    await copy_rows(
+        pg_engine,
+        Delegate.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "code": f"ML-{n:05d}",
+                "full_name": f"Đại biểu {n}",
+                "council_id": council_id,
+                "level": "commune",
+                "role": "delegate",
+                "active": True,
+                "reachable": True,
+                "telegram_user_id": 10_000 + n,
+                "language": "vi",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for n in range(many)
+        ],
+    )
     factory = create_session_factory(pg_engine)
     admins = frozenset({ADMIN_ID})
     async with factory() as session, session.begin():

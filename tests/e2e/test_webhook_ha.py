@@ -27,7 +27,10 @@ from tests.e2e.test_failover import wait_for
 from tests.factories import add_linked_delegates
 from tests.fakes import FakeBotApi, FakeUser
 
-pytestmark = pytest.mark.slow  # starts python -m bot
+pytestmark = [
+    pytest.mark.slow,  # starts python -m bot
+    pytest.mark.timing,  # 30 sends in a second, a takeover within a minute
+]
 
 DELEGATES = 300
 FIRST_USER_ID = 40_000
@@ -101,6 +104,7 @@ async def test_two_webhook_processes_share_conversations_and_fail_over(
         "WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/tg/hook",
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_LISTEN": "127.0.0.1",
+        "DISPATCH_INTERVAL": "1",  # the standby's takeover within a second, not ten
     }
     processes: list[BotProcess] = []
     for number in range(2):

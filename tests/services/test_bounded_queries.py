@@ -1,8 +1,8 @@
 """Queries whose row sets grow with the data stay within asyncpg's 32,767 parameters.
 
 PostgreSQL only: SQLite allows far more variables, so there an ``IN`` list with one
-parameter per stored row does not break (issue 18, item 1). Rows are inserted in bulk,
-not through the importers, to keep each test within seconds.
+parameter per stored row does not break (issue 18, item 1). Rows are copied in bulk
+(``copy_rows``), not written through the importers, to keep each test within seconds.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.services.outbox.summary import council_summaries
 from bot.services.reports.records import ended_assignments
 from bot.services.schedule.sync import extend_horizon
-from tests.factories import NOW, in_session
+from tests.factories import NOW, copy_rows, in_session
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MANY = 33_500
+_insert = copy_rows  # bulk rows by COPY, their ids in order
 
 
 async def _council_and_delegate(engine: AsyncEngine) -> tuple[int, int]:
@@ -88,15 +89,6 @@ def _event(council_id: int, key: str, starts_at: datetime, rule: str | None) -> 
         "created_at": NOW,
         "updated_at": NOW,
     }
-
-
-async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk rows (multi-row INSERTs), their ids in order."""
-    async with engine.begin() as connection:
-        result = await connection.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        )
-        return list(result.scalars().all())
 
 
 async def _occurrences(
