@@ -36,6 +36,11 @@ GROUP_NAMES = {
 GROUP_NAME = N_("{count} councils")
 # Before July 2025 a district's lower councils were communes and towns (thị trấn).
 TOWNS_GROUP_NAME = (N_("the commune and town councils"), N_("({count} communes and towns)"))
+# Since then a province's lower councils may include a special zone (đặc khu).
+ZONES_GROUP_NAME = (
+    N_("the commune, ward and special zone councils"),
+    N_("({count} communes, wards and special zones)"),
+)
 
 
 def figure(value: int, language: str) -> str:
@@ -72,6 +77,8 @@ def _group_messages(summary: Summary) -> tuple[str, str] | None:
     names = " ".join(summary.names).lower()
     if summary.level == "commune" and "thị trấn" in names and "phường" not in names:
         return TOWNS_GROUP_NAME
+    if summary.level == "commune" and "đặc khu" in names:
+        return ZONES_GROUP_NAME
     return GROUP_NAMES[summary.level]
 
 

@@ -176,3 +176,14 @@ def test_several_councils_without_anything() -> None:
     assert summary_text(stats, "vi").startswith(
         "Trong quý I/2022, HĐND huyện Mê Linh không có hoạt động tiếp công dân"
     )
+
+
+def test_a_special_zone_among_the_communes_is_named() -> None:
+    """Since July 2025 a province's lower councils may include a đặc khu."""
+    province = CouncilInfo(1, "HDND-QN", "HĐND tỉnh Quảng Ninh", "province")
+    lower = (
+        CouncilInfo(2, "HDND-HL", "HĐND phường Hạ Long", "commune", 1),
+        CouncilInfo(3, "HDND-VD", "HĐND đặc khu Vân Đồn", "commune", 1),
+    )
+    text = summary_text(_stats(province, *lower), "vi")
+    assert "HĐND các xã, phường, đặc khu (02 xã, phường, đặc khu)" in text
