@@ -385,15 +385,8 @@ class Dispatcher:
                 outcome = Outcome(OutboxStatus.failed, now, error=f"blocked: {reason}",
                                   reason=OutboxFailure.blocked)  # fmt: skip
                 stats.failed += len(rows)
-                if (delegate_id := group.delegate_id) is not None:
-                    blocked = f"blocked: {reason}"
-
-                    async def mark(session: AsyncSession) -> None:
-                        await mark_unreachable(
-                            session=session, delegate_id=delegate_id, now=now, reason=blocked
-                        )
-
-                    await self._writes.write(mark, "marking a delegate unreachable")
+                if group.delegate_id is not None:
+                    await self._mark_unreachable(group.delegate_id, f"blocked: {reason}", now)
             case RateLimited(retry_after=seconds):
                 stats.rate_limited += 1
                 outcome = Outcome(
@@ -427,6 +420,14 @@ class Dispatcher:
             case _:
                 raise TypeError(f"unexpected send result {result!r}")
         await self._record(rows, outcome)
+
+    async def _mark_unreachable(self, delegate_id: int, reason: str, now: datetime) -> None:
+        """Through the held writes: a database away meanwhile loses no such mark."""
+
+        async def mark(session: AsyncSession) -> None:
+            await mark_unreachable(session=session, delegate_id=delegate_id, now=now, reason=reason)
+
+        await self._writes.write(mark, "marking a delegate unreachable")
 
     async def _finish(
         self,
