@@ -276,7 +276,17 @@ class JobRunner:
         still plans."""
         if not self._sending and not self._election.single_process:
             return False
-        return await self._election.is_sender()
+        return await self._claim()
+
+    async def _claim(self) -> bool:
+        """``is_sender``; when this very call made this process the sender (a standby that
+        wins the lock in the planning or progress job), a drain at once, not at the next
+        safety tick (up to ``DISPATCH_INTERVAL`` later)."""
+        before = self._election.holding
+        sender = await self._election.is_sender()
+        if sender and not before and self._sending:
+            self._wake_here()
+        return sender
 
     async def tick(self) -> None:
         """Drain everything due, then sleep until the next due time."""
@@ -324,7 +334,7 @@ class JobRunner:
             )  # fmt: skip
 
     async def report_progress(self) -> None:
-        if self._stopping or not self._sending or not await self._election.is_sender():
+        if self._stopping or not self._sending or not await self._claim():
             return
         stats = await self.progress.tick()
         if stats.nudges:
