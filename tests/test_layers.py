@@ -27,10 +27,15 @@ class Rule(NamedTuple):
 
 ENTRY_POINTS = ("bot.cli", "bot.runner", "bot.web")
 JOBS_WITH_RAW_SQL = {"leader.py", "wakeup.py"}  # advisory locks and LISTEN on a connection
-QUERY_BUILDERS = tuple(
-    f"{package}.{name}"
-    for package in ("sqlmodel", "sqlalchemy")
-    for name in ("select", "update", "delete", "insert", "col", "func", "text")
+QUERY_BUILDERS = (
+    *(
+        f"{package}.{name}"
+        for package in ("sqlmodel", "sqlalchemy")
+        for name in ("select", "update", "delete", "insert", "col", "func", "text")
+    ),
+    # Where the builders live: ``from sqlalchemy.sql.expression import update`` too.
+    "sqlalchemy.sql",
+    "sqlmodel.sql",
 )
 RULES = (
     Rule("domain and services never reach for Telegram or the scheduler",
