@@ -37,6 +37,8 @@ WEEKDAYS = (
 DEADLINE = "deadline"
 """``EventKind.deadline`` (``bot.domain.schedule_cells``, which formats its dates here and
 so cannot be imported by this module)."""
+UNTIL_ANOTHER_DAY = N_("{start} to {end} on {day}")
+"""A time range ending on a later day: vi ``7h30 đến 9h00 ngày 11/12``."""
 DAY_AND_TIME = N_("{day}, {time}")
 """vi ``{time} {day}``: the time first, as a council's invitation writes it."""
 
@@ -113,7 +115,10 @@ def format_time_range(starts_at: datetime, ends_at: datetime | None, language: s
     if ends_at is None:
         return start
     if ends_at.date() != starts_at.date():
-        return f"{start} – {format_clock(ends_at, language)} {format_day_month(ends_at)}"
+        # Under a day's heading: the end names its own day (``7h30 đến 9h00 ngày 11/12``).
+        return get_translator(language)(UNTIL_ANOTHER_DAY).format(
+            start=start, end=format_clock(ends_at, language), day=format_day_month(ends_at)
+        )
     return f"{start}–{format_clock(ends_at, language)}"
 
 

@@ -47,7 +47,8 @@ def test_vietnamese_hours_are_written_7h30_english_keeps_the_24_hour_clock() -> 
     assert format_time_range(START, END, "en") == "07:30–11:00"
     assert format_time_range(START, None, "vi") == "7h30"
     overnight = datetime(2026, 12, 11, 9, 0, tzinfo=ZONE)
-    assert format_time_range(START, overnight, "vi") == "7h30 – 9h00 11/12"
+    assert format_time_range(START, overnight, "vi") == "7h30 đến 9h00 ngày 11/12"
+    assert format_time_range(START, overnight, "en") == "07:30 to 09:00 on 11/12"
 
 
 def test_the_time_comes_before_the_day_in_vietnamese() -> None:
