@@ -16,6 +16,10 @@ _PHONE = re.compile(
     r"(?:(?P=separator)\d{2,6}){0,3}|\d{8,11})"
     r"(?!\w|[.-]\d)"  # nor followed by more of one
 )
+# A landline with its area code in brackets: "(028) 3823 4567".
+_BRACKETED_AREA = re.compile(
+    r"\((0\d{1,3})\)[ .\u00a0]?(\d{2,4}(?:[ .\u00a0-]?\d{2,4}){1,3})(?![\w.-]\d|\d)"
+)
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 # An invite token travels in "/start <token>" (and in t.me links as ?start=<token>).
 _INVITE = re.compile(r"(/start\s+|[?&]start=)[A-Za-z0-9_-]{8,}")
@@ -25,7 +29,13 @@ def redact(text: str) -> str:
     """The text with bot tokens, invite tokens and phone numbers masked."""
     redacted = _TOKEN.sub("<token>", text)
     redacted = _INVITE.sub(r"\1<invite>", redacted)
+    redacted = _BRACKETED_AREA.sub(_mask_bracketed, redacted)
     return _PHONE.sub(_mask_phone, redacted)
+
+
+def _mask_bracketed(match: re.Match[str]) -> str:
+    digits = match[1] + re.sub(r"\D", "", match[2])
+    return "<phone>" if _is_phone(digits, international=False) else match[0]
 
 
 def _mask_phone(match: re.Match[str]) -> str:

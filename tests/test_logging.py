@@ -43,6 +43,8 @@ def test_secrets_are_masked(message: str, args: tuple[str, ...], secret: str) ->
         ("0912\u00a0345\u00a0678", "<phone>"),
         ("(+84) 912 345 678", "<phone>"),
         ("84912345678", "<phone>"),
+        ("(028) 3823 4567", "<phone>"),
+        ("(028) 38234567", "<phone>"),
     ],
 )
 def test_phone_numbers_written_in_groups_are_masked(written: str, logged: str) -> None:
@@ -63,6 +65,7 @@ def test_phone_numbers_written_in_groups_are_masked(written: str, logged: str) -
         "ids 1 2 3 4 5 6 7 8 9 10, 10 000 000 rows, 0 12 345, 0.912345678",
         "delegate ML-00002, count 0912",
         "chat_id=8412345678 user 8400123456",  # Telegram ids that begin with 84
+        "rows (01) 2 and (03) 12 34",
     ],
 )
 def test_ids_counts_and_dates_are_not_phone_numbers(text: str) -> None:
