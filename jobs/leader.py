@@ -89,11 +89,18 @@ class SenderElection:
 
     async def _drop(self) -> None:
         if self._connection is not None:
+            connection, self._connection = self._connection, None
+            # Invalidated first: the lock's connection never goes back to the pool, and a
+            # broken one whose close fails is still checked in, not left for the garbage
+            # collector to find ("non-checked-in connection") long after the outage.
             try:
-                await self._connection.close()
+                await connection.invalidate()
+            except Exception:
+                logger.debug("invalidating the lock connection failed", exc_info=True)
+            try:
+                await connection.close()
             except Exception:  # closing a broken connection may fail too
                 logger.debug("closing the lock connection failed", exc_info=True)
-            self._connection = None
 
     async def release(self) -> None:
         async with self._lock:
