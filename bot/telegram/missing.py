@@ -13,9 +13,9 @@ from bot.domain.keyboards import Button
 from bot.messages.keyboards import inline_markup
 from bot.messages.missing import FILENAME, fit, missing_lines, nudge_text
 from bot.services.reports.missing_export import missing_workbook
-from bot.services.reports.nudges import nudge_overdue, overdue_items
+from bot.services.reports.nudges import nudge_overdue
 from bot.services.reports.prompts import ReportPolicy
-from bot.services.reports.records import ended_assignments
+from bot.services.reports.records import ended_assignments, overdue_items
 from bot.telegram.context import BotContext, UpdateScope
 from bot.telegram.scope import Access, on_button, requires
 from bot.telegram.texts import answer
@@ -32,9 +32,13 @@ async def missing_command(update: Update, context: BotContext, scope: UpdateScop
     now = scope.now
     overdue_before = now - settings.REPORT_ESCALATE_AFTER
     councils = identity.office.acts_on_filter
-    # The same window as the daily summary's, so both show the same list.
-    policy = ReportPolicy.from_settings(settings)
-    items = await overdue_items(session=scope.session, council_ids=councils, now=now, policy=policy)
+    # The daily summary's list: one query for both (records.overdue_items).
+    items = await overdue_items(
+        session=scope.session,
+        council_ids=councils,
+        overdue_before=overdue_before,
+        zone=settings.zone,
+    )
     waiting = await ended_assignments(
         session=scope.session,
         now=now,

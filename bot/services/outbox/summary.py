@@ -24,7 +24,7 @@ from bot.services.availability.releases import secretaries
 from bot.services.outbox.payloads import SummaryPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, OutboxKind, OutboxStatus, outbox_row
 from bot.services.petitions.items import awaited
-from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
+from bot.services.reports.records import PendingItem, overdue_items
 from bot.services.schedule.views import local_bounds
 
 PERIOD = timedelta(days=1)
@@ -93,12 +93,8 @@ async def council_summaries(
         if uncertain and status == OutboxStatus.sent.value:
             item.uncertain += 1
     if overdue_before is not None:
-        for missing in await ended_assignments(
-            session=session,
-            now=overdue_before,
-            zone=zone,
-            ended_before=overdue_before,
-            since=overdue_before - LOOKBACK,
+        for missing in await overdue_items(
+            session=session, council_ids=None, overdue_before=overdue_before, zone=zone
         ):
             if missing.council_id in councils:
                 summary(missing.council_id).missing.append(missing)

@@ -17,7 +17,7 @@ from bot.services.outbox.common import epoch
 from bot.services.outbox.payloads import ReportPromptPayload
 from bot.services.outbox.rows import OUTBOX_TABLE, outbox_row
 from bot.services.reports.prompts import ReportPolicy, prompt_key
-from bot.services.reports.records import LOOKBACK, PendingItem, ended_assignments
+from bot.services.reports.records import overdue_items
 
 
 @dataclass(frozen=True)
@@ -35,26 +35,6 @@ class Nudged:
     """When the prompts go out: now, or the end of quiet hours."""
 
 
-async def overdue_items(
-    *,
-    session: AsyncSession,
-    council_ids: Collection[int] | None,
-    now: datetime,
-    policy: ReportPolicy,
-) -> list[PendingItem]:
-    """What ``/chuabaocao`` lists: ended more than ``REPORT_ESCALATE_AFTER`` ago, within the
-    daily summary's window, unreported."""
-    overdue_before = now - policy.escalate_after
-    return await ended_assignments(
-        session=session,
-        now=now,
-        zone=policy.zone,
-        council_ids=council_ids,
-        ended_before=overdue_before,
-        since=overdue_before - LOOKBACK,
-    )
-
-
 async def nudge_overdue(
     *,
     session: AsyncSession,
@@ -65,7 +45,12 @@ async def nudge_overdue(
     """The prompt again for each overdue duty of these councils (``None``: all) whose
     delegate can be reached; at most once per duty for each local day the prompts go out
     on (pressed at 23:00 and again at 06:30, both go out at 07:00: one prompt)."""
-    items = await overdue_items(session=session, council_ids=council_ids, now=now, policy=policy)
+    items = await overdue_items(
+        session=session,
+        council_ids=council_ids,
+        overdue_before=now - policy.escalate_after,
+        zone=policy.zone,
+    )
     delegates = await _delegates(session, [item.assignment_id for item in items])
     due = policy.not_quiet(now)
     day = datetime.combine(due.astimezone(policy.zone).date(), time(), policy.zone)

@@ -377,3 +377,23 @@ def _pending(
         # assignments, past asyncpg's 32,767 parameters.
         reported=report_id is not None,
     )
+
+
+async def overdue_items(
+    *,
+    session: AsyncSession,
+    council_ids: Collection[int] | None,
+    overdue_before: datetime,
+    zone: tzinfo,
+) -> list[PendingItem]:
+    """The overdue reports as ``/chuabaocao``, its «Nhắc báo cáo» and the daily summary
+    list them: ended before ``overdue_before`` (now less ``REPORT_ESCALATE_AFTER``), within
+    :data:`LOOKBACK` of it."""
+    return await ended_assignments(
+        session=session,
+        now=overdue_before,
+        zone=zone,
+        council_ids=council_ids,
+        ended_before=overdue_before,
+        since=overdue_before - LOOKBACK,
+    )
