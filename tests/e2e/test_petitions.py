@@ -53,6 +53,28 @@ async def reported(harness: Harness, policy: ReminderPolicy, tmp_path: Path) -> 
     return user
 
 
+async def voter_meeting_held(
+    harness: Harness, policy: ReminderPolicy, tmp_path: Path, figures: str
+) -> tuple[FakeUser, str]:
+    """A delegate's voter meeting reported held with ``figures`` and confirmed: the user,
+    and the register's first question."""
+    user = await linked_delegate(harness)
+    await schedule(
+        harness,
+        tmp_path,
+        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
+        "HDND-ML,ML-001,,,,",
+    )
+    await run_until(harness, policy, harness.clock.now)
+    prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
+    await press(harness, user, prompt, "Đã thực hiện")
+    (understood,) = await user.send_and_wait(figures)
+    before = len(user.messages)
+    await press(harness, user, understood, "Xác nhận")
+    (offer,) = await next_messages(user, before)
+    return user, offer
+
+
 async def test_report_to_register_to_answer_to_delegate_told(
     harness: Harness,
     policy: ReminderPolicy,
@@ -135,20 +157,7 @@ async def test_report_to_register_to_answer_to_delegate_told(
 async def test_voter_meeting_opinion_needs_no_type(
     harness: Harness, policy: ReminderPolicy, tmp_path: Path
 ) -> None:
-    user = await linked_delegate(harness)
-    await schedule(
-        harness,
-        tmp_path,
-        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
-        "HDND-ML,ML-001,,,,",
-    )
-    await run_until(harness, policy, harness.clock.now)
-    prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
-    await press(harness, user, prompt, "Đã thực hiện")
-    (understood,) = await user.send_and_wait("80 1")
-    before = len(user.messages)
-    await press(harness, user, understood, "Xác nhận")
-    (offer,) = await next_messages(user, before)
+    user, offer = await voter_meeting_held(harness, policy, tmp_path, "80 1")
     assert "Ghi 1 ý kiến cử tri" in offer
     (actions,) = await user.send_and_wait("Đề nghị lắp đèn chiếu sáng ngõ 4")
     before = len(user.messages)
@@ -166,20 +175,7 @@ async def test_a_petition_handed_in_at_a_voter_meeting_is_recorded_as_a_petition
 ) -> None:
     """Any source takes any type (DESIGN's register): the voter meeting's summary question
     offers the petition types; the item is then counted as a petition, not an opinion."""
-    user = await linked_delegate(harness)
-    await schedule(
-        harness,
-        tmp_path,
-        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
-        "HDND-ML,ML-001,,,,",
-    )
-    await run_until(harness, policy, harness.clock.now)
-    prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
-    await press(harness, user, prompt, "Đã thực hiện")
-    (understood,) = await user.send_and_wait("80 1")
-    before = len(user.messages)
-    await press(harness, user, understood, "Xác nhận")
-    (offer,) = await next_messages(user, before)
+    user, offer = await voter_meeting_held(harness, policy, tmp_path, "80 1")
     assert "bấm chọn loại đơn bên dưới trước" in offer
     offered = [b["text"] for b in user.messages[-1].buttons]
     assert offered == ["Khiếu nại", "Tố cáo", "Kiến nghị", "Phản ánh", "Để sau"]
@@ -201,20 +197,7 @@ async def test_a_late_type_press_on_an_answered_question_types_nothing(
 ) -> None:
     """Item 1's summary question keeps its type buttons once answered by a message; pressed
     during item 2, they must not give item 2 a type (it stays a voters' opinion)."""
-    user = await linked_delegate(harness)
-    await schedule(
-        harness,
-        tmp_path,
-        "voter_meeting,TXCT thôn Đông,2026-12-01 07:30,2026-12-01 09:00,Nhà văn hóa,"
-        "HDND-ML,ML-001,,,,",
-    )
-    await run_until(harness, policy, harness.clock.now)
-    prompt = [m for m in user.messages if "có thực hiện" in (m.text or "")][-1]
-    await press(harness, user, prompt, "Đã thực hiện")
-    (understood,) = await user.send_and_wait("80 2")
-    before = len(user.messages)
-    await press(harness, user, understood, "Xác nhận")
-    await next_messages(user, before)
+    user, _offer = await voter_meeting_held(harness, policy, tmp_path, "80 2")
     first_question = user.messages[-1]
     (actions,) = await user.send_and_wait("Đề nghị lắp đèn chiếu sáng ngõ 4")
     before = len(user.messages)
